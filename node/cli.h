@@ -1,0 +1,28 @@
+/*
+ * cli — what the `remacto` subcommands share: exit codes, messages, number parsing.
+ * Each subcommand lives in its own cmd_*.c and is dispatched from the table in remacto.c.
+ */
+#ifndef REMACTO_CLI_H
+#define REMACTO_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Exit codes scripts can rely on. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,     /* the operation failed: storage, file, key or system error */
+	EXIT_USAGE = 2,    /* bad command line */
+	EXIT_INVALID = 3,  /* input rejected (malformed entry, bad JSON...): nothing stored */
+	EXIT_VERIFY = 4,   /* verification failed: the log does not match its hashes or signature */
+};
+
+/* "remacto: <message>\n" on stderr; returns code so callers can `return cli_err(...)`. */
+int cli_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parses a decimal uint64 option value; prints a usage error naming opt and returns false. */
+bool cli_u64(const char *opt, const char *s, uint64_t *out);
+
+int cmd_keygen(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+
+#endif

@@ -1,0 +1,443 @@
+/*
+ * entry — decoding and validation of published entries. See entry.h for the rules.
+ */
+#include "entry.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "note.h"
+#include "pbjson.h"
+
+#define PATH_MAX_LEN 256
+
+static bool
+fail(char *err, size_t errcap, const char *path, const char *why)
+{
+	snprintf(err, errcap, "%s%s%s", path, *path ? ": " : "", why);
+	return false;
+}
+
+/* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) without C0 controls but tab/newline
+ * and without DEL. */
+static bool
+text_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned c = *p;
+		if (c < 0x80) {
+			if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+				return false;
+			p++;
+			continue;
+		}
+		int n;
+		unsigned cp;
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, cp = c & 0x07;
+		else
+			return false;
+		for (int i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
+static bool
+digits(const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+bool
+entry_valid_date(const char *s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (strlen(s) != 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
+	    !digits(s + 8, 2))
+		return false;
+	int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return false;
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return !(m == 2 && d == 29 && !leap);
+}
+
+bool
+entry_valid_period(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 4 || !digits(s, 4) || atoi(s) < 1900)
+		return false;
+	if (n == 4)
+		return true;
+	if (n == 7 && s[4] == '-' && s[5] == 'Q')
+		return s[6] >= '1' && s[6] <= '4';
+	if (n == 7 && s[4] == '-' && digits(s + 5, 2))
+		return atoi(s + 5) >= 1 && atoi(s + 5) <= 12;
+	return false;
+}
+
+/* RFC 3339 in UTC, seconds precision: YYYY-MM-DDThh:mm:ssZ. */
+static bool
+valid_timestamp(const char *s)
+{
+	char day[11];
+	if (strlen(s) != 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' ||
+	    !digits(s + 11, 2) || !digits(s + 14, 2) || !digits(s + 17, 2))
+		return false;
+	memcpy(day, s, 10);
+	day[10] = '\0';
+	return entry_valid_date(day) && atoi(s + 11) < 24 && atoi(s + 14) < 60 &&
+	       atoi(s + 17) < 61;
+}
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static size_t
+elt_size(ProtobufCType t)
+{
+	switch (t) {
+	case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_DOUBLE:
+		return 8;
+	case PROTOBUF_C_TYPE_BOOL:
+		return sizeof(protobuf_c_boolean);
+	case PROTOBUF_C_TYPE_STRING: case PROTOBUF_C_TYPE_MESSAGE:
+		return sizeof(void *);
+	case PROTOBUF_C_TYPE_BYTES:
+		return sizeof(ProtobufCBinaryData);
+	default:
+		return 4;
+	}
+}
+
+static bool
+check_value(const ProtobufCFieldDescriptor *f, const void *v, const char *path, char *err,
+            size_t errcap, int depth);
+
+/* The generic walk: every field of every (sub)message by its descriptor. */
+static bool
+check_message(const ProtobufCMessage *m, const char *path, char *err, size_t errcap, int depth)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	char sub[PATH_MAX_LEN], jname[64];
+
+	if (depth > 8)
+		return fail(err, errcap, path, "nested too deeply");
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *base = (const char *)m + f->offset;
+		size_t count = 1;
+
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			count = *(const size_t *)((const char *)m + f->quantifier_offset);
+			base = *(const char *const *)base;
+		} else if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			if (*(const uint32_t *)((const char *)m + f->quantifier_offset) != f->id)
+				continue;
+		}
+		pbjson_field_name(f, jname, sizeof(jname));
+		for (size_t k = 0; k < count; k++) {
+			if (f->label == PROTOBUF_C_LABEL_REPEATED)
+				snprintf(sub, sizeof(sub), "%s%s%s[%zu]", path, *path ? "." : "",
+				         jname, k);
+			else
+				snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", jname);
+			if (!check_value(f, base + k * elt_size(f->type), sub, err, errcap, depth))
+				return false;
+		}
+	}
+	return true;
+}
+
+static bool
+check_value(const ProtobufCFieldDescriptor *f, const void *v, const char *path, char *err,
+            size_t errcap, int depth)
+{
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_STRING: {
+		const char *s = *(const char *const *)v;
+		if (!s || !*s)
+			return true;
+		if (!text_ok(s))
+			return fail(err, errcap, path, "not valid UTF-8 text (or holds control "
+			            "characters)");
+		if ((strcmp(f->name, "date") == 0 || ends_with(f->name, "_date")) &&
+		    !entry_valid_date(s))
+			return fail(err, errcap, path, "expected a date YYYY-MM-DD");
+		if ((strcmp(f->name, "period") == 0 || ends_with(f->name, "_period")) &&
+		    !entry_valid_period(s))
+			return fail(err, errcap, path, "expected a period YYYY, YYYY-Qn or YYYY-MM");
+		if (strcmp(f->name, "published") == 0 && !valid_timestamp(s))
+			return fail(err, errcap, path, "expected a UTC time YYYY-MM-DDThh:mm:ssZ");
+		return true;
+	}
+	case PROTOBUF_C_TYPE_ENUM: {
+		int e = *(const int *)v;
+		if (!protobuf_c_enum_descriptor_get_value(f->descriptor, e))
+			return fail(err, errcap, path, "unknown enum value");
+		return true;
+	}
+	case PROTOBUF_C_TYPE_UINT32:
+		if (ends_with(f->name, "_percent") && *(const uint32_t *)v > 100)
+			return fail(err, errcap, path, "a percentage is 0 to 100");
+		return true;
+	case PROTOBUF_C_TYPE_BYTES:
+		if (strcmp(f->name, "sha256") == 0 && ((const ProtobufCBinaryData *)v)->len != 32 &&
+		    ((const ProtobufCBinaryData *)v)->len != 0)
+			return fail(err, errcap, path, "a SHA-256 is 32 bytes");
+		return true;
+	case PROTOBUF_C_TYPE_MESSAGE: {
+		const ProtobufCMessage *m = *(const ProtobufCMessage *const *)v;
+		return m ? check_message(m, path, err, errcap, depth + 1) : true;
+	}
+	default:
+		return true;
+	}
+}
+
+/* ---- per kind ---- */
+
+static bool
+empty(const char *s)
+{
+	return !s || !*s;
+}
+
+static bool
+text_empty(const Remacto__V1__Text *t)
+{
+	return !t || (empty(t->fr) && empty(t->ar) && empty(t->en));
+}
+
+#define NEED(cond, path, why) do { if (!(cond)) return fail(err, errcap, path, why); } while (0)
+
+static bool
+check_commitment(const Remacto__V1__Commitment *c, char *err, size_t errcap)
+{
+	unsigned seen = 0;
+	NEED(!empty(c->id), "commitment.id", "required");
+	NEED(!text_empty(c->title), "commitment.title", "required in at least one language");
+	NEED(c->n_principles > 0, "commitment.principles", "name at least one of the five "
+	     "principles");
+	for (size_t i = 0; i < c->n_principles; i++) {
+		unsigned p = (unsigned)c->principles[i];
+		NEED(p >= 1 && p <= 5, "commitment.principles", "unknown principle");
+		NEED(!(seen & 1u << p), "commitment.principles", "principle listed twice");
+		seen |= 1u << p;
+	}
+	NEED(empty(c->start_date) || empty(c->end_date) || strcmp(c->start_date, c->end_date) <= 0,
+	     "commitment.endDate", "before startDate");
+	NEED(c->weight <= 100, "commitment.weight", "0 to 100");
+	NEED(c->budget_mad >= 0, "commitment.budgetMad", "cannot be negative");
+	NEED(!c->parent_id || strcmp(c->parent_id, c->id) != 0, "commitment.parentId",
+	     "a commitment cannot be its own parent");
+	for (size_t i = 0; i < c->n_milestones; i++) {
+		NEED(!empty(c->milestones[i]->id), "commitment.milestones.id", "required");
+		for (size_t j = 0; j < i; j++)
+			NEED(strcmp(c->milestones[i]->id, c->milestones[j]->id) != 0,
+			     "commitment.milestones.id", "used twice");
+	}
+	return true;
+}
+
+static bool
+check_vkey(const char *origin, const char *vkey, const char *path, char *err, size_t errcap)
+{
+	struct note_verifier v;
+	char why[160], msg[200];
+	NEED(!empty(origin) && note_name_valid(origin), "origin", "required: a key name such as "
+	     "remacto.ma/rabat-prefecture");
+	if (!note_verifier_parse(vkey ? vkey : "", &v, why, sizeof(why))) {
+		snprintf(msg, sizeof(msg), "not a verifier key: %s", why);
+		return fail(err, errcap, path, msg);
+	}
+	NEED(v.alg == NOTE_ALG_ED25519, path, "must be an Ed25519 key");
+	NEED(strcmp(v.name, origin) == 0, path, "the key's name must be the origin");
+	return true;
+}
+
+static bool
+check_kind(const Remacto__V1__Entry *e, char *err, size_t errcap)
+{
+	switch (e->kind_case) {
+	case REMACTO__V1__ENTRY__KIND_PROGRAMME:
+		NEED(!empty(e->programme->id), "programme.id", "required");
+		NEED(!text_empty(e->programme->title), "programme.title", "required");
+		return true;
+	case REMACTO__V1__ENTRY__KIND_CONSULTATION:
+		NEED(!empty(e->consultation->id), "consultation.id", "required");
+		NEED(!empty(e->consultation->date), "consultation.date", "required");
+		return true;
+	case REMACTO__V1__ENTRY__KIND_ASSESSMENT:
+		NEED(!empty(e->assessment->commitment_id), "assessment.commitmentId", "required");
+		NEED(!empty(e->assessment->date), "assessment.date", "required");
+		NEED(!empty(e->assessment->assessor), "assessment.assessor", "required: who assessed");
+		return true;
+	case REMACTO__V1__ENTRY__KIND_COMMITMENT:
+		return check_commitment(e->commitment, err, errcap);
+	case REMACTO__V1__ENTRY__KIND_MILESTONE_UPDATE:
+		NEED(!empty(e->milestone_update->commitment_id), "milestoneUpdate.commitmentId",
+		     "required");
+		NEED(!empty(e->milestone_update->milestone_id), "milestoneUpdate.milestoneId",
+		     "required");
+		NEED(e->milestone_update->status, "milestoneUpdate.status", "required");
+		NEED(!empty(e->milestone_update->date), "milestoneUpdate.date", "required");
+		return true;
+	case REMACTO__V1__ENTRY__KIND_INDICATOR:
+		NEED(!empty(e->indicator->id), "indicator.id", "required");
+		NEED(!text_empty(e->indicator->title) || !empty(e->indicator->catalog_code),
+		     "indicator.title", "required for a local indicator");
+		for (size_t i = 0; i < e->indicator->n_targets; i++)
+			NEED(!empty(e->indicator->targets[i]->period), "indicator.targets.period",
+			     "required");
+		return true;
+	case REMACTO__V1__ENTRY__KIND_MEASUREMENT:
+		NEED(!empty(e->measurement->indicator_id), "measurement.indicatorId", "required");
+		NEED(!empty(e->measurement->period), "measurement.period", "required");
+		return true;
+	case REMACTO__V1__ENTRY__KIND_STATUS_UPDATE:
+		NEED(!empty(e->status_update->commitment_id), "statusUpdate.commitmentId",
+		     "required");
+		NEED(!empty(e->status_update->date), "statusUpdate.date", "required");
+		NEED(e->status_update->completion, "statusUpdate.completion", "required");
+		return true;
+	case REMACTO__V1__ENTRY__KIND_AMENDMENT:
+		NEED(e->amendment->subject, "amendment.subject", "required");
+		NEED(!empty(e->amendment->subject_id), "amendment.subjectId", "required");
+		NEED(!empty(e->amendment->field), "amendment.field", "required");
+		NEED(!text_empty(e->amendment->reason), "amendment.reason",
+		     "required: say why it changed");
+		return true;
+	case REMACTO__V1__ENTRY__KIND_EVIDENCE:
+		NEED(!empty(e->evidence->id), "evidence.id", "required");
+		NEED(e->evidence->url && (strncmp(e->evidence->url, "https://", 8) == 0 ||
+		                          strncmp(e->evidence->url, "http://", 7) == 0),
+		     "evidence.url", "an http(s) URL is required");
+		NEED(e->evidence->sha256.len == 32, "evidence.sha256", "required (32 bytes)");
+		return true;
+	case REMACTO__V1__ENTRY__KIND_MEMBER_ADMISSION:
+		NEED(e->member_admission->kind, "memberAdmission.kind", "required");
+		NEED(!text_empty(e->member_admission->name), "memberAdmission.name", "required");
+		return check_vkey(e->member_admission->origin, e->member_admission->verifier_key,
+		                  "memberAdmission.verifierKey", err, errcap);
+	case REMACTO__V1__ENTRY__KIND_KEY_ROTATION:
+		return check_vkey(e->key_rotation->origin, e->key_rotation->verifier_key,
+		                  "keyRotation.verifierKey", err, errcap);
+	case REMACTO__V1__ENTRY__KIND_MEMBER_SUSPENSION:
+		NEED(!empty(e->member_suspension->origin), "memberSuspension.origin", "required");
+		return true;
+	case REMACTO__V1__ENTRY__KIND_CATALOG_INDICATOR:
+		NEED(!empty(e->catalog_indicator->code), "catalogIndicator.code", "required");
+		NEED(e->catalog_indicator->principle, "catalogIndicator.principle", "required");
+		return true;
+	case REMACTO__V1__ENTRY__KIND_COMPLIANCE_POLICY:
+		return true;
+	case REMACTO__V1__ENTRY__KIND_PEER_ANNOUNCEMENT:
+		NEED(!empty(e->peer_announcement->origin), "peerAnnouncement.origin", "required");
+		NEED(e->peer_announcement->url &&
+		     strncmp(e->peer_announcement->url, "wss://", 6) == 0,
+		     "peerAnnouncement.url", "a wss:// URL is required");
+		return true;
+	default:
+		return fail(err, errcap, "", "no entry kind set (or a kind this node does not know)");
+	}
+}
+
+bool
+entry_validate(const Remacto__V1__Entry *e, char *err, size_t errcap)
+{
+	if (e->schema > 1)
+		return fail(err, errcap, "schema", "written for a newer schema than this node's (1)");
+	return check_message(&e->base, "", err, errcap, 0) && check_kind(e, err, errcap);
+}
+
+Remacto__V1__Entry *
+entry_decode(const uint8_t *data, size_t len, char *err, size_t errcap)
+{
+	Remacto__V1__Entry *e;
+	if (len == 0 || len > ENTRY_MAX_LEN) {
+		snprintf(err, errcap, "an entry is 1 to %d bytes, this one is %zu", ENTRY_MAX_LEN,
+		         len);
+		return NULL;
+	}
+	if (!(e = remacto__v1__entry__unpack(NULL, len, data))) {
+		snprintf(err, errcap, "not a protobuf remacto.v1.Entry");
+		return NULL;
+	}
+	if (!entry_validate(e, err, errcap)) {
+		remacto__v1__entry__free_unpacked(e, NULL);
+		return NULL;
+	}
+	return e;
+}
+
+int
+entry_from_json(const json_t *json, uint8_t **out, size_t *len, char *err, size_t errcap)
+{
+	Remacto__V1__Entry *e;
+	size_t n;
+	int rc = 0;
+
+	*out = NULL;
+	e = (Remacto__V1__Entry *)pbjson_decode(&remacto__v1__entry__descriptor, json, err, errcap);
+	if (!e)
+		return -EINVAL;
+	if (!entry_validate(e, err, errcap)) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	n = remacto__v1__entry__get_packed_size(e);
+	if (n > ENTRY_MAX_LEN) {
+		snprintf(err, errcap, "entry is %zu bytes encoded, over the %d-byte cap", n,
+		         ENTRY_MAX_LEN);
+		rc = -E2BIG;
+		goto fail;
+	}
+	if (!(*out = malloc(n ? n : 1))) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	*len = remacto__v1__entry__pack(e, *out);
+fail:
+	protobuf_c_message_free_unpacked(&e->base, NULL);
+	return rc;
+}
+
+const char *
+entry_kind_name(const Remacto__V1__Entry *e, char *buf, size_t cap)
+{
+	const ProtobufCFieldDescriptor *f = NULL;
+	if (e->kind_case)
+		f = protobuf_c_message_descriptor_get_field(&remacto__v1__entry__descriptor,
+		                                            e->kind_case);
+	if (!f) {
+		snprintf(buf, cap, "none");
+		return buf;
+	}
+	return pbjson_field_name(f, buf, cap);
+}

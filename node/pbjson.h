@@ -1,0 +1,44 @@
+/*
+ * pbjson — the canonical proto3 JSON mapping for any protobuf-c message, driven only by
+ * protobuf-c's message descriptors (no code per message), on jansson values.
+ *
+ * Output (pbjson_encode): lowerCamelCase field names (protoc's json_name rule: drop each '_' and
+ * upper-case the next letter), fields at their default value omitted (proto3; a set oneof member
+ * and an explicitly present `optional` field are always written), enums as value names (the number
+ * when the value is not in the descriptor), bytes as standard padded base64, int64/uint64/
+ * fixed64/sfixed64/sint64 as decimal strings, 32-bit integers as numbers, float/double as numbers
+ * ("NaN", "Infinity", "-Infinity" as strings), repeated fields as arrays, nested messages as
+ * objects. Unknown fields are not shown.
+ *
+ * Input (pbjson_decode) is strict, for data coming from publishers: an object whose keys are the
+ * lowerCamelCase or the original field names; unknown keys, wrong JSON types, out-of-range
+ * numbers, non-integral values for integer fields, unknown enum names, invalid base64, two members
+ * of one oneof, duplicate fields (camel and snake) → an error naming the field path
+ * ("commitment.milestones[2].dueDate: expected a string"). 64-bit integers are accepted as strings
+ * or as numbers within ±2^53; 32-bit ones as numbers or decimal strings; enums as names or numbers;
+ * null means "absent". Caps: nesting depth PBJSON_MAX_DEPTH, PBJSON_MAX_REPEATED elements per
+ * repeated field, strings and bytes of at most PBJSON_MAX_STRING bytes (the entry cap).
+ */
+#ifndef REMACTO_PBJSON_H
+#define REMACTO_PBJSON_H
+
+#include <jansson.h>
+#include <protobuf-c/protobuf-c.h>
+#include <stddef.h>
+
+#define PBJSON_MAX_DEPTH 16
+#define PBJSON_MAX_REPEATED 4096
+#define PBJSON_MAX_STRING 65536
+
+/* Returns a new JSON object (caller owns the reference) or NULL on allocation failure. */
+json_t *pbjson_encode(const ProtobufCMessage *msg);
+
+/* Builds a message of type desc from json. Returns it (free with protobuf_c_message_free_unpacked,
+ * allocated with the default allocator) or NULL with err set to "path: reason". */
+ProtobufCMessage *pbjson_decode(const ProtobufCMessageDescriptor *desc, const json_t *json,
+                                char *err, size_t errcap);
+
+/* The JSON name of a field (lowerCamelCase of its proto name) into out; returns out. */
+const char *pbjson_field_name(const ProtobufCFieldDescriptor *f, char *out, size_t cap);
+
+#endif

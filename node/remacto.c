@@ -1,0 +1,47 @@
+/*
+ * remacto — the REMACTO Ledger command-line tool. One file per subcommand (cmd_*.c), dispatched
+ * from the table below. Exit codes are in cli.h.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "keygen", cmd_keygen, "create a signing key for a log and print its verifier key" },
+	{ "log", cmd_log, "create, append to, prove and verify a log in a data folder" },
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: remacto <command> [options]   (remacto <command> --help for details)\n\n"
+	           "commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nexit codes: 0 ok, 1 failure, 2 usage, 3 input rejected, 4 verification "
+	           "failed\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "remacto: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,100 @@
+/*
+ * store — the node's single LMDB environment: every log's entries, tree hashes and checkpoints.
+ *
+ * One environment per node (a data folder holding data.mdb and lock.mdb), named databases:
+ *   logs         origin → LogRecord (proto/store.proto)
+ *   entries      log id (u32 BE) ‖ index (u64 BE) → the entry's exact bytes
+ *   hashes       log id ‖ level (u8) ‖ index (u64 BE) → 32-byte hash of a perfect subtree
+ *   checkpoints  log id ‖ size (u64 BE) → signed checkpoint note, every one the node held
+ *   meta         small counters ("next-log-id", "format")
+ * Big-endian keys keep each log, and each tree level of a log, contiguous and in order, so a tile
+ * is one cursor walk and a log is one range.
+ *
+ * Writes go through store_write(), which runs a caller function in one write transaction and, on
+ * MDB_MAP_FULL, aborts, doubles the map and runs it again: the function must derive everything
+ * from the transaction and its argument, keeping no state across attempts. Durability is LMDB's
+ * default (fsync at commit, no MDB_NOSYNC): a commit that returned 0 survives a crash.
+ */
+#ifndef REMACTO_STORE_H
+#define REMACTO_STORE_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "remacto.pb-c.h"
+#include "store.pb-c.h"
+
+#define STORE_MAX_LOGS 65536
+#define STORE_DEFAULT_MAPSIZE ((size_t)1 << 30)
+#define STORE_MAX_MAPSIZE ((size_t)1 << 42)  /* 4 TiB */
+
+enum {
+	STORE_CREATE = 1 << 0,    /* create the folder and databases when missing */
+	STORE_RDONLY = 1 << 1,
+};
+
+struct store {
+	MDB_env *env;
+	MDB_dbi logs, entries, hashes, checkpoints, meta;
+	size_t mapsize;
+	char path[4096];
+};
+
+/* Opens (or with STORE_CREATE creates) the environment in folder dir. mapsize 0 = default;
+ * REMACTO_MAPSIZE in the environment overrides it (tests use it to reach MDB_MAP_FULL).
+ * Clears stale reader slots (mdb_reader_check). Returns 0 or a negative error with err set. */
+int store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, char *err,
+               size_t errcap);
+void store_close(struct store *s);
+
+/* Runs fn(txn, arg) in one write transaction and commits it. fn returns 0 to commit, an MDB
+ * error or negative errno to abort (returned unchanged). Retries after growing the map on
+ * MDB_MAP_FULL, up to STORE_MAX_MAPSIZE. */
+typedef int (*store_write_fn)(MDB_txn *txn, void *arg);
+int store_write(struct store *s, store_write_fn fn, void *arg);
+
+/* A read transaction; end it with mdb_txn_abort. Handles MDB_MAP_RESIZED from another process. */
+int store_read_begin(struct store *s, MDB_txn **txn);
+
+/* Human-readable text of an MDB error or negative errno. */
+const char *store_strerror(int rc);
+/* A hint for the operator after a failed write ("is the disk full?"), or "". */
+const char *store_io_hint(int rc);
+
+/* ---- logs ---- */
+
+/* Looks a log up by origin; *rec is a new record (free with remacto__store__log_record__free_unpacked
+ * (rec, NULL)), NULL-safe. MDB_NOTFOUND when the node holds no such log. */
+int store_log_get(struct store *s, MDB_txn *txn, const char *origin, Remacto__Store__LogRecord **rec);
+int store_log_put(struct store *s, MDB_txn *txn, const Remacto__Store__LogRecord *rec);
+/* Assigns the next log id (in txn). */
+int store_log_new_id(struct store *s, MDB_txn *txn, uint32_t *id);
+/* Calls fn for every log record in origin order; stops on a non-zero return and passes it on. */
+int store_log_each(struct store *s, MDB_txn *txn,
+                   int (*fn)(const Remacto__Store__LogRecord *rec, void *arg), void *arg);
+
+/* ---- entries, hashes, checkpoints ---- */
+
+int store_entry_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index,
+                    const uint8_t *data, size_t len);
+/* *data points into the map: valid until the transaction ends. */
+int store_entry_get(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index,
+                    const uint8_t **data, size_t *len);
+/* Calls fn for entries [start, start + count) in order, in one cursor walk; MDB_NOTFOUND when one
+ * is missing (a gap is corruption). Stops on a non-zero return of fn and passes it on. */
+int store_entry_each(struct store *s, MDB_txn *txn, uint32_t log, uint64_t start, uint64_t count,
+                     int (*fn)(uint64_t index, const uint8_t *data, size_t len, void *arg),
+                     void *arg);
+int store_hash_put(struct store *s, MDB_txn *txn, uint32_t log, unsigned level, uint64_t index,
+                   const uint8_t hash[32]);
+int store_hash_get(struct store *s, MDB_txn *txn, uint32_t log, unsigned level, uint64_t index,
+                   uint8_t hash[32]);
+/* Reads count consecutive hashes of one level from index on, in one cursor walk. */
+int store_hash_range(struct store *s, MDB_txn *txn, uint32_t log, unsigned level, uint64_t index,
+                     size_t count, uint8_t (*out)[32]);
+int store_checkpoint_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size,
+                         const char *note, size_t len);
+
+#endif

@@ -1,0 +1,401 @@
+/*
+ * tlog — append, prove and verify one log in the store. See tlog.h.
+ */
+#include "tlog.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "b64.h"
+
+struct reader_ctx {
+	struct store *s;
+	MDB_txn *txn;
+	uint32_t log;
+};
+
+static int
+read_hash(void *arg, unsigned level, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
+{
+	struct reader_ctx *c = arg;
+	int rc = store_hash_get(c->s, c->txn, c->log, level, index, out);
+	return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+}
+
+static int
+emit_hash(void *arg, unsigned level, uint64_t index, const uint8_t hash[MERKLE_HASH_LEN])
+{
+	struct reader_ctx *c = arg;
+	return store_hash_put(c->s, c->txn, c->log, level, index, hash);
+}
+
+static void
+head_from_record(const Remacto__Store__LogRecord *r, struct tlog_head *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->id = r->id;
+	snprintf(h->origin, sizeof(h->origin), "%s", r->origin);
+	snprintf(h->vkey, sizeof(h->vkey), "%s", r->verifier_key);
+	snprintf(h->key_file, sizeof(h->key_file), "%s", r->key_file);
+	h->size = r->size;
+	if (r->root.len == 32)
+		memcpy(h->root, r->root.data, 32);
+	if (r->checkpoint.len < sizeof(h->checkpoint)) {
+		memcpy(h->checkpoint, r->checkpoint.data, r->checkpoint.len);
+		h->checkpoint_len = r->checkpoint.len;
+	}
+	h->created = r->created;
+	h->updated = r->updated;
+}
+
+int
+tlog_head(struct store *s, MDB_txn *txn, const char *origin, struct tlog_head *out)
+{
+	Remacto__Store__LogRecord *rec;
+	int rc = store_log_get(s, txn, origin, &rec);
+	if (rc != 0)
+		return rc;
+	head_from_record(rec, out);
+	remacto__store__log_record__free_unpacked(rec, NULL);
+	return 0;
+}
+
+/* Formats and signs the checkpoint of (origin, size, root) into out. */
+static int
+sign_checkpoint(const struct note_signer *signer, const char *origin, uint64_t size,
+                const uint8_t root[32], char *out, size_t cap)
+{
+	struct checkpoint c = { .size = size };
+	char body[NOTE_NAME_MAX + 128];
+	int len;
+
+	snprintf(c.origin, sizeof(c.origin), "%s", origin);
+	memcpy(c.root, root, 32);
+	if ((len = checkpoint_format(&c, body, sizeof(body))) < 0)
+		return -EINVAL;
+	return note_sign(signer, body, (size_t)len, out, cap);
+}
+
+/* ---- create ---- */
+
+struct create_arg {
+	struct store *s;
+	const struct note_signer *signer;
+	const char *key_file;
+	char *err;
+	size_t errcap;
+};
+
+static int
+create_txn(MDB_txn *txn, void *arg)
+{
+	struct create_arg *a = arg;
+	Remacto__Store__LogRecord rec = REMACTO__STORE__LOG_RECORD__INIT, *old;
+	char vkey[NOTE_VKEY_MAX + 1], note[NOTE_MAX_LEN];
+	uint8_t root[32];
+	int rc, len;
+
+	rc = store_log_get(a->s, txn, a->signer->v.name, &old);
+	remacto__store__log_record__free_unpacked(old, NULL);
+	if (rc == 0) {
+		snprintf(a->err, a->errcap, "log %s already exists in %s", a->signer->v.name,
+		         a->s->path);
+		return -EEXIST;
+	}
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	if ((rc = store_log_new_id(a->s, txn, &rec.id)) != 0)
+		return rc;
+	if (note_verifier_format(&a->signer->v, vkey, sizeof(vkey)) < 0)
+		return -EINVAL;
+	merkle_empty_root(root);
+	len = sign_checkpoint(a->signer, a->signer->v.name, 0, root, note, sizeof(note));
+	if (len < 0)
+		return -EINVAL;
+	rec.origin = (char *)a->signer->v.name;
+	rec.verifier_key = vkey;
+	rec.key_file = (char *)(a->key_file ? a->key_file : "");
+	rec.root.data = root, rec.root.len = 32;
+	rec.checkpoint.data = (uint8_t *)note, rec.checkpoint.len = (size_t)len;
+	rec.created = rec.updated = time(NULL);
+	if ((rc = store_checkpoint_put(a->s, txn, rec.id, 0, note, (size_t)len)) != 0)
+		return rc;
+	return store_log_put(a->s, txn, &rec);
+}
+
+int
+tlog_create(struct store *s, const struct note_signer *signer, const char *key_file, char *err,
+            size_t errcap)
+{
+	struct create_arg a = { s, signer, key_file, err, errcap };
+	err[0] = '\0';
+	int rc = store_write(s, create_txn, &a);
+	if (rc != 0 && err[0] == '\0')
+		snprintf(err, errcap, "cannot create log %s: %s", signer->v.name, store_strerror(rc));
+	return rc;
+}
+
+/* ---- append ---- */
+
+struct append_arg {
+	struct store *s;
+	const char *origin;
+	const struct note_signer *signer;
+	const struct tlog_blob *entries;
+	size_t n;
+	uint64_t first;
+	struct tlog_head *head;
+	char *err;
+	size_t errcap;
+};
+
+static int
+append_txn(MDB_txn *txn, void *arg)
+{
+	struct append_arg *a = arg;
+	Remacto__Store__LogRecord *rec = NULL;
+	struct merkle_range range;
+	struct reader_ctx rc_ctx = { a->s, txn, 0 };
+	char note[NOTE_MAX_LEN];
+	uint8_t leaf[32], root[32];
+	int rc, len;
+
+	if ((rc = store_log_get(a->s, txn, a->origin, &rec)) != 0) {
+		if (rc == MDB_NOTFOUND)
+			snprintf(a->err, a->errcap, "no log %s in %s (create it with `remacto log "
+			         "init`)", a->origin, a->s->path);
+		goto fail;
+	}
+	if (strcmp(rec->origin, a->signer->v.name) != 0) {
+		snprintf(a->err, a->errcap, "key %s cannot sign log %s", a->signer->v.name, a->origin);
+		rc = -EPERM;
+		goto fail;
+	}
+	rc_ctx.log = rec->id;
+	if ((rc = merkle_range_load(&range, rec->size, read_hash, &rc_ctx)) != 0)
+		goto fail;
+	a->first = rec->size;
+	for (size_t i = 0; i < a->n; i++) {
+		merkle_leaf_hash(a->entries[i].data, a->entries[i].len, leaf);
+		rc = store_entry_put(a->s, txn, rec->id, range.size, a->entries[i].data,
+		                     a->entries[i].len);
+		if (rc != 0 || (rc = merkle_range_append(&range, leaf, emit_hash, &rc_ctx)) != 0)
+			goto fail;
+	}
+	merkle_range_root(&range, root);
+	len = sign_checkpoint(a->signer, rec->origin, range.size, root, note, sizeof(note));
+	if (len < 0) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	if ((rc = store_checkpoint_put(a->s, txn, rec->id, range.size, note, (size_t)len)) != 0)
+		goto fail;
+	/* Point the record at the new root and note for packing, then give back the unpacked
+	 * buffers so free_unpacked releases what it allocated. */
+	ProtobufCBinaryData old_root = rec->root, old_note = rec->checkpoint;
+	rec->size = range.size;
+	rec->root.data = root, rec->root.len = 32;
+	rec->checkpoint.data = (uint8_t *)note, rec->checkpoint.len = (size_t)len;
+	rec->updated = time(NULL);
+	rc = store_log_put(a->s, txn, rec);
+	if (rc == 0 && a->head)
+		head_from_record(rec, a->head);
+	rec->root = old_root, rec->checkpoint = old_note;
+fail:
+	remacto__store__log_record__free_unpacked(rec, NULL);
+	return rc;
+}
+
+int
+tlog_append(struct store *s, const char *origin, const struct note_signer *signer,
+            const struct tlog_blob *entries, size_t n, uint64_t *first, struct tlog_head *head,
+            char *err, size_t errcap)
+{
+	struct append_arg a = { s, origin, signer, entries, n, 0, head, err, errcap };
+	int rc;
+
+	err[0] = '\0';
+	if (n == 0 || n > TLOG_MAX_BATCH) {
+		snprintf(err, errcap, "a batch holds 1 to %d entries, not %zu", TLOG_MAX_BATCH, n);
+		return -EINVAL;
+	}
+	rc = store_write(s, append_txn, &a);
+	if (rc != 0) {
+		if (err[0] == '\0')
+			snprintf(err, errcap, "append to %s failed, nothing stored: %s%s", origin,
+			         store_strerror(rc), store_io_hint(rc));
+		return rc;
+	}
+	if (first)
+		*first = a.first;
+	return 0;
+}
+
+/* ---- proofs ---- */
+
+int
+tlog_inclusion(struct store *s, MDB_txn *txn, const struct tlog_head *h, uint64_t index,
+               uint64_t size, uint8_t leaf[32], uint8_t root[32],
+               uint8_t proof[][MERKLE_HASH_LEN], size_t *n)
+{
+	struct reader_ctx c = { s, txn, h->id };
+	int rc;
+
+	if (size == 0 || size > h->size || index >= size)
+		return -EINVAL;
+	if ((rc = read_hash(&c, 0, index, leaf)) != 0 || (rc = merkle_root(read_hash, &c, size, root)))
+		return rc;
+	return merkle_inclusion_proof(read_hash, &c, index, size, proof, MERKLE_MAX_PROOF, n);
+}
+
+int
+tlog_consistency(struct store *s, MDB_txn *txn, const struct tlog_head *h, uint64_t old,
+                 uint64_t size, uint8_t old_root[32], uint8_t root[32],
+                 uint8_t proof[][MERKLE_HASH_LEN], size_t *n)
+{
+	struct reader_ctx c = { s, txn, h->id };
+	int rc;
+
+	if (old == 0 || size > h->size || old > size)
+		return -EINVAL;
+	if ((rc = merkle_root(read_hash, &c, old, old_root)) != 0 ||
+	    (rc = merkle_root(read_hash, &c, size, root)) != 0)
+		return rc;
+	return merkle_consistency_proof(read_hash, &c, old, size, proof, MERKLE_MAX_PROOF, n);
+}
+
+/* ---- verify ---- */
+
+struct verify_ctx {
+	struct store *s;
+	MDB_txn *txn;
+	uint32_t log;
+	struct merkle_range range;
+	uint64_t total, bad_index;
+	void (*progress)(uint64_t, uint64_t, void *);
+	void *parg;
+	char *err;
+	size_t errcap;
+};
+
+/* Compares each perfect subtree rebuilt from the entries with the stored one. */
+static int
+verify_emit(void *arg, unsigned level, uint64_t index, const uint8_t hash[MERKLE_HASH_LEN])
+{
+	struct verify_ctx *v = arg;
+	uint8_t stored[32];
+	int rc = store_hash_get(v->s, v->txn, v->log, level, index, stored);
+	if (rc == MDB_NOTFOUND) {
+		snprintf(v->err, v->errcap, "tree hash (level %u, index %llu) is missing", level,
+		         (unsigned long long)index);
+		return -EBADMSG;
+	}
+	if (rc != 0)
+		return rc;
+	if (memcmp(stored, hash, 32) != 0) {
+		if (level == 0)
+			snprintf(v->err, v->errcap, "entry %llu: leaf hash does not match the stored "
+			         "tree (the entry's bytes or its stored hash changed)",
+			         (unsigned long long)index);
+		else
+			snprintf(v->err, v->errcap, "tree hash (level %u, index %llu) is wrong",
+			         level, (unsigned long long)index);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static int
+verify_entry(uint64_t index, const uint8_t *data, size_t len, void *arg)
+{
+	struct verify_ctx *v = arg;
+	uint8_t leaf[32];
+	merkle_leaf_hash(data, len, leaf);
+	int rc = merkle_range_append(&v->range, leaf, verify_emit, v);
+	if (rc == 0 && v->progress && (index + 1) % 65536 == 0)
+		v->progress(index + 1, v->total, v->parg);
+	return rc;
+}
+
+int
+tlog_verify(struct store *s, const char *origin,
+            void (*progress)(uint64_t done, uint64_t total, void *arg), void *arg, char *err,
+            size_t errcap)
+{
+	struct verify_ctx *v = calloc(1, sizeof(*v));
+	struct tlog_head *h = calloc(1, sizeof(*h));
+	struct note_verifier nv;
+	struct note *note = calloc(1, sizeof(*note));
+	struct checkpoint cp;
+	MDB_txn *txn = NULL;
+	uint8_t root[32];
+	char why[256];
+	int rc;
+
+	err[0] = '\0';
+	if (!v || !h || !note) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	if ((rc = store_read_begin(s, &txn)) != 0)
+		goto fail;
+	if ((rc = tlog_head(s, txn, origin, h)) != 0) {
+		if (rc == MDB_NOTFOUND)
+			snprintf(err, errcap, "no log %s in %s", origin, s->path);
+		goto fail;
+	}
+	*v = (struct verify_ctx){ .s = s, .txn = txn, .log = h->id, .total = h->size,
+	                          .progress = progress, .parg = arg, .err = err,
+	                          .errcap = errcap };
+	merkle_range_init(&v->range);
+	rc = store_entry_each(s, txn, h->id, 0, h->size, verify_entry, v);
+	if (rc == MDB_NOTFOUND) {
+		snprintf(err, errcap, "entry %llu is missing (the log claims %llu entries)",
+		         (unsigned long long)v->range.size, (unsigned long long)h->size);
+		rc = -EBADMSG;
+	}
+	if (rc != 0)
+		goto fail;
+	merkle_range_root(&v->range, root);
+	if (memcmp(root, h->root, 32) != 0) {
+		snprintf(err, errcap, "root of the %llu entries does not match the log record",
+		         (unsigned long long)h->size);
+		rc = -EBADMSG;
+		goto fail;
+	}
+	if (!note_verifier_parse(h->vkey, &nv, why, sizeof(why))) {
+		snprintf(err, errcap, "verifier key of %s is unusable: %s", origin, why);
+		rc = -EBADMSG;
+		goto fail;
+	}
+	if (!note_open(h->checkpoint, h->checkpoint_len, &nv, 1, note, why, sizeof(why))) {
+		snprintf(err, errcap, "checkpoint signature does not verify: %s", why);
+		rc = -EBADMSG;
+		goto fail;
+	}
+	if (!checkpoint_parse(note->text, note->text_len, &cp, why, sizeof(why))) {
+		snprintf(err, errcap, "checkpoint is malformed: %s", why);
+		rc = -EBADMSG;
+		goto fail;
+	}
+	if (strcmp(cp.origin, origin) != 0 || cp.size != h->size || memcmp(cp.root, root, 32)) {
+		snprintf(err, errcap, "signed checkpoint (size %llu) does not match the %llu "
+		         "entries held", (unsigned long long)cp.size, (unsigned long long)h->size);
+		rc = -EBADMSG;
+		goto fail;
+	}
+	if (progress)
+		progress(h->size, h->size, arg);
+fail:
+	if (rc != 0 && err[0] == '\0')
+		snprintf(err, errcap, "cannot verify %s: %s", origin, store_strerror(rc));
+	if (txn)
+		mdb_txn_abort(txn);
+	free(note);
+	free(h);
+	free(v);
+	return rc;
+}

@@ -1,0 +1,76 @@
+/*
+ * tlog — a member's transparency log on top of the store: append with a signed checkpoint,
+ * proofs, tiles and full verification. Pure log mechanics: what an entry may contain is
+ * entry.h's business, who may publish is the caller's.
+ *
+ * Every append is one store_write transaction holding the entries, every perfect-subtree hash
+ * they complete (merkle.h), the new signed checkpoint and the updated log record: a crash leaves
+ * either all of it or none. One checkpoint per batch, never one per entry.
+ */
+#ifndef REMACTO_TLOG_H
+#define REMACTO_TLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "merkle.h"
+#include "note.h"
+#include "store.h"
+
+/* An entry as published: its exact bytes (at most ENTRY_MAX_LEN). */
+struct tlog_blob {
+	const uint8_t *data;
+	size_t len;
+};
+
+/* What the node holds of a log, copied out of the store. */
+struct tlog_head {
+	uint32_t id;
+	char origin[NOTE_NAME_MAX + 1];
+	char vkey[NOTE_VKEY_MAX + 1];
+	char key_file[4096];
+	uint64_t size;
+	uint8_t root[32];
+	char checkpoint[NOTE_MAX_LEN];
+	size_t checkpoint_len;
+	int64_t created, updated;
+};
+
+#define TLOG_MAX_BATCH 100000
+
+/* Creates the log `origin` signed by signer (whose name must be the origin), with an empty signed
+ * checkpoint. key_file is recorded (absolute path) so later appends can sign; NULL for logs the
+ * node only replicates. -EEXIST when the node already holds the origin. */
+int tlog_create(struct store *s, const struct note_signer *signer, const char *key_file,
+                char *err, size_t errcap);
+
+/* Reads the head of a log. MDB_NOTFOUND when the node holds no such log. */
+int tlog_head(struct store *s, MDB_txn *txn, const char *origin, struct tlog_head *out);
+
+/* Appends n entries (1 <= n <= TLOG_MAX_BATCH) to origin and signs one checkpoint over them with
+ * signer, all in one durable transaction. On success *first is the index of the first entry and
+ * head (if not NULL) the new head. On failure nothing is stored. */
+int tlog_append(struct store *s, const char *origin, const struct note_signer *signer,
+                const struct tlog_blob *entries, size_t n, uint64_t *first, struct tlog_head *head,
+                char *err, size_t errcap);
+
+/* Proofs against the tree of `size` leaves, 0 < size <= the log's size; root gets that tree's
+ * root (and leaf the leaf hash for inclusion). -EINVAL for indexes or sizes out of range. */
+int tlog_inclusion(struct store *s, MDB_txn *txn, const struct tlog_head *h, uint64_t index,
+                   uint64_t size, uint8_t leaf[32], uint8_t root[32],
+                   uint8_t proof[][MERKLE_HASH_LEN], size_t *n);
+int tlog_consistency(struct store *s, MDB_txn *txn, const struct tlog_head *h, uint64_t old,
+                     uint64_t size, uint8_t old_root[32], uint8_t root[32],
+                     uint8_t proof[][MERKLE_HASH_LEN], size_t *n);
+
+/* Verifies a whole log: rehashes every entry, rebuilds every perfect subtree and compares it with
+ * what is stored, then checks that the root matches the record and the signed checkpoint, and
+ * the checkpoint's signature against the log's verifier key. progress (may be NULL) is called
+ * every 65536 entries. Returns 0 when all holds, else -EBADMSG with the first mismatch in err
+ * ("entry 1234: leaf hash does not match the stored tree (entry bytes changed)"). */
+int tlog_verify(struct store *s, const char *origin,
+                void (*progress)(uint64_t done, uint64_t total, void *arg), void *arg,
+                char *err, size_t errcap);
+
+#endif

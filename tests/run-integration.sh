@@ -1,0 +1,29 @@
+#!/bin/sh
+# Runs every tests/integration/*.sh scenario against the binaries in BUILD. Each scenario prints
+# "ok - ..." / "not ok - ..." lines (tests/integration/lib.sh); this adds them up into one
+# machine-readable line: "integration: N passed, N failed".
+set -u
+build=$(cd "${1:-build}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+export BUILD="$build"
+passed=0 failed=0
+for t in "$here"/integration/*.sh; do
+	case "$t" in */lib.sh) continue ;; esac
+	name=$(basename "$t" .sh)
+	log="$build/tests/$name.log"
+	mkdir -p "$build/tests"
+	echo "== $name"
+	sh "$t" >"$log" 2>&1
+	rc=$?
+	grep -E '^(ok|not ok) ' "$log"
+	p=$(grep -c '^ok ' "$log"); f=$(grep -c '^not ok ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		tail -n 15 "$log"
+		echo "not ok - $name exited with status $rc"
+		f=1
+	fi
+	[ "$f" -gt 0 ] && echo "   (full log: $log)"
+	passed=$((passed + p)); failed=$((failed + f))
+done
+echo "integration: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
