@@ -3,6 +3,8 @@
  */
 #include "store.h"
 
+#include "index.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,7 +127,7 @@ store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, cha
 	{
 		unsigned dbf = rdonly ? 0 : MDB_CREATE;
 		struct { const char *name; MDB_dbi *dbi; } dbs[] = {
-			{ "logs", &s->logs }, { "entries", &s->entries }, { "hashes", &s->hashes },
+			{ "logs", &s->logs }, { "slugs", &s->slugs }, { "entries", &s->entries }, { "hashes", &s->hashes },
 			{ "checkpoints", &s->checkpoints }, { "meta", &s->meta },
 		};
 		step = "mdb_dbi_open";
@@ -135,6 +137,13 @@ store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, cha
 					snprintf(err, errcap, "%s holds no REMACTO ledger (database '%s' "
 					         "missing); initialise it with `remacto log init`", dir,
 					         dbs[i].name);
+				goto fail_quiet;
+			}
+		for (size_t i = 0; i < INDEX_NDBS; i++)
+			if ((rc = mdb_dbi_open(txn, index_db_names[i], dbf, &s->ix[i])) != 0) {
+				if (rc == MDB_NOTFOUND)
+					snprintf(err, errcap, "%s has no domain index yet; open it once "
+					         "read-write (remactod or remacto log) to create it", dir);
 				goto fail_quiet;
 			}
 	}
@@ -252,14 +261,39 @@ store_log_get(struct store *s, MDB_txn *txn, const char *origin, Remacto__Store_
 	return *rec ? 0 : MDB_CORRUPTED;
 }
 
+const char *
+store_slug(const char *origin)
+{
+	const char *p = strrchr(origin, '/');
+	return p ? p + 1 : origin;
+}
+
+int
+store_log_by_slug(struct store *s, MDB_txn *txn, const char *slug, char *out, size_t cap)
+{
+	MDB_val k = { strlen(slug), (void *)slug }, v;
+	int rc = mdb_get(txn, s->slugs, &k, &v);
+	if (rc != 0)
+		return rc;
+	if (v.mv_size >= cap)
+		return MDB_BAD_VALSIZE;
+	memcpy(out, v.mv_data, v.mv_size);
+	out[v.mv_size] = '\0';
+	return 0;
+}
+
 int
 store_log_put(struct store *s, MDB_txn *txn, const Remacto__Store__LogRecord *rec)
 {
 	size_t len = remacto__store__log_record__get_packed_size(rec);
+	const char *slug = store_slug(rec->origin);
 	MDB_val k = { strlen(rec->origin), rec->origin }, v = { len, NULL };
+	MDB_val sk = { strlen(slug), (void *)slug }, sv = k;
 	int rc = mdb_put(txn, s->logs, &k, &v, MDB_RESERVE);
 	if (rc == 0)
 		remacto__store__log_record__pack(rec, v.mv_data);
+	if (rc == 0)
+		rc = mdb_put(txn, s->slugs, &sk, &sv, 0);
 	return rc;
 }
 

@@ -3,10 +3,12 @@
  *
  * One environment per node (a data folder holding data.mdb and lock.mdb), named databases:
  *   logs         origin → LogRecord (proto/store.proto)
+ *   slugs        slug (the origin's last path element, unique in the node) → origin
  *   entries      log id (u32 BE) ‖ index (u64 BE) → the entry's exact bytes
  *   hashes       log id ‖ level (u8) ‖ index (u64 BE) → 32-byte hash of a perfect subtree
  *   checkpoints  log id ‖ size (u64 BE) → signed checkpoint note, every one the node held
  *   meta         small counters ("next-log-id", "format")
+ *   ix:*         the domain index (index.h): derived, rebuildable
  * Big-endian keys keep each log, and each tree level of a log, contiguous and in order, so a tile
  * is one cursor walk and a log is one range.
  *
@@ -27,7 +29,7 @@
 #include "store.pb-c.h"
 
 #define STORE_MAX_LOGS 65536
-#define STORE_DEFAULT_MAPSIZE ((size_t)1 << 30)
+#define STORE_DEFAULT_MAPSIZE ((size_t)1 << 30)   /* grows by doubling when full */
 #define STORE_MAX_MAPSIZE ((size_t)1 << 42)  /* 4 TiB */
 
 enum {
@@ -37,7 +39,8 @@ enum {
 
 struct store {
 	MDB_env *env;
-	MDB_dbi logs, entries, hashes, checkpoints, meta;
+	MDB_dbi logs, slugs, entries, hashes, checkpoints, meta;
+	MDB_dbi ix[8];               /* the domain index's databases (index.h), opened here */
 	size_t mapsize;
 	char path[4096];
 };
@@ -69,6 +72,11 @@ const char *store_io_hint(int rc);
  * (rec, NULL)), NULL-safe. MDB_NOTFOUND when the node holds no such log. */
 int store_log_get(struct store *s, MDB_txn *txn, const char *origin, Remacto__Store__LogRecord **rec);
 int store_log_put(struct store *s, MDB_txn *txn, const Remacto__Store__LogRecord *rec);
+/* The log whose origin's last path element is slug (as served under /logs/<slug>/): copies the
+ * origin into out. MDB_NOTFOUND when none. */
+int store_log_by_slug(struct store *s, MDB_txn *txn, const char *slug, char *out, size_t cap);
+/* The slug of an origin: a pointer into it, after its last '/'. */
+const char *store_slug(const char *origin);
 /* Assigns the next log id (in txn). */
 int store_log_new_id(struct store *s, MDB_txn *txn, uint32_t *id);
 /* Calls fn for every log record in origin order; stops on a non-zero return and passes it on. */

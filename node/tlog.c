@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "b64.h"
+#include "entry.h"
+#include "index.h"
 
 struct reader_ctx {
 	struct store *s;
@@ -107,6 +109,25 @@ create_txn(MDB_txn *txn, void *arg)
 	}
 	if (rc != MDB_NOTFOUND)
 		return rc;
+	{
+		char other[NOTE_NAME_MAX + 1];
+		const char *slug = store_slug(a->signer->v.name);
+		if (!*slug || strlen(slug) > 64 || strspn(slug, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(slug) || slug[0] == '.') {
+			snprintf(a->err, a->errcap, "origin %s must end in a short name of letters, "
+			         "digits, '.', '_' or '-' (it names the log in URLs)",
+			         a->signer->v.name);
+			return -EINVAL;
+		}
+		rc = store_log_by_slug(a->s, txn, slug, other, sizeof(other));
+		if (rc == 0) {
+			snprintf(a->err, a->errcap, "log %s would be served as /logs/%s/, which %s "
+			         "already uses", a->signer->v.name, slug, other);
+			return -EEXIST;
+		}
+		if (rc != MDB_NOTFOUND)
+			return rc;
+	}
 	if ((rc = store_log_new_id(a->s, txn, &rec.id)) != 0)
 		return rc;
 	if (note_verifier_format(&a->signer->v, vkey, sizeof(vkey)) < 0)
@@ -140,6 +161,93 @@ tlog_create(struct store *s, const struct note_signer *signer, const char *key_f
 
 /* ---- append ---- */
 
+int
+tlog_batch_begin(struct tlog_batch *b, struct store *s, MDB_txn *txn, const char *origin)
+{
+	struct reader_ctx c = { s, txn, 0 };
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	b->s = s;
+	if ((rc = store_log_get(s, txn, origin, &b->rec)) != 0)
+		return rc;
+	c.log = b->rec->id;
+	if ((rc = merkle_range_load(&b->range, b->rec->size, read_hash, &c)) != 0) {
+		tlog_batch_end(b);
+		return rc;
+	}
+	b->first = b->rec->size;
+	return 0;
+}
+
+int
+tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len, bool strict,
+               char *err, size_t errcap)
+{
+	struct reader_ctx c = { b->s, txn, b->rec->id };
+	Remacto__V1__Entry *e;
+	uint8_t leaf[32];
+	int rc;
+
+	/* Entries that do not decode are still log leaves (a replicated log is what its member
+	 * signed); only what decodes can be indexed. */
+	e = remacto__v1__entry__unpack(NULL, len, data);
+	if (e) {
+		rc = index_apply(b->s, txn, b->rec->id, b->rec->origin, b->range.size, e, strict, err,
+		                 errcap);
+		remacto__v1__entry__free_unpacked(e, NULL);
+		if (rc != 0)
+			return rc;
+	} else if (strict) {
+		snprintf(err, errcap, "not a protobuf remacto.v1.Entry");
+		return -EINVAL;
+	}
+	merkle_leaf_hash(data, len, leaf);
+	if ((rc = store_entry_put(b->s, txn, b->rec->id, b->range.size, data, len)) != 0)
+		return rc;
+	return merkle_range_append(&b->range, leaf, emit_hash, &c);
+}
+
+int
+tlog_batch_seal(struct tlog_batch *b, MDB_txn *txn, const struct note_signer *signer,
+                struct tlog_head *head)
+{
+	Remacto__Store__LogRecord *rec = b->rec;
+	char note[NOTE_MAX_LEN];
+	uint8_t root[32];
+	int rc, len;
+
+	if (strcmp(rec->origin, signer->v.name) != 0)
+		return -EPERM;
+	merkle_range_root(&b->range, root);
+	len = sign_checkpoint(signer, rec->origin, b->range.size, root, note, sizeof(note));
+	if (len < 0)
+		return -EINVAL;
+	if ((rc = store_checkpoint_put(b->s, txn, rec->id, b->range.size, note, (size_t)len)))
+		return rc;
+	/* Point the record at the new root and note for packing, then give back the unpacked
+	 * buffers so free_unpacked releases what it allocated. */
+	ProtobufCBinaryData old_root = rec->root, old_note = rec->checkpoint;
+	rec->size = b->range.size;
+	rec->root.data = root, rec->root.len = 32;
+	rec->checkpoint.data = (uint8_t *)note, rec->checkpoint.len = (size_t)len;
+	rec->updated = time(NULL);
+	rc = store_log_put(b->s, txn, rec);
+	if (rc == 0 && head)
+		head_from_record(rec, head);
+	rec->root = old_root, rec->checkpoint = old_note;
+	return rc;
+}
+
+void
+tlog_batch_end(struct tlog_batch *b)
+{
+	if (b && b->rec) {
+		remacto__store__log_record__free_unpacked(b->rec, NULL);
+		b->rec = NULL;
+	}
+}
+
 struct append_arg {
 	struct store *s;
 	const char *origin;
@@ -156,56 +264,34 @@ static int
 append_txn(MDB_txn *txn, void *arg)
 {
 	struct append_arg *a = arg;
-	Remacto__Store__LogRecord *rec = NULL;
-	struct merkle_range range;
-	struct reader_ctx rc_ctx = { a->s, txn, 0 };
-	char note[NOTE_MAX_LEN];
-	uint8_t leaf[32], root[32];
-	int rc, len;
+	struct tlog_batch b;
+	int rc;
 
-	if ((rc = store_log_get(a->s, txn, a->origin, &rec)) != 0) {
+	if ((rc = tlog_batch_begin(&b, a->s, txn, a->origin)) != 0) {
 		if (rc == MDB_NOTFOUND)
 			snprintf(a->err, a->errcap, "no log %s in %s (create it with `remacto log "
 			         "init`)", a->origin, a->s->path);
-		goto fail;
+		return rc;
 	}
-	if (strcmp(rec->origin, a->signer->v.name) != 0) {
+	if (strcmp(b.rec->origin, a->signer->v.name) != 0) {
 		snprintf(a->err, a->errcap, "key %s cannot sign log %s", a->signer->v.name, a->origin);
 		rc = -EPERM;
 		goto fail;
 	}
-	rc_ctx.log = rec->id;
-	if ((rc = merkle_range_load(&range, rec->size, read_hash, &rc_ctx)) != 0)
-		goto fail;
-	a->first = rec->size;
+	a->first = b.first;
 	for (size_t i = 0; i < a->n; i++) {
-		merkle_leaf_hash(a->entries[i].data, a->entries[i].len, leaf);
-		rc = store_entry_put(a->s, txn, rec->id, range.size, a->entries[i].data,
-		                     a->entries[i].len);
-		if (rc != 0 || (rc = merkle_range_append(&range, leaf, emit_hash, &rc_ctx)) != 0)
+		char why[256] = "";
+		rc = tlog_batch_add(&b, txn, a->entries[i].data, a->entries[i].len, true, why,
+		                    sizeof(why));
+		if (rc == -EINVAL)
+			snprintf(a->err, a->errcap, "entry %zu of the batch: %s; nothing appended",
+			         i + 1, why);
+		if (rc != 0)
 			goto fail;
 	}
-	merkle_range_root(&range, root);
-	len = sign_checkpoint(a->signer, rec->origin, range.size, root, note, sizeof(note));
-	if (len < 0) {
-		rc = -EINVAL;
-		goto fail;
-	}
-	if ((rc = store_checkpoint_put(a->s, txn, rec->id, range.size, note, (size_t)len)) != 0)
-		goto fail;
-	/* Point the record at the new root and note for packing, then give back the unpacked
-	 * buffers so free_unpacked releases what it allocated. */
-	ProtobufCBinaryData old_root = rec->root, old_note = rec->checkpoint;
-	rec->size = range.size;
-	rec->root.data = root, rec->root.len = 32;
-	rec->checkpoint.data = (uint8_t *)note, rec->checkpoint.len = (size_t)len;
-	rec->updated = time(NULL);
-	rc = store_log_put(a->s, txn, rec);
-	if (rc == 0 && a->head)
-		head_from_record(rec, a->head);
-	rec->root = old_root, rec->checkpoint = old_note;
+	rc = tlog_batch_seal(&b, txn, a->signer, a->head);
 fail:
-	remacto__store__log_record__free_unpacked(rec, NULL);
+	tlog_batch_end(&b);
 	return rc;
 }
 

@@ -49,11 +49,33 @@ int tlog_create(struct store *s, const struct note_signer *signer, const char *k
 int tlog_head(struct store *s, MDB_txn *txn, const char *origin, struct tlog_head *out);
 
 /* Appends n entries (1 <= n <= TLOG_MAX_BATCH) to origin and signs one checkpoint over them with
- * signer, all in one durable transaction. On success *first is the index of the first entry and
+ * signer, all in one durable transaction. Each entry goes through the domain index in strict
+ * mode (index.h): a reference to something the log does not hold fails the whole batch. On success *first is the index of the first entry and
  * head (if not NULL) the new head. On failure nothing is stored. */
 int tlog_append(struct store *s, const char *origin, const struct note_signer *signer,
                 const struct tlog_blob *entries, size_t n, uint64_t *first, struct tlog_head *head,
                 char *err, size_t errcap);
+
+/* The same, in steps, for callers that append inside their own write transaction (the daemon's
+ * group commit, replication): begin loads the log's record and tree border; add stores one entry
+ * (its index is b->range.size before the call) and the tree hashes it completes; seal signs and
+ * stores the checkpoint and the record. end frees the batch in every case. A caller that wraps
+ * adds in a nested transaction and aborts it restores b->range from a copy taken before. */
+struct tlog_batch {
+	struct store *s;
+	Remacto__Store__LogRecord *rec;
+	struct merkle_range range;
+	uint64_t first;
+};
+
+int tlog_batch_begin(struct tlog_batch *b, struct store *s, MDB_txn *txn, const char *origin);
+/* strict: the node's own publication, checked against the node's state by index_apply
+ * (-EINVAL with err); otherwise indexed leniently. */
+int tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len,
+                   bool strict, char *err, size_t errcap);
+int tlog_batch_seal(struct tlog_batch *b, MDB_txn *txn, const struct note_signer *signer,
+                    struct tlog_head *head);
+void tlog_batch_end(struct tlog_batch *b);
 
 /* Proofs against the tree of `size` leaves, 0 < size <= the log's size; root gets that tree's
  * root (and leaf the leaf hash for inclusion). -EINVAL for indexes or sizes out of range. */

@@ -1,0 +1,238 @@
+/*
+ * api — request routing and the response, query and CSV helpers every route group uses.
+ * See api.h.
+ */
+#include "api.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "node.h"
+
+void
+api_resp_free(struct api_resp *resp)
+{
+	if (resp) {
+		free(resp->body);
+		resp->body = NULL;
+		resp->len = 0;
+	}
+}
+
+void
+api_bytes(struct api_resp *resp, int status, const char *type, uint8_t *buf, size_t len)
+{
+	api_resp_free(resp);
+	resp->status = status;
+	resp->content_type = type;
+	resp->body = buf;
+	resp->len = len;
+}
+
+void
+api_text(struct api_resp *resp, int status, const char *type, const char *text, size_t len)
+{
+	uint8_t *buf = malloc(len ? len : 1);
+	if (!buf) {
+		api_bytes(resp, 500, "text/plain", NULL, 0);
+		return;
+	}
+	memcpy(buf, text, len);
+	api_bytes(resp, status, type, buf, len);
+}
+
+void
+api_json(struct api_resp *resp, int status, json_t *json)
+{
+	char *s = json ? json_dumps(json, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(json);
+	if (!s) {
+		static const char oom[] = "{\"error\":{\"status\":500,\"reason\":\"out of memory\"}}";
+		api_text(resp, 500, "application/json", oom, sizeof(oom) - 1);
+		return;
+	}
+	/* jansson allocates with malloc by default: the buffer can be handed over as it is. */
+	api_bytes(resp, status, "application/json", (uint8_t *)s, strlen(s));
+}
+
+void
+api_error(struct api_resp *resp, int status, const char *field, const char *fmt, ...)
+{
+	char reason[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	json_t *e = json_pack("{s:i}", "status", status);
+	if (field && *field)
+		json_object_set_new(e, "field", json_string(field));
+	json_object_set_new(e, "reason", json_string(reason));
+	api_json(resp, status, json_pack("{s:o}", "error", e));
+	resp->cache_control = NULL;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+bool
+api_query(const struct api_req *req, const char *name, char *out, size_t cap)
+{
+	size_t nlen = strlen(name);
+	const char *p = req->query;
+
+	while (*p) {
+		const char *end = strchr(p, '&');
+		size_t plen = end ? (size_t)(end - p) : strlen(p);
+		if (plen > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+			size_t o = 0;
+			for (size_t i = nlen + 1; i < plen; i++) {
+				int c = p[i];
+				if (c == '+') {
+					c = ' ';
+				} else if (c == '%') {
+					if (i + 2 >= plen)
+						return false;
+					int h = hexval(p[i + 1]), l = hexval(p[i + 2]);
+					if (h < 0 || l < 0)
+						return false;
+					c = h << 4 | l;
+					i += 2;
+				}
+				if (c == 0 || o + 1 >= cap)
+					return false;
+				out[o++] = (char)c;
+			}
+			out[o] = '\0';
+			return true;
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return false;
+}
+
+bool
+api_query_u64(const struct api_req *req, struct api_resp *resp, const char *name, uint64_t def,
+              uint64_t max, uint64_t *out)
+{
+	char buf[32], *end;
+	if (!api_query(req, name, buf, sizeof(buf))) {
+		*out = def;
+		return true;
+	}
+	errno = 0;
+	unsigned long long v = strtoull(buf, &end, 10);
+	if (!buf[0] || buf[0] == '-' || *end || errno || v > max) {
+		api_error(resp, 400, name, "expected an integer from 0 to %llu",
+		          (unsigned long long)max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* ---- CSV ---- */
+
+static void
+csv_put(struct csv *c, const char *s, size_t n)
+{
+	if (c->oom)
+		return;
+	if (c->len + n + 1 > c->cap) {
+		size_t ncap = c->cap ? c->cap : 4096;
+		while (ncap < c->len + n + 1)
+			ncap *= 2;
+		char *nb = realloc(c->buf, ncap);
+		if (!nb) {
+			c->oom = true;
+			return;
+		}
+		c->buf = nb, c->cap = ncap;
+	}
+	memcpy(c->buf + c->len, s, n);
+	c->len += n;
+}
+
+void
+csv_field(struct csv *c, const char *s)
+{
+	if (!s)
+		s = "";
+	if (c->len > 0 && !c->line_start)
+		csv_put(c, ",", 1);
+	c->line_start = false;
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		csv_put(c, s, strlen(s));
+		return;
+	}
+	csv_put(c, "\"", 1);
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			csv_put(c, "\"", 1);
+		csv_put(c, p, 1);
+	}
+	csv_put(c, "\"", 1);
+}
+
+void
+csv_fieldf(struct csv *c, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	csv_field(c, buf);
+}
+
+void
+csv_end_row(struct csv *c)
+{
+	csv_put(c, "\r\n", 2);
+	c->line_start = true;
+}
+
+void
+api_csv(struct api_resp *resp, struct csv *c)
+{
+	if (c->oom) {
+		free(c->buf);
+		api_error(resp, 500, NULL, "out of memory building CSV");
+		return;
+	}
+	api_bytes(resp, 200, "text/csv; charset=utf-8", (uint8_t *)c->buf, c->len);
+	c->buf = NULL;
+	c->len = c->cap = 0;
+}
+
+/* ---- routing ---- */
+
+int
+api_handle(struct node *n, const struct api_req *req, struct api_resp *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	if (req->admin) {
+		if (!req->authorized) {
+			api_error(resp, 401, "Authorization", "a valid bearer token is required "
+			          "(Authorization: Bearer <token from the node's token file>)");
+			return 0;
+		}
+		if (api_admin_route(n, req, resp))
+			return 0;
+	}
+	if (api_read_route(n, req, resp) || api_domain_route(n, req, resp))
+		return 0;
+	api_error(resp, 404, NULL, "no such resource: %s", req->path);
+	return 0;
+}

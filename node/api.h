@@ -1,0 +1,86 @@
+/*
+ * api — the node's HTTP routes as plain functions: a parsed request in, a complete response out.
+ * The libwebsockets glue (http.c) only moves bytes; everything a route decides lives here, so
+ * the routes are tested without a socket.
+ *
+ * Errors are JSON: {"error":{"status":400,"field":"commitment.title","reason":"required"}}.
+ * Tables also come as CSV when the path ends in ".csv" or Accept asks for text/csv; CSV has a
+ * header row of stable column names and RFC 4180 quoting.
+ */
+#ifndef REMACTO_API_H
+#define REMACTO_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct node;
+struct publish_job;
+
+#define API_MAX_BODY (8u << 20)     /* request body cap (admin listener) */
+#define API_MAX_PATH 1024
+#define API_MAX_QUERY 2048
+
+enum api_method { API_GET, API_HEAD, API_POST, API_OTHER };
+
+struct api_req {
+	enum api_method method;
+	bool admin;                 /* arrived on the admin listener */
+	bool authorized;            /* admin: bearer token matched */
+	bool want_csv;              /* Accept: text/csv, or the path ended in ".csv" (stripped) */
+	char path[API_MAX_PATH];    /* decoded path without query string, never "..": http.c rejects */
+	char query[API_MAX_QUERY];  /* raw query string without '?', may be empty */
+	const uint8_t *body;
+	size_t body_len;
+	const char *content_type;   /* request Content-Type or "" */
+	void *owner;                /* the connection, for publications answered later */
+};
+
+struct api_resp {
+	int status;
+	const char *content_type;   /* static string */
+	const char *cache_control;  /* static string or NULL (then "no-store") */
+	uint8_t *body;              /* malloc'd, owned by the response */
+	size_t len;
+	bool deferred;              /* a publish queued for group commit: answered later */
+	struct publish_job *job;    /* with deferred: the queued job (publish.h) */
+};
+
+/* Routes one request. Always fills resp (errors included); returns 0. */
+int api_handle(struct node *n, const struct api_req *req, struct api_resp *resp);
+void api_resp_free(struct api_resp *resp);
+
+/* Helpers for routes. Each replaces resp's body. */
+void api_json(struct api_resp *resp, int status, json_t *json);  /* steals json */
+void api_error(struct api_resp *resp, int status, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void api_text(struct api_resp *resp, int status, const char *type, const char *text, size_t len);
+/* Takes ownership of a malloc'd buffer. */
+void api_bytes(struct api_resp *resp, int status, const char *type, uint8_t *buf, size_t len);
+
+/* Query parameters: copies the decoded value of name into out (false when absent or too long). */
+bool api_query(const struct api_req *req, const char *name, char *out, size_t cap);
+/* A uint64 query parameter: false and a 400 in resp when present but malformed; def if absent. */
+bool api_query_u64(const struct api_req *req, struct api_resp *resp, const char *name,
+                   uint64_t def, uint64_t max, uint64_t *out);
+
+/* CSV building: a growing buffer with RFC 4180 quoting. */
+struct csv {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+	bool line_start;
+};
+void csv_field(struct csv *c, const char *s);
+void csv_fieldf(struct csv *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void csv_end_row(struct csv *c);
+/* Hands the buffer to resp as text/csv (or a 500 when allocation failed). */
+void api_csv(struct api_resp *resp, struct csv *c);
+
+/* Route groups, each in its own file. They return false when the path is not theirs. */
+bool api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp);
+bool api_domain_route(struct node *n, const struct api_req *req, struct api_resp *resp);
+bool api_admin_route(struct node *n, const struct api_req *req, struct api_resp *resp);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * config — the node's configuration: an INI file parsed with libinih, or embedded defaults when
+ * the node runs without one. Every value is checked when read; an error names file:line and
+ * what is wrong. `remactod -n` prints "configuration OK" or that error.
+ *
+ * Defaults shown below. origin is the exception: remacto.ma/demo belongs to the embedded
+ * defaults (the demo node) only; config_load clears it, so a file that does not set origin
+ * describes a read-only mirror.
+ *
+ *   [node]    data = ./var              data folder (LMDB environment, keys, token)
+ *             origin = remacto.ma/demo  this node's own log, a note key name (empty: mirror)
+ *             key = <data>/node.key     PKCS#8 Ed25519 signing key, created on first start
+ *             network = remacto         network name peers must share
+ *             checkpoint_interval_ms = 500   at most one checkpoint per interval under load
+ *             mapsize_mb = 0            initial LMDB map (0: default), grows on demand
+ *             seed = <file.jsonl>       entries published on first start when the log is empty
+ *   [public]  listen = 127.0.0.1:8080   address:port (IPv6 as [::1]:8080)
+ *             tls_cert = , tls_key =    PEM files; both or neither
+ *             max_connections = 1024
+ *   [admin]   listen = 127.0.0.1:8081
+ *             token_file = <data>/admin.token   bearer token, created 0600 on first start
+ *   [log]     level = info              error | warn | info | debug
+ *             file =                    empty: stderr; reopened on SIGHUP
+ *   [authority] verifier_key =          the registry's verifier key (federation)
+ *   [peer]    url = wss://host:port/peer   one line per peer, repeatable (CONFIG_MAX_PEERS)
+ *
+ * File rules: "[section]" and "key = value" lines start in the first column (inih would read an
+ * indented line as a continuation of the previous value, so it is refused); ';' or '#' start a
+ * comment line, " ;" an inline comment; at most 198 characters a line (inih's buffer); a key
+ * other than url given twice is an error. Numbers are plain decimal within their range
+ * (checkpoint_interval_ms 1-3600000, mapsize_mb 0-1048576, max_connections 1-65536); ports
+ * 1-65535; network [A-Za-z0-9._-]{1,63}; verifier_key as note_verifier_parse reads it. Relative
+ * paths are relative to the working directory; config_load and config_finish never open
+ * the files the configuration names (the daemon does, at start).
+ */
+#ifndef REMACTO_CONFIG_H
+#define REMACTO_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_MAX_PEERS 64
+#define CONFIG_PATH_MAX 1024
+
+struct config_listen {
+	char host[256];   /* numeric address or name, without brackets */
+	int port;
+};
+
+struct config {
+	char file[CONFIG_PATH_MAX];      /* "" when running on embedded defaults */
+	char data[CONFIG_PATH_MAX];
+	char origin[256];
+	char key[CONFIG_PATH_MAX];
+	char network[64];
+	char seed[CONFIG_PATH_MAX];
+	unsigned checkpoint_interval_ms;
+	unsigned long mapsize_mb;
+	struct config_listen pub, admin;
+	char tls_cert[CONFIG_PATH_MAX], tls_key[CONFIG_PATH_MAX];
+	unsigned max_connections;
+	char token_file[CONFIG_PATH_MAX];
+	int log_level;                   /* LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG (syslog.h) */
+	char log_file[CONFIG_PATH_MAX];
+	char authority_vkey[512];
+	char peers[CONFIG_MAX_PEERS][512];
+	size_t npeers;
+};
+
+/* Fills c with the embedded defaults. */
+void config_defaults(struct config *c);
+/* Reads file over the defaults. Returns 0, or -1 with err = "file:line: what is wrong" (or
+ * "file: cannot open: ...") and c untouched. Unknown sections or keys are errors: a typo must
+ * not pass silently. Peers accumulate after those already in c. */
+int config_load(struct config *c, const char *file, char *err, size_t errcap);
+/* Resolves derived defaults (key, token_file under data) and checks cross-field rules
+ * (tls_cert and tls_key together, listeners distinct, no seed without origin). -1 with
+ * err = "file: what is wrong" ("embedded defaults: ..." without a file) when inconsistent. */
+int config_finish(struct config *c, char *err, size_t errcap);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * bench_log — throughput and memory of the log core, with the store on disk and LMDB's default
+ * durability (fsync at every commit). Prints one JSON line per measurement.
+ *
+ *   bench_log append DIR N BATCH     N entries of ~300 bytes, BATCH per signed checkpoint
+ *   bench_log single DIR N           N single-entry appends, one durable commit each
+ *   bench_log verify DIR             full verification of the log written by `append`
+ *   bench_log memory DIR N1 N2       RSS (and its anonymous part) after N1 and after N2 entries
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "entry.h"
+#include "tlog.h"
+
+#define ORIGIN "remacto.ma/bench"
+
+static double
+now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A measurement entry of about 300 bytes, different for every i. */
+static size_t
+make_entry(uint64_t i, uint8_t *out)
+{
+	Remacto__V1__Entry e = REMACTO__V1__ENTRY__INIT;
+	Remacto__V1__Measurement m = REMACTO__V1__MEASUREMENT__INIT;
+	Remacto__V1__Text t = REMACTO__V1__TEXT__INIT;
+	char ind[32], period[16], comment[256];
+
+	snprintf(ind, sizeof(ind), "IND-%03llu", (unsigned long long)(i % 997));
+	snprintf(period, sizeof(period), "%llu-Q%llu", 2000 + (unsigned long long)(i / 4 % 100),
+	         (unsigned long long)(i % 4 + 1));
+	snprintf(comment, sizeof(comment), "Mesure %llu : valeur relevée par le service, "
+	         "vérifiée par le comité de suivi et publiée avec sa pièce justificative, "
+	         "conformément à la méthodologie du réseau; données ouvertes disponibles "
+	         "sur le portail de la collectivité territoriale.", (unsigned long long)i);
+	t.fr = comment;
+	m.indicator_id = ind;
+	m.period = period;
+	m.value = (double)(i % 1000) / 10.0;
+	m.comment = &t;
+	e.schema = 1;
+	e.published = "2025-01-01T00:00:00Z";
+	e.kind_case = REMACTO__V1__ENTRY__KIND_MEASUREMENT;
+	e.measurement = &m;
+	return remacto__v1__entry__pack(&e, out);
+}
+
+static void
+rss(long *total_kb, long *anon_kb)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+	*total_kb = *anon_kb = -1;
+	while (f && fgets(line, sizeof(line), f)) {
+		sscanf(line, "VmRSS: %ld", total_kb);
+		sscanf(line, "RssAnon: %ld", anon_kb);
+	}
+	if (f)
+		fclose(f);
+}
+
+static int
+open_log(struct store *s, struct note_signer *signer, const char *dir)
+{
+	uint8_t seed[32];
+	char err[256];
+	for (int i = 0; i < 32; i++)
+		seed[i] = (uint8_t)(i * 7 + 1);
+	if (note_signer_from_seed(signer, ORIGIN, NOTE_ALG_ED25519, seed) != 0 ||
+	    store_open(s, dir, STORE_CREATE, 0, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bench_log: cannot open %s: %s\n", dir, err);
+		return -1;
+	}
+	int rc = tlog_create(s, signer, NULL, err, sizeof(err));
+	if (rc != 0 && rc != -EEXIST) {
+		fprintf(stderr, "bench_log: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Appends n entries from index `from` in batches; returns seconds spent in tlog_append. */
+static double
+append_n(struct store *s, const struct note_signer *signer, uint64_t from, uint64_t n,
+         size_t batch, size_t *bytes)
+{
+	uint8_t *buf = malloc(batch * 512);
+	struct tlog_blob *v = malloc(batch * sizeof(*v));
+	char err[256];
+	double spent = 0;
+
+	for (uint64_t done = 0; done < n;) {
+		size_t k = n - done < batch ? (size_t)(n - done) : batch;
+		for (size_t j = 0; j < k; j++) {
+			v[j].data = buf + j * 512;
+			v[j].len = make_entry(from + done + j, buf + j * 512);
+			*bytes += v[j].len;
+		}
+		double t0 = now();
+		if (tlog_append(s, ORIGIN, signer, v, k, NULL, NULL, err, sizeof(err)) != 0) {
+			fprintf(stderr, "bench_log: %s\n", err);
+			exit(1);
+		}
+		spent += now() - t0;
+		done += k;
+	}
+	free(v);
+	free(buf);
+	return spent;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct store s;
+	struct note_signer signer = { 0 };
+	size_t bytes = 0;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: bench_log append|single|verify|memory DIR ...\n");
+		return 2;
+	}
+	if (open_log(&s, &signer, argv[2]) != 0)
+		return 1;
+	if (!strcmp(argv[1], "append") && argc == 5) {
+		uint64_t n = strtoull(argv[3], NULL, 10);
+		size_t batch = strtoul(argv[4], NULL, 10);
+		double t = append_n(&s, &signer, 0, n, batch, &bytes);
+		printf("{\"bench\":\"append\",\"entries\":%llu,\"batch\":%zu,\"avg_bytes\":%zu,"
+		       "\"seconds\":%.3f,\"entries_per_s\":%.0f}\n", (unsigned long long)n, batch,
+		       bytes / n, t, n / t);
+	} else if (!strcmp(argv[1], "single") && argc == 4) {
+		uint64_t n = strtoull(argv[3], NULL, 10);
+		double t = append_n(&s, &signer, 0, n, 1, &bytes);
+		printf("{\"bench\":\"single\",\"entries\":%llu,\"seconds\":%.3f,"
+		       "\"entries_per_s\":%.0f,\"ms_per_commit\":%.3f}\n", (unsigned long long)n, t,
+		       n / t, 1000 * t / n);
+	} else if (!strcmp(argv[1], "verify") && argc == 3) {
+		char err[512];
+		MDB_txn *txn;
+		struct tlog_head *h = calloc(1, sizeof(*h));
+		store_read_begin(&s, &txn);
+		tlog_head(&s, txn, ORIGIN, h);
+		mdb_txn_abort(txn);
+		double t0 = now();
+		if (tlog_verify(&s, ORIGIN, NULL, NULL, err, sizeof(err)) != 0) {
+			fprintf(stderr, "bench_log: verify: %s\n", err);
+			return 1;
+		}
+		double t = now() - t0;
+		printf("{\"bench\":\"verify\",\"entries\":%llu,\"seconds\":%.3f,"
+		       "\"entries_per_s\":%.0f}\n", (unsigned long long)h->size, t, h->size / t);
+		free(h);
+	} else if (!strcmp(argv[1], "memory") && argc == 5) {
+		uint64_t n1 = strtoull(argv[3], NULL, 10), n2 = strtoull(argv[4], NULL, 10);
+		long r1, a1, r2, a2;
+		append_n(&s, &signer, 0, n1, 1000, &bytes);
+		rss(&r1, &a1);
+		append_n(&s, &signer, n1, n2 - n1, 1000, &bytes);
+		rss(&r2, &a2);
+		printf("{\"bench\":\"memory\",\"at\":[%llu,%llu],\"rss_kb\":[%ld,%ld],"
+		       "\"rss_anon_kb\":[%ld,%ld]}\n", (unsigned long long)n1,
+		       (unsigned long long)n2, r1, r2, a1, a2);
+	} else {
+		fprintf(stderr, "bench_log: bad arguments\n");
+		return 2;
+	}
+	note_signer_free(&signer);
+	store_close(&s);
+	return 0;
+}

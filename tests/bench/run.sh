@@ -1,0 +1,26 @@
+#!/bin/sh
+# make bench: the log core's throughput and memory, side by side with the named anchor
+# (hypercore 11 from npm, pinned in tests/bench/anchor/package-lock.json), on the same disk in
+# the same run. Prints one JSON line per measurement and a ratio per goal; record the results in
+# docs/BENCHMARKS.md with the date and machine. Sizes: BENCH_N (default 1000000 entries).
+set -eu
+build=$(cd "${1:-build}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+n=${BENCH_N:-1000000}
+work=$(mktemp -d "${TMPDIR:-/tmp}/remacto-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
+
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(sed -n 's/model name\s*: //p' /proc/cpuinfo | head -1)"
+echo "# anchor: installing hypercore (npm ci, lock file)"
+(cd "$here/anchor" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+
+ours=$("$build/bench_log" append "$work/a" "$n" 1000); echo "$ours"
+anchor=$(node "$here/anchor/append.mjs" --blocks "$n" --batch 1000 --dir "$work/h"); echo "$anchor"
+echo "append ratio remacto/hypercore: $(echo "$ours $anchor" | awk -v a="$(echo "$ours" | field entries_per_s)" -v b="$(echo "$anchor" | field blocks_per_s)" '{ printf "%.2f", a / b }')  (goal: >= 100000 entries/s)"
+
+"$build/bench_log" verify "$work/a"
+echo "(verify goal: >= 500000 entries/s)"
+"$build/bench_log" single "$work/s" 2000
+"$build/bench_log" memory "$work/m" $((n / 10)) "$n"
+echo "(memory goal: rss_anon_kb flat between the two sizes; file-backed pages are LMDB's map)"
