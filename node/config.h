@@ -11,7 +11,7 @@
  *             origin = remacto.ma/demo  this node's own log, a note key name (empty: mirror)
  *             key = <data>/node.key     PKCS#8 Ed25519 signing key, created on first start
  *             network = remacto         network name peers must share
- *             checkpoint_interval_ms = 500   at most one checkpoint per interval under load
+ *             checkpoint_interval_ms = 5   at most one checkpoint per interval under load
  *             mapsize_mb = 0            initial LMDB map (0: default), grows on demand
  *             seed = <file.jsonl>       entries published on first start when the log is empty
  *   [public]  listen = 127.0.0.1:8080   address:port (IPv6 as [::1]:8080)
