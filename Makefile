@@ -22,13 +22,16 @@ MAINS     = node/remacto.c node/remactod.c
 LIB_SRC   = $(filter-out $(MAINS),$(wildcard node/*.c peers/*.c))
 LIB_OBJ   = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) \
             $(patsubst $(BUILD)/gen/%.c,$(BUILD)/obj/gen/%.o,$(GEN_C))
+TEST_PROTOS = $(wildcard tests/unit/*.proto)
+TEST_GEN_O  = $(patsubst tests/unit/%.proto,$(BUILD)/obj/gen/%.pb-c.o,$(TEST_PROTOS))
+TEST_GEN_H  = $(patsubst tests/unit/%.proto,$(BUILD)/gen/%.pb-c.h,$(TEST_PROTOS))
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BIN  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BINS      = $(BUILD)/remacto $(if $(wildcard node/remactod.c),$(BUILD)/remactod)
 
 .PHONY: all deps test-deps run test unit integration asan bench fuzz clean
 .DELETE_ON_ERROR:
-.SECONDARY: $(GEN_C) $(GEN_H)
+.SECONDARY: $(GEN_C) $(GEN_H) $(TEST_GEN_H) $(TEST_GEN_H:.h=.c)
 
 all: deps $(BINS)
 
@@ -41,11 +44,16 @@ $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto
 	@mkdir -p $(@D)
 	protoc-c --proto_path=proto --c_out=$(BUILD)/gen $<
 
+# Test-only schemas (tests/unit/*.proto), linked into the unit tests that use them.
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: tests/unit/%.proto
+	@mkdir -p $(@D)
+	protoc-c --proto_path=tests/unit --c_out=$(BUILD)/gen $<
+
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -w -c -o $@ $<
 
-$(BUILD)/obj/%.o: %.c | $(GEN_H)
+$(BUILD)/obj/%.o: %.c | $(GEN_H) $(TEST_GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
@@ -60,6 +68,10 @@ $(BUILD)/remactod: $(BUILD)/obj/node/remactod.o $(BUILD)/libremacto.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libremacto.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/test_pbjson: $(BUILD)/obj/tests/unit/test_pbjson.o $(TEST_GEN_O) $(BUILD)/libremacto.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
