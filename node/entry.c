@@ -21,8 +21,8 @@ fail(char *err, size_t errcap, const char *path, const char *why)
 	return false;
 }
 
-/* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) without C0 controls but tab/newline
- * and without DEL. */
+/* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) without C0 or C1 controls but
+ * tab/newline and without DEL. */
 static bool
 text_ok(const char *s)
 {
@@ -51,7 +51,7 @@ text_ok(const char *s)
 			cp = cp << 6 | (p[i] & 0x3f);
 		}
 		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
+		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
 			return false;
 		p += n + 1;
 	}
@@ -220,6 +220,72 @@ check_value(const ProtobufCFieldDescriptor *f, const void *v, const char *path, 
 	}
 }
 
+/* protobuf-c hands strings over NUL-terminated: a NUL inside one on the wire would hide what
+ * follows it from every check above while staying in the stored bytes. So walk the wire format
+ * once, by the descriptors, and refuse a string field holding a NUL byte. */
+static bool
+read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	*v = 0;
+	for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+		uint8_t b = *(*p)++;
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return true;
+	}
+	return false;
+}
+
+static bool
+wire_strings_ok(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len, int depth,
+                const char *path, char *err, size_t errcap)
+{
+	const uint8_t *end = p + len;
+	char sub[PATH_MAX_LEN], jname[64];
+	if (depth > 8)
+		return fail(err, errcap, path, "nested too deeply");
+	while (p < end) {
+		uint64_t key, v;
+		if (!read_varint(&p, end, &key))
+			return fail(err, errcap, path, "malformed protobuf");
+		switch (key & 7) {
+		case 0:
+			if (!read_varint(&p, end, &v))
+				return fail(err, errcap, path, "malformed protobuf");
+			break;
+		case 1:
+			if (end - p < 8)
+				return fail(err, errcap, path, "malformed protobuf");
+			p += 8;
+			break;
+		case 5:
+			if (end - p < 4)
+				return fail(err, errcap, path, "malformed protobuf");
+			p += 4;
+			break;
+		case 2: {
+			if (!read_varint(&p, end, &v) || v > (uint64_t)(end - p))
+				return fail(err, errcap, path, "malformed protobuf");
+			const ProtobufCFieldDescriptor *f =
+				protobuf_c_message_descriptor_get_field(d, (unsigned)(key >> 3));
+			if (f)
+				snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "",
+				         pbjson_field_name(f, jname, sizeof(jname)));
+			if (f && f->type == PROTOBUF_C_TYPE_STRING && memchr(p, 0, v))
+				return fail(err, errcap, sub, "text holds a NUL byte");
+			if (f && f->type == PROTOBUF_C_TYPE_MESSAGE &&
+			    !wire_strings_ok(f->descriptor, p, v, depth + 1, sub, err, errcap))
+				return false;
+			p += v;
+			break;
+		}
+		default:   /* groups (3, 4) are not in a proto3 schema */
+			return fail(err, errcap, path, "protobuf groups are not allowed");
+		}
+	}
+	return true;
+}
+
 /* ---- per kind ---- */
 
 static bool
@@ -266,11 +332,13 @@ check_commitment(const Remacto__V1__Commitment *c, char *err, size_t errcap)
 }
 
 static bool
-check_vkey(const char *origin, const char *vkey, const char *path, char *err, size_t errcap)
+check_vkey(const char *kind, const char *origin, const char *vkey, char *err, size_t errcap)
 {
 	struct note_verifier v;
-	char why[160], msg[200];
-	NEED(!empty(origin) && note_name_valid(origin), "origin", "required: a key name such as "
+	char why[160], msg[200], path[64], opath[64];
+	snprintf(path, sizeof(path), "%s.verifierKey", kind);
+	snprintf(opath, sizeof(opath), "%s.origin", kind);
+	NEED(!empty(origin) && note_name_valid(origin), opath, "required: a key name such as "
 	     "remacto.ma/rabat-prefecture");
 	if (!note_verifier_parse(vkey ? vkey : "", &v, why, sizeof(why))) {
 		snprintf(msg, sizeof(msg), "not a verifier key: %s", why);
@@ -343,11 +411,11 @@ check_kind(const Remacto__V1__Entry *e, char *err, size_t errcap)
 	case REMACTO__V1__ENTRY__KIND_MEMBER_ADMISSION:
 		NEED(e->member_admission->kind, "memberAdmission.kind", "required");
 		NEED(!text_empty(e->member_admission->name), "memberAdmission.name", "required");
-		return check_vkey(e->member_admission->origin, e->member_admission->verifier_key,
-		                  "memberAdmission.verifierKey", err, errcap);
+		return check_vkey("memberAdmission", e->member_admission->origin,
+		                  e->member_admission->verifier_key, err, errcap);
 	case REMACTO__V1__ENTRY__KIND_KEY_ROTATION:
-		return check_vkey(e->key_rotation->origin, e->key_rotation->verifier_key,
-		                  "keyRotation.verifierKey", err, errcap);
+		return check_vkey("keyRotation", e->key_rotation->origin,
+		                  e->key_rotation->verifier_key, err, errcap);
 	case REMACTO__V1__ENTRY__KIND_MEMBER_SUSPENSION:
 		NEED(!empty(e->member_suspension->origin), "memberSuspension.origin", "required");
 		return true;
@@ -387,6 +455,10 @@ entry_decode(const uint8_t *data, size_t len, char *err, size_t errcap)
 	}
 	if (!(e = remacto__v1__entry__unpack(NULL, len, data))) {
 		snprintf(err, errcap, "not a protobuf remacto.v1.Entry");
+		return NULL;
+	}
+	if (!wire_strings_ok(&remacto__v1__entry__descriptor, data, len, 0, "", err, errcap)) {
+		remacto__v1__entry__free_unpacked(e, NULL);
 		return NULL;
 	}
 	if (!entry_validate(e, err, errcap)) {

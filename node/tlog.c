@@ -189,6 +189,10 @@ tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t l
 	uint8_t leaf[32];
 	int rc;
 
+	if (len == 0 || len > ENTRY_MAX_LEN) {
+		snprintf(err, errcap, "an entry is 1 to %d bytes, this one is %zu", ENTRY_MAX_LEN, len);
+		return -EINVAL;
+	}
 	/* Entries that do not decode are still log leaves (a replicated log is what its member
 	 * signed); only what decodes can be indexed. */
 	e = remacto__v1__entry__unpack(NULL, len, data);
@@ -217,8 +221,11 @@ tlog_batch_seal(struct tlog_batch *b, MDB_txn *txn, const struct note_signer *si
 	uint8_t root[32];
 	int rc, len;
 
-	if (strcmp(rec->origin, signer->v.name) != 0)
-		return -EPERM;
+	char vkey[NOTE_VKEY_MAX + 1];
+	if (strcmp(rec->origin, signer->v.name) != 0 ||
+	    note_verifier_format(&signer->v, vkey, sizeof(vkey)) < 0 ||
+	    strcmp(vkey, rec->verifier_key) != 0)
+		return -EPERM;   /* never sign with a key that is not the log's */
 	merkle_range_root(&b->range, root);
 	len = sign_checkpoint(signer, rec->origin, b->range.size, root, note, sizeof(note));
 	if (len < 0)
@@ -273,10 +280,15 @@ append_txn(MDB_txn *txn, void *arg)
 			         "init`)", a->origin, a->s->path);
 		return rc;
 	}
-	if (strcmp(b.rec->origin, a->signer->v.name) != 0) {
-		snprintf(a->err, a->errcap, "key %s cannot sign log %s", a->signer->v.name, a->origin);
-		rc = -EPERM;
-		goto fail;
+	{
+		char vkey[NOTE_VKEY_MAX + 1];
+		if (note_verifier_format(&a->signer->v, vkey, sizeof(vkey)) < 0 ||
+		    strcmp(vkey, b.rec->verifier_key) != 0) {
+			snprintf(a->err, a->errcap, "this key (%s) is not the key of log %s (%s): "
+			         "use the log's own key file", vkey, a->origin, b.rec->verifier_key);
+			rc = -EPERM;
+			goto fail;
+		}
 	}
 	a->first = b.first;
 	for (size_t i = 0; i < a->n; i++) {

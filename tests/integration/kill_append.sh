@@ -10,8 +10,11 @@ BATCH=2000
 
 "$REMACTO" keygen --origin "$O" --out "$T/k.key" > /dev/null
 "$REMACTO" log init --data "$D" --origin "$O" --key "$T/k.key" > /dev/null
+echo '{"schema":1,"indicator":{"id":"IND-K","title":{"fr":"Indicateur de test"},"measure":"MEASURE_UNIT"}}' |
+	"$REMACTO" log append --data "$D" --origin "$O" > /dev/null
+# The log now holds one entry; every batch adds BATCH more.
 awk -v n=$BATCH 'BEGIN { for (i = 0; i < n; i++)
-	printf "{\"schema\":1,\"measurement\":{\"indicatorId\":\"IND-%d\",\"period\":\"2025-Q%d\",\"value\":%d}}\n", i % 97, i % 4 + 1, i }' > "$T/batch"
+	printf "{\"schema\":1,\"measurement\":{\"indicatorId\":\"IND-K\",\"period\":\"2025-Q%d\",\"value\":%d}}\n", i % 4 + 1, i }' > "$T/batch"
 
 acked=0 killed=0 bad=0 partial=0 lost=0
 seed=${KILL_SEED:-$$}
@@ -33,7 +36,7 @@ while [ $r -lt "$ROUNDS" ]; do
 		bad=$((bad + 1)); cat "$T/v"
 	fi
 	size=$(sed -n 's/.*: \([0-9]*\) entries verified.*/\1/p' "$T/v")
-	[ $(( ${size:-1} % BATCH )) -eq 0 ] || partial=$((partial + 1))
+	[ $(( (${size:-0} - 1) % BATCH )) -eq 0 ] || partial=$((partial + 1))
 	[ "${size:-0}" -ge "$acked" ] || lost=$((lost + 1))
 done
 echo "rounds $ROUNDS, killed before done $killed, last acknowledged size $acked"
