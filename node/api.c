@@ -230,6 +230,10 @@ api_handle(struct node *n, const struct api_req *req, struct api_resp *resp)
 		}
 		if (api_admin_route(n, req, resp))
 			return 0;
+	} else if (!strcmp(req->path, "/api/v1/entries") || !strcmp(req->path, "/api/v1/import") ||
+	           !strcmp(req->path, "/api/v1/status")) {
+		api_error(resp, 403, NULL, "%s is served on the admin listener only", req->path);
+		return 0;
 	}
 	if (api_read_route(n, req, resp) || api_domain_route(n, req, resp))
 		return 0;

@@ -151,7 +151,7 @@ finish_jobs(struct publisher *p, struct publish_job *jobs, int rc, const struct 
 				if (e && (size_t)(e - f) < sizeof(field))
 					memcpy(field, f, (size_t)(e - f));
 			}
-			api_error(&j->resp, 409, field, "%s; nothing was stored", j->err);
+			api_error(&j->resp, 400, field, "%s; nothing was stored", j->err);
 			atomic_fetch_add(&m->publish_rejected, 1);
 		} else {
 			api_json(&j->resp, 200, json_pack("{s:o, s:I, s:s#}",

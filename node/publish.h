@@ -7,7 +7,8 @@
  *
  * A finished job is handed back to the service thread (publish_collect, after the writer woke it
  * with lws_cancel_service) with a complete HTTP response: 200 {"indexes":[…],"treeSize":N,
- * "checkpoint":"…"} once durable, or 400/409 with the reason.
+ * "checkpoint":"…"} once durable, 400 naming the field when the node's state refuses it,
+ * or 503 when storage failed.
  */
 #ifndef REMACTO_PUBLISH_H
 #define REMACTO_PUBLISH_H

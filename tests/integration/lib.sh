@@ -31,3 +31,50 @@ goverify() {
 	fi
 	"$BUILD/tests/goverify" "$@"
 }
+
+# free_port: a TCP port on 127.0.0.1 nobody listens on right now.
+free_port() {
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# write_conf FILE DATA ORIGIN PUBLIC_PORT ADMIN_PORT: a node config for the tests.
+write_conf() {
+	cat > "$1" <<CONF
+[node]
+data = $2
+origin = $3
+[public]
+listen = 127.0.0.1:$4
+[admin]
+listen = 127.0.0.1:$5
+[log]
+level = info
+CONF
+}
+
+# start_node CONF PORT [LOG]: starts remactod in the background ($NODE_PID) and waits until
+# /healthz answers (a bounded readiness poll, not a guess).
+start_node() {
+	"$BUILD/remactod" --config "$1" >> "${3:-$T/remactod.log}" 2>&1 &
+	NODE_PID=$!
+	i=0
+	while [ $i -lt 200 ]; do
+		curl -sf "http://127.0.0.1:$2/healthz" > /dev/null 2>&1 && return 0
+		kill -0 $NODE_PID 2>/dev/null || { echo "remactod exited at start:"; tail -5 "${3:-$T/remactod.log}"; return 1; }
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "remactod did not become ready on port $2"
+	return 1
+}
+
+# stop_node: SIGTERM and wait for the exit status.
+stop_node() {
+	[ -n "${NODE_PID:-}" ] || return 0
+	kill -TERM "$NODE_PID" 2>/dev/null
+	wait "$NODE_PID"
+	rc=$?
+	NODE_PID=
+	return $rc
+}
+trap 'stop_node >/dev/null 2>&1; cleanup' EXIT
