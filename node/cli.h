@@ -24,5 +24,8 @@ bool cli_u64(const char *opt, const char *s, uint64_t *out);
 
 int cmd_keygen(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 #endif

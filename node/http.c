@@ -192,6 +192,8 @@ body_chunk(struct session *s, const void *in, size_t len)
 {
 	if (s->phase != PH_BODY)
 		return 0;
+	/* The timeout is for a stalled body, not a long one: restart it on every chunk. */
+	lws_set_timer_usecs(s->wsi, (lws_usec_t)HTTP_BODY_TIMEOUT_S * LWS_US_PER_SEC);
 	if (s->body_over || s->body_len + len > API_MAX_BODY) {
 		s->body_over = true;
 		return 0;
@@ -293,6 +295,14 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 	struct session *s = user;
 	struct node *n = lws_context_user(lws_get_context(wsi));
 
+	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
+		if (n && n->pub)
+			publish_collect(n->pub, on_published, NULL);
+		return 0;
+	}
+	/* A connection closed before it sent a request has no session. */
+	if (!s)
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
 		s->wsi = wsi;
@@ -325,10 +335,6 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 			publish_detach(n->pub, s->job);
 		session_reset(s);
 		return 0;
-	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-		if (n && n->pub)
-			publish_collect(n->pub, on_published, NULL);
-		return 0;
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}
@@ -360,7 +366,7 @@ listen_on(struct node *n, const char *name, const struct config_listen *l, const
 	info.port = l->port;
 	info.protocols = protocols;
 	info.keepalive_timeout = HTTP_IDLE_TIMEOUT_S;
-	info.timeout_secs = HTTP_BODY_TIMEOUT_S;
+	info.timeout_secs = 3 * HTTP_BODY_TIMEOUT_S;
 	if (cert && cert[0]) {
 		info.ssl_cert_filepath = cert;
 		info.ssl_private_key_filepath = key;
@@ -381,6 +387,9 @@ http_start(struct node *n, char *err, size_t errcap)
 	memset(&info, 0, sizeof(info));
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.user = n;
+	/* lws's own timeouts (handshake, body) must stay longer than ours so that a stalled client
+	 * gets its 408 before lws drops the connection silently. */
+	info.timeout_secs = 3 * HTTP_BODY_TIMEOUT_S;
 	info.fd_limit_per_thread = n->cfg.max_connections + 16;
 	n->lws = lws_create_context(&info);
 	if (!n->lws) {

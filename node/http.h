@@ -4,8 +4,8 @@
  * token), one service loop. Requests are parsed into struct api_req under the caps of api.h and
  * answered with api_handle(); publications answer later, when the writer thread has committed.
  *
- * Limits: request bodies over API_MAX_BODY → 413 before reading them; a body not complete within
- * HTTP_BODY_TIMEOUT_S → 408 and the connection closed; idle keep-alive connections closed after
+ * Limits: request bodies over API_MAX_BODY → 413 before reading them; a body that stalls for
+ * HTTP_BODY_TIMEOUT_S (no byte arrives) → 408 and the connection closed; idle keep-alive connections closed after
  * HTTP_IDLE_TIMEOUT_S; paths over API_MAX_PATH → 414; methods other than GET/HEAD/POST → 405.
  */
 #ifndef REMACTO_HTTP_H
@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#define HTTP_BODY_TIMEOUT_S 10
+#define HTTP_BODY_TIMEOUT_S 5
 #define HTTP_IDLE_TIMEOUT_S 30
 
 struct node;

@@ -44,7 +44,7 @@ struct note_signer {
 struct note_sig {
 	char name[NOTE_NAME_MAX + 1];
 	uint32_t key_id;
-	uint8_t sig[76];      /* 64 bytes for Ed25519, 76 for a cosignature */
+	uint8_t sig[76];      /* after the key ID: 64 bytes (Ed25519) or 72 (cosignature) */
 	size_t sig_len;
 	bool verified;        /* true when a passed verifier checked it */
 	uint64_t timestamp;   /* cosignatures only: the witness's UNIX time */

@@ -14,6 +14,9 @@ static const struct {
 } commands[] = {
 	{ "keygen", cmd_keygen, "create a signing key for a log and print its verifier key" },
 	{ "log", cmd_log, "create, append to, prove and verify a log in a data folder" },
+	{ "publish", cmd_publish, "publish JSON entries through a running node's admin API" },
+	{ "import", cmd_import, "import a CSV of commitments or measurements into a running node" },
+	{ "status", cmd_status, "show a running node's origin, tree size, counters, checkpoint" },
 };
 
 static void

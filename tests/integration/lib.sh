@@ -23,7 +23,8 @@ finish() { [ "$FAILS" -eq 0 ]; exit $?; }
 
 # goverify: Go's own sumdb/note and sumdb/tlog, offline from Debian's golang-golang-x-mod-dev.
 goverify() {
-	if [ ! -x "$BUILD/tests/goverify" ]; then
+	if [ ! -x "$BUILD/tests/goverify" ] ||
+		[ "$TESTS/integration/goverify/main.go" -nt "$BUILD/tests/goverify" ]; then
 		mkdir -p "$BUILD/tests"
 		(cd "$TESTS/integration" && GO111MODULE=off GOPATH=/usr/share/gocode \
 			GOCACHE="$BUILD/tests/gocache" GOFLAGS= go build -o "$BUILD/tests/goverify" \
