@@ -81,8 +81,33 @@ open_log(struct store *s, struct note_signer *signer, const char *dir)
 		return -1;
 	}
 	int rc = tlog_create(s, signer, NULL, err, sizeof(err));
-	if (rc != 0 && rc != -EEXIST) {
+	if (rc == -EEXIST)
+		return 0;
+	if (rc != 0) {
 		fprintf(stderr, "bench_log: %s\n", err);
+		return -1;
+	}
+	/* The indicators the measurements refer to (the index refuses measurements of unknown
+	 * indicators), published once, untimed. */
+	static uint8_t buf[997][128];
+	struct tlog_blob v[997];
+	for (int i = 0; i < 997; i++) {
+		Remacto__V1__Entry e = REMACTO__V1__ENTRY__INIT;
+		Remacto__V1__Indicator ind = REMACTO__V1__INDICATOR__INIT;
+		Remacto__V1__Text t = REMACTO__V1__TEXT__INIT;
+		char id[16];
+		snprintf(id, sizeof(id), "IND-%03d", i);
+		t.fr = id;
+		ind.id = id;
+		ind.title = &t;
+		e.schema = 1;
+		e.kind_case = REMACTO__V1__ENTRY__KIND_INDICATOR;
+		e.indicator = &ind;
+		v[i].data = buf[i];
+		v[i].len = remacto__v1__entry__pack(&e, buf[i]);
+	}
+	if (tlog_append(s, ORIGIN, signer, v, 997, NULL, NULL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bench_log: seeding indicators: %s\n", err);
 		return -1;
 	}
 	return 0;

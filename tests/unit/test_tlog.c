@@ -47,8 +47,12 @@
 
 static char err[1024];
 
-/* {"schema":1,"compliancePolicy":{}}: the smallest valid entry. */
-static const uint8_t valid_entry[] = { 0x08, 0x01, 0x92, 0x02, 0x00 };
+/* {"schema":1,"consultation":{"id":"C","date":"2025-01-01"}}: a small valid member entry
+ * (registry kinds belong in the registry log only). */
+static const uint8_t valid_entry[] = {
+	0x08, 0x01, 0x5a, 0x0f, 0x0a, 0x01, 0x43, 0x22, 0x0a, 0x32,
+	0x30, 0x32, 0x35, 0x2d, 0x30, 0x31, 0x2d, 0x30, 0x31,
+};
 
 /* ---- naive RFC 6962 reference ---- */
 
