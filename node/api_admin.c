@@ -17,6 +17,7 @@
 #include "api.h"
 #include "csvimport.h"
 #include "entry.h"
+#include "fed.h"
 #include "node.h"
 #include "publish.h"
 #include "tlog.h"
@@ -27,6 +28,12 @@ can_publish(struct node *n, struct api_resp *resp)
 	if (!n->own_log || !n->pub) {
 		api_error(resp, 403, NULL, "this node is a read-only mirror: it has no log of its "
 		          "own to publish into");
+		return false;
+	}
+	if (n->fed && !fed_may_publish(n->fed)) {
+		api_error(resp, 503, NULL, "the node is catching up with what the federation holds "
+		          "of its own log, or found it forked (see the node's log); publishing "
+		          "resumes once it is consistent");
 		return false;
 	}
 	return true;

@@ -18,7 +18,9 @@
 #include "entry.h"
 #include "node.h"
 #include "pbjson.h"
+#include "evidence.h"
 #include "tlog.h"
+#include "witness.h"
 
 #define TILE_WIDTH 256
 #define ENTRIES_MAX_LIMIT 1000
@@ -384,6 +386,34 @@ notfound:
 	          (unsigned long long)h->size);
 }
 
+/* The signed checkpoint with the cosignatures held for its size. A replica that has no signed
+ * checkpoint yet has nothing to serve. */
+static void
+serve_checkpoint(struct node *n, MDB_txn *txn, const struct tlog_head *h, struct api_resp *resp)
+{
+	struct checkpoint cp;
+	char why[64], *buf;
+	size_t tl = 0;
+	int len;
+
+	for (size_t i = h->checkpoint_len; i >= 2 && !tl; i--)
+		if (h->checkpoint[i - 1] == '\n' && h->checkpoint[i - 2] == '\n')
+			tl = i - 1;
+	if (!tl || !checkpoint_parse(h->checkpoint, tl, &cp, why, sizeof(why))) {
+		api_error(resp, 404, NULL, "no signed checkpoint of %s yet", h->origin);
+		return;
+	}
+	if (!(buf = malloc(NOTE_MAX_LEN)) ||
+	    (len = witness_note(&n->store, txn, h->id, cp.size, h->checkpoint, h->checkpoint_len,
+	                        buf, NOTE_MAX_LEN)) < 0) {
+		free(buf);
+		api_text(resp, 200, "text/plain; charset=utf-8", h->checkpoint, h->checkpoint_len);
+	} else {
+		api_bytes(resp, 200, "text/plain; charset=utf-8", (uint8_t *)buf, (size_t)len);
+	}
+	resp->cache_control = no_cache;
+}
+
 bool
 api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp)
 {
@@ -396,7 +426,7 @@ api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp)
 	                (path[12] == '\0' || path[12] == '/');
 
 	if (strcmp(path, "/healthz") && strcmp(path, "/metrics") && strncmp(path, "/logs/", 6) &&
-	    !logs_api)
+	    strcmp(path, "/api/v1/evidence") && !logs_api)
 		return false;
 	if (req->method != API_GET && req->method != API_HEAD) {
 		api_error(resp, 405, NULL, "%s is read only: use GET", path);
@@ -426,6 +456,11 @@ api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp)
 		route_logs(n, txn, req, resp);
 		goto done;
 	}
+	if (!strcmp(path, "/api/v1/evidence")) {
+		api_json(resp, 200, json_pack("{s:o}", "evidence",
+		                              evidence_list(&n->store, txn, NULL)));
+		goto done;
+	}
 	/* /logs/<slug>/... or /api/v1/logs/<slug>[/...] */
 	rest = logs_api ? path + 13 : path + 6;
 	size_t sl = strcspn(rest, "/");
@@ -443,14 +478,20 @@ api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp)
 	if (!find_log(n, txn, slug, h, resp))
 		goto done;
 	if (!logs_api && !strcmp(rest, "/checkpoint")) {
-		api_text(resp, 200, "text/plain; charset=utf-8", h->checkpoint, h->checkpoint_len);
-		resp->cache_control = no_cache;
+		serve_checkpoint(n, txn, h, resp);
 	} else if (!logs_api && !strncmp(rest, "/tile/", 6)) {
 		route_tile(n, txn, h, rest + 6, resp);
 	} else if (logs_api && rest[0] == '\0') {
 		api_json(resp, 200, log_json(h));
 	} else if (logs_api && !strcmp(rest, "/entries")) {
 		route_entries(n, txn, h, req, resp);
+	} else if (logs_api && !strcmp(rest, "/witnesses")) {
+		api_json(resp, 200, json_pack("{s:s, s:o}", "origin", h->origin, "witnesses",
+		                              witness_list(&n->store, txn, h->id, 16)));
+	} else if (logs_api && !strcmp(rest, "/evidence")) {
+		api_json(resp, 200, json_pack("{s:s, s:b, s:o}", "origin", h->origin, "forked",
+		                              evidence_forked(&n->store, txn, h->origin),
+		                              "evidence", evidence_list(&n->store, txn, h->origin)));
 	} else if (logs_api && !strncmp(rest, "/proof/", 7)) {
 		route_proof(n, txn, h, rest + 7, req, resp);
 	} else {

@@ -16,6 +16,8 @@
 
 struct publisher;
 struct lws_context;
+struct fed;
+struct transport;
 
 #define METRICS_LATENCY_BUCKETS 12   /* append latency upper bounds, see metrics.c */
 
@@ -35,9 +37,16 @@ struct node {
 	struct store store;
 	struct note_signer signer;   /* own log's key; signer.pkey NULL on a mirror */
 	bool own_log;
+	/* The node's identity in the federation: its log key (name = origin) on a member node, a
+	 * key of its own named "mirror.<key id>" on a mirror. Proves the node in peer handshakes
+	 * and signs its cosignatures (as alg 0x04 under the same name). */
+	struct note_signer identity;
+	struct note_signer witness;  /* identity's key as a tlog-cosignature signer */
 	char token[65];              /* admin bearer token (hex) */
 	struct publisher *pub;
 	struct lws_context *lws;
+	struct fed *fed;             /* NULL without an authority (a standalone node) */
+	struct transport *transport;
 	struct metrics metrics;
 	time_t started;
 };

@@ -105,6 +105,44 @@ load_token(struct node *n)
 	return 0;
 }
 
+/* The node's identity: its log key under its origin, or on a mirror a key of its own under
+ * "mirror.<first 8 hex digits of the public key>". Also the same key as a witness. */
+static int
+load_identity(struct node *n)
+{
+	char err[512], name[NOTE_NAME_MAX + 1];
+
+	if (access(n->cfg.key, F_OK) != 0) {
+		if (note_keygen_pem(n->cfg.key, err, sizeof(err)) != 0) {
+			log_err("%s", err);
+			return -1;
+		}
+		log_info("created the node's signing key in %s (mode 0600): back it up", n->cfg.key);
+	}
+	snprintf(name, sizeof(name), "%s", n->cfg.origin[0] ? n->cfg.origin : "mirror");
+	if (note_signer_from_pem(&n->identity, name, NOTE_ALG_ED25519, n->cfg.key, err,
+	                         sizeof(err)) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (!n->cfg.origin[0]) {
+		snprintf(name, sizeof(name), "mirror.%02x%02x%02x%02x", n->identity.v.pub[0],
+		         n->identity.v.pub[1], n->identity.v.pub[2], n->identity.v.pub[3]);
+		note_signer_free(&n->identity);
+		if (note_signer_from_pem(&n->identity, name, NOTE_ALG_ED25519, n->cfg.key, err,
+		                         sizeof(err)) != 0) {
+			log_err("%s", err);
+			return -1;
+		}
+	}
+	if (note_signer_from_pem(&n->witness, name, NOTE_ALG_COSIGNATURE_V1, n->cfg.key, err,
+	                         sizeof(err)) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Loads (or on first start creates) the node's key and log. */
 static int
 open_own_log(struct node *n)
@@ -114,17 +152,12 @@ open_own_log(struct node *n)
 	struct tlog_head *h;
 	int rc;
 
+	if (load_identity(n) != 0)
+		return -1;
 	if (!n->cfg.origin[0]) {
-		log_info("no origin configured: running as a read-only mirror");
+		log_info("no origin configured: running as a read-only mirror named %s",
+		         n->identity.v.name);
 		return 0;
-	}
-	if (access(n->cfg.key, F_OK) != 0) {
-		if (note_keygen_pem(n->cfg.key, err, sizeof(err)) != 0) {
-			log_err("%s", err);
-			return -1;
-		}
-		log_info("created the signing key of %s in %s (mode 0600): back it up", n->cfg.origin,
-		         n->cfg.key);
 	}
 	if (note_signer_from_pem(&n->signer, n->cfg.origin, NOTE_ALG_ED25519, n->cfg.key, err,
 	                         sizeof(err)) != 0) {
@@ -319,6 +352,8 @@ out:
 	http_stop(n);
 	publish_stop(n->pub);
 	note_signer_free(&n->signer);
+	note_signer_free(&n->identity);
+	note_signer_free(&n->witness);
 	OPENSSL_cleanse(n->token, sizeof(n->token));
 	store_close(&n->store);
 	if (status == 0)

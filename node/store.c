@@ -4,6 +4,7 @@
 #include "store.h"
 
 #include "index.h"
+#include "registry.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -94,7 +95,7 @@ store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, cha
 	if ((rc = mdb_env_create(&s->env)) != 0)
 		goto fail;
 	step = "mdb_env_set_maxdbs";
-	if ((rc = mdb_env_set_maxdbs(s->env, 16)) != 0)
+	if ((rc = mdb_env_set_maxdbs(s->env, 32)) != 0)
 		goto fail;
 	step = "mdb_env_set_mapsize";
 	if ((rc = mdb_env_set_mapsize(s->env, s->mapsize)) != 0)
@@ -129,6 +130,7 @@ store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, cha
 		struct { const char *name; MDB_dbi *dbi; } dbs[] = {
 			{ "logs", &s->logs }, { "slugs", &s->slugs }, { "entries", &s->entries }, { "hashes", &s->hashes },
 			{ "checkpoints", &s->checkpoints }, { "meta", &s->meta },
+			{ "wit:cosigs", &s->cosigs }, { "ev:records", &s->evidence },
 		};
 		step = "mdb_dbi_open";
 		for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++)
@@ -137,6 +139,13 @@ store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, cha
 					snprintf(err, errcap, "%s holds no REMACTO ledger (database '%s' "
 					         "missing); initialise it with `remacto log init`", dir,
 					         dbs[i].name);
+				goto fail_quiet;
+			}
+		for (size_t i = 0; i < REGISTRY_NDBS; i++)
+			if ((rc = mdb_dbi_open(txn, registry_db_names[i], dbf, &s->reg[i])) != 0) {
+				if (rc == MDB_NOTFOUND)
+					snprintf(err, errcap, "%s has no registry view yet; open it once "
+					         "read-write (remactod or remacto log) to create it", dir);
 				goto fail_quiet;
 			}
 		for (size_t i = 0; i < INDEX_NDBS; i++)

@@ -9,6 +9,8 @@
  *   checkpoints  log id ‖ size (u64 BE) → signed checkpoint note, every one the node held
  *   meta         small counters ("next-log-id", "format")
  *   ix:*         the domain index (index.h): derived, rebuildable
+ *   reg:*        the registry view (peers/registry.h): derived from the registry log
+ *   wit:cosigs   cosignatures (peers/witness.h); ev:records  equivocation evidence
  * Big-endian keys keep each log, and each tree level of a log, contiguous and in order, so a tile
  * is one cursor walk and a log is one range.
  *
@@ -41,6 +43,8 @@ struct store {
 	MDB_env *env;
 	MDB_dbi logs, slugs, entries, hashes, checkpoints, meta;
 	MDB_dbi ix[8];               /* the domain index's databases (index.h), opened here */
+	MDB_dbi reg[4];              /* the registry's databases (peers/registry.h) */
+	MDB_dbi cosigs, evidence;    /* peers/witness.h, peers/evidence.h */
 	size_t mapsize;
 	char path[4096];
 };

@@ -12,6 +12,7 @@
 #include "b64.h"
 #include "entry.h"
 #include "index.h"
+#include "registry.h"
 
 struct reader_ctx {
 	struct store *s;
@@ -199,6 +200,9 @@ tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t l
 	if (e) {
 		rc = index_apply(b->s, txn, b->rec->id, b->rec->origin, b->range.size, e, strict, err,
 		                 errcap);
+		if (rc == 0)
+			rc = registry_apply(b->s, txn, b->rec->origin, b->range.size, e, strict, err,
+			                    errcap);
 		remacto__v1__entry__free_unpacked(e, NULL);
 		if (rc != 0)
 			return rc;
@@ -244,6 +248,66 @@ tlog_batch_seal(struct tlog_batch *b, MDB_txn *txn, const struct note_signer *si
 		head_from_record(rec, head);
 	rec->root = old_root, rec->checkpoint = old_note;
 	return rc;
+}
+
+void
+tlog_batch_root(const struct tlog_batch *b, uint8_t root[32])
+{
+	merkle_range_root(&b->range, root);
+}
+
+int
+tlog_batch_seal_verified(struct tlog_batch *b, MDB_txn *txn, const char *note, size_t note_len,
+                         const char *vkey, struct tlog_head *head)
+{
+	Remacto__Store__LogRecord *rec = b->rec;
+	ProtobufCBinaryData old_root = rec->root, old_note = rec->checkpoint;
+	char *old_vkey = rec->verifier_key;
+	uint8_t root[32];
+	int rc;
+
+	merkle_range_root(&b->range, root);
+	if (note && (rc = store_checkpoint_put(b->s, txn, rec->id, b->range.size, note, note_len)))
+		return rc;
+	rec->size = b->range.size;
+	rec->root.data = root, rec->root.len = 32;
+	if (note) {
+		rec->checkpoint.data = (uint8_t *)note, rec->checkpoint.len = note_len;
+		rec->verifier_key = (char *)vkey;
+	}
+	rec->updated = time(NULL);
+	rc = store_log_put(b->s, txn, rec);
+	if (rc == 0 && head)
+		head_from_record(rec, head);
+	rec->root = old_root, rec->checkpoint = old_note, rec->verifier_key = old_vkey;
+	return rc;
+}
+
+int
+tlog_create_replica(struct store *s, MDB_txn *txn, const char *origin, const char *vkey)
+{
+	Remacto__Store__LogRecord rec = REMACTO__STORE__LOG_RECORD__INIT, *old;
+	char other[NOTE_NAME_MAX + 1];
+	uint8_t root[32];
+	int rc = store_log_get(s, txn, origin, &old);
+
+	remacto__store__log_record__free_unpacked(old, NULL);
+	if (rc == 0)
+		return -EEXIST;
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	/* Two origins with one slug cannot both be served: the first one held wins. */
+	if (store_log_by_slug(s, txn, store_slug(origin), other, sizeof(other)) == 0)
+		return -EEXIST;
+	if ((rc = store_log_new_id(s, txn, &rec.id)) != 0)
+		return rc;
+	merkle_empty_root(root);
+	rec.origin = (char *)origin;
+	rec.verifier_key = (char *)vkey;
+	rec.key_file = "";
+	rec.root.data = root, rec.root.len = 32;
+	rec.created = rec.updated = time(NULL);
+	return store_log_put(s, txn, &rec);
 }
 
 void
@@ -464,6 +528,12 @@ tlog_verify(struct store *s, const char *origin,
 		rc = -EBADMSG;
 		goto fail;
 	}
+	if (h->checkpoint_len == 0 && !h->key_file[0]) {
+		/* A replica before its first verified checkpoint: hashes only. */
+		if (progress)
+			progress(h->size, h->size, arg);
+		goto fail;
+	}
 	if (!note_verifier_parse(h->vkey, &nv, why, sizeof(why))) {
 		snprintf(err, errcap, "verifier key of %s is unusable: %s", origin, why);
 		rc = -EBADMSG;
@@ -479,7 +549,12 @@ tlog_verify(struct store *s, const char *origin,
 		rc = -EBADMSG;
 		goto fail;
 	}
-	if (strcmp(cp.origin, origin) != 0 || cp.size != h->size || memcmp(cp.root, root, 32)) {
+	if (cp.size < h->size) {
+		struct reader_ctx c = { s, txn, h->id };
+		if ((rc = merkle_root(read_hash, &c, cp.size, root)) != 0)
+			goto fail;
+	}
+	if (strcmp(cp.origin, origin) != 0 || cp.size > h->size || memcmp(cp.root, root, 32)) {
 		snprintf(err, errcap, "signed checkpoint (size %llu) does not match the %llu "
 		         "entries held", (unsigned long long)cp.size, (unsigned long long)h->size);
 		rc = -EBADMSG;

@@ -76,6 +76,18 @@ int tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size
 int tlog_batch_seal(struct tlog_batch *b, MDB_txn *txn, const struct note_signer *signer,
                     struct tlog_head *head);
 void tlog_batch_end(struct tlog_batch *b);
+/* Replication: ends a batch whose root the caller verified against a signed checkpoint. The
+ * record takes the batch's size and root; when note is given (the signed checkpoint of exactly
+ * that size, verified with vkey) it becomes the log's checkpoint and is stored. Without a note
+ * the record keeps its previous, smaller checkpoint: a catch-up commits in verified steps. */
+int tlog_batch_seal_verified(struct tlog_batch *b, MDB_txn *txn, const char *note,
+                             size_t note_len, const char *vkey, struct tlog_head *head);
+/* The root of the batch's tree as it stands. */
+void tlog_batch_root(const struct tlog_batch *b, uint8_t root[32]);
+
+/* Replication: a record for a log this node holds only as a copy (no key file), size 0.
+ * -EEXIST when the node already holds the origin. In the caller's write transaction. */
+int tlog_create_replica(struct store *s, MDB_txn *txn, const char *origin, const char *vkey);
 
 /* Proofs against the tree of `size` leaves, 0 < size <= the log's size; root gets that tree's
  * root (and leaf the leaf hash for inclusion). -EINVAL for indexes or sizes out of range. */
@@ -89,7 +101,9 @@ int tlog_consistency(struct store *s, MDB_txn *txn, const struct tlog_head *h, u
 /* Verifies a whole log: rehashes every entry, rebuilds every perfect subtree and compares it with
  * what is stored, then checks that the root matches the record and the signed checkpoint, and
  * the checkpoint's signature against the log's verifier key. progress (may be NULL) is called
- * every 65536 entries. Returns 0 when all holds, else -EBADMSG with the first mismatch in err
+ * every 65536 entries. The checkpoint may be of a smaller size than the log (a replica between
+ * verified catch-up steps): its root is then checked against the tree at its size. A replica
+ * holding no signed checkpoint yet verifies its hashes only. Returns 0 when all holds, else -EBADMSG with the first mismatch in err
  * ("entry 1234: leaf hash does not match the stored tree (entry bytes changed)"). */
 int tlog_verify(struct store *s, const char *origin,
                 void (*progress)(uint64_t done, uint64_t total, void *arg), void *arg,

@@ -1,0 +1,145 @@
+/*
+ * evidence — equivocation records. See evidence.h.
+ */
+#include "evidence.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "note.h"
+#include "peer.pb-c.h"
+
+#define KEY_MAX (NOTE_NAME_MAX + 5)
+
+static size_t
+prefix(uint8_t *k, const char *origin)
+{
+	size_t n = strlen(origin);
+	memcpy(k, origin, n);
+	k[n] = 0;
+	return n + 1;
+}
+
+/* Calls fn on each record of origin (or of every origin when NULL). */
+static int
+each(struct store *s, MDB_txn *txn, const char *origin,
+     int (*fn)(const Remacto__Peer__V1__Equivocation *e, void *arg), void *arg, uint32_t *count)
+{
+	uint8_t key[KEY_MAX];
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t pl = origin ? prefix(key, origin) : 0;
+	int rc = mdb_cursor_open(txn, s->evidence, &c);
+
+	*count = 0;
+	if (rc != 0)
+		return rc;
+	k.mv_size = pl, k.mv_data = key;
+	rc = pl ? mdb_cursor_get(c, &k, &v, MDB_SET_RANGE) : mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (pl && (k.mv_size < pl || memcmp(k.mv_data, key, pl) != 0))
+			break;
+		(*count)++;
+		if (!fn)
+			continue;
+		Remacto__Peer__V1__Equivocation *e =
+			remacto__peer__v1__equivocation__unpack(NULL, v.mv_size, v.mv_data);
+		if (!e)
+			continue;
+		rc = fn(e, arg);
+		remacto__peer__v1__equivocation__free_unpacked(e, NULL);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+struct same_ctx {
+	const char *a, *b;
+	size_t la, lb;
+};
+
+static int
+same(const Remacto__Peer__V1__Equivocation *e, void *arg)
+{
+	struct same_ctx *s = arg;
+	bool ab = e->note_a.len == s->la && !memcmp(e->note_a.data, s->a, s->la) &&
+	          e->note_b.len == s->lb && !memcmp(e->note_b.data, s->b, s->lb);
+	bool ba = e->note_a.len == s->lb && !memcmp(e->note_a.data, s->b, s->lb) &&
+	          e->note_b.len == s->la && !memcmp(e->note_b.data, s->a, s->la);
+	return ab || ba ? 1 : 0;
+}
+
+int
+evidence_put(struct store *s, MDB_txn *txn, const char *origin, const char *note_a,
+             size_t len_a, const char *note_b, size_t len_b)
+{
+	struct same_ctx sc = { note_a, note_b, len_a, len_b };
+	Remacto__Peer__V1__Equivocation e = REMACTO__PEER__V1__EQUIVOCATION__INIT;
+	uint8_t key[KEY_MAX];
+	uint32_t count;
+	int rc;
+
+	if (strlen(origin) > NOTE_NAME_MAX)
+		return -EINVAL;
+	rc = each(s, txn, origin, same, &sc, &count);
+	if (rc == 1)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (count >= EVIDENCE_MAX_PER_LOG)
+		return 0;   /* one pair proves the fork; a few more are kept, not an unbounded stream */
+	size_t pl = prefix(key, origin);
+	for (int i = 3; i >= 0; i--)
+		key[pl + (size_t)i] = (uint8_t)(count >> (8 * (3 - i)));
+	e.origin = (char *)origin;
+	e.note_a.data = (uint8_t *)note_a, e.note_a.len = len_a;
+	e.note_b.data = (uint8_t *)note_b, e.note_b.len = len_b;
+	size_t len = remacto__peer__v1__equivocation__get_packed_size(&e);
+	MDB_val k = { pl + 4, key }, v = { len, NULL };
+	if ((rc = mdb_put(txn, s->evidence, &k, &v, MDB_RESERVE)) != 0)
+		return rc;
+	remacto__peer__v1__equivocation__pack(&e, v.mv_data);
+	return 1;
+}
+
+bool
+evidence_forked(struct store *s, MDB_txn *txn, const char *origin)
+{
+	uint32_t count = 0;
+	return each(s, txn, origin, NULL, NULL, &count) == 0 && count > 0;
+}
+
+static uint64_t
+note_size(const uint8_t *p, size_t len)
+{
+	const uint8_t *nl = memchr(p, '\n', len);
+	char num[24] = "";
+	if (nl) {
+		size_t n = len - (size_t)(nl + 1 - p);
+		memcpy(num, nl + 1, n < sizeof(num) - 1 ? n : sizeof(num) - 1);
+	}
+	return strtoull(num, NULL, 10);
+}
+
+static int
+list_one(const Remacto__Peer__V1__Equivocation *e, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:s, s:s#, s:s#, s:I, s:I}", "origin", e->origin,
+	                      "noteA", (const char *)e->note_a.data, (int)e->note_a.len,
+	                      "noteB", (const char *)e->note_b.data, (int)e->note_b.len,
+	                      "sizeA", (json_int_t)note_size(e->note_a.data, e->note_a.len),
+	                      "sizeB", (json_int_t)note_size(e->note_b.data, e->note_b.len)));
+	return 0;
+}
+
+json_t *
+evidence_list(struct store *s, MDB_txn *txn, const char *origin)
+{
+	json_t *arr = json_array();
+	uint32_t count;
+	each(s, txn, origin, list_one, arr, &count);
+	return arr;
+}

@@ -1,0 +1,27 @@
+/*
+ * evidence — equivocation: two validly signed checkpoints of one log that no single history
+ * explains. Stored for good, served at /api/v1/evidence, gossiped; a log with evidence is
+ * forked: replication of it stops (nothing verified before is touched) until the registry
+ * says otherwise.
+ *
+ * Database "ev:records": origin ‖ 0x00 ‖ sequence (u32 BE) → Equivocation (proto/peer.proto).
+ */
+#ifndef REMACTO_EVIDENCE_H
+#define REMACTO_EVIDENCE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "store.h"
+
+#define EVIDENCE_MAX_PER_LOG 16
+
+/* Stores the pair unless the same pair is already there; 1 when new, 0 when known. */
+int evidence_put(struct store *s, MDB_txn *txn, const char *origin, const char *note_a,
+                 size_t len_a, const char *note_b, size_t len_b);
+bool evidence_forked(struct store *s, MDB_txn *txn, const char *origin);
+/* [{"origin":…, "noteA":…, "noteB":…, "sizeA":N, "sizeB":N}] for one origin or all (NULL). */
+json_t *evidence_list(struct store *s, MDB_txn *txn, const char *origin);
+
+#endif

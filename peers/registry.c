@@ -1,0 +1,332 @@
+/*
+ * registry — the network's membership, keys, catalog and policy, folded from the registry log.
+ * See registry.h.
+ *
+ * Databases: reg:members  origin → MemberRecord (proto/store.proto)
+ *            reg:catalog  indicator code → registry index (u64 BE) of its CatalogIndicator
+ *            reg:policy   "current" → registry index of the latest CompliancePolicy
+ */
+#include "registry.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const registry_db_names[REGISTRY_NDBS] = {
+	"reg:members", "reg:catalog", "reg:policy",
+};
+
+enum { DB_MEMBERS, DB_CATALOG, DB_POLICY };
+
+static const char authority_key[] = "authority-vkey";
+
+int
+registry_set_authority(struct store *s, const char *vkey, char *err, size_t errcap)
+{
+	struct note_verifier v;
+	char why[200];
+	MDB_txn *txn;
+	MDB_val k = { sizeof(authority_key) - 1, (void *)authority_key }, val;
+	int rc;
+
+	if (!note_verifier_parse(vkey, &v, why, sizeof(why)) || v.alg != NOTE_ALG_ED25519) {
+		snprintf(err, errcap, "authority verifier key: %s", v.alg != NOTE_ALG_ED25519 ?
+		         "must be an Ed25519 key" : why);
+		return -EINVAL;
+	}
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	rc = mdb_get(txn, s->meta, &k, &val);
+	if (rc == 0) {
+		bool same = val.mv_size == strlen(vkey) && !memcmp(val.mv_data, vkey, val.mv_size);
+		mdb_txn_abort(txn);
+		if (same)
+			return 0;
+		snprintf(err, errcap, "this data folder belongs to the network of authority %.*s, not "
+		         "%s: use another data folder", (int)val.mv_size, (char *)val.mv_data, vkey);
+		return -EEXIST;
+	}
+	val.mv_size = strlen(vkey), val.mv_data = (void *)vkey;
+	if (rc != MDB_NOTFOUND || (rc = mdb_put(txn, s->meta, &k, &val, 0)) != 0) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	if ((rc = mdb_txn_commit(txn)) == 0)
+		return 0;
+fail:
+	snprintf(err, errcap, "cannot record the authority key: %s", store_strerror(rc));
+	return rc;
+}
+
+bool
+registry_authority(struct store *s, MDB_txn *txn, struct note_verifier *out)
+{
+	MDB_val k = { sizeof(authority_key) - 1, (void *)authority_key }, val;
+	char vkey[NOTE_VKEY_MAX + 1], why[160];
+	if (mdb_get(txn, s->meta, &k, &val) != 0 || val.mv_size >= sizeof(vkey))
+		return false;
+	memcpy(vkey, val.mv_data, val.mv_size);
+	vkey[val.mv_size] = '\0';
+	return note_verifier_parse(vkey, out, why, sizeof(why));
+}
+
+int
+registry_member(struct store *s, MDB_txn *txn, const char *origin,
+                Remacto__Store__MemberRecord **out)
+{
+	MDB_val k = { strlen(origin), (void *)origin }, v;
+	int rc = mdb_get(txn, s->reg[DB_MEMBERS], &k, &v);
+	*out = NULL;
+	if (rc != 0)
+		return rc;
+	*out = remacto__store__member_record__unpack(NULL, v.mv_size, v.mv_data);
+	return *out ? 0 : MDB_CORRUPTED;
+}
+
+static int
+put_member(struct store *s, MDB_txn *txn, const Remacto__Store__MemberRecord *m)
+{
+	size_t len = remacto__store__member_record__get_packed_size(m);
+	MDB_val k = { strlen(m->origin), m->origin }, v = { len, NULL };
+	int rc = mdb_put(txn, s->reg[DB_MEMBERS], &k, &v, MDB_RESERVE);
+	if (rc == 0)
+		remacto__store__member_record__pack(m, v.mv_data);
+	return rc;
+}
+
+static int
+put_index(struct store *s, MDB_txn *txn, int db, const char *key, uint64_t index)
+{
+	uint8_t be[8];
+	for (int i = 7; i >= 0; i--, index >>= 8)
+		be[i] = (uint8_t)index;
+	MDB_val k = { strlen(key), (void *)key }, v = { 8, be };
+	return mdb_put(txn, s->reg[db], &k, &v, 0);
+}
+
+static bool
+refuse(bool strict, char *err, size_t errcap, const char *field, const char *why,
+       const char *origin)
+{
+	if (strict)
+		snprintf(err, errcap, "%s: %s %s", field, origin, why);
+	return strict;
+}
+
+/* Adds a key to a member record (a copy of the list with one more element). */
+static int
+add_key(struct store *s, MDB_txn *txn, Remacto__Store__MemberRecord *m, const char *vkey,
+        uint64_t from, uint64_t index)
+{
+	Remacto__Store__MemberKey nk = REMACTO__STORE__MEMBER_KEY__INIT;
+	Remacto__Store__MemberKey **keys = malloc((m->n_keys + 1) * sizeof(*keys));
+	Remacto__Store__MemberKey **old = m->keys;
+	size_t oldn = m->n_keys;
+	int rc;
+
+	if (!keys)
+		return -ENOMEM;
+	memcpy(keys, m->keys, m->n_keys * sizeof(*keys));
+	nk.verifier_key = (char *)vkey;
+	nk.from_size = from;
+	nk.registry_index = index;
+	keys[m->n_keys] = &nk;
+	m->keys = keys;
+	m->n_keys = oldn + 1;
+	rc = put_member(s, txn, m);
+	m->keys = old;
+	m->n_keys = oldn;
+	free(keys);
+	return rc;
+}
+
+static bool
+is_registry_kind(const Remacto__V1__Entry *e)
+{
+	switch (e->kind_case) {
+	case REMACTO__V1__ENTRY__KIND_MEMBER_ADMISSION:
+	case REMACTO__V1__ENTRY__KIND_KEY_ROTATION:
+	case REMACTO__V1__ENTRY__KIND_MEMBER_SUSPENSION:
+	case REMACTO__V1__ENTRY__KIND_CATALOG_INDICATOR:
+	case REMACTO__V1__ENTRY__KIND_COMPLIANCE_POLICY:
+	case REMACTO__V1__ENTRY__KIND_PEER_ANNOUNCEMENT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The member a registry entry is about, or NULL for catalog and policy entries. */
+static const char *
+subject(const Remacto__V1__Entry *e)
+{
+	switch (e->kind_case) {
+	case REMACTO__V1__ENTRY__KIND_MEMBER_ADMISSION: return e->member_admission->origin;
+	case REMACTO__V1__ENTRY__KIND_KEY_ROTATION: return e->key_rotation->origin;
+	case REMACTO__V1__ENTRY__KIND_MEMBER_SUSPENSION: return e->member_suspension->origin;
+	case REMACTO__V1__ENTRY__KIND_PEER_ANNOUNCEMENT: return e->peer_announcement->origin;
+	default: return NULL;
+	}
+}
+
+int
+registry_apply(struct store *s, MDB_txn *txn, const char *origin, uint64_t index,
+               const Remacto__V1__Entry *e, bool strict, char *err, size_t errcap)
+{
+	Remacto__Store__MemberRecord *m = NULL;
+	struct note_verifier auth;
+	const char *who;
+	int rc = 0;
+
+	if (!is_registry_kind(e))
+		return 0;
+	if (!registry_authority(s, txn, &auth) || strcmp(auth.name, origin) != 0) {
+		if (strict)
+			snprintf(err, errcap, "registry entries belong in the network's registry log, "
+			         "not in %s", origin);
+		return strict ? -EINVAL : 0;
+	}
+	if ((who = subject(e)) != NULL) {
+		rc = registry_member(s, txn, who, &m);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+		rc = 0;
+		if (e->kind_case != REMACTO__V1__ENTRY__KIND_MEMBER_ADMISSION && !m) {
+			rc = refuse(strict, err, errcap, "origin", "is not a member", who) ? -EINVAL : 0;
+			goto done;
+		}
+	}
+	switch (e->kind_case) {
+	case REMACTO__V1__ENTRY__KIND_MEMBER_ADMISSION: {
+		const Remacto__V1__MemberAdmission *a = e->member_admission;
+		Remacto__Store__MemberRecord nm = REMACTO__STORE__MEMBER_RECORD__INIT;
+		Remacto__Store__MemberKey key = REMACTO__STORE__MEMBER_KEY__INIT, *keys[1] = { &key };
+		uint8_t *packed;
+		if (m || !strcmp(a->origin, auth.name)) {
+			rc = refuse(strict, err, errcap, "memberAdmission.origin",
+			            "is already in the registry", a->origin) ? -EINVAL : 0;
+			goto done;
+		}
+		size_t len = remacto__v1__member_admission__get_packed_size(a);
+		if (!(packed = malloc(len ? len : 1))) {
+			rc = -ENOMEM;
+			goto done;
+		}
+		remacto__v1__member_admission__pack(a, packed);
+		key.verifier_key = a->verifier_key;
+		key.registry_index = index;
+		nm.origin = a->origin;
+		nm.keys = keys;
+		nm.n_keys = 1;
+		nm.admission_index = index;
+		nm.admission.data = packed;
+		nm.admission.len = len;
+		rc = put_member(s, txn, &nm);
+		free(packed);
+		break;
+	}
+	case REMACTO__V1__ENTRY__KIND_KEY_ROTATION: {
+		const Remacto__V1__KeyRotation *r = e->key_rotation;
+		uint64_t last = m->n_keys ? m->keys[m->n_keys - 1]->from_size : 0;
+		if (r->from_size < last) {
+			rc = refuse(strict, err, errcap, "keyRotation.fromSize", "already has a key "
+			            "from a later size:", r->origin) ? -EINVAL : 0;
+			goto done;
+		}
+		rc = add_key(s, txn, m, r->verifier_key, r->from_size, index);
+		break;
+	}
+	case REMACTO__V1__ENTRY__KIND_MEMBER_SUSPENSION:
+		m->suspended = !e->member_suspension->lifted;
+		m->suspended_at_size = e->member_suspension->at_size;
+		rc = put_member(s, txn, m);
+		break;
+	case REMACTO__V1__ENTRY__KIND_PEER_ANNOUNCEMENT: {
+		char *old = m->peer_url;
+		m->peer_url = e->peer_announcement->withdrawn ? "" : e->peer_announcement->url;
+		rc = put_member(s, txn, m);
+		m->peer_url = old;
+		break;
+	}
+	case REMACTO__V1__ENTRY__KIND_CATALOG_INDICATOR:
+		rc = put_index(s, txn, DB_CATALOG, e->catalog_indicator->code, index);
+		break;
+	case REMACTO__V1__ENTRY__KIND_COMPLIANCE_POLICY:
+		rc = put_index(s, txn, DB_POLICY, "current", index);
+		break;
+	default:
+		break;
+	}
+done:
+	remacto__store__member_record__free_unpacked(m, NULL);
+	return rc;
+}
+
+int
+registry_key_for(struct store *s, MDB_txn *txn, const char *origin, uint64_t size,
+                 struct note_verifier *out, char *err, size_t errcap)
+{
+	Remacto__Store__MemberRecord *m;
+	struct note_verifier auth;
+	const char *vkey = NULL;
+	char why[160];
+	int rc;
+
+	if (!registry_authority(s, txn, &auth)) {
+		snprintf(err, errcap, "no network authority configured");
+		return -ENOENT;
+	}
+	if (!strcmp(origin, auth.name)) {
+		*out = auth;
+		return 0;
+	}
+	if ((rc = registry_member(s, txn, origin, &m)) != 0) {
+		snprintf(err, errcap, "%s is not a member of the network", origin);
+		return rc == MDB_NOTFOUND ? -EPERM : rc;
+	}
+	if (m->suspended && size > m->suspended_at_size) {
+		snprintf(err, errcap, "%s is suspended since size %llu", origin,
+		         (unsigned long long)m->suspended_at_size);
+		rc = -EPERM;
+		goto done;
+	}
+	for (size_t i = 0; i < m->n_keys; i++)
+		if (m->keys[i]->from_size <= size)
+			vkey = m->keys[i]->verifier_key;
+	if (!vkey || !note_verifier_parse(vkey, out, why, sizeof(why)) ||
+	    strcmp(out->name, origin) != 0) {
+		snprintf(err, errcap, "%s has no usable key for size %llu", origin,
+		         (unsigned long long)size);
+		rc = -EPERM;
+	}
+done:
+	remacto__store__member_record__free_unpacked(m, NULL);
+	return rc;
+}
+
+int
+registry_each(struct store *s, MDB_txn *txn,
+              int (*fn)(const Remacto__Store__MemberRecord *m, void *arg), void *arg)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, s->reg[DB_MEMBERS], &c);
+	if (rc != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		Remacto__Store__MemberRecord *m =
+			remacto__store__member_record__unpack(NULL, v.mv_size, v.mv_data);
+		if (!m) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		rc = fn(m, arg);
+		remacto__store__member_record__free_unpacked(m, NULL);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}

@@ -1,0 +1,54 @@
+/*
+ * registry — who belongs to the network, with which key, from the registry log.
+ *
+ * The network authority (the directorate) runs the registry log; its verifier key, configured on
+ * every node, is the only trust anchor. The registry's entries admit members (origin, key, HCP
+ * code, kind, names, region, population), rotate keys from a given tree size on, suspend or
+ * reinstate members, announce peer addresses, define the national indicator catalog and set
+ * compliance policy. registry_apply() folds each registry entry into "reg:*" databases in the
+ * same transaction that stores the entry, so the view always matches the log.
+ *
+ * registry_key_for() is what replication asks before accepting anything: the key that must have
+ * signed a checkpoint of `size` entries of `origin` — the authority's for the registry log, the
+ * member's key valid at that size otherwise — or a refusal (not a member, suspended).
+ */
+#ifndef REMACTO_REGISTRY_H
+#define REMACTO_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "note.h"
+#include "store.h"
+
+#define REGISTRY_NDBS 3
+extern const char *const registry_db_names[REGISTRY_NDBS];
+
+/* Records the registry's origin and verifier key in the store (meta), from the authority key of
+ * the configuration or `remacto network init`. A store holds one network: a different authority
+ * than the one recorded is refused (-EEXIST). */
+int registry_set_authority(struct store *s, const char *vkey, char *err, size_t errcap);
+/* The recorded authority: false when none (a standalone node). */
+bool registry_authority(struct store *s, MDB_txn *txn, struct note_verifier *out);
+
+/* Folds entry `index` of log `origin` into the registry view when origin is the registry's and
+ * the entry is a registry kind. A registry kind in another log is refused in strict mode
+ * (-EINVAL) and ignored otherwise; in the registry log, strict mode refuses references that do
+ * not resolve (rotating the key of a non-member, admitting an origin twice). */
+int registry_apply(struct store *s, MDB_txn *txn, const char *origin, uint64_t index,
+                   const Remacto__V1__Entry *e, bool strict, char *err, size_t errcap);
+
+/* The key that must sign a checkpoint of `size` entries of origin. 0, or -EPERM with err
+ * ("not a member of the network", "suspended since size N") or -ENOENT without an authority. */
+int registry_key_for(struct store *s, MDB_txn *txn, const char *origin, uint64_t size,
+                     struct note_verifier *out, char *err, size_t errcap);
+
+/* A member's record (NULL-safe free with remacto__store__member_record__free_unpacked). */
+int registry_member(struct store *s, MDB_txn *txn, const char *origin,
+                    Remacto__Store__MemberRecord **out);
+/* Calls fn for each member in origin order. */
+int registry_each(struct store *s, MDB_txn *txn,
+                  int (*fn)(const Remacto__Store__MemberRecord *m, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,191 @@
+/*
+ * witness — storage and serving of checkpoint cosignatures. See witness.h.
+ */
+#include "witness.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "b64.h"
+
+static size_t
+key_prefix(uint8_t *k, uint32_t log, uint64_t size)
+{
+	for (int i = 3; i >= 0; i--, log >>= 8)
+		k[i] = (uint8_t)log;
+	for (int i = 11; i >= 4; i--, size >>= 8)
+		k[i] = (uint8_t)size;
+	return 12;
+}
+
+int
+witness_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *name,
+            uint64_t timestamp, const char *line, size_t len)
+{
+	uint8_t key[12 + NOTE_NAME_MAX];
+	size_t nl = strlen(name), kl;
+	char *val;
+	int rc;
+
+	if (nl > NOTE_NAME_MAX || len > 512)
+		return -EINVAL;
+	kl = key_prefix(key, log, size);
+	memcpy(key + kl, name, nl);
+	if (!(val = malloc(32 + len)))
+		return -ENOMEM;
+	int vl = snprintf(val, 32, "%llu ", (unsigned long long)timestamp);
+	memcpy(val + vl, line, len);
+	MDB_val k = { kl + nl, key }, v = { (size_t)vl + len, val };
+	rc = mdb_put(txn, s->cosigs, &k, &v, 0);
+	free(val);
+	return rc;
+}
+
+/* Walks the cosignatures of (log, size): fn(name, namelen, timestamp, line, len). */
+static int
+each(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size,
+     int (*fn)(const char *, size_t, uint64_t, const char *, size_t, void *), void *arg)
+{
+	uint8_t key[12];
+	MDB_cursor *c;
+	MDB_val k = { key_prefix(key, log, size), key }, v;
+	int rc = mdb_cursor_open(txn, s->cosigs, &c), n = 0;
+	if (rc != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && n < WITNESS_MAX_PER_CHECKPOINT;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT), n++) {
+		if (k.mv_size < 12 || memcmp(k.mv_data, key, 12) != 0)
+			break;
+		const char *val = v.mv_data, *sp = memchr(val, ' ', v.mv_size);
+		if (!sp)
+			continue;
+		uint64_t ts = strtoull(val, NULL, 10);
+		if ((rc = fn((const char *)k.mv_data + 12, k.mv_size - 12, ts, sp + 1,
+		             v.mv_size - (size_t)(sp + 1 - val), arg)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+struct append_ctx {
+	char *out;
+	size_t len, cap;
+	bool overflow;
+};
+
+static int
+append_line(const char *name, size_t nl, uint64_t ts, const char *line, size_t len, void *arg)
+{
+	struct append_ctx *a = arg;
+	(void)name, (void)nl, (void)ts;
+	if (a->len + len >= a->cap) {
+		a->overflow = true;
+		return 1;
+	}
+	memcpy(a->out + a->len, line, len);
+	a->len += len;
+	return 0;
+}
+
+int
+witness_note(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *note,
+             size_t note_len, char *out, size_t cap)
+{
+	struct append_ctx a = { out, note_len, cap, false };
+	if (note_len >= cap)
+		return -1;
+	memcpy(out, note, note_len);
+	each(s, txn, log, size, append_line, &a);
+	/* A note that would not fit with every cosignature is served with those that fit. */
+	out[a.len] = '\0';
+	return (int)a.len;
+}
+
+struct list_ctx {
+	json_t *arr;
+	uint64_t size;
+};
+
+static int
+list_one(const char *name, size_t nl, uint64_t ts, const char *line, size_t len, void *arg)
+{
+	struct list_ctx *l = arg;
+	char when[32];
+	struct tm tm;
+	time_t t = (time_t)ts;
+	(void)line, (void)len;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_array_append_new(l->arr, json_pack("{s:s#, s:I, s:s}", "witness", name, (int)nl,
+	                                        "size", (json_int_t)l->size, "time", when));
+	return 0;
+}
+
+json_t *
+witness_list(struct store *s, MDB_txn *txn, uint32_t log, size_t limit)
+{
+	struct list_ctx l = { json_array(), 0 };
+	uint8_t key[12];
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint64_t seen = UINT64_MAX;
+	size_t sizes = 0;
+
+	/* Newest sizes first: walk this log's keys backwards from the next log's first key. */
+	key_prefix(key, log + 1, 0);
+	k.mv_size = 12, k.mv_data = key;
+	if (mdb_cursor_open(txn, s->cosigs, &c) != 0)
+		return l.arr;
+	int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	rc = rc == 0 ? mdb_cursor_get(c, &k, &v, MDB_PREV) : mdb_cursor_get(c, &k, &v, MDB_LAST);
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
+		const uint8_t *kp = k.mv_data;
+		if (k.mv_size < 12)
+			continue;
+		uint32_t klog = (uint32_t)kp[0] << 24 | (uint32_t)kp[1] << 16 | (uint32_t)kp[2] << 8 | kp[3];
+		if (klog != log)
+			break;
+		uint64_t size = 0;
+		for (int i = 4; i < 12; i++)
+			size = size << 8 | kp[i];
+		if (size != seen) {
+			if (++sizes > limit)
+				break;
+			seen = size;
+		}
+		const char *val = v.mv_data, *sp = memchr(val, ' ', v.mv_size);
+		l.size = size;
+		if (sp)
+			list_one((const char *)kp + 12, k.mv_size - 12, strtoull(val, NULL, 10), sp + 1,
+			         0, &l);
+	}
+	mdb_cursor_close(c);
+	return l.arr;
+}
+
+int
+witness_keep(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const struct note *nt)
+{
+	int fresh = 0;
+	for (size_t i = 0; i < nt->nsigs; i++) {
+		const struct note_sig *g = &nt->sigs[i];
+		uint8_t raw[4 + 72];
+		char line[NOTE_NAME_MAX + 160], b64[B64_ENCODED_LEN(sizeof(raw)) + 1];
+		if (!g->verified || g->sig_len != 72)
+			continue;
+		raw[0] = (uint8_t)(g->key_id >> 24), raw[1] = (uint8_t)(g->key_id >> 16);
+		raw[2] = (uint8_t)(g->key_id >> 8), raw[3] = (uint8_t)g->key_id;
+		memcpy(raw + 4, g->sig, 72);
+		b64_encode(raw, sizeof(raw), b64, sizeof(b64));
+		int n = snprintf(line, sizeof(line), "\xe2\x80\x94 %s %s\n", g->name, b64);
+		if (n < 0 || (size_t)n >= sizeof(line))
+			continue;
+		if (witness_put(s, txn, log, size, g->name, g->timestamp, line, (size_t)n) == 0)
+			fresh++;
+	}
+	return fresh;
+}

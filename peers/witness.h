@@ -1,0 +1,36 @@
+/*
+ * witness — cosignatures (C2SP tlog-cosignature v1.0.1) of the checkpoints a node holds: its
+ * own, made when it verified a checkpoint consistent with everything it saw before of that log,
+ * and other witnesses' that arrived on gossiped notes and verified. Served appended to the
+ * checkpoint note (unknown signers are ignored by signed-note readers) and listed per log.
+ *
+ * Database "wit:cosigs": log id (u32 BE) ‖ size (u64 BE) ‖ witness name → "timestamp line",
+ * the cosignature line exactly as it appears in a note.
+ */
+#ifndef REMACTO_WITNESS_H
+#define REMACTO_WITNESS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "note.h"
+#include "store.h"
+
+#define WITNESS_MAX_PER_CHECKPOINT 64
+
+/* Stores a cosignature line (with its timestamp) of log/size by witness name. */
+int witness_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *name,
+                uint64_t timestamp, const char *line, size_t len);
+/* The note with every stored cosignature line of (log, size) appended, into out (cap bytes);
+ * returns the length or -1 when it does not fit. */
+int witness_note(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *note,
+                 size_t note_len, char *out, size_t cap);
+/* [{"witness":name,"size":N,"time":"…Z"}] for a log, newest sizes first, at most limit. */
+json_t *witness_list(struct store *s, MDB_txn *txn, uint32_t log, size_t limit);
+/* Keeps the cosignature lines of note (opened with vs) whose signers verified and are
+ * cosignature keys; returns how many were new. */
+int witness_keep(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size,
+                 const struct note *note);
+
+#endif
