@@ -24,7 +24,7 @@ static const char authority_key[] = "authority-vkey";
 int
 registry_set_authority(struct store *s, const char *vkey, char *err, size_t errcap)
 {
-	struct note_verifier v;
+	struct note_verifier v = { .alg = NOTE_ALG_ED25519 };   /* a failed parse leaves v: say why */
 	char why[200];
 	MDB_txn *txn;
 	MDB_val k = { sizeof(authority_key) - 1, (void *)authority_key }, val;
@@ -229,9 +229,10 @@ registry_apply(struct store *s, MDB_txn *txn, const char *origin, uint64_t index
 	case REMACTO__V1__ENTRY__KIND_KEY_ROTATION: {
 		const Remacto__V1__KeyRotation *r = e->key_rotation;
 		uint64_t last = m->n_keys ? m->keys[m->n_keys - 1]->from_size : 0;
-		if (r->from_size < last) {
+		if (r->from_size <= last && m->n_keys) {
 			rc = refuse(strict, err, errcap, "keyRotation.fromSize", "already has a key "
-			            "from a later size:", r->origin) ? -EINVAL : 0;
+			            "from that size or a later one: a rotation never reaches back",
+			            r->origin) ? -EINVAL : 0;
 			goto done;
 		}
 		rc = add_key(s, txn, m, r->verifier_key, r->from_size, index);
