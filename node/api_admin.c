@@ -118,24 +118,35 @@ done:
 static void
 post_import(struct node *n, const struct api_req *req, struct api_resp *resp)
 {
-	struct tlog_blob *v = NULL;
-	size_t count = 0;
-	json_t *errors = NULL;
-	char err[256];
+	struct csvimport out = { 0 };
+	struct csvimport_opts opts;
+	char err[256], now[32];
+	time_t t = time(NULL);
+	struct tm tm;
 
-	if (csvimport_parse((const char *)req->body, req->body_len, &v, &count, &errors, err,
-	                    sizeof(err)) != 0) {
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* Rows exported from another member's log are refused: they are not this node's. */
+	opts.member = store_slug(n->signer.v.name);
+	opts.published = now;
+	if (csvimport_parse_ex((const char *)req->body, req->body_len, &opts, &out, err,
+	                       sizeof(err)) != 0) {
 		json_t *e = json_pack("{s:i, s:s}", "status", 400, "reason", err);
-		if (errors)
-			json_object_set_new(e, "rows", errors);
+		if (out.errors)
+			json_object_set(e, "rows", out.errors);
 		api_json(resp, 400, json_pack("{s:o}", "error", e));
+		csvimport_free(&out);
 		return;
 	}
-	if (count == 0) {
-		free_blobs(v, 0);
-		api_error(resp, 400, NULL, "the CSV holds no rows");
+	if (out.n == 0) {
+		csvimport_free(&out);
+		api_error(resp, 400, NULL, "the CSV holds a header but no rows");
 		return;
 	}
+	struct tlog_blob *v = out.entries;
+	size_t count = out.n;
+	out.entries = NULL, out.n = 0;   /* handed to the publisher */
+	csvimport_free(&out);
 	queue(n, req, resp, v, count);
 }
 

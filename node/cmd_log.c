@@ -15,6 +15,7 @@
 #include "b64.h"
 #include "cli.h"
 #include "entry.h"
+#include "index.h"
 #include "pbjson.h"
 #include "tlog.h"
 
@@ -31,7 +32,9 @@ static const char log_usage[] =
 	"  proof      --origin ORIGIN --old M --size N     consistency proof (JSON)\n"
 	"  entry      --origin ORIGIN --index I [--raw]    one entry as JSON, or its bytes in base64\n"
 	"  verify     --origin ORIGIN                 rehash everything, check the signature\n"
-	"  list                                       the logs in DIR with their sizes\n";
+	"  list                                       the logs in DIR with their sizes\n"
+	"  reindex                                    rebuild the domain index (commitments,\n"
+	"             indicators, measurements) from the logs alone, e.g. after an upgrade\n";
 
 struct opts {
 	const char *data, *origin, *key;
@@ -473,6 +476,34 @@ log_list(const struct opts *o)
 	return rc ? cli_err(EXIT_FAIL, "cannot list logs: %s", store_strerror(rc)) : EXIT_OK;
 }
 
+static void
+reindex_progress(const char *origin, uint64_t done, uint64_t total, void *arg)
+{
+	(void)arg;
+	if (isatty(2))
+		fprintf(stderr, "\r%s: %llu/%llu entries", origin, (unsigned long long)done,
+		        (unsigned long long)total);
+	if (done == total && isatty(2))
+		fputc('\n', stderr);
+}
+
+static int
+log_reindex(const struct opts *o)
+{
+	struct store s;
+	char err[512];
+	int rc;
+
+	if ((rc = open_store(&s, o, 0)) != EXIT_OK)
+		return rc;
+	rc = index_rebuild(&s, reindex_progress, NULL, err, sizeof(err));
+	store_close(&s);
+	if (rc != 0)
+		return cli_err(EXIT_FAIL, "%s", err);
+	printf("domain index rebuilt\n");
+	return EXIT_OK;
+}
+
 int
 cmd_log(int argc, char **argv)
 {
@@ -495,7 +526,7 @@ cmd_log(int argc, char **argv)
 		{ "init", log_init, true }, { "append", log_append, true },
 		{ "checkpoint", log_checkpoint, true }, { "proof", log_proof, true },
 		{ "entry", log_entry, true }, { "verify", log_verify, true },
-		{ "list", log_list, false },
+		{ "list", log_list, false }, { "reindex", log_reindex, false },
 	};
 	struct opts o = { 0 };
 	int c;

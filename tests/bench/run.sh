@@ -23,4 +23,6 @@ echo "append ratio remacto/hypercore: $(echo "$ours $anchor" | awk -v a="$(echo 
 echo "(verify goal: >= 500000 entries/s)"
 "$build/bench_log" single "$work/s" 2000
 "$build/bench_log" memory "$work/m" $((n / 10)) "$n"
+echo "# HTTP (remactod on loopback, wrk)"
+"$here/bench_http.sh" "$build" "${BENCH_SECONDS:-10}"
 echo "(memory goal: rss_anon_kb flat between the two sizes; file-backed pages are LMDB's map)"

@@ -111,16 +111,22 @@ awk '{ for (i = 0; i < 400; i++) print }' "$DEMO" > "$T/big"
 try_bad "a full disk fails the append and stores nothing" 1 sh -c \
 	"trap '' XFSZ; ulimit -f $(( $(stat -c %s "$D/data.mdb") / 512 + 8 )); '$REMACTO' log append --data '$D' --origin '$O' < '$T/big'"
 check "the log still verifies after every rejected input" "$REMACTO" log verify --data "$D" --origin "$O"
+check "log reindex rebuilds the domain index from the logs" sh -c \
+	"'$REMACTO' log reindex --data '$D' | grep -qx 'domain index rebuilt'"
+# The index was rebuilt, not emptied: a status update naming a commitment of the log is accepted.
+check_eq "after reindex the index still knows the log's commitments" 21 "$(echo '{"schema":1,"statusUpdate":{"commitmentId":"RBT-2024-02","date":"2025-11-02","completion":"COMPLETION_SUBSTANTIAL","progressPercent":80}}' |
+	"$REMACTO" log append --data "$D" --origin "$O")"
+"$REMACTO" log checkpoint --data "$D" --origin "$O" > "$T/cp20"
 
 # A tiny initial map forces MDB_MAP_FULL: the store grows the map and the batch goes through.
 size=$(REMACTO_MAPSIZE=262144 "$REMACTO" log append --data "$D" --origin "$O" < "$T/big")
-check_eq "append across map growth" $((20 + 19 * 400)) "$size"
+check_eq "append across map growth" $((21 + 19 * 400)) "$size"
 check "log verifies after map growth" "$REMACTO" log verify --data "$D" --origin "$O"
 
 # Corrupt one byte of one entry in the data file: verify must fail and name the entry.
 echo '{"schema":1,"measurement":{"indicatorId":"IND-TR-03","period":"2025","value":100,"comment":{"fr":"MARKER-CORRUPT-ME"}}}' |
 	"$REMACTO" log append --data "$D" --origin "$O" > /dev/null
-marker=$((20 + 19 * 400))
+marker=$((21 + 19 * 400))
 $PY - "$D/data.mdb" <<'PYEOF'
 import sys
 p = sys.argv[1]
