@@ -95,7 +95,7 @@ integration: $(BINS)
 
 bench: test-deps
 	@deploy/deps.sh bench
-	@$(MAKE) --no-print-directory all $(BUILD)/bench_log
+	@$(MAKE) --no-print-directory all $(BUILD)/bench_log $(BUILD)/bench_compliance
 	@tests/bench/run.sh $(BUILD)
 
 fuzz:
@@ -108,4 +108,7 @@ clean:
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 $(BUILD)/bench_log: $(BUILD)/obj/tests/bench/bench_log.o $(BUILD)/libremacto.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench_compliance: $(BUILD)/obj/tests/bench/bench_compliance.o $(BUILD)/libremacto.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -235,7 +235,8 @@ api_handle(struct node *n, const struct api_req *req, struct api_resp *resp)
 		api_error(resp, 403, NULL, "%s is served on the admin listener only", req->path);
 		return 0;
 	}
-	if (api_read_route(n, req, resp) || api_domain_route(n, req, resp))
+	if (api_read_route(n, req, resp) || api_domain_route(n, req, resp) ||
+	    api_fed_route(n, req, resp) || api_compliance_route(n, req, resp))
 		return 0;
 	api_error(resp, 404, NULL, "no such resource: %s", req->path);
 	return 0;

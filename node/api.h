@@ -82,5 +82,7 @@ void api_csv(struct api_resp *resp, struct csv *c);
 bool api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp);
 bool api_domain_route(struct node *n, const struct api_req *req, struct api_resp *resp);
 bool api_admin_route(struct node *n, const struct api_req *req, struct api_resp *resp);
+bool api_fed_route(struct node *n, const struct api_req *req, struct api_resp *resp);
+bool api_compliance_route(struct node *n, const struct api_req *req, struct api_resp *resp);
 
 #endif

@@ -197,7 +197,7 @@ store_error(struct ctx *x, int rc, const char *what)
 {
 	if (rc == MDB_NOTFOUND || rc == MDB_CORRUPTED)
 		api_error(x->resp, 500, NULL, "%s: the index names an entry the store does not "
-		          "hold; rebuild the index (remacto index rebuild)", what);
+		          "hold; rebuild the index (remacto log reindex)", what);
 	else if (rc == -ENOMEM || rc == ENOMEM)
 		api_error(x->resp, 500, NULL, "%s: out of memory", what);
 	else

@@ -18,6 +18,7 @@
 #include "entry.h"
 #include "node.h"
 #include "pbjson.h"
+#include "publish.h"
 #include "evidence.h"
 #include "tlog.h"
 #include "witness.h"
@@ -448,8 +449,14 @@ api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp)
 		return true;
 	}
 	if (!strcmp(path, "/healthz")) {
-		api_json(resp, 200, json_pack("{s:s, s:I}", "status", "ok", "uptimeSeconds",
-		                              (json_int_t)(time(NULL) - n->started)));
+		int last = publish_last_error(n->pub);
+		if (last != 0)
+			api_json(resp, 503, json_pack("{s:s, s:s, s:I}", "status", "degraded",
+			                              "reason", store_strerror(last), "uptimeSeconds",
+			                              (json_int_t)(time(NULL) - n->started)));
+		else
+			api_json(resp, 200, json_pack("{s:s, s:I}", "status", "ok", "uptimeSeconds",
+			                              (json_int_t)(time(NULL) - n->started)));
 		goto done;
 	}
 	if (logs_api && path[12] == '\0') {

@@ -27,5 +27,13 @@ int cmd_log(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_compliance(int argc, char **argv);
+int cmd_benchmark(int argc, char **argv);
+int cmd_peers(int argc, char **argv);
+int cmd_network(int argc, char **argv);
+int cmd_member(int argc, char **argv);
+int cmd_members(int argc, char **argv);
+int cmd_catalog(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 
 #endif

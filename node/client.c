@@ -372,8 +372,10 @@ client_request(const struct client_opts *o, const char *method, const char *path
 	 * message */
 	info.timeout_secs = r->timeout + 1;
 	info.connect_timeout_secs = r->timeout + 1;
-	if (o->tls)
+	if (o->tls) {
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.client_ssl_ca_filepath = o->ca_file;
+	}
 	if (!(ctx = lws_create_context(&info))) {
 		fail(r, CLIENT_ESYS, "cannot create the libwebsockets context");
 		goto done;

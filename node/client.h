@@ -28,6 +28,7 @@ struct client_opts {
 	const char *host;            /* numeric address or name, IPv6 without brackets */
 	int port;
 	bool tls;                    /* https, verifying the server's certificate */
+	const char *ca_file;         /* with tls: PEM CAs trusted besides the system's, or NULL */
 	const char *token;           /* bearer token; NULL or "" sends no Authorization */
 	client_progress_fn progress; /* NULL: no progress reports */
 	void *progress_arg;

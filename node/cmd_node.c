@@ -239,7 +239,9 @@ show_progress(size_t sent, size_t total, void *arg)
 static int
 report_error(const struct target *t, const struct client_response *resp)
 {
-	int code = resp->status >= 400 && resp->status < 500 ? EXIT_INVALID : EXIT_FAIL;
+	/* The input was refused (3); anything else — token, route, node state — is a failure (1). */
+	int code = resp->status == 400 || resp->status == 413 || resp->status == 415 ? EXIT_INVALID
+	                                                                               : EXIT_FAIL;
 	json_t *j = resp->body ? json_loadb((const char *)resp->body, resp->len, 0, NULL) : NULL;
 	json_t *e = json_object_get(j, "error");
 	const char *reason = json_string_value(json_object_get(e, "reason"));

@@ -45,7 +45,8 @@ enum kind {
 	K_LISTEN,      /* host:port or [v6]:port */
 	K_LEVEL,       /* error | warn | info | debug */
 	K_VKEY,        /* a note verifier key, empty allowed */
-	K_PEER,        /* wss:// URL, repeatable */
+	K_PEER,        /* wss:// URL (ws:// to loopback), repeatable */
+	K_BOOL,        /* yes | no */
 };
 
 struct key {
@@ -77,6 +78,8 @@ static const struct key keys[] = {
 	{ "log", "file", K_PATH_OPT, F(log_file), 0, 0 },
 	{ "authority", "verifier_key", K_VKEY, F(authority_vkey), 0, 0 },
 	{ "peer", "url", K_PEER, F(peers), 0, 0 },
+	{ "peer", "ca_file", K_PATH_OPT, F(peer_ca_file), 0, 0 },
+	{ "peer", "tls_insecure", K_BOOL, F(peer_tls_insecure), 0, 0 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -311,23 +314,38 @@ parse_hostport(const char *s, size_t n, bool port_required, char host[256], int 
 	return true;
 }
 
-/* wss://host[:port][/path]: TLS only, no user info, printable ASCII without spaces. */
+/* 127.0.0.0/8 or ::1, written as a numeric address. */
 static bool
-peer_url_valid(const char *v, size_t cap, char *why, size_t whycap)
+is_loopback(const char *host)
 {
-	size_t n = strlen(v);
-	char host[256];
-	int port;
+	uint8_t a[16];
+	static const uint8_t v6_loopback[16] = { [15] = 1 };
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127;
+	return inet_pton(AF_INET6, host, a) == 1 && memcmp(a, v6_loopback, 16) == 0;
+}
 
+bool
+config_peer_url(const char *v, struct config_peer_url *out, char *why, size_t whycap)
+{
+	size_t n = strlen(v), skip;
+	struct config_peer_url u;
+
+	memset(&u, 0, sizeof(u));
 	if (n == 0) {
 		seterr(why, whycap, "empty; give the peer's URL, as wss://node.example.ma/peer");
 		return false;
 	}
-	if (n >= cap) {
-		seterr(why, whycap, "URL longer than %zu bytes", cap - 1);
+	if (n >= CONFIG_PEER_URL_MAX) {
+		seterr(why, whycap, "URL longer than %d bytes", CONFIG_PEER_URL_MAX - 1);
 		return false;
 	}
-	if (strncmp(v, "wss://", 6) != 0) {
+	if (strncmp(v, "wss://", 6) == 0) {
+		u.tls = true;
+		skip = 6;
+	} else if (strncmp(v, "ws://", 5) == 0) {
+		skip = 5;
+	} else {
 		seterr(why, whycap, "\"%.60s\" does not start with wss:// (peers talk over TLS "
 		       "WebSocket only)", v);
 		return false;
@@ -340,17 +358,34 @@ peer_url_valid(const char *v, size_t cap, char *why, size_t whycap)
 			return false;
 		}
 	}
-	const char *a = v + 6;
+	const char *a = v + skip;
 	size_t an = strcspn(a, "/?#");
 	if (memchr(a, '@', an) != NULL) {
 		seterr(why, whycap, "user info (user@host) is not allowed in a peer URL");
 		return false;
 	}
 	if (an == 0) {
-		seterr(why, whycap, "no host after wss://");
+		seterr(why, whycap, "no host after %.*s", (int)skip, v);
 		return false;
 	}
-	return parse_hostport(a, an, false, host, &port, why, whycap);
+	if (!parse_hostport(a, an, false, u.host, &u.port, why, whycap))
+		return false;
+	if (!u.tls && !is_loopback(u.host)) {
+		seterr(why, whycap, "ws:// (without TLS) is for test peers on a loopback address "
+		       "(127.0.0.1, [::1]) only; use wss://%.60s", a);
+		return false;
+	}
+	if (u.port == 0)
+		u.port = u.tls ? 443 : 80;
+	/* The request path: what follows the host, without a fragment; "/" when empty. */
+	size_t pn = strcspn(a + an, "#");
+	if (a[an] != '/')
+		u.path[0] = '/';
+	memcpy(u.path + (a[an] != '/'), a + an, pn);
+	u.path[pn + (a[an] != '/')] = '\0';
+	if (out != NULL)
+		*out = u;
+	return true;
 }
 
 static bool
@@ -450,13 +485,20 @@ set_value(struct config *c, const struct key *k, const char *v, char *why, size_
 		return true;
 	}
 	case K_PEER:
-		if (!peer_url_valid(v, sizeof(c->peers[0]), why, whycap))
+		if (!config_peer_url(v, NULL, why, whycap))
 			return false;
 		if (c->npeers >= CONFIG_MAX_PEERS) {
 			seterr(why, whycap, "more than %d peers", CONFIG_MAX_PEERS);
 			return false;
 		}
 		memcpy(c->peers[c->npeers++], v, n + 1);
+		return true;
+	case K_BOOL:
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
+			seterr(why, whycap, "\"%.40s\" is neither yes nor no", v);
+			return false;
+		}
+		*(bool *)(void *)field = v[0] == 'y';
 		return true;
 	}
 	seterr(why, whycap, "internal error: unknown kind of key");
@@ -752,6 +794,11 @@ config_finish(struct config *c, char *err, size_t errcap)
 	if (c->origin[0] == '\0' && c->seed[0] != '\0') {
 		seterr(err, errcap, "%s: [node] seed is set but origin is empty; a read-only mirror "
 		       "publishes nothing: set origin or remove seed", f);
+		return -1;
+	}
+	if (c->peer_tls_insecure && c->peer_ca_file[0] != '\0') {
+		seterr(err, errcap, "%s: [peer] tls_insecure = yes accepts any certificate, so "
+		       "ca_file would be ignored: remove one of them", f);
 		return -1;
 	}
 	return 0;

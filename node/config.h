@@ -22,16 +22,22 @@
  *   [log]     level = info              error | warn | info | debug
  *             file =                    empty: stderr; reopened on SIGHUP
  *   [authority] verifier_key =          the registry's verifier key (federation)
- *   [peer]    url = wss://host:port/peer   one line per peer, repeatable (CONFIG_MAX_PEERS)
+ *   [peer]    url = wss://host:port/peer   one line per peer, repeatable (CONFIG_MAX_PEERS);
+ *                                       ws:// (no TLS) only to a loopback address, for tests
+ *             ca_file =                 PEM bundle of the CAs that sign peers' certificates;
+ *                                       empty: the system's store
+ *             tls_insecure = no         yes: accept any peer certificate (self-signed test
+ *                                       federations only; the handshake still proves keys)
  *
  * File rules: "[section]" and "key = value" lines start in the first column (inih would read an
  * indented line as a continuation of the previous value, so it is refused); ';' or '#' start a
  * comment line, " ;" an inline comment; at most 198 characters a line (inih's buffer); a key
  * other than url given twice is an error. Numbers are plain decimal within their range
  * (checkpoint_interval_ms 1-3600000, mapsize_mb 0-1048576, max_connections 1-65536); ports
- * 1-65535; network [A-Za-z0-9._-]{1,63}; verifier_key as note_verifier_parse reads it. Relative
- * paths are relative to the working directory; config_load and config_finish never open
- * the files the configuration names (the daemon does, at start).
+ * 1-65535; network [A-Za-z0-9._-]{1,63}; verifier_key as note_verifier_parse reads it; yes/no
+ * keys take exactly "yes" or "no". Relative paths are relative to the working directory;
+ * config_load and config_finish never open the files the configuration names (the daemon does,
+ * at start).
  */
 #ifndef REMACTO_CONFIG_H
 #define REMACTO_CONFIG_H
@@ -40,6 +46,7 @@
 #include <stddef.h>
 
 #define CONFIG_MAX_PEERS 64
+#define CONFIG_PEER_URL_MAX 512
 #define CONFIG_PATH_MAX 1024
 
 struct config_listen {
@@ -58,14 +65,29 @@ struct config {
 	unsigned long mapsize_mb;
 	struct config_listen pub, admin;
 	char tls_cert[CONFIG_PATH_MAX], tls_key[CONFIG_PATH_MAX];
+	char dashboard[CONFIG_PATH_MAX]; /* "" = found next to the executable (live.h) */
 	unsigned max_connections;
 	char token_file[CONFIG_PATH_MAX];
 	int log_level;                   /* LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG (syslog.h) */
 	char log_file[CONFIG_PATH_MAX];
 	char authority_vkey[512];
-	char peers[CONFIG_MAX_PEERS][512];
+	char peers[CONFIG_MAX_PEERS][CONFIG_PEER_URL_MAX];
 	size_t npeers;
+	char peer_ca_file[CONFIG_PATH_MAX];  /* "" = the system's CA store */
+	bool peer_tls_insecure;
 };
+
+/* A peer URL taken apart: wss://host[:port][/path], or ws:// to a loopback address. */
+struct config_peer_url {
+	bool tls;                        /* wss:// */
+	char host[256];                  /* without brackets */
+	int port;                        /* 443 (wss) or 80 (ws) when the URL gives none */
+	char path[CONFIG_PEER_URL_MAX];  /* "/" when the URL gives none; no fragment */
+};
+
+/* Parses and checks a peer URL as [peer] url reads it (also for the addresses the registry
+ * announces). out may be NULL to only check. False with the reason in why. */
+bool config_peer_url(const char *url, struct config_peer_url *out, char *why, size_t whycap);
 
 /* Fills c with the embedded defaults. */
 void config_defaults(struct config *c);
@@ -74,8 +96,9 @@ void config_defaults(struct config *c);
  * not pass silently. Peers accumulate after those already in c. */
 int config_load(struct config *c, const char *file, char *err, size_t errcap);
 /* Resolves derived defaults (key, token_file under data) and checks cross-field rules
- * (tls_cert and tls_key together, listeners distinct, no seed without origin). -1 with
- * err = "file: what is wrong" ("embedded defaults: ..." without a file) when inconsistent. */
+ * (tls_cert and tls_key together, listeners distinct, no seed without origin, not both [peer]
+ * ca_file and tls_insecure). -1 with err = "file: what is wrong" ("embedded defaults: ..."
+ * without a file) when inconsistent. */
 int config_finish(struct config *c, char *err, size_t errcap);
 
 #endif

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "node.h"
 #include "publish.h"
+#include "transport.h"
 
 #define CHUNK 16384
 
@@ -340,10 +341,15 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 	}
 }
 
-static const struct lws_protocols protocols[] = {
-	{ "http", callback_http, sizeof(struct session), 0, 0, NULL, 0 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 },
+static const struct lws_protocols http_protocol = {
+	"http", callback_http, sizeof(struct session), 0, 0, NULL, 0,
 };
+
+/* The public listener also speaks the peer protocol (transport.h); the admin one only HTTP. */
+static const struct lws_protocols *public_protocols[] = {
+	&http_protocol, &transport_protocol, NULL,
+};
+static const struct lws_protocols *admin_protocols[] = { &http_protocol, NULL };
 
 static void
 lws_logger(int level, const char *line)
@@ -356,18 +362,24 @@ lws_logger(int level, const char *line)
 }
 
 static struct lws_vhost *
-listen_on(struct node *n, const char *name, const struct config_listen *l, const char *cert,
-          const char *key, char *err, size_t errcap)
+listen_on(struct node *n, const char *name, const struct config_listen *l,
+          const struct lws_protocols **protocols, const char *cert, const char *key, char *err,
+          size_t errcap)
 {
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof(info));
 	info.vhost_name = name;
 	info.iface = l->host;
 	info.port = l->port;
-	info.protocols = protocols;
+	info.pprotocols = protocols;
 	info.keepalive_timeout = HTTP_IDLE_TIMEOUT_S;
 	info.timeout_secs = 3 * HTTP_BODY_TIMEOUT_S;
 	if (cert && cert[0]) {
+		/* Without this option on the vhost itself lws ignores the certificate and serves
+		 * plain HTTP on the port. HTTP/1.1 only: the writers here (and the peer WebSocket)
+		 * are written for it, and lws's HTTP/2 cut the longer answers short. */
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.alpn = "http/1.1";
 		info.ssl_cert_filepath = cert;
 		info.ssl_private_key_filepath = key;
 	}
@@ -396,8 +408,9 @@ http_start(struct node *n, char *err, size_t errcap)
 		snprintf(err, errcap, "cannot create the libwebsockets context");
 		return -1;
 	}
-	if (!listen_on(n, "public", &n->cfg.pub, n->cfg.tls_cert, n->cfg.tls_key, err, errcap) ||
-	    !listen_on(n, "admin", &n->cfg.admin, NULL, NULL, err, errcap)) {
+	if (!listen_on(n, "public", &n->cfg.pub, public_protocols, n->cfg.tls_cert,
+	               n->cfg.tls_key, err, errcap) ||
+	    !listen_on(n, "admin", &n->cfg.admin, admin_protocols, NULL, NULL, err, errcap)) {
 		lws_context_destroy(n->lws);
 		n->lws = NULL;
 		return -1;

@@ -18,6 +18,8 @@ struct publisher;
 struct lws_context;
 struct fed;
 struct transport;
+struct facts;
+struct live;
 
 #define METRICS_LATENCY_BUCKETS 12   /* append latency upper bounds, see metrics.c */
 
@@ -47,6 +49,8 @@ struct node {
 	struct lws_context *lws;
 	struct fed *fed;             /* NULL without an authority (a standalone node) */
 	struct transport *transport;
+	struct facts *facts;         /* derived views (facts.h), made on first use; service thread */
+	struct live *live;           /* dashboard mounts and live updates (live.h) */
 	struct metrics metrics;
 	time_t started;
 };

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <libwebsockets.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -44,6 +45,7 @@ struct publisher {
 	struct publish_job *done;          /* finished, waiting for collect */
 	size_t queued, queued_entries;
 	bool stop, started;
+	atomic_int last_rc;                /* of the last commit: 0, or why it failed */
 };
 
 static double
@@ -143,14 +145,17 @@ finish_jobs(struct publisher *p, struct publish_job *jobs, int rc, const struct 
 			          "nothing was stored, retry later", store_strerror(rc),
 			          store_io_hint(rc));
 		} else if (j->rc == -EINVAL) {
-			const char *colon = strstr(j->err, ": ");
-			char field[128] = "";
-			/* err is "entry N: field: reason": expose the field on its own. */
-			if (colon) {
-				const char *f = colon + 2, *e = strstr(f, ": ");
-				if (e && (size_t)(e - f) < sizeof(field))
-					memcpy(field, f, (size_t)(e - f));
-			}
+			/* err is "entry N: field: reason": the field, with the entry's position in
+			 * a batch as the schema errors give it ("[2].statusUpdate.commitmentId"). */
+			char field[160] = "";
+			unsigned long idx = 0;
+			const char *rest = sscanf(j->err, "entry %lu: ", &idx) == 1 ?
+			                   strstr(j->err, ": ") + 2 : NULL;
+			const char *end = rest ? strstr(rest, ": ") : NULL;
+			if (end && j->n > 1)
+				snprintf(field, sizeof(field), "[%lu].%.*s", idx, (int)(end - rest), rest);
+			else if (end)
+				snprintf(field, sizeof(field), "%.*s", (int)(end - rest), rest);
 			api_error(&j->resp, 400, field, "%s; nothing was stored", j->err);
 			atomic_fetch_add(&m->publish_rejected, 1);
 		} else {
@@ -197,6 +202,7 @@ writer(void *arg)
 		struct commit_arg a = { p, jobs, head, false };
 		int rc = head ? store_write(&p->n->store, commit_txn, &a) : -ENOMEM;
 		last = now_s();
+		atomic_store(&p->last_rc, rc);
 		if (rc != 0)
 			log_err("publish: commit failed, %s%s", store_strerror(rc), store_io_hint(rc));
 		else if (a.any)
@@ -296,6 +302,12 @@ submit(struct publisher *p, struct tlog_blob *entries, size_t n, void *owner, bo
 	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
 	return j;
+}
+
+int
+publish_last_error(struct publisher *p)
+{
+	return p ? atomic_load(&p->last_rc) : 0;
 }
 
 struct publish_job *

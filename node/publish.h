@@ -41,6 +41,9 @@ void publish_detach(struct publisher *p, struct publish_job *j);
  * body) and frees the job. */
 void publish_collect(struct publisher *p, void (*fn)(void *owner, struct api_resp *resp, void *arg),
                      void *arg);
+/* 0 when the last commit succeeded (or none happened yet), else its error: /healthz reports
+ * a node that cannot store as degraded. */
+int publish_last_error(struct publisher *p);
 /* Synchronous publish for the seed at first start and for tests: waits for the commit. */
 int publish_wait(struct publisher *p, struct tlog_blob *entries, size_t n, struct api_resp *resp);
 

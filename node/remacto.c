@@ -17,6 +17,14 @@ static const struct {
 	{ "publish", cmd_publish, "publish JSON entries through a running node's admin API" },
 	{ "import", cmd_import, "import a CSV of commitments or measurements into a running node" },
 	{ "status", cmd_status, "show a running node's origin, tree size, counters, checkpoint" },
+	{ "compliance", cmd_compliance, "members' compliance with the network's norms" },
+	{ "benchmark", cmd_benchmark, "compare a catalog indicator across members and peer groups" },
+	{ "peers", cmd_peers, "show a running node's peers: state, errors, violations, backoff" },
+	{ "network", cmd_network, "create the network authority's key and registry log" },
+	{ "member", cmd_member, "admit a member, rotate its key, suspend it, announce its node" },
+	{ "members", cmd_members, "list the network's members from the registry" },
+	{ "catalog", cmd_catalog, "add the national indicator catalog (CSV) to the registry" },
+	{ "policy", cmd_policy, "set the network's compliance thresholds in the registry" },
 };
 
 static void
@@ -25,7 +33,7 @@ usage(FILE *f)
 	fprintf(f, "usage: remacto <command> [options]   (remacto <command> --help for details)\n\n"
 	           "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nexit codes: 0 ok, 1 failure, 2 usage, 3 input rejected, 4 verification "
 	           "failed\n");
 }

@@ -21,11 +21,15 @@
 
 #include "config.h"
 #include "entry.h"
+#include "facts.h"
+#include "fed.h"
 #include "http.h"
 #include "log.h"
 #include "node.h"
 #include "publish.h"
+#include "registry.h"
 #include "tlog.h"
+#include "transport.h"
 
 #define SEED_MAX_LINES 100000
 
@@ -327,6 +331,11 @@ main(int argc, char **argv)
 		log_err("%s", err);
 		return 1;
 	}
+	if (n->cfg.authority_vkey[0] &&
+	    registry_set_authority(&n->store, n->cfg.authority_vkey, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		goto out;
+	}
 	if (open_own_log(n) != 0 || load_token(n) != 0)
 		goto out;
 	if (n->own_log && !(n->pub = publish_start(n, err, sizeof(err)))) {
@@ -340,6 +349,12 @@ main(int argc, char **argv)
 		goto out;
 	}
 	signal_ctx = n->lws;
+	/* Federation needs the trust anchor: without one the node stands alone. */
+	if (n->cfg.authority_vkey[0] && (!(n->fed = fed_create(n, err, sizeof(err))) ||
+	                                 transport_start(n, err, sizeof(err)) != 0)) {
+		log_err("%s", err);
+		goto out;
+	}
 	log_info("public listener: %s://%s:%d/  (try /api/v1/logs, /healthz, /metrics)",
 	         n->cfg.tls_cert[0] ? "https" : "http", n->cfg.pub.host, n->cfg.pub.port);
 	log_info("admin listener: http://%s:%d/api/v1/entries  (token in %s)", n->cfg.admin.host,
@@ -349,12 +364,16 @@ main(int argc, char **argv)
 	status = 0;
 out:
 	signal_ctx = NULL;
+	transport_stop(n);
 	http_stop(n);
+	fed_destroy(n->fed);
+	n->fed = NULL;
 	publish_stop(n->pub);
 	note_signer_free(&n->signer);
 	note_signer_free(&n->identity);
 	note_signer_free(&n->witness);
 	OPENSSL_cleanse(n->token, sizeof(n->token));
+	facts_free(n->facts);
 	store_close(&n->store);
 	if (status == 0)
 		log_info("stopped cleanly");

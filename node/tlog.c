@@ -46,7 +46,7 @@ head_from_record(const Remacto__Store__LogRecord *r, struct tlog_head *h)
 	h->size = r->size;
 	if (r->root.len == 32)
 		memcpy(h->root, r->root.data, 32);
-	if (r->checkpoint.len < sizeof(h->checkpoint)) {
+	if (r->checkpoint.len > 0 && r->checkpoint.len < sizeof(h->checkpoint)) {
 		memcpy(h->checkpoint, r->checkpoint.data, r->checkpoint.len);
 		h->checkpoint_len = r->checkpoint.len;
 	}

@@ -1118,6 +1118,10 @@ fed_tick(struct fed *f)
 	}
 	free(h);
 	/* The registry grew: look again at checkpoints of logs it did not know. */
+	if (f->pending && store_read_begin(&f->n->store, &txn) == 0) {
+		refresh_verifiers(f, txn);
+		mdb_txn_abort(txn);
+	}
 	if (f->pending && f->verifiers_registry_size != f->pending_registry_size) {
 		struct pending *list = f->pending;
 		f->pending = NULL;

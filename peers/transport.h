@@ -15,6 +15,17 @@
  * cut off for good; an incoming peer that keeps misbehaving is refused for the same delay.
  * Every peer has counters (frames, bytes, violations, reconnects) and a state for /metrics,
  * /api/v1/peers and `remacto peers`.
+ *
+ * Lifetime of struct peer, for fed: a pointer handed over by fed_peer_ready stays valid until
+ * the matching fed_peer_closed returns, and not a moment longer: fed must forget it there.
+ * fed_peer_closed is called exactly once per fed_peer_ready, from the service thread, when
+ * the session stops being usable: the connection went away, a duplicate session replaced it,
+ * the transport stops, or a violation — then synchronously from inside peer_penalise, also
+ * when fed itself called peer_penalise (possibly while handling that peer's message: the
+ * message stays valid until fed_peer_message returns, but the peer is gone). Between a
+ * violation and the socket closing, the peer's memory is still there but peer_send says
+ * -EPIPE. Without a network authority (n->fed NULL) the transport is not started and the
+ * public listener answers peers with an Error message and closes.
  */
 #ifndef REMACTO_TRANSPORT_H
 #define REMACTO_TRANSPORT_H
@@ -45,8 +56,9 @@ extern const struct lws_protocols transport_protocol;
 int transport_start(struct node *n, char *err, size_t errcap);
 void transport_stop(struct node *n);
 
-/* Queues one message to the peer. -ENOBUFS when its queue is over the cap (the message is
- * dropped: fed asks someone else), -EPIPE when the session is closing. */
+/* Queues one message to the peer (packed now: m may go once this returns). -ENOBUFS when its
+ * queue would pass the cap (the message is dropped: fed asks someone else), -EPIPE when the
+ * session is not ready (handshake, closing), -EMSGSIZE over PEER_MAX_FRAME, -ENOMEM. */
 int peer_send(struct peer *p, const Remacto__Peer__V1__PeerMessage *m);
 /* Counts a violation, logs it with why, closes the session; reconnection backs off. */
 void peer_penalise(struct peer *p, const char *why);
@@ -55,11 +67,17 @@ const char *peer_name(const struct peer *p);
 /* Bytes waiting in the peer's send queue. */
 size_t peer_queued(const struct peer *p);
 
-/* Every peer's state for /api/v1/peers and `remacto peers`: [{url, origin, state, direction,
- * connectedSince, lastError, violations, reconnects, backoffMs, framesIn, framesOut, bytesIn,
- * bytesOut, queued}]. */
+/* Every peer's state for /api/v1/peers and `remacto peers`: [{url, origin, address, state,
+ * direction, connectedSince, lastError, violations, reconnects, backoffMs, framesIn, framesOut,
+ * bytesIn, bytesOut, queued}]: outbound slots (url = where to) and inbound sessions (url =
+ * the listen URL their Hello gave, address = where from), and inbound peers refused for now
+ * after violations. state: backoff | connecting | handshake | ready | closing | standby
+ * (connected the other way) | self (the URL leads to this node) | refused; backoffMs: time
+ * left before the next attempt (or the end of a refusal). An empty array without a transport. */
 json_t *transport_peers_json(struct node *n);
-/* Prometheus lines for /metrics. */
+/* Prometheus lines for /metrics, appended to the growing buffer *buf (*len used of *cap,
+ * realloc'd as needed; on allocation failure the output stops at a whole line). Labels:
+ * peer (origin, or URL/address before the first handshake), direction, url. */
 void transport_metrics(struct node *n, char **buf, size_t *len, size_t *cap);
 
 #endif

@@ -400,8 +400,15 @@ test_peer_errors(void **state)
 {
 	(void)state;
 	static const struct { const char *value, *msg; } t[] = {
-		{ "ws://ledger.rabat.ma/peer", "\"ws://ledger.rabat.ma/peer\" does not start with "
-		  "wss:// (peers talk over TLS WebSocket only)" },
+		{ "ws://ledger.rabat.ma/peer", "ws:// (without TLS) is for test peers on a loopback "
+		  "address (127.0.0.1, [::1]) only; use wss://ledger.rabat.ma/peer" },
+		{ "ws://10.0.0.5:8080/peer", "ws:// (without TLS) is for test peers on a loopback "
+		  "address (127.0.0.1, [::1]) only; use wss://10.0.0.5:8080/peer" },
+		{ "ws://localhost:8080/peer", "ws:// (without TLS) is for test peers on a loopback "
+		  "address (127.0.0.1, [::1]) only; use wss://localhost:8080/peer" },
+		{ "ws://[::2]:8080/peer", "ws:// (without TLS) is for test peers on a loopback "
+		  "address (127.0.0.1, [::1]) only; use wss://[::2]:8080/peer" },
+		{ "ws:///peer", "no host after ws://" },
 		{ "https://ledger.rabat.ma/peer", "\"https://ledger.rabat.ma/peer\" does not start "
 		  "with wss:// (peers talk over TLS WebSocket only)" },
 		{ "WSS://ledger.rabat.ma/peer", "\"WSS://ledger.rabat.ma/peer\" does not start with "
@@ -424,6 +431,79 @@ test_peer_errors(void **state)
 
 	expect_error("[peer]\nurl = wss://a.ma/peer\nurl = wss://b.ma/peer\nurl = wss://a.ma/peer\n",
 	             4, "[peer] url: wss://a.ma/peer listed twice (also at line 2)");
+}
+
+/* ws:// is for loopback test federations; the parsed form is what the transport connects to. */
+static void
+test_peer_url_parts(void **state)
+{
+	(void)state;
+	struct config c;
+	struct config_peer_url u;
+	char why[256];
+
+	assert_int_equal(load(&c, "[peer]\nurl = ws://127.0.0.1:9001/peer\n"
+	                          "url = ws://[::1]:9002/peer\nurl = ws://127.8.9.10/\n"), 0);
+	assert_int_equal(c.npeers, 3);
+
+	assert_true(config_peer_url("wss://ledger.rabat.ma/peer", &u, why, sizeof(why)));
+	assert_true(u.tls);
+	assert_string_equal(u.host, "ledger.rabat.ma");
+	assert_int_equal(u.port, 443);
+	assert_string_equal(u.path, "/peer");
+
+	assert_true(config_peer_url("wss://[2001:db8::7]:8443/peer?v=1#top", &u, why,
+	                            sizeof(why)));
+	assert_string_equal(u.host, "2001:db8::7");
+	assert_int_equal(u.port, 8443);
+	assert_string_equal(u.path, "/peer?v=1");
+
+	assert_true(config_peer_url("ws://127.0.0.1:9001", &u, why, sizeof(why)));
+	assert_false(u.tls);
+	assert_int_equal(u.port, 9001);
+	assert_string_equal(u.path, "/");
+
+	assert_true(config_peer_url("ws://[::1]/x?y", &u, why, sizeof(why)));
+	assert_string_equal(u.host, "::1");
+	assert_int_equal(u.port, 80);
+	assert_string_equal(u.path, "/x?y");
+
+	assert_false(config_peer_url("http://127.0.0.1/peer", &u, why, sizeof(why)));
+	assert_string_equal(why, "\"http://127.0.0.1/peer\" does not start with wss:// (peers "
+	                    "talk over TLS WebSocket only)");
+	assert_true(config_peer_url("wss://a.ma/peer", NULL, why, sizeof(why)));
+}
+
+static void
+test_peer_tls_options(void **state)
+{
+	(void)state;
+	struct config c;
+
+	config_defaults(&c);
+	assert_string_equal(c.peer_ca_file, "");
+	assert_false(c.peer_tls_insecure);
+
+	assert_int_equal(load(&c, "[peer]\nca_file = /etc/remacto/peers-ca.pem\n"
+	                          "tls_insecure = no\nurl = wss://a.ma/peer\n"), 0);
+	assert_string_equal(c.peer_ca_file, "/etc/remacto/peers-ca.pem");
+	assert_false(c.peer_tls_insecure);
+	assert_int_equal(config_finish(&c, err, sizeof(err)), 0);
+
+	assert_int_equal(load(&c, "[peer]\ntls_insecure = yes\n"), 0);
+	assert_true(c.peer_tls_insecure);
+	assert_int_equal(config_finish(&c, err, sizeof(err)), 0);
+
+	expect_value_error("peer", "tls_insecure", "true", "\"true\" is neither yes nor no");
+	expect_value_error("peer", "tls_insecure", "Yes", "\"Yes\" is neither yes nor no");
+	expect_value_error("peer", "tls_insecure", "", "\"\" is neither yes nor no");
+	expect_error("[peer]\ntls_insecure = no\ntls_insecure = yes\n", 3,
+	             "[peer] tls_insecure: set twice (first at line 2)");
+	expect_error("[peer]\nca_file = /a.pem\nca_file = /b.pem\n", 3,
+	             "[peer] ca_file: set twice (first at line 2)");
+	expect_finish_error("[peer]\nca_file = /etc/remacto/peers-ca.pem\ntls_insecure = yes\n",
+	                    "[peer] tls_insecure = yes accepts any certificate, so ca_file would "
+	                    "be ignored: remove one of them");
 }
 
 /* ---- file structure ---- */
@@ -656,6 +736,8 @@ main(void)
 		cmocka_unit_test(test_repeated_peers),
 		cmocka_unit_test(test_peer_cap),
 		cmocka_unit_test(test_peer_errors),
+		cmocka_unit_test(test_peer_url_parts),
+		cmocka_unit_test(test_peer_tls_options),
 		cmocka_unit_test(test_unknown_key_and_section),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_lenient_forms),

@@ -1,0 +1,478 @@
+// i18n — the dashboard's words in French (default), Arabic and English, the chosen language
+// (remembered in localStorage) and number/date formatting through Intl for that language.
+
+const KEY = 'remacto.lang';
+export const LANGS = ['fr', 'ar', 'en'];
+const LOCALES = { fr: 'fr-MA', ar: 'ar-MA', en: 'en-GB' };
+
+const S = {
+	'app.name': ['Registre REMACTO', 'سجل ريمكتو', 'REMACTO Ledger'],
+	'app.tagline': ['Transparence des collectivités territoriales', 'شفافية الجماعات الترابية', 'Transparency of local governments'],
+	'app.skip': ['Aller au contenu', 'انتقل إلى المحتوى', 'Skip to content'],
+	'app.footer': ['Chaque donnée affichée provient d\'un journal signé et vérifiable.', 'كل معطى معروض مصدره سجل موقع وقابل للتحقق.', 'Every figure shown comes from a signed, verifiable log.'],
+	'app.error': ['Cette page n\'a pas pu s\'afficher', 'تعذر عرض هذه الصفحة', 'This page could not be shown'],
+	'app.notfound': ['Page introuvable', 'الصفحة غير موجودة', 'Page not found'],
+	'app.notfound.detail': ['Cette adresse ne correspond à aucune page du tableau de bord.', 'هذا العنوان لا يطابق أي صفحة في لوحة القيادة.', 'This address matches no page of the dashboard.'],
+	'app.home': ['Retour au réseau', 'العودة إلى الشبكة', 'Back to the network'],
+	'lang.label': ['Langue', 'اللغة', 'Language'],
+
+	'nav.label': ['Navigation principale', 'التنقل الرئيسي', 'Main navigation'],
+	'nav.network': ['Réseau', 'الشبكة', 'Network'],
+	'nav.compliance': ['Conformité', 'المطابقة', 'Compliance'],
+	'nav.benchmark': ['Comparaison', 'المقارنة', 'Benchmark'],
+	'nav.federation': ['Fédération', 'الفدرالية', 'Federation'],
+
+	'live.on': ['En direct', 'مباشر', 'Live'],
+	'live.off': ['Hors ligne', 'غير متصل', 'Offline'],
+	'live.connecting': ['Connexion…', 'جارٍ الاتصال…', 'Connecting…'],
+	'live.title': ['Mises à jour en direct des journaux', 'تحديثات مباشرة للسجلات', 'Live log updates'],
+	'live.new': ['Nouvelles entrées publiées', 'نُشرت مدخلات جديدة', 'New entries published'],
+	'live.size': ['{name} : {n} entrées', '{name}: {n} مدخلات', '{name}: {n} entries'],
+	'live.refresh': ['Actualiser', 'تحديث', 'Refresh'],
+
+	'state.loading': ['Chargement…', 'جارٍ التحميل…', 'Loading…'],
+	'state.unreachable': ['Le nœud ne répond pas', 'العقدة لا تستجيب', 'The node does not answer'],
+	'state.unreachable.detail': ['L\'API de lecture est injoignable. Vérifiez que remactod fonctionne, puis réessayez.', 'واجهة القراءة غير متاحة. تحقق من أن remactod يعمل ثم أعد المحاولة.', 'The read API cannot be reached. Check that remactod is running, then try again.'],
+	'state.http': ['Le nœud a répondu par une erreur', 'ردت العقدة بخطأ', 'The node answered with an error'],
+	'state.badjson': ['Réponse illisible du nœud', 'رد غير مقروء من العقدة', 'Unreadable answer from the node'],
+	'state.retry': ['Réessayer', 'إعادة المحاولة', 'Try again'],
+	'state.empty': ['Rien à afficher', 'لا شيء للعرض', 'Nothing to show'],
+	'state.nomembers': ['Aucun membre pour l\'instant', 'لا يوجد أعضاء حتى الآن', 'No members yet'],
+	'state.nomembers.detail': ['Le registre n\'a encore admis aucune collectivité, ou ce nœud ne le détient pas encore.', 'لم يقبل السجل أي جماعة بعد، أو أن هذه العقدة لا تتوفر عليه بعد.', 'The registry has admitted no local government yet, or this node does not hold it yet.'],
+	'state.nomatch': ['Aucun résultat pour ces filtres', 'لا توجد نتائج لهذه المرشحات', 'No result for these filters'],
+	'state.nodata': ['Ce membre n\'a encore rien publié', 'لم ينشر هذا العضو أي شيء بعد', 'This member has published nothing yet'],
+	'state.nodata.detail': ['Son journal est vide ou ce nœud ne le réplique pas encore.', 'سجله فارغ أو أن هذه العقدة لا تنسخه بعد.', 'Its log is empty or this node does not replicate it yet.'],
+	'state.nomember': ['Membre inconnu', 'عضو غير معروف', 'Unknown member'],
+	'state.nomember.detail': ['Ce nœud ne connaît aucun membre « {slug} ».', 'هذه العقدة لا تعرف أي عضو «{slug}».', 'This node knows no member "{slug}".'],
+	'state.nocommitment': ['Engagement introuvable', 'الالتزام غير موجود', 'Commitment not found'],
+	'state.noentry': ['Entrée introuvable', 'المدخل غير موجود', 'Entry not found'],
+	'state.forked': ['Journal bifurqué : deux historiques signés contradictoires', 'سجل متفرع: تاريخان موقعان متناقضان', 'Forked log: two conflicting signed histories'],
+	'state.forked.detail': ['Ce membre a signé deux versions incompatibles de son journal. La réplication est arrêtée ; les données vérifiées avant la bifurcation restent affichées. Les preuves sont sur la page Fédération.', 'وقع هذا العضو نسختين متعارضتين من سجله. توقف النسخ؛ وتبقى المعطيات التي تم التحقق منها قبل التفرع معروضة. الأدلة في صفحة الفدرالية.', 'This member signed two incompatible versions of its log. Replication has stopped; data verified before the fork stays shown. The evidence is on the Federation page.'],
+	'state.nocharts': ['Graphiques indisponibles : Chart.js n\'est pas installé sur ce nœud (paquet libjs-chart.js).', 'الرسوم البيانية غير متاحة: مكتبة Chart.js غير مثبتة على هذه العقدة (حزمة libjs-chart.js).', 'Charts unavailable: Chart.js is not installed on this node (package libjs-chart.js).'],
+	'state.suspended': ['Membre suspendu par l\'autorité du réseau', 'عضو موقوف من طرف سلطة الشبكة', 'Member suspended by the network authority'],
+
+	'kind.region': ['Région', 'جهة', 'Region'],
+	'kind.prefecture': ['Préfecture', 'عمالة', 'Prefecture'],
+	'kind.province': ['Province', 'إقليم', 'Province'],
+	'kind.commune': ['Commune', 'جماعة', 'Commune'],
+	'kind.unspecified': ['Non précisé', 'غير محدد', 'Unspecified'],
+
+	'status.compliant': ['Conforme', 'مطابق', 'Compliant'],
+	'status.at_risk': ['À risque', 'في خطر', 'At risk'],
+	'status.non_compliant': ['Non conforme', 'غير مطابق', 'Non-compliant'],
+	'status.unknown': ['Inconnu', 'غير معروف', 'Unknown'],
+
+	'repl.own': ['Journal de ce nœud', 'سجل هذه العقدة', 'This node\'s log'],
+	'repl.replica': ['Répliqué', 'منسوخ', 'Replicated'],
+	'repl.absent': ['Non détenu', 'غير متوفر', 'Not held'],
+	'repl.forked': ['Bifurqué', 'متفرع', 'Forked'],
+
+	'completion.COMPLETION_UNSPECIFIED': ['Pas encore de statut', 'لا حالة بعد', 'No status yet'],
+	'completion.COMPLETION_NOT_STARTED': ['Non commencé', 'لم يبدأ', 'Not started'],
+	'completion.COMPLETION_LIMITED': ['Limité', 'محدود', 'Limited'],
+	'completion.COMPLETION_SUBSTANTIAL': ['Substantiel', 'جوهري', 'Substantial'],
+	'completion.COMPLETION_COMPLETE': ['Achevé', 'مكتمل', 'Complete'],
+	'completion.COMPLETION_WITHDRAWN': ['Retiré', 'مسحوب', 'Withdrawn'],
+
+	'principle.PRINCIPLE_TRANSPARENCY': ['Transparence', 'الشفافية', 'Transparency'],
+	'principle.PRINCIPLE_ACCOUNTABILITY': ['Redevabilité', 'المساءلة', 'Accountability'],
+	'principle.PRINCIPLE_ACCESS_TO_INFORMATION': ['Accès à l\'information', 'الحصول على المعلومات', 'Access to information'],
+	'principle.PRINCIPLE_CITIZEN_PARTICIPATION': ['Participation citoyenne', 'المشاركة المواطنة', 'Citizen participation'],
+	'principle.PRINCIPLE_DIGITALISATION': ['Numérique', 'الرقمنة', 'Digitalisation'],
+	'principle.PRINCIPLE_UNSPECIFIED': ['Sans principe', 'بدون مبدأ', 'No principle'],
+
+	'milestone.MILESTONE_STATUS_UNSPECIFIED': ['Prévu', 'مبرمج', 'Scheduled'],
+	'milestone.MILESTONE_STATUS_SCHEDULED': ['Prévu', 'مبرمج', 'Scheduled'],
+	'milestone.MILESTONE_STATUS_MET': ['Atteint', 'محقق', 'Met'],
+	'milestone.MILESTONE_STATUS_PARTIALLY_MET': ['Partiellement atteint', 'محقق جزئيا', 'Partially met'],
+	'milestone.MILESTONE_STATUS_NOT_MET': ['Non atteint', 'غير محقق', 'Not met'],
+	'milestone.overdue': ['En retard', 'متأخر', 'Overdue'],
+
+	'stage.PROGRAMME_STAGE_UNSPECIFIED': ['Étape non précisée', 'مرحلة غير محددة', 'Stage not given'],
+	'stage.PROGRAMME_STAGE_CO_CREATION': ['Co-création', 'الإنتاج المشترك', 'Co-creation'],
+	'stage.PROGRAMME_STAGE_DRAFTING': ['Rédaction', 'الصياغة', 'Drafting'],
+	'stage.PROGRAMME_STAGE_PUBLIC_CONSULTATION': ['Consultation publique', 'الاستشارة العمومية', 'Public consultation'],
+	'stage.PROGRAMME_STAGE_ADOPTED': ['Adopté', 'مصادق عليه', 'Adopted'],
+	'stage.PROGRAMME_STAGE_IMPLEMENTATION': ['Mise en œuvre', 'التنفيذ', 'Implementation'],
+	'stage.PROGRAMME_STAGE_EVALUATION': ['Évaluation', 'التقييم', 'Evaluation'],
+	'stage.PROGRAMME_STAGE_CLOSED': ['Clos', 'مختتم', 'Closed'],
+
+	'kindof.commitment': ['Engagement', 'التزام', 'Commitment'],
+	'kindof.amendment': ['Amendement', 'تعديل', 'Amendment'],
+	'kindof.statusUpdate': ['Mise à jour du statut', 'تحيين الحالة', 'Status update'],
+	'kindof.milestoneUpdate': ['Jalon', 'مرحلة', 'Milestone'],
+	'kindof.assessment': ['Évaluation', 'تقييم', 'Assessment'],
+	'kindof.consultation': ['Consultation', 'استشارة', 'Consultation'],
+	'kindof.programme': ['Programme', 'برنامج', 'Programme'],
+	'kindof.indicator': ['Indicateur', 'مؤشر', 'Indicator'],
+	'kindof.measurement': ['Mesure', 'قياس', 'Measurement'],
+	'kindof.evidence': ['Justificatif', 'وثيقة إثبات', 'Evidence'],
+	'kindof.memberAdmission': ['Admission d\'un membre', 'قبول عضو', 'Member admission'],
+	'kindof.keyRotation': ['Changement de clé', 'تغيير المفتاح', 'Key rotation'],
+	'kindof.memberSuspension': ['Suspension', 'توقيف', 'Suspension'],
+	'kindof.catalogIndicator': ['Indicateur du catalogue', 'مؤشر الفهرس', 'Catalog indicator'],
+	'kindof.compliancePolicy': ['Règles de conformité', 'قواعد المطابقة', 'Compliance policy'],
+	'kindof.peerAnnouncement': ['Adresse d\'un nœud', 'عنوان عقدة', 'Peer announcement'],
+	'kindof.unknown': ['Entrée', 'مدخل', 'Entry'],
+
+	'group.all': ['Tous les membres', 'جميع الأعضاء', 'All members'],
+	'group.kind': ['Même type', 'نفس النوع', 'Same kind'],
+	'group.population': ['Même tranche de population', 'نفس شريحة السكان', 'Same population band'],
+	'group.region': ['Même région', 'نفس الجهة', 'Same region'],
+
+	'f.search': ['Rechercher', 'بحث', 'Search'],
+	'f.search.ph': ['Nom ou identifiant', 'الاسم أو المعرف', 'Name or identifier'],
+	'f.region': ['Région', 'الجهة', 'Region'],
+	'f.kind': ['Type', 'النوع', 'Kind'],
+	'f.status': ['Conformité', 'المطابقة', 'Compliance'],
+	'f.repl': ['Réplication', 'النسخ', 'Replication'],
+	'f.all': ['Tous', 'الكل', 'All'],
+	'f.shown': ['{n} sur {total} affichés', 'معروض {n} من {total}', '{n} of {total} shown'],
+	'f.more': ['Afficher les {n} suivants', 'عرض {n} التالية', 'Show the next {n}'],
+	'f.csv': ['Télécharger en CSV (cette vue)', 'تنزيل CSV (هذا العرض)', 'Download CSV (this view)'],
+	'f.csv.full': ['CSV complet du nœud', 'ملف CSV الكامل من العقدة', 'Full CSV from the node'],
+	'f.sort': ['Trier par {col}', 'ترتيب حسب {col}', 'Sort by {col}'],
+
+	'net.title': ['Le réseau', 'الشبكة', 'The network'],
+	'net.intro': ['Les collectivités membres de REMACTO, leurs journaux et leur conformité, vus depuis ce nœud.', 'الجماعات الأعضاء في ريمكتو وسجلاتها ومدى مطابقتها، كما تراها هذه العقدة.', 'REMACTO member governments, their logs and compliance, as this node sees them.'],
+	'net.members': ['Membres', 'الأعضاء', 'Members'],
+	'net.logs': ['Journaux détenus', 'السجلات المتوفرة', 'Logs held'],
+	'net.entries': ['Entrées publiées', 'المدخلات المنشورة', 'Entries published'],
+	'net.forked': ['Journaux bifurqués', 'سجلات متفرعة', 'Forked logs'],
+	'net.trend': ['Évolution nationale de la conformité', 'تطور المطابقة على الصعيد الوطني', 'National compliance trend'],
+	'net.meanScore': ['Score moyen', 'متوسط النقطة', 'Mean score'],
+	'net.byRegion': ['Par région', 'حسب الجهة', 'By region'],
+	'net.byKind': ['Par type', 'حسب النوع', 'By kind'],
+	'net.list': ['Membres du réseau', 'أعضاء الشبكة', 'Network members'],
+	'net.asOf': ['Situation au {date}', 'الوضعية بتاريخ {date}', 'As of {date}'],
+
+	'col.name': ['Membre', 'العضو', 'Member'],
+	'col.kind': ['Type', 'النوع', 'Kind'],
+	'col.region': ['Région', 'الجهة', 'Region'],
+	'col.population': ['Population', 'السكان', 'Population'],
+	'col.size': ['Taille du journal', 'حجم السجل', 'Log size'],
+	'col.witnessed': ['Dernier témoin', 'آخر شهادة', 'Last witnessed'],
+	'col.status': ['Conformité', 'المطابقة', 'Compliance'],
+	'col.score': ['Score', 'النقطة', 'Score'],
+	'col.repl': ['Réplication sur ce nœud', 'النسخ على هذه العقدة', 'Replication on this node'],
+	'col.findings': ['Constats', 'الملاحظات', 'Findings'],
+	'col.critical': ['Critiques', 'حرجة', 'Critical'],
+	'col.major': ['Majeurs', 'كبرى', 'Major'],
+	'col.minor': ['Mineurs', 'صغرى', 'Minor'],
+	'col.info': ['Info', 'للعلم', 'Info'],
+	'col.rank': ['Rang', 'الرتبة', 'Rank'],
+	'col.value': ['Valeur', 'القيمة', 'Value'],
+	'col.raw': ['Valeur publiée', 'القيمة المنشورة', 'Value as published'],
+	'col.percentile': ['Centile', 'المئين', 'Percentile'],
+	'col.entry': ['Entrée', 'المدخل', 'Entry'],
+	'col.members': ['Membres', 'الأعضاء', 'Members'],
+	'col.updated': ['Mis à jour', 'آخر تحديث', 'Updated'],
+	'col.root': ['Racine', 'الجذر', 'Root'],
+	'col.origin': ['Origine', 'المصدر', 'Origin'],
+	'col.period': ['Période', 'الفترة', 'Period'],
+	'col.median': ['Médiane du groupe', 'وسيط المجموعة', 'Group median'],
+
+	'm.programme': ['Programme de gouvernement ouvert', 'برنامج الحكومة المنفتحة', 'Open government programme'],
+	'm.noprogramme': ['Aucun programme publié dans les premières entrées du journal.', 'لم يُنشر أي برنامج في المدخلات الأولى للسجل.', 'No programme published in the first entries of the log.'],
+	'm.period': ['Du {a} au {b}', 'من {a} إلى {b}', 'From {a} to {b}'],
+	'm.stage': ['Étape : {s}', 'المرحلة: {s}', 'Stage: {s}'],
+	'm.commitments': ['Engagements par principe', 'الالتزامات حسب المبدأ', 'Commitments by principle'],
+	'm.nocommitments': ['Aucun engagement publié.', 'لا توجد التزامات منشورة.', 'No commitment published.'],
+	'm.progress': ['Avancement', 'التقدم', 'Progress'],
+	'm.milestones': ['Jalons', 'المراحل', 'Milestones'],
+	'm.nomilestones': ['Aucun jalon.', 'لا توجد مراحل.', 'No milestone.'],
+	'm.indicators': ['Indicateurs', 'المؤشرات', 'Indicators'],
+	'm.noindicators': ['Aucun indicateur publié.', 'لا توجد مؤشرات منشورة.', 'No indicator published.'],
+	'm.baseline': ['Référence', 'القيمة المرجعية', 'Baseline'],
+	'm.target': ['Cible', 'الهدف', 'Target'],
+	'm.measured': ['Mesuré', 'المقاس', 'Measured'],
+	'm.nomeasure': ['Aucune mesure publiée pour cet indicateur.', 'لا توجد قياسات منشورة لهذا المؤشر.', 'No measurement published for this indicator.'],
+	'm.datatable': ['Données du graphique', 'معطيات الرسم البياني', 'Chart data'],
+	'm.identity': ['Identité', 'الهوية', 'Identity'],
+	'm.origin': ['Origine du journal', 'مصدر السجل', 'Log origin'],
+	'm.key': ['Clé de vérification', 'مفتاح التحقق', 'Verifier key'],
+	'm.compliance': ['Conformité : {s} ({n}/100)', 'المطابقة: {s} ({n}/100)', 'Compliance: {s} ({n}/100)'],
+	'm.seeCompliance': ['Voir le rapport de conformité', 'عرض تقرير المطابقة', 'See the compliance report'],
+	'm.seeBenchmark': ['Comparer avec les pairs', 'المقارنة مع النظراء', 'Compare with peers'],
+	'm.due': ['Échéance {d}', 'الأجل {d}', 'Due {d}'],
+	'm.done': ['Réalisé le {d}', 'أنجز في {d}', 'Done on {d}'],
+	'm.commitmentsCount': ['{n} engagements', '{n} التزامات', '{n} commitments'],
+	'm.consultations': ['Consultations', 'الاستشارات', 'Consultations'],
+	'm.participants': ['{n} participants, dont {w} % de femmes', '{n} مشاركا، منهم {w}% نساء', '{n} participants, {w}% women'],
+
+	'c.history': ['Historique complet', 'التاريخ الكامل', 'Full history'],
+	'c.history.intro': ['Chaque version, amendement et changement de statut, dans l\'ordre du journal. Rien n\'est réécrit : une modification est une nouvelle entrée visible.', 'كل نسخة وتعديل وتغيير في الحالة، حسب ترتيب السجل. لا شيء يُعاد كتابته: كل تغيير مدخل جديد ظاهر.', 'Every version, amendment and status change, in log order. Nothing is rewritten: a change is a new, visible entry.'],
+	'c.field': ['Champ', 'الحقل', 'Field'],
+	'c.old': ['Ancienne valeur', 'القيمة السابقة', 'Old value'],
+	'c.new': ['Nouvelle valeur', 'القيمة الجديدة', 'New value'],
+	'c.reason': ['Motif', 'السبب', 'Reason'],
+	'c.firstVersion': ['Première version publiée', 'أول نسخة منشورة', 'First published version'],
+	'c.nochange': ['Aucun champ modifié', 'لم يتغير أي حقل', 'No field changed'],
+	'c.index': ['Entrée n° {n}', 'المدخل رقم {n}', 'Entry #{n}'],
+	'c.published': ['Publiée le {d}', 'نشر في {d}', 'Published {d}'],
+	'c.lead': ['Service responsable', 'المصلحة المسؤولة', 'Lead body'],
+	'c.budget': ['Budget prévu', 'الميزانية المتوقعة', 'Planned budget'],
+	'c.dates': ['Période', 'الفترة', 'Period'],
+	'c.problem': ['Problème public', 'الإشكالية العمومية', 'Public problem'],
+	'c.description': ['Description', 'الوصف', 'Description'],
+	'c.stakeholders': ['Parties prenantes', 'الأطراف المعنية', 'Stakeholders'],
+	'c.principles': ['Principes', 'المبادئ', 'Principles'],
+	'c.programme': ['Programme', 'البرنامج', 'Programme'],
+	'c.status': ['Statut', 'الحالة', 'Status'],
+	'c.note': ['Note', 'ملاحظة', 'Note'],
+	'c.assessor': ['Évaluateur', 'المقيِّم', 'Assessor'],
+	'c.effect': ['Effet', 'الأثر', 'Effect'],
+	'c.milestone': ['Jalon {id}', 'المرحلة {id}', 'Milestone {id}'],
+	'c.viewEntry': ['Voir l\'entrée', 'عرض المدخل', 'View entry'],
+
+	'v.title': ['Vérification dans votre navigateur', 'التحقق داخل متصفحك', 'Verification in your browser'],
+	'v.intro': ['Le navigateur recalcule lui-même le hachage des entrées, la preuve d\'inclusion et la signature Ed25519 du point de contrôle : il n\'a pas à faire confiance au serveur qui affiche ces pages.', 'يعيد المتصفح بنفسه حساب بصمة المدخلات وإثبات الإدراج وتوقيع Ed25519 لنقطة المراقبة: لا حاجة للثقة في الخادم الذي يعرض هذه الصفحات.', 'Your browser recomputes the entries\' hashes, the inclusion proof and the checkpoint\'s Ed25519 signature itself: it need not trust the server that shows these pages.'],
+	'v.button': ['Vérifier', 'تحقق', 'Verify'],
+	'v.buttonAll': ['Vérifier tout l\'historique', 'التحقق من كامل التاريخ', 'Verify the whole history'],
+	'v.running': ['Vérification en cours…', 'جارٍ التحقق…', 'Verifying…'],
+	'v.ok': ['Vérifié : {n} entrée(s) incluse(s) dans le journal signé de taille {size}', 'تم التحقق: {n} مدخل(ات) مدرجة في السجل الموقع بحجم {size}', 'Verified: {n} entr(y/ies) included in the signed log of size {size}'],
+	'v.fail': ['Échec de la vérification', 'فشل التحقق', 'Verification failed'],
+	'v.unsupported': ['Ce navigateur ne sait pas vérifier les signatures Ed25519 (WebCrypto). Essayez un navigateur récent.', 'هذا المتصفح لا يستطيع التحقق من توقيعات Ed25519 (WebCrypto). جرب متصفحا حديثا.', 'This browser cannot check Ed25519 signatures (WebCrypto). Try a recent browser.'],
+	'v.insecure': ['La vérification a besoin d\'une page servie en HTTPS (ou depuis localhost).', 'يتطلب التحقق صفحة مقدمة عبر HTTPS (أو من localhost).', 'Verification needs a page served over HTTPS (or from localhost).'],
+	'v.step.key': ['Clé du membre lue et bien formée ({id})', 'مفتاح العضو مقروء وسليم ({id})', 'Member key read and well formed ({id})'],
+	'v.step.keyPinned': ['Même clé que lors de votre dernière vérification', 'نفس المفتاح المستعمل في آخر تحقق قمتم به', 'Same key as at your last verification'],
+	'v.step.keyFirst': ['Première vérification de ce membre : clé mémorisée dans ce navigateur', 'أول تحقق من هذا العضو: تم حفظ المفتاح في هذا المتصفح', 'First verification of this member: key remembered in this browser'],
+	'v.step.keyChanged': ['La clé a changé depuis votre dernière vérification (rotation de clé ?)', 'تغير المفتاح منذ آخر تحقق (تغيير مفتاح؟)', 'The key changed since your last verification (key rotation?)'],
+	'v.step.sig': ['Point de contrôle signé par {name} (taille {size})', 'نقطة المراقبة موقعة من {name} (الحجم {size})', 'Checkpoint signed by {name} (size {size})'],
+	'v.step.leaf': ['Entrée n° {i} : hachage recalculé {h}', 'المدخل رقم {i}: أعيد حساب البصمة {h}', 'Entry #{i}: hash recomputed {h}'],
+	'v.step.proof': ['Entrée n° {i} : la preuve d\'inclusion mène à la racine signée', 'المدخل رقم {i}: إثبات الإدراج يؤدي إلى الجذر الموقع', 'Entry #{i}: the inclusion proof leads to the signed root'],
+	'v.step.content': ['Entrée n° {i} : le contenu affiché est bien celui qui a été signé', 'المدخل رقم {i}: المحتوى المعروض هو ما تم توقيعه فعلا', 'Entry #{i}: the content shown is what was signed'],
+	'v.witnesses': ['Témoins (cosignatures du même point de contrôle)', 'الشهود (توقيعات مشتركة لنفس نقطة المراقبة)', 'Witnesses (cosignatures of the same checkpoint)'],
+	'v.nowitness': ['Aucun témoin n\'a encore cosigné ce point de contrôle.', 'لم يوقع أي شاهد على نقطة المراقبة هذه بعد.', 'No witness has cosigned this checkpoint yet.'],
+	'v.witnessOk': ['cosignature valide, le {t}', 'توقيع مشترك صحيح، بتاريخ {t}', 'valid cosignature, {t}'],
+	'v.witnessBad': ['cosignature invalide', 'توقيع مشترك غير صحيح', 'invalid cosignature'],
+	'v.witnessUnknown': ['clé du témoin inconnue de ce nœud', 'مفتاح الشاهد غير معروف لدى هذه العقدة', 'witness key unknown to this node'],
+	'v.checkpoint': ['Point de contrôle', 'نقطة المراقبة', 'Checkpoint'],
+	'v.e.badkey': ['la clé de vérification du membre est mal formée', 'مفتاح التحقق الخاص بالعضو غير سليم', 'the member\'s verifier key is malformed'],
+	'v.e.badnote': ['le point de contrôle n\'est pas une note signée valide', 'نقطة المراقبة ليست ملاحظة موقعة صالحة', 'the checkpoint is not a valid signed note'],
+	'v.e.origin': ['le point de contrôle appartient à un autre journal ({o})', 'نقطة المراقبة تخص سجلا آخر ({o})', 'the checkpoint belongs to another log ({o})'],
+	'v.e.nosig': ['aucune signature du membre sur le point de contrôle', 'لا يوجد توقيع للعضو على نقطة المراقبة', 'no signature of the member on the checkpoint'],
+	'v.e.sig': ['la signature du point de contrôle est invalide', 'توقيع نقطة المراقبة غير صحيح', 'the checkpoint signature is invalid'],
+	'v.e.range': ['l\'entrée n° {i} n\'est pas couverte par le point de contrôle (taille {size})', 'المدخل رقم {i} غير مشمول بنقطة المراقبة (الحجم {size})', 'entry #{i} is not covered by the checkpoint (size {size})'],
+	'v.e.proof': ['entrée n° {i} : la preuve d\'inclusion ne mène pas à la racine signée', 'المدخل رقم {i}: إثبات الإدراج لا يؤدي إلى الجذر الموقع', 'entry #{i}: the inclusion proof does not lead to the signed root'],
+	'v.e.content': ['entrée n° {i} : le texte affiché « {s} » ne figure pas dans l\'entrée signée', 'المدخل رقم {i}: النص المعروض «{s}» غير موجود في المدخل الموقع', 'entry #{i}: the text shown "{s}" is not in the signed entry'],
+	'v.e.fetch': ['données de vérification indisponibles : {e}', 'معطيات التحقق غير متاحة: {e}', 'verification data unavailable: {e}'],
+
+	'comp.title': ['Conformité des membres', 'مطابقة الأعضاء', 'Member compliance'],
+	'comp.intro': ['Statut et score de chaque membre selon les règles de la politique du registre ; chaque constat renvoie aux entrées qui le fondent.', 'حالة ونقطة كل عضو حسب قواعد سياسة السجل؛ كل ملاحظة تحيل إلى المدخلات التي تستند إليها.', 'Each member\'s status and score under the registry policy\'s rules; every finding links to the entries behind it.'],
+	'comp.findingsOf': ['Constats — {name}', 'الملاحظات — {name}', 'Findings — {name}'],
+	'comp.show': ['Constats', 'الملاحظات', 'Findings'],
+	'comp.hide': ['Masquer', 'إخفاء', 'Hide'],
+	'comp.nofindings': ['Aucun constat : toutes les règles sont respectées.', 'لا توجد ملاحظات: جميع القواعد محترمة.', 'No finding: every rule is met.'],
+	'comp.rules': ['Règles', 'القواعد', 'Rules'],
+	'comp.rule': ['Règle', 'القاعدة', 'Rule'],
+	'comp.severity': ['Gravité', 'الخطورة', 'Severity'],
+	'comp.entries': ['Entrées', 'المدخلات', 'Entries'],
+	'comp.sev.critical': ['Critique', 'حرج', 'Critical'],
+	'comp.sev.major': ['Majeur', 'كبير', 'Major'],
+	'comp.sev.minor': ['Mineur', 'صغير', 'Minor'],
+	'comp.sev.info': ['Info', 'للعلم', 'Info'],
+	'comp.passed': ['{p} sur {c} respectés', '{p} من {c} محترمة', '{p} of {c} met'],
+	'comp.na': ['non applicable', 'غير منطبق', 'not applicable'],
+
+	'bm.title': ['Comparaison entre pairs', 'المقارنة بين النظراء', 'Peer benchmark'],
+	'bm.intro': ['Un indicateur du catalogue national, comparé au sein d\'un groupe de pairs. Les membres qui n\'ont pas publié sont signalés comme manquants, jamais comptés à zéro.', 'مؤشر من الفهرس الوطني، مقارن داخل مجموعة من النظراء. الأعضاء الذين لم ينشروا يُشار إليهم كغائبين، ولا يُحتسبون صفرا أبدا.', 'One national catalog indicator, compared within a peer group. Members that did not report are shown as missing, never counted as zero.'],
+	'bm.indicator': ['Indicateur', 'المؤشر', 'Indicator'],
+	'bm.group': ['Groupe de pairs', 'مجموعة النظراء', 'Peer group'],
+	'bm.member': ['Ma collectivité', 'جماعتي', 'My member'],
+	'bm.none': ['— aucun —', '— لا أحد —', '— none —'],
+	'bm.period': ['Période : {p}', 'الفترة: {p}', 'Period: {p}'],
+	'bm.noperiod': ['Aucune valeur publiée pour cet indicateur.', 'لم تُنشر أي قيمة لهذا المؤشر.', 'No value published for this indicator.'],
+	'bm.ranking': ['Classement — {g}', 'الترتيب — {g}', 'Ranking — {g}'],
+	'bm.median': ['Médiane du groupe', 'وسيط المجموعة', 'Group median'],
+	'bm.missing': ['manquant', 'غائب', 'missing'],
+	'bm.missingReason': ['Manquant : {r}', 'غائب: {r}', 'Missing: {r}'],
+	'bm.stats': ['{r} sur {m} membres ont publié ; moyenne {mean}, médiane {median}', 'نشر {r} من أصل {m} أعضاء؛ المتوسط {mean}، الوسيط {median}', '{r} of {m} members reported; mean {mean}, median {median}'],
+	'bm.position': ['{name} : rang {rank} sur {of}, centile {p}', '{name}: الرتبة {rank} من {of}، المئين {p}', '{name}: rank {rank} of {of}, percentile {p}'],
+	'bm.series': ['Évolution — {name} et médiane de son groupe', 'التطور — {name} ووسيط مجموعته', 'Over time — {name} and its group\'s median'],
+	'bm.noseries': ['Aucune série : ce membre n\'a publié aucune valeur pour cet indicateur.', 'لا توجد سلسلة: لم ينشر هذا العضو أي قيمة لهذا المؤشر.', 'No series: this member published no value for this indicator.'],
+	'bm.pickMember': ['Choisissez votre collectivité pour voir sa position et son évolution.', 'اختر جماعتك لرؤية موقعها وتطورها.', 'Pick your member to see its position and its trend.'],
+	'bm.nocatalog': ['Aucun indicateur dans le catalogue national', 'لا يوجد أي مؤشر في الفهرس الوطني', 'No indicator in the national catalog'],
+	'bm.nocatalog.detail': ['Le registre de ce nœud ne définit encore aucun indicateur du catalogue.', 'لم يحدد سجل هذه العقدة بعد أي مؤشر في الفهرس.', 'This node\'s registry defines no catalog indicator yet.'],
+	'bm.higher': ['plus haut = mieux', 'الأعلى = الأفضل', 'higher is better'],
+	'bm.lower': ['plus bas = mieux', 'الأدنى = الأفضل', 'lower is better'],
+	'bm.per10k': ['pour 10 000 habitants', 'لكل 10000 نسمة', 'per 10,000 inhabitants'],
+	'bm.single': ['Un seul membre a publié : moyenne et médiane sont sa valeur.', 'عضو واحد فقط نشر: المتوسط والوسيط هما قيمته.', 'Only one member reported: mean and median are its value.'],
+
+	'fed.title': ['Fédération', 'الفدرالية', 'Federation'],
+	'fed.intro': ['Les sessions de ce nœud avec ses pairs, les journaux qu\'il réplique et les preuves d\'équivocation.', 'جلسات هذه العقدة مع نظيراتها، والسجلات التي تنسخها، وأدلة الازدواجية.', 'This node\'s sessions with its peers, the logs it replicates and evidence of equivocation.'],
+	'fed.peers': ['Pairs', 'النظراء', 'Peers'],
+	'fed.nopeers': ['Aucun pair : ce nœud fonctionne seul (pas d\'autorité de réseau configurée) ou n\'a encore joint personne.', 'لا نظراء: هذه العقدة تعمل بمفردها (لا سلطة شبكة مهيأة) أو لم تتصل بأحد بعد.', 'No peer: this node runs alone (no network authority configured) or has reached nobody yet.'],
+	'fed.logs': ['Journaux détenus', 'السجلات المتوفرة', 'Logs held'],
+	'fed.evidence': ['Preuves d\'équivocation', 'أدلة الازدواجية', 'Equivocation evidence'],
+	'fed.noevidence': ['Aucune équivocation constatée.', 'لم تُرصد أي ازدواجية.', 'No equivocation seen.'],
+	'fed.evidenceOf': ['{o} : deux points de contrôle signés incompatibles (tailles {a} et {b})', '{o}: نقطتا مراقبة موقعتان متعارضتان (الحجمان {a} و{b})', '{o}: two incompatible signed checkpoints (sizes {a} and {b})'],
+	'fed.checkBoth': ['Vérifier les deux signatures', 'التحقق من التوقيعين', 'Check both signatures'],
+	'fed.bothSigned': ['Les deux notes sont signées par la clé du membre : l\'équivocation est prouvée.', 'الملاحظتان موقعتان بمفتاح العضو: الازدواجية ثابتة.', 'Both notes are signed by the member\'s key: the equivocation is proven.'],
+	'fed.notBoth': ['Les deux notes ne sont pas toutes deux signées par la clé actuelle du membre.', 'الملاحظتان ليستا موقعتين معا بالمفتاح الحالي للعضو.', 'The two notes are not both signed by the member\'s current key.'],
+	'fed.url': ['Adresse', 'العنوان', 'Address'],
+	'fed.direction': ['Sens', 'الاتجاه', 'Direction'],
+	'fed.in': ['entrant', 'وارد', 'inbound'],
+	'fed.out': ['sortant', 'صادر', 'outbound'],
+	'fed.state': ['État', 'الحالة', 'State'],
+	'fed.since': ['Connecté depuis', 'متصل منذ', 'Connected since'],
+	'fed.lag': ['Son journal ici', 'سجله هنا', 'Its log here'],
+	'fed.traffic': ['Trames (reçues / envoyées)', 'الإطارات (مستقبلة / مرسلة)', 'Frames (in / out)'],
+	'fed.queued': ['En attente', 'في الانتظار', 'Queued'],
+	'fed.violations': ['Violations', 'المخالفات', 'Violations'],
+	'fed.reconnects': ['Reconnexions', 'إعادة الاتصال', 'Reconnects'],
+	'fed.error': ['Dernière erreur', 'آخر خطأ', 'Last error'],
+	'fed.backoff': ['nouvel essai dans {s}', 'محاولة جديدة بعد {s}', 'retry in {s}'],
+	'fed.role': ['Rôle', 'الدور', 'Role'],
+	'fed.state.ready': ['prêt', 'جاهز', 'ready'],
+	'fed.state.backoff': ['attente', 'انتظار', 'backing off'],
+	'fed.state.connecting': ['connexion', 'اتصال', 'connecting'],
+	'fed.state.handshake': ['poignée de main', 'مصافحة', 'handshake'],
+	'fed.state.closing': ['fermeture', 'إغلاق', 'closing'],
+	'fed.state.standby': ['en réserve', 'احتياط', 'standby'],
+	'fed.state.self': ['soi-même', 'نفسها', 'self'],
+	'fed.state.refused': ['refusé', 'مرفوض', 'refused'],
+
+	'e.title': ['Entrée n° {i} de {name}', 'المدخل رقم {i} من {name}', 'Entry #{i} of {name}'],
+	'e.raw': ['Contenu (JSON canonique)', 'المحتوى (JSON قانوني)', 'Content (canonical JSON)'],
+	'e.related': ['Engagement concerné', 'الالتزام المعني', 'Related commitment'],
+
+	'unit.percent': ['%', '%', '%'],
+	'yes': ['oui', 'نعم', 'yes'],
+	'no': ['non', 'لا', 'no'],
+	'never': ['jamais', 'أبدا', 'never'],
+	'none': ['—', '—', '—'],
+};
+
+let current = 'fr';
+try {
+	const saved = localStorage.getItem(KEY);
+	if (LANGS.includes(saved)) current = saved;
+} catch (e) { /* storage disabled: French */ }
+
+export function lang() { return current; }
+export function locale() { return LOCALES[current]; }
+export function dir() { return current === 'ar' ? 'rtl' : 'ltr'; }
+
+export function setLang(l) {
+	if (!LANGS.includes(l)) return;
+	current = l;
+	try { localStorage.setItem(KEY, l); } catch (e) { /* not remembered */ }
+}
+
+// t('key', {var: value}) in the current language; the key itself when unknown.
+export function t(key, vars) {
+	const row = S[key];
+	let s = row ? row[LANGS.indexOf(current)] || row[0] : key;
+	if (vars) s = s.replace(/\{(\w+)\}/g, (m, v) => (v in vars ? String(vars[v]) : m));
+	return s;
+}
+
+export function has(key) { return key in S; }
+
+// A {fr, ar, en} text in the current language, with the language it is really in.
+export function pick(text) {
+	if (!text || typeof text !== 'object') return { s: typeof text === 'string' ? text : '', lang: '' };
+	const order = current === 'ar' ? ['ar', 'fr', 'en'] : current === 'en' ? ['en', 'fr', 'ar'] : ['fr', 'en', 'ar'];
+	for (const l of order) if (text[l]) return { s: text[l], lang: l };
+	return { s: '', lang: '' };
+}
+
+const numCache = new Map();
+function nf(opts) {
+	const k = current + JSON.stringify(opts || {});
+	let f = numCache.get(k);
+	if (!f) { f = new Intl.NumberFormat(locale(), opts); numCache.set(k, f); }
+	return f;
+}
+
+export function num(x, digits) {
+	if (x === null || x === undefined || Number.isNaN(x)) return t('none');
+	return nf(digits === undefined ? { maximumFractionDigits: 2 } : { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(x);
+}
+
+export function pct(x) {
+	if (x === null || x === undefined) return t('none');
+	return nf({ style: 'percent', maximumFractionDigits: 0 }).format(x / 100);
+}
+
+export function money(x) {
+	if (x === null || x === undefined || x === '') return t('none');
+	return nf({ style: 'currency', currency: 'MAD', maximumFractionDigits: 0 }).format(Number(x));
+}
+
+// "YYYY-MM-DD" (a calendar day, no time zone) or a full timestamp.
+export function date(s) {
+	if (!s) return t('none');
+	const d = /^\d{4}-\d{2}-\d{2}$/.test(s) ? new Date(s + 'T12:00:00Z') : new Date(s);
+	if (Number.isNaN(d.getTime())) return s;
+	return new Intl.DateTimeFormat(locale(), { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(d);
+}
+
+export function dateTime(s) {
+	if (!s) return t('never');
+	const d = new Date(s);
+	if (Number.isNaN(d.getTime())) return s;
+	return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+}
+
+export function ago(s) {
+	if (!s) return t('never');
+	const d = new Date(s);
+	if (Number.isNaN(d.getTime())) return s;
+	const sec = Math.round((d.getTime() - Date.now()) / 1000);
+	const rtf = new Intl.RelativeTimeFormat(locale(), { numeric: 'auto' });
+	const a = Math.abs(sec);
+	if (a < 60) return rtf.format(sec, 'second');
+	if (a < 3600) return rtf.format(Math.round(sec / 60), 'minute');
+	if (a < 86400) return rtf.format(Math.round(sec / 3600), 'hour');
+	return rtf.format(Math.round(sec / 86400), 'day');
+}
+
+export function duration(ms) {
+	const s = Math.max(0, Math.round(ms / 1000));
+	return new Intl.NumberFormat(locale(), { style: 'unit', unit: 'second', unitDisplay: 'short' }).format(s);
+}
+
+// Periods "2024", "2024-Q3", "2024-05": as written in French and English; Arabic keeps them.
+export function period(p) {
+	if (!p) return t('none');
+	const q = /^(\d{4})-Q([1-4])$/.exec(p);
+	if (q) return current === 'ar' ? `الربع ${q[2]} ${q[1]}` : current === 'fr' ? `T${q[2]} ${q[1]}` : `Q${q[2]} ${q[1]}`;
+	const m = /^(\d{4})-(\d{2})$/.exec(p);
+	if (m) return new Intl.DateTimeFormat(locale(), { year: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${p}-15T12:00:00Z`));
+	return p;
+}
+
+// Sort key of a period: its last day.
+export function periodEnd(p) {
+	const y = /^(\d{4})$/.exec(p);
+	if (y) return `${y[1]}-12-31`;
+	const q = /^(\d{4})-Q([1-4])$/.exec(p);
+	if (q) return `${q[1]}-${String(q[2] * 3).padStart(2, '0')}-31`;
+	const m = /^(\d{4})-(\d{2})$/.exec(p);
+	if (m) return `${m[1]}-${m[2]}-31`;
+	return p || '';
+}
+
+// The 12 regions (HCP codes), for members whose region is not itself a member.
+const REGIONS = {
+	'01': ['Tanger-Tétouan-Al Hoceïma', 'طنجة تطوان الحسيمة'],
+	'02': ['L\'Oriental', 'الشرق'],
+	'03': ['Fès-Meknès', 'فاس مكناس'],
+	'04': ['Rabat-Salé-Kénitra', 'الرباط سلا القنيطرة'],
+	'05': ['Béni Mellal-Khénifra', 'بني ملال خنيفرة'],
+	'06': ['Casablanca-Settat', 'الدار البيضاء سطات'],
+	'07': ['Marrakech-Safi', 'مراكش آسفي'],
+	'08': ['Drâa-Tafilalet', 'درعة تافيلالت'],
+	'09': ['Souss-Massa', 'سوس ماسة'],
+	'10': ['Guelmim-Oued Noun', 'كلميم واد نون'],
+	'11': ['Laâyoune-Sakia El Hamra', 'العيون الساقية الحمراء'],
+	'12': ['Dakhla-Oued Ed-Dahab', 'الداخلة وادي الذهب'],
+};
+
+export function regionName(code) {
+	const r = REGIONS[code];
+	if (!r) return code || t('none');
+	return current === 'ar' ? r[1] : r[0];
+}
