@@ -103,7 +103,7 @@ check "status shows the signed checkpoint" grep -q '— remacto.ma/demo ' "$T/ou
 $PY -c 'import secrets; print(secrets.token_hex(32))' > "$T/other.token"
 chmod 600 "$T/other.token"
 sed "s|^\[admin\]$|[admin]\ntoken_file = $T/other.token|" "$CONF" > "$T/wrong.conf"
-check "a wrong token exits 3" run 3 "$REMACTO" publish --config "$T/wrong.conf" "$DEMO"
+check "a wrong token exits 1 (a failure, not a rejected input)" run 1 "$REMACTO" publish --config "$T/wrong.conf" "$DEMO"
 check "... with the node's 401 reason" grep -q "HTTP 401.*bearer token" "$T/err"
 check_eq "... and the tree size stays 22" 22 "$(tree_size)"
 
