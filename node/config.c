@@ -791,6 +791,11 @@ config_finish(struct config *c, char *err, size_t errcap)
 		       "the admin API its own port", f, c->pub.port);
 		return -1;
 	}
+	if (c->npeers > 0 && c->authority_vkey[0] == '\0') {
+		seterr(err, errcap, "%s: [peer] url lines need [authority] verifier_key: a node "
+		       "replicates only the logs the network's registry admits", f);
+		return -1;
+	}
 	if (c->origin[0] == '\0' && c->seed[0] != '\0') {
 		seterr(err, errcap, "%s: [node] seed is set but origin is empty; a read-only mirror "
 		       "publishes nothing: set origin or remove seed", f);

@@ -371,6 +371,10 @@ listen_on(struct node *n, const char *name, const struct config_listen *l,
 	info.vhost_name = name;
 	info.iface = l->host;
 	info.port = l->port;
+	/* lws binds an IPv6 wildcard socket and ignores an IPv4 iface unless IPv6 is off for the
+	 * vhost: without this, "127.0.0.1" listened on every interface. */
+	if (!strchr(l->host, ':'))
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.pprotocols = protocols;
 	info.keepalive_timeout = HTTP_IDLE_TIMEOUT_S;
 	info.timeout_secs = 3 * HTTP_BODY_TIMEOUT_S;

@@ -117,6 +117,20 @@ load_identity(struct node *n)
 	char err[512], name[NOTE_NAME_MAX + 1];
 
 	if (access(n->cfg.key, F_OK) != 0) {
+		MDB_txn *txn;
+		struct tlog_head *h = malloc(sizeof(*h));
+		int held = -1;
+		if (h && n->cfg.origin[0] && store_read_begin(&n->store, &txn) == 0) {
+			held = tlog_head(&n->store, txn, n->cfg.origin, h);
+			mdb_txn_abort(txn);
+		}
+		free(h);
+		if (held == 0) {
+			log_err("the key file %s is missing but log %s exists in %s: restore the key "
+			        "from your backup (a new key could not sign this log)", n->cfg.key,
+			        n->cfg.origin, n->cfg.data);
+			return -1;
+		}
 		if (note_keygen_pem(n->cfg.key, err, sizeof(err)) != 0) {
 			log_err("%s", err);
 			return -1;
@@ -183,17 +197,37 @@ open_own_log(struct node *n)
 			free(h);
 			return -1;
 		}
-		log_info("created log %s", n->cfg.origin);
+		char vkey[NOTE_VKEY_MAX + 1];
+		note_verifier_format(&n->signer.v, vkey, sizeof(vkey));
+		log_info("created log %s; its verifier key, for the network registry: %s",
+		         n->cfg.origin, vkey);
 	} else if (rc != 0) {
 		log_err("cannot read log %s: %s", n->cfg.origin, store_strerror(rc));
 		free(h);
 		return -1;
 	} else {
-		char vkey[NOTE_VKEY_MAX + 1];
+		char vkey[NOTE_VKEY_MAX + 1], path[CONFIG_PATH_MAX], why[256];
+		struct note_verifier reg;
+		bool rotated = false;
 		note_verifier_format(&n->signer.v, vkey, sizeof(vkey));
-		if (strcmp(vkey, h->vkey) != 0) {
-			log_err("key %s is not the key of log %s (%s): configure the right key file",
-			        n->cfg.key, n->cfg.origin, h->vkey);
+		if (strcmp(vkey, h->vkey) != 0 && store_read_begin(&n->store, &txn) == 0) {
+			/* A new key is the log's key once the registry rotated it, from the next
+			 * checkpoint on. */
+			rotated = registry_key_for(&n->store, txn, n->cfg.origin, h->size + 1, &reg, why,
+			                           sizeof(why)) == 0 &&
+			          !memcmp(reg.pub, n->signer.v.pub, 32);
+			mdb_txn_abort(txn);
+			if (rotated && (!realpath(n->cfg.key, path) ||
+			                tlog_set_key(&n->store, n->cfg.origin, vkey, path) != 0))
+				rotated = false;
+			if (rotated)
+				log_info("log %s: signing with the key the registry rotated in (%s)",
+				         n->cfg.origin, vkey);
+		}
+		if (strcmp(vkey, h->vkey) != 0 && !rotated) {
+			log_err("key %s is not the key of log %s (%s), nor a key the registry rotated "
+			        "in for its next checkpoint: configure the right key file", n->cfg.key,
+			        n->cfg.origin, h->vkey);
 			free(h);
 			return -1;
 		}
@@ -231,7 +265,12 @@ seed(struct node *n, const char *file)
 		log_err("seed %s: %s", file, strerror(errno));
 		goto done;
 	}
-	while ((len = getline(&line, &lcap, f)) > 0 && count < SEED_MAX_LINES) {
+	while ((len = getline(&line, &lcap, f)) > 0) {
+		if (count == SEED_MAX_LINES) {
+			log_err("seed %s: more than %d lines; publish large files with remacto publish",
+			        file, SEED_MAX_LINES);
+			goto done;
+		}
 		json_error_t jerr;
 		json_t *j = json_loadb(line, (size_t)len, 0, &jerr);
 		uint8_t *data;
@@ -342,6 +381,8 @@ main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
+	if (!seedfile && n->cfg.seed[0])
+		seedfile = n->cfg.seed;
 	if (seedfile && seed(n, seedfile) != 0)
 		goto out;
 	if (http_start(n, err, sizeof(err)) != 0) {

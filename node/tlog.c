@@ -572,3 +572,32 @@ fail:
 	free(v);
 	return rc;
 }
+
+struct setkey_arg {
+	struct store *s;
+	const char *origin, *vkey, *key_file;
+};
+
+static int
+setkey_txn(MDB_txn *txn, void *arg)
+{
+	struct setkey_arg *a = arg;
+	Remacto__Store__LogRecord *rec;
+	int rc = store_log_get(a->s, txn, a->origin, &rec);
+	if (rc != 0)
+		return rc;
+	char *ov = rec->verifier_key, *ok = rec->key_file;
+	rec->verifier_key = (char *)a->vkey;
+	rec->key_file = (char *)a->key_file;
+	rc = store_log_put(a->s, txn, rec);
+	rec->verifier_key = ov, rec->key_file = ok;
+	remacto__store__log_record__free_unpacked(rec, NULL);
+	return rc;
+}
+
+int
+tlog_set_key(struct store *s, const char *origin, const char *vkey, const char *key_file)
+{
+	struct setkey_arg a = { s, origin, vkey, key_file };
+	return store_write(s, setkey_txn, &a);
+}

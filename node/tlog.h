@@ -45,6 +45,10 @@ struct tlog_head {
 int tlog_create(struct store *s, const struct note_signer *signer, const char *key_file,
                 char *err, size_t errcap);
 
+/* After a key rotation the registry allows: the key (and its file) that signs the log's next
+ * checkpoints. The caller checked the registry. */
+int tlog_set_key(struct store *s, const char *origin, const char *vkey, const char *key_file);
+
 /* Reads the head of a log. MDB_NOTFOUND when the node holds no such log. */
 int tlog_head(struct store *s, MDB_txn *txn, const char *origin, struct tlog_head *out);
 

@@ -53,19 +53,31 @@ struct chunk {
 	size_t *len;
 	uint64_t proof_size;
 	uint8_t proof_root[32];
+	char vkey[NOTE_VKEY_MAX + 1];  /* the key of the checkpoint it is proved against */
 	uint8_t (*proof)[32];
 	size_t nproof;
 	struct peer *from;
 	struct chunk *next;
 };
 
+/* A signed checkpoint bigger than what the node holds: something to catch up to. A log keeps
+ * a few, so that one nobody can serve (announced by a peer that then misbehaved, or signed
+ * by a stolen key and never published) does not block catching up to the others. */
+struct cand {
+	uint64_t size;
+	uint8_t root[32];
+	char *note;
+	size_t len;
+	char vkey[NOTE_VKEY_MAX + 1];
+};
+
+#define MAX_CANDS 4
+
 struct fed_log {
 	char origin[NOTE_NAME_MAX + 1];
-	uint64_t target;
-	char *target_note;
-	size_t target_len;
-	uint8_t target_root[32];
-	char target_vkey[NOTE_VKEY_MAX + 1];
+	struct cand cands[MAX_CANDS];
+	size_t ncands;
+	struct cand *target;           /* the candidate being fetched (choose_target) */
 	uint64_t want;                 /* first index not requested yet */
 	struct range retry[MAX_RETRY];
 	size_t nretry;
@@ -85,6 +97,7 @@ struct fed_req {
 	uint32_t count;
 	uint64_t proof_size;
 	uint8_t proof_root[32];
+	char vkey[NOTE_VKEY_MAX + 1];
 	time_t sent;
 	struct fed_req *next;
 };
@@ -384,7 +397,9 @@ equivocation(struct fed *f, const char *origin, const char *a, size_t la, const 
 			l->chunks = c->next;
 			chunk_free(c);
 		}
-		l->target = 0;
+		while (l->ncands)
+			free(l->cands[--l->ncands].note);
+		l->target = NULL;
 	}
 	if (f->n->own_log && !strcmp(origin, f->n->signer.v.name)) {
 		f->own_forked = true;
@@ -422,8 +437,14 @@ open_checkpoint(struct fed *f, MDB_txn *txn, const char *origin, const char *not
 	if (len > NOTE_MAX_LEN || !tl || !checkpoint_parse(note, tl, cp, why, sizeof(why)) ||
 	    strcmp(cp->origin, origin) != 0)
 		return -1;
-	if (registry_key_for(&f->n->store, txn, origin, cp->size, author, why, sizeof(why)) != 0)
-		return 0;   /* not a member (yet, as far as this node knows), or suspended */
+	if (registry_key_for(&f->n->store, txn, origin, cp->size, author, why, sizeof(why)) != 0) {
+		/* Its own log a node recognises by its own key, registry or not: a node restarted
+		 * from an empty folder must see what the federation holds of its log before it
+		 * publishes again. */
+		if (!f->n->own_log || strcmp(origin, f->n->signer.v.name) != 0)
+			return 0;   /* not a member (yet, as far as this node knows), or suspended */
+		*author = f->n->signer.v;
+	}
 	refresh_verifiers(f, txn);
 	/* The author's key first, then every member's witness key. */
 	struct note_verifier *vs = malloc((f->nverifiers + 1) * sizeof(*vs));
@@ -540,21 +561,55 @@ on_checkpoint(struct fed *f, struct peer *p, const char *origin, const uint8_t *
 	if (!l)
 		goto done;
 	add_holder(l, p, cp.size);
-	if (cp.size > l->target) {
+	struct cand *same = NULL;
+	for (size_t i = 0; i < l->ncands; i++)
+		if (l->cands[i].size == cp.size)
+			same = &l->cands[i];
+	if (same && memcmp(same->root, cp.root, 32) != 0) {
+		/* Two signed checkpoints of one size, two roots: no need to fetch anything. */
+		char *other = malloc(same->len);
+		size_t ol = same->len;
+		if (other)
+			memcpy(other, same->note, ol);
+		mdb_txn_abort(txn), txn = NULL;
+		if (other)
+			equivocation(f, origin, other, ol, note, len, NULL);
+		free(other);
+		goto done;
+	}
+	if (!same) {
 		char *copy = malloc(len);
 		if (!copy)
 			goto done;
 		memcpy(copy, note, len);
-		free(l->target_note);
-		l->target_note = copy;
-		l->target_len = len;
-		l->target = cp.size;
-		memcpy(l->target_root, cp.root, 32);
+		/* Keep the biggest few: replace the smallest when full. */
+		size_t slot = l->ncands;
+		if (slot == MAX_CANDS) {
+			slot = 0;
+			for (size_t i = 1; i < l->ncands; i++)
+				if (l->cands[i].size < l->cands[slot].size)
+					slot = i;
+			if (l->cands[slot].size > cp.size) {
+				free(copy);
+				goto holder;
+			}
+			if (l->target == &l->cands[slot])
+				l->target = NULL;
+			free(l->cands[slot].note);
+		} else {
+			l->ncands++;
+		}
+		struct cand *c = &l->cands[slot];
+		c->size = cp.size;
+		memcpy(c->root, cp.root, 32);
+		c->note = copy;
+		c->len = len;
 		note_verifier_format(&author, vkey, sizeof(vkey));
-		snprintf(l->target_vkey, sizeof(l->target_vkey), "%s", vkey);
+		snprintf(c->vkey, sizeof(c->vkey), "%s", vkey);
 		if (l->want < m)
 			l->want = m;
 	}
+holder:
 	if (f->n->own_log && !strcmp(origin, f->n->signer.v.name) && !f->own_behind) {
 		f->own_behind = true;
 		log_warn("fed: the federation holds %llu entries of this node's own log, it holds "
@@ -659,7 +714,7 @@ apply_txn(MDB_txn *txn, void *arg)
 	int rc;
 
 	a->verified = false;
-	rc = tlog_create_replica(s, txn, a->l->origin, a->l->target_vkey);
+	rc = tlog_create_replica(s, txn, a->l->origin, a->c->vkey);
 	if (rc != 0 && rc != -EEXIST)
 		return rc;
 	if ((rc = tlog_batch_begin(&b, s, txn, a->l->origin)) != 0)
@@ -684,16 +739,21 @@ apply_txn(MDB_txn *txn, void *arg)
 		rc = -EBADMSG;
 		goto fail;
 	}
-	a->with_note = e == a->l->target && !memcmp(root, a->l->target_root, 32);
-	rc = tlog_batch_seal_verified(&b, txn, a->with_note ? a->l->target_note : NULL,
-	                              a->l->target_len, a->l->target_vkey, a->head);
+	/* Reaching a signed checkpoint: it becomes the log's checkpoint. */
+	const struct cand *at = NULL;
+	for (size_t i = 0; i < a->l->ncands; i++)
+		if (a->l->cands[i].size == e && !memcmp(root, a->l->cands[i].root, 32))
+			at = &a->l->cands[i];
+	a->with_note = at != NULL;
+	rc = tlog_batch_seal_verified(&b, txn, at ? at->note : NULL, at ? at->len : 0,
+	                              at ? at->vkey : NULL, a->head);
 	if (rc == 0 && a->with_note && !(a->f->n->own_log &&
 	                                 !strcmp(a->l->origin, a->f->n->signer.v.name))) {
 		/* Witness it: consistent with everything this node saw of the log. */
 		char line[NOTE_NAME_MAX + 160];
-		size_t tl = note_text_len(a->l->target_note, a->l->target_len);
+		size_t tl = note_text_len(at->note, at->len);
 		uint64_t now = (uint64_t)time(NULL);
-		int ll = tl ? note_cosign_line(&a->f->n->witness, a->l->target_note, tl, now, line,
+		int ll = tl ? note_cosign_line(&a->f->n->witness, at->note, tl, now, line,
 		                               sizeof(line)) : -1;
 		if (ll > 0)
 			rc = witness_put(s, txn, b.rec->id, e, a->f->n->witness.v.name, now, line,
@@ -832,6 +892,7 @@ on_entries(struct fed *f, struct peer *p, const Remacto__Peer__V1__Entries *e)
 	c->nproof = e->n_proof;
 	c->proof_size = r->proof_size;
 	memcpy(c->proof_root, r->proof_root, 32);
+	memcpy(c->vkey, r->vkey, sizeof(c->vkey));
 	c->from = p;
 	/* Keep chunks in start order. */
 	struct chunk **pp = &l->chunks;
@@ -913,7 +974,8 @@ fed_destroy(struct fed *f)
 			l->chunks = c->next;
 			chunk_free(c);
 		}
-		free(l->target_note);
+		while (l->ncands)
+			free(l->cands[--l->ncands].note);
 		free(l);
 	}
 	while (f->peers) {
@@ -1034,12 +1096,12 @@ pick_holder(struct fed *f, struct fed_log *l, uint64_t need, struct fed_peer **o
 }
 
 static void
-request(struct fed *f, struct fed_log *l, uint64_t start, uint64_t end)
+request(struct fed *f, struct fed_log *l, const struct cand *t, uint64_t start, uint64_t end)
 {
 	Remacto__Peer__V1__PeerMessage m = REMACTO__PEER__V1__PEER_MESSAGE__INIT;
 	Remacto__Peer__V1__GetEntries g = REMACTO__PEER__V1__GET_ENTRIES__INIT;
 	struct fed_peer *fp;
-	struct peer *p = pick_holder(f, l, l->target, &fp);
+	struct peer *p = pick_holder(f, l, t->size, &fp);
 	struct fed_req *r;
 
 	if (!p || !(r = calloc(1, sizeof(*r)))) {
@@ -1051,8 +1113,9 @@ request(struct fed *f, struct fed_log *l, uint64_t start, uint64_t end)
 	r->log = l;
 	r->start = start;
 	r->count = (uint32_t)(end - start);
-	r->proof_size = l->target;
-	memcpy(r->proof_root, l->target_root, 32);
+	r->proof_size = t->size;
+	memcpy(r->proof_root, t->root, 32);
+	memcpy(r->vkey, t->vkey, sizeof(r->vkey));
 	r->sent = time(NULL);
 	r->next = f->reqs;
 	f->reqs = r;
@@ -1068,26 +1131,61 @@ request(struct fed *f, struct fed_log *l, uint64_t start, uint64_t end)
 	send_to(p, &m);
 }
 
+/* Forgets candidates the node has reached, and picks the biggest one a live peer can serve. */
+static struct cand *
+choose_target(struct fed *f, struct fed_log *l, uint64_t held)
+{
+	struct cand *best = NULL;
+	for (size_t i = 0; i < l->ncands;) {
+		if (l->cands[i].size <= held) {
+			free(l->cands[i].note);
+			l->cands[i] = l->cands[--l->ncands];
+			continue;
+		}
+		for (size_t h = 0; h < l->nholders; h++)
+			if (l->holders[h].size >= l->cands[i].size && find_peer(f, l->holders[h].p) &&
+			    (!best || l->cands[i].size > best->size))
+				best = &l->cands[i];
+		i++;
+	}
+	l->target = best;
+	return best;
+}
+
 static void
-schedule(struct fed *f, struct fed_log *l)
+schedule(struct fed *f, struct fed_log *l, uint64_t held)
 {
 	struct fed_peer *fp;
-	while (!l->forked && l->inflight < LOG_WINDOW && pick_holder(f, l, l->target, &fp)) {
+	struct cand *t = choose_target(f, l, held);
+
+	if (!t)
+		return;
+	if (l->want < held)
+		l->want = held;
+	while (!l->forked && l->inflight < LOG_WINDOW && pick_holder(f, l, t->size, &fp)) {
 		uint64_t start, end;
-		if (l->nretry) {
-			struct range r = l->retry[--l->nretry];
-			start = r.start;
-			end = r.end - r.start > FED_BATCH ? r.start + FED_BATCH : r.end;
-			if (end < r.end)
-				add_retry(l, end, r.end);
-		} else if (l->want < l->target) {
+		size_t i;
+		/* Missing ranges first, those this target covers. */
+		for (i = 0; i < l->nretry && l->retry[i].start >= t->size; i++)
+			;
+		if (i < l->nretry) {
+			struct range r = l->retry[i];
+			l->retry[i] = l->retry[--l->nretry];
+			if (r.end <= held)
+				continue;
+			start = r.start < held ? held : r.start;
+			end = r.end > t->size ? t->size : r.end;
+			if (end - start > FED_BATCH)
+				end = start + FED_BATCH;
+			add_retry(l, end, r.end);
+		} else if (l->want < t->size) {
 			start = l->want;
-			end = l->target - start > FED_BATCH ? start + FED_BATCH : l->target;
+			end = t->size - start > FED_BATCH ? start + FED_BATCH : t->size;
 			l->want = end;
 		} else {
 			break;
 		}
-		request(f, l, start, end);
+		request(f, l, t, start, end);
 	}
 }
 
@@ -1108,7 +1206,11 @@ fed_tick(struct fed *f)
 				gossip_head(f, txn, h, NULL);
 			}
 			struct fed_log *own = find_log(f, h->origin, false);
-			if (f->own_behind && (!own || h->size >= own->target)) {
+			uint64_t want = 0;
+			for (size_t i = 0; own && i < own->ncands; i++)
+				if (own->cands[i].size > want)
+					want = own->cands[i].size;
+			if (f->own_behind && h->size >= want) {
 				f->own_behind = false;
 				log_info("fed: this node's own log is caught up (%llu entries); publishing "
 				         "resumes", (unsigned long long)h->size);
@@ -1149,9 +1251,20 @@ fed_tick(struct fed *f)
 		add_retry(r->log, r->start, r->start + r->count);
 		request_done(f, r);
 	}
-	for (struct fed_log *l = f->logs; l; l = l->next)
-		if (l->target)
-			schedule(f, l);
+	h = NULL;
+	bool any = false;
+	for (struct fed_log *l = f->logs; l && !any; l = l->next)
+		any = l->ncands > 0;
+	if (any && (h = malloc(sizeof(*h))) && store_read_begin(&f->n->store, &txn) == 0) {
+		for (struct fed_log *l = f->logs; l; l = l->next) {
+			if (!l->ncands || l->forked)
+				continue;
+			uint64_t held = head_of(f, txn, l->origin, h) == 0 ? h->size : 0;
+			schedule(f, l, held);
+		}
+		mdb_txn_abort(txn);
+	}
+	free(h);
 }
 
 bool
