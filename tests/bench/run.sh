@@ -23,9 +23,9 @@ echo "append ratio remacto/hypercore: $(echo "$ours $anchor" | awk -v a="$(echo 
 echo "(verify goal: >= 500000 entries/s)"
 "$build/bench_log" single "$work/s" 2000
 "$build/bench_log" memory "$work/m" $((n / 10)) "$n"
+echo "(memory goal: rss_anon_kb flat between the two sizes; file-backed pages are LMDB's map)"
 echo "# HTTP (remactod on loopback, wrk)"
 "$here/bench_http.sh" "$build" "${BENCH_SECONDS:-10}"
-echo "(memory goal: rss_anon_kb flat between the two sizes; file-backed pages are LMDB's map)"
 echo "# compliance and benchmarks: 1,600 members, ${BENCH_COMPLIANCE_ENTRIES:-5000000} entries (BENCH_COMPLIANCE_ENTRIES)"
 gen=$("$build/bench_compliance" generate "$work/views" "${BENCH_COMPLIANCE_ENTRIES:-5000000}" 1600); echo "$gen"
 "$build/bench_compliance" run "$work/views"
