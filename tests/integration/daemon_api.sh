@@ -45,6 +45,37 @@ check "consistency proof over HTTP verifies with Go's tlog.CheckTree" goverify c
 check "Go's tlog reads every tile and entry bundle and checks them against the root" \
 	goverify tiles "$PUB/logs/rabat-prefecture" "$VK"
 
+# The domain view, current as soon as the POST was answered.
+curl -s "$PUB/api/v1/commitments/rabat-prefecture/RBT-2024-01" > "$T/c1"
+check_eq "a commitment's full history, in log order, with the log index of each entry" \
+	"3:commitment 12:milestoneUpdate 14:statusUpdate 17:assessment" \
+	"$($PY -c 'import json,sys; print(*["%d:%s" % (h["index"], h["kind"]) for h in json.load(open(sys.argv[1]))["history"]])' "$T/c1")"
+check_eq "commitments filtered by principle" "RBT-2024-03" \
+	"$(curl -s "$PUB/api/v1/commitments?member=rabat-prefecture&principle=citizen_participation" | $PY -c 'import json,sys; d=json.load(sys.stdin); print(*[c["id"] for c in d["commitments"]])')"
+check "commitments as CSV (Accept: text/csv) with stable columns" sh -c \
+	"curl -s -H 'Accept: text/csv' '$PUB/api/v1/commitments' | head -1 | grep -q '^member,id,programme_id,'"
+check_eq "measurements of an indicator" "2" \
+	"$(curl -s "$PUB/api/v1/measurements?member=rabat-prefecture&indicator=IND-AI-01" | $PY -c 'import json,sys; print(len(json.load(sys.stdin)["measurements"]))')"
+
+# CSV round trip: export the measurements, edit a value, import: a new, visible entry.
+curl -s "$PUB/api/v1/measurements.csv?member=rabat-prefecture&indicator=IND-AI-01" > "$T/m.csv"
+$PY - "$T/m.csv" > "$T/m2.csv" <<'PYEOF'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+head, body = rows[0], rows[-1:]
+body[0][head.index("period")] = "2025-Q3"
+body[0][head.index("value")] = "17"
+w = csv.writer(sys.stdout, lineterminator="\r\n")
+w.writerow(head)
+w.writerows(body)
+PYEOF
+check_eq "POST /api/v1/import of the edited export" 200 "$(curl -s -o "$T/resp" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -H 'Content-Type: text/csv' --data-binary @"$T/m2.csv" "$ADM/api/v1/import")"
+check_eq "the imported row is a new measurement with the edited value" "2025-Q3 17" \
+	"$(curl -s "$PUB/api/v1/measurements?member=rabat-prefecture&indicator=IND-AI-01&period=2025-Q3" | $PY -c 'import json,sys; m=json.load(sys.stdin)["measurements"][0]; print(m["period"], int(m["value"]))')"
+printf 'member,indicator_id,period,value\r\nrabat-prefecture,IND-AI-01,2025-Q4,abc\r\n' > "$T/bad.csv"
+check_eq "an import with a bad row is refused whole, with the row named" "400 2" \
+	"$(curl -s -o "$T/resp" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -H 'Content-Type: text/csv' --data-binary @"$T/bad.csv" "$ADM/api/v1/import") $($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["error"]["rows"][0]["row"])' "$T/resp")"
+
 # Past one full tile: immutable caching and level-0 full tiles.
 $PY -c '
 import json
@@ -57,9 +88,9 @@ check "a partial tile is short-lived" sh -c \
 check_eq "a full tile is 256 hashes" 8192 "$(curl -s "$PUB/logs/rabat-prefecture/tile/0/000" | wc -c)"
 check_eq "a tile beyond the tree is 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$PUB/logs/rabat-prefecture/tile/0/002")"
 check_eq "a malformed tile path is 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$PUB/logs/rabat-prefecture/tile/0/0.p/5")"
-check "tiles of 319 entries verify with Go's tlog" goverify tiles "$PUB/logs/rabat-prefecture" "$VK" 7
+check "tiles of 320 entries verify with Go's tlog" goverify tiles "$PUB/logs/rabat-prefecture" "$VK" 7
 check "/metrics is Prometheus text with log sizes" sh -c \
-	"curl -sf '$PUB/metrics' | grep -q 'remacto_log_entries{origin=\"$O\"} 319'"
+	"curl -sf '$PUB/metrics' | grep -q 'remacto_log_entries{origin=\"$O\"} 320'"
 
 # The bad-input matrix: status, a JSON error, and nothing stored.
 cp_now > "$T/before"
