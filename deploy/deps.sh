@@ -5,9 +5,10 @@
 set -eu
 
 build="make gcc pkg-config libwebsockets-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler
-liblmdb-dev libjansson-dev libinih-dev"
+liblmdb-dev libjansson-dev libinih-dev libjs-chart.js"
 test="libcmocka-dev protobuf-compiler lmdb-utils golang-go golang-golang-x-mod-dev curl
-python3 clang libclang-rt-14-dev"
+python3 python3-websockets python3-protobuf python3-cryptography openssl clang libclang-rt-14-dev
+chromium"
 bench="wrk"
 fuzz="clang libclang-rt-14-dev"
 
@@ -25,7 +26,7 @@ done
 missing=""
 # Node.js may come from elsewhere than Debian (it carries npm then): ask for the command.
 case " $* " in
-*" bench "*) command -v npm >/dev/null 2>&1 || missing="nodejs npm" ;;
+*" bench "* | *" test "*) command -v npm >/dev/null 2>&1 || missing="nodejs npm" ;;
 esac
 for p in $want; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

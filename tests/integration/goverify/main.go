@@ -9,11 +9,19 @@
 //	                                       (…/logs/<slug>): verify its checkpoint, every tile
 //	                                       Go's tlog reads against the signed root, and the
 //	                                       leaf hash of every STEP-th entry of the bundles
+//	goverify cosig FILE VKEY...            verify the C2SP tlog-cosignature v1.0.1 lines of
+//	                                       the checkpoint note FILE made by the witnesses
+//	                                       whose Ed25519 note keys (type 0x01) are VKEY...:
+//	                                       print "name time" per valid one; fails when one
+//	                                       does not verify or none is there
 //
 // Exit status 0 when it verifies, 1 with a message otherwise.
 package main
 
 import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -142,6 +150,8 @@ func main() {
 			step, _ = strconv.ParseInt(os.Args[4], 10, 64)
 		}
 		tiles(strings.TrimSuffix(os.Args[2], "/"), os.Args[3], step)
+	case "cosig":
+		cosig(os.Args[2], os.Args[3:])
 	default:
 		die("unknown command %q", os.Args[1])
 	}
@@ -239,4 +249,71 @@ func tiles(base, vkey string, step int64) {
 		}
 	}
 	fmt.Printf("tiles ok: %d entries, %d checked\n", size, checked)
+}
+
+// cosig checks tlog-cosignature v1.0.1 lines with crypto/ed25519 alone: key ID =
+// SHA-256(name ‖ "\n" ‖ 0x04 ‖ pub)[:4]; signature = key ID ‖ uint64 BE time ‖ Ed25519 over
+// "cosignature/v1\ntime <t>\n" ‖ the checkpoint text.
+func cosig(file string, vkeys []string) {
+	type witness struct {
+		name string
+		id   [4]byte
+		pub  ed25519.PublicKey
+	}
+	var ws []witness
+	for _, vk := range vkeys {
+		parts := strings.SplitN(vk, "+", 3)
+		if len(parts) != 3 {
+			die("verifier key %q: want name+keyid+key", vk)
+		}
+		raw, err := base64.StdEncoding.DecodeString(parts[2])
+		if err != nil || len(raw) != 33 || raw[0] != 0x01 {
+			die("verifier key %q: not an Ed25519 note key", vk)
+		}
+		h := sha256.Sum256(append([]byte(parts[0]+"\n\x04"), raw[1:]...))
+		w := witness{name: parts[0], pub: ed25519.PublicKey(raw[1:])}
+		copy(w.id[:], h[:4])
+		ws = append(ws, w)
+	}
+	msg, err := os.ReadFile(file)
+	if err != nil {
+		die("%v", err)
+	}
+	i := bytes.Index(msg, []byte("\n\n"))
+	if i < 0 {
+		die("%s: not a signed note", file)
+	}
+	text := msg[:i+1]
+	valid := 0
+	for _, line := range strings.Split(strings.TrimSuffix(string(msg[i+2:]), "\n"), "\n") {
+		if !strings.HasPrefix(line, "\u2014 ") {
+			die("signature line %q does not start with an em dash", line)
+		}
+		f := strings.Fields(strings.TrimPrefix(line, "\u2014 "))
+		if len(f) != 2 {
+			die("signature line %q", line)
+		}
+		sig, err := base64.StdEncoding.DecodeString(f[1])
+		if err != nil || len(sig) < 4 {
+			die("signature line %q: bad base64", line)
+		}
+		for _, w := range ws {
+			if w.name != f[0] || !bytes.Equal(w.id[:], sig[:4]) {
+				continue
+			}
+			if len(sig) != 4+8+ed25519.SignatureSize {
+				die("cosignature of %s: %d bytes, not 76", w.name, len(sig))
+			}
+			t := binary.BigEndian.Uint64(sig[4:12])
+			signed := append([]byte(fmt.Sprintf("cosignature/v1\ntime %d\n", t)), text...)
+			if !ed25519.Verify(w.pub, signed, sig[12:]) {
+				die("cosignature of %s (time %d) does not verify", w.name, t)
+			}
+			fmt.Printf("%s %d\n", w.name, t)
+			valid++
+		}
+	}
+	if valid == 0 {
+		die("no cosignature of the given witnesses in %s", file)
+	}
 }
