@@ -8,6 +8,8 @@
  */
 #include "fed.h"
 
+#include "live.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +30,6 @@
 #define MAX_RETRY 64
 #define VECTOR_FRAME_BYTES (1u << 20)
 #define ENTRIES_FRAME_BYTES (3u << 20)
-#define PUBLISH_GRACE_S 10         /* a lone node publishes after this long without peers */
 #define MAX_VERIFIERS 4096
 
 struct fed_peer {
@@ -799,6 +800,7 @@ apply_chunks(struct fed *f, struct fed_log *l)
 			add_retry(l, c->start, c->start + c->n);
 		} else if (a.with_note) {
 			MDB_txn *rt;
+			live_checkpoint(f->n, h->origin, h->size);
 			if (store_read_begin(&f->n->store, &rt) == 0) {
 				gossip_head(f, rt, h, NULL);
 				mdb_txn_abort(rt);
@@ -1274,6 +1276,9 @@ fed_may_publish(struct fed *f)
 		return true;
 	if (f->own_forked || f->own_behind)
 		return false;
-	return f->saw_vector || time(NULL) - f->started >= PUBLISH_GRACE_S ||
-	       f->n->cfg.npeers == 0;
+	/* With peers configured, a node publishes only after one of them told what it holds:
+	 * a node restarted from an empty folder must never sign a new history over its old one.
+	 * Without configured peers (a lone node, or one only dialled by others) it publishes at
+	 * once. */
+	return f->saw_vector || f->n->cfg.npeers == 0;
 }
