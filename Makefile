@@ -1,8 +1,8 @@
 # REMACTO Ledger — build, run, test, bench, fuzz.
 #   make         builds build/remactod and build/remacto
 #   make run     installs what is missing, builds, and starts the main job on embedded defaults
-#   make test    installs what is missing, builds, runs unit (also under ASan/UBSan) and
-#                integration tests
+#   make test    installs what is missing, builds, runs unit (also under ASan/UBSan),
+#                integration and browser tests
 #   make bench   performance benchmarks (results go to docs/BENCHMARKS.md by hand)
 #   make fuzz    short bounded libFuzzer runs of every decoder harness
 
@@ -29,7 +29,7 @@ UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BIN  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BINS      = $(BUILD)/remacto $(if $(wildcard node/remactod.c),$(BUILD)/remactod)
 
-.PHONY: all deps test-deps run test unit integration asan bench fuzz clean
+.PHONY: all deps test-deps run test unit integration browser asan bench fuzz clean
 .DELETE_ON_ERROR:
 .SECONDARY: $(GEN_C) $(GEN_H) $(TEST_GEN_H) $(TEST_GEN_H:.h=.c)
 
@@ -78,7 +78,8 @@ $(BUILD)/tests/test_pbjson: $(BUILD)/obj/tests/unit/test_pbjson.o $(TEST_GEN_O) 
 run: deps $(BINS)
 	@deploy/run.sh $(BUILD)
 
-# Unit tests, then the same unit tests built with ASan/UBSan, then the integration scenarios.
+# Unit tests, then the same unit tests built with ASan/UBSan, then the integration scenarios,
+# then the dashboard in a headless browser.
 test: test-deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
@@ -86,6 +87,7 @@ test: test-deps
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" unit
 	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory browser
 
 unit: $(BUILD)/libremacto.a $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
@@ -93,9 +95,12 @@ unit: $(BUILD)/libremacto.a $(UNIT_BIN)
 integration: $(BINS)
 	@tests/run-integration.sh $(BUILD)
 
+browser: $(BINS)
+	@tests/browser/run.sh $(BUILD)
+
 bench: test-deps
 	@deploy/deps.sh bench
-	@$(MAKE) --no-print-directory all $(BUILD)/bench_log $(BUILD)/bench_compliance
+	@$(MAKE) --no-print-directory all $(BUILD)/bench_log $(BUILD)/bench_compliance $(BUILD)/bench_fed_gen
 	@tests/bench/run.sh $(BUILD)
 
 fuzz:
@@ -111,4 +116,7 @@ $(BUILD)/bench_log: $(BUILD)/obj/tests/bench/bench_log.o $(BUILD)/libremacto.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench_compliance: $(BUILD)/obj/tests/bench/bench_compliance.o $(BUILD)/libremacto.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench_fed_gen: $(BUILD)/obj/tests/bench/bench_fed_gen.o $(BUILD)/libremacto.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

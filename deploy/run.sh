@@ -10,6 +10,7 @@ cat <<MSG
 
   REMACTO Ledger — demo node (Ctrl-C to stop; data kept in ./var)
 
+  Dashboard       http://127.0.0.1:8080/ui/
   Log list        http://127.0.0.1:8080/api/v1/logs
   Checkpoint      http://127.0.0.1:8080/logs/demo/checkpoint
   Entries         http://127.0.0.1:8080/api/v1/logs/demo/entries?start=0&limit=20

@@ -72,6 +72,7 @@ static const struct key keys[] = {
 	{ "public", "tls_cert", K_PATH_OPT, F(tls_cert), 0, 0 },
 	{ "public", "tls_key", K_PATH_OPT, F(tls_key), 0, 0 },
 	{ "public", "max_connections", K_UINT, F(max_connections), 1, 65536 },
+	{ "public", "dashboard", K_PATH_OPT, F(dashboard), 0, 0 },
 	{ "admin", "listen", K_LISTEN, F(admin), 0, 0 },
 	{ "admin", "token_file", K_PATH_OPT, F(token_file), 0, 0 },
 	{ "log", "level", K_LEVEL, F(log_level), 0, 0 },

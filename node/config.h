@@ -17,6 +17,8 @@
  *   [public]  listen = 127.0.0.1:8080   address:port (IPv6 as [::1]:8080)
  *             tls_cert = , tls_key =    PEM files; both or neither
  *             max_connections = 1024
+ *             dashboard =               the web dashboard's folder; empty: found next to the
+ *                                       executable or installed (live.h)
  *   [admin]   listen = 127.0.0.1:8081
  *             token_file = <data>/admin.token   bearer token, created 0600 on first start
  *   [log]     level = info              error | warn | info | debug

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "live.h"
 #include "log.h"
 #include "node.h"
 #include "publish.h"
@@ -171,6 +172,16 @@ start_request(struct session *s, const char *uri, size_t len)
 	if (r->method == API_OTHER) {
 		respond_error(s, 405, NULL, "method not allowed: use GET, HEAD or POST");
 		return 0;
+	}
+	/* The dashboard lives under /ui/ (live.h): send browsers there from the root. */
+	if (!r->admin && !strcmp(r->path, "/") && r->method != API_POST &&
+	    live_mounts(s->n->live)) {
+		uint8_t buf[LWS_PRE + 256], *p = buf + LWS_PRE, *end = buf + sizeof(buf) - 1;
+		metrics_count_status(&s->n->metrics, HTTP_STATUS_FOUND);
+		if (lws_http_redirect(wsi, HTTP_STATUS_FOUND, (const unsigned char *)"/ui/", 4, &p,
+		                      end) < 0)
+			return -1;
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
 	if (r->method != API_POST) {
 		dispatch(s);
@@ -347,7 +358,7 @@ static const struct lws_protocols http_protocol = {
 
 /* The public listener also speaks the peer protocol (transport.h); the admin one only HTTP. */
 static const struct lws_protocols *public_protocols[] = {
-	&http_protocol, &transport_protocol, NULL,
+	&http_protocol, &transport_protocol, &live_protocol, NULL,
 };
 static const struct lws_protocols *admin_protocols[] = { &http_protocol, NULL };
 
@@ -376,6 +387,8 @@ listen_on(struct node *n, const char *name, const struct config_listen *l,
 	if (!strchr(l->host, ':'))
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.pprotocols = protocols;
+	if (protocols == public_protocols)
+		info.mounts = live_mounts(n->live);
 	info.keepalive_timeout = HTTP_IDLE_TIMEOUT_S;
 	info.timeout_secs = 3 * HTTP_BODY_TIMEOUT_S;
 	if (cert && cert[0]) {

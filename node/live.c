@@ -71,7 +71,8 @@ has_index(const char *dir)
 static bool
 find_default(char out[PATH_MAX])
 {
-	static const char *const rel[] = { "../node/dashboard", "../share/remacto/dashboard" };
+	static const char *const rel[] = { "../node/dashboard", "../../node/dashboard",
+	                                   "../share/remacto/dashboard" };
 	char exe[PATH_MAX], cand[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 

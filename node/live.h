@@ -5,7 +5,8 @@
  * libwebsockets on the public listener under /ui/, and Debian's Chart.js
  * (/usr/share/javascript/chart.js, package libjs-chart.js) under /ui/vendor/chart.js/. The
  * folder is [public] dashboard, or when that is empty the first of <exe dir>/../node/dashboard
- * (a build tree: `make run`), <exe dir>/../share/remacto/dashboard and
+ * and <exe dir>/../../node/dashboard (a build tree: `make run`, build/asan),
+ * <exe dir>/../share/remacto/dashboard and
  * /usr/share/remacto/dashboard that holds an index.html. Without one the node serves no
  * dashboard and says so once in its log; the read API does not depend on it.
  *

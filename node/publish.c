@@ -7,6 +7,8 @@
  */
 #include "publish.h"
 
+#include "live.h"
+
 #include <errno.h>
 #include <libwebsockets.h>
 #include <pthread.h>
@@ -207,6 +209,8 @@ writer(void *arg)
 			log_err("publish: commit failed, %s%s", store_strerror(rc), store_io_hint(rc));
 		else if (a.any)
 			atomic_fetch_add(&p->n->metrics.commits, 1);
+		if (rc == 0 && a.any)
+			live_checkpoint(p->n, head->origin, head->size);
 		finish_jobs(p, jobs, rc, head);
 
 		pthread_mutex_lock(&p->mu);

@@ -24,6 +24,7 @@
 #include "facts.h"
 #include "fed.h"
 #include "http.h"
+#include "live.h"
 #include "log.h"
 #include "node.h"
 #include "publish.h"
@@ -377,6 +378,10 @@ main(int argc, char **argv)
 	}
 	if (open_own_log(n) != 0 || load_token(n) != 0)
 		goto out;
+	if (!(n->live = live_create(&n->cfg, err, sizeof(err)))) {
+		log_err("%s", err);
+		goto out;
+	}
 	if (n->own_log && !(n->pub = publish_start(n, err, sizeof(err)))) {
 		log_err("%s", err);
 		goto out;
@@ -410,6 +415,7 @@ out:
 	fed_destroy(n->fed);
 	n->fed = NULL;
 	publish_stop(n->pub);
+	live_free(n->live);
 	note_signer_free(&n->signer);
 	note_signer_free(&n->identity);
 	note_signer_free(&n->witness);

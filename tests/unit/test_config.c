@@ -116,6 +116,7 @@ test_defaults(void **state)
 	assert_int_equal(c.log_level, LOG_INFO);
 	assert_string_equal(c.log_file, "");
 	assert_string_equal(c.tls_cert, "");
+	assert_string_equal(c.dashboard, "");                      /* found at start (live.h) */
 	assert_string_equal(c.authority_vkey, "");
 	assert_int_equal(c.npeers, 0);
 	assert_string_equal(c.key, "");
@@ -147,6 +148,7 @@ test_full_file(void **state)
 		"tls_cert = /etc/remacto/tls/fullchain.pem\n"
 		"tls_key = /etc/remacto/tls/privkey.pem\n"
 		"max_connections = 4096\n"
+		"dashboard = /usr/share/remacto/dashboard\n"
 		"[admin]\n"
 		"listen = localhost:8081\n"
 		"token_file = /etc/remacto/admin.token\n"
@@ -172,6 +174,7 @@ test_full_file(void **state)
 	assert_string_equal(c.tls_cert, "/etc/remacto/tls/fullchain.pem");
 	assert_string_equal(c.tls_key, "/etc/remacto/tls/privkey.pem");
 	assert_int_equal(c.max_connections, 4096);
+	assert_string_equal(c.dashboard, "/usr/share/remacto/dashboard");
 	assert_string_equal(c.admin.host, "localhost");
 	assert_int_equal(c.admin.port, 8081);
 	assert_string_equal(c.token_file, "/etc/remacto/admin.token");
@@ -335,6 +338,8 @@ test_string_errors(void **state)
 	expect_value_error("node", "data", "", "empty; give a path");
 	expect_value_error("log", "file", "/var/log/a\tb", "path has a control character at "
 	                   "offset 10");
+	expect_value_error("public", "dashboard", "/srv/ui\x01", "path has a control character at "
+	                   "offset 7");
 
 	struct config c;
 	assert_int_equal(load(&c, "[node]\norigin = commune-de-tétouan.ma/ledger\n"), 0);

@@ -79,7 +79,7 @@ export function lines(canvas, labels, datasets, { yTitle, min } = {}) {
 		options: base({
 			scales: {
 				x: { reverse: rtl, ticks: { autoSkip: true, maxRotation: 0 } },
-				y: { position: rtl ? 'right' : 'left', min, title: yTitle ? { display: true, text: yTitle } : undefined, ticks: { callback: (v) => num(v) } },
+				y: { position: rtl ? 'right' : 'left', min, beginAtZero: true, title: yTitle ? { display: true, text: yTitle } : undefined, ticks: { callback: (v) => num(v) } },
 			},
 		}),
 	});

@@ -144,7 +144,7 @@ export function table(columns, opts) {
 		});
 		return th;
 	});
-	const caption = opts.caption ? h('caption', null, opts.caption) : null;
+	const caption = opts.caption ? h('caption', { class: opts.captionVisible ? null : 'sr-only' }, opts.caption) : null;
 	const tbl = h('table', { class: 'data' }, caption, h('thead', null, h('tr', null, heads)), tbody);
 	const foot = h('div', { class: 'table-foot' });
 	const wrap = h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': opts.caption || '' }, tbl);

@@ -51,6 +51,7 @@ const S = {
 	'state.nocharts': ['Graphiques indisponibles : Chart.js n\'est pas installé sur ce nœud (paquet libjs-chart.js).', 'الرسوم البيانية غير متاحة: مكتبة Chart.js غير مثبتة على هذه العقدة (حزمة libjs-chart.js).', 'Charts unavailable: Chart.js is not installed on this node (package libjs-chart.js).'],
 	'state.suspended': ['Membre suspendu par l\'autorité du réseau', 'عضو موقوف من طرف سلطة الشبكة', 'Member suspended by the network authority'],
 
+	'region.unknown': ['Région non renseignée', 'جهة غير محددة', 'Region not given'],
 	'kind.region': ['Région', 'جهة', 'Region'],
 	'kind.prefecture': ['Préfecture', 'عمالة', 'Prefecture'],
 	'kind.province': ['Province', 'إقليم', 'Province'],
@@ -147,6 +148,7 @@ const S = {
 	'net.asOf': ['Situation au {date}', 'الوضعية بتاريخ {date}', 'As of {date}'],
 
 	'col.name': ['Membre', 'العضو', 'Member'],
+	'col.slug': ['Identifiant', 'المعرف', 'Identifier'],
 	'col.kind': ['Type', 'النوع', 'Kind'],
 	'col.region': ['Région', 'الجهة', 'Region'],
 	'col.population': ['Population', 'السكان', 'Population'],
@@ -203,6 +205,8 @@ const S = {
 	'c.history': ['Historique complet', 'التاريخ الكامل', 'Full history'],
 	'c.history.intro': ['Chaque version, amendement et changement de statut, dans l\'ordre du journal. Rien n\'est réécrit : une modification est une nouvelle entrée visible.', 'كل نسخة وتعديل وتغيير في الحالة، حسب ترتيب السجل. لا شيء يُعاد كتابته: كل تغيير مدخل جديد ظاهر.', 'Every version, amendment and status change, in log order. Nothing is rewritten: a change is a new, visible entry.'],
 	'c.field': ['Champ', 'الحقل', 'Field'],
+	'c.title': ['Intitulé', 'العنوان', 'Title'],
+	'c.due': ['Échéance', 'الأجل', 'Due'],
 	'c.old': ['Ancienne valeur', 'القيمة السابقة', 'Old value'],
 	'c.new': ['Nouvelle valeur', 'القيمة الجديدة', 'New value'],
 	'c.reason': ['Motif', 'السبب', 'Reason'],
@@ -297,6 +301,11 @@ const S = {
 	'bm.higher': ['plus haut = mieux', 'الأعلى = الأفضل', 'higher is better'],
 	'bm.lower': ['plus bas = mieux', 'الأدنى = الأفضل', 'lower is better'],
 	'bm.per10k': ['pour 10 000 habitants', 'لكل 10000 نسمة', 'per 10,000 inhabitants'],
+	'bm.ownMissing': ['{name} n\'a pas de valeur pour cette période ({r}).', 'ليست لـ{name} قيمة لهذه الفترة ({r}).', '{name} has no value for this period ({r}).'],
+	'bm.noneReported': ['Aucun membre de ce groupe n\'a publié de valeur.', 'لم ينشر أي عضو في هذه المجموعة قيمة.', 'No member of this group reported a value.'],
+	'bm.reason.not reported': ['non publié', 'غير منشور', 'not reported'],
+	'bm.reason.not adopted': ['indicateur non adopté', 'مؤشر غير معتمد', 'indicator not adopted'],
+	'bm.reason.no population': ['population inconnue', 'عدد السكان غير معروف', 'population unknown'],
 	'bm.single': ['Un seul membre a publié : moyenne et médiane sont sa valeur.', 'عضو واحد فقط نشر: المتوسط والوسيط هما قيمته.', 'Only one member reported: mean and median are its value.'],
 
 	'fed.title': ['Fédération', 'الفدرالية', 'Federation'],
@@ -323,6 +332,7 @@ const S = {
 	'fed.reconnects': ['Reconnexions', 'إعادة الاتصال', 'Reconnects'],
 	'fed.error': ['Dernière erreur', 'آخر خطأ', 'Last error'],
 	'fed.backoff': ['nouvel essai dans {s}', 'محاولة جديدة بعد {s}', 'retry in {s}'],
+	'fed.registry': ['Autorité du réseau (registre)', 'سلطة الشبكة (السجل)', 'Network authority (registry)'],
 	'fed.role': ['Rôle', 'الدور', 'Role'],
 	'fed.state.ready': ['prêt', 'جاهز', 'ready'],
 	'fed.state.backoff': ['attente', 'انتظار', 'backing off'],
@@ -338,6 +348,7 @@ const S = {
 	'e.related': ['Engagement concerné', 'الالتزام المعني', 'Related commitment'],
 
 	'unit.percent': ['%', '%', '%'],
+	'colon': [' : ', ': ', ': '],
 	'yes': ['oui', 'نعم', 'yes'],
 	'no': ['non', 'لا', 'no'],
 	'never': ['jamais', 'أبدا', 'never'],
@@ -472,6 +483,7 @@ const REGIONS = {
 };
 
 export function regionName(code) {
+	if (code === 'unknown') return t('region.unknown');
 	const r = REGIONS[code];
 	if (!r) return code || t('none');
 	return current === 'ar' ? r[1] : r[0];

@@ -1,0 +1,77 @@
+// common — data several pages share: the member directory (names in three languages, kind,
+// region, compliance) from /api/v1/compliance, the logs this node holds, the forked logs.
+
+import { getJSON, ApiError } from '../api.js';
+import { t, pick, regionName } from '../i18n.js';
+import { h, badge, txt } from '../dom.js';
+
+// {members: Map slug → row, list, overview, logs: Map origin → log, forked: Set origin}
+export async function directory(signal) {
+	const [overview, logs, evidence] = await Promise.all([
+		getJSON('/api/v1/compliance', { signal }).catch((e) => {
+			// A node without the derived views still shows its logs.
+			if (e instanceof ApiError && e.kind === 'http' && e.status === 404) return null;
+			throw e;
+		}),
+		getJSON('/api/v1/logs', { signal }),
+		getJSON('/api/v1/evidence', { signal }),
+	]);
+	const logMap = new Map();
+	for (const l of (logs && logs.logs) || []) logMap.set(l.origin, l);
+	const forked = new Set(((evidence && evidence.evidence) || []).map((e) => e.origin));
+	const members = new Map();
+	const list = [];
+	for (const m of (overview && overview.members) || []) {
+		const l = logMap.get(m.origin);
+		const row = { ...m, log: l || null, size: l ? l.size : null, own: !!(l && l.own), forked: forked.has(m.origin) };
+		members.set(m.member, row);
+		list.push(row);
+	}
+	// Regions' names: the member that is the region itself, else the built-in list.
+	const regions = new Map();
+	for (const m of list) if (m.kind === 'region' && m.region) regions.set(m.region, m.name);
+	return { overview, members, list, logs: logMap, forked, regions };
+}
+
+export function memberName(dir, slug) {
+	const m = dir && dir.members.get(slug);
+	if (!m && slug === 'registry') return t('fed.registry');
+	return m ? pick(m.name).s || slug : slug;
+}
+
+export function memberNameEl(dir, slug, tag = 'span') {
+	const m = dir && dir.members.get(slug);
+	if (m && pick(m.name).s) return txt(m.name, tag);
+	return h(tag, null, memberName(dir, slug));
+}
+
+export function regionLabel(dir, code) {
+	if (!code) return t('none');
+	const n = dir && dir.regions.get(code);
+	if (n && pick(n).s) {
+		const s = pick(n).s;
+		// "Région Rabat-Salé-Kénitra" → the region's own name, as the built-in list writes it.
+		return s.replace(/^(Région|Region|جهة)\s+/u, '');
+	}
+	return regionName(code);
+}
+
+export function kindLabel(kind) {
+	const k = ['region', 'prefecture', 'province', 'commune'].includes(kind) ? kind : 'unspecified';
+	return t(`kind.${k}`);
+}
+
+export function replState(row) {
+	if (row.forked) return 'forked';
+	if (!row.log) return 'absent';
+	return row.own ? 'own' : 'replica';
+}
+
+export function replBadge(row) {
+	const s = replState(row);
+	return badge(s === 'forked' ? 'danger' : s === 'absent' ? 'muted' : s === 'own' ? 'info' : 'ok', t(`repl.${s}`), { 'data-repl': s });
+}
+
+export function memberLink(dir, slug) {
+	return h('a', { href: `#/member/${encodeURIComponent(slug)}` }, memberNameEl(dir, slug));
+}
