@@ -29,7 +29,7 @@ UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BIN  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BINS      = $(BUILD)/remacto $(if $(wildcard node/remactod.c),$(BUILD)/remactod)
 
-.PHONY: all deps test-deps run test unit integration browser asan bench fuzz clean
+.PHONY: all deps test-deps run run-node test unit integration browser asan bench fuzz clean
 .DELETE_ON_ERROR:
 .SECONDARY: $(GEN_C) $(GEN_H) $(TEST_GEN_H) $(TEST_GEN_H:.h=.c)
 
@@ -77,6 +77,10 @@ $(BUILD)/tests/test_pbjson: $(BUILD)/obj/tests/unit/test_pbjson.o $(TEST_GEN_O) 
 
 run: deps $(BINS)
 	@deploy/run.sh $(BUILD)
+
+# One node on the embedded defaults, seeded with the demo programme.
+run-node: deps $(BINS)
+	@deploy/run-node.sh $(BUILD)
 
 # Unit tests, then the same unit tests built with ASan/UBSan, then the integration scenarios,
 # then the dashboard in a headless browser.

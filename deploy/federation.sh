@@ -4,7 +4,7 @@
 # each with its own key, log, TLS certificate from a local CA and peers after a topology.
 #
 #   deploy/federation.sh start DIR N [--topology line|ring|star|mesh] [--base-port P]
-#                        [--build BUILD] [--seed] [--announce] [--log-level LEVEL]
+#                        [--build BUILD] [--seed] [--announce] [--log-level LEVEL] [--plain]
 #   deploy/federation.sh stop DIR                 SIGTERM every node, wait for each to exit
 #   deploy/federation.sh status DIR               each node's state, logs and sizes (curl)
 #   deploy/federation.sh start-node DIR NAME      (re)start one node (NAME: registry, m1…)
@@ -25,7 +25,8 @@
 # the topology. --seed publishes a variation of config/demo/rabat-prefecture.jsonl in every
 # member's log through `remacto publish`. Ports are free ones unless --base-port P (registry
 # P, P+1; member K P+2K, P+2K+1). Everything listens on 127.0.0.1 only, and every wait is
-# bounded.
+# bounded. --plain serves HTTP and peers over ws:// (loopback only) instead of TLS: for the
+# `make run` demo, so that a browser opens the dashboards without a certificate warning.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -82,6 +83,10 @@ load() {   # DIR: sets D, BUILD, CA from what start recorded
 	[ -r "$D/nodes" ] || die "no federation in $D (no $D/nodes): run start first"
 	BUILD=$(cat "$D/build")
 	CA="$D/tls/ca.pem"
+	scheme_of_dir
+}
+scheme_of_dir() {   # sets SCHEME and WS from how DIR was made
+	if [ -e "$D/plain" ]; then SCHEME=http WS=ws; else SCHEME=https WS=wss; fi
 }
 field() {   # NAME FIELD#: a column of DIR/nodes
 	awk -v n="$1" -v f="$2" '$1 == n { print $f; found = 1 } END { exit !found }' "$D/nodes"
@@ -90,7 +95,11 @@ names() { awk '{ print $1 }' "$D/nodes"; }
 pid_of() { [ -r "$D/$1/remactod.pid" ] && cat "$D/$1/remactod.pid"; }
 alive() { p=$(pid_of "$1") && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
 get() {   # NAME PATH: GET on the node's public listener
-	curl -sf --max-time 5 --cacert "$CA" "https://127.0.0.1:$(field "$1" 3)$2"
+	if [ "$SCHEME" = http ]; then
+		curl -sf --max-time 5 "http://127.0.0.1:$(field "$1" 3)$2"
+	else
+		curl -sf --max-time 5 --cacert "$CA" "https://127.0.0.1:$(field "$1" 3)$2"
+	fi
 }
 
 free_ports() {   # COUNT: that many distinct ports nobody listens on right now, one a line
@@ -127,7 +136,7 @@ wait_healthy() {   # NAME
 		sleep 0.1
 		i=$((i + 1))
 	done
-	echo "federation: $1 did not answer https://127.0.0.1:$(field "$1" 3)/healthz in ${HEALTH_WAIT_S} s" >&2
+	echo "federation: $1 did not answer $SCHEME://127.0.0.1:$(field "$1" 3)/healthz in ${HEALTH_WAIT_S} s" >&2
 	return 1
 }
 
@@ -169,8 +178,10 @@ write_conf() {   # NAME ORIGIN PUB ADMIN PEER-NAMES...
 		echo "checkpoint_interval_ms = 5"
 		echo "[public]"
 		echo "listen = 127.0.0.1:$pub"
-		echo "tls_cert = $D/tls/$name.crt"
-		echo "tls_key = $D/tls/$name.key"
+		if [ "$SCHEME" = https ]; then
+			echo "tls_cert = $D/tls/$name.crt"
+			echo "tls_key = $D/tls/$name.key"
+		fi
 		echo "[admin]"
 		echo "listen = 127.0.0.1:$adm"
 		echo "[log]"
@@ -179,9 +190,9 @@ write_conf() {   # NAME ORIGIN PUB ADMIN PEER-NAMES...
 		echo "verifier_key = $(cat "$D/authority.vkey")"
 		echo "[peer]"
 		for peer in "$@"; do
-			echo "url = wss://127.0.0.1:$(field "$peer" 3)/peer"
+			echo "url = $WS://127.0.0.1:$(field "$peer" 3)/peer"
 		done
-		echo "ca_file = $D/tls/ca.pem"
+		[ "$SCHEME" = http ] || echo "ca_file = $D/tls/ca.pem"
 	} > "$conf"
 	awk 'length($0) > 198 { print FILENAME ":" NR ": line longer than 198 characters: use a shorter DIR"; bad = 1 } END { exit bad }' "$conf" >&2 ||
 		exit 1
@@ -262,7 +273,7 @@ cmd_start() {
 	[ $# -ge 1 ] || usage
 	dir=$1
 	shift
-	n="" TOPOLOGY=line BASE="" SEED=no ANNOUNCE=no LOG_LEVEL=info BUILD="$top/build"
+	n="" TOPOLOGY=line BASE="" SEED=no ANNOUNCE=no PLAIN=no LOG_LEVEL=info BUILD="$top/build"
 	if [ $# -ge 1 ] && [ "${1#-}" = "$1" ]; then n=$1; shift; fi
 	while [ $# -gt 0 ]; do
 		case "$1" in
@@ -271,6 +282,7 @@ cmd_start() {
 		--build) BUILD=${2:?}; shift 2 ;;
 		--seed) SEED=yes; shift ;;
 		--announce) ANNOUNCE=yes; shift ;;
+		--plain) PLAIN=yes; shift ;;
 		--log-level) LOG_LEVEL=${2:?}; shift 2 ;;
 		*) usage ;;
 		esac
@@ -296,6 +308,8 @@ cmd_start() {
 	D=$(abspath "$dir")
 	CA="$D/tls/ca.pem"
 	echo "$BUILD" > "$D/build"
+	[ "$PLAIN" = no ] || : > "$D/plain"
+	scheme_of_dir
 	R="$BUILD/remacto"
 
 	# Ports and the node list.
@@ -312,7 +326,8 @@ cmd_start() {
 		k=$((k + 1))
 	done
 	# shellcheck disable=SC2046
-	"$top/deploy/tls-bootstrap.sh" "$D/tls" $(awk '{ print $1 }' "$D/nodes.new") > /dev/null
+	[ "$SCHEME" = http ] ||
+		"$top/deploy/tls-bootstrap.sh" "$D/tls" $(awk '{ print $1 }' "$D/nodes.new") > /dev/null
 
 	# The authority: registry log, catalog.
 	mkdir -p "$D/registry/data"
@@ -352,7 +367,7 @@ EOF
 		for name in $(names); do
 			[ "$name" = registry ] && continue
 			"$R" member announce --data "$D/registry/data" --origin "$(field "$name" 2)" \
-				--url "wss://127.0.0.1:$(field "$name" 3)/peer" > /dev/null ||
+				--url "$WS://127.0.0.1:$(field "$name" 3)/peer" > /dev/null ||
 				die "member announce of $name refused"
 		done
 	fi
@@ -373,7 +388,7 @@ EOF
 		k=1
 		while [ $k -le "$n" ]; do seed_member "m$k" $k; k=$((k + 1)); done
 	fi
-	awk '{ printf "  %-9s %-40s https://127.0.0.1:%s  admin 127.0.0.1:%s\n", $1, $2, $3, $4 }' "$D/nodes"
+	awk -v s="$SCHEME" '{ printf "  %-9s %-40s %s://127.0.0.1:%s/  admin 127.0.0.1:%s\n", $1, $2, s, $3, $4 }' "$D/nodes"
 }
 
 cmd_status() {
@@ -382,7 +397,7 @@ cmd_status() {
 	for name in $(names); do
 		origin=$(field "$name" 2)
 		if alive "$name"; then state="running (pid $(pid_of "$name"))"; else state=stopped; fi
-		echo "$name  $origin  https://127.0.0.1:$(field "$name" 3)  $state"
+		echo "$name  $origin  $SCHEME://127.0.0.1:$(field "$name" 3)  $state"
 		alive "$name" || continue
 		get "$name" /api/v1/logs | /usr/bin/python3 -c '
 import json, sys
