@@ -75,6 +75,23 @@ api_error(struct api_resp *resp, int status, const char *field, const char *fmt,
 	resp->cache_control = NULL;
 }
 
+json_t *
+api_jstr(const char *s)
+{
+	json_t *j = json_string(s ? s : "");
+	if (j)
+		return j;
+	char *copy = strdup(s);
+	if (!copy)
+		return json_null();
+	for (char *p = copy; *p; p++)
+		if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
+			*p = '?';
+	j = json_string(copy);
+	free(copy);
+	return j ? j : json_null();
+}
+
 static int
 hexval(int c)
 {
@@ -119,6 +136,60 @@ api_query(const struct api_req *req, const char *name, char *out, size_t cap)
 			break;
 		p = end + 1;
 	}
+	return false;
+}
+
+bool
+api_query_check(const struct api_req *req, struct api_resp *resp, const char *const *allowed)
+{
+	for (const char *p = req->query; *p;) {
+		size_t plen = strcspn(p, "&"), nlen = strcspn(p, "=&");
+		bool ok = plen == 0;
+		for (size_t i = 0; !ok && allowed[i]; i++)
+			ok = strlen(allowed[i]) == nlen && !strncmp(p, allowed[i], nlen);
+		if (!ok) {
+			char name[64], list[160] = "";
+			size_t o = 0;
+			snprintf(name, sizeof(name), "%.*s", (int)(nlen < 60 ? nlen : 60), p);
+			for (char *c = name; *c; c++)
+				if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+					*c = '?';
+			for (size_t i = 0; allowed[i] && o < sizeof(list); i++)
+				o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
+				                      allowed[i]);
+			api_error(resp, 400, name, "unknown parameter; %s%s", allowed[0] ?
+			          "this resource takes: " : "this resource takes no parameters", list);
+			return false;
+		}
+		p += plen;
+		if (*p == '&')
+			p++;
+	}
+	return true;
+}
+
+static bool
+query_present(const struct api_req *req, const char *name)
+{
+	size_t nlen = strlen(name);
+	for (const char *p = req->query; *p;) {
+		if (!strncmp(p, name, nlen) && p[nlen] == '=')
+			return true;
+		p += strcspn(p, "&");
+		if (*p)
+			p++;
+	}
+	return false;
+}
+
+bool
+api_query_str(const struct api_req *req, struct api_resp *resp, const char *name, char *out,
+              size_t cap)
+{
+	out[0] = '\0';
+	if (!query_present(req, name) || api_query(req, name, out, cap))
+		return true;
+	api_error(resp, 400, name, "malformed (a bad %%-escape) or longer than %zu bytes", cap - 1);
 	return false;
 }
 

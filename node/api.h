@@ -59,8 +59,19 @@ void api_text(struct api_resp *resp, int status, const char *type, const char *t
 /* Takes ownership of a malloc'd buffer. */
 void api_bytes(struct api_resp *resp, int status, const char *type, uint8_t *buf, size_t len);
 
+/* A JSON string of s ("" for NULL). Text that is not valid UTF-8 (from a replicated entry) is
+ * shown with '?' in place of the bytes jansson refuses, rather than dropped. */
+json_t *api_jstr(const char *s);
+
 /* Query parameters: copies the decoded value of name into out (false when absent or too long). */
 bool api_query(const struct api_req *req, const char *name, char *out, size_t cap);
+/* Refuses any parameter not in allowed (a NULL-terminated list): false with a 400 naming it. */
+bool api_query_check(const struct api_req *req, struct api_resp *resp,
+                     const char *const *allowed);
+/* A string parameter into out ("" when absent or empty): false with a 400 when malformed (a
+ * bad %-escape) or longer than cap - 1 bytes. */
+bool api_query_str(const struct api_req *req, struct api_resp *resp, const char *name, char *out,
+                   size_t cap);
 /* A uint64 query parameter: false and a 400 in resp when present but malformed; def if absent. */
 bool api_query_u64(const struct api_req *req, struct api_resp *resp, const char *name,
                    uint64_t def, uint64_t max, uint64_t *out);

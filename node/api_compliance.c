@@ -66,67 +66,12 @@ send_csv(struct api_resp *resp, struct csv *c)
 		resp->cache_control = short_lived;
 }
 
-/* Refuses parameters not in allowed (400 naming the first one). */
-static bool
-check_params(const struct api_req *req, struct api_resp *resp, const char *const *allowed)
-{
-	for (const char *p = req->query; *p;) {
-		size_t plen = strcspn(p, "&"), nlen = strcspn(p, "=&");
-		bool ok = plen == 0;
-		for (size_t i = 0; !ok && allowed[i]; i++)
-			ok = strlen(allowed[i]) == nlen && !strncmp(p, allowed[i], nlen);
-		if (!ok) {
-			char name[64], list[160] = "";
-			size_t o = 0;
-			snprintf(name, sizeof(name), "%.*s", (int)(nlen < 60 ? nlen : 60), p);
-			for (char *c = name; *c; c++)
-				if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
-					*c = '?';
-			for (size_t i = 0; allowed[i] && o < sizeof(list); i++)
-				o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
-				                      allowed[i]);
-			api_error(resp, 400, name, "unknown parameter; this resource takes: %s", list);
-			return false;
-		}
-		p += plen;
-		if (*p == '&')
-			p++;
-	}
-	return true;
-}
-
-static bool
-present(const struct api_req *req, const char *name)
-{
-	size_t nlen = strlen(name);
-	for (const char *p = req->query; *p;) {
-		if (!strncmp(p, name, nlen) && p[nlen] == '=')
-			return true;
-		p += strcspn(p, "&");
-		if (*p)
-			p++;
-	}
-	return false;
-}
-
-/* A string parameter ("" when absent); false with a 400 when malformed or too long. */
-static bool
-param(const struct api_req *req, struct api_resp *resp, const char *name, char *out,
-      size_t cap)
-{
-	out[0] = '\0';
-	if (!present(req, name) || api_query(req, name, out, cap))
-		return true;
-	api_error(resp, 400, name, "malformed (a bad %%-escape) or longer than %zu bytes", cap - 1);
-	return false;
-}
-
 /* as-of: a date, default today (UTC). */
 static bool
 as_of_param(const struct api_req *req, struct api_resp *resp, facts_day *out)
 {
 	char buf[PARAM_MAX];
-	if (!param(req, resp, "as-of", buf, sizeof(buf)))
+	if (!api_query_str(req, resp, "as-of", buf, sizeof(buf)))
 		return false;
 	if (!buf[0]) {
 		*out = facts_day_of_time((uint64_t)time(NULL));
@@ -176,7 +121,7 @@ overview(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_res
 	uint64_t months;
 	char day[11];
 
-	if (!check_params(req, resp, allowed) || !as_of_param(req, resp, &as_of) ||
+	if (!api_query_check(req, resp, allowed) || !as_of_param(req, resp, &as_of) ||
 	    !api_query_u64(req, resp, "months", 12, COMPLIANCE_MAX_MONTHS, &months) ||
 	    !(f = facts_for(n, txn, NULL, resp)))
 		return;
@@ -228,7 +173,7 @@ member_report(struct node *n, MDB_txn *txn, const struct api_req *req, struct ap
 	facts_day as_of;
 	char day[11];
 
-	if (!check_params(req, resp, allowed) || !as_of_param(req, resp, &as_of) ||
+	if (!api_query_check(req, resp, allowed) || !as_of_param(req, resp, &as_of) ||
 	    !(f = facts_for(n, txn, name, resp)))
 		return;
 	if (!(m = facts_member_find(f, name))) {
@@ -355,15 +300,15 @@ benchmarks(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_r
 	struct facts *f;
 	int rc;
 
-	if (!check_params(req, resp, allowed) || !param(req, resp, "group", group, sizeof(group)) ||
-	    !param(req, resp, "period", period, sizeof(period)) ||
-	    !param(req, resp, "member", member, sizeof(member)))
+	if (!api_query_check(req, resp, allowed) || !api_query_str(req, resp, "group", group, sizeof(group)) ||
+	    !api_query_str(req, resp, "period", period, sizeof(period)) ||
+	    !api_query_str(req, resp, "member", member, sizeof(member)))
 		return;
 	if (!(members = malloc(MEMBERS_PARAM_MAX))) {
 		api_error(resp, 500, NULL, "out of memory");
 		return;
 	}
-	if (!param(req, resp, "members", members, MEMBERS_PARAM_MAX))
+	if (!api_query_str(req, resp, "members", members, MEMBERS_PARAM_MAX))
 		goto done;
 	if (group[0] && !benchmark_group_parse(group, &q.group)) {
 		api_error(resp, 400, "group", "expected all, kind, population, region or custom");

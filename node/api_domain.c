@@ -129,23 +129,6 @@ struct ctx {
 
 /* A JSON string that never fails on bad UTF-8 (replicated logs hold what members signed). */
 static json_t *
-jstr(const char *s)
-{
-	json_t *j = json_string(s ? s : "");
-	if (j)
-		return j;
-	char *copy = strdup(s);
-	if (!copy)
-		return json_null();
-	for (char *p = copy; *p; p++)
-		if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
-			*p = '?';
-	j = json_string(copy);
-	free(copy);
-	return j ? j : json_null();
-}
-
-static json_t *
 jindex(uint64_t i)
 {
 	return i == INDEX_NONE ? json_null() : json_integer((json_int_t)i);
@@ -205,63 +188,6 @@ store_error(struct ctx *x, int rc, const char *what)
 }
 
 /* ---- query parameters ---- */
-
-static bool
-check_params(struct ctx *x, const char *const *allowed)
-{
-	const char *p = x->req->query;
-	while (*p) {
-		size_t plen = strcspn(p, "&"), nlen = strcspn(p, "=&");
-		bool ok = plen == 0;
-		for (size_t i = 0; !ok && allowed[i]; i++)
-			ok = strlen(allowed[i]) == nlen && !strncmp(p, allowed[i], nlen);
-		if (!ok) {
-			char name[64], list[160] = "";
-			size_t o = 0;
-			snprintf(name, sizeof(name), "%.*s", (int)(nlen < 60 ? nlen : 60), p);
-			for (char *c = name; *c; c++)
-				if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
-					*c = '?';
-			for (size_t i = 0; allowed[i] && o < sizeof(list); i++)
-				o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
-				                      allowed[i]);
-			api_error(x->resp, 400, name, "unknown parameter; %s%s", allowed[0] ?
-			          "this resource takes: " : "this resource takes no parameters", list);
-			return false;
-		}
-		p += plen;
-		if (*p == '&')
-			p++;
-	}
-	return true;
-}
-
-/* Is name=… in the query? */
-static bool
-present(const struct api_req *req, const char *name)
-{
-	size_t nlen = strlen(name);
-	for (const char *p = req->query; *p;) {
-		if (!strncmp(p, name, nlen) && p[nlen] == '=')
-			return true;
-		p += strcspn(p, "&");
-		if (*p)
-			p++;
-	}
-	return false;
-}
-
-/* A string parameter into out ("" when absent or empty); false with a 400 when malformed. */
-static bool
-param(struct ctx *x, const char *name, char *out, size_t cap)
-{
-	out[0] = '\0';
-	if (!present(x->req, name) || api_query(x->req, name, out, cap))
-		return true;
-	api_error(x->resp, 400, name, "malformed (a bad %%-escape) or longer than %zu bytes",
-	          cap - 1);
-	return false;
-}
 
 static bool
 parse_enum(struct ctx *x, const char *name, const char *value,
@@ -367,7 +293,7 @@ scan_params(struct ctx *x, struct scan *sc)
 	uint64_t def = x->csv ? CSV_MAX_ROWS : LIST_DEFAULT, max = x->csv ? CSV_MAX_ROWS : LIST_MAX;
 	if (!api_query_u64(x->req, x->resp, "limit", def, max, &sc->limit) ||
 	    !api_query_u64(x->req, x->resp, "offset", 0, MAX_OFFSET, &sc->offset) ||
-	    !param(x, "cursor", cur, sizeof(cur)))
+	    !api_query_str(x->req, x->resp, "cursor", cur, sizeof(cur)))
 		return false;
 	if (sc->limit == 0)
 		sc->limit = def;
@@ -484,9 +410,9 @@ milestones_json(struct ctx *x, const struct index_commitment *st, const Remacto_
 			continue;
 		if (index_milestone_get(x->s, x->txn, st->log, st->id, ms->id, &im) == 0 &&
 		    im.index != INDEX_NONE) {
-			json_object_set_new(o, "status", jstr(enum_name(
+			json_object_set_new(o, "status", api_jstr(enum_name(
 				&remacto__v1__milestone_status__descriptor, im.status)));
-			json_object_set_new(o, "date", jstr(im.date));
+			json_object_set_new(o, "date", api_jstr(im.date));
 			json_object_set_new(o, "index", jindex(im.index));
 		} else {
 			json_object_set_new(o, "status", json_string("MILESTONE_STATUS_SCHEDULED"));
@@ -513,18 +439,18 @@ commitment_json(struct ctx *x, const struct index_commitment *st, const char *or
 		json_decref(cj);
 		return NULL;
 	}
-	json_object_set_new(j, "member", jstr(store_slug(origin)));
-	json_object_set_new(j, "origin", jstr(origin));
-	json_object_set_new(j, "id", jstr(st->id));
+	json_object_set_new(j, "member", api_jstr(store_slug(origin)));
+	json_object_set_new(j, "origin", api_jstr(origin));
+	json_object_set_new(j, "id", api_jstr(st->id));
 	json_object_set_new(j, "title", title ? json_incref(title) : json_object());
 	json_object_set_new(j, "principles", principles ? json_incref(principles) : json_array());
-	json_object_set_new(j, "programme", jstr(st->programme));
-	json_object_set_new(j, "status", jstr(enum_name(&remacto__v1__completion__descriptor,
+	json_object_set_new(j, "programme", api_jstr(st->programme));
+	json_object_set_new(j, "status", api_jstr(enum_name(&remacto__v1__completion__descriptor,
 	                                                st->completion)));
 	json_object_set_new(j, "progress", json_integer(st->progress));
-	json_object_set_new(j, "statusDate", st->status_date[0] ? jstr(st->status_date) :
+	json_object_set_new(j, "statusDate", st->status_date[0] ? api_jstr(st->status_date) :
 	                    json_null());
-	json_object_set_new(j, "lastUpdate", st->updated[0] ? jstr(st->updated) : json_null());
+	json_object_set_new(j, "lastUpdate", st->updated[0] ? api_jstr(st->updated) : json_null());
 	json_object_set_new(j, "logIndex", jindex(st->entry));
 	json_object_set_new(j, "firstIndex", jindex(st->first));
 	json_object_set_new(j, "statusIndex", jindex(st->status_index));
@@ -613,10 +539,10 @@ list_commitments(struct ctx *x)
 	uint32_t log = 0;
 	int rc;
 
-	if (!check_params(x, allowed) || !param(x, "member", member, sizeof(member)) ||
-	    !param(x, "principle", principle, sizeof(principle)) ||
-	    !param(x, "status", status, sizeof(status)) ||
-	    !param(x, "programme", f.programme, sizeof(f.programme)) || !scan_params(x, &sc))
+	if (!api_query_check(x->req, x->resp, allowed) || !api_query_str(x->req, x->resp, "member", member, sizeof(member)) ||
+	    !api_query_str(x->req, x->resp, "principle", principle, sizeof(principle)) ||
+	    !api_query_str(x->req, x->resp, "status", status, sizeof(status)) ||
+	    !api_query_str(x->req, x->resp, "programme", f.programme, sizeof(f.programme)) || !scan_params(x, &sc))
 		return;
 	if (principle[0] && !parse_enum(x, "principle", principle,
 	                                &remacto__v1__principle__descriptor, false, &f.principle))
@@ -694,7 +620,7 @@ get_commitment(struct ctx *x, const char *rest)
 	MDB_val k, v;
 	int rc;
 
-	if (!check_params(x, allowed))
+	if (!api_query_check(x->req, x->resp, allowed))
 		return;
 	if (sl == 0 || sl >= sizeof(slug) || rest[sl] != '/' || !rest[sl + 1]) {
 		api_error(x->resp, 404, NULL, "use /api/v1/commitments/<member>/<id>");
@@ -773,7 +699,7 @@ get_commitment(struct ctx *x, const char *rest)
 			}
 			json_object_set_new(item, "index", jindex(h.index));
 			json_object_set_new(item, "kind", json_string(kind));
-			json_object_set_new(item, "published", jstr(e->published));
+			json_object_set_new(item, "published", api_jstr(e->published));
 			json_object_set_new(item, "entry", ej);
 			json_array_append_new(hist, item);
 		}
@@ -901,11 +827,11 @@ indicator_emit(struct scan *sc, const MDB_val *k, const MDB_val *v)
 			entry_free(e);
 			return -ENOMEM;
 		}
-		json_object_set_new(row, "member", jstr(store_slug(origin)));
-		json_object_set_new(row, "origin", jstr(origin));
+		json_object_set_new(row, "member", api_jstr(store_slug(origin)));
+		json_object_set_new(row, "origin", api_jstr(origin));
 		json_object_foreach(ij, key, val)
 			json_object_set(row, key, val);
-		json_object_set_new(row, "published", jstr(e->published));
+		json_object_set_new(row, "published", api_jstr(e->published));
 		json_object_set_new(row, "logIndex", jindex(ind.entry));
 		json_object_set_new(row, "firstIndex", jindex(ind.first));
 		json_object_set_new(row, "versions", json_integer(ind.versions));
@@ -928,8 +854,8 @@ list_indicators(struct ctx *x)
 	uint32_t log;
 	int rc;
 
-	if (!check_params(x, allowed) || !param(x, "member", member, sizeof(member)) ||
-	    !param(x, "code", code, sizeof(code)) || !scan_params(x, &sc))
+	if (!api_query_check(x->req, x->resp, allowed) || !api_query_str(x->req, x->resp, "member", member, sizeof(member)) ||
+	    !api_query_str(x->req, x->resp, "code", code, sizeof(code)) || !scan_params(x, &sc))
 		return;
 	if (member[0]) {
 		if (!member_log(x, member, &log, 400))
@@ -1021,15 +947,15 @@ meas_emit(struct scan *sc, const MDB_val *k, const MDB_val *v)
 			entry_free(e);
 			return -ENOMEM;
 		}
-		json_object_set_new(row, "member", jstr(store_slug(origin)));
-		json_object_set_new(row, "origin", jstr(origin));
-		json_object_set_new(row, "indicatorId", jstr(m.indicator));
-		json_object_set_new(row, "period", jstr(m.period));
+		json_object_set_new(row, "member", api_jstr(store_slug(origin)));
+		json_object_set_new(row, "origin", api_jstr(origin));
+		json_object_set_new(row, "indicatorId", api_jstr(m.indicator));
+		json_object_set_new(row, "period", api_jstr(m.period));
 		json_object_set_new(row, "value", jnumber(m.value));
 		json_object_foreach(mj, key, val)
 			if (strcmp(key, "indicatorId") && strcmp(key, "period") && strcmp(key, "value"))
 				json_object_set(row, key, val);
-		json_object_set_new(row, "published", jstr(e->published));
+		json_object_set_new(row, "published", api_jstr(e->published));
 		json_object_set_new(row, "logIndex", jindex(m.index));
 		json_decref(mj);
 		if (json_array_append_new(sc->rows, row) != 0)
@@ -1069,9 +995,9 @@ list_measurements(struct ctx *x)
 	uint32_t log = 0;
 	int rc;
 
-	if (!check_params(x, allowed) || !param(x, "member", member, sizeof(member)) ||
-	    !param(x, "indicator", f.indicator, sizeof(f.indicator)) ||
-	    !param(x, "period", f.period, sizeof(f.period)) || !scan_params(x, &sc))
+	if (!api_query_check(x->req, x->resp, allowed) || !api_query_str(x->req, x->resp, "member", member, sizeof(member)) ||
+	    !api_query_str(x->req, x->resp, "indicator", f.indicator, sizeof(f.indicator)) ||
+	    !api_query_str(x->req, x->resp, "period", f.period, sizeof(f.period)) || !scan_params(x, &sc))
 		return;
 	if (f.period[0] && !entry_valid_period(f.period)) {
 		api_error(x->resp, 400, "period", "expected a period YYYY, YYYY-Qn or YYYY-MM");

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "csvimport.h"
 
 #define NONE UINT32_MAX
@@ -613,23 +614,6 @@ benchmark_result_free(struct benchmark_result *r)
 /* ---- JSON ---- */
 
 static json_t *
-jstr(const char *s)
-{
-	json_t *j = json_string(s ? s : "");
-	if (j)
-		return j;
-	char *copy = strdup(s);
-	if (!copy)
-		return json_null();
-	for (char *p = copy; *p; p++)
-		if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
-			*p = '?';
-	j = json_string(copy);
-	free(copy);
-	return j ? j : json_null();
-}
-
-static json_t *
 jnum(double x)
 {
 	if (!isfinite(x))
@@ -658,9 +642,9 @@ static json_t *
 row_json(const struct benchmark_row *row)
 {
 	const struct facts_member *m = row->member;
-	json_t *j = json_pack("{s:o, s:o, s:o, s:s, s:o, s:I}", "member", jstr(m->slug), "origin",
-	                      jstr(m->origin), "name", jstr(m->name_fr), "kind", kind_name(m->kind),
-	                      "region", jstr(m->region), "population",
+	json_t *j = json_pack("{s:o, s:o, s:o, s:s, s:o, s:I}", "member", api_jstr(m->slug), "origin",
+	                      api_jstr(m->origin), "name", api_jstr(m->name_fr), "kind", kind_name(m->kind),
+	                      "region", api_jstr(m->region), "population",
 	                      (json_int_t)(m->population < INT64_MAX ? m->population : 0));
 	json_object_set_new(j, "missing", json_boolean(row->missing));
 	json_object_set_new(j, "reason", row->missing ? json_string(row->reason) : json_null());
@@ -685,10 +669,10 @@ benchmark_result_json(const struct facts *f, const struct benchmark_result *r)
 		json_decref(groups);
 		return NULL;
 	}
-	json_object_set_new(j, "code", jstr(facts_string(f, ce->code)));
+	json_object_set_new(j, "code", api_jstr(facts_string(f, ce->code)));
 	json_object_set_new(j, "indicator", json_pack("{s:{s:o, s:o, s:o}, s:o, s:s, s:b, s:s, s:b, "
-	                    "s:I}", "title", "fr", jstr(ce->title_fr), "ar", jstr(ce->title_ar), "en",
-	                    jstr(ce->title_en), "unit", jstr(ce->unit), "principle",
+	                    "s:I}", "title", "fr", api_jstr(ce->title_fr), "ar", api_jstr(ce->title_ar), "en",
+	                    api_jstr(ce->title_en), "unit", api_jstr(ce->unit), "principle",
 	                    csvimport_enum_short(&remacto__v1__principle__descriptor, ce->principle,
 	                                         principle, sizeof(principle)),
 	                    "higherIsBetter", ce->higher_is_better, "normalisation",
@@ -709,7 +693,7 @@ benchmark_result_json(const struct facts *f, const struct benchmark_result *r)
 	if (r->member) {
 		const struct benchmark_row *p = r->position;
 		const struct benchmark_stats *s = r->member_group ? &r->member_group->stats : NULL;
-		json_t *pos = json_pack("{s:o, s:o}", "member", jstr(r->member->slug), "group",
+		json_t *pos = json_pack("{s:o, s:o}", "member", api_jstr(r->member->slug), "group",
 		                        json_string(r->member_group ? r->member_group->key : ""));
 		json_object_set_new(pos, "value", p && !p->missing ? jnum(p->value) : json_null());
 		json_object_set_new(pos, "missing", json_boolean(!p || p->missing));

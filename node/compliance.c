@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api.h"
 #include "csvimport.h"
 
 #define NONE UINT32_MAX
@@ -971,23 +972,6 @@ compliance_overview_free(struct compliance_overview *o)
 
 /* A JSON string that never fails on bad UTF-8 (replicated logs hold what members signed). */
 static json_t *
-jstr(const char *s)
-{
-	json_t *j = json_string(s ? s : "");
-	if (j)
-		return j;
-	char *copy = strdup(s);
-	if (!copy)
-		return json_null();
-	for (char *p = copy; *p; p++)
-		if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
-			*p = '?';
-	j = json_string(copy);
-	free(copy);
-	return j ? j : json_null();
-}
-
-static json_t *
 jday(facts_day d)
 {
 	char buf[11];
@@ -1020,10 +1004,10 @@ static json_t *
 member_json(const struct facts_member *m)
 {
 	return json_pack("{s:o, s:o, s:{s:o, s:o, s:o}, s:s, s:o, s:o, s:I}",
-	                 "member", jstr(m->slug), "origin", jstr(m->origin),
-	                 "name", "fr", jstr(m->name_fr), "ar", jstr(m->name_ar), "en",
-	                 jstr(m->name_en), "kind", compliance_kind_name(m->kind),
-	                 "hcp", jstr(m->hcp), "region", jstr(m->region),
+	                 "member", api_jstr(m->slug), "origin", api_jstr(m->origin),
+	                 "name", "fr", api_jstr(m->name_fr), "ar", api_jstr(m->name_ar), "en",
+	                 api_jstr(m->name_en), "kind", compliance_kind_name(m->kind),
+	                 "hcp", api_jstr(m->hcp), "region", api_jstr(m->region),
 	                 "population", (json_int_t)(m->population < INT64_MAX ? m->population : 0));
 }
 
@@ -1074,7 +1058,7 @@ compliance_report_json(const struct facts *f, const struct compliance_report *r)
 		json_array_append_new(fs, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}",
 		                      "rule", fd->rule, "code", fd->code, "severity",
 		                      compliance_severity_name(fd->severity), "subject",
-		                      jstr(fd->subject), "fr", jstr(fd->fr), "en", jstr(fd->en),
+		                      api_jstr(fd->subject), "fr", api_jstr(fd->fr), "en", api_jstr(fd->en),
 		                      "logIndexes", ix ? ix : json_array()));
 	}
 	json_object_set_new(j, "rules", rules);

@@ -8,6 +8,7 @@
  */
 #include "index.h"
 
+#include "be.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,34 +27,9 @@ const char *const index_db_names[INDEX_NDBS] = {
 #define IV_FIXED 20        /* indicator: catalog code follows */
 #define PV_LEN 21          /* programme */
 
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	for (int i = 3; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
 
-static void
-put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
 
-static uint32_t
-get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
-static uint64_t
-get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 static const char *
 str(const char *s)

@@ -3,6 +3,7 @@
  */
 #include "store.h"
 
+#include "be.h"
 #include "index.h"
 #include "registry.h"
 
@@ -14,28 +15,8 @@
 
 #define STORE_FORMAT 1
 
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	for (int i = 3; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
 
-static void
-put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
 
-static uint64_t
-get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 const char *
 store_strerror(int rc)
@@ -313,10 +294,8 @@ store_log_new_id(struct store *s, MDB_txn *txn, uint32_t *id)
 	uint8_t buf[4];
 	uint32_t next = 1;
 	int rc = mdb_get(txn, s->meta, &k, &v);
-	if (rc == 0 && v.mv_size == 4) {
-		const uint8_t *p = v.mv_data;
-		next = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-	} else if (rc != MDB_NOTFOUND && rc != 0) {
+	if (rc == 0 && v.mv_size == 4)
+		next = get_be32(v.mv_data); else if (rc != MDB_NOTFOUND && rc != 0) {
 		return rc;
 	}
 	if (next > STORE_MAX_LOGS)

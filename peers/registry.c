@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be.h"
+
 const char *const registry_db_names[REGISTRY_NDBS] = {
 	"reg:members", "reg:catalog", "reg:policy",
 };
@@ -99,8 +101,7 @@ static int
 put_index(struct store *s, MDB_txn *txn, int db, const char *key, uint64_t index)
 {
 	uint8_t be[8];
-	for (int i = 7; i >= 0; i--, index >>= 8)
-		be[i] = (uint8_t)index;
+	put_be64(be, index);
 	MDB_val k = { strlen(key), (void *)key }, v = { 8, be };
 	return mdb_put(txn, s->reg[db], &k, &v, 0);
 }

@@ -10,14 +10,13 @@
 #include <time.h>
 
 #include "b64.h"
+#include "be.h"
 
 static size_t
 key_prefix(uint8_t *k, uint32_t log, uint64_t size)
 {
-	for (int i = 3; i >= 0; i--, log >>= 8)
-		k[i] = (uint8_t)log;
-	for (int i = 11; i >= 4; i--, size >>= 8)
-		k[i] = (uint8_t)size;
+	put_be32(k, log);
+	put_be64(k + 4, size);
 	return 12;
 }
 
@@ -146,12 +145,9 @@ witness_list(struct store *s, MDB_txn *txn, uint32_t log, size_t limit)
 		const uint8_t *kp = k.mv_data;
 		if (k.mv_size < 12)
 			continue;
-		uint32_t klog = (uint32_t)kp[0] << 24 | (uint32_t)kp[1] << 16 | (uint32_t)kp[2] << 8 | kp[3];
-		if (klog != log)
+		if (get_be32(kp) != log)
 			break;
-		uint64_t size = 0;
-		for (int i = 4; i < 12; i++)
-			size = size << 8 | kp[i];
+		uint64_t size = get_be64(kp + 4);
 		if (size != seen) {
 			if (++sizes > limit)
 				break;
