@@ -30,3 +30,5 @@ echo "# compliance and benchmarks: 1,600 members, ${BENCH_COMPLIANCE_ENTRIES:-50
 gen=$("$build/bench_compliance" generate "$work/views" "${BENCH_COMPLIANCE_ENTRIES:-5000000}" 1600); echo "$gen"
 "$build/bench_compliance" run "$work/views"
 "$here/bench_compliance_http.sh" "$build" "$work/views" "$(echo "$gen" | sed -n 's/.*"authority":"\([^"]*\)".*/\1/p')" "${BENCH_SECONDS:-10}"
+echo "# federation (issue 4): catch-up of ${BENCH_FED_ENTRIES:-1000000} entries over TLS, then ${BENCH_FED_NODES:-126} member nodes on loopback: propagation and memory (BENCH_FED_*)"
+"$here/bench_fed.sh" "$build"
