@@ -1072,11 +1072,15 @@ fed_peer_message(struct fed *f, struct peer *p, const Remacto__Peer__V1__PeerMes
 		break;
 	case REMACTO__PEER__V1__PEER_MESSAGE__KIND_ERROR:
 		log_info("fed: %s says: %s", peer_name(p), m->error->reason);
-		break;
+		return;
 	default:
 		peer_penalise(p, "a message out of place after the handshake");
-		break;
+		return;
 	}
+	/* A new target or a freed window slot: ask for more now rather than at the next timer
+	 * tick, which was most of the time a publication took to cross the federation. */
+	if (m->kind_case != REMACTO__PEER__V1__PEER_MESSAGE__KIND_GET_ENTRIES)
+		fed_tick(f);
 }
 
 /* Picks a peer holding at least `need` entries of l with room in its window. */
