@@ -300,7 +300,8 @@ benchmarks(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_r
 	struct facts *f;
 	int rc;
 
-	if (!api_query_check(req, resp, allowed) || !api_query_str(req, resp, "group", group, sizeof(group)) ||
+	if (!api_query_check(req, resp, allowed) ||
+	    !api_query_str(req, resp, "group", group, sizeof(group)) ||
 	    !api_query_str(req, resp, "period", period, sizeof(period)) ||
 	    !api_query_str(req, resp, "member", member, sizeof(member)))
 		return;

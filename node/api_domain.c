@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "be.h"
 #include "csvimport.h"
 #include "entry.h"
 #include "index.h"
@@ -363,11 +364,35 @@ scan_run(struct scan *sc)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* Answers with the scan's rows: JSON {name: rows, next} or the CSV. */
+static void scan_free(struct scan *sc);
+
+/* Restricts the scan to a member's log when one is named; false after answering 400. */
+static bool
+scan_member(struct scan *sc, const char *member, uint32_t *log)
+{
+	if (!member[0])
+		return true;
+	if (!member_log(sc->x, member, log, 400))
+		return false;
+	put_be32(sc->prefix, *log);
+	sc->prefix_len = 4;
+	return true;
+}
+
+/* Runs the scan and answers with its rows: JSON {name: rows, next} or the CSV (whose header
+ * the caller wrote); frees the scan. */
 static void
-scan_answer(struct scan *sc, const char *name)
+scan_respond(struct scan *sc, const char *name)
 {
 	struct ctx *x = sc->x;
+	int rc = scan_run(sc);
+	if (rc != 0) {
+		char what[64];
+		snprintf(what, sizeof(what), "cannot list %s", name);
+		store_error(x, rc, what);
+		scan_free(sc);
+		return;
+	}
 	if (x->csv) {
 		api_csv(x->resp, &sc->csv);
 	} else {
@@ -380,6 +405,7 @@ scan_answer(struct scan *sc, const char *name)
 	}
 	if (x->resp->status == 200)
 		x->resp->cache_control = short_lived;
+	scan_free(sc);
 }
 
 static void
@@ -539,10 +565,12 @@ list_commitments(struct ctx *x)
 	uint32_t log = 0;
 	int rc;
 
-	if (!api_query_check(x->req, x->resp, allowed) || !api_query_str(x->req, x->resp, "member", member, sizeof(member)) ||
+	if (!api_query_check(x->req, x->resp, allowed) ||
+	    !api_query_str(x->req, x->resp, "member", member, sizeof(member)) ||
 	    !api_query_str(x->req, x->resp, "principle", principle, sizeof(principle)) ||
 	    !api_query_str(x->req, x->resp, "status", status, sizeof(status)) ||
-	    !api_query_str(x->req, x->resp, "programme", f.programme, sizeof(f.programme)) || !scan_params(x, &sc))
+	    !api_query_str(x->req, x->resp, "programme", f.programme, sizeof(f.programme)) ||
+	    !scan_params(x, &sc))
 		return;
 	if (principle[0] && !parse_enum(x, "principle", principle,
 	                                &remacto__v1__principle__descriptor, false, &f.principle))
@@ -550,13 +578,8 @@ list_commitments(struct ctx *x)
 	if (status[0] && !parse_enum(x, "status", status, &remacto__v1__completion__descriptor,
 	                             true, &f.status))
 		return;
-	if (member[0]) {
-		if (!member_log(x, member, &log, 400))
-			return;
-		sc.prefix[0] = (uint8_t)(log >> 24), sc.prefix[1] = (uint8_t)(log >> 16);
-		sc.prefix[2] = (uint8_t)(log >> 8), sc.prefix[3] = (uint8_t)log;
-		sc.prefix_len = 4;
-	}
+	if (!scan_member(&sc, member, &log))
+		return;
 	if (f.programme[0]) {
 		bool found;
 		if ((rc = programme_exists(x, f.programme, log, &found)) != 0) {
@@ -575,12 +598,7 @@ list_commitments(struct ctx *x)
 		api_error(x->resp, 500, NULL, "out of memory");
 		return;
 	}
-	rc = scan_run(&sc);
-	if (rc != 0)
-		store_error(x, rc, "cannot list commitments");
-	else
-		scan_answer(&sc, "commitments");
-	scan_free(&sc);
+	scan_respond(&sc, "commitments");
 }
 
 /* The date an event carries, for the history CSV. */
@@ -852,18 +870,14 @@ list_indicators(struct ctx *x)
 	struct scan sc = { .x = x, .db = INDEX_INDICATORS, .match = indicator_match,
 	                   .emit = indicator_emit, .arg = code };
 	uint32_t log;
-	int rc;
 
-	if (!api_query_check(x->req, x->resp, allowed) || !api_query_str(x->req, x->resp, "member", member, sizeof(member)) ||
-	    !api_query_str(x->req, x->resp, "code", code, sizeof(code)) || !scan_params(x, &sc))
+	if (!api_query_check(x->req, x->resp, allowed) ||
+	    !api_query_str(x->req, x->resp, "member", member, sizeof(member)) ||
+	    !api_query_str(x->req, x->resp, "code", code, sizeof(code)) ||
+	    !scan_params(x, &sc))
 		return;
-	if (member[0]) {
-		if (!member_log(x, member, &log, 400))
-			return;
-		sc.prefix[0] = (uint8_t)(log >> 24), sc.prefix[1] = (uint8_t)(log >> 16);
-		sc.prefix[2] = (uint8_t)(log >> 8), sc.prefix[3] = (uint8_t)log;
-		sc.prefix_len = 4;
-	}
+	if (!scan_member(&sc, member, &log))
+		return;
 	if (x->csv) {
 		for (size_t i = 0; indicator_columns[i]; i++)
 			csv_field(&sc.csv, indicator_columns[i]);
@@ -872,12 +886,7 @@ list_indicators(struct ctx *x)
 		api_error(x->resp, 500, NULL, "out of memory");
 		return;
 	}
-	rc = scan_run(&sc);
-	if (rc != 0)
-		store_error(x, rc, "cannot list indicators");
-	else
-		scan_answer(&sc, "indicators");
-	scan_free(&sc);
+	scan_respond(&sc, "indicators");
 }
 
 /* ---- measurements ---- */
@@ -995,21 +1004,18 @@ list_measurements(struct ctx *x)
 	uint32_t log = 0;
 	int rc;
 
-	if (!api_query_check(x->req, x->resp, allowed) || !api_query_str(x->req, x->resp, "member", member, sizeof(member)) ||
+	if (!api_query_check(x->req, x->resp, allowed) ||
+	    !api_query_str(x->req, x->resp, "member", member, sizeof(member)) ||
 	    !api_query_str(x->req, x->resp, "indicator", f.indicator, sizeof(f.indicator)) ||
-	    !api_query_str(x->req, x->resp, "period", f.period, sizeof(f.period)) || !scan_params(x, &sc))
+	    !api_query_str(x->req, x->resp, "period", f.period, sizeof(f.period)) ||
+	    !scan_params(x, &sc))
 		return;
 	if (f.period[0] && !entry_valid_period(f.period)) {
 		api_error(x->resp, 400, "period", "expected a period YYYY, YYYY-Qn or YYYY-MM");
 		return;
 	}
-	if (member[0]) {
-		if (!member_log(x, member, &log, 400))
-			return;
-		sc.prefix[0] = (uint8_t)(log >> 24), sc.prefix[1] = (uint8_t)(log >> 16);
-		sc.prefix[2] = (uint8_t)(log >> 8), sc.prefix[3] = (uint8_t)log;
-		sc.prefix_len = 4;
-	}
+	if (!scan_member(&sc, member, &log))
+		return;
 	if (f.indicator[0]) {
 		bool found;
 		if ((rc = indicator_exists(x, f.indicator, log, &found)) != 0) {
@@ -1028,12 +1034,7 @@ list_measurements(struct ctx *x)
 		api_error(x->resp, 500, NULL, "out of memory");
 		return;
 	}
-	rc = scan_run(&sc);
-	if (rc != 0)
-		store_error(x, rc, "cannot list measurements");
-	else
-		scan_answer(&sc, "measurements");
-	scan_free(&sc);
+	scan_respond(&sc, "measurements");
 }
 
 /* ---- routing ---- */
