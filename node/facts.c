@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "csvimport.h"
+#include "evidence.h"
 #include "peer.pb-c.h"
 #include "registry.h"
 
@@ -1163,47 +1164,37 @@ note_size(const uint8_t *p, size_t len)
 	return v;
 }
 
-/* Equivocation records of the member ("ev:records": origin ‖ 0 ‖ seq). */
+/* The sizes of the member's first equivocation record (evidence.h). */
+struct first_fork {
+	uint64_t a, b;
+};
+
+static int
+first_fork(const Remacto__Peer__V1__Equivocation *e, bool resolved, void *arg)
+{
+	struct first_fork *ff = arg;
+	(void)resolved;
+	ff->a = note_size(e->note_a.data, e->note_a.len);
+	ff->b = note_size(e->note_b.data, e->note_b.len);
+	return 1;   /* the first one is enough */
+}
+
+/* Equivocation records of the member. */
 static int
 refresh_evidence(struct store *s, MDB_txn *txn, struct facts_member *m, bool *changed)
 {
-	size_t ol = strlen(m->origin);
-	uint8_t *key = malloc(ol + 1);
-	MDB_cursor *c;
-	MDB_val k, v;
-	uint32_t count = 0;
-	uint64_t a = 0, b = 0;
-	int rc;
+	struct first_fork ff = { 0, 0 };
+	uint32_t count = 0, all = 0;
+	int rc = evidence_each(s, txn, m->origin, first_fork, &ff, &count);
 
-	if (!key)
-		return -ENOMEM;
-	memcpy(key, m->origin, ol);
-	key[ol] = 0;
-	k.mv_size = ol + 1, k.mv_data = key;
-	if ((rc = mdb_cursor_open(txn, s->evidence, &c)) != 0) {
-		free(key);
+	if (rc != 0 && rc != 1)
 		return rc;
-	}
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size < ol + 1 || memcmp(k.mv_data, key, ol + 1) != 0)
-			break;
-		if (count++ == 0) {
-			Remacto__Peer__V1__Equivocation *e =
-				remacto__peer__v1__equivocation__unpack(NULL, v.mv_size, v.mv_data);
-			if (e) {
-				a = note_size(e->note_a.data, e->note_a.len);
-				b = note_size(e->note_b.data, e->note_b.len);
-				remacto__peer__v1__equivocation__free_unpacked(e, NULL);
-			}
-		}
-	}
-	mdb_cursor_close(c);
-	free(key);
-	if (rc != 0 && rc != MDB_NOTFOUND)
+	/* The callback stopped at the first record: count them all. */
+	if ((rc = evidence_each(s, txn, m->origin, NULL, NULL, &all)) != 0)
 		return rc;
-	if (count != m->forks || a != m->fork_size_a || b != m->fork_size_b) {
-		m->forks = count, m->fork_size_a = a, m->fork_size_b = b;
+	count = all;
+	if (count != m->forks || ff.a != m->fork_size_a || ff.b != m->fork_size_b) {
+		m->forks = count, m->fork_size_a = ff.a, m->fork_size_b = ff.b;
 		*changed = true;
 	}
 	return 0;

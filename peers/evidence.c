@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be.h"
 #include "note.h"
 #include "peer.pb-c.h"
+#include "registry.h"
 
 #define KEY_MAX (NOTE_NAME_MAX + 5)
 
@@ -21,10 +23,25 @@ prefix(uint8_t *k, const char *origin)
 	return n + 1;
 }
 
-/* Calls fn on each record of origin (or of every origin when NULL). */
+/* How many keys the registry gave the member so far: a record made under as many keys is a
+ * fork the registry has not answered yet. */
+static uint32_t
+registry_keys(struct store *s, MDB_txn *txn, const char *origin)
+{
+	Remacto__Store__MemberRecord *m;
+	uint32_t n = 0;
+	if (registry_member(s, txn, origin, &m) == 0)
+		n = (uint32_t)m->n_keys;
+	remacto__store__member_record__free_unpacked(m, NULL);
+	return n;
+}
+
+/* Calls fn on each record of origin (or of every origin when NULL). A value is the member's
+ * key count when the record was made (u32 BE) then the Equivocation message. */
 static int
 each(struct store *s, MDB_txn *txn, const char *origin,
-     int (*fn)(const Remacto__Peer__V1__Equivocation *e, void *arg), void *arg, uint32_t *count)
+     int (*fn)(const Remacto__Peer__V1__Equivocation *e, uint32_t keys, void *arg), void *arg,
+     uint32_t *count)
 {
 	uint8_t key[KEY_MAX];
 	MDB_cursor *c;
@@ -41,13 +58,13 @@ each(struct store *s, MDB_txn *txn, const char *origin,
 		if (pl && (k.mv_size < pl || memcmp(k.mv_data, key, pl) != 0))
 			break;
 		(*count)++;
-		if (!fn)
+		if (!fn || v.mv_size < 4)
 			continue;
-		Remacto__Peer__V1__Equivocation *e =
-			remacto__peer__v1__equivocation__unpack(NULL, v.mv_size, v.mv_data);
+		Remacto__Peer__V1__Equivocation *e = remacto__peer__v1__equivocation__unpack(
+			NULL, v.mv_size - 4, (const uint8_t *)v.mv_data + 4);
 		if (!e)
 			continue;
-		rc = fn(e, arg);
+		rc = fn(e, get_be32(v.mv_data), arg);
 		remacto__peer__v1__equivocation__free_unpacked(e, NULL);
 		if (rc != 0)
 			break;
@@ -62,9 +79,10 @@ struct same_ctx {
 };
 
 static int
-same(const Remacto__Peer__V1__Equivocation *e, void *arg)
+same(const Remacto__Peer__V1__Equivocation *e, uint32_t keys, void *arg)
 {
 	struct same_ctx *s = arg;
+	(void)keys;
 	bool ab = e->note_a.len == s->la && !memcmp(e->note_a.data, s->a, s->la) &&
 	          e->note_b.len == s->lb && !memcmp(e->note_b.data, s->b, s->lb);
 	bool ba = e->note_a.len == s->lb && !memcmp(e->note_a.data, s->b, s->lb) &&
@@ -98,18 +116,60 @@ evidence_put(struct store *s, MDB_txn *txn, const char *origin, const char *note
 	e.note_a.data = (uint8_t *)note_a, e.note_a.len = len_a;
 	e.note_b.data = (uint8_t *)note_b, e.note_b.len = len_b;
 	size_t len = remacto__peer__v1__equivocation__get_packed_size(&e);
-	MDB_val k = { pl + 4, key }, v = { len, NULL };
+	MDB_val k = { pl + 4, key }, v = { 4 + len, NULL };
 	if ((rc = mdb_put(txn, s->evidence, &k, &v, MDB_RESERVE)) != 0)
 		return rc;
-	remacto__peer__v1__equivocation__pack(&e, v.mv_data);
+	put_be32(v.mv_data, registry_keys(s, txn, origin));
+	remacto__peer__v1__equivocation__pack(&e, (uint8_t *)v.mv_data + 4);
 	return 1;
+}
+
+struct each_ctx {
+	int (*fn)(const Remacto__Peer__V1__Equivocation *e, bool resolved, void *arg);
+	void *arg;
+	uint32_t keys_now;
+};
+
+static int
+each_public(const Remacto__Peer__V1__Equivocation *e, uint32_t keys, void *arg)
+{
+	struct each_ctx *c = arg;
+	return c->fn(e, keys < c->keys_now, c->arg);
+}
+
+int
+evidence_each(struct store *s, MDB_txn *txn, const char *origin,
+              int (*fn)(const Remacto__Peer__V1__Equivocation *e, bool resolved, void *arg),
+              void *arg, uint32_t *count)
+{
+	struct each_ctx c = { fn, arg, 0 };
+	if (!fn)
+		return each(s, txn, origin, NULL, NULL, count);
+	c.keys_now = registry_keys(s, txn, origin);
+	return each(s, txn, origin, each_public, &c, count);
+}
+
+struct open_ctx {
+	uint32_t keys_now;
+	bool open;
+};
+
+static int
+still_open(const Remacto__Peer__V1__Equivocation *e, uint32_t keys, void *arg)
+{
+	struct open_ctx *o = arg;
+	(void)e;
+	if (keys >= o->keys_now)
+		o->open = true;
+	return 0;
 }
 
 bool
 evidence_forked(struct store *s, MDB_txn *txn, const char *origin)
 {
+	struct open_ctx o = { registry_keys(s, txn, origin), false };
 	uint32_t count = 0;
-	return each(s, txn, origin, NULL, NULL, &count) == 0 && count > 0;
+	return each(s, txn, origin, still_open, &o, &count) == 0 && o.open;
 }
 
 static uint64_t
@@ -124,10 +184,19 @@ note_size(const uint8_t *p, size_t len)
 	return strtoull(num, NULL, 10);
 }
 
+struct list_ctx {
+	struct store *s;
+	MDB_txn *txn;
+	json_t *arr;
+};
+
 static int
-list_one(const Remacto__Peer__V1__Equivocation *e, void *arg)
+list_one(const Remacto__Peer__V1__Equivocation *e, uint32_t keys, void *arg)
 {
-	json_array_append_new(arg, json_pack("{s:s, s:s#, s:s#, s:I, s:I}", "origin", e->origin,
+	struct list_ctx *l = arg;
+	bool resolved = keys < registry_keys(l->s, l->txn, e->origin);
+	json_array_append_new(l->arr, json_pack("{s:s, s:b, s:s#, s:s#, s:I, s:I}", "origin",
+	                      e->origin, "resolved", resolved,
 	                      "noteA", (const char *)e->note_a.data, (int)e->note_a.len,
 	                      "noteB", (const char *)e->note_b.data, (int)e->note_b.len,
 	                      "sizeA", (json_int_t)note_size(e->note_a.data, e->note_a.len),
@@ -138,8 +207,8 @@ list_one(const Remacto__Peer__V1__Equivocation *e, void *arg)
 json_t *
 evidence_list(struct store *s, MDB_txn *txn, const char *origin)
 {
-	json_t *arr = json_array();
+	struct list_ctx l = { s, txn, json_array() };
 	uint32_t count;
-	each(s, txn, origin, list_one, arr, &count);
-	return arr;
+	each(s, txn, origin, list_one, &l, &count);
+	return l.arr;
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "peer.pb-c.h"
 #include "store.h"
 
 #define EVIDENCE_MAX_PER_LOG 16
@@ -20,8 +21,15 @@
 /* Stores the pair unless the same pair is already there; 1 when new, 0 when known. */
 int evidence_put(struct store *s, MDB_txn *txn, const char *origin, const char *note_a,
                  size_t len_a, const char *note_b, size_t len_b);
+/* Calls fn on each record of origin in the order stored, with whether a later key rotation
+ * answered it; stops on a non-zero return and passes it on. *count gets the records seen. */
+int evidence_each(struct store *s, MDB_txn *txn, const char *origin,
+                  int (*fn)(const Remacto__Peer__V1__Equivocation *e, bool resolved, void *arg),
+                  void *arg, uint32_t *count);
+/* True while a record of origin is not answered by a later key rotation. */
 bool evidence_forked(struct store *s, MDB_txn *txn, const char *origin);
-/* [{"origin":…, "noteA":…, "noteB":…, "sizeA":N, "sizeB":N}] for one origin or all (NULL). */
+/* [{"origin":…, "resolved":bool, "noteA":…, "noteB":…, "sizeA":N, "sizeB":N}] for one origin
+ * or all (NULL). */
 json_t *evidence_list(struct store *s, MDB_txn *txn, const char *origin);
 
 #endif

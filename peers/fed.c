@@ -1258,6 +1258,25 @@ fed_tick(struct fed *f)
 		request_done(f, r);
 	}
 	h = NULL;
+	/* A fork the registry answered (a key rotation after the evidence) no longer stops the
+	 * log. */
+	bool forked = f->own_forked;
+	for (struct fed_log *l = f->logs; l && !forked; l = l->next)
+		forked = l->forked;
+	if (forked && store_read_begin(&f->n->store, &txn) == 0) {
+		for (struct fed_log *l = f->logs; l; l = l->next)
+			if (l->forked && !evidence_forked(&f->n->store, txn, l->origin)) {
+				l->forked = false;
+				log_info("fed: the registry rotated the key of %s after its fork: "
+				         "replicating it again", l->origin);
+			}
+		if (f->own_forked && !evidence_forked(&f->n->store, txn, f->n->signer.v.name)) {
+			f->own_forked = false;
+			log_info("fed: the registry rotated this node's key after the fork of its log; "
+			         "publishing with the new key resumes");
+		}
+		mdb_txn_abort(txn);
+	}
 	bool any = false;
 	for (struct fed_log *l = f->logs; l && !any; l = l->next)
 		any = l->ncands > 0;
