@@ -25,6 +25,8 @@
 #include "pbjson.h"
 #include "tlog.h"
 
+#include "demo.h"
+
 #define RABAT "remacto.ma/rabat-prefecture"
 #define SALE "remacto.ma/sale-commune"
 #define DEMO_SIZE 19
@@ -34,35 +36,6 @@ struct fx {
 	struct node *n;
 	struct note_signer rabat, sale;
 };
-
-static const char *
-demo_path(void)
-{
-	static char path[512];
-	const char *env = getenv("REMACTO_DEMO");
-	const char *file = __FILE__, *slash = strrchr(file, '/');
-	if (env)
-		return env;
-	snprintf(path, sizeof(path), "%.*s/../../config/demo/rabat-prefecture.jsonl",
-	         slash ? (int)(slash - file) : 1, slash ? file : ".");
-	return path;
-}
-
-static struct tlog_blob
-blob(const char *json)
-{
-	json_error_t je;
-	json_t *j = json_loads(json, 0, &je);
-	char err[256];
-	uint8_t *data;
-	size_t len;
-	if (!j)
-		fail_msg("bad test JSON %s: %s", json, je.text);
-	if (entry_from_json(j, &data, &len, err, sizeof(err)) != 0)
-		fail_msg("entry %s: %s", json, err);
-	json_decref(j);
-	return (struct tlog_blob){ data, len };
-}
 
 static void
 append(struct fx *f, const struct note_signer *signer, const char *const *json, size_t n)
