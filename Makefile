@@ -12,22 +12,23 @@ PKGS      = libwebsockets libprotobuf-c lmdb jansson inih libcrypto libssl
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
-CPPFLAGS += -std=c11 -D_GNU_SOURCE -Inode -Ipeers -I$(BUILD)/gen -MMD -MP
+CPPFLAGS += -std=c11 -D_GNU_SOURCE -I. -Inode -I$(BUILD)/gen -MMD -MP
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
 PROTOS    = $(wildcard proto/*.proto)
 GEN_C     = $(patsubst proto/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTOS))
 GEN_H     = $(GEN_C:.c=.h)
-MAINS     = node/remacto.c node/remactod.c
-LIB_SRC   = $(filter-out $(MAINS),$(wildcard node/*.c peers/*.c))
+MAINS     = node/cli/remacto.c node/daemon/remactod.c
+LAYERS    = node/core node/store peers node/views node/daemon node/cli
+LIB_SRC   = $(filter-out $(MAINS),$(foreach d,$(LAYERS),$(wildcard $(d)/*.c)))
 LIB_OBJ   = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) \
             $(patsubst $(BUILD)/gen/%.c,$(BUILD)/obj/gen/%.o,$(GEN_C))
 TEST_PROTOS = $(wildcard tests/unit/*.proto)
 TEST_GEN_O  = $(patsubst tests/unit/%.proto,$(BUILD)/obj/gen/%.pb-c.o,$(TEST_PROTOS))
 TEST_GEN_H  = $(patsubst tests/unit/%.proto,$(BUILD)/gen/%.pb-c.h,$(TEST_PROTOS))
-UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+UNIT_SRC  = $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
-BINS      = $(BUILD)/remacto $(if $(wildcard node/remactod.c),$(BUILD)/remactod)
+BINS      = $(BUILD)/remacto $(BUILD)/remactod
 
 .PHONY: all deps test-deps run run-node test unit integration browser asan bench fuzz clean
 .DELETE_ON_ERROR:
@@ -53,6 +54,8 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -w -c -o $@ $<
 
+$(BUILD)/obj/tests/%.o: CPPFLAGS += -Itests/unit
+
 $(BUILD)/obj/%.o: %.c | $(GEN_H) $(TEST_GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
@@ -61,17 +64,17 @@ $(BUILD)/libremacto.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/remacto: $(BUILD)/obj/node/remacto.o $(BUILD)/libremacto.a
+$(BUILD)/remacto: $(BUILD)/obj/node/cli/remacto.o $(BUILD)/libremacto.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/remactod: $(BUILD)/obj/node/remactod.o $(BUILD)/libremacto.a
+$(BUILD)/remactod: $(BUILD)/obj/node/daemon/remactod.o $(BUILD)/libremacto.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libremacto.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/test_pbjson: $(BUILD)/obj/tests/unit/test_pbjson.o $(TEST_GEN_O) $(BUILD)/libremacto.a
+$(BUILD)/tests/core/test_pbjson: $(BUILD)/obj/tests/unit/core/test_pbjson.o $(TEST_GEN_O) $(BUILD)/libremacto.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 

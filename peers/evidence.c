@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "be.h"
-#include "note.h"
+#include "core/be.h"
+#include "core/note.h"
 #include "peer.pb-c.h"
 #include "registry.h"
 

@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #include "peer.pb-c.h"
-#include "store.h"
+#include "store/store.h"
 
 #define EVIDENCE_MAX_PER_LOG 16
 

@@ -8,7 +8,7 @@
  */
 #include "fed.h"
 
-#include "live.h"
+#include "daemon/live.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,12 +16,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "entry.h"
+#include "core/entry.h"
 #include "evidence.h"
-#include "log.h"
-#include "node.h"
+#include "core/log.h"
+#include "daemon/node.h"
 #include "registry.h"
-#include "tlog.h"
+#include "store/tlog.h"
 #include "transport.h"
 #include "witness.h"
 

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "note.h"
+#include "core/note.h"
 #include "peer.pb-c.h"
 
 #define HANDSHAKE_VERSION 1

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "be.h"
+#include "core/be.h"
 
 const char *const registry_db_names[REGISTRY_NDBS] = {
 	"reg:members", "reg:catalog", "reg:policy",

@@ -19,8 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "note.h"
-#include "store.h"
+#include "core/note.h"
+#include "store/store.h"
 
 #define REGISTRY_NDBS 3
 extern const char *const registry_db_names[REGISTRY_NDBS];

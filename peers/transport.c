@@ -46,13 +46,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "fed.h"
 #include "handshake.h"
-#include "log.h"
-#include "node.h"
+#include "core/log.h"
+#include "daemon/node.h"
 #include "registry.h"
-#include "store.h"
+#include "store/store.h"
 
 #define MAX_OUTBOUND 128          /* configured slots plus announced ones */
 #define MAX_INBOUND 256

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "b64.h"
-#include "be.h"
+#include "core/b64.h"
+#include "core/be.h"
 
 static size_t
 key_prefix(uint8_t *k, uint32_t log, uint64_t size)

@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "note.h"
-#include "store.h"
+#include "core/note.h"
+#include "store/store.h"
 
 #define WITNESS_MAX_PER_CHECKPOINT 64
 

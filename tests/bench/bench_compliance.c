@@ -25,14 +25,14 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "benchmark.h"
-#include "compliance.h"
-#include "entry.h"
-#include "evidence.h"
-#include "facts.h"
-#include "registry.h"
-#include "tlog.h"
-#include "witness.h"
+#include "views/benchmark.h"
+#include "views/compliance.h"
+#include "core/entry.h"
+#include "peers/evidence.h"
+#include "views/facts.h"
+#include "peers/registry.h"
+#include "store/tlog.h"
+#include "peers/witness.h"
 
 #define REG "remacto.ma/registry"
 #define NCOMMIT 40

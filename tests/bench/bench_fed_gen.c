@@ -26,9 +26,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "entry.h"
-#include "registry.h"
-#include "tlog.h"
+#include "core/entry.h"
+#include "peers/registry.h"
+#include "store/tlog.h"
 
 #define REG "remacto.ma/registry"
 #define NIND 20

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "entry.h"
-#include "tlog.h"
+#include "core/entry.h"
+#include "store/tlog.h"
 
 #define ORIGIN "remacto.ma/bench"
 

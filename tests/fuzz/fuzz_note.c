@@ -12,8 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "b64.h"
-#include "note.h"
+#include "core/b64.h"
+#include "core/note.h"
 
 /* golang.org/x/mod/sumdb/note's example key, and the log and witness keys of the seeds. */
 static const char *const vkeys[] = {

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for node/pbjson.c: arbitrary bytes, parsed as JSON under a size cap, are
+ * libFuzzer harness for node/core/pbjson.c: arbitrary bytes, parsed as JSON under a size cap, are
  * decoded as a remacto.v1.Entry as a publisher's upload would be. A refusal must come with a
  * "path: reason" message; an accepted entry must encode back to JSON, survive packing and
  * unpacking unchanged, and decode again from its own JSON to the very same packed bytes.
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pbjson.h"
+#include "core/pbjson.h"
 #include "remacto.pb-c.h"
 
 /* Far above any real entry (strings are capped at PBJSON_MAX_STRING), small enough to stay fast. */

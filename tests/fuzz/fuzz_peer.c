@@ -14,8 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "handshake.h"
-#include "transport.h"
+#include "peers/handshake.h"
+#include "peers/transport.h"
 
 static const char vkey[] =
 	"remacto.ma/test+34ca0512+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4";

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The dashboard's server side (node/live.c): the assets mounted under /ui/ (and Debian's
+# The dashboard's server side (node/daemon/live.c): the assets mounted under /ui/ (and Debian's
 # Chart.js under /ui/vendor/chart.js/), / sent to /ui/, [public] dashboard checked at start,
 # and the "remacto-live-v1" WebSocket pushing {"origin","size"} for each stored checkpoint, with
 # a client that sends too much closed. The pages themselves are tested in a browser

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "entry.h"
-#include "tlog.h"
+#include "core/entry.h"
+#include "store/tlog.h"
 
 static const char *
 demo_path(void)

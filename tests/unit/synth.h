@@ -15,15 +15,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "entry.h"
-#include "evidence.h"
-#include "facts.h"
-#include "index.h"
-#include "note.h"
-#include "registry.h"
-#include "store.h"
-#include "tlog.h"
-#include "witness.h"
+#include "core/entry.h"
+#include "peers/evidence.h"
+#include "views/facts.h"
+#include "store/index.h"
+#include "core/note.h"
+#include "peers/registry.h"
+#include "store/store.h"
+#include "store/tlog.h"
+#include "peers/witness.h"
 
 #define SYNTH_REG "remacto.ma/registry"
 #define SYNTH_MAX 16

@@ -1,0 +1,711 @@
+/*
+ * remacto compliance | benchmark — the derived views of a running node, read from its public
+ * API (api_compliance.c) with client_request and printed as tables: the national compliance
+ * overview or one member's report, and one catalog indicator compared across members. --json
+ * and --csv print the node's answer as it came, for scripts.
+ *
+ * With --data DIR instead of --url, the same views are computed here from the logs of a data
+ * folder alone (read-only; a running node may hold it): the command that rebuilds them from
+ * nothing but the ledger, and a way to check what a node answers (--json gives the same bytes).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "views/benchmark.h"
+#include "cli.h"
+#include "client.h"
+#include "views/compliance.h"
+#include "views/facts.h"
+
+#define DEFAULT_URL "http://127.0.0.1:8080"
+#define PATH_MAX_LEN 4096
+
+static const char compliance_usage[] =
+	"usage: remacto compliance [--url URL | --data DIR] [--member M] [--as-of YYYY-MM-DD]\n"
+	"                          [--months N] [--json | --csv]\n"
+	"  Without --member: the national overview of the network's compliance as of the date\n"
+	"  (default today): every member's status and score, counts by region and kind, and the\n"
+	"  trend over the N month ends before it (default 12). With --member (a slug such as\n"
+	"  rabat-prefecture, or an origin): that member's report, rule by rule, with each finding\n"
+	"  in French and English and the log indexes of the entries behind it.\n"
+	"  --url is the node's public listener (default " DEFAULT_URL "); --data computes the\n"
+	"  same from the logs of a data folder instead (no --csv then).\n"
+	"  Exit codes: 0 ok, 1 failure (node unreachable, server error), 2 usage, 3 refused by\n"
+	"  the node (unknown member, bad date: its reason is printed).\n";
+
+static const char benchmark_usage[] =
+	"usage: remacto benchmark CODE [--url URL | --data DIR]\n"
+	"                         [--group all|kind|population|region|custom]\n"
+	"                         [--members a,b,...] [--member M] [--period P] [--json | --csv]\n"
+	"  Compares the national catalog indicator CODE (e.g. TR-01) across members for a period\n"
+	"  (default: the latest anyone reported): each member's latest value, per 10,000\n"
+	"  inhabitants where the catalog says so, ranked in the indicator's direction with its\n"
+	"  percentile, and each peer group's mean and median with the number of members behind\n"
+	"  them; members without a report are listed as missing. --members makes a custom group.\n"
+	"  With --member, only that member's group, its position and its time series.\n"
+	"  Population bands: <10k, 10k-50k, 50k-200k, 200k-1m, >=1m, unknown.\n"
+	"  --url is the node's public listener (default " DEFAULT_URL "); --data computes the\n"
+	"  same from the logs of a data folder instead (no --csv then).\n"
+	"  Exit codes: 0 ok, 1 failure, 2 usage, 3 refused by the node (unknown code or member).\n";
+
+struct target {
+	char host[256];
+	int port;
+	bool tls;
+};
+
+/* http[s]://host[:port][/], IPv6 in brackets. */
+static bool
+parse_url(const char *url, struct target *t)
+{
+	const char *p;
+	size_t n;
+	if (!strncmp(url, "http://", 7)) {
+		t->tls = false, t->port = 80, p = url + 7;
+	} else if (!strncmp(url, "https://", 8)) {
+		t->tls = true, t->port = 443, p = url + 8;
+	} else {
+		return false;
+	}
+	if (*p == '[') {
+		const char *end = strchr(p, ']');
+		if (!end || (n = (size_t)(end - p - 1)) == 0 || n >= sizeof(t->host))
+			return false;
+		memcpy(t->host, p + 1, n);
+		t->host[n] = '\0';
+		p = end + 1;
+	} else {
+		n = strcspn(p, ":/");
+		if (n == 0 || n >= sizeof(t->host))
+			return false;
+		memcpy(t->host, p, n);
+		t->host[n] = '\0';
+		p += n;
+	}
+	if (*p == ':') {
+		char *end;
+		long port = strtol(p + 1, &end, 10);
+		if (end == p + 1 || port < 1 || port > 65535)
+			return false;
+		t->port = (int)port;
+		p = end;
+	}
+	return *p == '\0' || !strcmp(p, "/");
+}
+
+/* Appends name=value (percent-encoded) to a query string. */
+static void
+add_param(char *path, size_t cap, const char *name, const char *value)
+{
+	size_t o = strlen(path);
+	if (!value || !*value)
+		return;
+	o += (size_t)snprintf(path + o, o < cap ? cap - o : 0, "%c%s=", strchr(path, '?') ? '&' : '?',
+	                      name);
+	for (const unsigned char *v = (const unsigned char *)value; *v && o + 4 < cap; v++) {
+		if ((*v >= 'A' && *v <= 'Z') || (*v >= 'a' && *v <= 'z') || (*v >= '0' && *v <= '9') ||
+		    strchr("-_.~,", *v))
+			path[o++] = (char)*v;
+		else
+			o += (size_t)snprintf(path + o, cap - o, "%%%02X", *v);
+	}
+	path[o < cap ? o : cap - 1] = '\0';
+}
+
+/* Appends a path segment, percent-encoded. */
+static void
+add_segment(char *path, size_t cap, const char *seg)
+{
+	size_t o = strlen(path);
+	for (const unsigned char *v = (const unsigned char *)seg; *v && o + 4 < cap; v++) {
+		if ((*v >= 'A' && *v <= 'Z') || (*v >= 'a' && *v <= 'z') || (*v >= '0' && *v <= '9') ||
+		    strchr("-_.~", *v))
+			path[o++] = (char)*v;
+		else
+			o += (size_t)snprintf(path + o, cap - o, "%%%02X", *v);
+	}
+	path[o < cap ? o : cap - 1] = '\0';
+}
+
+/* GETs path from the node; on success *out holds the response (status 200). */
+static int
+fetch(const char *url, const char *path, struct client_response *out)
+{
+	struct target t;
+	struct client_opts o = { 0 };
+	char err[512];
+
+	if (!parse_url(url, &t))
+		return cli_err(EXIT_USAGE, "--url %s: expected http://HOST[:PORT] or https://...", url);
+	o.host = t.host, o.port = t.port, o.tls = t.tls;
+	if (client_request(&o, "GET", path, NULL, NULL, 0, out, err, sizeof(err)) != 0)
+		return cli_err(EXIT_FAIL, "%s (is the node running? --url %s)", err, url);
+	if (out->status == 200)
+		return EXIT_OK;
+	json_t *j = out->body ? json_loadb((const char *)out->body, out->len, 0, NULL) : NULL;
+	json_t *e = json_object_get(j, "error");
+	const char *reason = json_string_value(json_object_get(e, "reason"));
+	const char *field = json_string_value(json_object_get(e, "field"));
+	int code = out->status >= 400 && out->status < 500 ? EXIT_INVALID : EXIT_FAIL;
+	if (reason)
+		cli_err(code, "the node answered %d: %s%s%s", out->status, field ? field : "",
+		        field ? ": " : "", reason);
+	else
+		cli_err(code, "the node answered %d: %.200s", out->status,
+		        out->body ? (const char *)out->body : "");
+	json_decref(j);
+	client_response_free(out);
+	return code;
+}
+
+static json_t *
+parse_body(struct client_response *r)
+{
+	json_error_t je;
+	json_t *j = json_loadb((const char *)r->body, r->len, 0, &je);
+	if (!j)
+		cli_err(EXIT_FAIL, "the node's answer is not JSON: %s", je.text);
+	return j;
+}
+
+static const char *
+s_(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+static long long
+i_(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* A number, or "-" for null, in at most 6 significant digits. */
+static const char *
+num(json_t *v, char buf[32])
+{
+	if (!json_is_number(v))
+		return "-";
+	double x = json_number_value(v);
+	if (x == floor(x) && fabs(x) < 1e15)
+		snprintf(buf, 32, "%.0f", x);
+	else
+		snprintf(buf, 32, "%.6g", x);
+	return buf;
+}
+
+static const char *
+status_text(const char *s)
+{
+	if (!strcmp(s, "compliant"))
+		return "compliant";
+	if (!strcmp(s, "at_risk"))
+		return "at risk";
+	if (!strcmp(s, "non_compliant"))
+		return "non-compliant";
+	return s;
+}
+
+static void
+print_policy(json_t *p)
+{
+	json_t *ix = json_object_get(p, "registryIndex");
+	printf("Policy: liveness %lld days, follow-up %lld days, milestone grace %lld days; at risk "
+	       "below %lld, non-compliant below %lld ", i_(p, "livenessDays"), i_(p, "followUpDays"),
+	       i_(p, "milestoneGraceDays"), i_(p, "atRiskScore"), i_(p, "nonCompliantScore"));
+	if (json_is_integer(ix))
+		printf("(registry entry %lld)\n", (long long)json_integer_value(ix));
+	else
+		printf("(defaults: the registry sets no policy)\n");
+}
+
+static void
+print_tallies(json_t *arr, const char *title, const char *key)
+{
+	size_t i;
+	json_t *t;
+	printf("\n%-12s %7s %10s %8s %14s\n", title, "MEMBERS", "COMPLIANT", "AT RISK",
+	       "NON-COMPLIANT");
+	json_array_foreach(arr, i, t)
+		printf("%-12s %7lld %10lld %8lld %14lld\n", s_(t, key), i_(t, "members"),
+		       i_(t, "compliant"), i_(t, "atRisk"), i_(t, "nonCompliant"));
+}
+
+static void
+print_overview(json_t *j)
+{
+	json_t *c = json_object_get(j, "counts"), *rows = json_object_get(j, "members"), *r;
+	char b[32];
+	size_t i;
+
+	printf("Compliance as of %s: %lld members, %lld compliant, %lld at risk, %lld "
+	       "non-compliant\n", s_(j, "asOf"), i_(c, "members"), i_(c, "compliant"),
+	       i_(c, "atRisk"), i_(c, "nonCompliant"));
+	print_policy(json_object_get(j, "policy"));
+	printf("\n%-28s %-11s %-7s %-14s %5s %5s %5s %5s %5s\n", "MEMBER", "KIND", "REGION",
+	       "STATUS", "SCORE", "CRIT", "MAJOR", "MINOR", "INFO");
+	json_array_foreach(rows, i, r) {
+		json_t *f = json_object_get(r, "findings");
+		printf("%-28s %-11s %-7s %-14s %5lld %5lld %5lld %5lld %5lld\n", s_(r, "member"),
+		       s_(r, "kind"), s_(r, "region"), status_text(s_(r, "status")), i_(r, "score"),
+		       i_(f, "critical"), i_(f, "major"), i_(f, "minor"), i_(f, "info"));
+	}
+	print_tallies(json_object_get(j, "byRegion"), "BY REGION", "region");
+	print_tallies(json_object_get(j, "byKind"), "BY KIND", "kind");
+	printf("\n%-12s %7s %10s %8s %14s %10s\n", "TREND", "MEMBERS", "COMPLIANT", "AT RISK",
+	       "NON-COMPLIANT", "MEAN SCORE");
+	json_array_foreach(json_object_get(j, "trend"), i, r)
+		printf("%-12s %7lld %10lld %8lld %14lld %10s\n", s_(r, "date"), i_(r, "members"),
+		       i_(r, "compliant"), i_(r, "atRisk"), i_(r, "nonCompliant"),
+		       num(json_object_get(r, "meanScore"), b));
+}
+
+static void
+print_report(json_t *j)
+{
+	json_t *name = json_object_get(j, "name"), *r;
+	const char *seen = json_string_value(json_object_get(j, "lastWitnessed"));
+	size_t i, k;
+
+	printf("%s%s%s%s — %s, region %s, population %lld\n", s_(j, "origin"),
+	       s_(name, "fr")[0] ? " (" : "", s_(name, "fr"), s_(name, "fr")[0] ? ")" : "",
+	       s_(j, "kind"), s_(j, "region")[0] ? s_(j, "region") : "-", i_(j, "population"));
+	printf("As of %s: %s, score %lld/100 (log of %lld entries%s; last witnessed %s)\n",
+	       s_(j, "asOf"), status_text(s_(j, "status")), i_(j, "score"), i_(j, "logSize"),
+	       json_is_true(json_object_get(j, "held")) ? "" : ", not held by this node",
+	       seen ? seen : "never");
+	print_policy(json_object_get(j, "policy"));
+	printf("\n%-12s %6s  %s\n", "RULE", "WEIGHT", "RESULT");
+	json_array_foreach(json_object_get(j, "rules"), i, r) {
+		bool app = json_is_true(json_object_get(r, "applicable"));
+		long long checked = i_(r, "checked"), passed = i_(r, "passed");
+		if (!app)
+			printf("%-12s %6lld  not applicable\n", s_(r, "id"), i_(r, "weight"));
+		else
+			printf("%-12s %6lld  %lld/%lld %s\n", s_(r, "id"), i_(r, "weight"), passed,
+			       checked, json_number_value(json_object_get(r, "pass")) >= 1.0 ? "ok" :
+			       "failed");
+	}
+	json_t *fs = json_object_get(j, "findings");
+	if (json_array_size(fs) == 0) {
+		printf("\nNo finding.\n");
+		return;
+	}
+	printf("\nFINDINGS\n");
+	json_array_foreach(fs, i, r) {
+		json_t *ix;
+		printf("%-8s %s  %s\n", s_(r, "severity"), s_(r, "code"), s_(r, "subject"));
+		printf("         %s\n         %s\n", s_(r, "en"), s_(r, "fr"));
+		printf("         entries:");
+		json_array_foreach(json_object_get(r, "logIndexes"), k, ix)
+			printf(" %lld", (long long)json_integer_value(ix));
+		printf("%s\n", json_array_size(json_object_get(r, "logIndexes")) ? "" : " -");
+	}
+}
+
+static int
+print_raw(struct client_response *r)
+{
+	fwrite(r->body, 1, r->len, stdout);
+	if (r->len && r->body[r->len - 1] != '\n')
+		putchar('\n');
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+/* ---- offline: the views computed from a data folder's logs ---- */
+
+struct local {
+	struct store s;
+	bool open;
+	struct facts *f;
+};
+
+static int
+local_open(struct local *l, const char *dir)
+{
+	char err[512];
+	MDB_txn *txn;
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	if (store_open(&l->s, dir, STORE_RDONLY, 0, err, sizeof(err)) != 0)
+		return cli_err(EXIT_FAIL, "%s", err);
+	l->open = true;
+	if (!(l->f = facts_new()))
+		return cli_err(EXIT_FAIL, "out of memory");
+	if ((rc = store_read_begin(&l->s, &txn)) != 0)
+		return cli_err(EXIT_FAIL, "cannot read %s: %s", dir, store_strerror(rc));
+	rc = facts_refresh(l->f, &l->s, txn, NULL, err, sizeof(err));
+	mdb_txn_abort(txn);
+	return rc ? cli_err(EXIT_FAIL, "%s", err) : EXIT_OK;
+}
+
+static void
+local_close(struct local *l)
+{
+	facts_free(l->f);
+	if (l->open)
+		store_close(&l->s);
+}
+
+/* The JSON exactly as the API sends it, and a newline. */
+static int
+print_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	if (!s)
+		return cli_err(EXIT_FAIL, "out of memory");
+	puts(s);
+	free(s);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+static int
+local_compliance(const char *dir, const char *member, const char *as_of, uint64_t months,
+                 json_t **out)
+{
+	struct local l;
+	facts_day d = as_of ? facts_day_parse(as_of) : facts_day_of_time((uint64_t)time(NULL));
+	int rc;
+
+	*out = NULL;
+	if (!d || (as_of && strlen(as_of) != 10))
+		return cli_err(EXIT_USAGE, "--as-of wants a date YYYY-MM-DD, not '%s'", as_of);
+	if (months > COMPLIANCE_MAX_MONTHS)
+		return cli_err(EXIT_USAGE, "--months: at most %d", COMPLIANCE_MAX_MONTHS);
+	if ((rc = local_open(&l, dir)) != EXIT_OK)
+		goto done;
+	if (member) {
+		struct compliance_report r;
+		const struct facts_member *m = facts_member_find(l.f, member);
+		if (!m) {
+			rc = cli_err(EXIT_INVALID, "no member %s in the registry of %s", member, dir);
+			goto done;
+		}
+		if (compliance_member(l.f, m, d, &r) != 0) {
+			rc = cli_err(EXIT_FAIL, "out of memory");
+			goto done;
+		}
+		*out = compliance_report_json(l.f, &r);
+		compliance_report_free(&r);
+	} else {
+		struct compliance_overview o;
+		if (compliance_overview(l.f, d, (unsigned)months, &o) != 0) {
+			rc = cli_err(EXIT_FAIL, "out of memory");
+			goto done;
+		}
+		*out = compliance_overview_json(l.f, &o);
+		compliance_overview_free(&o);
+	}
+	rc = *out ? EXIT_OK : cli_err(EXIT_FAIL, "out of memory");
+done:
+	local_close(&l);
+	return rc;
+}
+
+static int
+local_benchmark(const char *dir, const char *code, const char *group, char *members,
+                const char *member, const char *period, json_t **out)
+{
+	struct benchmark_query q = { .code = code, .period = period, .member = member };
+	const char *list[BENCHMARK_MAX_CUSTOM], *bad;
+	struct benchmark_result r;
+	struct local l;
+	char err[512];
+	int rc;
+
+	*out = NULL;
+	if (group && !benchmark_group_parse(group, &q.group))
+		return cli_err(EXIT_USAGE, "--group wants all, kind, population, region or custom");
+	if (members) {
+		if (group && q.group != BENCHMARK_CUSTOM)
+			return cli_err(EXIT_USAGE, "--members makes a custom group: no other --group");
+		q.group = BENCHMARK_CUSTOM;
+		for (char *p = members, *tok; (tok = strsep(&p, ",")) != NULL;) {
+			if (!*tok)
+				continue;
+			if (q.n_custom == BENCHMARK_MAX_CUSTOM)
+				return cli_err(EXIT_USAGE, "--members: at most %d", BENCHMARK_MAX_CUSTOM);
+			list[q.n_custom++] = tok;
+		}
+		q.custom = list;
+	}
+	if ((rc = local_open(&l, dir)) != EXIT_OK)
+		goto done;
+	rc = benchmark_run(l.f, &q, &r, &bad, err, sizeof(err));
+	if (rc == -ENOENT || rc == -EINVAL) {
+		rc = cli_err(EXIT_INVALID, "%s%s%s", bad ? bad : "", bad ? ": " : "", err);
+		goto done;
+	}
+	if (rc != 0) {
+		rc = cli_err(EXIT_FAIL, "%s", err);
+		goto done;
+	}
+	*out = benchmark_result_json(l.f, &r);
+	benchmark_result_free(&r);
+	rc = *out ? EXIT_OK : cli_err(EXIT_FAIL, "out of memory");
+done:
+	local_close(&l);
+	return rc;
+}
+
+int
+cmd_compliance(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "member", required_argument, NULL, 'm' },
+		{ "as-of", required_argument, NULL, 'a' },
+		{ "months", required_argument, NULL, 'n' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "csv", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *url = NULL, *member = NULL, *as_of = NULL, *months = NULL, *data = NULL;
+	bool json = false, csv = false;
+	char path[PATH_MAX_LEN];
+	struct client_response resp = { 0 };
+	uint64_t nmonths;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'u': url = optarg; break;
+		case 'm': member = optarg; break;
+		case 'a': as_of = optarg; break;
+		case 'n': months = optarg; break;
+		case 'd': data = optarg; break;
+		case 'j': json = true; break;
+		case 'c': csv = true; break;
+		case 'h': fputs(compliance_usage, stdout); return EXIT_OK;
+		default: fputs(compliance_usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return cli_err(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+	if (json && csv)
+		return cli_err(EXIT_USAGE, "--json and --csv exclude each other");
+	if (months && member)
+		return cli_err(EXIT_USAGE, "--months goes with the overview, not with --member");
+	nmonths = 12;
+	if (months && !cli_u64("--months", months, &nmonths))
+		return EXIT_USAGE;
+	if (data) {
+		json_t *j;
+		if (url || csv)
+			return cli_err(EXIT_USAGE, "--data computes here: no --url, no --csv");
+		if ((rc = local_compliance(data, member, as_of, nmonths, &j)) != EXIT_OK)
+			return rc;
+		if (json)
+			rc = print_json(j);
+		else if (member)
+			print_report(j);
+		else
+			print_overview(j);
+		json_decref(j);
+		return json ? rc : fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+	}
+	if (!url)
+		url = DEFAULT_URL;
+	if (member) {
+		/* An origin names the member by its slug (the path holds one segment). */
+		const char *slash = strrchr(member, '/');
+		if (!*member || (slash && !slash[1]))
+			return cli_err(EXIT_USAGE, "--member wants a slug or an origin");
+		snprintf(path, sizeof(path), "/api/v1/compliance/");
+		add_segment(path, sizeof(path), slash ? slash + 1 : member);
+		if (csv)
+			strncat(path, ".csv", sizeof(path) - strlen(path) - 1);
+	} else {
+		snprintf(path, sizeof(path), "/api/v1/compliance%s", csv ? ".csv" : "");
+		add_param(path, sizeof(path), "months", months);
+	}
+	add_param(path, sizeof(path), "as-of", as_of);
+	if ((rc = fetch(url, path, &resp)) != EXIT_OK)
+		return rc;
+	if (json || csv) {
+		rc = print_raw(&resp);
+	} else {
+		json_t *j = parse_body(&resp);
+		rc = j ? EXIT_OK : EXIT_FAIL;
+		if (j && member)
+			print_report(j);
+		else if (j)
+			print_overview(j);
+		json_decref(j);
+		if (j && fflush(stdout) != 0)
+			rc = EXIT_FAIL;
+	}
+	client_response_free(&resp);
+	return rc;
+}
+
+static void
+print_stats(json_t *g)
+{
+	char b1[32], b2[32];
+	long long rep = i_(g, "reported");
+	printf("%lld of %lld members reported", rep, i_(g, "members"));
+	if (rep > 0)
+		printf("; mean %s, median %s", num(json_object_get(g, "mean"), b1),
+		       num(json_object_get(g, "median"), b2));
+	if (json_is_string(json_object_get(g, "note")))
+		printf(" (%s)", s_(g, "note"));
+	putchar('\n');
+}
+
+static void
+print_benchmark(json_t *j)
+{
+	json_t *ind = json_object_get(j, "indicator"), *g, *r;
+	json_t *title = json_object_get(ind, "title");
+	char b1[32], b2[32], b3[32], b4[32];
+	size_t i, k;
+
+	printf("%s — %s [%s], %s is better, %s\n", s_(j, "code"),
+	       s_(title, "en")[0] ? s_(title, "en") : s_(title, "fr"), s_(ind, "unit"),
+	       json_is_true(json_object_get(ind, "higherIsBetter")) ? "higher" : "lower",
+	       !strcmp(s_(ind, "normalisation"), "per_10000_inhabitants") ?
+	       "values per 10,000 inhabitants" : "values as reported");
+	printf("Period %s, groups by %s\n", json_is_string(json_object_get(j, "period")) ?
+	       s_(j, "period") : "(none reported)", s_(j, "group"));
+	json_array_foreach(json_object_get(j, "groups"), i, g) {
+		printf("\n%s: ", s_(g, "key"));
+		print_stats(g);
+		printf("%5s %6s  %-28s %12s %12s %8s\n", "RANK", "PCTL", "MEMBER", "VALUE", "RAW",
+		       "ENTRY");
+		json_array_foreach(json_object_get(g, "rows"), k, r) {
+			if (json_is_true(json_object_get(r, "missing"))) {
+				printf("%5s %6s  %-28s missing (%s)\n", "-", "-", s_(r, "member"),
+				       s_(r, "reason"));
+				continue;
+			}
+			printf("%5lld %6.1f  %-28s %12s %12s %8lld\n", i_(r, "rank"),
+			       json_number_value(json_object_get(r, "percentile")), s_(r, "member"),
+			       num(json_object_get(r, "value"), b1), num(json_object_get(r, "rawValue"), b2),
+			       i_(r, "logIndex"));
+		}
+	}
+	json_t *p = json_object_get(j, "position");
+	if (p) {
+		if (json_is_true(json_object_get(p, "missing")))
+			printf("\nPosition of %s in %s: no value for this period\n", s_(p, "member"),
+			       s_(p, "group"));
+		else
+			printf("\nPosition of %s in %s: rank %lld of %lld, percentile %.1f; value %s, "
+			       "group median %s (%s%s), mean %s\n", s_(p, "member"), s_(p, "group"),
+			       i_(p, "rank"), i_(p, "of"),
+			       json_number_value(json_object_get(p, "percentile")),
+			       num(json_object_get(p, "value"), b1),
+			       num(json_object_get(p, "groupMedian"), b2),
+			       json_number_value(json_object_get(p, "vsMedian")) >= 0 ? "+" : "",
+			       num(json_object_get(p, "vsMedian"), b3),
+			       num(json_object_get(p, "groupMean"), b4));
+		printf("\n%-10s %12s %14s %12s %9s\n", "SERIES", "VALUE", "GROUP MEDIAN",
+		       "GROUP MEAN", "REPORTED");
+		json_array_foreach(json_object_get(j, "series"), i, r) {
+			json_t *gs = json_object_get(r, "group");
+			printf("%-10s %12s %14s %12s %4lld/%-4lld\n", s_(r, "period"),
+			       num(json_object_get(r, "value"), b1), num(json_object_get(gs, "median"), b2),
+			       num(json_object_get(gs, "mean"), b3), i_(gs, "reported"),
+			       i_(gs, "members"));
+		}
+	}
+}
+
+int
+cmd_benchmark(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "members", required_argument, NULL, 's' },
+		{ "member", required_argument, NULL, 'm' },
+		{ "period", required_argument, NULL, 'p' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "csv", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *url = NULL, *group = NULL, *member = NULL, *period = NULL, *data = NULL, *code;
+	char *members = NULL;
+	bool json = false, csv = false;
+	char path[PATH_MAX_LEN];
+	struct client_response resp = { 0 };
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'u': url = optarg; break;
+		case 'g': group = optarg; break;
+		case 's': members = optarg; break;
+		case 'm': member = optarg; break;
+		case 'p': period = optarg; break;
+		case 'd': data = optarg; break;
+		case 'j': json = true; break;
+		case 'c': csv = true; break;
+		case 'h': fputs(benchmark_usage, stdout); return EXIT_OK;
+		default: fputs(benchmark_usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		fputs(benchmark_usage, stderr);
+		return cli_err(EXIT_USAGE, optind == argc ? "benchmark needs a catalog CODE" :
+		               "unexpected argument '%s'", argv[optind + (optind < argc)]);
+	}
+	code = argv[optind];
+	if (!*code || strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                            "0123456789-_.") != strlen(code) || strlen(code) > 64)
+		return cli_err(EXIT_USAGE, "'%s' is not a catalog code (e.g. TR-01)", code);
+	if (json && csv)
+		return cli_err(EXIT_USAGE, "--json and --csv exclude each other");
+	if (data) {
+		json_t *j;
+		if (url || csv)
+			return cli_err(EXIT_USAGE, "--data computes here: no --url, no --csv");
+		if ((rc = local_benchmark(data, code, group, members, member, period, &j)) != EXIT_OK)
+			return rc;
+		if (json)
+			rc = print_json(j);
+		else
+			print_benchmark(j);
+		json_decref(j);
+		return json ? rc : fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+	}
+	if (!url)
+		url = DEFAULT_URL;
+	snprintf(path, sizeof(path), "/api/v1/benchmarks/%s%s", code, csv ? ".csv" : "");
+	if (group && !*group)
+		return cli_err(EXIT_USAGE, "--group wants all, kind, population, region or custom");
+	add_param(path, sizeof(path), "group", group);
+	add_param(path, sizeof(path), "members", members);
+	add_param(path, sizeof(path), "member", member);
+	add_param(path, sizeof(path), "period", period);
+	if ((rc = fetch(url, path, &resp)) != EXIT_OK)
+		return rc;
+	if (json || csv) {
+		rc = print_raw(&resp);
+	} else {
+		json_t *j = parse_body(&resp);
+		rc = j ? EXIT_OK : EXIT_FAIL;
+		if (j)
+			print_benchmark(j);
+		json_decref(j);
+		if (j && fflush(stdout) != 0)
+			rc = EXIT_FAIL;
+	}
+	client_response_free(&resp);
+	return rc;
+}

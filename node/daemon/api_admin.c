@@ -1,0 +1,202 @@
+/*
+ * api_admin — the write routes, on the admin listener only, behind the bearer token:
+ *   POST /api/v1/entries   one JSON entry or an array of them: one all-or-nothing batch
+ *   POST /api/v1/import    a CSV of commitments or measurements (the export's columns)
+ *   GET  /api/v1/status    what `remacto status` shows
+ * Entries are checked here against the schema (stateless) and queued for group commit; the
+ * checks against the node's state run in the writer (index.h) and the answer comes when the
+ * batch is durable.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "api.h"
+#include "views/csvimport.h"
+#include "core/entry.h"
+#include "peers/fed.h"
+#include "node.h"
+#include "publish.h"
+#include "store/tlog.h"
+
+static bool
+can_publish(struct node *n, struct api_resp *resp)
+{
+	if (!n->own_log || !n->pub) {
+		api_error(resp, 403, NULL, "this node is a read-only mirror: it has no log of its "
+		          "own to publish into");
+		return false;
+	}
+	if (n->fed && !fed_may_publish(n->fed)) {
+		api_error(resp, 503, NULL, "the node is catching up with what the federation holds "
+		          "of its own log, or found it forked (see the node's log); publishing "
+		          "resumes once it is consistent");
+		return false;
+	}
+	return true;
+}
+
+static void
+free_blobs(struct tlog_blob *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free((void *)v[i].data);
+	free(v);
+}
+
+static void
+queue(struct node *n, const struct api_req *req, struct api_resp *resp, struct tlog_blob *v,
+      size_t count)
+{
+	struct publish_job *job = publish_submit(n->pub, v, count, req->owner);
+	if (!job) {
+		api_error(resp, 503, NULL, "the publication queue is full; retry in a moment");
+		return;
+	}
+	resp->deferred = true;
+	resp->job = job;
+}
+
+static void
+post_entries(struct node *n, const struct api_req *req, struct api_resp *resp)
+{
+	json_error_t jerr;
+	json_t *root, *item;
+	struct tlog_blob *v = NULL;
+	size_t count = 0, i;
+
+	if (req->content_type[0] && strncasecmp(req->content_type, "application/json", 16) != 0) {
+		api_error(resp, 415, "Content-Type", "send entries as application/json");
+		return;
+	}
+	root = json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		api_error(resp, 400, NULL, "invalid JSON at line %d column %d: %s", jerr.line,
+		          jerr.column, jerr.text);
+		return;
+	}
+	count = json_is_array(root) ? json_array_size(root) : 1;
+	if (count == 0 || count > TLOG_MAX_BATCH) {
+		api_error(resp, 400, NULL, "a batch holds 1 to %d entries", TLOG_MAX_BATCH);
+		goto done;
+	}
+	if (!(v = calloc(count, sizeof(*v)))) {
+		api_error(resp, 500, NULL, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < count; i++) {
+		char err[400];
+		uint8_t *data;
+		size_t len;
+		item = json_is_array(root) ? json_array_get(root, i) : root;
+		if (entry_from_json(item, &data, &len, err, sizeof(err)) != 0) {
+			char field[160] = "";
+			const char *colon = strstr(err, ": ");
+			if (colon && (size_t)(colon - err) < sizeof(field) - 8) {
+				if (json_is_array(root))
+					snprintf(field, sizeof(field), "[%zu].%.*s", i,
+					         (int)(colon - err), err);
+				else
+					snprintf(field, sizeof(field), "%.*s", (int)(colon - err), err);
+			}
+			api_error(resp, 400, field, "%s%s; nothing was stored",
+			          json_is_array(root) ? "" : "", colon ? colon + 2 : err);
+			free_blobs(v, i);
+			v = NULL;
+			goto done;
+		}
+		v[i] = (struct tlog_blob){ data, len };
+	}
+	queue(n, req, resp, v, count);
+done:
+	json_decref(root);
+}
+
+static void
+post_import(struct node *n, const struct api_req *req, struct api_resp *resp)
+{
+	struct csvimport out = { 0 };
+	struct csvimport_opts opts;
+	char err[256], now[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* Rows exported from another member's log are refused: they are not this node's. */
+	opts.member = store_slug(n->signer.v.name);
+	opts.published = now;
+	if (csvimport_parse_ex((const char *)req->body, req->body_len, &opts, &out, err,
+	                       sizeof(err)) != 0) {
+		json_t *e = json_pack("{s:i, s:s}", "status", 400, "reason", err);
+		if (out.errors)
+			json_object_set(e, "rows", out.errors);
+		api_json(resp, 400, json_pack("{s:o}", "error", e));
+		csvimport_free(&out);
+		return;
+	}
+	if (out.n == 0) {
+		csvimport_free(&out);
+		api_error(resp, 400, NULL, "the CSV holds a header but no rows");
+		return;
+	}
+	struct tlog_blob *v = out.entries;
+	size_t count = out.n;
+	out.entries = NULL, out.n = 0;   /* handed to the publisher */
+	csvimport_free(&out);
+	queue(n, req, resp, v, count);
+}
+
+static void
+get_status(struct node *n, struct api_resp *resp)
+{
+	MDB_txn *txn;
+	struct tlog_head *h = calloc(1, sizeof(*h));
+	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I}", "network", n->cfg.network, "origin",
+	                      n->own_log ? n->signer.v.name : "",
+	                      "uptimeSeconds", (json_int_t)(time(NULL) - n->started),
+	                      "entriesPublished",
+	                      (json_int_t)atomic_load(&n->metrics.entries_published),
+	                      "commits", (json_int_t)atomic_load(&n->metrics.commits));
+	if (h && n->own_log && store_read_begin(&n->store, &txn) == 0) {
+		if (tlog_head(&n->store, txn, n->signer.v.name, h) == 0) {
+			json_object_set_new(j, "treeSize", json_integer((json_int_t)h->size));
+			json_object_set_new(j, "checkpoint",
+			                    json_stringn(h->checkpoint, h->checkpoint_len));
+		}
+		mdb_txn_abort(txn);
+	}
+	free(h);
+	api_json(resp, 200, j);
+}
+
+bool
+api_admin_route(struct node *n, const struct api_req *req, struct api_resp *resp)
+{
+	bool entries = !strcmp(req->path, "/api/v1/entries");
+	bool import = !strcmp(req->path, "/api/v1/import");
+
+	if (!strcmp(req->path, "/api/v1/status")) {
+		if (req->method != API_GET && req->method != API_HEAD)
+			api_error(resp, 405, NULL, "use GET");
+		else
+			get_status(n, resp);
+		return true;
+	}
+	if (!entries && !import)
+		return false;
+	if (req->method != API_POST) {
+		api_error(resp, 405, NULL, "use POST");
+		return true;
+	}
+	if (!can_publish(n, resp))
+		return true;
+	if (entries)
+		post_entries(n, req, resp);
+	else
+		post_import(n, req, resp);
+	return true;
+}

@@ -1,0 +1,67 @@
+/*
+ * api_fed — the public routes about the federation itself:
+ *   /api/v1/peers[.csv]   every peer session and outbound peer slot, with its state, counters,
+ *                         backoff and last error (transport.h), as JSON or CSV.
+ * `remacto peers` prints the same as a table.
+ */
+#include <jansson.h>
+#include <string.h>
+
+#include "api.h"
+#include "node.h"
+#include "peers/transport.h"
+
+static void
+route_peers(struct node *n, const struct api_req *req, struct api_resp *resp)
+{
+	static const char *const cols[] = {
+		"url", "origin", "address", "state", "direction", "connectedSince", "lastError",
+		"violations", "reconnects", "backoffMs", "framesIn", "framesOut", "bytesIn",
+		"bytesOut", "queued",
+	};
+	static const char *const csv_cols[] = {
+		"url", "origin", "address", "state", "direction", "connected_since", "last_error",
+		"violations", "reconnects", "backoff_ms", "frames_in", "frames_out", "bytes_in",
+		"bytes_out", "queued",
+	};
+	json_t *peers = transport_peers_json(n), *p;
+	struct csv csv = { 0 };
+	size_t i;
+
+	if (!peers) {
+		api_error(resp, 500, NULL, "out of memory listing peers");
+		return;
+	}
+	if (!req->want_csv) {
+		api_json(resp, 200, json_pack("{s:o}", "peers", peers));
+		return;
+	}
+	for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
+		csv_field(&csv, csv_cols[c]);
+	csv_end_row(&csv);
+	json_array_foreach(peers, i, p) {
+		for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
+			json_t *v = json_object_get(p, cols[c]);
+			if (json_is_integer(v))
+				csv_fieldf(&csv, "%lld", (long long)json_integer_value(v));
+			else
+				csv_field(&csv, json_string_value(v));
+		}
+		csv_end_row(&csv);
+	}
+	json_decref(peers);
+	api_csv(resp, &csv);
+}
+
+bool
+api_fed_route(struct node *n, const struct api_req *req, struct api_resp *resp)
+{
+	if (strcmp(req->path, "/api/v1/peers") != 0)
+		return false;
+	if (req->method != API_GET && req->method != API_HEAD) {
+		api_error(resp, 405, NULL, "%s is read only: use GET", req->path);
+		return true;
+	}
+	route_peers(n, req, resp);
+	return true;
+}

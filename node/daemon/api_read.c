@@ -1,0 +1,511 @@
+/*
+ * api_read — the public read routes over the logs themselves:
+ *   /healthz, /metrics
+ *   /logs/<slug>/checkpoint, /logs/<slug>/tile/<L>/<N>[.p/<W>],
+ *   /logs/<slug>/tile/entries/<N>[.p/<W>]               (C2SP tlog-tiles)
+ *   /api/v1/logs[.csv], /api/v1/logs/<slug>, /api/v1/logs/<slug>/entries?start=&limit=,
+ *   /api/v1/logs/<slug>/proof/inclusion?index=&size=, …/proof/consistency?old=&size=
+ * Full tiles never change: they are served immutable so any HTTP cache can carry them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "core/b64.h"
+#include "core/entry.h"
+#include "node.h"
+#include "core/pbjson.h"
+#include "publish.h"
+#include "peers/evidence.h"
+#include "store/tlog.h"
+#include "peers/witness.h"
+
+#define TILE_WIDTH 256
+#define ENTRIES_MAX_LIMIT 1000
+
+static const char immutable[] = "public, max-age=31536000, immutable";
+static const char short_lived[] = "public, max-age=5";
+static const char no_cache[] = "no-cache";
+
+/* Reads the head of the log served as slug; on failure fills a 404/500 and returns false. */
+static bool
+find_log(struct node *n, MDB_txn *txn, const char *slug, struct tlog_head *h,
+         struct api_resp *resp)
+{
+	char origin[NOTE_NAME_MAX + 1];
+	int rc = store_log_by_slug(&n->store, txn, slug, origin, sizeof(origin));
+	if (rc == 0)
+		rc = tlog_head(&n->store, txn, origin, h);
+	if (rc == MDB_NOTFOUND) {
+		api_error(resp, 404, NULL, "this node holds no log named %s", slug);
+		return false;
+	}
+	if (rc != 0) {
+		api_error(resp, 500, NULL, "cannot read log %s: %s", slug, store_strerror(rc));
+		return false;
+	}
+	return true;
+}
+
+static json_t *
+b64_json(const uint8_t *p, size_t n)
+{
+	char buf[B64_ENCODED_LEN(64) + 1];
+	b64_encode(p, n, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static void
+iso_time(int64_t t, char *out, size_t cap)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	gmtime_r(&tt, &tm);
+	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_t *
+log_json(const struct tlog_head *h)
+{
+	char updated[32];
+	iso_time(h->updated, updated, sizeof(updated));
+	return json_pack("{s:s, s:s, s:I, s:o, s:s#, s:s, s:s, s:b}", "origin", h->origin, "slug",
+	                 store_slug(h->origin), "size", (json_int_t)h->size, "root",
+	                 b64_json(h->root, 32), "checkpoint", h->checkpoint,
+	                 (int)h->checkpoint_len, "verifierKey", h->vkey, "updated", updated, "own",
+	                 h->key_file[0] != '\0');
+}
+
+struct list_ctx {
+	json_t *arr;
+	struct csv *csv;
+};
+
+static int
+list_one(const Remacto__Store__LogRecord *rec, void *arg)
+{
+	struct list_ctx *c = arg;
+	struct tlog_head *h = malloc(sizeof(*h));
+	char root[64], updated[32];
+	if (!h)
+		return -ENOMEM;
+	/* Same copy the single-log route makes, so both show the same fields. */
+	memset(h, 0, sizeof(*h));
+	snprintf(h->origin, sizeof(h->origin), "%s", rec->origin);
+	snprintf(h->vkey, sizeof(h->vkey), "%s", rec->verifier_key);
+	snprintf(h->key_file, sizeof(h->key_file), "%s", rec->key_file);
+	h->size = rec->size;
+	if (rec->root.len == 32)
+		memcpy(h->root, rec->root.data, 32);
+	if (rec->checkpoint.len < sizeof(h->checkpoint)) {
+		memcpy(h->checkpoint, rec->checkpoint.data, rec->checkpoint.len);
+		h->checkpoint_len = rec->checkpoint.len;
+	}
+	h->updated = rec->updated;
+	if (c->arr) {
+		json_array_append_new(c->arr, log_json(h));
+	} else {
+		b64_encode(h->root, 32, root, sizeof(root));
+		iso_time(h->updated, updated, sizeof(updated));
+		csv_field(c->csv, h->origin);
+		csv_field(c->csv, store_slug(h->origin));
+		csv_fieldf(c->csv, "%llu", (unsigned long long)h->size);
+		csv_field(c->csv, root);
+		csv_field(c->csv, h->vkey);
+		csv_field(c->csv, updated);
+		csv_field(c->csv, h->key_file[0] ? "own" : "replica");
+		csv_end_row(c->csv);
+	}
+	free(h);
+	return 0;
+}
+
+static void
+route_logs(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_resp *resp)
+{
+	struct csv csv = { 0 };
+	struct list_ctx c = { req->want_csv ? NULL : json_array(), &csv };
+	int rc;
+
+	if (req->want_csv) {
+		const char *cols[] = { "origin", "slug", "size", "root", "verifier_key", "updated",
+		                       "role" };
+		for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+			csv_field(&csv, cols[i]);
+		csv_end_row(&csv);
+	}
+	rc = store_log_each(&n->store, txn, list_one, &c);
+	if (rc != 0) {
+		json_decref(c.arr);
+		free(csv.buf);
+		api_error(resp, 500, NULL, "cannot list logs: %s", store_strerror(rc));
+		return;
+	}
+	if (req->want_csv)
+		api_csv(resp, &csv);
+	else
+		api_json(resp, 200, json_pack("{s:o}", "logs", c.arr));
+}
+
+struct entries_ctx {
+	json_t *arr;
+};
+
+static int
+entry_row(uint64_t index, const uint8_t *data, size_t len, void *arg)
+{
+	struct entries_ctx *c = arg;
+	char *raw = malloc(B64_ENCODED_LEN(len) + 1);
+	Remacto__V1__Entry *e = remacto__v1__entry__unpack(NULL, len, data);
+	json_t *row = json_pack("{s:I}", "index", (json_int_t)index);
+
+	if (!raw || !row) {
+		free(raw);
+		json_decref(row);
+		if (e)
+			remacto__v1__entry__free_unpacked(e, NULL);
+		return -ENOMEM;
+	}
+	b64_encode(data, len, raw, B64_ENCODED_LEN(len) + 1);
+	json_object_set_new(row, "entry", e ? pbjson_encode(&e->base) : json_null());
+	json_object_set_new(row, "raw", json_string(raw));
+	json_array_append_new(c->arr, row);
+	free(raw);
+	if (e)
+		remacto__v1__entry__free_unpacked(e, NULL);
+	return 0;
+}
+
+static void
+route_entries(struct node *n, MDB_txn *txn, const struct tlog_head *h, const struct api_req *req,
+              struct api_resp *resp)
+{
+	uint64_t start, limit;
+	struct entries_ctx c;
+
+	if (!api_query_u64(req, resp, "start", 0, INT64_MAX, &start) ||
+	    !api_query_u64(req, resp, "limit", 100, ENTRIES_MAX_LIMIT, &limit))
+		return;
+	if (start > h->size)
+		start = h->size;
+	if (limit > h->size - start)
+		limit = h->size - start;
+	c.arr = json_array();
+	int rc = store_entry_each(&n->store, txn, h->id, start, limit, entry_row, &c);
+	if (rc != 0) {
+		json_decref(c.arr);
+		api_error(resp, 500, NULL, "cannot read entries: %s", store_strerror(rc));
+		return;
+	}
+	api_json(resp, 200, json_pack("{s:s, s:I, s:I, s:o}", "origin", h->origin, "treeSize",
+	                              (json_int_t)h->size, "start", (json_int_t)start, "entries",
+	                              c.arr));
+}
+
+static json_t *
+proof_json(uint8_t proof[][MERKLE_HASH_LEN], size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, b64_json(proof[i], 32));
+	return a;
+}
+
+static void
+route_proof(struct node *n, MDB_txn *txn, const struct tlog_head *h, const char *kind,
+            const struct api_req *req, struct api_resp *resp)
+{
+	uint8_t proof[MERKLE_MAX_PROOF][MERKLE_HASH_LEN], a[32], b[32];
+	uint64_t x, size;
+	size_t np;
+	int rc;
+
+	if (!api_query_u64(req, resp, "size", h->size, h->size, &size))
+		return;
+	if (!strcmp(kind, "inclusion")) {
+		if (!api_query_u64(req, resp, "index", UINT64_MAX, INT64_MAX, &x))
+			return;
+		if (x == UINT64_MAX || x >= size) {
+			api_error(resp, 400, "index", "an index below size (%llu) is required",
+			          (unsigned long long)size);
+			return;
+		}
+		if ((rc = tlog_inclusion(&n->store, txn, h, x, size, a, b, proof, &np)) != 0) {
+			api_error(resp, 500, NULL, "cannot build the proof: %s", store_strerror(rc));
+			return;
+		}
+		api_json(resp, 200, json_pack("{s:I, s:I, s:o, s:o, s:o}", "leafIdx", (json_int_t)x,
+		                              "treeSize", (json_int_t)size, "root", b64_json(b, 32),
+		                              "leafHash", b64_json(a, 32), "proof",
+		                              proof_json(proof, np)));
+	} else if (!strcmp(kind, "consistency")) {
+		if (!api_query_u64(req, resp, "old", 0, INT64_MAX, &x))
+			return;
+		if (x == 0 || x > size) {
+			api_error(resp, 400, "old", "old must be from 1 to size (%llu)",
+			          (unsigned long long)size);
+			return;
+		}
+		if ((rc = tlog_consistency(&n->store, txn, h, x, size, a, b, proof, &np)) != 0) {
+			api_error(resp, 500, NULL, "cannot build the proof: %s", store_strerror(rc));
+			return;
+		}
+		api_json(resp, 200, json_pack("{s:I, s:I, s:o, s:o, s:o}", "size1", (json_int_t)x,
+		                              "size2", (json_int_t)size, "root1", b64_json(a, 32),
+		                              "root2", b64_json(b, 32), "proof",
+		                              proof_json(proof, np)));
+	} else {
+		api_error(resp, 404, NULL, "proofs are /proof/inclusion or /proof/consistency");
+	}
+}
+
+static bool
+isdigit_ascii(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Parses the tlog-tiles index path "x001/x234/067" (and an optional ".p/<W>") at p. */
+static bool
+parse_tile_index(const char *p, uint64_t *index, unsigned *width)
+{
+	uint64_t v = 0;
+	*width = TILE_WIDTH;
+	for (int groups = 0;; groups++) {
+		bool more = *p == 'x';
+		if (more)
+			p++;
+		if (groups >= 7 || !isdigit_ascii(p[0]) || !isdigit_ascii(p[1]) || !isdigit_ascii(p[2]))
+			return false;
+		v = v * 1000 + (uint64_t)((p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0'));
+		p += 3;
+		if (more) {
+			if (*p++ != '/')
+				return false;
+			continue;
+		}
+		break;
+	}
+	if (*p == '\0') {
+		*index = v;
+		return true;
+	}
+	if (strncmp(p, ".p/", 3) != 0)
+		return false;
+	p += 3;
+	/* Width: decimal 1-255 without leading zeros. */
+	if (!isdigit_ascii(*p) || *p == '0' || strlen(p) > 3)
+		return false;
+	unsigned w = 0;
+	for (; *p; p++) {
+		if (!isdigit_ascii(*p))
+			return false;
+		w = w * 10 + (unsigned)(*p - '0');
+	}
+	if (w >= TILE_WIDTH)
+		return false;
+	*index = v;
+	*width = w;
+	return true;
+}
+
+static void
+route_tile(struct node *n, MDB_txn *txn, const struct tlog_head *h, const char *rest,
+           struct api_resp *resp)
+{
+	uint64_t index, count;
+	unsigned width, level = 0;
+	bool entries = strncmp(rest, "entries/", 8) == 0;
+
+	if (entries) {
+		rest += 8;
+	} else {
+		/* Level: decimal 0-63 without leading zeros, then '/'. */
+		if (!isdigit_ascii(rest[0]) || (rest[0] == '0' && rest[1] != '/'))
+			goto notfound;
+		while (isdigit_ascii(*rest) && level < 64)
+			level = level * 10 + (unsigned)(*rest++ - '0');
+		if (*rest++ != '/' || level > 7)
+			goto notfound;
+	}
+	if (!parse_tile_index(rest, &index, &width))
+		goto notfound;
+	/* Hashes held at Merkle level 8·level: one per 256^level leaves. */
+	count = h->size >> (8 * level);
+	if (index > count / TILE_WIDTH || index * TILE_WIDTH + width > count)
+		goto notfound;
+	if (entries) {
+		uint64_t first = index * TILE_WIDTH;
+		size_t cap = 0, len = 0;
+		uint8_t *buf = NULL;
+		/* Two passes: the size first, so the bundle is allocated once and exactly. */
+		for (int pass = 0; pass < 2; pass++) {
+			for (uint64_t i = 0; i < width; i++) {
+				const uint8_t *d;
+				size_t dl;
+				int rc = store_entry_get(&n->store, txn, h->id, first + i, &d, &dl);
+				if (rc != 0 || dl > 0xffff) {
+					free(buf);
+					api_error(resp, 500, NULL, "entry %llu unreadable",
+					          (unsigned long long)(first + i));
+					return;
+				}
+				if (pass == 0) {
+					cap += 2 + dl;
+					continue;
+				}
+				buf[len++] = (uint8_t)(dl >> 8);
+				buf[len++] = (uint8_t)dl;
+				memcpy(buf + len, d, dl);
+				len += dl;
+			}
+			if (pass == 0 && !(buf = malloc(cap))) {
+				api_error(resp, 500, NULL, "out of memory");
+				return;
+			}
+		}
+		api_bytes(resp, 200, "application/octet-stream", buf, len);
+	} else {
+		uint8_t (*hashes)[32] = malloc((size_t)width * 32);
+		int rc = hashes ? store_hash_range(&n->store, txn, h->id, 8 * level,
+		                                   index * TILE_WIDTH, width, hashes) : -ENOMEM;
+		if (rc != 0) {
+			free(hashes);
+			api_error(resp, 500, NULL, "cannot read tile: %s", store_strerror(rc));
+			return;
+		}
+		api_bytes(resp, 200, "application/octet-stream", (uint8_t *)hashes,
+		          (size_t)width * 32);
+	}
+	resp->cache_control = width == TILE_WIDTH ? immutable : short_lived;
+	return;
+notfound:
+	api_error(resp, 404, NULL, "no such tile in a tree of %llu entries",
+	          (unsigned long long)h->size);
+}
+
+/* The signed checkpoint with the cosignatures held for its size. A replica that has no signed
+ * checkpoint yet has nothing to serve. */
+static void
+serve_checkpoint(struct node *n, MDB_txn *txn, const struct tlog_head *h, struct api_resp *resp)
+{
+	struct checkpoint cp;
+	char why[64], *buf;
+	size_t tl = 0;
+	int len;
+
+	for (size_t i = h->checkpoint_len; i >= 2 && !tl; i--)
+		if (h->checkpoint[i - 1] == '\n' && h->checkpoint[i - 2] == '\n')
+			tl = i - 1;
+	if (!tl || !checkpoint_parse(h->checkpoint, tl, &cp, why, sizeof(why))) {
+		api_error(resp, 404, NULL, "no signed checkpoint of %s yet", h->origin);
+		return;
+	}
+	if (!(buf = malloc(NOTE_MAX_LEN)) ||
+	    (len = witness_note(&n->store, txn, h->id, cp.size, h->checkpoint, h->checkpoint_len,
+	                        buf, NOTE_MAX_LEN)) < 0) {
+		free(buf);
+		api_text(resp, 200, "text/plain; charset=utf-8", h->checkpoint, h->checkpoint_len);
+	} else {
+		api_bytes(resp, 200, "text/plain; charset=utf-8", (uint8_t *)buf, (size_t)len);
+	}
+	resp->cache_control = no_cache;
+}
+
+bool
+api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp)
+{
+	const char *path = req->path;
+	struct tlog_head *h = NULL;
+	MDB_txn *txn = NULL;
+	char slug[128];
+	const char *rest;
+	bool logs_api = !strncmp(path, "/api/v1/logs", 12) &&
+	                (path[12] == '\0' || path[12] == '/');
+
+	if (strcmp(path, "/healthz") && strcmp(path, "/metrics") && strncmp(path, "/logs/", 6) &&
+	    strcmp(path, "/api/v1/evidence") && !logs_api)
+		return false;
+	if (req->method != API_GET && req->method != API_HEAD) {
+		api_error(resp, 405, NULL, "%s is read only: use GET", path);
+		return true;
+	}
+	if (!strcmp(path, "/metrics")) {
+		char *text;
+		size_t len;
+		if (metrics_render(n, &text, &len) != 0)
+			api_error(resp, 500, NULL, "cannot render metrics");
+		else
+			api_bytes(resp, 200, "text/plain; version=0.0.4; charset=utf-8",
+			          (uint8_t *)text, len);
+		return true;
+	}
+	int rc = store_read_begin(&n->store, &txn);
+	if (rc != 0) {
+		api_error(resp, 503, NULL, "storage unavailable: %s", store_strerror(rc));
+		return true;
+	}
+	if (!strcmp(path, "/healthz")) {
+		int last = publish_last_error(n->pub);
+		if (last != 0)
+			api_json(resp, 503, json_pack("{s:s, s:s, s:I}", "status", "degraded",
+			                              "reason", store_strerror(last), "uptimeSeconds",
+			                              (json_int_t)(time(NULL) - n->started)));
+		else
+			api_json(resp, 200, json_pack("{s:s, s:I}", "status", "ok", "uptimeSeconds",
+			                              (json_int_t)(time(NULL) - n->started)));
+		goto done;
+	}
+	if (logs_api && path[12] == '\0') {
+		route_logs(n, txn, req, resp);
+		goto done;
+	}
+	if (!strcmp(path, "/api/v1/evidence")) {
+		api_json(resp, 200, json_pack("{s:o}", "evidence",
+		                              evidence_list(&n->store, txn, NULL)));
+		goto done;
+	}
+	/* /logs/<slug>/... or /api/v1/logs/<slug>[/...] */
+	rest = logs_api ? path + 13 : path + 6;
+	size_t sl = strcspn(rest, "/");
+	if (sl == 0 || sl >= sizeof(slug)) {
+		api_error(resp, 404, NULL, "no such log");
+		goto done;
+	}
+	memcpy(slug, rest, sl);
+	slug[sl] = '\0';
+	rest += sl;
+	if (!(h = malloc(sizeof(*h)))) {
+		api_error(resp, 500, NULL, "out of memory");
+		goto done;
+	}
+	if (!find_log(n, txn, slug, h, resp))
+		goto done;
+	if (!logs_api && !strcmp(rest, "/checkpoint")) {
+		serve_checkpoint(n, txn, h, resp);
+	} else if (!logs_api && !strncmp(rest, "/tile/", 6)) {
+		route_tile(n, txn, h, rest + 6, resp);
+	} else if (logs_api && rest[0] == '\0') {
+		api_json(resp, 200, log_json(h));
+	} else if (logs_api && !strcmp(rest, "/entries")) {
+		route_entries(n, txn, h, req, resp);
+	} else if (logs_api && !strcmp(rest, "/witnesses")) {
+		api_json(resp, 200, json_pack("{s:s, s:o}", "origin", h->origin, "witnesses",
+		                              witness_list(&n->store, txn, h->id, 16)));
+	} else if (logs_api && !strcmp(rest, "/evidence")) {
+		api_json(resp, 200, json_pack("{s:s, s:b, s:o}", "origin", h->origin, "forked",
+		                              evidence_forked(&n->store, txn, h->origin),
+		                              "evidence", evidence_list(&n->store, txn, h->origin)));
+	} else if (logs_api && !strncmp(rest, "/proof/", 7)) {
+		route_proof(n, txn, h, rest + 7, req, resp);
+	} else {
+		api_error(resp, 404, NULL, "no such resource: %s", path);
+	}
+done:
+	free(h);
+	mdb_txn_abort(txn);
+	return true;
+}

@@ -1,0 +1,64 @@
+/*
+ * node — the one struct the daemon's modules share: configuration, store, own signing key,
+ * publisher, metrics. Created by remactod.c; everything else borrows it.
+ */
+#ifndef REMACTO_NODE_H
+#define REMACTO_NODE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "core/config.h"
+#include "core/note.h"
+#include "store/store.h"
+
+struct publisher;
+struct lws_context;
+struct fed;
+struct transport;
+struct facts;
+struct live;
+
+#define METRICS_LATENCY_BUCKETS 12   /* append latency upper bounds, see metrics.c */
+
+struct metrics {
+	atomic_uint_fast64_t http_by_status[6];     /* index status / 100: 1xx..5xx */
+	atomic_uint_fast64_t http_requests;
+	atomic_uint_fast64_t entries_published;
+	atomic_uint_fast64_t commits;
+	atomic_uint_fast64_t publish_rejected;
+	atomic_uint_fast64_t append_latency[METRICS_LATENCY_BUCKETS + 1];  /* +Inf last */
+	atomic_uint_fast64_t append_latency_sum_us;
+	atomic_uint_fast64_t append_latency_count;
+};
+
+struct node {
+	struct config cfg;
+	struct store store;
+	struct note_signer signer;   /* own log's key; signer.pkey NULL on a mirror */
+	bool own_log;
+	/* The node's identity in the federation: its log key (name = origin) on a member node, a
+	 * key of its own named "mirror.<key id>" on a mirror. Proves the node in peer handshakes
+	 * and signs its cosignatures (as alg 0x04 under the same name). */
+	struct note_signer identity;
+	struct note_signer witness;  /* identity's key as a tlog-cosignature signer */
+	char token[65];              /* admin bearer token (hex) */
+	struct publisher *pub;
+	struct lws_context *lws;
+	struct fed *fed;             /* NULL without an authority (a standalone node) */
+	struct transport *transport;
+	struct facts *facts;         /* derived views (facts.h), made on first use; service thread */
+	struct live *live;           /* dashboard mounts and live updates (live.h) */
+	struct metrics metrics;
+	time_t started;
+};
+
+/* Records one append's latency (seconds from request to durable commit). */
+void metrics_observe_append(struct metrics *m, double seconds);
+void metrics_count_status(struct metrics *m, int status);
+/* Prometheus text exposition format 0.0.4 into a new buffer (*out, free()). */
+int metrics_render(struct node *n, char **out, size_t *len);
+
+#endif

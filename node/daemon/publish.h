@@ -1,0 +1,50 @@
+/*
+ * publish — group commit of the node's own publications. The service thread submits validated
+ * batches; one writer thread takes everything queued, appends each batch in a nested transaction
+ * (a batch that fails the index's state checks is rolled back alone), signs one checkpoint and
+ * commits once: one fsync for all the publishers that were waiting, never one per request.
+ * Checkpoints are signed at most every checkpoint_interval_ms while publications keep coming.
+ *
+ * A finished job is handed back to the service thread (publish_collect, after the writer woke it
+ * with lws_cancel_service) with a complete HTTP response: 200 {"indexes":[…],"treeSize":N,
+ * "checkpoint":"…"} once durable, 400 naming the field when the node's state refuses it,
+ * or 503 when storage failed.
+ */
+#ifndef REMACTO_PUBLISH_H
+#define REMACTO_PUBLISH_H
+
+#include <stddef.h>
+
+#include "api.h"
+#include "store/tlog.h"
+
+struct node;
+struct publisher;
+struct publish_job;
+
+#define PUBLISH_MAX_QUEUE 4096          /* jobs waiting; more → 503 */
+#define PUBLISH_MAX_QUEUED_ENTRIES 200000
+
+/* Starts the writer thread for the node's own log. NULL with err on failure. */
+struct publisher *publish_start(struct node *n, char *err, size_t errcap);
+/* Finishes what is queued, stops the thread, frees everything. NULL-safe. */
+void publish_stop(struct publisher *p);
+
+/* Queues n entries (the blobs and their data become the publisher's) for owner. Returns the job,
+ * or NULL when the queue is full (the caller answers 503 and keeps ownership of nothing: the
+ * blobs are freed). */
+struct publish_job *publish_submit(struct publisher *p, struct tlog_blob *entries, size_t n,
+                                   void *owner);
+/* The owner went away (client closed): the job still commits, its response is dropped. */
+void publish_detach(struct publisher *p, struct publish_job *j);
+/* Service thread: hands each finished job's response to fn (which takes ownership of resp's
+ * body) and frees the job. */
+void publish_collect(struct publisher *p, void (*fn)(void *owner, struct api_resp *resp, void *arg),
+                     void *arg);
+/* 0 when the last commit succeeded (or none happened yet), else its error: /healthz reports
+ * a node that cannot store as degraded. */
+int publish_last_error(struct publisher *p);
+/* Synchronous publish for the seed at first start and for tests: waits for the commit. */
+int publish_wait(struct publisher *p, struct tlog_blob *entries, size_t n, struct api_resp *resp);
+
+#endif

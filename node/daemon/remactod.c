@@ -1,0 +1,428 @@
+/*
+ * remactod — the REMACTO Ledger node daemon. Opens the store, makes sure the node's own log,
+ * key and admin token exist (creating them on first start), starts the group-commit writer and
+ * the HTTP listeners, and serves until SIGTERM or SIGINT. SIGHUP reopens the log file.
+ *
+ *   remactod [--config FILE] [-n] [--seed FILE.jsonl]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/entry.h"
+#include "views/facts.h"
+#include "peers/fed.h"
+#include "http.h"
+#include "live.h"
+#include "core/log.h"
+#include "node.h"
+#include "publish.h"
+#include "peers/registry.h"
+#include "store/tlog.h"
+#include "peers/transport.h"
+
+#define SEED_MAX_LINES 100000
+
+static volatile int stop_flag, reopen_flag;
+static struct lws_context *volatile signal_ctx;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reopen_flag = 1;
+	else
+		stop_flag = 1;
+	/* Wakes the service loop: writes one byte to lws's event pipe. */
+	if (signal_ctx)
+		lws_cancel_service(signal_ctx);
+}
+
+static const char usage[] =
+	"usage: remactod [--config FILE] [-n] [--seed FILE.jsonl]\n"
+	"  --config FILE  node configuration (INI); without it the embedded defaults are used:\n"
+	"                 data in ./var, public 127.0.0.1:8080, admin 127.0.0.1:8081\n"
+	"  -n             check the configuration, print \"configuration OK\" and exit\n"
+	"  --seed FILE    on first start (own log empty), publish the entries of FILE (JSON lines)\n";
+
+/* Reads or creates the admin token: 32 random bytes as hex in a 0600 file. */
+static int
+load_token(struct node *n)
+{
+	const char *path = n->cfg.token_file;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0 && errno == ENOENT) {
+		uint8_t raw[32];
+		if (RAND_bytes(raw, sizeof(raw)) != 1) {
+			log_err("cannot draw random bytes for the admin token");
+			return -1;
+		}
+		for (int i = 0; i < 32; i++)
+			snprintf(n->token + 2 * i, 3, "%02x", raw[i]);
+		OPENSSL_cleanse(raw, sizeof(raw));
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, n->token, 64) != 64 || write(fd, "\n", 1) != 1 ||
+		    fsync(fd) != 0) {
+			log_err("cannot write the admin token to %s: %s", path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+		log_info("created the admin token in %s (mode 0600)", path);
+		return 0;
+	}
+	if (fd < 0) {
+		log_err("cannot open the admin token %s: %s", path, strerror(errno));
+		return -1;
+	}
+	char buf[80];
+	ssize_t len = fstat(fd, &st) == 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	close(fd);
+	if (len < 0 || (st.st_mode & 077)) {
+		log_err("admin token %s must be a file of mode 0600 (chmod 600 %s)", path, path);
+		return -1;
+	}
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	buf[len] = '\0';
+	if (len < 32 || len >= (ssize_t)sizeof(n->token) || strspn(buf, "0123456789abcdefABCDEF"
+	    "-_") != (size_t)len) {
+		log_err("admin token %s must hold 32 to 64 hex characters", path);
+		OPENSSL_cleanse(buf, sizeof(buf));
+		return -1;
+	}
+	memcpy(n->token, buf, (size_t)len + 1);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return 0;
+}
+
+/* The node's identity: its log key under its origin, or on a mirror a key of its own under
+ * "mirror.<first 8 hex digits of the public key>". Also the same key as a witness. */
+static int
+load_identity(struct node *n)
+{
+	char err[512], name[NOTE_NAME_MAX + 1];
+
+	if (access(n->cfg.key, F_OK) != 0) {
+		MDB_txn *txn;
+		struct tlog_head *h = malloc(sizeof(*h));
+		int held = -1;
+		if (h && n->cfg.origin[0] && store_read_begin(&n->store, &txn) == 0) {
+			held = tlog_head(&n->store, txn, n->cfg.origin, h);
+			mdb_txn_abort(txn);
+		}
+		free(h);
+		if (held == 0) {
+			log_err("the key file %s is missing but log %s exists in %s: restore the key "
+			        "from your backup (a new key could not sign this log)", n->cfg.key,
+			        n->cfg.origin, n->cfg.data);
+			return -1;
+		}
+		if (note_keygen_pem(n->cfg.key, err, sizeof(err)) != 0) {
+			log_err("%s", err);
+			return -1;
+		}
+		log_info("created the node's signing key in %s (mode 0600): back it up", n->cfg.key);
+	}
+	snprintf(name, sizeof(name), "%s", n->cfg.origin[0] ? n->cfg.origin : "mirror");
+	if (note_signer_from_pem(&n->identity, name, NOTE_ALG_ED25519, n->cfg.key, err,
+	                         sizeof(err)) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (!n->cfg.origin[0]) {
+		snprintf(name, sizeof(name), "mirror.%02x%02x%02x%02x", n->identity.v.pub[0],
+		         n->identity.v.pub[1], n->identity.v.pub[2], n->identity.v.pub[3]);
+		note_signer_free(&n->identity);
+		if (note_signer_from_pem(&n->identity, name, NOTE_ALG_ED25519, n->cfg.key, err,
+		                         sizeof(err)) != 0) {
+			log_err("%s", err);
+			return -1;
+		}
+	}
+	if (note_signer_from_pem(&n->witness, name, NOTE_ALG_COSIGNATURE_V1, n->cfg.key, err,
+	                         sizeof(err)) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Loads (or on first start creates) the node's key and log. */
+static int
+open_own_log(struct node *n)
+{
+	char err[512];
+	MDB_txn *txn;
+	struct tlog_head *h;
+	int rc;
+
+	if (load_identity(n) != 0)
+		return -1;
+	if (!n->cfg.origin[0]) {
+		log_info("no origin configured: running as a read-only mirror named %s",
+		         n->identity.v.name);
+		return 0;
+	}
+	if (note_signer_from_pem(&n->signer, n->cfg.origin, NOTE_ALG_ED25519, n->cfg.key, err,
+	                         sizeof(err)) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (!(h = malloc(sizeof(*h))))
+		return -1;
+	rc = store_read_begin(&n->store, &txn);
+	if (rc == 0) {
+		rc = tlog_head(&n->store, txn, n->cfg.origin, h);
+		mdb_txn_abort(txn);
+	}
+	if (rc == MDB_NOTFOUND) {
+		char path[CONFIG_PATH_MAX];
+		if (!realpath(n->cfg.key, path) ||
+		    tlog_create(&n->store, &n->signer, path, err, sizeof(err)) != 0) {
+			log_err("cannot create log %s: %s", n->cfg.origin, err);
+			free(h);
+			return -1;
+		}
+		char vkey[NOTE_VKEY_MAX + 1];
+		note_verifier_format(&n->signer.v, vkey, sizeof(vkey));
+		log_info("created log %s; its verifier key, for the network registry: %s",
+		         n->cfg.origin, vkey);
+	} else if (rc != 0) {
+		log_err("cannot read log %s: %s", n->cfg.origin, store_strerror(rc));
+		free(h);
+		return -1;
+	} else {
+		char vkey[NOTE_VKEY_MAX + 1], path[CONFIG_PATH_MAX], why[256];
+		struct note_verifier reg;
+		bool rotated = false;
+		note_verifier_format(&n->signer.v, vkey, sizeof(vkey));
+		if (strcmp(vkey, h->vkey) != 0 && store_read_begin(&n->store, &txn) == 0) {
+			/* A new key is the log's key once the registry rotated it, from the next
+			 * checkpoint on. */
+			rotated = registry_key_for(&n->store, txn, n->cfg.origin, h->size + 1, &reg, why,
+			                           sizeof(why)) == 0 &&
+			          !memcmp(reg.pub, n->signer.v.pub, 32);
+			mdb_txn_abort(txn);
+			if (rotated && (!realpath(n->cfg.key, path) ||
+			                tlog_set_key(&n->store, n->cfg.origin, vkey, path) != 0))
+				rotated = false;
+			if (rotated)
+				log_info("log %s: signing with the key the registry rotated in (%s)",
+				         n->cfg.origin, vkey);
+		}
+		if (strcmp(vkey, h->vkey) != 0 && !rotated) {
+			log_err("key %s is not the key of log %s (%s), nor a key the registry rotated "
+			        "in for its next checkpoint: configure the right key file", n->cfg.key,
+			        n->cfg.origin, h->vkey);
+			free(h);
+			return -1;
+		}
+		log_info("log %s: %llu entries", n->cfg.origin, (unsigned long long)h->size);
+	}
+	free(h);
+	n->own_log = true;
+	return 0;
+}
+
+/* Publishes the seed file when the own log is still empty. */
+static int
+seed(struct node *n, const char *file)
+{
+	struct tlog_head *h = malloc(sizeof(*h));
+	struct tlog_blob *v = NULL;
+	size_t count = 0, cap = 0;
+	char *line = NULL, err[512];
+	size_t lcap = 0;
+	ssize_t len;
+	MDB_txn *txn;
+	FILE *f = NULL;
+	int rc = -1;
+
+	if (!h || !n->own_log || store_read_begin(&n->store, &txn) != 0)
+		goto done;
+	rc = tlog_head(&n->store, txn, n->signer.v.name, h);
+	mdb_txn_abort(txn);
+	if (rc != 0 || h->size > 0) {
+		rc = 0;   /* seeded already: the next start continues from the same data */
+		goto done;
+	}
+	rc = -1;
+	if (!(f = fopen(file, "r"))) {
+		log_err("seed %s: %s", file, strerror(errno));
+		goto done;
+	}
+	while ((len = getline(&line, &lcap, f)) > 0) {
+		if (count == SEED_MAX_LINES) {
+			log_err("seed %s: more than %d lines; publish large files with remacto publish",
+			        file, SEED_MAX_LINES);
+			goto done;
+		}
+		json_error_t jerr;
+		json_t *j = json_loadb(line, (size_t)len, 0, &jerr);
+		uint8_t *data;
+		size_t dlen;
+		if (!j || entry_from_json(j, &data, &dlen, err, sizeof(err)) != 0) {
+			log_err("seed %s line %zu: %s", file, count + 1, j ? err : jerr.text);
+			json_decref(j);
+			goto done;
+		}
+		json_decref(j);
+		if (count == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct tlog_blob *nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(data);
+				goto done;
+			}
+			v = nv;
+		}
+		v[count++] = (struct tlog_blob){ data, dlen };
+	}
+	struct api_resp resp = { 0 };
+	rc = publish_wait(n->pub, v, count, &resp);
+	v = NULL, count = 0;   /* the publisher owns them now */
+	if (rc == 0)
+		log_info("seeded %s with the demo programme from %s", n->signer.v.name, file);
+	else
+		log_err("seed %s: %.*s", file, (int)resp.len, resp.body ? (char *)resp.body : "");
+	api_resp_free(&resp);
+done:
+	for (size_t i = 0; i < count; i++)
+		free((void *)v[i].data);
+	free(v);
+	free(line);
+	if (f)
+		fclose(f);
+	free(h);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static struct node node;
+	struct node *n = &node;
+	const char *cfile = NULL, *seedfile = NULL;
+	bool check_only = false;
+	char err[1024];
+	int c, status = 1;
+
+	while ((c = getopt_long(argc, argv, "nc:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cfile = optarg; break;
+		case 's': seedfile = optarg; break;
+		case 'n': check_only = true; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	config_defaults(&n->cfg);
+	if ((cfile && config_load(&n->cfg, cfile, err, sizeof(err)) != 0) ||
+	    config_finish(&n->cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "remactod: %s\n", err);
+		return 1;
+	}
+	if (check_only) {
+		puts("configuration OK");
+		return 0;
+	}
+	if (log_init(n->cfg.log_level, n->cfg.log_file) != 0) {
+		fprintf(stderr, "remactod: cannot open log file %s: %s\n", n->cfg.log_file,
+		        strerror(errno));
+		return 1;
+	}
+	n->started = time(NULL);
+	log_info("remactod starting (%s)", cfile ? cfile : "embedded defaults");
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (store_open(&n->store, n->cfg.data, STORE_CREATE,
+	               (size_t)n->cfg.mapsize_mb << 20, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return 1;
+	}
+	if (n->cfg.authority_vkey[0] &&
+	    registry_set_authority(&n->store, n->cfg.authority_vkey, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		goto out;
+	}
+	if (open_own_log(n) != 0 || load_token(n) != 0)
+		goto out;
+	if (!(n->live = live_create(&n->cfg, err, sizeof(err)))) {
+		log_err("%s", err);
+		goto out;
+	}
+	if (n->own_log && !(n->pub = publish_start(n, err, sizeof(err)))) {
+		log_err("%s", err);
+		goto out;
+	}
+	if (!seedfile && n->cfg.seed[0])
+		seedfile = n->cfg.seed;
+	if (seedfile && seed(n, seedfile) != 0)
+		goto out;
+	if (http_start(n, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		goto out;
+	}
+	signal_ctx = n->lws;
+	/* Federation needs the trust anchor: without one the node stands alone. */
+	if (n->cfg.authority_vkey[0] && (!(n->fed = fed_create(n, err, sizeof(err))) ||
+	                                 transport_start(n, err, sizeof(err)) != 0)) {
+		log_err("%s", err);
+		goto out;
+	}
+	log_info("public listener: %s://%s:%d/  (try /api/v1/logs, /healthz, /metrics)",
+	         n->cfg.tls_cert[0] ? "https" : "http", n->cfg.pub.host, n->cfg.pub.port);
+	log_info("admin listener: http://%s:%d/api/v1/entries  (token in %s)", n->cfg.admin.host,
+	         n->cfg.admin.port, n->cfg.token_file);
+	http_run(n, &stop_flag, &reopen_flag);
+	log_info("stopping");
+	status = 0;
+out:
+	signal_ctx = NULL;
+	transport_stop(n);
+	http_stop(n);
+	fed_destroy(n->fed);
+	n->fed = NULL;
+	publish_stop(n->pub);
+	live_free(n->live);
+	note_signer_free(&n->signer);
+	note_signer_free(&n->identity);
+	note_signer_free(&n->witness);
+	OPENSSL_cleanse(n->token, sizeof(n->token));
+	facts_free(n->facts);
+	store_close(&n->store);
+	if (status == 0)
+		log_info("stopped cleanly");
+	return status;
+}

@@ -1,0 +1,474 @@
+/*
+ * store — LMDB environment, named databases and key layout of the node. See store.h.
+ */
+#include "store.h"
+
+#include "core/be.h"
+#include "index.h"
+#include "peers/registry.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define STORE_FORMAT 1
+
+
+
+
+const char *
+store_strerror(int rc)
+{
+	if (rc < 0)
+		return strerror(-rc);
+	return mdb_strerror(rc);
+}
+
+const char *
+store_io_hint(int rc)
+{
+	int e = rc < 0 ? -rc : rc;
+	if (e == ENOSPC || e == EFBIG || e == EIO || e == EDQUOT || e == MDB_MAP_FULL)
+		return " (is the disk full? free space in the data folder's file system and retry)";
+	if (e == EACCES || e == EROFS || e == EPERM)
+		return " (the data folder is not writable by this user)";
+	return "";
+}
+
+static size_t
+env_mapsize(size_t want)
+{
+	const char *e = getenv("REMACTO_MAPSIZE");
+	if (e && *e) {
+		char *end;
+		unsigned long long v = strtoull(e, &end, 10);
+		if (*end == '\0' && v >= 65536)
+			return (size_t)v;
+	}
+	return want ? want : STORE_DEFAULT_MAPSIZE;
+}
+
+int
+store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, char *err,
+           size_t errcap)
+{
+	MDB_txn *txn = NULL;
+	const char *step;
+	int rc, dead;
+	bool rdonly = flags & STORE_RDONLY;
+
+	memset(s, 0, sizeof(*s));
+	if (strlen(dir) >= sizeof(s->path)) {
+		snprintf(err, errcap, "data folder path too long: %.64s...", dir);
+		return -ENAMETOOLONG;
+	}
+	strcpy(s->path, dir);
+	if ((flags & STORE_CREATE) && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		rc = -errno;
+		snprintf(err, errcap, "cannot create data folder %s: %s", dir, strerror(errno));
+		return rc;
+	}
+	s->mapsize = env_mapsize(mapsize);
+
+	step = "mdb_env_create";
+	if ((rc = mdb_env_create(&s->env)) != 0)
+		goto fail;
+	step = "mdb_env_set_maxdbs";
+	if ((rc = mdb_env_set_maxdbs(s->env, 32)) != 0)
+		goto fail;
+	step = "mdb_env_set_mapsize";
+	if ((rc = mdb_env_set_mapsize(s->env, s->mapsize)) != 0)
+		goto fail;
+	step = "mdb_env_set_maxreaders";
+	if ((rc = mdb_env_set_maxreaders(s->env, 256)) != 0)
+		goto fail;
+	step = "mdb_env_open";
+	if ((rc = mdb_env_open(s->env, dir, (rdonly ? MDB_RDONLY : 0) | MDB_NOTLS, 0600)) != 0) {
+		if (rc == ENOENT)
+			snprintf(err, errcap, "no ledger in %s (create one with `remacto log init`)", dir);
+		else
+			snprintf(err, errcap, "cannot open ledger in %s: %s", dir, mdb_strerror(rc));
+		mdb_env_close(s->env);
+		s->env = NULL;
+		return rc > 0 ? -rc : rc;
+	}
+	/* A process killed while reading leaves its reader slot behind: free them now. */
+	mdb_reader_check(s->env, &dead);
+	{
+		MDB_envinfo info;
+		mdb_env_info(s->env, &info);
+		if (info.me_mapsize > s->mapsize)
+			s->mapsize = info.me_mapsize;
+	}
+
+	step = "mdb_txn_begin";
+	if ((rc = mdb_txn_begin(s->env, NULL, rdonly ? MDB_RDONLY : 0, &txn)) != 0)
+		goto fail;
+	{
+		unsigned dbf = rdonly ? 0 : MDB_CREATE;
+		struct { const char *name; MDB_dbi *dbi; } dbs[] = {
+			{ "logs", &s->logs }, { "slugs", &s->slugs }, { "entries", &s->entries }, { "hashes", &s->hashes },
+			{ "checkpoints", &s->checkpoints }, { "meta", &s->meta },
+			{ "wit:cosigs", &s->cosigs }, { "ev:records", &s->evidence },
+		};
+		step = "mdb_dbi_open";
+		for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++)
+			if ((rc = mdb_dbi_open(txn, dbs[i].name, dbf, dbs[i].dbi)) != 0) {
+				if (rc == MDB_NOTFOUND)
+					snprintf(err, errcap, "%s holds no REMACTO ledger (database '%s' "
+					         "missing); initialise it with `remacto log init`", dir,
+					         dbs[i].name);
+				goto fail_quiet;
+			}
+		for (size_t i = 0; i < REGISTRY_NDBS; i++)
+			if ((rc = mdb_dbi_open(txn, registry_db_names[i], dbf, &s->reg[i])) != 0) {
+				if (rc == MDB_NOTFOUND)
+					snprintf(err, errcap, "%s has no registry view yet; open it once "
+					         "read-write (remactod or remacto log) to create it", dir);
+				goto fail_quiet;
+			}
+		for (size_t i = 0; i < INDEX_NDBS; i++)
+			if ((rc = mdb_dbi_open(txn, index_db_names[i], dbf, &s->ix[i])) != 0) {
+				if (rc == MDB_NOTFOUND)
+					snprintf(err, errcap, "%s has no domain index yet; open it once "
+					         "read-write (remactod or remacto log) to create it", dir);
+				goto fail_quiet;
+			}
+	}
+	if (!rdonly) {
+		MDB_val k = { 6, (void *)"format" }, v;
+		uint8_t fmt[4];
+		rc = mdb_get(txn, s->meta, &k, &v);
+		if (rc == MDB_NOTFOUND) {
+			put_be32(fmt, STORE_FORMAT);
+			v.mv_size = 4, v.mv_data = fmt;
+			step = "write format";
+			if ((rc = mdb_put(txn, s->meta, &k, &v, 0)) != 0)
+				goto fail;
+		} else if (rc == 0 && (v.mv_size != 4 || ((uint8_t *)v.mv_data)[3] > STORE_FORMAT)) {
+			snprintf(err, errcap, "%s was written by a newer REMACTO (format %u); upgrade "
+			         "this node", dir, v.mv_size == 4 ? ((uint8_t *)v.mv_data)[3] : 0);
+			rc = EPROTO;
+			goto fail_quiet;
+		}
+	}
+	step = "mdb_txn_commit";
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0)
+		goto fail;
+	return 0;
+
+fail:
+	snprintf(err, errcap, "cannot open ledger in %s: %s: %s", dir, step, mdb_strerror(rc));
+fail_quiet:
+	if (txn)
+		mdb_txn_abort(txn);
+	mdb_env_close(s->env);
+	s->env = NULL;
+	return rc > 0 ? -rc : rc;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s && s->env) {
+		mdb_env_close(s->env);
+		s->env = NULL;
+	}
+}
+
+static int
+grow(struct store *s)
+{
+	size_t next = s->mapsize * 2;
+	if (next > STORE_MAX_MAPSIZE)
+		return MDB_MAP_FULL;
+	int rc = mdb_env_set_mapsize(s->env, next);
+	if (rc == 0)
+		s->mapsize = next;
+	return rc;
+}
+
+static int
+txn_begin(struct store *s, unsigned flags, MDB_txn **txn)
+{
+	int rc = mdb_txn_begin(s->env, NULL, flags, txn);
+	if (rc == MDB_MAP_RESIZED) {
+		/* Another process grew the map: adopt its size and try again. */
+		if ((rc = mdb_env_set_mapsize(s->env, 0)) != 0)
+			return rc;
+		MDB_envinfo info;
+		mdb_env_info(s->env, &info);
+		s->mapsize = info.me_mapsize;
+		rc = mdb_txn_begin(s->env, NULL, flags, txn);
+	}
+	return rc;
+}
+
+int
+store_read_begin(struct store *s, MDB_txn **txn)
+{
+	return txn_begin(s, MDB_RDONLY, txn);
+}
+
+int
+store_write(struct store *s, store_write_fn fn, void *arg)
+{
+	for (;;) {
+		MDB_txn *txn;
+		int rc = txn_begin(s, 0, &txn);
+		if (rc != 0)
+			return rc;
+		rc = fn(txn, arg);
+		if (rc != 0) {
+			mdb_txn_abort(txn);
+		} else {
+			rc = mdb_txn_commit(txn);
+			if (rc == 0)
+				return 0;
+		}
+		if (rc != MDB_MAP_FULL)
+			return rc;
+		if ((rc = grow(s)) != 0)
+			return rc;
+	}
+}
+
+/* ---- logs ---- */
+
+int
+store_log_get(struct store *s, MDB_txn *txn, const char *origin, Remacto__Store__LogRecord **rec)
+{
+	MDB_val k = { strlen(origin), (void *)origin }, v;
+	*rec = NULL;
+	int rc = mdb_get(txn, s->logs, &k, &v);
+	if (rc != 0)
+		return rc;
+	*rec = remacto__store__log_record__unpack(NULL, v.mv_size, v.mv_data);
+	return *rec ? 0 : MDB_CORRUPTED;
+}
+
+const char *
+store_slug(const char *origin)
+{
+	const char *p = strrchr(origin, '/');
+	return p ? p + 1 : origin;
+}
+
+int
+store_log_by_slug(struct store *s, MDB_txn *txn, const char *slug, char *out, size_t cap)
+{
+	MDB_val k = { strlen(slug), (void *)slug }, v;
+	int rc = mdb_get(txn, s->slugs, &k, &v);
+	if (rc != 0)
+		return rc;
+	if (v.mv_size >= cap)
+		return MDB_BAD_VALSIZE;
+	memcpy(out, v.mv_data, v.mv_size);
+	out[v.mv_size] = '\0';
+	return 0;
+}
+
+int
+store_log_put(struct store *s, MDB_txn *txn, const Remacto__Store__LogRecord *rec)
+{
+	size_t len = remacto__store__log_record__get_packed_size(rec);
+	const char *slug = store_slug(rec->origin);
+	MDB_val k = { strlen(rec->origin), rec->origin }, v = { len, NULL };
+	MDB_val sk = { strlen(slug), (void *)slug }, sv = k;
+	int rc = mdb_put(txn, s->logs, &k, &v, MDB_RESERVE);
+	if (rc == 0)
+		remacto__store__log_record__pack(rec, v.mv_data);
+	if (rc == 0)
+		rc = mdb_put(txn, s->slugs, &sk, &sv, 0);
+	return rc;
+}
+
+int
+store_log_new_id(struct store *s, MDB_txn *txn, uint32_t *id)
+{
+	MDB_val k = { 11, (void *)"next-log-id" }, v;
+	uint8_t buf[4];
+	uint32_t next = 1;
+	int rc = mdb_get(txn, s->meta, &k, &v);
+	if (rc == 0 && v.mv_size == 4)
+		next = get_be32(v.mv_data); else if (rc != MDB_NOTFOUND && rc != 0) {
+		return rc;
+	}
+	if (next > STORE_MAX_LOGS)
+		return -ENOSPC;
+	*id = next;
+	put_be32(buf, next + 1);
+	v.mv_size = 4, v.mv_data = buf;
+	return mdb_put(txn, s->meta, &k, &v, 0);
+}
+
+int
+store_log_each(struct store *s, MDB_txn *txn,
+               int (*fn)(const Remacto__Store__LogRecord *rec, void *arg), void *arg)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, s->logs, &c);
+	if (rc != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		Remacto__Store__LogRecord *rec =
+			remacto__store__log_record__unpack(NULL, v.mv_size, v.mv_data);
+		if (!rec) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		rc = fn(rec, arg);
+		remacto__store__log_record__free_unpacked(rec, NULL);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* ---- entries, hashes, checkpoints ---- */
+
+static void
+entry_key(uint8_t key[12], uint32_t log, uint64_t index)
+{
+	put_be32(key, log);
+	put_be64(key + 4, index);
+}
+
+int
+store_entry_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index, const uint8_t *data,
+                size_t len)
+{
+	uint8_t key[12];
+	entry_key(key, log, index);
+	MDB_val k = { sizeof(key), key }, v = { len, (void *)data };
+	return mdb_put(txn, s->entries, &k, &v, 0);
+}
+
+int
+store_entry_get(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index,
+                const uint8_t **data, size_t *len)
+{
+	uint8_t key[12];
+	entry_key(key, log, index);
+	MDB_val k = { sizeof(key), key }, v;
+	int rc = mdb_get(txn, s->entries, &k, &v);
+	if (rc == 0) {
+		*data = v.mv_data;
+		*len = v.mv_size;
+	}
+	return rc;
+}
+
+int
+store_entry_each(struct store *s, MDB_txn *txn, uint32_t log, uint64_t start, uint64_t count,
+                 int (*fn)(uint64_t index, const uint8_t *data, size_t len, void *arg), void *arg)
+{
+	uint8_t key[12];
+	MDB_cursor *c;
+	MDB_val k = { sizeof(key), key }, v;
+	int rc;
+
+	if (count == 0)
+		return 0;
+	entry_key(key, log, start);
+	if ((rc = mdb_cursor_open(txn, s->entries, &c)) != 0)
+		return rc;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+	for (uint64_t i = start; rc == 0; i++) {
+		const uint8_t *kp = k.mv_data;
+		if (k.mv_size != 12 || memcmp(kp, key, 4) != 0 || get_be64(kp + 4) != i) {
+			rc = MDB_NOTFOUND;
+			break;
+		}
+		if ((rc = fn(i, v.mv_data, v.mv_size, arg)) != 0 || i + 1 == start + count)
+			break;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
+static void
+hash_key(uint8_t key[13], uint32_t log, unsigned level, uint64_t index)
+{
+	put_be32(key, log);
+	key[4] = (uint8_t)level;
+	put_be64(key + 5, index);
+}
+
+int
+store_hash_put(struct store *s, MDB_txn *txn, uint32_t log, unsigned level, uint64_t index,
+               const uint8_t hash[32])
+{
+	uint8_t key[13];
+	hash_key(key, log, level, index);
+	MDB_val k = { sizeof(key), key }, v = { 32, (void *)hash };
+	return mdb_put(txn, s->hashes, &k, &v, 0);
+}
+
+int
+store_hash_get(struct store *s, MDB_txn *txn, uint32_t log, unsigned level, uint64_t index,
+               uint8_t hash[32])
+{
+	uint8_t key[13];
+	hash_key(key, log, level, index);
+	MDB_val k = { sizeof(key), key }, v;
+	int rc = mdb_get(txn, s->hashes, &k, &v);
+	if (rc != 0)
+		return rc;
+	if (v.mv_size != 32)
+		return MDB_CORRUPTED;
+	memcpy(hash, v.mv_data, 32);
+	return 0;
+}
+
+int
+store_hash_range(struct store *s, MDB_txn *txn, uint32_t log, unsigned level, uint64_t index,
+                 size_t count, uint8_t (*out)[32])
+{
+	uint8_t key[13];
+	MDB_cursor *c;
+	MDB_val k = { sizeof(key), key }, v;
+	int rc;
+
+	if (count == 0)
+		return 0;
+	hash_key(key, log, level, index);
+	if ((rc = mdb_cursor_open(txn, s->hashes, &c)) != 0)
+		return rc;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+	for (size_t i = 0; rc == 0; i++) {
+		const uint8_t *kp = k.mv_data;
+		if (k.mv_size != 13 || memcmp(kp, key, 5) != 0 || get_be64(kp + 5) != index + i) {
+			rc = MDB_NOTFOUND;
+			break;
+		}
+		if (v.mv_size != 32) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(out[i], v.mv_data, 32);
+		if (i + 1 == count)
+			break;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
+int
+store_checkpoint_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *note,
+                     size_t len)
+{
+	uint8_t key[12];
+	entry_key(key, log, size);
+	MDB_val k = { sizeof(key), key }, v = { len, (void *)note };
+	return mdb_put(txn, s->checkpoints, &k, &v, 0);
+}

@@ -1,0 +1,603 @@
+/*
+ * tlog — append, prove and verify one log in the store. See tlog.h.
+ */
+#include "tlog.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/b64.h"
+#include "core/entry.h"
+#include "index.h"
+#include "peers/registry.h"
+
+struct reader_ctx {
+	struct store *s;
+	MDB_txn *txn;
+	uint32_t log;
+};
+
+static int
+read_hash(void *arg, unsigned level, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
+{
+	struct reader_ctx *c = arg;
+	int rc = store_hash_get(c->s, c->txn, c->log, level, index, out);
+	return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+}
+
+static int
+emit_hash(void *arg, unsigned level, uint64_t index, const uint8_t hash[MERKLE_HASH_LEN])
+{
+	struct reader_ctx *c = arg;
+	return store_hash_put(c->s, c->txn, c->log, level, index, hash);
+}
+
+static void
+head_from_record(const Remacto__Store__LogRecord *r, struct tlog_head *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->id = r->id;
+	snprintf(h->origin, sizeof(h->origin), "%s", r->origin);
+	snprintf(h->vkey, sizeof(h->vkey), "%s", r->verifier_key);
+	snprintf(h->key_file, sizeof(h->key_file), "%s", r->key_file);
+	h->size = r->size;
+	if (r->root.len == 32)
+		memcpy(h->root, r->root.data, 32);
+	if (r->checkpoint.len > 0 && r->checkpoint.len < sizeof(h->checkpoint)) {
+		memcpy(h->checkpoint, r->checkpoint.data, r->checkpoint.len);
+		h->checkpoint_len = r->checkpoint.len;
+	}
+	h->created = r->created;
+	h->updated = r->updated;
+}
+
+int
+tlog_head(struct store *s, MDB_txn *txn, const char *origin, struct tlog_head *out)
+{
+	Remacto__Store__LogRecord *rec;
+	int rc = store_log_get(s, txn, origin, &rec);
+	if (rc != 0)
+		return rc;
+	head_from_record(rec, out);
+	remacto__store__log_record__free_unpacked(rec, NULL);
+	return 0;
+}
+
+/* Formats and signs the checkpoint of (origin, size, root) into out. */
+static int
+sign_checkpoint(const struct note_signer *signer, const char *origin, uint64_t size,
+                const uint8_t root[32], char *out, size_t cap)
+{
+	struct checkpoint c = { .size = size };
+	char body[NOTE_NAME_MAX + 128];
+	int len;
+
+	snprintf(c.origin, sizeof(c.origin), "%s", origin);
+	memcpy(c.root, root, 32);
+	if ((len = checkpoint_format(&c, body, sizeof(body))) < 0)
+		return -EINVAL;
+	return note_sign(signer, body, (size_t)len, out, cap);
+}
+
+/* ---- create ---- */
+
+struct create_arg {
+	struct store *s;
+	const struct note_signer *signer;
+	const char *key_file;
+	char *err;
+	size_t errcap;
+};
+
+static int
+create_txn(MDB_txn *txn, void *arg)
+{
+	struct create_arg *a = arg;
+	Remacto__Store__LogRecord rec = REMACTO__STORE__LOG_RECORD__INIT, *old;
+	char vkey[NOTE_VKEY_MAX + 1], note[NOTE_MAX_LEN];
+	uint8_t root[32];
+	int rc, len;
+
+	rc = store_log_get(a->s, txn, a->signer->v.name, &old);
+	remacto__store__log_record__free_unpacked(old, NULL);
+	if (rc == 0) {
+		snprintf(a->err, a->errcap, "log %s already exists in %s", a->signer->v.name,
+		         a->s->path);
+		return -EEXIST;
+	}
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	{
+		char other[NOTE_NAME_MAX + 1];
+		const char *slug = store_slug(a->signer->v.name);
+		if (!*slug || strlen(slug) > 64 || strspn(slug, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(slug) || slug[0] == '.') {
+			snprintf(a->err, a->errcap, "origin %s must end in a short name of letters, "
+			         "digits, '.', '_' or '-' (it names the log in URLs)",
+			         a->signer->v.name);
+			return -EINVAL;
+		}
+		rc = store_log_by_slug(a->s, txn, slug, other, sizeof(other));
+		if (rc == 0) {
+			snprintf(a->err, a->errcap, "log %s would be served as /logs/%s/, which %s "
+			         "already uses", a->signer->v.name, slug, other);
+			return -EEXIST;
+		}
+		if (rc != MDB_NOTFOUND)
+			return rc;
+	}
+	if ((rc = store_log_new_id(a->s, txn, &rec.id)) != 0)
+		return rc;
+	if (note_verifier_format(&a->signer->v, vkey, sizeof(vkey)) < 0)
+		return -EINVAL;
+	merkle_empty_root(root);
+	len = sign_checkpoint(a->signer, a->signer->v.name, 0, root, note, sizeof(note));
+	if (len < 0)
+		return -EINVAL;
+	rec.origin = (char *)a->signer->v.name;
+	rec.verifier_key = vkey;
+	rec.key_file = (char *)(a->key_file ? a->key_file : "");
+	rec.root.data = root, rec.root.len = 32;
+	rec.checkpoint.data = (uint8_t *)note, rec.checkpoint.len = (size_t)len;
+	rec.created = rec.updated = time(NULL);
+	if ((rc = store_checkpoint_put(a->s, txn, rec.id, 0, note, (size_t)len)) != 0)
+		return rc;
+	return store_log_put(a->s, txn, &rec);
+}
+
+int
+tlog_create(struct store *s, const struct note_signer *signer, const char *key_file, char *err,
+            size_t errcap)
+{
+	struct create_arg a = { s, signer, key_file, err, errcap };
+	err[0] = '\0';
+	int rc = store_write(s, create_txn, &a);
+	if (rc != 0 && err[0] == '\0')
+		snprintf(err, errcap, "cannot create log %s: %s", signer->v.name, store_strerror(rc));
+	return rc;
+}
+
+/* ---- append ---- */
+
+int
+tlog_batch_begin(struct tlog_batch *b, struct store *s, MDB_txn *txn, const char *origin)
+{
+	struct reader_ctx c = { s, txn, 0 };
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	b->s = s;
+	if ((rc = store_log_get(s, txn, origin, &b->rec)) != 0)
+		return rc;
+	c.log = b->rec->id;
+	if ((rc = merkle_range_load(&b->range, b->rec->size, read_hash, &c)) != 0) {
+		tlog_batch_end(b);
+		return rc;
+	}
+	b->first = b->rec->size;
+	return 0;
+}
+
+int
+tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len, bool strict,
+               char *err, size_t errcap)
+{
+	struct reader_ctx c = { b->s, txn, b->rec->id };
+	Remacto__V1__Entry *e;
+	uint8_t leaf[32];
+	int rc;
+
+	if (len == 0 || len > ENTRY_MAX_LEN) {
+		snprintf(err, errcap, "an entry is 1 to %d bytes, this one is %zu", ENTRY_MAX_LEN, len);
+		return -EINVAL;
+	}
+	/* Entries that do not decode are still log leaves (a replicated log is what its member
+	 * signed); only what decodes can be indexed. */
+	e = remacto__v1__entry__unpack(NULL, len, data);
+	if (e) {
+		rc = index_apply(b->s, txn, b->rec->id, b->rec->origin, b->range.size, e, strict, err,
+		                 errcap);
+		if (rc == 0)
+			rc = registry_apply(b->s, txn, b->rec->origin, b->range.size, e, strict, err,
+			                    errcap);
+		remacto__v1__entry__free_unpacked(e, NULL);
+		if (rc != 0)
+			return rc;
+	} else if (strict) {
+		snprintf(err, errcap, "not a protobuf remacto.v1.Entry");
+		return -EINVAL;
+	}
+	merkle_leaf_hash(data, len, leaf);
+	if ((rc = store_entry_put(b->s, txn, b->rec->id, b->range.size, data, len)) != 0)
+		return rc;
+	return merkle_range_append(&b->range, leaf, emit_hash, &c);
+}
+
+int
+tlog_batch_seal(struct tlog_batch *b, MDB_txn *txn, const struct note_signer *signer,
+                struct tlog_head *head)
+{
+	Remacto__Store__LogRecord *rec = b->rec;
+	char note[NOTE_MAX_LEN];
+	uint8_t root[32];
+	int rc, len;
+
+	char vkey[NOTE_VKEY_MAX + 1];
+	if (strcmp(rec->origin, signer->v.name) != 0 ||
+	    note_verifier_format(&signer->v, vkey, sizeof(vkey)) < 0 ||
+	    strcmp(vkey, rec->verifier_key) != 0)
+		return -EPERM;   /* never sign with a key that is not the log's */
+	merkle_range_root(&b->range, root);
+	len = sign_checkpoint(signer, rec->origin, b->range.size, root, note, sizeof(note));
+	if (len < 0)
+		return -EINVAL;
+	if ((rc = store_checkpoint_put(b->s, txn, rec->id, b->range.size, note, (size_t)len)))
+		return rc;
+	/* Point the record at the new root and note for packing, then give back the unpacked
+	 * buffers so free_unpacked releases what it allocated. */
+	ProtobufCBinaryData old_root = rec->root, old_note = rec->checkpoint;
+	rec->size = b->range.size;
+	rec->root.data = root, rec->root.len = 32;
+	rec->checkpoint.data = (uint8_t *)note, rec->checkpoint.len = (size_t)len;
+	rec->updated = time(NULL);
+	rc = store_log_put(b->s, txn, rec);
+	if (rc == 0 && head)
+		head_from_record(rec, head);
+	rec->root = old_root, rec->checkpoint = old_note;
+	return rc;
+}
+
+void
+tlog_batch_root(const struct tlog_batch *b, uint8_t root[32])
+{
+	merkle_range_root(&b->range, root);
+}
+
+int
+tlog_batch_seal_verified(struct tlog_batch *b, MDB_txn *txn, const char *note, size_t note_len,
+                         const char *vkey, struct tlog_head *head)
+{
+	Remacto__Store__LogRecord *rec = b->rec;
+	ProtobufCBinaryData old_root = rec->root, old_note = rec->checkpoint;
+	char *old_vkey = rec->verifier_key;
+	uint8_t root[32];
+	int rc;
+
+	merkle_range_root(&b->range, root);
+	if (note && (rc = store_checkpoint_put(b->s, txn, rec->id, b->range.size, note, note_len)))
+		return rc;
+	rec->size = b->range.size;
+	rec->root.data = root, rec->root.len = 32;
+	if (note) {
+		rec->checkpoint.data = (uint8_t *)note, rec->checkpoint.len = note_len;
+		rec->verifier_key = (char *)vkey;
+	}
+	rec->updated = time(NULL);
+	rc = store_log_put(b->s, txn, rec);
+	if (rc == 0 && head)
+		head_from_record(rec, head);
+	rec->root = old_root, rec->checkpoint = old_note, rec->verifier_key = old_vkey;
+	return rc;
+}
+
+int
+tlog_create_replica(struct store *s, MDB_txn *txn, const char *origin, const char *vkey)
+{
+	Remacto__Store__LogRecord rec = REMACTO__STORE__LOG_RECORD__INIT, *old;
+	char other[NOTE_NAME_MAX + 1];
+	uint8_t root[32];
+	int rc = store_log_get(s, txn, origin, &old);
+
+	remacto__store__log_record__free_unpacked(old, NULL);
+	if (rc == 0)
+		return -EEXIST;
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	/* Two origins with one slug cannot both be served: the first one held wins. */
+	if (store_log_by_slug(s, txn, store_slug(origin), other, sizeof(other)) == 0)
+		return -EEXIST;
+	if ((rc = store_log_new_id(s, txn, &rec.id)) != 0)
+		return rc;
+	merkle_empty_root(root);
+	rec.origin = (char *)origin;
+	rec.verifier_key = (char *)vkey;
+	rec.key_file = "";
+	rec.root.data = root, rec.root.len = 32;
+	rec.created = rec.updated = time(NULL);
+	return store_log_put(s, txn, &rec);
+}
+
+void
+tlog_batch_end(struct tlog_batch *b)
+{
+	if (b && b->rec) {
+		remacto__store__log_record__free_unpacked(b->rec, NULL);
+		b->rec = NULL;
+	}
+}
+
+struct append_arg {
+	struct store *s;
+	const char *origin;
+	const struct note_signer *signer;
+	const struct tlog_blob *entries;
+	size_t n;
+	uint64_t first;
+	struct tlog_head *head;
+	char *err;
+	size_t errcap;
+};
+
+static int
+append_txn(MDB_txn *txn, void *arg)
+{
+	struct append_arg *a = arg;
+	struct tlog_batch b;
+	int rc;
+
+	if ((rc = tlog_batch_begin(&b, a->s, txn, a->origin)) != 0) {
+		if (rc == MDB_NOTFOUND)
+			snprintf(a->err, a->errcap, "no log %s in %s (create it with `remacto log "
+			         "init`)", a->origin, a->s->path);
+		return rc;
+	}
+	{
+		char vkey[NOTE_VKEY_MAX + 1];
+		if (note_verifier_format(&a->signer->v, vkey, sizeof(vkey)) < 0 ||
+		    strcmp(vkey, b.rec->verifier_key) != 0) {
+			snprintf(a->err, a->errcap, "this key (%s) is not the key of log %s (%s): "
+			         "use the log's own key file", vkey, a->origin, b.rec->verifier_key);
+			rc = -EPERM;
+			goto fail;
+		}
+	}
+	a->first = b.first;
+	for (size_t i = 0; i < a->n; i++) {
+		char why[256] = "";
+		rc = tlog_batch_add(&b, txn, a->entries[i].data, a->entries[i].len, true, why,
+		                    sizeof(why));
+		if (rc == -EINVAL)
+			snprintf(a->err, a->errcap, "entry %zu of the batch: %s; nothing appended",
+			         i + 1, why);
+		if (rc != 0)
+			goto fail;
+	}
+	rc = tlog_batch_seal(&b, txn, a->signer, a->head);
+fail:
+	tlog_batch_end(&b);
+	return rc;
+}
+
+int
+tlog_append(struct store *s, const char *origin, const struct note_signer *signer,
+            const struct tlog_blob *entries, size_t n, uint64_t *first, struct tlog_head *head,
+            char *err, size_t errcap)
+{
+	struct append_arg a = { s, origin, signer, entries, n, 0, head, err, errcap };
+	int rc;
+
+	err[0] = '\0';
+	if (n == 0 || n > TLOG_MAX_BATCH) {
+		snprintf(err, errcap, "a batch holds 1 to %d entries, not %zu", TLOG_MAX_BATCH, n);
+		return -EINVAL;
+	}
+	rc = store_write(s, append_txn, &a);
+	if (rc != 0) {
+		if (err[0] == '\0')
+			snprintf(err, errcap, "append to %s failed, nothing stored: %s%s", origin,
+			         store_strerror(rc), store_io_hint(rc));
+		return rc;
+	}
+	if (first)
+		*first = a.first;
+	return 0;
+}
+
+/* ---- proofs ---- */
+
+int
+tlog_inclusion(struct store *s, MDB_txn *txn, const struct tlog_head *h, uint64_t index,
+               uint64_t size, uint8_t leaf[32], uint8_t root[32],
+               uint8_t proof[][MERKLE_HASH_LEN], size_t *n)
+{
+	struct reader_ctx c = { s, txn, h->id };
+	int rc;
+
+	if (size == 0 || size > h->size || index >= size)
+		return -EINVAL;
+	if ((rc = read_hash(&c, 0, index, leaf)) != 0 || (rc = merkle_root(read_hash, &c, size, root)))
+		return rc;
+	return merkle_inclusion_proof(read_hash, &c, index, size, proof, MERKLE_MAX_PROOF, n);
+}
+
+int
+tlog_consistency(struct store *s, MDB_txn *txn, const struct tlog_head *h, uint64_t old,
+                 uint64_t size, uint8_t old_root[32], uint8_t root[32],
+                 uint8_t proof[][MERKLE_HASH_LEN], size_t *n)
+{
+	struct reader_ctx c = { s, txn, h->id };
+	int rc;
+
+	if (old == 0 || size > h->size || old > size)
+		return -EINVAL;
+	if ((rc = merkle_root(read_hash, &c, old, old_root)) != 0 ||
+	    (rc = merkle_root(read_hash, &c, size, root)) != 0)
+		return rc;
+	return merkle_consistency_proof(read_hash, &c, old, size, proof, MERKLE_MAX_PROOF, n);
+}
+
+/* ---- verify ---- */
+
+struct verify_ctx {
+	struct store *s;
+	MDB_txn *txn;
+	uint32_t log;
+	struct merkle_range range;
+	uint64_t total, bad_index;
+	void (*progress)(uint64_t, uint64_t, void *);
+	void *parg;
+	char *err;
+	size_t errcap;
+};
+
+/* Compares each perfect subtree rebuilt from the entries with the stored one. */
+static int
+verify_emit(void *arg, unsigned level, uint64_t index, const uint8_t hash[MERKLE_HASH_LEN])
+{
+	struct verify_ctx *v = arg;
+	uint8_t stored[32];
+	int rc = store_hash_get(v->s, v->txn, v->log, level, index, stored);
+	if (rc == MDB_NOTFOUND) {
+		snprintf(v->err, v->errcap, "tree hash (level %u, index %llu) is missing", level,
+		         (unsigned long long)index);
+		return -EBADMSG;
+	}
+	if (rc != 0)
+		return rc;
+	if (memcmp(stored, hash, 32) != 0) {
+		if (level == 0)
+			snprintf(v->err, v->errcap, "entry %llu: leaf hash does not match the stored "
+			         "tree (the entry's bytes or its stored hash changed)",
+			         (unsigned long long)index);
+		else
+			snprintf(v->err, v->errcap, "tree hash (level %u, index %llu) is wrong",
+			         level, (unsigned long long)index);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static int
+verify_entry(uint64_t index, const uint8_t *data, size_t len, void *arg)
+{
+	struct verify_ctx *v = arg;
+	uint8_t leaf[32];
+	merkle_leaf_hash(data, len, leaf);
+	int rc = merkle_range_append(&v->range, leaf, verify_emit, v);
+	if (rc == 0 && v->progress && (index + 1) % 65536 == 0)
+		v->progress(index + 1, v->total, v->parg);
+	return rc;
+}
+
+int
+tlog_verify(struct store *s, const char *origin,
+            void (*progress)(uint64_t done, uint64_t total, void *arg), void *arg, char *err,
+            size_t errcap)
+{
+	struct verify_ctx *v = calloc(1, sizeof(*v));
+	struct tlog_head *h = calloc(1, sizeof(*h));
+	struct note_verifier nv;
+	struct note *note = calloc(1, sizeof(*note));
+	struct checkpoint cp;
+	MDB_txn *txn = NULL;
+	uint8_t root[32];
+	char why[256];
+	int rc;
+
+	err[0] = '\0';
+	if (!v || !h || !note) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	if ((rc = store_read_begin(s, &txn)) != 0)
+		goto fail;
+	if ((rc = tlog_head(s, txn, origin, h)) != 0) {
+		if (rc == MDB_NOTFOUND)
+			snprintf(err, errcap, "no log %s in %s", origin, s->path);
+		goto fail;
+	}
+	*v = (struct verify_ctx){ .s = s, .txn = txn, .log = h->id, .total = h->size,
+	                          .progress = progress, .parg = arg, .err = err,
+	                          .errcap = errcap };
+	merkle_range_init(&v->range);
+	rc = store_entry_each(s, txn, h->id, 0, h->size, verify_entry, v);
+	if (rc == MDB_NOTFOUND) {
+		snprintf(err, errcap, "entry %llu is missing (the log claims %llu entries)",
+		         (unsigned long long)v->range.size, (unsigned long long)h->size);
+		rc = -EBADMSG;
+	}
+	if (rc != 0)
+		goto fail;
+	merkle_range_root(&v->range, root);
+	if (memcmp(root, h->root, 32) != 0) {
+		snprintf(err, errcap, "root of the %llu entries does not match the log record",
+		         (unsigned long long)h->size);
+		rc = -EBADMSG;
+		goto fail;
+	}
+	if (h->checkpoint_len == 0 && !h->key_file[0]) {
+		/* A replica before its first verified checkpoint: hashes only. */
+		if (progress)
+			progress(h->size, h->size, arg);
+		goto fail;
+	}
+	if (!note_verifier_parse(h->vkey, &nv, why, sizeof(why))) {
+		snprintf(err, errcap, "verifier key of %s is unusable: %s", origin, why);
+		rc = -EBADMSG;
+		goto fail;
+	}
+	if (!note_open(h->checkpoint, h->checkpoint_len, &nv, 1, note, why, sizeof(why))) {
+		snprintf(err, errcap, "checkpoint signature does not verify: %s", why);
+		rc = -EBADMSG;
+		goto fail;
+	}
+	if (!checkpoint_parse(note->text, note->text_len, &cp, why, sizeof(why))) {
+		snprintf(err, errcap, "checkpoint is malformed: %s", why);
+		rc = -EBADMSG;
+		goto fail;
+	}
+	if (cp.size < h->size) {
+		struct reader_ctx c = { s, txn, h->id };
+		if ((rc = merkle_root(read_hash, &c, cp.size, root)) != 0)
+			goto fail;
+	}
+	if (strcmp(cp.origin, origin) != 0 || cp.size > h->size || memcmp(cp.root, root, 32)) {
+		snprintf(err, errcap, "signed checkpoint (size %llu) does not match the %llu "
+		         "entries held", (unsigned long long)cp.size, (unsigned long long)h->size);
+		rc = -EBADMSG;
+		goto fail;
+	}
+	if (progress)
+		progress(h->size, h->size, arg);
+fail:
+	if (rc != 0 && err[0] == '\0')
+		snprintf(err, errcap, "cannot verify %s: %s", origin, store_strerror(rc));
+	if (txn)
+		mdb_txn_abort(txn);
+	free(note);
+	free(h);
+	free(v);
+	return rc;
+}
+
+struct setkey_arg {
+	struct store *s;
+	const char *origin, *vkey, *key_file;
+};
+
+static int
+setkey_txn(MDB_txn *txn, void *arg)
+{
+	struct setkey_arg *a = arg;
+	Remacto__Store__LogRecord *rec;
+	int rc = store_log_get(a->s, txn, a->origin, &rec);
+	if (rc != 0)
+		return rc;
+	char *ov = rec->verifier_key, *ok = rec->key_file;
+	rec->verifier_key = (char *)a->vkey;
+	rec->key_file = (char *)a->key_file;
+	rc = store_log_put(a->s, txn, rec);
+	rec->verifier_key = ov, rec->key_file = ok;
+	remacto__store__log_record__free_unpacked(rec, NULL);
+	return rc;
+}
+
+int
+tlog_set_key(struct store *s, const char *origin, const char *vkey, const char *key_file)
+{
+	struct setkey_arg a = { s, origin, vkey, key_file };
+	return store_write(s, setkey_txn, &a);
+}

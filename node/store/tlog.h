@@ -1,0 +1,116 @@
+/*
+ * tlog — a member's transparency log on top of the store: append with a signed checkpoint,
+ * proofs, tiles and full verification. Pure log mechanics: what an entry may contain is
+ * entry.h's business, who may publish is the caller's.
+ *
+ * Every append is one store_write transaction holding the entries, every perfect-subtree hash
+ * they complete (merkle.h), the new signed checkpoint and the updated log record: a crash leaves
+ * either all of it or none. One checkpoint per batch, never one per entry.
+ */
+#ifndef REMACTO_TLOG_H
+#define REMACTO_TLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/merkle.h"
+#include "core/note.h"
+#include "store.h"
+
+/* An entry as published: its exact bytes (at most ENTRY_MAX_LEN). */
+struct tlog_blob {
+	const uint8_t *data;
+	size_t len;
+};
+
+/* What the node holds of a log, copied out of the store. */
+struct tlog_head {
+	uint32_t id;
+	char origin[NOTE_NAME_MAX + 1];
+	char vkey[NOTE_VKEY_MAX + 1];
+	char key_file[4096];
+	uint64_t size;
+	uint8_t root[32];
+	char checkpoint[NOTE_MAX_LEN];
+	size_t checkpoint_len;
+	int64_t created, updated;
+};
+
+#define TLOG_MAX_BATCH 100000
+
+/* Creates the log `origin` signed by signer (whose name must be the origin), with an empty signed
+ * checkpoint. key_file is recorded (absolute path) so later appends can sign; NULL for logs the
+ * node only replicates. -EEXIST when the node already holds the origin. */
+int tlog_create(struct store *s, const struct note_signer *signer, const char *key_file,
+                char *err, size_t errcap);
+
+/* After a key rotation the registry allows: the key (and its file) that signs the log's next
+ * checkpoints. The caller checked the registry. */
+int tlog_set_key(struct store *s, const char *origin, const char *vkey, const char *key_file);
+
+/* Reads the head of a log. MDB_NOTFOUND when the node holds no such log. */
+int tlog_head(struct store *s, MDB_txn *txn, const char *origin, struct tlog_head *out);
+
+/* Appends n entries (1 <= n <= TLOG_MAX_BATCH) to origin and signs one checkpoint over them with
+ * signer, all in one durable transaction. Each entry goes through the domain index in strict
+ * mode (index.h): a reference to something the log does not hold fails the whole batch. On success *first is the index of the first entry and
+ * head (if not NULL) the new head. On failure nothing is stored. */
+int tlog_append(struct store *s, const char *origin, const struct note_signer *signer,
+                const struct tlog_blob *entries, size_t n, uint64_t *first, struct tlog_head *head,
+                char *err, size_t errcap);
+
+/* The same, in steps, for callers that append inside their own write transaction (the daemon's
+ * group commit, replication): begin loads the log's record and tree border; add stores one entry
+ * (its index is b->range.size before the call) and the tree hashes it completes; seal signs and
+ * stores the checkpoint and the record. end frees the batch in every case. A caller that wraps
+ * adds in a nested transaction and aborts it restores b->range from a copy taken before. */
+struct tlog_batch {
+	struct store *s;
+	Remacto__Store__LogRecord *rec;
+	struct merkle_range range;
+	uint64_t first;
+};
+
+int tlog_batch_begin(struct tlog_batch *b, struct store *s, MDB_txn *txn, const char *origin);
+/* strict: the node's own publication, checked against the node's state by index_apply
+ * (-EINVAL with err); otherwise indexed leniently. */
+int tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len,
+                   bool strict, char *err, size_t errcap);
+int tlog_batch_seal(struct tlog_batch *b, MDB_txn *txn, const struct note_signer *signer,
+                    struct tlog_head *head);
+void tlog_batch_end(struct tlog_batch *b);
+/* Replication: ends a batch whose root the caller verified against a signed checkpoint. The
+ * record takes the batch's size and root; when note is given (the signed checkpoint of exactly
+ * that size, verified with vkey) it becomes the log's checkpoint and is stored. Without a note
+ * the record keeps its previous, smaller checkpoint: a catch-up commits in verified steps. */
+int tlog_batch_seal_verified(struct tlog_batch *b, MDB_txn *txn, const char *note,
+                             size_t note_len, const char *vkey, struct tlog_head *head);
+/* The root of the batch's tree as it stands. */
+void tlog_batch_root(const struct tlog_batch *b, uint8_t root[32]);
+
+/* Replication: a record for a log this node holds only as a copy (no key file), size 0.
+ * -EEXIST when the node already holds the origin. In the caller's write transaction. */
+int tlog_create_replica(struct store *s, MDB_txn *txn, const char *origin, const char *vkey);
+
+/* Proofs against the tree of `size` leaves, 0 < size <= the log's size; root gets that tree's
+ * root (and leaf the leaf hash for inclusion). -EINVAL for indexes or sizes out of range. */
+int tlog_inclusion(struct store *s, MDB_txn *txn, const struct tlog_head *h, uint64_t index,
+                   uint64_t size, uint8_t leaf[32], uint8_t root[32],
+                   uint8_t proof[][MERKLE_HASH_LEN], size_t *n);
+int tlog_consistency(struct store *s, MDB_txn *txn, const struct tlog_head *h, uint64_t old,
+                     uint64_t size, uint8_t old_root[32], uint8_t root[32],
+                     uint8_t proof[][MERKLE_HASH_LEN], size_t *n);
+
+/* Verifies a whole log: rehashes every entry, rebuilds every perfect subtree and compares it with
+ * what is stored, then checks that the root matches the record and the signed checkpoint, and
+ * the checkpoint's signature against the log's verifier key. progress (may be NULL) is called
+ * every 65536 entries. The checkpoint may be of a smaller size than the log (a replica between
+ * verified catch-up steps): its root is then checked against the tree at its size. A replica
+ * holding no signed checkpoint yet verifies its hashes only. Returns 0 when all holds, else -EBADMSG with the first mismatch in err
+ * ("entry 1234: leaf hash does not match the stored tree (entry bytes changed)"). */
+int tlog_verify(struct store *s, const char *origin,
+                void (*progress)(uint64_t done, uint64_t total, void *arg), void *arg,
+                char *err, size_t errcap);
+
+#endif

@@ -1,0 +1,722 @@
+/*
+ * benchmark — latest values, peer groups, ranks, percentiles, statistics and time series over
+ * one catalog indicator. See benchmark.h for the definitions.
+ *
+ * A query is a few passes over the members' measurement arrays (one comparison per
+ * measurement): one to find the default period, one for the values of the period, one for the
+ * reference member's series. Periods are interned strings, compared as integers.
+ */
+#include "benchmark.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/api.h"
+#include "csvimport.h"
+
+#define NONE UINT32_MAX
+
+static const char *
+kind_name(int kind)
+{
+	static const char *const names[5] = { "unspecified", "region", "prefecture", "province",
+	                                      "commune" };
+	return kind >= 0 && kind < 5 ? names[kind] : "unspecified";
+}
+
+bool
+benchmark_group_parse(const char *s, enum benchmark_group *out)
+{
+	static const char *const names[] = { "all", "kind", "population", "region", "custom" };
+	for (int i = 0; i < 5; i++)
+		if (!strcmp(s, names[i])) {
+			*out = (enum benchmark_group)i;
+			return true;
+		}
+	return false;
+}
+
+const char *
+benchmark_group_name(enum benchmark_group g)
+{
+	static const char *const names[] = { "all", "kind", "population", "region", "custom" };
+	return (unsigned)g < 5 ? names[g] : "all";
+}
+
+const char *
+benchmark_band(uint64_t p)
+{
+	if (p == 0)
+		return "unknown";
+	if (p < 10000)
+		return "<10k";
+	if (p < 50000)
+		return "10k-50k";
+	if (p < 200000)
+		return "50k-200k";
+	if (p < 1000000)
+		return "200k-1m";
+	return ">=1m";
+}
+
+/* ---- per member: the latest total of the code for one period ---- */
+
+static bool
+has_code(const struct facts_member *m, facts_str code)
+{
+	for (size_t i = 0; i < m->n_indicators; i++)
+		if (m->indicators[i].code == code)
+			return true;
+	return false;
+}
+
+/* The latest total of code for period pid, NULL when none. */
+static const struct facts_meas *
+latest(const struct facts_member *m, facts_str code, facts_str pid)
+{
+	const struct facts_meas *best = NULL;
+	for (size_t k = 0; pid && k < m->n_indicators; k++) {
+		const struct facts_indicator *ind = &m->indicators[k];
+		if (ind->code != code)
+			continue;
+		for (size_t j = ind->n_meas; j-- > 0;) {
+			const struct facts_imeas *im = &ind->meas[j];
+			if (im->period == pid && !(im->pos & FACTS_DIMS)) {
+				const struct facts_meas *v = &m->meas[FACTS_POS(im)];
+				if (!best || v->index > best->index)
+					best = v;
+				break;          /* log order: the last one is the indicator's latest */
+			}
+		}
+	}
+	return best;
+}
+
+/* ---- small maps: period id → slot ---- */
+
+struct pmap {
+	uint32_t *keys, *vals, *stamp;
+	size_t cap;
+	uint32_t now;
+};
+
+static int
+pmap_init(struct pmap *p, size_t cap)
+{
+	p->cap = cap;
+	p->now = 1;
+	p->keys = calloc(cap, sizeof(uint32_t));
+	p->vals = calloc(cap, sizeof(uint32_t));
+	p->stamp = calloc(cap, sizeof(uint32_t));
+	return p->keys && p->vals && p->stamp ? 0 : -ENOMEM;
+}
+
+static void
+pmap_free(struct pmap *p)
+{
+	free(p->keys);
+	free(p->vals);
+	free(p->stamp);
+}
+
+static uint32_t *
+pmap_slot(struct pmap *p, uint32_t key, bool *fresh)
+{
+	size_t mask = p->cap - 1, i = (key * 2654435761u) & mask;
+	for (size_t n = 0; n < p->cap; n++, i = (i + 1) & mask) {
+		if (p->stamp[i] != p->now) {
+			p->stamp[i] = p->now, p->keys[i] = key;
+			*fresh = true;
+			return &p->vals[i];
+		}
+		if (p->keys[i] == key) {
+			*fresh = false;
+			return &p->vals[i];
+		}
+	}
+	return NULL;                 /* full: the caller sized it */
+}
+
+/* The slot of key, NULL when absent (nothing inserted). */
+static const uint32_t *
+pmap_get(const struct pmap *p, uint32_t key)
+{
+	size_t mask = p->cap - 1, i = (key * 2654435761u) & mask;
+	for (size_t n = 0; n < p->cap && p->stamp[i] == p->now; n++, i = (i + 1) & mask)
+		if (p->keys[i] == key)
+			return &p->vals[i];
+	return NULL;
+}
+
+/* ---- the default period ---- */
+
+struct pstat {
+	facts_str id;
+	facts_day last;
+	unsigned count;
+};
+
+/* Counts, once per member, each period reported (a total) for code. */
+static int
+count_periods(const struct facts *f, const struct facts_member *m, facts_str code,
+              struct pmap *seen, struct pmap *all, struct pstat **ps, size_t *nps, size_t *cap)
+{
+	seen->now++;
+	for (size_t k = 0; k < m->n_indicators; k++) {
+		const struct facts_indicator *ind = &m->indicators[k];
+		for (size_t j = 0; ind->code == code && j < ind->n_meas; j++) {
+			const struct facts_imeas *v = &ind->meas[j];
+			bool fresh;
+			uint32_t *slot;
+			if ((v->pos & FACTS_DIMS) || !(slot = pmap_slot(seen, v->period, &fresh)) ||
+			    !fresh || !(slot = pmap_slot(all, v->period, &fresh)))
+				continue;
+			if (fresh) {
+				facts_day first, last;
+				char g;
+				if (!facts_period_parse(facts_string(f, v->period), &first, &last, &g))
+					last = 0;
+				if (*nps == *cap) {
+					size_t ncap = *cap ? *cap * 2 : 64;
+					struct pstat *np = realloc(*ps, ncap * sizeof(*np));
+					if (!np)
+						return -ENOMEM;
+					*ps = np, *cap = ncap;
+				}
+				*slot = (uint32_t)*nps;
+				(*ps)[(*nps)++] = (struct pstat){ v->period, last, 0 };
+			}
+			(*ps)[*slot].count++;
+		}
+	}
+	return 0;
+}
+
+static int
+default_period(const struct facts *f, facts_str code, char out[16])
+{
+	struct pmap seen = { 0 }, all = { 0 };
+	struct pstat *ps = NULL;
+	size_t nps = 0, cap = 0;
+	int rc = 0;
+
+	out[0] = '\0';
+	if (pmap_init(&seen, 1024) != 0 || pmap_init(&all, 4096) != 0) {
+		rc = -ENOMEM;
+		goto done;
+	}
+	for (size_t k = 0; k < f->n_members && rc == 0; k++)
+		rc = count_periods(f, f->members[k], code, &seen, &all, &ps, &nps, &cap);
+	const struct pstat *best = NULL;
+	for (size_t i = 0; rc == 0 && i < nps; i++) {
+		const struct pstat *p = &ps[i];
+		if (!best || p->last > best->last || (p->last == best->last &&
+		    (p->count > best->count || (p->count == best->count &&
+		     strcmp(facts_string(f, p->id), facts_string(f, best->id)) > 0))))
+			best = p;
+	}
+	if (best)
+		snprintf(out, 16, "%s", facts_string(f, best->id));
+done:
+	free(ps);
+	pmap_free(&seen);
+	pmap_free(&all);
+	return rc;
+}
+
+/* ---- groups ---- */
+
+static const char *
+group_key(enum benchmark_group g, const struct facts_member *m)
+{
+	switch (g) {
+	case BENCHMARK_KIND: return kind_name(m->kind);
+	case BENCHMARK_POPULATION: return benchmark_band(m->population);
+	case BENCHMARK_REGION: return m->region[0] ? m->region : "unknown";
+	case BENCHMARK_CUSTOM: return "custom";
+	default: return "all";
+	}
+}
+
+/* Is m better than (or as good as, when equal) the value x? Comparison in the direction. */
+static int
+compare_values(bool higher, double a, double b)
+{
+	if (a == b)
+		return 0;
+	return (higher ? a > b : a < b) ? -1 : 1;   /* -1: a ranks before b */
+}
+
+static int
+cmp_rows(const void *pa, const void *pb, void *arg)
+{
+	const struct benchmark_row *a = pa, *b = pb;
+	if (a->missing != b->missing)
+		return a->missing ? 1 : -1;
+	if (!a->missing) {
+		int c = compare_values(*(const bool *)arg, a->value, b->value);
+		if (c)
+			return c;
+	}
+	return strcmp(a->member->origin, b->member->origin);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Mean and median of n values (sorted in place). */
+static void
+stats_of(double *v, size_t n, unsigned members, struct benchmark_stats *s)
+{
+	double sum = 0;
+	memset(s, 0, sizeof(*s));
+	s->members = members;
+	s->reported = (unsigned)n;
+	s->single = n == 1;
+	if (n == 0)
+		return;
+	qsort(v, n, sizeof(*v), cmp_double);
+	for (size_t i = 0; i < n; i++)
+		sum += v[i];
+	s->mean = sum / (double)n;
+	s->median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Ranks, percentiles and statistics of one group (rows filled, unsorted). */
+static int
+rank_group(struct benchmark_groupres *g, bool higher)
+{
+	size_t n = 0;
+	double *vals;
+
+	qsort_r(g->rows, g->n_rows, sizeof(*g->rows), cmp_rows, &higher);
+	while (n < g->n_rows && !g->rows[n].missing)
+		n++;
+	for (size_t i = 0; i < n; i++) {
+		size_t first = i, last = i;
+		while (first > 0 && g->rows[first - 1].value == g->rows[i].value)
+			first--;
+		while (last + 1 < n && g->rows[last + 1].value == g->rows[i].value)
+			last++;
+		size_t equal = last - first + 1, worse = n - last - 1;
+		g->rows[i].rank = (unsigned)first + 1;
+		g->rows[i].percentile = floor(1000.0 * ((double)worse + equal / 2.0) / (double)n +
+		                              0.5) / 10.0;
+	}
+	if (!(vals = malloc((n ? n : 1) * sizeof(*vals))))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		vals[i] = g->rows[i].value;
+	stats_of(vals, n, (unsigned)g->n_rows, &g->stats);
+	free(vals);
+	return 0;
+}
+
+static struct benchmark_groupres *
+group_for(struct benchmark_result *r, const char *key, size_t cap)
+{
+	for (size_t i = 0; i < r->n_groups; i++)
+		if (!strcmp(r->groups[i].key, key))
+			return &r->groups[i];
+	struct benchmark_groupres *ng = realloc(r->groups, (r->n_groups + 1) * sizeof(*ng));
+	if (!ng)
+		return NULL;
+	r->groups = ng;
+	struct benchmark_groupres *g = &ng[r->n_groups];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->key, sizeof(g->key), "%s", key);
+	if (!(g->rows = calloc(cap ? cap : 1, sizeof(*g->rows))))
+		return NULL;
+	r->n_groups++;
+	return g;
+}
+
+static int
+cmp_groups(const void *a, const void *b)
+{
+	return strcmp(((const struct benchmark_groupres *)a)->key,
+	              ((const struct benchmark_groupres *)b)->key);
+}
+
+/* Fills row with m's value for pid. */
+static void
+fill_row(const struct facts_catalog *ce, const struct facts_member *m, facts_str pid,
+         struct benchmark_row *row)
+{
+	const struct facts_meas *v = latest(m, ce->code, pid);
+	memset(row, 0, sizeof(*row));
+	row->member = m;
+	row->index = FACTS_NO_INDEX;
+	if (!v) {
+		row->missing = true;
+		row->reason = has_code(m, ce->code) ? "not reported" : "not adopted";
+		return;
+	}
+	row->raw = row->value = v->value;
+	row->index = v->index;
+	if (ce->per_10k) {
+		if (!m->population) {
+			row->missing = true;
+			row->reason = "no population";
+			return;
+		}
+		row->value = v->value * 10000.0 / (double)m->population;
+	}
+	if (!isfinite(row->value)) {
+		row->missing = true;
+		row->reason = "not a number";
+	}
+}
+
+/* Is m in the custom list? */
+static bool
+listed(const struct facts_member *const *list, size_t n, const struct facts_member *m)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == m)
+			return true;
+	return false;
+}
+
+/* The reference member's series: every period it reported, with its group's statistics. */
+static int
+series(const struct facts *f, const struct facts_catalog *ce, struct benchmark_result *r,
+       const struct facts_member *const *members, size_t n_members)
+{
+	const struct facts_member *ref = r->member;
+	struct pmap map = { 0 };
+	const struct facts_meas **best = NULL;
+	double **vals = NULL;
+	size_t *nvals = NULL, n = 0;
+	int rc = -ENOMEM;
+
+	if (pmap_init(&map, 1024) != 0)
+		goto done;
+	/* The reference's periods (at most 500). */
+	for (size_t k = 0; k < ref->n_indicators; k++) {
+		const struct facts_indicator *ind = &ref->indicators[k];
+		for (size_t j = 0; ind->code == ce->code && j < ind->n_meas && n < 500; j++) {
+			const struct facts_imeas *v = &ind->meas[j];
+			bool fresh;
+			uint32_t *slot;
+			if ((v->pos & FACTS_DIMS) || !(slot = pmap_slot(&map, v->period, &fresh)) || !fresh)
+				continue;
+			struct benchmark_point *np = realloc(r->series, (n + 1) * sizeof(*np));
+			if (!np)
+				goto done;
+			r->series = np;
+			memset(&np[n], 0, sizeof(np[n]));
+			snprintf(np[n].period, sizeof(np[n].period), "%s", facts_string(f, v->period));
+			*slot = (uint32_t)n++;
+		}
+	}
+	r->n_series = n;
+	if (n == 0) {
+		rc = 0;
+		goto done;
+	}
+	if (!(vals = calloc(n, sizeof(*vals))) || !(nvals = calloc(n, sizeof(*nvals))) ||
+	    !(best = calloc(n, sizeof(*best))))
+		goto done;
+	for (size_t i = 0; i < n; i++)
+		if (!(vals[i] = malloc((n_members ? n_members : 1) * sizeof(double))))
+			goto done;
+	for (size_t k = 0; k < n_members; k++) {
+		const struct facts_member *m = members[k];
+		/* The member's latest total for each of the reference's periods. */
+		memset(best, 0, n * sizeof(*best));
+		for (size_t i = 0; i < m->n_indicators; i++) {
+			const struct facts_indicator *ind = &m->indicators[i];
+			for (size_t j = 0; ind->code == ce->code && j < ind->n_meas; j++) {
+				const struct facts_imeas *im = &ind->meas[j];
+				const uint32_t *slot;
+				if ((im->pos & FACTS_DIMS) || !(slot = pmap_get(&map, im->period)))
+					continue;
+				const struct facts_meas *v = &m->meas[FACTS_POS(im)];
+				if (!best[*slot] || v->index > best[*slot]->index)
+					best[*slot] = v;
+			}
+		}
+		for (size_t i = 0; i < n; i++) {
+			const struct facts_meas *v = best[i];
+			double x;
+			if (!v)
+				continue;
+			x = v->value;
+			if (ce->per_10k)
+				x = m->population ? x * 10000.0 / (double)m->population : NAN;
+			if (!isfinite(x))
+				continue;
+			vals[i][nvals[i]++] = x;
+			if (m == ref) {
+				r->series[i].raw = v->value;
+				r->series[i].value = x;
+				r->series[i].index = v->index;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		stats_of(vals[i], nvals[i], (unsigned)n_members, &r->series[i].group);
+	/* In period order: by last day, then text. */
+	for (size_t i = 1; i < n; i++) {
+		struct benchmark_point p = r->series[i];
+		facts_day a, b, pa, pb;
+		char g;
+		if (!facts_period_parse(p.period, &a, &b, &g))
+			b = 0;
+		size_t j = i;
+		for (; j > 0; j--) {
+			if (!facts_period_parse(r->series[j - 1].period, &pa, &pb, &g))
+				pb = 0;
+			if (pb < b || (pb == b && strcmp(r->series[j - 1].period, p.period) < 0))
+				break;
+			r->series[j] = r->series[j - 1];
+		}
+		r->series[j] = p;
+	}
+	rc = 0;
+done:
+	for (size_t i = 0; vals && i < n; i++)
+		free(vals[i]);
+	free(vals);
+	free(nvals);
+	free(best);
+	pmap_free(&map);
+	return rc;
+}
+
+int
+benchmark_run(const struct facts *f, const struct benchmark_query *q,
+              struct benchmark_result *r, const char **bad_field, char *err, size_t errcap)
+{
+	const struct facts_member **custom = NULL, **in = NULL;
+	size_t n_custom = 0, n_in = 0;
+	facts_day a, b;
+	char g;
+	int rc = -ENOMEM;
+
+	memset(r, 0, sizeof(*r));
+	*bad_field = NULL;
+	err[0] = '\0';
+	r->group = q->group;
+	if (!(r->catalog = facts_catalog_find(f, q->code))) {
+		snprintf(err, errcap, "the national catalog has no indicator %.64s", q->code);
+		*bad_field = "code";
+		return -ENOENT;
+	}
+	const struct facts_catalog *ce = r->catalog;
+	if (q->member && *q->member && !(r->member = facts_member_find(f, q->member))) {
+		snprintf(err, errcap, "no member %.128s in the registry", q->member);
+		*bad_field = "member";
+		return -ENOENT;
+	}
+	if (q->group == BENCHMARK_CUSTOM) {
+		if (q->n_custom == 0 || q->n_custom > BENCHMARK_MAX_CUSTOM) {
+			snprintf(err, errcap, "group=custom takes members=a,b,... (1 to %d members)",
+			         BENCHMARK_MAX_CUSTOM);
+			*bad_field = "members";
+			return -EINVAL;
+		}
+		if (!(custom = calloc(q->n_custom + 1, sizeof(*custom))))
+			return -ENOMEM;
+		for (size_t i = 0; i < q->n_custom; i++) {
+			const struct facts_member *m = facts_member_find(f, q->custom[i]);
+			if (!m) {
+				snprintf(err, errcap, "no member %.128s in the registry", q->custom[i]);
+				*bad_field = "members";
+				free(custom);
+				return -ENOENT;
+			}
+			if (!listed(custom, n_custom, m))
+				custom[n_custom++] = m;
+		}
+		if (r->member && !listed(custom, n_custom, r->member))
+			custom[n_custom++] = r->member;
+	}
+	if (q->period && *q->period) {
+		if (!facts_period_parse(q->period, &a, &b, &g) || strlen(q->period) >= sizeof(r->period)) {
+			snprintf(err, errcap, "expected a period YYYY, YYYY-Qn or YYYY-MM");
+			*bad_field = "period";
+			free(custom);
+			return -EINVAL;
+		}
+		snprintf(r->period, sizeof(r->period), "%s", q->period);
+	} else if ((rc = default_period(f, ce->code, r->period)) != 0) {
+		goto fail;
+	}
+	facts_str pid = facts_string_find(f, r->period);
+	const char *ref_key = r->member ? group_key(q->group, r->member) : NULL;
+
+	/* The members in scope, then one row each in its group. */
+	if (!(in = calloc(f->n_members + 1, sizeof(*in))))
+		goto nomem;
+	for (size_t k = 0; k < f->n_members; k++) {
+		const struct facts_member *m = f->members[k];
+		if (q->group == BENCHMARK_CUSTOM && !listed(custom, n_custom, m))
+			continue;
+		if (ref_key && strcmp(group_key(q->group, m), ref_key) != 0)
+			continue;
+		in[n_in++] = m;
+	}
+	for (size_t k = 0; k < n_in; k++) {
+		struct benchmark_groupres *grp = group_for(r, group_key(q->group, in[k]), n_in);
+		if (!grp)
+			goto nomem;
+		fill_row(ce, in[k], pid, &grp->rows[grp->n_rows++]);
+	}
+	for (size_t i = 0; i < r->n_groups; i++)
+		if ((rc = rank_group(&r->groups[i], ce->higher_is_better)) != 0)
+			goto fail;
+	if (r->n_groups > 1)
+		qsort(r->groups, r->n_groups, sizeof(*r->groups), cmp_groups);
+	if (r->member) {
+		r->member_group = r->n_groups ? &r->groups[0] : NULL;
+		for (size_t i = 0; r->member_group && i < r->member_group->n_rows; i++)
+			if (r->member_group->rows[i].member == r->member)
+				r->position = &r->member_group->rows[i];
+		if ((rc = series(f, ce, r, in, n_in)) != 0)
+			goto fail;
+	}
+	free(custom);
+	free(in);
+	return 0;
+nomem:
+	rc = -ENOMEM;
+fail:
+	free(custom);
+	free(in);
+	benchmark_result_free(r);
+	snprintf(err, errcap, "out of memory");
+	return rc;
+}
+
+void
+benchmark_result_free(struct benchmark_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_groups; i++)
+		free(r->groups[i].rows);
+	free(r->groups);
+	free(r->series);
+	r->groups = NULL, r->series = NULL;
+	r->n_groups = r->n_series = 0;
+	r->member_group = NULL, r->position = NULL;
+}
+
+/* ---- JSON ---- */
+
+static json_t *
+jnum(double x)
+{
+	if (!isfinite(x))
+		return json_null();
+	if (fabs(x) <= 9007199254740992.0 && x == floor(x) && !(x == 0 && signbit(x)))
+		return json_integer((json_int_t)x);
+	return json_real(x);
+}
+
+static json_t *
+stats_json(const struct benchmark_stats *s)
+{
+	json_t *j = json_pack("{s:i, s:i, s:i, s:o, s:o, s:b}", "members", (int)s->members,
+	                      "reported", (int)s->reported, "missing",
+	                      (int)(s->members - s->reported), "mean",
+	                      s->reported ? jnum(s->mean) : json_null(), "median",
+	                      s->reported ? jnum(s->median) : json_null(), "single", s->single);
+	const char *note = s->reported == 0 ? "no member of this group reported" :
+	                   s->single ? "one member reported: the mean and median are its own value, "
+	                   "not a comparison" : NULL;
+	json_object_set_new(j, "note", note ? json_string(note) : json_null());
+	return j;
+}
+
+static json_t *
+row_json(const struct benchmark_row *row)
+{
+	const struct facts_member *m = row->member;
+	json_t *j = json_pack("{s:o, s:o, s:o, s:s, s:o, s:I}", "member", api_jstr(m->slug), "origin",
+	                      api_jstr(m->origin), "name", api_jstr(m->name_fr), "kind", kind_name(m->kind),
+	                      "region", api_jstr(m->region), "population",
+	                      (json_int_t)(m->population < INT64_MAX ? m->population : 0));
+	json_object_set_new(j, "missing", json_boolean(row->missing));
+	json_object_set_new(j, "reason", row->missing ? json_string(row->reason) : json_null());
+	json_object_set_new(j, "value", row->missing ? json_null() : jnum(row->value));
+	json_object_set_new(j, "rawValue", row->index != FACTS_NO_INDEX ? jnum(row->raw) :
+	                    json_null());
+	json_object_set_new(j, "logIndex", row->index != FACTS_NO_INDEX ?
+	                    json_integer((json_int_t)row->index) : json_null());
+	json_object_set_new(j, "rank", row->missing ? json_null() : json_integer(row->rank));
+	json_object_set_new(j, "percentile", row->missing ? json_null() : jnum(row->percentile));
+	return j;
+}
+
+json_t *
+benchmark_result_json(const struct facts *f, const struct benchmark_result *r)
+{
+	const struct facts_catalog *ce = r->catalog;
+	char principle[64];
+	json_t *j = json_object(), *groups = json_array();
+	if (!j || !groups) {
+		json_decref(j);
+		json_decref(groups);
+		return NULL;
+	}
+	json_object_set_new(j, "code", api_jstr(facts_string(f, ce->code)));
+	json_object_set_new(j, "indicator", json_pack("{s:{s:o, s:o, s:o}, s:o, s:s, s:b, s:s, s:b, "
+	                    "s:I}", "title", "fr", api_jstr(ce->title_fr), "ar", api_jstr(ce->title_ar), "en",
+	                    api_jstr(ce->title_en), "unit", api_jstr(ce->unit), "principle",
+	                    csvimport_enum_short(&remacto__v1__principle__descriptor, ce->principle,
+	                                         principle, sizeof(principle)),
+	                    "higherIsBetter", ce->higher_is_better, "normalisation",
+	                    ce->per_10k ? "per_10000_inhabitants" : "none", "withdrawn",
+	                    ce->withdrawn, "registryIndex", (json_int_t)ce->index));
+	json_object_set_new(j, "period", r->period[0] ? json_string(r->period) : json_null());
+	json_object_set_new(j, "group", json_string(benchmark_group_name(r->group)));
+	for (size_t i = 0; i < r->n_groups; i++) {
+		const struct benchmark_groupres *g = &r->groups[i];
+		json_t *gj = stats_json(&g->stats), *rows = json_array();
+		json_object_set_new(gj, "key", json_string(g->key));
+		for (size_t k = 0; rows && k < g->n_rows; k++)
+			json_array_append_new(rows, row_json(&g->rows[k]));
+		json_object_set_new(gj, "rows", rows ? rows : json_array());
+		json_array_append_new(groups, gj);
+	}
+	json_object_set_new(j, "groups", groups);
+	if (r->member) {
+		const struct benchmark_row *p = r->position;
+		const struct benchmark_stats *s = r->member_group ? &r->member_group->stats : NULL;
+		json_t *pos = json_pack("{s:o, s:o}", "member", api_jstr(r->member->slug), "group",
+		                        json_string(r->member_group ? r->member_group->key : ""));
+		json_object_set_new(pos, "value", p && !p->missing ? jnum(p->value) : json_null());
+		json_object_set_new(pos, "missing", json_boolean(!p || p->missing));
+		json_object_set_new(pos, "rank", p && !p->missing ? json_integer(p->rank) :
+		                    json_null());
+		json_object_set_new(pos, "of", json_integer(s ? s->reported : 0));
+		json_object_set_new(pos, "percentile", p && !p->missing ? jnum(p->percentile) :
+		                    json_null());
+		json_object_set_new(pos, "groupMean", s && s->reported ? jnum(s->mean) : json_null());
+		json_object_set_new(pos, "groupMedian", s && s->reported ? jnum(s->median) :
+		                    json_null());
+		json_object_set_new(pos, "vsMedian", p && !p->missing && s && s->reported ?
+		                    jnum(p->value - s->median) : json_null());
+		json_object_set_new(j, "position", pos);
+		json_t *ser = json_array();
+		for (size_t i = 0; ser && i < r->n_series; i++) {
+			const struct benchmark_point *pt = &r->series[i];
+			json_t *o = json_pack("{s:s, s:o, s:o, s:I, s:o}", "period", pt->period, "value",
+			                      jnum(pt->value), "rawValue", jnum(pt->raw), "logIndex",
+			                      (json_int_t)pt->index, "group", stats_json(&pt->group));
+			json_array_append_new(ser, o);
+		}
+		json_object_set_new(j, "series", ser ? ser : json_array());
+	}
+	return j;
+}
