@@ -9,8 +9,9 @@
 
 #include "core/be.h"
 #include "core/note.h"
-#include "peer.pb-c.h"
 #include "registry.h"
+
+#include "peer.pb-c.h"
 
 #define KEY_MAX (NOTE_NAME_MAX + 5)
 
@@ -61,7 +62,7 @@ each(struct store *s, MDB_txn *txn, const char *origin,
 		if (!fn || v.mv_size < 4)
 			continue;
 		Remacto__Peer__V1__Equivocation *e = remacto__peer__v1__equivocation__unpack(
-			NULL, v.mv_size - 4, (const uint8_t *)v.mv_data + 4);
+		        NULL, v.mv_size - 4, (const uint8_t *)v.mv_data + 4);
 		if (!e)
 			continue;
 		rc = fn(e, get_be32(v.mv_data), arg);
@@ -91,8 +92,8 @@ same(const Remacto__Peer__V1__Equivocation *e, uint32_t keys, void *arg)
 }
 
 int
-evidence_put(struct store *s, MDB_txn *txn, const char *origin, const char *note_a,
-             size_t len_a, const char *note_b, size_t len_b)
+evidence_put(struct store *s, MDB_txn *txn, const char *origin, const char *note_a, size_t len_a,
+             const char *note_b, size_t len_b)
 {
 	struct same_ctx sc = { note_a, note_b, len_a, len_b };
 	Remacto__Peer__V1__Equivocation e = REMACTO__PEER__V1__EQUIVOCATION__INIT;
@@ -108,7 +109,7 @@ evidence_put(struct store *s, MDB_txn *txn, const char *origin, const char *note
 	if (rc != 0)
 		return rc;
 	if (count >= EVIDENCE_MAX_PER_LOG)
-		return 0;   /* one pair proves the fork; a few more are kept, not an unbounded stream */
+		return 0; /* one pair proves the fork; a few more are kept, not an unbounded stream */
 	size_t pl = prefix(key, origin);
 	for (int i = 3; i >= 0; i--)
 		key[pl + (size_t)i] = (uint8_t)(count >> (8 * (3 - i)));
@@ -195,12 +196,13 @@ list_one(const Remacto__Peer__V1__Equivocation *e, uint32_t keys, void *arg)
 {
 	struct list_ctx *l = arg;
 	bool resolved = keys < registry_keys(l->s, l->txn, e->origin);
-	json_array_append_new(l->arr, json_pack("{s:s, s:b, s:s#, s:s#, s:I, s:I}", "origin",
-	                      e->origin, "resolved", resolved,
-	                      "noteA", (const char *)e->note_a.data, (int)e->note_a.len,
-	                      "noteB", (const char *)e->note_b.data, (int)e->note_b.len,
-	                      "sizeA", (json_int_t)note_size(e->note_a.data, e->note_a.len),
-	                      "sizeB", (json_int_t)note_size(e->note_b.data, e->note_b.len)));
+	json_array_append_new(
+	        l->arr,
+	        json_pack("{s:s, s:b, s:s#, s:s#, s:I, s:I}", "origin", e->origin, "resolved",
+	                  resolved, "noteA", (const char *)e->note_a.data, (int)e->note_a.len,
+	                  "noteB", (const char *)e->note_b.data, (int)e->note_b.len, "sizeA",
+	                  (json_int_t)note_size(e->note_a.data, e->note_a.len), "sizeB",
+	                  (json_int_t)note_size(e->note_b.data, e->note_b.len)));
 	return 0;
 }
 

@@ -13,8 +13,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "peer.pb-c.h"
 #include "store/store.h"
+
+#include "peer.pb-c.h"
 
 #define EVIDENCE_MAX_PER_LOG 16
 

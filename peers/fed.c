@@ -8,8 +8,6 @@
  */
 #include "fed.h"
 
-#include "daemon/live.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,15 +15,16 @@
 #include <time.h>
 
 #include "core/entry.h"
-#include "evidence.h"
 #include "core/log.h"
+#include "daemon/live.h"
 #include "daemon/node.h"
+#include "evidence.h"
 #include "registry.h"
 #include "store/tlog.h"
 #include "transport.h"
 #include "witness.h"
 
-#define LOG_WINDOW 16              /* requests in flight per log, over all peers */
+#define LOG_WINDOW 16 /* requests in flight per log, over all peers */
 #define MAX_HOLDERS 32
 #define MAX_RETRY 64
 #define VECTOR_FRAME_BYTES (1u << 20)
@@ -54,7 +53,7 @@ struct chunk {
 	size_t *len;
 	uint64_t proof_size;
 	uint8_t proof_root[32];
-	char vkey[NOTE_VKEY_MAX + 1];  /* the key of the checkpoint it is proved against */
+	char vkey[NOTE_VKEY_MAX + 1]; /* the key of the checkpoint it is proved against */
 	uint8_t (*proof)[32];
 	size_t nproof;
 	struct peer *from;
@@ -78,8 +77,8 @@ struct fed_log {
 	char origin[NOTE_NAME_MAX + 1];
 	struct cand cands[MAX_CANDS];
 	size_t ncands;
-	struct cand *target;           /* the candidate being fetched (choose_target) */
-	uint64_t want;                 /* first index not requested yet */
+	struct cand *target; /* the candidate being fetched (choose_target) */
+	uint64_t want;       /* first index not requested yet */
 	struct range retry[MAX_RETRY];
 	size_t nretry;
 	struct holder holders[MAX_HOLDERS];
@@ -274,8 +273,7 @@ gossip_head(struct fed *f, MDB_txn *txn, const struct tlog_head *h, struct peer 
 	char *buf = malloc(NOTE_MAX_LEN);
 	int len;
 
-	if (!buf || h->checkpoint_len == 0 ||
-	    (len = full_note(f, txn, h, buf, NOTE_MAX_LEN)) < 0) {
+	if (!buf || h->checkpoint_len == 0 || (len = full_note(f, txn, h, buf, NOTE_MAX_LEN)) < 0) {
 		free(buf);
 		return;
 	}
@@ -376,8 +374,8 @@ send_vector(struct fed *f, struct peer *p)
 /* ---- equivocation ---- */
 
 static void
-equivocation(struct fed *f, const char *origin, const char *a, size_t la, const char *b,
-             size_t lb, struct peer *from)
+equivocation(struct fed *f, const char *origin, const char *a, size_t la, const char *b, size_t lb,
+             struct peer *from)
 {
 	struct fed_log *l = find_log(f, origin, true);
 	MDB_txn *txn;
@@ -406,7 +404,8 @@ equivocation(struct fed *f, const char *origin, const char *a, size_t la, const 
 		f->own_forked = true;
 		log_err("CRITICAL: two conflicting checkpoints of this node's own log %s are signed "
 		        "with its key (a restored backup, or the key used on two machines?); "
-		        "publishing is stopped: contact the network authority", origin);
+		        "publishing is stopped: contact the network authority",
+		        origin);
 	}
 	if (fresh == 1) {
 		log_warn("fed: equivocation of %s: evidence stored and gossiped, log marked forked",
@@ -443,7 +442,7 @@ open_checkpoint(struct fed *f, MDB_txn *txn, const char *origin, const char *not
 		 * from an empty folder must see what the federation holds of its log before it
 		 * publishes again. */
 		if (!f->n->own_log || strcmp(origin, f->n->signer.v.name) != 0)
-			return 0;   /* not a member (yet, as far as this node knows), or suspended */
+			return 0; /* not a member (yet, as far as this node knows), or suspended */
 		*author = f->n->signer.v;
 	}
 	refresh_verifiers(f, txn);
@@ -465,7 +464,7 @@ open_checkpoint(struct fed *f, MDB_txn *txn, const char *origin, const char *not
 		if (nt->sigs[i].verified && nt->sigs[i].key_id == author->key_id &&
 		    !strcmp(nt->sigs[i].name, author->name) && nt->sigs[i].sig_len == 64)
 			return 1;
-	return -1;   /* only cosignatures: not the author's checkpoint */
+	return -1; /* only cosignatures: not the author's checkpoint */
 }
 
 static void
@@ -529,7 +528,8 @@ on_checkpoint(struct fed *f, struct peer *p, const char *origin, const uint8_t *
 		} else {
 			uint8_t a[32], proof[MERKLE_MAX_PROOF][MERKLE_HASH_LEN];
 			size_t np;
-			if (tlog_consistency(&f->n->store, txn, at, cp.size, m, root, a, proof, &np))
+			if (tlog_consistency(&f->n->store, txn, at, cp.size, m, root, a, proof,
+			                     &np))
 				goto done;
 		}
 		if (memcmp(root, cp.root, 32) != 0) {
@@ -614,8 +614,8 @@ holder:
 	if (f->n->own_log && !strcmp(origin, f->n->signer.v.name) && !f->own_behind) {
 		f->own_behind = true;
 		log_warn("fed: the federation holds %llu entries of this node's own log, it holds "
-		         "%llu: publishing waits until it has caught up", (unsigned long long)cp.size,
-		         (unsigned long long)m);
+		         "%llu: publishing waits until it has caught up",
+		         (unsigned long long)cp.size, (unsigned long long)m);
 	}
 done:
 	if (txn)
@@ -698,7 +698,7 @@ struct apply_arg {
 	struct fed *f;
 	struct fed_log *l;
 	struct chunk *c;
-	uint64_t skip;               /* entries of the chunk already held */
+	uint64_t skip; /* entries of the chunk already held */
 	bool with_note;
 	struct tlog_head *head;
 	bool verified;
@@ -734,7 +734,7 @@ apply_txn(MDB_txn *txn, void *arg)
 		a->verified = a->c->nproof == 0 && !memcmp(root, a->c->proof_root, 32);
 	else
 		a->verified = merkle_verify_consistency(e, a->c->proof_size, root, a->c->proof_root,
-		                                        (const uint8_t (*)[32])a->c->proof,
+		                                        (const uint8_t(*)[32])a->c->proof,
 		                                        a->c->nproof);
 	if (!a->verified) {
 		rc = -EBADMSG;
@@ -748,14 +748,15 @@ apply_txn(MDB_txn *txn, void *arg)
 	a->with_note = at != NULL;
 	rc = tlog_batch_seal_verified(&b, txn, at ? at->note : NULL, at ? at->len : 0,
 	                              at ? at->vkey : NULL, a->head);
-	if (rc == 0 && a->with_note && !(a->f->n->own_log &&
-	                                 !strcmp(a->l->origin, a->f->n->signer.v.name))) {
+	if (rc == 0 && a->with_note &&
+	    !(a->f->n->own_log && !strcmp(a->l->origin, a->f->n->signer.v.name))) {
 		/* Witness it: consistent with everything this node saw of the log. */
 		char line[NOTE_NAME_MAX + 160];
 		size_t tl = note_text_len(at->note, at->len);
 		uint64_t now = (uint64_t)time(NULL);
 		int ll = tl ? note_cosign_line(&a->f->n->witness, at->note, tl, now, line,
-		                               sizeof(line)) : -1;
+		                               sizeof(line))
+		            : -1;
 		if (ll > 0)
 			rc = witness_put(s, txn, b.rec->id, e, a->f->n->witness.v.name, now, line,
 			                 (size_t)ll);
@@ -795,8 +796,8 @@ apply_chunks(struct fed *f, struct fed_log *l)
 			peer_penalise(c->from, "entries that do not reproduce the signed root");
 			add_retry(l, c->start, c->start + c->n);
 		} else if (rc != 0) {
-			log_warn("fed: cannot store entries of %s: %s%s", l->origin, store_strerror(rc),
-			         store_io_hint(rc));
+			log_warn("fed: cannot store entries of %s: %s%s", l->origin,
+			         store_strerror(rc), store_io_hint(rc));
 			add_retry(l, c->start, c->start + c->n);
 		} else if (a.with_note) {
 			MDB_txn *rt;
@@ -920,10 +921,10 @@ on_equivocation(struct fed *f, struct peer *p, const Remacto__Peer__V1__Equivoca
 
 	if (!na || !nb || store_read_begin(&f->n->store, &txn) != 0)
 		goto done;
-	ra = open_checkpoint(f, txn, e->origin, (const char *)e->note_a.data, e->note_a.len, &a,
-	                     na, &ka);
-	rb = open_checkpoint(f, txn, e->origin, (const char *)e->note_b.data, e->note_b.len, &b,
-	                     nb, &kb);
+	ra = open_checkpoint(f, txn, e->origin, (const char *)e->note_a.data, e->note_a.len, &a, na,
+	                     &ka);
+	rb = open_checkpoint(f, txn, e->origin, (const char *)e->note_b.data, e->note_b.len, &b, nb,
+	                     &kb);
 	mdb_txn_abort(txn), txn = NULL;
 	if (ra < 0 || rb < 0) {
 		peer_penalise(p, "equivocation evidence with a forged checkpoint");
@@ -1054,7 +1055,7 @@ fed_peer_message(struct fed *f, struct peer *p, const Remacto__Peer__V1__PeerMes
 			const Remacto__Peer__V1__SignedCheckpoint *sc = m->vector->checkpoints[i];
 			on_checkpoint(f, p, sc->origin, sc->note.data, sc->note.len);
 			if (!find_peer(f, p))
-				return;   /* penalised and closed */
+				return; /* penalised and closed */
 		}
 		break;
 	case REMACTO__PEER__V1__PEER_MESSAGE__KIND_CHECKPOINT:
@@ -1149,7 +1150,8 @@ choose_target(struct fed *f, struct fed_log *l, uint64_t held)
 			continue;
 		}
 		for (size_t h = 0; h < l->nholders; h++)
-			if (l->holders[h].size >= l->cands[i].size && find_peer(f, l->holders[h].p) &&
+			if (l->holders[h].size >= l->cands[i].size &&
+			    find_peer(f, l->holders[h].p) &&
 			    (!best || l->cands[i].size > best->size))
 				best = &l->cands[i];
 		i++;
@@ -1218,8 +1220,10 @@ fed_tick(struct fed *f)
 					want = own->cands[i].size;
 			if (f->own_behind && h->size >= want) {
 				f->own_behind = false;
-				log_info("fed: this node's own log is caught up (%llu entries); publishing "
-				         "resumes", (unsigned long long)h->size);
+				log_info(
+				        "fed: this node's own log is caught up (%llu entries); publishing "
+				        "resumes",
+				        (unsigned long long)h->size);
 			}
 		}
 		mdb_txn_abort(txn);
@@ -1268,12 +1272,14 @@ fed_tick(struct fed *f)
 			if (l->forked && !evidence_forked(&f->n->store, txn, l->origin)) {
 				l->forked = false;
 				log_info("fed: the registry rotated the key of %s after its fork: "
-				         "replicating it again", l->origin);
+				         "replicating it again",
+				         l->origin);
 			}
 		if (f->own_forked && !evidence_forked(&f->n->store, txn, f->n->signer.v.name)) {
 			f->own_forked = false;
-			log_info("fed: the registry rotated this node's key after the fork of its log; "
-			         "publishing with the new key resumes");
+			log_info(
+			        "fed: the registry rotated this node's key after the fork of its log; "
+			        "publishing with the new key resumes");
 		}
 		mdb_txn_abort(txn);
 	}

@@ -40,8 +40,8 @@ struct node;
 struct fed;
 struct peer;
 
-#define FED_BATCH 1024          /* entries per request */
-#define FED_WINDOW 8            /* requests in flight per peer */
+#define FED_BATCH 1024 /* entries per request */
+#define FED_WINDOW 8   /* requests in flight per peer */
 #define FED_REQUEST_TIMEOUT_S 30
 
 /* Lifetime: created by remactod after the store is open, destroyed after the transport. */
@@ -49,8 +49,8 @@ struct fed *fed_create(struct node *n, char *err, size_t errcap);
 void fed_destroy(struct fed *f);
 
 /* From the transport, in the service thread. */
-void fed_peer_ready(struct fed *f, struct peer *p);   /* handshake done: send our vector */
-void fed_peer_closed(struct fed *f, struct peer *p);  /* its requests go to other peers */
+void fed_peer_ready(struct fed *f, struct peer *p);  /* handshake done: send our vector */
+void fed_peer_closed(struct fed *f, struct peer *p); /* its requests go to other peers */
 /* Any message after the handshake. Violations call peer_penalise(); fed never frees m. */
 void fed_peer_message(struct fed *f, struct peer *p, const Remacto__Peer__V1__PeerMessage *m);
 /* About every 100 ms and after each local commit: gossip new own checkpoints, expire requests,

@@ -11,8 +11,8 @@
 
 #include "transport.h"
 
-static void
-seterr(char *err, size_t errcap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errcap, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 static void
 seterr(char *err, size_t errcap, const char *fmt, ...)
@@ -66,8 +66,7 @@ handshake_sign(const struct note_signer *s, const char *network,
 bool
 handshake_verify(const struct note_verifier *v, const char *network,
                  const uint8_t own_nonce[HANDSHAKE_NONCE_LEN],
-                 const uint8_t their_nonce[HANDSHAKE_NONCE_LEN], const uint8_t *sig,
-                 size_t sig_len)
+                 const uint8_t their_nonce[HANDSHAKE_NONCE_LEN], const uint8_t *sig, size_t sig_len)
 {
 	uint8_t msg[HANDSHAKE_MSG_MAX];
 	size_t len = handshake_proof_msg(network, own_nonce, their_nonce, msg);
@@ -95,8 +94,8 @@ handshake_check_hello(const Remacto__Peer__V1__Hello *h, const char *network,
 	char why[160];
 
 	if (strcmp(h->network, network) != 0) {
-		seterr(err, errcap, "network \"%.63s\" is not this node's network \"%s\"", h->network,
-		       network);
+		seterr(err, errcap, "network \"%.63s\" is not this node's network \"%s\"",
+		       h->network, network);
 		return false;
 	}
 	if (h->version != HANDSHAKE_VERSION) {
@@ -115,7 +114,8 @@ handshake_check_hello(const Remacto__Peer__V1__Hello *h, const char *network,
 		return false;
 	}
 	if (key->alg != NOTE_ALG_ED25519) {
-		seterr(err, errcap, "verifier key of %s is not an Ed25519 key (type 0x01)", h->origin);
+		seterr(err, errcap, "verifier key of %s is not an Ed25519 key (type 0x01)",
+		       h->origin);
 		return false;
 	}
 	if (strcmp(key->name, h->origin) != 0) {
@@ -123,7 +123,8 @@ handshake_check_hello(const Remacto__Peer__V1__Hello *h, const char *network,
 		return false;
 	}
 	if (h->nonce.len != HANDSHAKE_NONCE_LEN) {
-		seterr(err, errcap, "nonce of %zu bytes, not %d", h->nonce.len, HANDSHAKE_NONCE_LEN);
+		seterr(err, errcap, "nonce of %zu bytes, not %d", h->nonce.len,
+		       HANDSHAKE_NONCE_LEN);
 		return false;
 	}
 	if (strlen(h->listen_url) > HANDSHAKE_URL_MAX) {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "core/note.h"
+
 #include "peer.pb-c.h"
 
 #define HANDSHAKE_VERSION 1
@@ -23,9 +24,9 @@
 #define HANDSHAKE_NETWORK_MAX 63
 /* The signed message: prefix, network, '\n', two nonces. */
 #define HANDSHAKE_PREFIX "remacto-peer-v1 hello\n"
-#define HANDSHAKE_MSG_MAX (sizeof(HANDSHAKE_PREFIX) - 1 + HANDSHAKE_NETWORK_MAX + 1 + \
-                           2 * HANDSHAKE_NONCE_LEN)
-#define HANDSHAKE_URL_MAX 511   /* a Hello's listen_url */
+#define HANDSHAKE_MSG_MAX \
+	(sizeof(HANDSHAKE_PREFIX) - 1 + HANDSHAKE_NETWORK_MAX + 1 + 2 * HANDSHAKE_NONCE_LEN)
+#define HANDSHAKE_URL_MAX 511 /* a Hello's listen_url */
 
 /* Writes the message a proof signs into out (HANDSHAKE_MSG_MAX bytes); returns its length, or 0
  * when network is empty or longer than HANDSHAKE_NETWORK_MAX. */

@@ -16,7 +16,9 @@
 #include "core/be.h"
 
 const char *const registry_db_names[REGISTRY_NDBS] = {
-	"reg:members", "reg:catalog", "reg:policy",
+	"reg:members",
+	"reg:catalog",
+	"reg:policy",
 };
 
 enum { DB_MEMBERS, DB_CATALOG, DB_POLICY };
@@ -26,15 +28,15 @@ static const char authority_key[] = "authority-vkey";
 int
 registry_set_authority(struct store *s, const char *vkey, char *err, size_t errcap)
 {
-	struct note_verifier v = { .alg = NOTE_ALG_ED25519 };   /* a failed parse leaves v: say why */
+	struct note_verifier v = { .alg = NOTE_ALG_ED25519 }; /* a failed parse leaves v: say why */
 	char why[200];
 	MDB_txn *txn;
 	MDB_val k = { sizeof(authority_key) - 1, (void *)authority_key }, val;
 	int rc;
 
 	if (!note_verifier_parse(vkey, &v, why, sizeof(why)) || v.alg != NOTE_ALG_ED25519) {
-		snprintf(err, errcap, "authority verifier key: %s", v.alg != NOTE_ALG_ED25519 ?
-		         "must be an Ed25519 key" : why);
+		snprintf(err, errcap, "authority verifier key: %s",
+		         v.alg != NOTE_ALG_ED25519 ? "must be an Ed25519 key" : why);
 		return -EINVAL;
 	}
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
@@ -45,8 +47,10 @@ registry_set_authority(struct store *s, const char *vkey, char *err, size_t errc
 		mdb_txn_abort(txn);
 		if (same)
 			return 0;
-		snprintf(err, errcap, "this data folder belongs to the network of authority %.*s, not "
-		         "%s: use another data folder", (int)val.mv_size, (char *)val.mv_data, vkey);
+		snprintf(err, errcap,
+		         "this data folder belongs to the network of authority %.*s, not "
+		         "%s: use another data folder",
+		         (int)val.mv_size, (char *)val.mv_data, vkey);
 		return -EEXIST;
 	}
 	val.mv_size = strlen(vkey), val.mv_data = (void *)vkey;
@@ -163,11 +167,16 @@ static const char *
 subject(const Remacto__V1__Entry *e)
 {
 	switch (e->kind_case) {
-	case REMACTO__V1__ENTRY__KIND_MEMBER_ADMISSION: return e->member_admission->origin;
-	case REMACTO__V1__ENTRY__KIND_KEY_ROTATION: return e->key_rotation->origin;
-	case REMACTO__V1__ENTRY__KIND_MEMBER_SUSPENSION: return e->member_suspension->origin;
-	case REMACTO__V1__ENTRY__KIND_PEER_ANNOUNCEMENT: return e->peer_announcement->origin;
-	default: return NULL;
+	case REMACTO__V1__ENTRY__KIND_MEMBER_ADMISSION:
+		return e->member_admission->origin;
+	case REMACTO__V1__ENTRY__KIND_KEY_ROTATION:
+		return e->key_rotation->origin;
+	case REMACTO__V1__ENTRY__KIND_MEMBER_SUSPENSION:
+		return e->member_suspension->origin;
+	case REMACTO__V1__ENTRY__KIND_PEER_ANNOUNCEMENT:
+		return e->peer_announcement->origin;
+	default:
+		return NULL;
 	}
 }
 
@@ -184,8 +193,10 @@ registry_apply(struct store *s, MDB_txn *txn, const char *origin, uint64_t index
 		return 0;
 	if (!registry_authority(s, txn, &auth) || strcmp(auth.name, origin) != 0) {
 		if (strict)
-			snprintf(err, errcap, "registry entries belong in the network's registry log, "
-			         "not in %s", origin);
+			snprintf(err, errcap,
+			         "registry entries belong in the network's registry log, "
+			         "not in %s",
+			         origin);
 		return strict ? -EINVAL : 0;
 	}
 	if ((who = subject(e)) != NULL) {
@@ -194,7 +205,8 @@ registry_apply(struct store *s, MDB_txn *txn, const char *origin, uint64_t index
 			return rc;
 		rc = 0;
 		if (e->kind_case != REMACTO__V1__ENTRY__KIND_MEMBER_ADMISSION && !m) {
-			rc = refuse(strict, err, errcap, "origin", "is not a member", who) ? -EINVAL : 0;
+			rc = refuse(strict, err, errcap, "origin", "is not a member", who) ? -EINVAL
+			                                                                   : 0;
 			goto done;
 		}
 	}
@@ -202,11 +214,14 @@ registry_apply(struct store *s, MDB_txn *txn, const char *origin, uint64_t index
 	case REMACTO__V1__ENTRY__KIND_MEMBER_ADMISSION: {
 		const Remacto__V1__MemberAdmission *a = e->member_admission;
 		Remacto__Store__MemberRecord nm = REMACTO__STORE__MEMBER_RECORD__INIT;
-		Remacto__Store__MemberKey key = REMACTO__STORE__MEMBER_KEY__INIT, *keys[1] = { &key };
+		Remacto__Store__MemberKey key = REMACTO__STORE__MEMBER_KEY__INIT,
+		                          *keys[1] = { &key };
 		uint8_t *packed;
 		if (m || !strcmp(a->origin, auth.name)) {
 			rc = refuse(strict, err, errcap, "memberAdmission.origin",
-			            "is already in the registry", a->origin) ? -EINVAL : 0;
+			            "is already in the registry", a->origin)
+			             ? -EINVAL
+			             : 0;
 			goto done;
 		}
 		size_t len = remacto__v1__member_admission__get_packed_size(a);
@@ -231,9 +246,12 @@ registry_apply(struct store *s, MDB_txn *txn, const char *origin, uint64_t index
 		const Remacto__V1__KeyRotation *r = e->key_rotation;
 		uint64_t last = m->n_keys ? m->keys[m->n_keys - 1]->from_size : 0;
 		if (r->from_size <= last && m->n_keys) {
-			rc = refuse(strict, err, errcap, "keyRotation.fromSize", "already has a key "
+			rc = refuse(strict, err, errcap, "keyRotation.fromSize",
+			            "already has a key "
 			            "from that size or a later one: a rotation never reaches back",
-			            r->origin) ? -EINVAL : 0;
+			            r->origin)
+			             ? -EINVAL
+			             : 0;
 			goto done;
 		}
 		rc = add_key(s, txn, m, r->verifier_key, r->from_size, index);
@@ -318,8 +336,8 @@ registry_each(struct store *s, MDB_txn *txn,
 		return rc;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		Remacto__Store__MemberRecord *m =
-			remacto__store__member_record__unpack(NULL, v.mv_size, v.mv_data);
+		Remacto__Store__MemberRecord *m = remacto__store__member_record__unpack(
+		        NULL, v.mv_size, v.mv_data);
 		if (!m) {
 			rc = MDB_CORRUPTED;
 			break;

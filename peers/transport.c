@@ -47,44 +47,44 @@
 #include <time.h>
 
 #include "core/config.h"
-#include "fed.h"
-#include "handshake.h"
 #include "core/log.h"
 #include "daemon/node.h"
+#include "fed.h"
+#include "handshake.h"
 #include "registry.h"
 #include "store/store.h"
 
-#define MAX_OUTBOUND 128          /* configured slots plus announced ones */
+#define MAX_OUTBOUND 128 /* configured slots plus announced ones */
 #define MAX_INBOUND 256
-#define HELLO_MAX 4096            /* frame cap until the handshake is done */
+#define HELLO_MAX 4096 /* frame cap until the handshake is done */
 #define HANDSHAKE_TIMEOUT_S 10
-#define CLOSE_WAIT_S 5            /* to flush a last Error before the socket goes */
-#define HEALTHY_S 30              /* a session this old resets the backoff */
+#define CLOSE_WAIT_S 5 /* to flush a last Error before the socket goes */
+#define HEALTHY_S 30   /* a session this old resets the backoff */
 #define TICK_MS 100
-#define SCAN_S 10                 /* announced peer URLs are read again this often */
+#define SCAN_S 10 /* announced peer URLs are read again this often */
 #define WRITE_CHUNK (64u << 10)
-#define RX_KEEP (64u << 10)       /* reassembly buffers above this are freed after use */
+#define RX_KEEP (64u << 10) /* reassembly buffers above this are freed after use */
 #define HIST_MAX 1024
 #define ERR_MAX 256
-#define RESOLVED_TTL_S 60         /* a peer's resolved address is reused this long */
+#define RESOLVED_TTL_S 60 /* a peer's resolved address is reused this long */
 
 enum dir { DIR_OUT, DIR_IN };
 
 enum state {
-	ST_IDLE,         /* outbound: waiting for the retry timer */
-	ST_RESOLVING,    /* outbound: its host name is being resolved (resolver thread) */
-	ST_CONNECTING,   /* outbound: TCP, TLS and the upgrade under way */
-	ST_HELLO,        /* our Hello sent, waiting for theirs */
-	ST_PROOF,        /* their Hello accepted, our proof sent, waiting for theirs */
+	ST_IDLE,       /* outbound: waiting for the retry timer */
+	ST_RESOLVING,  /* outbound: its host name is being resolved (resolver thread) */
+	ST_CONNECTING, /* outbound: TCP, TLS and the upgrade under way */
+	ST_HELLO,      /* our Hello sent, waiting for theirs */
+	ST_PROOF,      /* their Hello accepted, our proof sent, waiting for theirs */
 	ST_READY,
-	ST_CLOSING,      /* sending a last Error, then closing */
-	ST_STANDBY,      /* outbound: the peer is connected the other way */
-	ST_SELF,         /* outbound: the URL leads to this node; not retried */
+	ST_CLOSING, /* sending a last Error, then closing */
+	ST_STANDBY, /* outbound: the peer is connected the other way */
+	ST_SELF,    /* outbound: the URL leads to this node; not retried */
 };
 
 static const char *const state_names[] = {
-	"backoff", "connecting", "connecting", "handshake", "handshake", "ready", "closing",
-	"standby", "self",
+	"backoff", "connecting", "connecting", "handshake", "handshake",
+	"ready",   "closing",    "standby",    "self",
 };
 
 /* What an outbound slot does when its connection is gone. */
@@ -92,8 +92,8 @@ enum after { AFTER_RETRY, AFTER_STANDBY, AFTER_SELF, AFTER_REMOVE };
 
 struct qmsg {
 	struct qmsg *next;
-	size_t len, off;                 /* message bytes, bytes already written */
-	uint8_t buf[];                   /* LWS_PRE headroom, then the packed message */
+	size_t len, off; /* message bytes, bytes already written */
+	uint8_t buf[];   /* LWS_PRE headroom, then the packed message */
 };
 
 struct peer {
@@ -113,27 +113,27 @@ struct peer {
 
 	/* the session */
 	uint8_t own_nonce[HANDSHAKE_NONCE_LEN], their_nonce[HANDSHAKE_NONCE_LEN];
-	struct note_verifier key;        /* theirs, from their Hello (kept by outbound slots) */
+	struct note_verifier key; /* theirs, from their Hello (kept by outbound slots) */
 	bool key_known;
 	bool proven;                     /* this session's HelloProof verified under key */
 	char origin[NOTE_NAME_MAX + 1];  /* once proven (outbound: kept from the last session) */
 	char claimed[NOTE_NAME_MAX + 1]; /* what this session's Hello says, proven or not */
 	uint8_t *rx;
 	size_t rx_len, rx_cap;
-	int64_t win_start;               /* flood budget: messages in the current second */
+	int64_t win_start; /* flood budget: messages in the current second */
 	unsigned win_msgs;
 	struct qmsg *qhead, *qtail;
 	size_t queued;
-	bool violated;                   /* this session broke the protocol */
-	int64_t ready_at;                /* monotonic ms */
-	time_t connected_since;          /* wall clock, for the API */
+	bool violated;          /* this session broke the protocol */
+	int64_t ready_at;       /* monotonic ms */
+	time_t connected_since; /* wall clock, for the API */
 
 	/* across sessions */
-	unsigned failures;               /* consecutive; drives the backoff */
-	int64_t next_try;                /* monotonic ms of the next attempt */
+	unsigned failures; /* consecutive; drives the backoff */
+	int64_t next_try;  /* monotonic ms of the next attempt */
 	unsigned attempts;
 	char last_error[ERR_MAX];
-	bool error_set;                  /* last_error was set during this session */
+	bool error_set; /* last_error was set during this session */
 	uint64_t violations, reconnects, frames_in, frames_out, bytes_in, bytes_out;
 };
 
@@ -145,7 +145,7 @@ struct hist {
 	char addr[64];
 	char name[NOTE_NAME_MAX + 1];
 	unsigned failures;
-	int64_t until, last;             /* monotonic ms: refused until; last touched */
+	int64_t until, last; /* monotonic ms: refused until; last touched */
 	uint64_t violations, sessions;
 };
 
@@ -155,7 +155,7 @@ struct resolve_job {
 	struct resolve_job *next;
 	uint64_t id;
 	char host[256];
-	int rc;                          /* getaddrinfo's */
+	int rc; /* getaddrinfo's */
 	char addr[INET6_ADDRSTRLEN];
 };
 
@@ -172,7 +172,7 @@ struct transport {
 	struct node *n;
 	struct resolver res;
 	uint64_t next_id;
-	struct lws_vhost *vhost;         /* "peers": the client side */
+	struct lws_vhost *vhost; /* "peers": the client side */
 	lws_sorted_usec_list_t tick, scan;
 	struct peer *peers;
 	size_t nout, nin;
@@ -188,8 +188,8 @@ struct pss {
 	bool sent;
 };
 
-static int callback_peer(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-                         void *in, size_t len);
+static int callback_peer(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                         size_t len);
 
 const struct lws_protocols transport_protocol = {
 	PEER_PROTOCOL, callback_peer, sizeof(struct pss), WRITE_CHUNK, 0, NULL, 0,
@@ -285,7 +285,8 @@ static struct hist *
 hist_find(struct transport *t, const uint8_t *pub, const char *addr)
 {
 	for (struct hist *h = t->hist; h; h = h->next)
-		if (pub ? h->by_key && !memcmp(h->pub, pub, 32) : !h->by_key && !strcmp(h->addr, addr))
+		if (pub ? h->by_key && !memcmp(h->pub, pub, 32)
+		        : !h->by_key && !strcmp(h->addr, addr))
 			return h;
 	return NULL;
 }
@@ -378,8 +379,10 @@ on_writeable(struct peer *p)
 	if (!q) {
 		if (p->state != ST_CLOSING)
 			return 0;
-		lws_close_reason(p->wsi, p->violated ? LWS_CLOSE_STATUS_POLICY_VIOLATION :
-		                 LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+		lws_close_reason(p->wsi,
+		                 p->violated ? LWS_CLOSE_STATUS_POLICY_VIOLATION
+		                             : LWS_CLOSE_STATUS_NORMAL,
+		                 NULL, 0);
 		return -1;
 	}
 	size_t n = q->len - q->off < WRITE_CHUNK ? q->len - q->off : WRITE_CHUNK;
@@ -448,7 +451,7 @@ refuse(struct peer *p, enum after after, const char *why)
 		return;
 	leave_ready(p);
 	p->state = ST_CLOSING;
-	if (p->after != AFTER_REMOVE)   /* a slot on its way out stays on its way out */
+	if (p->after != AFTER_REMOVE) /* a slot on its way out stays on its way out */
 		p->after = after;
 	set_error(p, "%s", why);
 	queue_clear(p, true);
@@ -478,18 +481,19 @@ violation(struct peer *p, const char *why)
 		log_warn("peer %s: %s: closing the session (%llu violations)", peer_name(p), why,
 		         (unsigned long long)p->violations);
 	if (p->dir == DIR_OUT) {
-		p->failures++;   /* on top of the one the close counts: violators back off faster */
+		p->failures++; /* on top of the one the close counts: violators back off faster */
 	} else {
 		/* By key only once the peer proved it holds it: anyone can claim a key. */
 		struct hist *hs[2] = { hist_get(t, NULL, p->addr),
-		                       p->proven ? hist_get(t, p->key.pub, NULL) : NULL };
+			               p->proven ? hist_get(t, p->key.pub, NULL) : NULL };
 		for (int i = 0; i < 2; i++) {
 			if (!hs[i])
 				continue;
 			hs[i]->failures++;
 			hs[i]->violations++;
 			hs[i]->last = mono_ms();
-			hs[i]->until = hs[i]->last + handshake_backoff_ms(hs[i]->failures, rand32());
+			hs[i]->until = hs[i]->last +
+			               handshake_backoff_ms(hs[i]->failures, rand32());
 			if (p->origin[0])
 				snprintf(hs[i]->name, sizeof(hs[i]->name), "%s", p->origin);
 		}
@@ -618,8 +622,8 @@ session_start(struct peer *p)
  * replicated up to yet. Other origins (mirrors, logs not admitted) may use any key: fed
  * accepts nothing from them that the registry does not vouch for. */
 static bool
-registry_allows(struct transport *t, const char *origin, const struct note_verifier *key,
-                char *why, size_t whycap)
+registry_allows(struct transport *t, const char *origin, const struct note_verifier *key, char *why,
+                size_t whycap)
 {
 	struct store *s = &t->n->store;
 	Remacto__Store__MemberRecord *m = NULL;
@@ -732,7 +736,8 @@ on_proof(struct peer *p, const Remacto__Peer__V1__HelloProof *pr)
 	struct peer *q = find_ready(t, p->key.pub, p);
 	if (q) {
 		if (q->dir == p->dir || !canonical(p)) {
-			refuse(p, AFTER_STANDBY, "already connected to this node (duplicate session)");
+			refuse(p, AFTER_STANDBY,
+			       "already connected to this node (duplicate session)");
 			return;
 		}
 		refuse(q, AFTER_STANDBY, "already connected to this node (duplicate session)");
@@ -767,8 +772,8 @@ dispatch(struct peer *p, const Remacto__Peer__V1__PeerMessage *m)
 		if (p->state == ST_PROOF)
 			on_proof(p, m->hello_proof);
 		else
-			violation(p, p->state == ST_HELLO ? "a HelloProof before the Hello" :
-			          "a second HelloProof");
+			violation(p, p->state == ST_HELLO ? "a HelloProof before the Hello"
+			                                  : "a second HelloProof");
 		return;
 	case REMACTO__PEER__V1__PEER_MESSAGE__KIND_ERROR:
 		reason = m->error->reason;
@@ -776,7 +781,7 @@ dispatch(struct peer *p, const Remacto__Peer__V1__PeerMessage *m)
 		          reason);
 		if (p->state != ST_READY) {
 			log_info("peer %s refused the session: %.200s", peer_name(p), reason);
-			return;   /* it closes; so will lws */
+			return; /* it closes; so will lws */
 		}
 		break;
 	case REMACTO__PEER__V1__PEER_MESSAGE__KIND__NOT_SET:
@@ -799,14 +804,14 @@ on_receive(struct peer *p, const void *in, size_t len)
 	size_t cap = p->state == ST_READY ? PEER_MAX_FRAME : HELLO_MAX;
 
 	if (p->state != ST_HELLO && p->state != ST_PROOF && p->state != ST_READY)
-		return;   /* closing: nothing more is read */
+		return; /* closing: nothing more is read */
 	if (!lws_frame_is_binary(wsi)) {
 		violation(p, "a text frame");
 		return;
 	}
 	if (len > cap - p->rx_len) {
-		violation(p, p->state == ST_READY ? "a message over the 4 MiB cap" :
-		          "a handshake message over 4 KiB");
+		violation(p, p->state == ST_READY ? "a message over the 4 MiB cap"
+		                                  : "a handshake message over 4 KiB");
 		return;
 	}
 	if (p->rx_len + len > p->rx_cap) {
@@ -840,8 +845,8 @@ on_receive(struct peer *p, const void *in, size_t len)
 		return;
 	}
 	/* Unpacked only now that the size is known to be within the cap. */
-	Remacto__Peer__V1__PeerMessage *m =
-		remacto__peer__v1__peer_message__unpack(NULL, mlen, p->rx);
+	Remacto__Peer__V1__PeerMessage *m = remacto__peer__v1__peer_message__unpack(NULL, mlen,
+	                                                                            p->rx);
 	if (p->rx_cap > RX_KEEP) {
 		free(p->rx);
 		p->rx = NULL;
@@ -879,9 +884,13 @@ resolver_main(void *arg)
 		hints.ai_flags = AI_ADDRCONFIG;
 		j->rc = getaddrinfo(j->host, NULL, &hints, &ai);
 		if (j->rc == 0) {
-			const void *a = ai->ai_family == AF_INET6 ?
-			        (const void *)&((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr :
-			        (const void *)&((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr;
+			const void *a =
+			        ai->ai_family == AF_INET6
+			                ? (const void *)&(
+			                          (struct sockaddr_in6 *)(void *)ai->ai_addr)
+			                          ->sin6_addr
+			                : (const void *)&((struct sockaddr_in *)(void *)ai->ai_addr)
+			                          ->sin_addr;
 			if (!inet_ntop(ai->ai_family, a, j->addr, sizeof(j->addr)))
 				j->rc = EAI_FAIL;
 			freeaddrinfo(ai);
@@ -891,7 +900,7 @@ resolver_main(void *arg)
 		j->next = r->done;
 		r->done = j;
 		if (!r->quit)
-			lws_cancel_service(r->ctx);   /* the one lws call safe from another thread */
+			lws_cancel_service(r->ctx); /* the one lws call safe from another thread */
 	}
 	pthread_mutex_unlock(&r->mu);
 	return NULL;
@@ -1015,7 +1024,7 @@ dial(struct peer *p, const struct config_peer_url *u, const char *address)
 	p->state = ST_CONNECTING;
 	struct lws *wsi = lws_client_connect_via_info(&ci);
 	if (p->state != ST_CONNECTING)
-		return;   /* already failed through a callback */
+		return; /* already failed through a callback */
 	if (!wsi) {
 		attempt_failed(p, "cannot start a connection");
 		return;
@@ -1177,8 +1186,7 @@ refusal_writeable(struct lws *wsi, struct pss *pss)
 }
 
 static int
-callback_peer(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-              size_t len)
+callback_peer(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct node *n = lws_context_user(lws_get_context(wsi));
 	struct transport *t = n ? n->transport : NULL;
@@ -1222,15 +1230,17 @@ callback_peer(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		if ((p = peer_of(wsi)) && p->wsi == wsi && !p->error_set) {
 			const uint8_t *b = in;
 			if (len >= 2)
-				set_error(p, "closed by the peer (%u%s%.*s)", (unsigned)(b[0] << 8 | b[1]),
-				          len > 2 ? ": " : "", (int)(len - 2 > 200 ? 200 : len - 2),
+				set_error(p, "closed by the peer (%u%s%.*s)",
+				          (unsigned)(b[0] << 8 | b[1]), len > 2 ? ": " : "",
+				          (int)(len - 2 > 200 ? 200 : len - 2),
 				          (const char *)b + 2);
 			else
 				set_error(p, "closed by the peer");
 		}
 		return 0;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		if ((p = peer_of(wsi)) && (p->wsi == wsi || (!p->wsi && p->state == ST_CONNECTING))) {
+		if ((p = peer_of(wsi)) &&
+		    (p->wsi == wsi || (!p->wsi && p->state == ST_CONNECTING))) {
 			char why[ERR_MAX];
 			lws_set_opaque_user_data(wsi, NULL);
 			snprintf(why, sizeof(why), "cannot connect: %.200s",
@@ -1243,8 +1253,8 @@ callback_peer(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 	case LWS_CALLBACK_WSI_DESTROY:
 		if ((p = peer_of(wsi)) && p->wsi == wsi) {
 			lws_set_opaque_user_data(wsi, NULL);
-			session_gone(p, reason == LWS_CALLBACK_WSI_DESTROY ? "connection lost" :
-			             "connection closed");
+			session_gone(p, reason == LWS_CALLBACK_WSI_DESTROY ? "connection lost"
+			                                                   : "connection closed");
 		}
 		return 0;
 	default:
@@ -1317,7 +1327,8 @@ collect_announced(const Remacto__Store__MemberRecord *m, void *arg)
 	    sc->n >= STORE_MAX_LOGS)
 		return 0;
 	if (!config_peer_url(m->peer_url, NULL, why, sizeof(why))) {
-		log_debug("peer URL %.80s announced for %s ignored: %s", m->peer_url, m->origin, why);
+		log_debug("peer URL %.80s announced for %s ignored: %s", m->peer_url, m->origin,
+		          why);
 		return 0;
 	}
 	if (sc->n == sc->cap) {
@@ -1377,8 +1388,8 @@ scan_announced(struct transport *t)
 		}
 	}
 	if (added)
-		log_info("connecting to %zu peer%s the registry announces", added, added == 1 ? "" :
-		         "s");
+		log_info("connecting to %zu peer%s the registry announces", added,
+		         added == 1 ? "" : "s");
 	for (struct peer **pp = &t->peers; *pp;) {
 		struct peer *p = *pp;
 		if (p->dir != DIR_OUT || !p->announced || p->seen || p->from_config) {
@@ -1392,7 +1403,8 @@ scan_announced(struct transport *t)
 			if (p->state == ST_CONNECTING)
 				lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 			else
-				refuse(p, AFTER_REMOVE, "this node no longer connects to that address");
+				refuse(p, AFTER_REMOVE,
+				       "this node no longer connects to that address");
 			p->after = AFTER_REMOVE;
 			pp = &p->next;
 			continue;
@@ -1446,7 +1458,8 @@ check_ca_file(const char *path, char *err, size_t errcap)
 	int ok = st && X509_STORE_load_file(st, path) == 1;
 	X509_STORE_free(st);
 	if (!ok)
-		snprintf(err, errcap, "[peer] ca_file %s: cannot read it as PEM certificates", path);
+		snprintf(err, errcap, "[peer] ca_file %s: cannot read it as PEM certificates",
+		         path);
 	return ok ? 0 : -1;
 }
 
@@ -1461,7 +1474,8 @@ transport_start(struct node *n, char *err, size_t errcap)
 		return -1;
 	}
 	if (!n->fed) {
-		log_info("no network authority configured: not connecting to peers, refusing theirs");
+		log_info(
+		        "no network authority configured: not connecting to peers, refusing theirs");
 		return 0;
 	}
 	if (n->cfg.peer_ca_file[0] && check_ca_file(n->cfg.peer_ca_file, err, errcap) != 0)
@@ -1483,7 +1497,8 @@ transport_start(struct node *n, char *err, size_t errcap)
 	}
 	info.retry_and_idle_policy = &idle_policy;
 	if (!(t->vhost = lws_create_vhost(n->lws, &info))) {
-		snprintf(err, errcap, "transport: cannot create the client side of the peer "
+		snprintf(err, errcap,
+		         "transport: cannot create the client side of the peer "
 		         "protocol (TLS set-up failed?)");
 		free(t);
 		return -1;
@@ -1576,22 +1591,17 @@ transport_peers_json(struct node *n)
 	if (!t || !a)
 		return a;
 	for (struct peer *p = t->peers; p; p = p->next) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:I, s:I, s:I, s:I, s:I,"
-		                      " s:I, s:I, s:I}",
-		                      "url", p->url, "origin", p->origin, "address", p->addr,
-		                      "state", state_names[p->state],
-		                      "direction", p->dir == DIR_OUT ? "out" : "in",
-		                      "connectedSince", iso_or_null(connected(p) ?
-		                                                    p->connected_since : 0),
-		                      "lastError", p->last_error,
-		                      "violations", (json_int_t)p->violations,
-		                      "reconnects", (json_int_t)p->reconnects,
-		                      "backoffMs", (json_int_t)backoff_left(p, now),
-		                      "framesIn", (json_int_t)p->frames_in,
-		                      "framesOut", (json_int_t)p->frames_out,
-		                      "bytesIn", (json_int_t)p->bytes_in,
-		                      "bytesOut", (json_int_t)p->bytes_out,
-		                      "queued", (json_int_t)p->queued);
+		json_t *o = json_pack(
+		        "{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:I, s:I, s:I, s:I, s:I,"
+		        " s:I, s:I, s:I}",
+		        "url", p->url, "origin", p->origin, "address", p->addr, "state",
+		        state_names[p->state], "direction", p->dir == DIR_OUT ? "out" : "in",
+		        "connectedSince", iso_or_null(connected(p) ? p->connected_since : 0),
+		        "lastError", p->last_error, "violations", (json_int_t)p->violations,
+		        "reconnects", (json_int_t)p->reconnects, "backoffMs",
+		        (json_int_t)backoff_left(p, now), "framesIn", (json_int_t)p->frames_in,
+		        "framesOut", (json_int_t)p->frames_out, "bytesIn", (json_int_t)p->bytes_in,
+		        "bytesOut", (json_int_t)p->bytes_out, "queued", (json_int_t)p->queued);
 		if (o)
 			json_array_append_new(a, o);
 	}
@@ -1601,15 +1611,14 @@ transport_peers_json(struct node *n)
 			continue;
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:s, s:I, s:I, s:I, s:I, s:I,"
 		                      " s:I, s:I, s:I}",
-		                      "url", "", "origin", h->name, "address", h->addr,
-		                      "state", "refused", "direction", "in", "connectedSince",
-		                      "lastError", "refused after violations",
-		                      "violations", (json_int_t)h->violations,
-		                      "reconnects", (json_int_t)(h->sessions ? h->sessions - 1 : 0),
-		                      "backoffMs", (json_int_t)(h->until - now),
-		                      "framesIn", (json_int_t)0, "framesOut", (json_int_t)0,
-		                      "bytesIn", (json_int_t)0, "bytesOut", (json_int_t)0,
-		                      "queued", (json_int_t)0);
+		                      "url", "", "origin", h->name, "address", h->addr, "state",
+		                      "refused", "direction", "in", "connectedSince", "lastError",
+		                      "refused after violations", "violations",
+		                      (json_int_t)h->violations, "reconnects",
+		                      (json_int_t)(h->sessions ? h->sessions - 1 : 0), "backoffMs",
+		                      (json_int_t)(h->until - now), "framesIn", (json_int_t)0,
+		                      "framesOut", (json_int_t)0, "bytesIn", (json_int_t)0,
+		                      "bytesOut", (json_int_t)0, "queued", (json_int_t)0);
 		if (o)
 			json_array_append_new(a, o);
 	}
@@ -1622,8 +1631,7 @@ struct mout {
 	bool oom;
 };
 
-static void __attribute__((format(printf, 2, 3)))
-mput(struct mout *o, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) mput(struct mout *o, const char *fmt, ...)
 {
 	va_list ap;
 	if (o->oom)
@@ -1680,8 +1688,8 @@ transport_metrics(struct node *n, char **buf, size_t *len, size_t *cap)
 		const char *name, *type, *help;
 		size_t off;
 	} counters[] = {
-		{ "remacto_peer_frames_received_total", "counter", "Messages received from the peer.",
-		  offsetof(struct peer, frames_in) },
+		{ "remacto_peer_frames_received_total", "counter",
+		  "Messages received from the peer.", offsetof(struct peer, frames_in) },
 		{ "remacto_peer_frames_sent_total", "counter", "Messages sent to the peer.",
 		  offsetof(struct peer, frames_out) },
 		{ "remacto_peer_bytes_received_total", "counter", "Message bytes received.",
@@ -1691,8 +1699,8 @@ transport_metrics(struct node *n, char **buf, size_t *len, size_t *cap)
 		{ "remacto_peer_violations_total", "counter",
 		  "Protocol violations and failed verifications by the peer.",
 		  offsetof(struct peer, violations) },
-		{ "remacto_peer_reconnects_total", "counter", "Connection attempts after the first.",
-		  offsetof(struct peer, reconnects) },
+		{ "remacto_peer_reconnects_total", "counter",
+		  "Connection attempts after the first.", offsetof(struct peer, reconnects) },
 	};
 	struct transport *t = n->transport;
 	struct mout o = { buf, len, cap, false };
@@ -1704,8 +1712,10 @@ transport_metrics(struct node *n, char **buf, size_t *len, size_t *cap)
 		return;
 	for (struct peer *p = t->peers; p; p = p->next)
 		ready += p->state == ST_READY;
-	mput(&o, "# HELP remacto_peers_ready Peer sessions past the handshake.\n"
-	         "# TYPE remacto_peers_ready gauge\nremacto_peers_ready %zu\n", ready);
+	mput(&o,
+	     "# HELP remacto_peers_ready Peer sessions past the handshake.\n"
+	     "# TYPE remacto_peers_ready gauge\nremacto_peers_ready %zu\n",
+	     ready);
 	mput(&o, "# HELP remacto_peer_up 1 while the session with the peer is ready.\n"
 	         "# TYPE remacto_peer_up gauge\n");
 	for (struct peer *p = t->peers; p; p = p->next) {
@@ -1722,8 +1732,9 @@ transport_metrics(struct node *n, char **buf, size_t *len, size_t *cap)
 			memcpy(&v, (const char *)p + counters[i].off, sizeof(v));
 			label(peer_name(p), a, sizeof(a));
 			label(p->url, b, sizeof(b));
-			mput(&o, "%s{peer=\"%s\",direction=\"%s\",url=\"%s\"} %llu\n", counters[i].name,
-			     a, p->dir == DIR_OUT ? "out" : "in", b, (unsigned long long)v);
+			mput(&o, "%s{peer=\"%s\",direction=\"%s\",url=\"%s\"} %llu\n",
+			     counters[i].name, a, p->dir == DIR_OUT ? "out" : "in", b,
+			     (unsigned long long)v);
 		}
 	}
 	mput(&o, "# HELP remacto_peer_queued_bytes Bytes waiting in the send queue.\n"
@@ -1741,7 +1752,9 @@ transport_metrics(struct node *n, char **buf, size_t *len, size_t *cap)
 			continue;
 		label(peer_name(p), a, sizeof(a));
 		label(p->url, b, sizeof(b));
-		mput(&o, "remacto_peer_backoff_seconds{peer=\"%s\",direction=\"out\",url=\"%s\"} "
-		     "%.3f\n", a, b, backoff_left(p, now) / 1000.0);
+		mput(&o,
+		     "remacto_peer_backoff_seconds{peer=\"%s\",direction=\"out\",url=\"%s\"} "
+		     "%.3f\n",
+		     a, b, backoff_left(p, now) / 1000.0);
 	}
 }

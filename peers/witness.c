@@ -54,7 +54,8 @@ each(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size,
 	int rc = mdb_cursor_open(txn, s->cosigs, &c), n = 0;
 	if (rc != 0)
 		return rc;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && n < WITNESS_MAX_PER_CHECKPOINT;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	     rc == 0 && n < WITNESS_MAX_PER_CHECKPOINT;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT), n++) {
 		if (k.mv_size < 12 || memcmp(k.mv_data, key, 12) != 0)
 			break;
@@ -156,8 +157,8 @@ witness_list(struct store *s, MDB_txn *txn, uint32_t log, size_t limit)
 		const char *val = v.mv_data, *sp = memchr(val, ' ', v.mv_size);
 		l.size = size;
 		if (sp)
-			list_one((const char *)kp + 12, k.mv_size - 12, strtoull(val, NULL, 10), sp + 1,
-			         0, &l);
+			list_one((const char *)kp + 12, k.mv_size - 12, strtoull(val, NULL, 10),
+			         sp + 1, 0, &l);
 	}
 	mdb_cursor_close(c);
 	return l.arr;

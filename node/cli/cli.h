@@ -11,10 +11,10 @@
 /* Exit codes scripts can rely on. */
 enum {
 	EXIT_OK = 0,
-	EXIT_FAIL = 1,     /* the operation failed: storage, file, key or system error */
-	EXIT_USAGE = 2,    /* bad command line */
-	EXIT_INVALID = 3,  /* input rejected (malformed entry, bad JSON...): nothing stored */
-	EXIT_VERIFY = 4,   /* verification failed: the log does not match its hashes or signature */
+	EXIT_FAIL = 1,    /* the operation failed: storage, file, key or system error */
+	EXIT_USAGE = 2,   /* bad command line */
+	EXIT_INVALID = 3, /* input rejected (malformed entry, bad JSON...): nothing stored */
+	EXIT_VERIFY = 4,  /* verification failed: the log does not match its hashes or signature */
 };
 
 /* "remacto: <message>\n" on stderr; returns code so callers can `return cli_err(...)`. */

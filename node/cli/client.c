@@ -27,8 +27,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define CHUNK 65536                 /* request body bytes per lws_write */
-#define READ_BUF 16384              /* response bytes per lws_http_client_read */
+#define CHUNK 65536    /* request body bytes per lws_write */
+#define READ_BUF 16384 /* response bytes per lws_http_client_read */
 #define TOKEN_MAX 512
 #define WATCHDOG_US (250 * LWS_US_PER_MS)
 
@@ -48,21 +48,21 @@ struct request {
 	size_t len, sent;
 	unsigned timeout;
 	struct client_response *out;
-	size_t cap;                      /* allocated size of out->body */
-	uint8_t *chunk;                  /* LWS_PRE + CHUNK, for the body */
-	char auth[TOKEN_MAX + 16];       /* "Bearer <token>", wiped at the end */
+	size_t cap;                /* allocated size of out->body */
+	uint8_t *chunk;            /* LWS_PRE + CHUNK, for the body */
+	char auth[TOKEN_MAX + 16]; /* "Bearer <token>", wiped at the end */
 	enum stage stage;
 	bool finished, complete;
 	int rc;
 	char *err;
 	size_t errcap;
 	struct lws_context *ctx;
-	lws_usec_t last;                 /* last progress */
+	lws_usec_t last; /* last progress */
 	lws_sorted_usec_list_t watchdog;
 };
 
-static void
-fail(struct request *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(struct request *r, int rc, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 /* Ends the service loop: lws_service would otherwise sleep on in poll() until its next
  * internal timer. */
@@ -131,10 +131,9 @@ append_body(struct request *r, const void *in, size_t len)
 static int
 add_headers(struct request *r, struct lws *wsi, unsigned char **p, unsigned char *end)
 {
-	if (r->auth[0] &&
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION,
-	                                 (const unsigned char *)r->auth, (int)strlen(r->auth), p,
-	                                 end))
+	if (r->auth[0] && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION,
+	                                               (const unsigned char *)r->auth,
+	                                               (int)strlen(r->auth), p, end))
 		return -1;
 	if (!r->content_type)
 		return 0;
@@ -166,8 +165,10 @@ write_body(struct request *r, struct lws *wsi)
 		lws_client_http_body_pending(wsi, 0);
 	if (lws_write(wsi, r->chunk + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
 	    (int)n) {
-		fail(r, CLIENT_EPROTO, "the connection broke after %zu of %zu bytes of the request "
-		     "body", r->sent, r->len);
+		fail(r, CLIENT_EPROTO,
+		     "the connection broke after %zu of %zu bytes of the request "
+		     "body",
+		     r->sent, r->len);
 		return -1;
 	}
 	r->sent += n;
@@ -213,8 +214,8 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 		if (r->stage == ST_CONNECTING)
 			fail(r, CLIENT_ECONNECT, "%s", in ? (const char *)in : "cannot connect");
 		else
-			fail(r, CLIENT_EPROTO, "connection failed while %s: %s", stage_name[r->stage],
-			     in ? (const char *)in : "unknown error");
+			fail(r, CLIENT_EPROTO, "connection failed while %s: %s",
+			     stage_name[r->stage], in ? (const char *)in : "unknown error");
 		return 0;
 	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
 		r->stage = ST_SENDING;
@@ -250,8 +251,10 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 		return 0;
 	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
 		if (!r->finished && r->stage == ST_SENDING)
-			fail(r, CLIENT_EPROTO, "the server closed the connection after %zu of %zu bytes "
-			     "of the request body", r->sent, r->len);
+			fail(r, CLIENT_EPROTO,
+			     "the server closed the connection after %zu of %zu bytes "
+			     "of the request body",
+			     r->sent, r->len);
 		else if (!r->finished)
 			fail(r, CLIENT_EPROTO, "the server closed the connection while %s",
 			     stage_name[r->stage]);
@@ -404,8 +407,8 @@ client_request(const struct client_opts *o, const char *method, const char *path
 			fail(r, CLIENT_EPROTO, "the libwebsockets service loop failed");
 	lws_sul_cancel(&r->watchdog);
 
-	if (r->rc == CLIENT_ECONNECT && !connect_reason(o->host, o->port, r->timeout, err, errcap)
-	    && o->tls) {
+	if (r->rc == CLIENT_ECONNECT &&
+	    !connect_reason(o->host, o->port, r->timeout, err, errcap) && o->tls) {
 		char lwsmsg[256];
 		snprintf(lwsmsg, sizeof(lwsmsg), "%s", err);
 		snprintf(err, errcap, "TLS handshake failed (%s)", lwsmsg);

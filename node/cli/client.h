@@ -18,37 +18,37 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLIENT_MAX_RESPONSE ((size_t)64 << 20)   /* response body cap */
-#define CLIENT_DEFAULT_TIMEOUT 30                /* seconds without progress */
+#define CLIENT_MAX_RESPONSE ((size_t)64 << 20) /* response body cap */
+#define CLIENT_DEFAULT_TIMEOUT 30              /* seconds without progress */
 
 /* Called after each chunk of the request body went out: sent of total bytes. */
 typedef void (*client_progress_fn)(size_t sent, size_t total, void *arg);
 
 struct client_opts {
-	const char *host;            /* numeric address or name, IPv6 without brackets */
+	const char *host; /* numeric address or name, IPv6 without brackets */
 	int port;
 	bool tls;                    /* https, verifying the server's certificate */
 	const char *ca_file;         /* with tls: PEM CAs trusted besides the system's, or NULL */
 	const char *token;           /* bearer token; NULL or "" sends no Authorization */
 	client_progress_fn progress; /* NULL: no progress reports */
 	void *progress_arg;
-	unsigned timeout;            /* seconds without progress before giving up; 0: default */
+	unsigned timeout; /* seconds without progress before giving up; 0: default */
 };
 
 struct client_response {
-	int status;                  /* HTTP status code */
-	char content_type[128];      /* "" when the server sent none */
-	uint8_t *body;               /* malloc'd, NUL-terminated (not counted in len); may be NULL */
+	int status;             /* HTTP status code */
+	char content_type[128]; /* "" when the server sent none */
+	uint8_t *body;          /* malloc'd, NUL-terminated (not counted in len); may be NULL */
 	size_t len;
 };
 
 /* Errors client_request returns (negative); err always says what happened in one line. */
 enum {
-	CLIENT_ECONNECT = -1,        /* no connection: refused, unreachable, no such host, TLS */
-	CLIENT_ETIMEOUT = -2,        /* no progress for the timeout */
-	CLIENT_EPROTO = -3,          /* the connection broke or the response is unusable */
-	CLIENT_ETOOBIG = -4,         /* response body over CLIENT_MAX_RESPONSE */
-	CLIENT_ESYS = -5,            /* out of memory, cannot create the lws context */
+	CLIENT_ECONNECT = -1, /* no connection: refused, unreachable, no such host, TLS */
+	CLIENT_ETIMEOUT = -2, /* no progress for the timeout */
+	CLIENT_EPROTO = -3,   /* the connection broke or the response is unusable */
+	CLIENT_ETOOBIG = -4,  /* response body over CLIENT_MAX_RESPONSE */
+	CLIENT_ESYS = -5,     /* out of memory, cannot create the lws context */
 };
 
 /* Sends method path (with its query string, if any) to o->host:o->port with body[0..len)

@@ -17,9 +17,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "views/benchmark.h"
 #include "cli.h"
 #include "client.h"
+#include "views/benchmark.h"
 #include "views/compliance.h"
 #include "views/facts.h"
 
@@ -27,32 +27,32 @@
 #define PATH_MAX_LEN 4096
 
 static const char compliance_usage[] =
-	"usage: remacto compliance [--url URL | --data DIR] [--member M] [--as-of YYYY-MM-DD]\n"
-	"                          [--months N] [--json | --csv]\n"
-	"  Without --member: the national overview of the network's compliance as of the date\n"
-	"  (default today): every member's status and score, counts by region and kind, and the\n"
-	"  trend over the N month ends before it (default 12). With --member (a slug such as\n"
-	"  rabat-prefecture, or an origin): that member's report, rule by rule, with each finding\n"
-	"  in French and English and the log indexes of the entries behind it.\n"
-	"  --url is the node's public listener (default " DEFAULT_URL "); --data computes the\n"
-	"  same from the logs of a data folder instead (no --csv then).\n"
-	"  Exit codes: 0 ok, 1 failure (node unreachable, server error), 2 usage, 3 refused by\n"
-	"  the node (unknown member, bad date: its reason is printed).\n";
+        "usage: remacto compliance [--url URL | --data DIR] [--member M] [--as-of YYYY-MM-DD]\n"
+        "                          [--months N] [--json | --csv]\n"
+        "  Without --member: the national overview of the network's compliance as of the date\n"
+        "  (default today): every member's status and score, counts by region and kind, and the\n"
+        "  trend over the N month ends before it (default 12). With --member (a slug such as\n"
+        "  rabat-prefecture, or an origin): that member's report, rule by rule, with each finding\n"
+        "  in French and English and the log indexes of the entries behind it.\n"
+        "  --url is the node's public listener (default " DEFAULT_URL "); --data computes the\n"
+        "  same from the logs of a data folder instead (no --csv then).\n"
+        "  Exit codes: 0 ok, 1 failure (node unreachable, server error), 2 usage, 3 refused by\n"
+        "  the node (unknown member, bad date: its reason is printed).\n";
 
 static const char benchmark_usage[] =
-	"usage: remacto benchmark CODE [--url URL | --data DIR]\n"
-	"                         [--group all|kind|population|region|custom]\n"
-	"                         [--members a,b,...] [--member M] [--period P] [--json | --csv]\n"
-	"  Compares the national catalog indicator CODE (e.g. TR-01) across members for a period\n"
-	"  (default: the latest anyone reported): each member's latest value, per 10,000\n"
-	"  inhabitants where the catalog says so, ranked in the indicator's direction with its\n"
-	"  percentile, and each peer group's mean and median with the number of members behind\n"
-	"  them; members without a report are listed as missing. --members makes a custom group.\n"
-	"  With --member, only that member's group, its position and its time series.\n"
-	"  Population bands: <10k, 10k-50k, 50k-200k, 200k-1m, >=1m, unknown.\n"
-	"  --url is the node's public listener (default " DEFAULT_URL "); --data computes the\n"
-	"  same from the logs of a data folder instead (no --csv then).\n"
-	"  Exit codes: 0 ok, 1 failure, 2 usage, 3 refused by the node (unknown code or member).\n";
+        "usage: remacto benchmark CODE [--url URL | --data DIR]\n"
+        "                         [--group all|kind|population|region|custom]\n"
+        "                         [--members a,b,...] [--member M] [--period P] [--json | --csv]\n"
+        "  Compares the national catalog indicator CODE (e.g. TR-01) across members for a period\n"
+        "  (default: the latest anyone reported): each member's latest value, per 10,000\n"
+        "  inhabitants where the catalog says so, ranked in the indicator's direction with its\n"
+        "  percentile, and each peer group's mean and median with the number of members behind\n"
+        "  them; members without a report are listed as missing. --members makes a custom group.\n"
+        "  With --member, only that member's group, its position and its time series.\n"
+        "  Population bands: <10k, 10k-50k, 50k-200k, 200k-1m, >=1m, unknown.\n"
+        "  --url is the node's public listener (default " DEFAULT_URL "); --data computes the\n"
+        "  same from the logs of a data folder instead (no --csv then).\n"
+        "  Exit codes: 0 ok, 1 failure, 2 usage, 3 refused by the node (unknown code or member).\n";
 
 struct target {
 	char host[256];
@@ -106,11 +106,11 @@ add_param(char *path, size_t cap, const char *name, const char *value)
 	size_t o = strlen(path);
 	if (!value || !*value)
 		return;
-	o += (size_t)snprintf(path + o, o < cap ? cap - o : 0, "%c%s=", strchr(path, '?') ? '&' : '?',
-	                      name);
+	o += (size_t)snprintf(path + o, o < cap ? cap - o : 0,
+	                      "%c%s=", strchr(path, '?') ? '&' : '?', name);
 	for (const unsigned char *v = (const unsigned char *)value; *v && o + 4 < cap; v++) {
-		if ((*v >= 'A' && *v <= 'Z') || (*v >= 'a' && *v <= 'z') || (*v >= '0' && *v <= '9') ||
-		    strchr("-_.~,", *v))
+		if ((*v >= 'A' && *v <= 'Z') || (*v >= 'a' && *v <= 'z') ||
+		    (*v >= '0' && *v <= '9') || strchr("-_.~,", *v))
 			path[o++] = (char)*v;
 		else
 			o += (size_t)snprintf(path + o, cap - o, "%%%02X", *v);
@@ -124,8 +124,8 @@ add_segment(char *path, size_t cap, const char *seg)
 {
 	size_t o = strlen(path);
 	for (const unsigned char *v = (const unsigned char *)seg; *v && o + 4 < cap; v++) {
-		if ((*v >= 'A' && *v <= 'Z') || (*v >= 'a' && *v <= 'z') || (*v >= '0' && *v <= '9') ||
-		    strchr("-_.~", *v))
+		if ((*v >= 'A' && *v <= 'Z') || (*v >= 'a' && *v <= 'z') ||
+		    (*v >= '0' && *v <= '9') || strchr("-_.~", *v))
 			path[o++] = (char)*v;
 		else
 			o += (size_t)snprintf(path + o, cap - o, "%%%02X", *v);
@@ -142,7 +142,8 @@ fetch(const char *url, const char *path, struct client_response *out)
 	char err[512];
 
 	if (!parse_url(url, &t))
-		return cli_err(EXIT_USAGE, "--url %s: expected http://HOST[:PORT] or https://...", url);
+		return cli_err(EXIT_USAGE, "--url %s: expected http://HOST[:PORT] or https://...",
+		               url);
 	o.host = t.host, o.port = t.port, o.tls = t.tls;
 	if (client_request(&o, "GET", path, NULL, NULL, 0, out, err, sizeof(err)) != 0)
 		return cli_err(EXIT_FAIL, "%s (is the node running? --url %s)", err, url);
@@ -218,8 +219,9 @@ print_policy(json_t *p)
 {
 	json_t *ix = json_object_get(p, "registryIndex");
 	printf("Policy: liveness %lld days, follow-up %lld days, milestone grace %lld days; at risk "
-	       "below %lld, non-compliant below %lld ", i_(p, "livenessDays"), i_(p, "followUpDays"),
-	       i_(p, "milestoneGraceDays"), i_(p, "atRiskScore"), i_(p, "nonCompliantScore"));
+	       "below %lld, non-compliant below %lld ",
+	       i_(p, "livenessDays"), i_(p, "followUpDays"), i_(p, "milestoneGraceDays"),
+	       i_(p, "atRiskScore"), i_(p, "nonCompliantScore"));
 	if (json_is_integer(ix))
 		printf("(registry entry %lld)\n", (long long)json_integer_value(ix));
 	else
@@ -234,8 +236,8 @@ print_tallies(json_t *arr, const char *title, const char *key)
 	printf("\n%-12s %7s %10s %8s %14s\n", title, "MEMBERS", "COMPLIANT", "AT RISK",
 	       "NON-COMPLIANT");
 	json_array_foreach(arr, i, t)
-		printf("%-12s %7lld %10lld %8lld %14lld\n", s_(t, key), i_(t, "members"),
-		       i_(t, "compliant"), i_(t, "atRisk"), i_(t, "nonCompliant"));
+	        printf("%-12s %7lld %10lld %8lld %14lld\n", s_(t, key), i_(t, "members"),
+	               i_(t, "compliant"), i_(t, "atRisk"), i_(t, "nonCompliant"));
 }
 
 static void
@@ -246,12 +248,14 @@ print_overview(json_t *j)
 	size_t i;
 
 	printf("Compliance as of %s: %lld members, %lld compliant, %lld at risk, %lld "
-	       "non-compliant\n", s_(j, "asOf"), i_(c, "members"), i_(c, "compliant"),
-	       i_(c, "atRisk"), i_(c, "nonCompliant"));
+	       "non-compliant\n",
+	       s_(j, "asOf"), i_(c, "members"), i_(c, "compliant"), i_(c, "atRisk"),
+	       i_(c, "nonCompliant"));
 	print_policy(json_object_get(j, "policy"));
 	printf("\n%-28s %-11s %-7s %-14s %5s %5s %5s %5s %5s\n", "MEMBER", "KIND", "REGION",
 	       "STATUS", "SCORE", "CRIT", "MAJOR", "MINOR", "INFO");
-	json_array_foreach(rows, i, r) {
+	json_array_foreach(rows, i, r)
+	{
 		json_t *f = json_object_get(r, "findings");
 		printf("%-28s %-11s %-7s %-14s %5lld %5lld %5lld %5lld %5lld\n", s_(r, "member"),
 		       s_(r, "kind"), s_(r, "region"), status_text(s_(r, "status")), i_(r, "score"),
@@ -262,9 +266,9 @@ print_overview(json_t *j)
 	printf("\n%-12s %7s %10s %8s %14s %10s\n", "TREND", "MEMBERS", "COMPLIANT", "AT RISK",
 	       "NON-COMPLIANT", "MEAN SCORE");
 	json_array_foreach(json_object_get(j, "trend"), i, r)
-		printf("%-12s %7lld %10lld %8lld %14lld %10s\n", s_(r, "date"), i_(r, "members"),
-		       i_(r, "compliant"), i_(r, "atRisk"), i_(r, "nonCompliant"),
-		       num(json_object_get(r, "meanScore"), b));
+	        printf("%-12s %7lld %10lld %8lld %14lld %10s\n", s_(r, "date"), i_(r, "members"),
+	               i_(r, "compliant"), i_(r, "atRisk"), i_(r, "nonCompliant"),
+	               num(json_object_get(r, "meanScore"), b));
 }
 
 static void
@@ -283,15 +287,17 @@ print_report(json_t *j)
 	       seen ? seen : "never");
 	print_policy(json_object_get(j, "policy"));
 	printf("\n%-12s %6s  %s\n", "RULE", "WEIGHT", "RESULT");
-	json_array_foreach(json_object_get(j, "rules"), i, r) {
+	json_array_foreach(json_object_get(j, "rules"), i, r)
+	{
 		bool app = json_is_true(json_object_get(r, "applicable"));
 		long long checked = i_(r, "checked"), passed = i_(r, "passed");
 		if (!app)
 			printf("%-12s %6lld  not applicable\n", s_(r, "id"), i_(r, "weight"));
 		else
 			printf("%-12s %6lld  %lld/%lld %s\n", s_(r, "id"), i_(r, "weight"), passed,
-			       checked, json_number_value(json_object_get(r, "pass")) >= 1.0 ? "ok" :
-			       "failed");
+			       checked,
+			       json_number_value(json_object_get(r, "pass")) >= 1.0 ? "ok"
+			                                                            : "failed");
 	}
 	json_t *fs = json_object_get(j, "findings");
 	if (json_array_size(fs) == 0) {
@@ -299,13 +305,14 @@ print_report(json_t *j)
 		return;
 	}
 	printf("\nFINDINGS\n");
-	json_array_foreach(fs, i, r) {
+	json_array_foreach(fs, i, r)
+	{
 		json_t *ix;
 		printf("%-8s %s  %s\n", s_(r, "severity"), s_(r, "code"), s_(r, "subject"));
 		printf("         %s\n         %s\n", s_(r, "en"), s_(r, "fr"));
 		printf("         entries:");
 		json_array_foreach(json_object_get(r, "logIndexes"), k, ix)
-			printf(" %lld", (long long)json_integer_value(ix));
+		        printf(" %lld", (long long)json_integer_value(ix));
 		printf("%s\n", json_array_size(json_object_get(r, "logIndexes")) ? "" : " -");
 	}
 }
@@ -386,7 +393,8 @@ local_compliance(const char *dir, const char *member, const char *as_of, uint64_
 		struct compliance_report r;
 		const struct facts_member *m = facts_member_find(l.f, member);
 		if (!m) {
-			rc = cli_err(EXIT_INVALID, "no member %s in the registry of %s", member, dir);
+			rc = cli_err(EXIT_INVALID, "no member %s in the registry of %s", member,
+			             dir);
 			goto done;
 		}
 		if (compliance_member(l.f, m, d, &r) != 0) {
@@ -426,13 +434,15 @@ local_benchmark(const char *dir, const char *code, const char *group, char *memb
 		return cli_err(EXIT_USAGE, "--group wants all, kind, population, region or custom");
 	if (members) {
 		if (group && q.group != BENCHMARK_CUSTOM)
-			return cli_err(EXIT_USAGE, "--members makes a custom group: no other --group");
+			return cli_err(EXIT_USAGE,
+			               "--members makes a custom group: no other --group");
 		q.group = BENCHMARK_CUSTOM;
 		for (char *p = members, *tok; (tok = strsep(&p, ",")) != NULL;) {
 			if (!*tok)
 				continue;
 			if (q.n_custom == BENCHMARK_MAX_CUSTOM)
-				return cli_err(EXIT_USAGE, "--members: at most %d", BENCHMARK_MAX_CUSTOM);
+				return cli_err(EXIT_USAGE, "--members: at most %d",
+				               BENCHMARK_MAX_CUSTOM);
 			list[q.n_custom++] = tok;
 		}
 		q.custom = list;
@@ -480,15 +490,33 @@ cmd_compliance(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'u': url = optarg; break;
-		case 'm': member = optarg; break;
-		case 'a': as_of = optarg; break;
-		case 'n': months = optarg; break;
-		case 'd': data = optarg; break;
-		case 'j': json = true; break;
-		case 'c': csv = true; break;
-		case 'h': fputs(compliance_usage, stdout); return EXIT_OK;
-		default: fputs(compliance_usage, stderr); return EXIT_USAGE;
+		case 'u':
+			url = optarg;
+			break;
+		case 'm':
+			member = optarg;
+			break;
+		case 'a':
+			as_of = optarg;
+			break;
+		case 'n':
+			months = optarg;
+			break;
+		case 'd':
+			data = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'c':
+			csv = true;
+			break;
+		case 'h':
+			fputs(compliance_usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(compliance_usage, stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc)
@@ -575,16 +603,20 @@ print_benchmark(json_t *j)
 	printf("%s — %s [%s], %s is better, %s\n", s_(j, "code"),
 	       s_(title, "en")[0] ? s_(title, "en") : s_(title, "fr"), s_(ind, "unit"),
 	       json_is_true(json_object_get(ind, "higherIsBetter")) ? "higher" : "lower",
-	       !strcmp(s_(ind, "normalisation"), "per_10000_inhabitants") ?
-	       "values per 10,000 inhabitants" : "values as reported");
-	printf("Period %s, groups by %s\n", json_is_string(json_object_get(j, "period")) ?
-	       s_(j, "period") : "(none reported)", s_(j, "group"));
-	json_array_foreach(json_object_get(j, "groups"), i, g) {
+	       !strcmp(s_(ind, "normalisation"), "per_10000_inhabitants")
+	               ? "values per 10,000 inhabitants"
+	               : "values as reported");
+	printf("Period %s, groups by %s\n",
+	       json_is_string(json_object_get(j, "period")) ? s_(j, "period") : "(none reported)",
+	       s_(j, "group"));
+	json_array_foreach(json_object_get(j, "groups"), i, g)
+	{
 		printf("\n%s: ", s_(g, "key"));
 		print_stats(g);
 		printf("%5s %6s  %-28s %12s %12s %8s\n", "RANK", "PCTL", "MEMBER", "VALUE", "RAW",
 		       "ENTRY");
-		json_array_foreach(json_object_get(g, "rows"), k, r) {
+		json_array_foreach(json_object_get(g, "rows"), k, r)
+		{
 			if (json_is_true(json_object_get(r, "missing"))) {
 				printf("%5s %6s  %-28s missing (%s)\n", "-", "-", s_(r, "member"),
 				       s_(r, "reason"));
@@ -592,19 +624,19 @@ print_benchmark(json_t *j)
 			}
 			printf("%5lld %6.1f  %-28s %12s %12s %8lld\n", i_(r, "rank"),
 			       json_number_value(json_object_get(r, "percentile")), s_(r, "member"),
-			       num(json_object_get(r, "value"), b1), num(json_object_get(r, "rawValue"), b2),
-			       i_(r, "logIndex"));
+			       num(json_object_get(r, "value"), b1),
+			       num(json_object_get(r, "rawValue"), b2), i_(r, "logIndex"));
 		}
 	}
 	json_t *p = json_object_get(j, "position");
 	if (p) {
 		if (json_is_true(json_object_get(p, "missing")))
-			printf("\nPosition of %s in %s: no value for this period\n", s_(p, "member"),
-			       s_(p, "group"));
+			printf("\nPosition of %s in %s: no value for this period\n",
+			       s_(p, "member"), s_(p, "group"));
 		else
 			printf("\nPosition of %s in %s: rank %lld of %lld, percentile %.1f; value %s, "
-			       "group median %s (%s%s), mean %s\n", s_(p, "member"), s_(p, "group"),
-			       i_(p, "rank"), i_(p, "of"),
+			       "group median %s (%s%s), mean %s\n",
+			       s_(p, "member"), s_(p, "group"), i_(p, "rank"), i_(p, "of"),
 			       json_number_value(json_object_get(p, "percentile")),
 			       num(json_object_get(p, "value"), b1),
 			       num(json_object_get(p, "groupMedian"), b2),
@@ -613,10 +645,12 @@ print_benchmark(json_t *j)
 			       num(json_object_get(p, "groupMean"), b4));
 		printf("\n%-10s %12s %14s %12s %9s\n", "SERIES", "VALUE", "GROUP MEDIAN",
 		       "GROUP MEAN", "REPORTED");
-		json_array_foreach(json_object_get(j, "series"), i, r) {
+		json_array_foreach(json_object_get(j, "series"), i, r)
+		{
 			json_t *gs = json_object_get(r, "group");
 			printf("%-10s %12s %14s %12s %4lld/%-4lld\n", s_(r, "period"),
-			       num(json_object_get(r, "value"), b1), num(json_object_get(gs, "median"), b2),
+			       num(json_object_get(r, "value"), b1),
+			       num(json_object_get(gs, "median"), b2),
 			       num(json_object_get(gs, "mean"), b3), i_(gs, "reported"),
 			       i_(gs, "members"));
 		}
@@ -648,26 +682,50 @@ cmd_benchmark(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'u': url = optarg; break;
-		case 'g': group = optarg; break;
-		case 's': members = optarg; break;
-		case 'm': member = optarg; break;
-		case 'p': period = optarg; break;
-		case 'd': data = optarg; break;
-		case 'j': json = true; break;
-		case 'c': csv = true; break;
-		case 'h': fputs(benchmark_usage, stdout); return EXIT_OK;
-		default: fputs(benchmark_usage, stderr); return EXIT_USAGE;
+		case 'u':
+			url = optarg;
+			break;
+		case 'g':
+			group = optarg;
+			break;
+		case 's':
+			members = optarg;
+			break;
+		case 'm':
+			member = optarg;
+			break;
+		case 'p':
+			period = optarg;
+			break;
+		case 'd':
+			data = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'c':
+			csv = true;
+			break;
+		case 'h':
+			fputs(benchmark_usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(benchmark_usage, stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind + 1 != argc) {
 		fputs(benchmark_usage, stderr);
-		return cli_err(EXIT_USAGE, optind == argc ? "benchmark needs a catalog CODE" :
-		               "unexpected argument '%s'", argv[optind + (optind < argc)]);
+		return cli_err(EXIT_USAGE,
+		               optind == argc ? "benchmark needs a catalog CODE"
+		                              : "unexpected argument '%s'",
+		               argv[optind + (optind < argc)]);
 	}
 	code = argv[optind];
-	if (!*code || strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	                            "0123456789-_.") != strlen(code) || strlen(code) > 64)
+	if (!*code ||
+	    strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                 "0123456789-_.") != strlen(code) ||
+	    strlen(code) > 64)
 		return cli_err(EXIT_USAGE, "'%s' is not a catalog code (e.g. TR-01)", code);
 	if (json && csv)
 		return cli_err(EXIT_USAGE, "--json and --csv exclude each other");
@@ -675,7 +733,8 @@ cmd_benchmark(int argc, char **argv)
 		json_t *j;
 		if (url || csv)
 			return cli_err(EXIT_USAGE, "--data computes here: no --url, no --csv");
-		if ((rc = local_benchmark(data, code, group, members, member, period, &j)) != EXIT_OK)
+		if ((rc = local_benchmark(data, code, group, members, member, period, &j)) !=
+		    EXIT_OK)
 			return rc;
 		if (json)
 			rc = print_json(j);

@@ -10,9 +10,9 @@
 #include "core/note.h"
 
 static const char keygen_usage[] =
-	"usage: remacto keygen --origin ORIGIN --out KEYFILE\n"
-	"  Writes a new Ed25519 key to KEYFILE (PKCS#8 PEM, mode 0600; never overwrites) and\n"
-	"  prints the verifier key ORIGIN+hex8+base64 on stdout.\n";
+        "usage: remacto keygen --origin ORIGIN --out KEYFILE\n"
+        "  Writes a new Ed25519 key to KEYFILE (PKCS#8 PEM, mode 0600; never overwrites) and\n"
+        "  prints the verifier key ORIGIN+hex8+base64 on stdout.\n";
 
 int
 cmd_keygen(int argc, char **argv)
@@ -31,10 +31,18 @@ cmd_keygen(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': origin = optarg; break;
-		case 'k': out = optarg; break;
-		case 'h': fputs(keygen_usage, stdout); return EXIT_OK;
-		default: fputs(keygen_usage, stderr); return EXIT_USAGE;
+		case 'o':
+			origin = optarg;
+			break;
+		case 'k':
+			out = optarg;
+			break;
+		case 'h':
+			fputs(keygen_usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(keygen_usage, stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (!origin || !out || optind != argc) {
@@ -42,8 +50,10 @@ cmd_keygen(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!note_name_valid(origin))
-		return cli_err(EXIT_USAGE, "origin '%s' is not a valid key name (no spaces or '+'), "
-		               "e.g. remacto.ma/rabat-prefecture", origin);
+		return cli_err(EXIT_USAGE,
+		               "origin '%s' is not a valid key name (no spaces or '+'), "
+		               "e.g. remacto.ma/rabat-prefecture",
+		               origin);
 	if (note_keygen_pem(out, err, sizeof(err)) != 0)
 		return cli_err(EXIT_FAIL, "%s", err);
 	if (note_signer_from_pem(&s, origin, NOTE_ALG_ED25519, out, err, sizeof(err)) != 0)

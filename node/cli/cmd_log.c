@@ -12,29 +12,29 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/b64.h"
 #include "cli.h"
+#include "core/b64.h"
 #include "core/entry.h"
-#include "store/index.h"
 #include "core/pbjson.h"
+#include "store/index.h"
 #include "store/tlog.h"
 
 #define LINE_MAX_LEN (1 << 20)            /* one input line: JSON or base64 of one entry */
 #define INPUT_MAX_LEN ((size_t)256 << 20) /* one append's whole input */
 
 static const char log_usage[] =
-	"usage: remacto log <action> --data DIR [options]\n"
-	"  init       --origin ORIGIN --key KEYFILE   create the log, signed by KEYFILE\n"
-	"  append     --origin ORIGIN [--raw] < FILE  append one entry per line (JSON, or with\n"
-	"             --raw the base64 of the protobuf bytes) as one batch; prints the new size\n"
-	"  checkpoint --origin ORIGIN                 print the signed checkpoint as served\n"
-	"  proof      --origin ORIGIN --index I --size N   inclusion proof (JSON)\n"
-	"  proof      --origin ORIGIN --old M --size N     consistency proof (JSON)\n"
-	"  entry      --origin ORIGIN --index I [--raw]    one entry as JSON, or its bytes in base64\n"
-	"  verify     --origin ORIGIN                 rehash everything, check the signature\n"
-	"  list                                       the logs in DIR with their sizes\n"
-	"  reindex                                    rebuild the domain index (commitments,\n"
-	"             indicators, measurements) from the logs alone, e.g. after an upgrade\n";
+        "usage: remacto log <action> --data DIR [options]\n"
+        "  init       --origin ORIGIN --key KEYFILE   create the log, signed by KEYFILE\n"
+        "  append     --origin ORIGIN [--raw] < FILE  append one entry per line (JSON, or with\n"
+        "             --raw the base64 of the protobuf bytes) as one batch; prints the new size\n"
+        "  checkpoint --origin ORIGIN                 print the signed checkpoint as served\n"
+        "  proof      --origin ORIGIN --index I --size N   inclusion proof (JSON)\n"
+        "  proof      --origin ORIGIN --old M --size N     consistency proof (JSON)\n"
+        "  entry      --origin ORIGIN --index I [--raw]    one entry as JSON, or its bytes in base64\n"
+        "  verify     --origin ORIGIN                 rehash everything, check the signature\n"
+        "  list                                       the logs in DIR with their sizes\n"
+        "  reindex                                    rebuild the domain index (commitments,\n"
+        "             indicators, measurements) from the logs alone, e.g. after an upgrade\n";
 
 struct opts {
 	const char *data, *origin, *key;
@@ -79,7 +79,7 @@ log_init(const struct opts *o)
 
 	if (!o->key)
 		return cli_err(EXIT_USAGE, "log init needs --key KEYFILE (make one with remacto "
-		               "keygen)");
+		                           "keygen)");
 	if (!realpath(o->key, path))
 		return cli_err(EXIT_FAIL, "key file %s: %s", o->key, strerror(errno));
 	if (note_signer_from_pem(&signer, o->origin, NOTE_ALG_ED25519, path, err, sizeof(err)))
@@ -155,7 +155,8 @@ read_batch(FILE *in, bool raw, struct batch *b)
 	while ((len = getline(&line, &cap, in)) >= 0) {
 		lineno++;
 		if (len > LINE_MAX_LEN) {
-			rc = cli_err(EXIT_INVALID, "line %llu: longer than %d bytes; nothing appended",
+			rc = cli_err(EXIT_INVALID,
+			             "line %llu: longer than %d bytes; nothing appended",
 			             (unsigned long long)lineno, LINE_MAX_LEN);
 			break;
 		}
@@ -164,9 +165,11 @@ read_batch(FILE *in, bool raw, struct batch *b)
 		if (len == 0)
 			continue;
 		if (b->n == TLOG_MAX_BATCH || b->bytes + (size_t)len > INPUT_MAX_LEN) {
-			rc = cli_err(EXIT_INVALID, "line %llu: a batch holds at most %d entries and %zu "
+			rc = cli_err(EXIT_INVALID,
+			             "line %llu: a batch holds at most %d entries and %zu "
 			             "MiB; split the input; nothing appended",
-			             (unsigned long long)lineno, TLOG_MAX_BATCH, INPUT_MAX_LEN >> 20);
+			             (unsigned long long)lineno, TLOG_MAX_BATCH,
+			             INPUT_MAX_LEN >> 20);
 			break;
 		}
 		if (b->n == b->cap) {
@@ -213,8 +216,10 @@ log_append(const struct opts *o)
 	if ((rc = read_head(&s, o->origin, h)) != EXIT_OK)
 		goto done;
 	if (!h->key_file[0]) {
-		rc = cli_err(EXIT_FAIL, "log %s is replicated here, not owned: this node has no key "
-		             "to sign it", o->origin);
+		rc = cli_err(EXIT_FAIL,
+		             "log %s is replicated here, not owned: this node has no key "
+		             "to sign it",
+		             o->origin);
 		goto done;
 	}
 	if (note_signer_from_pem(&signer, o->origin, NOTE_ALG_ED25519, h->key_file, err,
@@ -290,7 +295,7 @@ log_proof(const struct opts *o)
 	if (!o->has_size || o->has_index == o->has_old) {
 		free(h);
 		return cli_err(EXIT_USAGE, "log proof needs --size N with either --index I "
-		               "(inclusion) or --old M (consistency)");
+		                           "(inclusion) or --old M (consistency)");
 	}
 	if (!h)
 		return cli_err(EXIT_FAIL, "out of memory");
@@ -388,8 +393,9 @@ log_entry(const struct opts *o)
 		Remacto__V1__Entry *e = remacto__v1__entry__unpack(NULL, len, data);
 		json_t *j = e ? pbjson_encode(&e->base) : NULL;
 		if (!j) {
-			rc = cli_err(EXIT_FAIL, "entry %llu cannot be shown as JSON (%s); use --raw",
-			             (unsigned long long)o->index, e ? "out of memory" : "undecodable");
+			rc = cli_err(
+			        EXIT_FAIL, "entry %llu cannot be shown as JSON (%s); use --raw",
+			        (unsigned long long)o->index, e ? "out of memory" : "undecodable");
 		} else {
 			json_dumpf(j, stdout, JSON_COMPACT | JSON_SORT_KEYS);
 			putchar('\n');
@@ -429,8 +435,7 @@ log_verify(const struct opts *o)
 
 	if ((rc = open_store(&s, o, STORE_RDONLY)) != EXIT_OK)
 		return rc;
-	rc = tlog_verify(&s, o->origin, isatty(2) ? verify_progress : NULL, NULL, err,
-	                 sizeof(err));
+	rc = tlog_verify(&s, o->origin, isatty(2) ? verify_progress : NULL, NULL, err, sizeof(err));
 	if (rc == -EBADMSG) {
 		rc = cli_err(EXIT_VERIFY, "log %s does NOT verify: %s", o->origin, err);
 	} else if (rc != 0) {
@@ -523,10 +528,14 @@ cmd_log(int argc, char **argv)
 		int (*run)(const struct opts *);
 		bool needs_origin;
 	} actions[] = {
-		{ "init", log_init, true }, { "append", log_append, true },
-		{ "checkpoint", log_checkpoint, true }, { "proof", log_proof, true },
-		{ "entry", log_entry, true }, { "verify", log_verify, true },
-		{ "list", log_list, false }, { "reindex", log_reindex, false },
+		{ "init", log_init, true },
+		{ "append", log_append, true },
+		{ "checkpoint", log_checkpoint, true },
+		{ "proof", log_proof, true },
+		{ "entry", log_entry, true },
+		{ "verify", log_verify, true },
+		{ "list", log_list, false },
+		{ "reindex", log_reindex, false },
 	};
 	struct opts o = { 0 };
 	int c;
@@ -538,18 +547,39 @@ cmd_log(int argc, char **argv)
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'd': o.data = optarg; break;
-		case 'o': o.origin = optarg; break;
-		case 'k': o.key = optarg; break;
-		case 'r': o.raw = true; break;
-		case 'i': if (!cli_u64("--index", optarg, &o.index)) return EXIT_USAGE;
-			  o.has_index = true; break;
-		case 's': if (!cli_u64("--size", optarg, &o.size)) return EXIT_USAGE;
-			  o.has_size = true; break;
-		case 'm': if (!cli_u64("--old", optarg, &o.old)) return EXIT_USAGE;
-			  o.has_old = true; break;
-		case 'h': fputs(log_usage, stdout); return EXIT_OK;
-		default: fputs(log_usage, stderr); return EXIT_USAGE;
+		case 'd':
+			o.data = optarg;
+			break;
+		case 'o':
+			o.origin = optarg;
+			break;
+		case 'k':
+			o.key = optarg;
+			break;
+		case 'r':
+			o.raw = true;
+			break;
+		case 'i':
+			if (!cli_u64("--index", optarg, &o.index))
+				return EXIT_USAGE;
+			o.has_index = true;
+			break;
+		case 's':
+			if (!cli_u64("--size", optarg, &o.size))
+				return EXIT_USAGE;
+			o.has_size = true;
+			break;
+		case 'm':
+			if (!cli_u64("--old", optarg, &o.old))
+				return EXIT_USAGE;
+			o.has_old = true;
+			break;
+		case 'h':
+			fputs(log_usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(log_usage, stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc)

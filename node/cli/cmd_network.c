@@ -28,19 +28,43 @@
 #include "store/tlog.h"
 
 #define DEFAULT_REGISTRY "remacto.ma/registry"
-#define CATALOG_MAX_BYTES (1u << 20)   /* a catalog file: a few hundred indicators at most */
+#define CATALOG_MAX_BYTES (1u << 20) /* a catalog file: a few hundred indicators at most */
 #define CATALOG_MAX_ROWS 10000
 #define CATALOG_MAX_COLUMNS 16
-#define CATALOG_MAX_ERRORS 20          /* problems listed before giving up */
+#define CATALOG_MAX_ERRORS 20 /* problems listed before giving up */
 #define CATALOG_CODE_MAX 64
 
 /* ---- options, shared by every subcommand ---- */
 
 enum opt_id {
-	O_DATA = 1, O_KEY, O_ORIGIN, O_VKEY, O_HCP, O_KIND, O_NAME_FR, O_NAME_AR, O_NAME_EN,
-	O_REGION, O_POPULATION, O_CENSUS_YEAR, O_DATE, O_FROM_SIZE, O_REASON_FR, O_REASON_AR,
-	O_AT_SIZE, O_LIFT, O_URL, O_WITHDRAW, O_FILE, O_LIVENESS, O_FOLLOW_UP, O_GRACE,
-	O_AT_RISK, O_NON_COMPLIANT, O_HELP, O_COUNT
+	O_DATA = 1,
+	O_KEY,
+	O_ORIGIN,
+	O_VKEY,
+	O_HCP,
+	O_KIND,
+	O_NAME_FR,
+	O_NAME_AR,
+	O_NAME_EN,
+	O_REGION,
+	O_POPULATION,
+	O_CENSUS_YEAR,
+	O_DATE,
+	O_FROM_SIZE,
+	O_REASON_FR,
+	O_REASON_AR,
+	O_AT_SIZE,
+	O_LIFT,
+	O_URL,
+	O_WITHDRAW,
+	O_FILE,
+	O_LIVENESS,
+	O_FOLLOW_UP,
+	O_GRACE,
+	O_AT_RISK,
+	O_NON_COMPLIANT,
+	O_HELP,
+	O_COUNT
 };
 #define BIT(o) (UINT64_C(1) << (o))
 
@@ -76,8 +100,8 @@ static const struct option all_opts[] = {
 };
 
 struct args {
-	const char *what;            /* "member add", for messages */
-	char *v[O_COUNT];            /* option values (argv strings), NULL when not given */
+	const char *what; /* "member add", for messages */
+	char *v[O_COUNT]; /* option values (argv strings), NULL when not given */
 	bool set[O_COUNT];
 };
 
@@ -91,7 +115,7 @@ opt_name(int id)
 }
 
 struct action {
-	const char *name;            /* NULL: the command takes no action word */
+	const char *name; /* NULL: the command takes no action word */
 	int (*run)(const struct args *a);
 	uint64_t allowed, required;
 	const char *usage;
@@ -198,16 +222,19 @@ registry_ctx_open(struct registry_ctx *r, const char *dir, bool sign)
 	rc = found ? tlog_head(&r->s, txn, r->auth.name, r->head) : MDB_NOTFOUND;
 	mdb_txn_abort(txn);
 	if (!found) {
-		rc = cli_err(EXIT_FAIL, "%s has no network registry: create one with `remacto network "
-		             "init --data %s --key KEYFILE`", dir, dir);
+		rc = cli_err(EXIT_FAIL,
+		             "%s has no network registry: create one with `remacto network "
+		             "init --data %s --key KEYFILE`",
+		             dir, dir);
 		goto fail;
 	}
 	if (!sign)
 		return EXIT_OK;
 	if (rc == MDB_NOTFOUND) {
-		rc = cli_err(EXIT_FAIL, "%s knows the network authority %s but does not hold its "
-		             "registry log: run this on the authority's data folder", dir,
-		             r->auth.name);
+		rc = cli_err(EXIT_FAIL,
+		             "%s knows the network authority %s but does not hold its "
+		             "registry log: run this on the authority's data folder",
+		             dir, r->auth.name);
 		goto fail;
 	}
 	if (rc != 0) {
@@ -216,12 +243,14 @@ registry_ctx_open(struct registry_ctx *r, const char *dir, bool sign)
 		goto fail;
 	}
 	if (!r->head->key_file[0]) {
-		rc = cli_err(EXIT_FAIL, "the registry log %s is replicated in %s, not owned: run this "
-		             "on the authority's data folder", r->auth.name, dir);
+		rc = cli_err(EXIT_FAIL,
+		             "the registry log %s is replicated in %s, not owned: run this "
+		             "on the authority's data folder",
+		             r->auth.name, dir);
 		goto fail;
 	}
-	if (note_signer_from_pem(&r->signer, r->auth.name, NOTE_ALG_ED25519, r->head->key_file,
-	                         err, sizeof(err)) != 0) {
+	if (note_signer_from_pem(&r->signer, r->auth.name, NOTE_ALG_ED25519, r->head->key_file, err,
+	                         sizeof(err)) != 0) {
 		rc = cli_err(EXIT_FAIL, "%s", err);
 		goto fail;
 	}
@@ -244,8 +273,7 @@ utc_now(char published[32], char date[16])
 /* Stamps e (schema 1, published), packs it into out (malloc'd) and checks the bytes as every node
  * will. -EINVAL with err naming the field, -ENOMEM. */
 static int
-pack_entry(Remacto__V1__Entry *e, char *published, struct tlog_blob *out, char *err,
-           size_t errcap)
+pack_entry(Remacto__V1__Entry *e, char *published, struct tlog_blob *out, char *err, size_t errcap)
 {
 	Remacto__V1__Entry *check;
 	uint8_t *buf;
@@ -281,10 +309,10 @@ append_blobs(struct registry_ctx *r, const char *what, const struct tlog_blob *v
 	uint64_t first;
 	int rc = tlog_append(&r->s, r->auth.name, &r->signer, v, n, &first, r->head, err,
 	                     sizeof(err));
-	if (rc == -EINVAL)   /* the registry's refusal: a batch of one needs no entry number */
+	if (rc == -EINVAL) /* the registry's refusal: a batch of one needs no entry number */
 		return cli_err(EXIT_INVALID, "%s: %s", what,
-		               n == 1 && !strncmp(err, one, sizeof(one) - 1) ? err + sizeof(one) - 1 :
-		               err);
+		               n == 1 && !strncmp(err, one, sizeof(one) - 1) ? err + sizeof(one) - 1
+		                                                             : err);
 	if (rc != 0)
 		return cli_err(EXIT_FAIL, "%s", err);
 	printf("%" PRIu64 "\n", r->head->size);
@@ -356,15 +384,19 @@ network_init(const struct args *a)
 	int rc;
 
 	if (!note_name_valid(origin))
-		return cli_err(EXIT_USAGE, "--origin '%s' is not a valid key name (no spaces or "
-		               "'+'), e.g. " DEFAULT_REGISTRY, origin);
+		return cli_err(EXIT_USAGE,
+		               "--origin '%s' is not a valid key name (no spaces or "
+		               "'+'), e.g. " DEFAULT_REGISTRY,
+		               origin);
 	if (stat(a->v[O_KEY], &st) != 0) {
 		if (errno != ENOENT)
 			return cli_err(EXIT_FAIL, "key file %s: %s", a->v[O_KEY], strerror(errno));
 		if (note_keygen_pem(a->v[O_KEY], err, sizeof(err)) != 0)
 			return cli_err(EXIT_FAIL, "%s", err);
-		fprintf(stderr, "remacto: created the authority key %s (keep it secret, back it "
-		        "up)\n", a->v[O_KEY]);
+		fprintf(stderr,
+		        "remacto: created the authority key %s (keep it secret, back it "
+		        "up)\n",
+		        a->v[O_KEY]);
 	}
 	if (!realpath(a->v[O_KEY], path))
 		return cli_err(EXIT_FAIL, "key file %s: %s", a->v[O_KEY], strerror(errno));
@@ -391,8 +423,10 @@ network_init(const struct args *a)
 	mdb_txn_abort(txn);
 	if (has_auth && (strcmp(known.name, signer.v.name) || known.key_id != signer.v.key_id ||
 	                 memcmp(known.pub, signer.v.pub, 32))) {
-		rc = cli_err(EXIT_FAIL, "%s already belongs to the network of authority %s: use "
-		             "another data folder", a->v[O_DATA], known.name);
+		rc = cli_err(EXIT_FAIL,
+		             "%s already belongs to the network of authority %s: use "
+		             "another data folder",
+		             a->v[O_DATA], known.name);
 		goto done;
 	}
 	if (exists && strcmp(h->vkey, vkey) != 0) {
@@ -401,8 +435,10 @@ network_init(const struct args *a)
 		goto done;
 	}
 	if (exists && !h->key_file[0]) {
-		rc = cli_err(EXIT_FAIL, "%s holds the registry log %s as a replica: the authority's "
-		             "data folder is elsewhere", a->v[O_DATA], origin);
+		rc = cli_err(EXIT_FAIL,
+		             "%s holds the registry log %s as a replica: the authority's "
+		             "data folder is elsewhere",
+		             a->v[O_DATA], origin);
 		goto done;
 	}
 	if (!exists && tlog_create(&s, &signer, path, err, sizeof(err)) != 0) {
@@ -417,8 +453,10 @@ network_init(const struct args *a)
 		fprintf(stderr, "remacto: the registry log %s already exists in %s with this key\n",
 		        origin, a->v[O_DATA]);
 	else
-		fprintf(stderr, "remacto: registry log %s created in %s; set the key below as "
-		        "[authority] verifier_key on every node\n", origin, a->v[O_DATA]);
+		fprintf(stderr,
+		        "remacto: registry log %s created in %s; set the key below as "
+		        "[authority] verifier_key on every node\n",
+		        origin, a->v[O_DATA]);
 	printf("%s\n", vkey);
 	rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 done:
@@ -430,11 +468,11 @@ done_key:
 }
 
 static const char network_usage[] =
-	"usage: remacto network init --data DIR --key KEYFILE [--origin ORIGIN]\n"
-	"  Creates the network authority's registry log ORIGIN (default " DEFAULT_REGISTRY ") in\n"
-	"  DIR, signed by KEYFILE (created when it does not exist: PKCS#8 PEM, mode 0600), records\n"
-	"  it as the authority of DIR, and prints the authority's verifier key: the value of\n"
-	"  [authority] verifier_key in every node's configuration.\n";
+        "usage: remacto network init --data DIR --key KEYFILE [--origin ORIGIN]\n"
+        "  Creates the network authority's registry log ORIGIN (default " DEFAULT_REGISTRY ") in\n"
+        "  DIR, signed by KEYFILE (created when it does not exist: PKCS#8 PEM, mode 0600), records\n"
+        "  it as the authority of DIR, and prints the authority's verifier key: the value of\n"
+        "  [authority] verifier_key in every node's configuration.\n";
 
 int
 cmd_network(int argc, char **argv)
@@ -443,8 +481,7 @@ cmd_network(int argc, char **argv)
 		{ "init", network_init, BIT(O_DATA) | BIT(O_KEY) | BIT(O_ORIGIN),
 		  BIT(O_DATA) | BIT(O_KEY), network_usage },
 	};
-	return dispatch("network", network_usage, acts, sizeof(acts) / sizeof(acts[0]), argc,
-	                argv);
+	return dispatch("network", network_usage, acts, sizeof(acts) / sizeof(acts[0]), argc, argv);
 }
 
 /* ---- remacto member ---- */
@@ -479,8 +516,8 @@ static int
 find_hcp(const Remacto__Store__MemberRecord *m, void *arg)
 {
 	struct hcp_search *h = arg;
-	Remacto__V1__MemberAdmission *adm =
-		remacto__v1__member_admission__unpack(NULL, m->admission.len, m->admission.data);
+	Remacto__V1__MemberAdmission *adm = remacto__v1__member_admission__unpack(
+	        NULL, m->admission.len, m->admission.data);
 	if (adm && adm->hcp_code && !strcmp(adm->hcp_code, h->hcp) && strcmp(m->origin, h->origin))
 		snprintf(h->found, sizeof(h->found), "%s", m->origin);
 	remacto__v1__member_admission__free_unpacked(adm, NULL);
@@ -506,14 +543,18 @@ member_add(const struct args *a)
 		if (!strcmp(a->v[O_KIND], kinds[k].name))
 			break;
 	if (k == sizeof(kinds) / sizeof(kinds[0]))
-		return cli_err(EXIT_INVALID, "--kind '%s' is not a member kind: region, prefecture, "
-		               "province or commune", a->v[O_KIND]);
+		return cli_err(EXIT_INVALID,
+		               "--kind '%s' is not a member kind: region, prefecture, "
+		               "province or commune",
+		               a->v[O_KIND]);
 	if (!all_digits(a->v[O_HCP], kinds[k].hcp_len))
 		return cli_err(EXIT_INVALID, "--hcp '%s': the HCP code of a %s is %zu digits",
 		               a->v[O_HCP], kinds[k].name, kinds[k].hcp_len);
 	if (a->v[O_REGION] && !all_digits(a->v[O_REGION], 2))
-		return cli_err(EXIT_INVALID, "--region '%s': the HCP code of a region is 2 digits "
-		               "(01 to 12)", a->v[O_REGION]);
+		return cli_err(EXIT_INVALID,
+		               "--region '%s': the HCP code of a region is 2 digits "
+		               "(01 to 12)",
+		               a->v[O_REGION]);
 	if (kinds[k].kind == REMACTO__V1__MEMBER_KIND__MEMBER_KIND_REGION && a->v[O_REGION] &&
 	    strcmp(a->v[O_REGION], a->v[O_HCP]) != 0)
 		return cli_err(EXIT_INVALID, "--region %s: a region's region is itself (%s)",
@@ -534,8 +575,9 @@ member_add(const struct args *a)
 	adm.hcp_code = a->v[O_HCP];
 	adm.kind = kinds[k].kind;
 	adm.name = &name;
-	adm.region_code = kinds[k].kind == REMACTO__V1__MEMBER_KIND__MEMBER_KIND_REGION ?
-	                  a->v[O_HCP] : or_empty(a->v[O_REGION]);
+	adm.region_code = kinds[k].kind == REMACTO__V1__MEMBER_KIND__MEMBER_KIND_REGION
+	                          ? a->v[O_HCP]
+	                          : or_empty(a->v[O_REGION]);
 	adm.population = population;
 	adm.census_year = or_empty(a->v[O_CENSUS_YEAR]);
 	adm.date = date_or_today(a, today);
@@ -597,7 +639,8 @@ member_suspend(const struct args *a)
 	char today[16];
 
 	if (!a->set[O_LIFT] && !a->v[O_AT_SIZE])
-		return cli_err(EXIT_USAGE, "member suspend needs --at-size N (the last tree size of "
+		return cli_err(EXIT_USAGE,
+		               "member suspend needs --at-size N (the last tree size of "
 		               "the member's log still accepted), or --lift");
 	if (a->v[O_AT_SIZE] && !cli_u64("--at-size", a->v[O_AT_SIZE], &sus.at_size))
 		return EXIT_USAGE;
@@ -627,25 +670,25 @@ member_announce(const struct args *a)
 }
 
 static const char member_usage[] =
-	"usage: remacto member <action> --data DIR --origin ORIGIN [options]\n"
-	"  Appends to the registry log of the authority's data folder DIR; prints the registry's\n"
-	"  new size.\n"
-	"  add         --verifier-key VK --hcp CODE --kind region|prefecture|province|commune\n"
-	"              --name-fr NAME --name-ar NAME [--name-en NAME] [--region CODE]\n"
-	"              [--population N] [--census-year YYYY] [--date YYYY-MM-DD]\n"
-	"              admits ORIGIN with the key VK (its name must be ORIGIN; make one with\n"
-	"              remacto keygen); CODE: HCP code, 2 digits for a region, 3 for a\n"
-	"              prefecture or province, 7 for a commune; --region: its region's code\n"
-	"  rotate-key  --verifier-key VK --from-size N [--reason-fr TEXT] [--reason-ar TEXT]\n"
-	"              [--date YYYY-MM-DD]\n"
-	"              checkpoints of ORIGIN's log of size >= N are signed by VK from now on\n"
-	"  suspend     --at-size N [--reason-fr TEXT] [--reason-ar TEXT] [--date YYYY-MM-DD]\n"
-	"              ORIGIN's log is no longer accepted past size N\n"
-	"  suspend     --lift [--reason-fr TEXT] [--reason-ar TEXT] [--date YYYY-MM-DD]\n"
-	"              lifts the suspension\n"
-	"  announce    --url wss://HOST:PORT/peer [--withdraw]\n"
-	"              announces (or withdraws) the address of ORIGIN's node\n"
-	"exit codes: 0 appended, 1 failure, 2 usage, 3 refused (nothing appended)\n";
+        "usage: remacto member <action> --data DIR --origin ORIGIN [options]\n"
+        "  Appends to the registry log of the authority's data folder DIR; prints the registry's\n"
+        "  new size.\n"
+        "  add         --verifier-key VK --hcp CODE --kind region|prefecture|province|commune\n"
+        "              --name-fr NAME --name-ar NAME [--name-en NAME] [--region CODE]\n"
+        "              [--population N] [--census-year YYYY] [--date YYYY-MM-DD]\n"
+        "              admits ORIGIN with the key VK (its name must be ORIGIN; make one with\n"
+        "              remacto keygen); CODE: HCP code, 2 digits for a region, 3 for a\n"
+        "              prefecture or province, 7 for a commune; --region: its region's code\n"
+        "  rotate-key  --verifier-key VK --from-size N [--reason-fr TEXT] [--reason-ar TEXT]\n"
+        "              [--date YYYY-MM-DD]\n"
+        "              checkpoints of ORIGIN's log of size >= N are signed by VK from now on\n"
+        "  suspend     --at-size N [--reason-fr TEXT] [--reason-ar TEXT] [--date YYYY-MM-DD]\n"
+        "              ORIGIN's log is no longer accepted past size N\n"
+        "  suspend     --lift [--reason-fr TEXT] [--reason-ar TEXT] [--date YYYY-MM-DD]\n"
+        "              lifts the suspension\n"
+        "  announce    --url wss://HOST:PORT/peer [--withdraw]\n"
+        "              announces (or withdraws) the address of ORIGIN's node\n"
+        "exit codes: 0 appended, 1 failure, 2 usage, 3 refused (nothing appended)\n";
 
 int
 cmd_member(int argc, char **argv)
@@ -653,17 +696,18 @@ cmd_member(int argc, char **argv)
 	static const struct action acts[] = {
 		{ "add", member_add,
 		  BIT(O_DATA) | BIT(O_ORIGIN) | BIT(O_VKEY) | BIT(O_HCP) | BIT(O_KIND) |
-		  BIT(O_NAME_FR) | BIT(O_NAME_AR) | BIT(O_NAME_EN) | BIT(O_REGION) |
-		  BIT(O_POPULATION) | BIT(O_CENSUS_YEAR) | BIT(O_DATE),
+		          BIT(O_NAME_FR) | BIT(O_NAME_AR) | BIT(O_NAME_EN) | BIT(O_REGION) |
+		          BIT(O_POPULATION) | BIT(O_CENSUS_YEAR) | BIT(O_DATE),
 		  BIT(O_DATA) | BIT(O_ORIGIN) | BIT(O_VKEY) | BIT(O_HCP) | BIT(O_KIND) |
-		  BIT(O_NAME_FR) | BIT(O_NAME_AR), member_usage },
+		          BIT(O_NAME_FR) | BIT(O_NAME_AR),
+		  member_usage },
 		{ "rotate-key", member_rotate,
 		  BIT(O_DATA) | BIT(O_ORIGIN) | BIT(O_VKEY) | BIT(O_FROM_SIZE) | BIT(O_REASON_FR) |
-		  BIT(O_REASON_AR) | BIT(O_DATE),
+		          BIT(O_REASON_AR) | BIT(O_DATE),
 		  BIT(O_DATA) | BIT(O_ORIGIN) | BIT(O_VKEY) | BIT(O_FROM_SIZE), member_usage },
 		{ "suspend", member_suspend,
 		  BIT(O_DATA) | BIT(O_ORIGIN) | BIT(O_AT_SIZE) | BIT(O_LIFT) | BIT(O_REASON_FR) |
-		  BIT(O_REASON_AR) | BIT(O_DATE),
+		          BIT(O_REASON_AR) | BIT(O_DATE),
 		  BIT(O_DATA) | BIT(O_ORIGIN), member_usage },
 		{ "announce", member_announce,
 		  BIT(O_DATA) | BIT(O_ORIGIN) | BIT(O_URL) | BIT(O_WITHDRAW),
@@ -684,8 +728,8 @@ static int
 member_row(const Remacto__Store__MemberRecord *m, void *arg)
 {
 	struct table *t = arg;
-	Remacto__V1__MemberAdmission *adm =
-		remacto__v1__member_admission__unpack(NULL, m->admission.len, m->admission.data);
+	Remacto__V1__MemberAdmission *adm = remacto__v1__member_admission__unpack(
+	        NULL, m->admission.len, m->admission.data);
 	const char *peer = m->peer_url && m->peer_url[0] ? m->peer_url : "-";
 	struct note_verifier v;
 	char key[16] = "?", susp[32] = "no", why[160];
@@ -707,12 +751,11 @@ member_row(const Remacto__Store__MemberRecord *m, void *arg)
 	}
 	if (m->suspended)
 		snprintf(susp, sizeof(susp), "past %" PRIu64, m->suspended_at_size);
-	printf("%-*s  %-10s  %-7s  %-6s  %-8s  %8" PRIu64 "  %-12s  %-*s  %s / %s\n",
-	       t->origin_w, m->origin, adm ? kind_name(adm->kind) : "?",
+	printf("%-*s  %-10s  %-7s  %-6s  %-8s  %8" PRIu64 "  %-12s  %-*s  %s / %s\n", t->origin_w,
+	       m->origin, adm ? kind_name(adm->kind) : "?",
 	       adm && adm->hcp_code[0] ? adm->hcp_code : "-",
-	       adm && adm->region_code[0] ? adm->region_code : "-", key, from, susp,
-	       t->peer_w, peer, adm && adm->name ? adm->name->fr : "",
-	       adm && adm->name ? adm->name->ar : "");
+	       adm && adm->region_code[0] ? adm->region_code : "-", key, from, susp, t->peer_w,
+	       peer, adm && adm->name ? adm->name->fr : "", adm && adm->name ? adm->name->ar : "");
 	remacto__v1__member_admission__free_unpacked(adm, NULL);
 	return 0;
 }
@@ -743,23 +786,24 @@ members_list(const struct args *a)
 		rc = cli_err(EXIT_FAIL, "cannot read the registry of %s: %s", a->v[O_DATA],
 		             store_strerror(rc));
 	else if (t.n == 0)
-		fprintf(stderr, "remacto: the registry %s has no members yet (remacto member add)\n",
+		fprintf(stderr,
+		        "remacto: the registry %s has no members yet (remacto member add)\n",
 		        r.auth.name);
 	registry_ctx_close(&r);
 	return rc ? rc : (fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL);
 }
 
 static const char members_usage[] =
-	"usage: remacto members --data DIR\n"
-	"  The network's members as the registry log held in DIR says (any node holding the\n"
-	"  registry): origin, kind, HCP code, region, current key ID and the size it signs from,\n"
-	"  suspension, announced peer address, names.\n";
+        "usage: remacto members --data DIR\n"
+        "  The network's members as the registry log held in DIR says (any node holding the\n"
+        "  registry): origin, kind, HCP code, region, current key ID and the size it signs from,\n"
+        "  suspension, announced peer address, names.\n";
 
 int
 cmd_members(int argc, char **argv)
 {
 	static const struct action act = { NULL, members_list, BIT(O_DATA), BIT(O_DATA),
-	                                   members_usage };
+		                           members_usage };
 	return run_action("members", &act, argc, argv, 1);
 }
 
@@ -769,7 +813,7 @@ cmd_members(int argc, char **argv)
  * grows when unquoted). */
 struct csv {
 	char *p, *end;
-	size_t row;                  /* the record just read, the header is 1 */
+	size_t row; /* the record just read, the header is 1 */
 };
 
 /* Reads one record into fields; 0, 1 at the end of the input, -EINVAL with err. Empty lines are
@@ -795,8 +839,10 @@ csv_record(struct csv *c, char **fields, size_t cap, size_t *n, char *err, size_
 			c->p++;
 			for (;;) {
 				if (c->p >= c->end) {
-					snprintf(err, errcap, "row %zu, column %zu: a quoted field is not "
-					         "closed", c->row, *n + 1);
+					snprintf(err, errcap,
+					         "row %zu, column %zu: a quoted field is not "
+					         "closed",
+					         c->row, *n + 1);
 					return -EINVAL;
 				}
 				if (*c->p == '"' && c->p[1] == '"')
@@ -810,9 +856,11 @@ csv_record(struct csv *c, char **fields, size_t cap, size_t *n, char *err, size_
 		} else {
 			while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r') {
 				if (*c->p == '"') {
-					snprintf(err, errcap, "row %zu, column %zu: a quote inside an "
-					         "unquoted field (quote the whole field and double the quote)",
-					         c->row, *n + 1);
+					snprintf(
+					        err, errcap,
+					        "row %zu, column %zu: a quote inside an "
+					        "unquoted field (quote the whole field and double the quote)",
+					        c->row, *n + 1);
 					return -EINVAL;
 				}
 				w++, c->p++;
@@ -827,8 +875,8 @@ csv_record(struct csv *c, char **fields, size_t cap, size_t *n, char *err, size_
 		}
 		if (*c->p != ',') {
 			snprintf(err, errcap, "row %zu, column %zu: %s", c->row, *n,
-			         *c->p == '\r' ? "a carriage return not followed by a line feed" :
-			         "text after the closing quote");
+			         *c->p == '\r' ? "a carriage return not followed by a line feed"
+			                       : "text after the closing quote");
 			return -EINVAL;
 		}
 		c->p++;
@@ -836,16 +884,25 @@ csv_record(struct csv *c, char **fields, size_t cap, size_t *n, char *err, size_
 	}
 }
 
-enum { COL_CODE, COL_PRINCIPLE, COL_TITLE_FR, COL_TITLE_AR, COL_TITLE_EN, COL_UNIT, COL_BETTER,
-       COL_NORMALISE, COL_N };
+enum {
+	COL_CODE,
+	COL_PRINCIPLE,
+	COL_TITLE_FR,
+	COL_TITLE_AR,
+	COL_TITLE_EN,
+	COL_UNIT,
+	COL_BETTER,
+	COL_NORMALISE,
+	COL_N
+};
 static const struct {
 	const char *name;
 	bool required;
 } columns[COL_N] = {
-	[COL_CODE] = { "code", true }, [COL_PRINCIPLE] = { "principle", true },
-	[COL_TITLE_FR] = { "title_fr", true }, [COL_TITLE_AR] = { "title_ar", false },
+	[COL_CODE] = { "code", true },          [COL_PRINCIPLE] = { "principle", true },
+	[COL_TITLE_FR] = { "title_fr", true },  [COL_TITLE_AR] = { "title_ar", false },
 	[COL_TITLE_EN] = { "title_en", false }, [COL_UNIT] = { "unit", true },
-	[COL_BETTER] = { "better", true }, [COL_NORMALISE] = { "normalise", true },
+	[COL_BETTER] = { "better", true },      [COL_NORMALISE] = { "normalise", true },
 };
 
 static const struct {
@@ -890,20 +947,25 @@ catalog_row(char *const *f, const int *col, char *published, struct tlog_blob *o
 	size_t i;
 
 #define CELL(c) (col[c] >= 0 ? f[col[c]] : (char *)"")
-#define BAD(c, ...) do { \
-		snprintf(why, sizeof(why), __VA_ARGS__); \
+#define BAD(c, ...)                                                                            \
+	do {                                                                                   \
+		snprintf(why, sizeof(why), __VA_ARGS__);                                       \
 		snprintf(err, errcap, "column %d (%s): %s", col[c] + 1, columns[c].name, why); \
-		return false; \
+		return false;                                                                  \
 	} while (0)
 	if (!code_valid(CELL(COL_CODE)))
-		BAD(COL_CODE, "'%.80s' is not an indicator code (1 to %d letters, digits, '-', '_' "
-		    "or '.', e.g. TR-01)", CELL(COL_CODE), CATALOG_CODE_MAX);
+		BAD(COL_CODE,
+		    "'%.80s' is not an indicator code (1 to %d letters, digits, '-', '_' "
+		    "or '.', e.g. TR-01)",
+		    CELL(COL_CODE), CATALOG_CODE_MAX);
 	for (i = 0; i < sizeof(principles) / sizeof(principles[0]); i++)
 		if (!strcmp(CELL(COL_PRINCIPLE), principles[i].name))
 			break;
 	if (i == sizeof(principles) / sizeof(principles[0]))
-		BAD(COL_PRINCIPLE, "unknown principle '%.80s' (transparency, accountability, "
-		    "access_to_information, participation, digitalisation)", CELL(COL_PRINCIPLE));
+		BAD(COL_PRINCIPLE,
+		    "unknown principle '%.80s' (transparency, accountability, "
+		    "access_to_information, participation, digitalisation)",
+		    CELL(COL_PRINCIPLE));
 	ci.principle = principles[i].value;
 	if (!strcmp(CELL(COL_BETTER), "higher"))
 		ci.higher_is_better = true;
@@ -988,8 +1050,8 @@ catalog_add(const struct args *a)
 	/* The header names the columns, in any order; a column this tool does not know is an
 	 * error rather than data silently dropped. */
 	if ((rc = csv_record(&c, f, CATALOG_MAX_COLUMNS, &ncols, err, sizeof(err))) != 0) {
-		rc = rc > 0 ? cli_err(EXIT_INVALID, "%s: empty file; nothing added", path) :
-		              cli_err(EXIT_INVALID, "%s: %s; nothing added", path, err);
+		rc = rc > 0 ? cli_err(EXIT_INVALID, "%s: empty file; nothing added", path)
+		            : cli_err(EXIT_INVALID, "%s: %s; nothing added", path, err);
 		goto done;
 	}
 	for (int k = 0; k < COL_N; k++)
@@ -999,10 +1061,12 @@ catalog_add(const struct args *a)
 		for (k = 0; k < COL_N && strcmp(f[i], columns[k].name); k++)
 			;
 		if (k == COL_N || col[k] >= 0) {
-			rc = cli_err(EXIT_INVALID, "%s: row 1, column %zu: %s column '%.80s' (expected "
-			             "code,principle,title_fr,title_en,unit,better,normalise, optionally "
-			             "title_ar); nothing added", path, i + 1,
-			             k == COL_N ? "unknown" : "repeated", f[i]);
+			rc = cli_err(
+			        EXIT_INVALID,
+			        "%s: row 1, column %zu: %s column '%.80s' (expected "
+			        "code,principle,title_fr,title_en,unit,better,normalise, optionally "
+			        "title_ar); nothing added",
+			        path, i + 1, k == COL_N ? "unknown" : "repeated", f[i]);
 			goto done;
 		}
 		col[k] = (int)i;
@@ -1026,10 +1090,11 @@ catalog_add(const struct args *a)
 		if (rc < 0) {
 			cli_err(EXIT_INVALID, "%s: %s", path, err);
 			problems++;
-			break;     /* the reader cannot resynchronise after a quoting error */
+			break; /* the reader cannot resynchronise after a quoting error */
 		}
 		if (n == CATALOG_MAX_ROWS) {
-			cli_err(EXIT_INVALID, "%s: more than %d indicators", path, CATALOG_MAX_ROWS);
+			cli_err(EXIT_INVALID, "%s: more than %d indicators", path,
+			        CATALOG_MAX_ROWS);
 			problems++;
 			break;
 		}
@@ -1047,8 +1112,10 @@ catalog_add(const struct args *a)
 		codes[n] = f[col[COL_CODE]];
 		for (size_t j = 0; j < n; j++)
 			if (!strcmp(codes[j], codes[n])) {
-				cli_err(EXIT_INVALID, "%s: row %zu, column %d (code): %s is already "
-				        "defined above", path, c.row, col[COL_CODE] + 1, codes[n]);
+				cli_err(EXIT_INVALID,
+				        "%s: row %zu, column %d (code): %s is already "
+				        "defined above",
+				        path, c.row, col[COL_CODE] + 1, codes[n]);
 				problems++;
 				break;
 			}
@@ -1061,7 +1128,8 @@ catalog_add(const struct args *a)
 		goto done;
 	}
 	if (n == 0) {
-		rc = cli_err(EXIT_INVALID, "%s: no indicators after the header; nothing added", path);
+		rc = cli_err(EXIT_INVALID, "%s: no indicators after the header; nothing added",
+		             path);
 		goto done;
 	}
 	if ((rc = registry_ctx_open(&r, a->v[O_DATA], true)) == EXIT_OK) {
@@ -1079,14 +1147,14 @@ done:
 }
 
 static const char catalog_usage[] =
-	"usage: remacto catalog add --data DIR --file CATALOG.csv\n"
-	"  Adds (or redefines) national catalog indicators in the registry log of the authority's\n"
-	"  data folder DIR, one entry per row, all or nothing; prints the registry's new size.\n"
-	"  CSV (RFC 4180, UTF-8), header row: code,principle,title_fr,title_en,unit,better,\n"
-	"  normalise (any order; title_ar optional). principle: transparency, accountability,\n"
-	"  access_to_information, participation, digitalisation; better: higher or lower;\n"
-	"  normalise: none or per_10k_inhabitants. The network's catalog is\n"
-	"  config/indicator-catalog.csv.\n";
+        "usage: remacto catalog add --data DIR --file CATALOG.csv\n"
+        "  Adds (or redefines) national catalog indicators in the registry log of the authority's\n"
+        "  data folder DIR, one entry per row, all or nothing; prints the registry's new size.\n"
+        "  CSV (RFC 4180, UTF-8), header row: code,principle,title_fr,title_en,unit,better,\n"
+        "  normalise (any order; title_ar optional). principle: transparency, accountability,\n"
+        "  access_to_information, participation, digitalisation; better: higher or lower;\n"
+        "  normalise: none or per_10k_inhabitants. The network's catalog is\n"
+        "  config/indicator-catalog.csv.\n";
 
 int
 cmd_catalog(int argc, char **argv)
@@ -1095,8 +1163,7 @@ cmd_catalog(int argc, char **argv)
 		{ "add", catalog_add, BIT(O_DATA) | BIT(O_FILE), BIT(O_DATA) | BIT(O_FILE),
 		  catalog_usage },
 	};
-	return dispatch("catalog", catalog_usage, acts, sizeof(acts) / sizeof(acts[0]), argc,
-	                argv);
+	return dispatch("catalog", catalog_usage, acts, sizeof(acts) / sizeof(acts[0]), argc, argv);
 }
 
 /* ---- remacto policy ---- */
@@ -1133,8 +1200,10 @@ policy_set(const struct args *a)
 	    !policy_value(a, O_NON_COMPLIANT, 100, &p.non_compliant_score))
 		return EXIT_USAGE;
 	if (p.at_risk_score && p.non_compliant_score && p.non_compliant_score > p.at_risk_score)
-		return cli_err(EXIT_INVALID, "--non-compliant-score %" PRIu32 " is above "
-		               "--at-risk-score %" PRIu32 ": a non-compliant member is also at risk",
+		return cli_err(EXIT_INVALID,
+		               "--non-compliant-score %" PRIu32 " is above "
+		               "--at-risk-score %" PRIu32
+		               ": a non-compliant member is also at risk",
 		               p.non_compliant_score, p.at_risk_score);
 	p.date = date_or_today(a, today);
 	e.kind_case = REMACTO__V1__ENTRY__KIND_COMPLIANCE_POLICY;
@@ -1143,13 +1212,13 @@ policy_set(const struct args *a)
 }
 
 static const char policy_usage[] =
-	"usage: remacto policy set --data DIR [--liveness-days N] [--follow-up-days N]\n"
-	"         [--milestone-grace-days N] [--at-risk-score N] [--non-compliant-score N]\n"
-	"         [--date YYYY-MM-DD]\n"
-	"  Sets the network's compliance thresholds in the registry log of the authority's data\n"
-	"  folder DIR; prints the registry's new size. A policy replaces the previous one whole:\n"
-	"  a threshold not given falls back to its documented default (so does 0). Scores are\n"
-	"  0-100.\n";
+        "usage: remacto policy set --data DIR [--liveness-days N] [--follow-up-days N]\n"
+        "         [--milestone-grace-days N] [--at-risk-score N] [--non-compliant-score N]\n"
+        "         [--date YYYY-MM-DD]\n"
+        "  Sets the network's compliance thresholds in the registry log of the authority's data\n"
+        "  folder DIR; prints the registry's new size. A policy replaces the previous one whole:\n"
+        "  a threshold not given falls back to its documented default (so does 0). Scores are\n"
+        "  0-100.\n";
 
 int
 cmd_policy(int argc, char **argv)
@@ -1157,7 +1226,7 @@ cmd_policy(int argc, char **argv)
 	static const struct action acts[] = {
 		{ "set", policy_set,
 		  BIT(O_DATA) | BIT(O_LIVENESS) | BIT(O_FOLLOW_UP) | BIT(O_GRACE) | BIT(O_AT_RISK) |
-		  BIT(O_NON_COMPLIANT) | BIT(O_DATE),
+		          BIT(O_NON_COMPLIANT) | BIT(O_DATE),
 		  BIT(O_DATA), policy_usage },
 	};
 	return dispatch("policy", policy_usage, acts, sizeof(acts) / sizeof(acts[0]), argc, argv);

@@ -19,41 +19,41 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/api.h"
 #include "cli.h"
 #include "client.h"
 #include "core/config.h"
+#include "daemon/api.h"
 
-#define INPUT_MAX ((size_t)64 << 20)    /* one publish or import file */
+#define INPUT_MAX ((size_t)64 << 20) /* one publish or import file */
 #define TOKEN_FILE_MAX 1024
-#define PROGRESS_MIN ((size_t)1 << 20)  /* show upload progress above this */
+#define PROGRESS_MIN ((size_t)1 << 20) /* show upload progress above this */
 
 static const char publish_usage[] =
-	"usage: remacto publish [--config FILE] ENTRIES.json|-\n"
-	"  Publishes entries into the node's own log through its admin listener, as one batch:\n"
-	"  all are stored or none. The file (or standard input with -) holds one JSON entry, a\n"
-	"  JSON array of entries, or JSON lines (one entry per line). Prints the new indexes and\n"
-	"  tree size. --config is the node's configuration (default: the embedded defaults,\n"
-	"  admin 127.0.0.1:8081, token in ./var/admin.token).\n"
-	"  Exit codes: 0 published, 1 failure (node unreachable, server error), 2 usage,\n"
-	"  3 rejected (the node's reason is printed; nothing was stored).\n";
+        "usage: remacto publish [--config FILE] ENTRIES.json|-\n"
+        "  Publishes entries into the node's own log through its admin listener, as one batch:\n"
+        "  all are stored or none. The file (or standard input with -) holds one JSON entry, a\n"
+        "  JSON array of entries, or JSON lines (one entry per line). Prints the new indexes and\n"
+        "  tree size. --config is the node's configuration (default: the embedded defaults,\n"
+        "  admin 127.0.0.1:8081, token in ./var/admin.token).\n"
+        "  Exit codes: 0 published, 1 failure (node unreachable, server error), 2 usage,\n"
+        "  3 rejected (the node's reason is printed; nothing was stored).\n";
 
 static const char import_usage[] =
-	"usage: remacto import [--config FILE] ROWS.csv|-\n"
-	"  Imports a CSV of commitments or measurements (the CSV export's columns) into the\n"
-	"  node's own log, all rows or none. On rejection prints one line per faulty row.\n"
-	"  --config is the node's configuration (default: the embedded defaults).\n"
-	"  Exit codes: 0 imported, 1 failure, 2 usage, 3 rejected.\n";
+        "usage: remacto import [--config FILE] ROWS.csv|-\n"
+        "  Imports a CSV of commitments or measurements (the CSV export's columns) into the\n"
+        "  node's own log, all rows or none. On rejection prints one line per faulty row.\n"
+        "  --config is the node's configuration (default: the embedded defaults).\n"
+        "  Exit codes: 0 imported, 1 failure, 2 usage, 3 rejected.\n";
 
 static const char status_usage[] =
-	"usage: remacto status [--config FILE]\n"
-	"  Shows the running node's origin, tree size, uptime, publication counters and its\n"
-	"  latest checkpoint. --config is the node's configuration (default: embedded defaults).\n"
-	"  Exit codes: 0 ok, 1 failure (node unreachable), 2 usage.\n";
+        "usage: remacto status [--config FILE]\n"
+        "  Shows the running node's origin, tree size, uptime, publication counters and its\n"
+        "  latest checkpoint. --config is the node's configuration (default: embedded defaults).\n"
+        "  Exit codes: 0 ok, 1 failure (node unreachable), 2 usage.\n";
 
 struct target {
 	struct config cfg;
-	char host[256];                  /* where to connect: the admin listen address */
+	char host[256]; /* where to connect: the admin listen address */
 	char token[TOKEN_FILE_MAX];
 	struct client_opts opts;
 };
@@ -74,9 +74,15 @@ parse_args(int argc, char **argv, const char *usage, bool want_file, const char 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': *config = optarg; break;
-		case 'h': fputs(usage, stdout); return -1;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		case 'c':
+			*config = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return -1;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (want_file && optind == argc) {
@@ -101,9 +107,11 @@ read_token(const char *path, char *out, size_t cap)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return cli_err(EXIT_FAIL, "cannot read the admin token %s: %s (the node creates it on "
-		               "first start; give --config with the node's configuration%s)", path,
-		               strerror(errno), errno == EACCES ? ", and run as the node's user" : "");
+		return cli_err(EXIT_FAIL,
+		               "cannot read the admin token %s: %s (the node creates it on "
+		               "first start; give --config with the node's configuration%s)",
+		               path, strerror(errno),
+		               errno == EACCES ? ", and run as the node's user" : "");
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return cli_err(EXIT_FAIL, "admin token %s is not a regular file", path);
@@ -116,7 +124,8 @@ read_token(const char *path, char *out, size_t cap)
 	n = read(fd, out, cap - 1);
 	close(fd);
 	if (n < 0)
-		return cli_err(EXIT_FAIL, "cannot read the admin token %s: %s", path, strerror(errno));
+		return cli_err(EXIT_FAIL, "cannot read the admin token %s: %s", path,
+		               strerror(errno));
 	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' '))
 		n--;
 	out[n] = '\0';
@@ -149,7 +158,7 @@ target_open(struct target *t, const char *config)
 		return rc;
 	t->opts.host = t->host;
 	t->opts.port = t->cfg.admin.port;
-	t->opts.tls = false;             /* the admin listener is plain HTTP on loopback */
+	t->opts.tls = false; /* the admin listener is plain HTTP on loopback */
 	t->opts.token = t->token;
 	t->opts.timeout = 60;
 	return EXIT_OK;
@@ -177,8 +186,10 @@ read_input(const char *path, char **out, size_t *outlen)
 	if (!f)
 		return cli_err(EXIT_FAIL, "cannot open %s: %s", path, strerror(errno));
 	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > INPUT_MAX) {
-		rc = cli_err(EXIT_INVALID, "%s is %.1f MiB, over the %zu MiB cap; split it into "
-		             "several files", name, (double)st.st_size / (1 << 20), INPUT_MAX >> 20);
+		rc = cli_err(EXIT_INVALID,
+		             "%s is %.1f MiB, over the %zu MiB cap; split it into "
+		             "several files",
+		             name, (double)st.st_size / (1 << 20), INPUT_MAX >> 20);
 		goto done;
 	}
 	for (;;) {
@@ -189,9 +200,11 @@ read_input(const char *path, char **out, size_t *outlen)
 			char *nb = ncap > cap ? realloc(buf, ncap + 1) : NULL;
 			if (!nb) {
 				rc = len > INPUT_MAX
-				     ? cli_err(EXIT_INVALID, "%s is over the %zu MiB cap; split it into "
-				               "several files", name, INPUT_MAX >> 20)
-				     : cli_err(EXIT_FAIL, "out of memory reading %s", name);
+				             ? cli_err(EXIT_INVALID,
+				                       "%s is over the %zu MiB cap; split it into "
+				                       "several files",
+				                       name, INPUT_MAX >> 20)
+				             : cli_err(EXIT_FAIL, "out of memory reading %s", name);
 				goto done;
 			}
 			buf = nb, cap = ncap;
@@ -206,8 +219,9 @@ read_input(const char *path, char **out, size_t *outlen)
 		goto done;
 	}
 	if (len > INPUT_MAX) {
-		rc = cli_err(EXIT_INVALID, "%s is over the %zu MiB cap; split it into several files",
-		             name, INPUT_MAX >> 20);
+		rc = cli_err(EXIT_INVALID,
+		             "%s is over the %zu MiB cap; split it into several files", name,
+		             INPUT_MAX >> 20);
 		goto done;
 	}
 	buf[len] = '\0';
@@ -241,7 +255,7 @@ report_error(const struct target *t, const struct client_response *resp)
 {
 	/* The input was refused (3); anything else — token, route, node state — is a failure (1). */
 	int code = resp->status == 400 || resp->status == 413 || resp->status == 415 ? EXIT_INVALID
-	                                                                               : EXIT_FAIL;
+	                                                                             : EXIT_FAIL;
 	json_t *j = resp->body ? json_loadb((const char *)resp->body, resp->len, 0, NULL) : NULL;
 	json_t *e = json_object_get(j, "error");
 	const char *reason = json_string_value(json_object_get(e, "reason"));
@@ -263,7 +277,8 @@ report_error(const struct target *t, const struct client_response *resp)
 	}
 	size_t i;
 	json_t *row;
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		json_t *rn = json_object_get(row, "row");
 		const char *col = json_string_value(json_object_get(row, "column"));
 		const char *why = json_string_value(json_object_get(row, "reason"));
@@ -272,9 +287,10 @@ report_error(const struct target *t, const struct client_response *resp)
 		        why ? why : "invalid");
 	}
 	if (resp->status == 401)
-		fprintf(stderr, "remacto: the token in %s is not this node's admin token; is --config "
-		        "the configuration of the node at %s:%d?\n", t->cfg.token_file, t->host,
-		        t->opts.port);
+		fprintf(stderr,
+		        "remacto: the token in %s is not this node's admin token; is --config "
+		        "the configuration of the node at %s:%d?\n",
+		        t->cfg.token_file, t->host, t->opts.port);
 	json_decref(j);
 	return code;
 }
@@ -282,8 +298,8 @@ report_error(const struct target *t, const struct client_response *resp)
 /* Sends one request; on success *resp holds a 2xx JSON answer. Anything else is reported and
  * its exit code returned. */
 static int
-call(struct target *t, const char *method, const char *path, const char *ctype,
-     const uint8_t *body, size_t len, struct client_response *resp, json_t **json)
+call(struct target *t, const char *method, const char *path, const char *ctype, const uint8_t *body,
+     size_t len, struct client_response *resp, json_t **json)
 {
 	char err[512];
 	int rc, last_pct = -1;
@@ -295,17 +311,21 @@ call(struct target *t, const char *method, const char *path, const char *ctype,
 	rc = client_request(&t->opts, method, path, ctype, body, len, resp, err, sizeof(err));
 	t->opts.progress = NULL;
 	if (rc == CLIENT_ECONNECT)
-		return cli_err(EXIT_FAIL, "cannot connect to the admin listener %s:%d: %s — is "
-		               "remactod running?", t->host, t->opts.port, err);
+		return cli_err(EXIT_FAIL,
+		               "cannot connect to the admin listener %s:%d: %s — is "
+		               "remactod running?",
+		               t->host, t->opts.port, err);
 	if (rc != 0 && len > API_MAX_BODY)
 		/* The node answers 413 and closes before reading it all: name the likely cause. */
-		return cli_err(EXIT_FAIL, "%s %s on the admin listener %s:%d failed: %s; the body is "
-		               "%.1f MiB and a node takes at most %u MiB per request: split the input",
-		               method, path, t->host, t->opts.port, err, (double)len / (1 << 20),
-		               API_MAX_BODY >> 20);
+		return cli_err(
+		        EXIT_FAIL,
+		        "%s %s on the admin listener %s:%d failed: %s; the body is "
+		        "%.1f MiB and a node takes at most %u MiB per request: split the input",
+		        method, path, t->host, t->opts.port, err, (double)len / (1 << 20),
+		        API_MAX_BODY >> 20);
 	if (rc != 0)
-		return cli_err(EXIT_FAIL, "%s %s on the admin listener %s:%d failed: %s", method, path,
-		               t->host, t->opts.port, err);
+		return cli_err(EXIT_FAIL, "%s %s on the admin listener %s:%d failed: %s", method,
+		               path, t->host, t->opts.port, err);
 	if (resp->status < 200 || resp->status > 299)
 		return report_error(t, resp);
 	json_error_t jerr;
@@ -350,8 +370,7 @@ blank(const char *s, size_t n)
  * an array of them), or its JSON lines joined into one array, byte for byte. *owned is what to
  * free (NULL when *body is in). */
 static int
-entries_body(const char *name, char *in, size_t len, const char **body, size_t *blen,
-             char **owned)
+entries_body(const char *name, char *in, size_t len, const char **body, size_t *blen, char **owned)
 {
 	json_error_t jerr;
 	json_t *j = json_loadb(in, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -363,14 +382,18 @@ entries_body(const char *name, char *in, size_t len, const char **body, size_t *
 		bool ok = json_is_object(j) || json_is_array(j);
 		json_decref(j);
 		if (!ok)
-			return cli_err(EXIT_INVALID, "%s: expected a JSON entry (an object), an array of "
-			               "entries or JSON lines; nothing published", name);
+			return cli_err(EXIT_INVALID,
+			               "%s: expected a JSON entry (an object), an array of "
+			               "entries or JSON lines; nothing published",
+			               name);
 		*body = in, *blen = len;
 		return EXIT_OK;
 	}
 	if (json_error_code(&jerr) != json_error_end_of_input_expected)
-		return cli_err(EXIT_INVALID, "%s line %d column %d: invalid JSON: %s; nothing "
-		               "published", name, jerr.line, jerr.column, jerr.text);
+		return cli_err(EXIT_INVALID,
+		               "%s line %d column %d: invalid JSON: %s; nothing "
+		               "published",
+		               name, jerr.line, jerr.column, jerr.text);
 
 	/* More than one value: JSON lines. Each line must be an object on its own. */
 	char *out = malloc(len + 3), *o = out;
@@ -389,11 +412,14 @@ entries_body(const char *name, char *in, size_t len, const char **body, size_t *
 			if (!obj) {
 				free(out);
 				if (!e)
-					return cli_err(EXIT_INVALID, "%s line %zu column %d: invalid JSON: %s; "
-					               "nothing published", name, lineno, jerr.column,
-					               jerr.text);
-				return cli_err(EXIT_INVALID, "%s line %zu: expected one entry (a JSON "
-				               "object) per line; nothing published", name, lineno);
+					return cli_err(EXIT_INVALID,
+					               "%s line %zu column %d: invalid JSON: %s; "
+					               "nothing published",
+					               name, lineno, jerr.column, jerr.text);
+				return cli_err(EXIT_INVALID,
+				               "%s line %zu: expected one entry (a JSON "
+				               "object) per line; nothing published",
+				               name, lineno);
 			}
 			if (count++)
 				*o++ = ',';
@@ -463,8 +489,8 @@ cmd_import(int argc, char **argv)
 	}
 	if ((rc = target_open(&t, config)) != EXIT_OK)
 		goto done;
-	rc = call(&t, "POST", "/api/v1/import", "text/csv; charset=utf-8", (const uint8_t *)in,
-	          len, &resp, &j);
+	rc = call(&t, "POST", "/api/v1/import", "text/csv; charset=utf-8", (const uint8_t *)in, len,
+	          &resp, &j);
 	if (rc == EXIT_OK)
 		rc = print_published("imported", j);
 done:
@@ -512,8 +538,8 @@ cmd_status(int argc, char **argv)
 	const char *cp = json_string_value(json_object_get(j, "checkpoint"));
 	json_t *size = json_object_get(j, "treeSize");
 
-	printf("%-18s %s\n", "origin:", origin && origin[0] ? origin :
-	       "(none: a read-only mirror)");
+	printf("%-18s %s\n",
+	       "origin:", origin && origin[0] ? origin : "(none: a read-only mirror)");
 	if (network)
 		printf("%-18s %s\n", "network:", network);
 	if (json_is_integer(size))
@@ -522,8 +548,8 @@ cmd_status(int argc, char **argv)
 	print_uptime(json_integer_value(json_object_get(j, "uptimeSeconds")));
 	printf("%-18s %lld\n", "entries published:",
 	       (long long)json_integer_value(json_object_get(j, "entriesPublished")));
-	printf("%-18s %lld\n", "commits:",
-	       (long long)json_integer_value(json_object_get(j, "commits")));
+	printf("%-18s %lld\n",
+	       "commits:", (long long)json_integer_value(json_object_get(j, "commits")));
 	if (cp) {
 		printf("checkpoint:\n");
 		for (const char *p = cp; *p;) {

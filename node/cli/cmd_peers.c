@@ -23,15 +23,15 @@
 #define NOTE_COL_MAX 56
 
 static const char usage[] =
-	"usage: remacto peers [--config FILE] [--url http://HOST:PORT] [--ca FILE]\n"
-	"  Shows a running node's peers: state (ready, handshake, connecting, backoff, standby,\n"
-	"  refused...), direction (out: this node dials it; in: it dialled this node), the send\n"
-	"  queue of a ready session or the last error, protocol violations and the time left\n"
-	"  before the next connection attempt. Asks the public listener: --url, or the [public]\n"
-	"  listen address of --config (default: the embedded defaults, http://127.0.0.1:8080).\n"
-	"  --ca: PEM certificates of the CAs that may sign an https listener's certificate,\n"
-	"  besides the system's (default with --config: its [peer] ca_file).\n"
-	"  Exit codes: 0 ok, 1 failure (node unreachable), 2 usage.\n";
+        "usage: remacto peers [--config FILE] [--url http://HOST:PORT] [--ca FILE]\n"
+        "  Shows a running node's peers: state (ready, handshake, connecting, backoff, standby,\n"
+        "  refused...), direction (out: this node dials it; in: it dialled this node), the send\n"
+        "  queue of a ready session or the last error, protocol violations and the time left\n"
+        "  before the next connection attempt. Asks the public listener: --url, or the [public]\n"
+        "  listen address of --config (default: the embedded defaults, http://127.0.0.1:8080).\n"
+        "  --ca: PEM certificates of the CAs that may sign an https listener's certificate,\n"
+        "  besides the system's (default with --config: its [peer] ca_file).\n"
+        "  Exit codes: 0 ok, 1 failure (node unreachable), 2 usage.\n";
 
 /* http[s]://host[:port][/]: host without brackets into host. */
 static bool
@@ -118,14 +118,16 @@ print_table(json_t *peers)
 	size_t i;
 	json_t *p;
 
-	json_array_foreach(peers, i, p) {
+	json_array_foreach(peers, i, p)
+	{
 		int l = (int)strlen(who(p));
 		if (l > w)
 			w = l > PEER_COL_MAX ? PEER_COL_MAX : l;
 	}
 	printf("%-*s  %-10s  %-3s  %-*s  %4s  %s\n", w, "PEER", "STATE", "DIR", NOTE_COL_MAX,
 	       "QUEUE / LAST ERROR", "VIOL", "BACKOFF");
-	json_array_foreach(peers, i, p) {
+	json_array_foreach(peers, i, p)
+	{
 		char note[128], backoff[32];
 		const char *state = str(p, "state");
 		long long ms = num(p, "backoffMs");
@@ -139,8 +141,8 @@ print_table(json_t *peers)
 		} else if (!strcmp(state, "self")) {
 			snprintf(note, sizeof(note), "this node's own address: not dialled");
 		} else {
-			snprintf(note, sizeof(note), "%s", str(p, "lastError")[0] ? str(p, "lastError") :
-			         "-");
+			snprintf(note, sizeof(note), "%s",
+			         str(p, "lastError")[0] ? str(p, "lastError") : "-");
 		}
 		if (strlen(note) > NOTE_COL_MAX)
 			strcpy(note + NOTE_COL_MAX - 3, "...");
@@ -174,11 +176,21 @@ cmd_peers(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': config = optarg; break;
-		case 'u': url = optarg; break;
-		case 'a': ca = optarg; break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		case 'c':
+			config = optarg;
+			break;
+		case 'u':
+			url = optarg;
+			break;
+		case 'a':
+			ca = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
@@ -189,8 +201,10 @@ cmd_peers(int argc, char **argv)
 		return cli_err(EXIT_USAGE, "give --url or --config, not both");
 	if (url) {
 		if (!parse_url(url, &o, host))
-			return cli_err(EXIT_USAGE, "--url wants http://HOST:PORT or https://HOST:PORT "
-			               "(IPv6 in brackets), not '%s'", url);
+			return cli_err(EXIT_USAGE,
+			               "--url wants http://HOST:PORT or https://HOST:PORT "
+			               "(IPv6 in brackets), not '%s'",
+			               url);
 	} else {
 		config_defaults(&cfg);
 		if ((config && config_load(&cfg, config, err, sizeof(err)) != 0) ||
@@ -213,15 +227,19 @@ cmd_peers(int argc, char **argv)
 	o.timeout = 10;
 	int r = client_request(&o, "GET", "/api/v1/peers", NULL, NULL, 0, &resp, err, sizeof(err));
 	if (r != 0) {
-		rc = cli_err(EXIT_FAIL, "cannot read the peers of the node at %s%s%s:%d: %s — is "
-		             "remactod running?", strchr(host, ':') ? "[" : "", host,
-		             strchr(host, ':') ? "]" : "", o.port, err);
+		rc = cli_err(EXIT_FAIL,
+		             "cannot read the peers of the node at %s%s%s:%d: %s — is "
+		             "remactod running?",
+		             strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
+		             o.port, err);
 		goto done;
 	}
 	if (resp.status != 200) {
 		rc = cli_err(EXIT_FAIL, "the node answered HTTP %d to GET /api/v1/peers%s",
-		             resp.status, resp.status == 404 ? " (a node without federation "
-		             "support?)" : "");
+		             resp.status,
+		             resp.status == 404 ? " (a node without federation "
+		                                  "support?)"
+		                                : "");
 		goto done;
 	}
 	j = json_loadb((const char *)resp.body, resp.len, 0, NULL);

@@ -10,10 +10,9 @@
 #include "b64.h"
 
 #include <limits.h>
-#include <string.h>
-
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <string.h>
 
 /* 0..63 for the standard alphabet, -1 for anything else (including '=' and NUL). */
 static int

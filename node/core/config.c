@@ -19,8 +19,6 @@
  */
 #include "config.h"
 
-#include "note.h"
-
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
@@ -32,30 +30,32 @@
 #include <sys/stat.h>
 #include <syslog.h>
 
+#include "note.h"
+
 #define CONFIG_FILE_MAX (1024 * 1024) /* a config file is a few kilobytes */
 #define WHY_MAX 384                   /* one value's problem, before the file:line prefix */
 
 enum kind {
-	K_PATH,        /* a path, required */
-	K_PATH_OPT,    /* a path, empty allowed (none, or the derived default) */
-	K_ORIGIN,      /* a note key name, empty allowed (read-only mirror) */
-	K_NETWORK,     /* [A-Za-z0-9._-]{1,63} */
-	K_UINT,        /* unsigned, within min..max */
-	K_ULONG,       /* unsigned long, within min..max */
-	K_LISTEN,      /* host:port or [v6]:port */
-	K_LEVEL,       /* error | warn | info | debug */
-	K_VKEY,        /* a note verifier key, empty allowed */
-	K_PEER,        /* wss:// URL (ws:// to loopback), repeatable */
-	K_BOOL,        /* yes | no */
+	K_PATH,     /* a path, required */
+	K_PATH_OPT, /* a path, empty allowed (none, or the derived default) */
+	K_ORIGIN,   /* a note key name, empty allowed (read-only mirror) */
+	K_NETWORK,  /* [A-Za-z0-9._-]{1,63} */
+	K_UINT,     /* unsigned, within min..max */
+	K_ULONG,    /* unsigned long, within min..max */
+	K_LISTEN,   /* host:port or [v6]:port */
+	K_LEVEL,    /* error | warn | info | debug */
+	K_VKEY,     /* a note verifier key, empty allowed */
+	K_PEER,     /* wss:// URL (ws:// to loopback), repeatable */
+	K_BOOL,     /* yes | no */
 };
 
 struct key {
 	const char *section;
 	const char *name;
 	enum kind kind;
-	size_t off;               /* offset in struct config */
-	size_t size;              /* size of that field (strings: its capacity) */
-	unsigned long min, max;   /* K_UINT, K_ULONG */
+	size_t off;             /* offset in struct config */
+	size_t size;            /* size of that field (strings: its capacity) */
+	unsigned long min, max; /* K_UINT, K_ULONG */
 };
 
 #define F(field) offsetof(struct config, field), sizeof(((struct config *)0)->field)
@@ -93,12 +93,12 @@ struct parse {
 	struct config *c;
 	const char *file;
 	FILE *fp;
-	int line;                          /* the line the reader handed out last */
-	int err_line;                      /* 0 until the first error */
+	int line;     /* the line the reader handed out last */
+	int err_line; /* 0 until the first error */
 	char *err;
 	size_t errcap;
-	int seen[NKEYS];                   /* line where each single-valued key was set */
-	int peer_line[CONFIG_MAX_PEERS];   /* line of each [peer] url */
+	int seen[NKEYS];                 /* line where each single-valued key was set */
+	int peer_line[CONFIG_MAX_PEERS]; /* line of each [peer] url */
 };
 
 static void
@@ -113,9 +113,8 @@ seterr(char *err, size_t errcap, const char *fmt, ...)
 }
 
 /* Records "file:line: <fmt>" as the parse's error unless an earlier one was recorded. */
-static void
-parse_fail(struct parse *p, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void parse_fail(struct parse *p, int line, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 static void
 parse_fail(struct parse *p, int line, const char *fmt, ...)
@@ -247,8 +246,8 @@ bad:
 /* s[0..n) as host:port, [v6]:port, or (port_required false) host or [v6]. The host is copied
  * without brackets. */
 static bool
-parse_hostport(const char *s, size_t n, bool port_required, char host[256], int *port,
-               char *why, size_t whycap)
+parse_hostport(const char *s, size_t n, bool port_required, char host[256], int *port, char *why,
+               size_t whycap)
 {
 	const char *h, *rest;
 	size_t hn;
@@ -268,8 +267,8 @@ parse_hostport(const char *s, size_t n, bool port_required, char host[256], int 
 		char tmp[INET6_ADDRSTRLEN];
 		struct in6_addr a6;
 		if (hn == 0 || hn >= sizeof(tmp)) {
-			seterr(why, whycap, "\"%.*s\" is not an IPv6 address", (int)(hn > 60 ? 60 : hn),
-			       h);
+			seterr(why, whycap, "\"%.*s\" is not an IPv6 address",
+			       (int)(hn > 60 ? 60 : hn), h);
 			return false;
 		}
 		memcpy(tmp, h, hn);
@@ -302,8 +301,10 @@ parse_hostport(const char *s, size_t n, bool port_required, char host[256], int 
 	}
 	if (rest == s + n) {
 		if (port_required) {
-			seterr(why, whycap, "no port in \"%.*s\"; write address:port, as "
-			       "127.0.0.1:8080", (int)(n > 60 ? 60 : n), s);
+			seterr(why, whycap,
+			       "no port in \"%.*s\"; write address:port, as "
+			       "127.0.0.1:8080",
+			       (int)(n > 60 ? 60 : n), s);
 			return false;
 		}
 		*port = 0;
@@ -347,15 +348,19 @@ config_peer_url(const char *v, struct config_peer_url *out, char *why, size_t wh
 	} else if (strncmp(v, "ws://", 5) == 0) {
 		skip = 5;
 	} else {
-		seterr(why, whycap, "\"%.60s\" does not start with wss:// (peers talk over TLS "
-		       "WebSocket only)", v);
+		seterr(why, whycap,
+		       "\"%.60s\" does not start with wss:// (peers talk over TLS "
+		       "WebSocket only)",
+		       v);
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)v[i];
 		if (ch <= 0x20 || ch >= 0x7f) {
-			seterr(why, whycap, "URL has a space, control or non-ASCII byte at offset %zu "
-			       "(percent-encode it)", i);
+			seterr(why, whycap,
+			       "URL has a space, control or non-ASCII byte at offset %zu "
+			       "(percent-encode it)",
+			       i);
 			return false;
 		}
 	}
@@ -372,8 +377,10 @@ config_peer_url(const char *v, struct config_peer_url *out, char *why, size_t wh
 	if (!parse_hostport(a, an, false, u.host, &u.port, why, whycap))
 		return false;
 	if (!u.tls && !is_loopback(u.host)) {
-		seterr(why, whycap, "ws:// (without TLS) is for test peers on a loopback address "
-		       "(127.0.0.1, [::1]) only; use wss://%.60s", a);
+		seterr(why, whycap,
+		       "ws:// (without TLS) is for test peers on a loopback address "
+		       "(127.0.0.1, [::1]) only; use wss://%.60s",
+		       a);
 		return false;
 	}
 	if (u.port == 0)
@@ -427,17 +434,22 @@ set_value(struct config *c, const struct key *k, const char *v, char *why, size_
 		return true;
 	case K_ORIGIN:
 		if (n > 0 && (n >= k->size || !note_name_valid(v))) {
-			seterr(why, whycap, "\"%.60s\" is not a valid log name (non-empty UTF-8, no "
-			       "spaces, no '+', at most 255 bytes, as remacto.ma/commune)", v);
+			seterr(why, whycap,
+			       "\"%.60s\" is not a valid log name (non-empty UTF-8, no "
+			       "spaces, no '+', at most 255 bytes, as remacto.ma/commune)",
+			       v);
 			return false;
 		}
 		memcpy(field, v, n + 1);
 		return true;
 	case K_NETWORK:
-		if (n == 0 || n >= k->size || strspn(v, "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n) {
-			seterr(why, whycap, "\"%.60s\" is not a network name (1-%zu letters, digits, "
-			       "'.', '_' or '-')", v, k->size - 1);
+		if (n == 0 || n >= k->size ||
+		    strspn(v, "abcdefghijklmnopqrstuvwxyz"
+		              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n) {
+			seterr(why, whycap,
+			       "\"%.60s\" is not a network name (1-%zu letters, digits, "
+			       "'.', '_' or '-')",
+			       v, k->size - 1);
 			return false;
 		}
 		memcpy(field, v, n + 1);
@@ -457,8 +469,13 @@ set_value(struct config *c, const struct key *k, const char *v, char *why, size_
 		return parse_hostport(v, n, true, l->host, &l->port, why, whycap);
 	}
 	case K_LEVEL: {
-		static const struct { const char *name; int level; } levels[] = {
-			{ "error", LOG_ERR }, { "warn", LOG_WARNING }, { "info", LOG_INFO },
+		static const struct {
+			const char *name;
+			int level;
+		} levels[] = {
+			{ "error", LOG_ERR },
+			{ "warn", LOG_WARNING },
+			{ "info", LOG_INFO },
 			{ "debug", LOG_DEBUG },
 		};
 		for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
@@ -515,15 +532,16 @@ check_line(struct parse *p, const char *s)
 {
 	size_t n = strcspn(s, "\r\n");
 
-	if (p->line == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0) {   /* inih skips a UTF-8 BOM */
+	if (p->line == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0) { /* inih skips a UTF-8 BOM */
 		s += 3;
 		n -= n >= 3 ? 3 : n;
 	}
 	size_t ws = strspn(s, " \t");
 	if (ws >= n || s[ws] == ';' || s[ws] == '#')
-		return true;                 /* blank or comment */
+		return true; /* blank or comment */
 	if (ws > 0) {
-		parse_fail(p, p->line, "indented line: start keys and [sections] in the first "
+		parse_fail(p, p->line,
+		           "indented line: start keys and [sections] in the first "
 		           "column (continuation lines are not supported)");
 		return false;
 	}
@@ -543,8 +561,10 @@ check_line(struct parse *p, const char *s)
 		for (size_t i = 0; i < NSECTIONS; i++)
 			if (strlen(sections[i]) == sn && memcmp(sections[i], s + 1, sn) == 0)
 				return true;
-		parse_fail(p, p->line, "unknown section [%.*s] (want node, public, admin, log, "
-		           "authority or peer)", (int)(sn > 40 ? 40 : sn), s + 1);
+		parse_fail(p, p->line,
+		           "unknown section [%.*s] (want node, public, admin, log, "
+		           "authority or peer)",
+		           (int)(sn > 40 ? 40 : sn), s + 1);
 		return false;
 	}
 	const char *eq = memchr(s, '=', n);
@@ -598,8 +618,10 @@ handler(void *user, const char *section, const char *name, const char *value)
 	if (p->err_line != 0)
 		return 0;
 	if (section[0] == '\0') {
-		parse_fail(p, p->line, "%.40s: key outside any section; put it under [node], "
-		           "[public], [admin], [log], [authority] or [peer]", name);
+		parse_fail(p, p->line,
+		           "%.40s: key outside any section; put it under [node], "
+		           "[public], [admin], [log], [authority] or [peer]",
+		           name);
 		return 0;
 	}
 	size_t i;
@@ -614,7 +636,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 	if (k->kind == K_PEER) {
 		for (size_t j = 0; j < p->c->npeers; j++) {
 			if (strcmp(p->c->peers[j], value) == 0) {
-				parse_fail(p, p->line, "[peer] url: %.60s listed twice (also at line %d)",
+				parse_fail(p, p->line,
+				           "[peer] url: %.60s listed twice (also at line %d)",
 				           value, p->peer_line[j]);
 				return 0;
 			}
@@ -769,14 +792,18 @@ config_finish(struct config *c, char *err, size_t errcap)
 		return -1;
 	}
 	if (c->key[0] == '\0' && !join(c->key, sizeof(c->key), c->data, "node.key")) {
-		seterr(err, errcap, "%s: [node] data: path too long to hold node.key; shorten it or "
-		       "set [node] key", f);
+		seterr(err, errcap,
+		       "%s: [node] data: path too long to hold node.key; shorten it or "
+		       "set [node] key",
+		       f);
 		return -1;
 	}
 	if (c->token_file[0] == '\0' &&
 	    !join(c->token_file, sizeof(c->token_file), c->data, "admin.token")) {
-		seterr(err, errcap, "%s: [node] data: path too long to hold admin.token; shorten it "
-		       "or set [admin] token_file", f);
+		seterr(err, errcap,
+		       "%s: [node] data: path too long to hold admin.token; shorten it "
+		       "or set [admin] token_file",
+		       f);
 		return -1;
 	}
 	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
@@ -788,23 +815,31 @@ config_finish(struct config *c, char *err, size_t errcap)
 	if (c->pub.port == c->admin.port &&
 	    (same_host(c->pub.host, c->admin.host) || is_wildcard(c->pub.host) ||
 	     is_wildcard(c->admin.host))) {
-		seterr(err, errcap, "%s: [public] listen and [admin] listen overlap on port %d; give "
-		       "the admin API its own port", f, c->pub.port);
+		seterr(err, errcap,
+		       "%s: [public] listen and [admin] listen overlap on port %d; give "
+		       "the admin API its own port",
+		       f, c->pub.port);
 		return -1;
 	}
 	if (c->npeers > 0 && c->authority_vkey[0] == '\0') {
-		seterr(err, errcap, "%s: [peer] url lines need [authority] verifier_key: a node "
-		       "replicates only the logs the network's registry admits", f);
+		seterr(err, errcap,
+		       "%s: [peer] url lines need [authority] verifier_key: a node "
+		       "replicates only the logs the network's registry admits",
+		       f);
 		return -1;
 	}
 	if (c->origin[0] == '\0' && c->seed[0] != '\0') {
-		seterr(err, errcap, "%s: [node] seed is set but origin is empty; a read-only mirror "
-		       "publishes nothing: set origin or remove seed", f);
+		seterr(err, errcap,
+		       "%s: [node] seed is set but origin is empty; a read-only mirror "
+		       "publishes nothing: set origin or remove seed",
+		       f);
 		return -1;
 	}
 	if (c->peer_tls_insecure && c->peer_ca_file[0] != '\0') {
-		seterr(err, errcap, "%s: [peer] tls_insecure = yes accepts any certificate, so "
-		       "ca_file would be ignored: remove one of them", f);
+		seterr(err, errcap,
+		       "%s: [peer] tls_insecure = yes accepts any certificate, so "
+		       "ca_file would be ignored: remove one of them",
+		       f);
 		return -1;
 	}
 	return 0;

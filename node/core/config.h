@@ -52,12 +52,12 @@
 #define CONFIG_PATH_MAX 1024
 
 struct config_listen {
-	char host[256];   /* numeric address or name, without brackets */
+	char host[256]; /* numeric address or name, without brackets */
 	int port;
 };
 
 struct config {
-	char file[CONFIG_PATH_MAX];      /* "" when running on embedded defaults */
+	char file[CONFIG_PATH_MAX]; /* "" when running on embedded defaults */
 	char data[CONFIG_PATH_MAX];
 	char origin[256];
 	char key[CONFIG_PATH_MAX];
@@ -70,21 +70,21 @@ struct config {
 	char dashboard[CONFIG_PATH_MAX]; /* "" = found next to the executable (live.h) */
 	unsigned max_connections;
 	char token_file[CONFIG_PATH_MAX];
-	int log_level;                   /* LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG (syslog.h) */
+	int log_level; /* LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG (syslog.h) */
 	char log_file[CONFIG_PATH_MAX];
 	char authority_vkey[512];
 	char peers[CONFIG_MAX_PEERS][CONFIG_PEER_URL_MAX];
 	size_t npeers;
-	char peer_ca_file[CONFIG_PATH_MAX];  /* "" = the system's CA store */
+	char peer_ca_file[CONFIG_PATH_MAX]; /* "" = the system's CA store */
 	bool peer_tls_insecure;
 };
 
 /* A peer URL taken apart: wss://host[:port][/path], or ws:// to a loopback address. */
 struct config_peer_url {
-	bool tls;                        /* wss:// */
-	char host[256];                  /* without brackets */
-	int port;                        /* 443 (wss) or 80 (ws) when the URL gives none */
-	char path[CONFIG_PEER_URL_MAX];  /* "/" when the URL gives none; no fragment */
+	bool tls;                       /* wss:// */
+	char host[256];                 /* without brackets */
+	int port;                       /* 443 (wss) or 80 (ws) when the URL gives none */
+	char path[CONFIG_PEER_URL_MAX]; /* "/" when the URL gives none; no fragment */
 };
 
 /* Parses and checks a peer URL as [peer] url reads it (also for the addresses the registry

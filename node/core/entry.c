@@ -106,8 +106,7 @@ valid_timestamp(const char *s)
 		return false;
 	memcpy(day, s, 10);
 	day[10] = '\0';
-	return entry_valid_date(day) && atoi(s + 11) < 24 && atoi(s + 14) < 60 &&
-	       atoi(s + 17) < 61;
+	return entry_valid_date(day) && atoi(s + 11) < 24 && atoi(s + 14) < 60 && atoi(s + 17) < 61;
 }
 
 static bool
@@ -121,12 +120,17 @@ static size_t
 elt_size(ProtobufCType t)
 {
 	switch (t) {
-	case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_DOUBLE:
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_DOUBLE:
 		return 8;
 	case PROTOBUF_C_TYPE_BOOL:
 		return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_STRING: case PROTOBUF_C_TYPE_MESSAGE:
+	case PROTOBUF_C_TYPE_STRING:
+	case PROTOBUF_C_TYPE_MESSAGE:
 		return sizeof(void *);
 	case PROTOBUF_C_TYPE_BYTES:
 		return sizeof(ProtobufCBinaryData);
@@ -135,9 +139,8 @@ elt_size(ProtobufCType t)
 	}
 }
 
-static bool
-check_value(const ProtobufCFieldDescriptor *f, const void *v, const char *path, char *err,
-            size_t errcap, int depth);
+static bool check_value(const ProtobufCFieldDescriptor *f, const void *v, const char *path,
+                        char *err, size_t errcap, int depth);
 
 /* The generic walk: every field of every (sub)message by its descriptor. */
 static bool
@@ -184,14 +187,16 @@ check_value(const ProtobufCFieldDescriptor *f, const void *v, const char *path, 
 		if (!s || !*s)
 			return true;
 		if (!text_ok(s))
-			return fail(err, errcap, path, "not valid UTF-8 text (or holds control "
+			return fail(err, errcap, path,
+			            "not valid UTF-8 text (or holds control "
 			            "characters)");
 		if ((strcmp(f->name, "date") == 0 || ends_with(f->name, "_date")) &&
 		    !entry_valid_date(s))
 			return fail(err, errcap, path, "expected a date YYYY-MM-DD");
 		if ((strcmp(f->name, "period") == 0 || ends_with(f->name, "_period")) &&
 		    !entry_valid_period(s))
-			return fail(err, errcap, path, "expected a period YYYY, YYYY-Qn or YYYY-MM");
+			return fail(err, errcap, path,
+			            "expected a period YYYY, YYYY-Qn or YYYY-MM");
 		if (strcmp(f->name, "published") == 0 && !valid_timestamp(s))
 			return fail(err, errcap, path, "expected a UTC time YYYY-MM-DDThh:mm:ssZ");
 		return true;
@@ -266,8 +271,8 @@ wire_strings_ok(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t le
 		case 2: {
 			if (!read_varint(&p, end, &v) || v > (uint64_t)(end - p))
 				return fail(err, errcap, path, "malformed protobuf");
-			const ProtobufCFieldDescriptor *f =
-				protobuf_c_message_descriptor_get_field(d, (unsigned)(key >> 3));
+			const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
+			        d, (unsigned)(key >> 3));
 			if (f)
 				snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "",
 				         pbjson_field_name(f, jname, sizeof(jname)));
@@ -279,7 +284,7 @@ wire_strings_ok(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t le
 			p += v;
 			break;
 		}
-		default:   /* groups (3, 4) are not in a proto3 schema */
+		default: /* groups (3, 4) are not in a proto3 schema */
 			return fail(err, errcap, path, "protobuf groups are not allowed");
 		}
 	}
@@ -300,7 +305,11 @@ text_empty(const Remacto__V1__Text *t)
 	return !t || (empty(t->fr) && empty(t->ar) && empty(t->en));
 }
 
-#define NEED(cond, path, why) do { if (!(cond)) return fail(err, errcap, path, why); } while (0)
+#define NEED(cond, path, why)                                \
+	do {                                                 \
+		if (!(cond))                                 \
+			return fail(err, errcap, path, why); \
+	} while (0)
 
 static bool
 check_commitment(const Remacto__V1__Commitment *c, char *err, size_t errcap)
@@ -308,7 +317,8 @@ check_commitment(const Remacto__V1__Commitment *c, char *err, size_t errcap)
 	unsigned seen = 0;
 	NEED(!empty(c->id), "commitment.id", "required");
 	NEED(!text_empty(c->title), "commitment.title", "required in at least one language");
-	NEED(c->n_principles > 0, "commitment.principles", "name at least one of the five "
+	NEED(c->n_principles > 0, "commitment.principles",
+	     "name at least one of the five "
 	     "principles");
 	for (size_t i = 0; i < c->n_principles; i++) {
 		unsigned p = (unsigned)c->principles[i];
@@ -338,7 +348,8 @@ check_vkey(const char *kind, const char *origin, const char *vkey, char *err, si
 	char why[160], msg[200], path[64], opath[64];
 	snprintf(path, sizeof(path), "%s.verifierKey", kind);
 	snprintf(opath, sizeof(opath), "%s.origin", kind);
-	NEED(!empty(origin) && note_name_valid(origin), opath, "required: a key name such as "
+	NEED(!empty(origin) && note_name_valid(origin), opath,
+	     "required: a key name such as "
 	     "remacto.ma/rabat-prefecture");
 	if (!note_verifier_parse(vkey ? vkey : "", &v, why, sizeof(why))) {
 		snprintf(msg, sizeof(msg), "not a verifier key: %s", why);
@@ -364,7 +375,8 @@ check_kind(const Remacto__V1__Entry *e, char *err, size_t errcap)
 	case REMACTO__V1__ENTRY__KIND_ASSESSMENT:
 		NEED(!empty(e->assessment->commitment_id), "assessment.commitmentId", "required");
 		NEED(!empty(e->assessment->date), "assessment.date", "required");
-		NEED(!empty(e->assessment->assessor), "assessment.assessor", "required: who assessed");
+		NEED(!empty(e->assessment->assessor), "assessment.assessor",
+		     "required: who assessed");
 		return true;
 	case REMACTO__V1__ENTRY__KIND_COMMITMENT:
 		return check_commitment(e->commitment, err, errcap);
@@ -428,11 +440,12 @@ check_kind(const Remacto__V1__Entry *e, char *err, size_t errcap)
 	case REMACTO__V1__ENTRY__KIND_PEER_ANNOUNCEMENT:
 		NEED(!empty(e->peer_announcement->origin), "peerAnnouncement.origin", "required");
 		NEED(e->peer_announcement->url &&
-		     strncmp(e->peer_announcement->url, "wss://", 6) == 0,
+		             strncmp(e->peer_announcement->url, "wss://", 6) == 0,
 		     "peerAnnouncement.url", "a wss:// URL is required");
 		return true;
 	default:
-		return fail(err, errcap, "", "no entry kind set (or a kind this node does not know)");
+		return fail(err, errcap, "",
+		            "no entry kind set (or a kind this node does not know)");
 	}
 }
 
@@ -440,7 +453,8 @@ bool
 entry_validate(const Remacto__V1__Entry *e, char *err, size_t errcap)
 {
 	if (e->schema > 1)
-		return fail(err, errcap, "schema", "written for a newer schema than this node's (1)");
+		return fail(err, errcap, "schema",
+		            "written for a newer schema than this node's (1)");
 	return check_message(&e->base, "", err, errcap, 0) && check_kind(e, err, errcap);
 }
 

@@ -23,10 +23,14 @@ static const char *
 level_name(int level)
 {
 	switch (level) {
-	case LOG_ERR: return "error";
-	case LOG_WARNING: return "warn";
-	case LOG_INFO: return "info";
-	default: return "debug";
+	case LOG_ERR:
+		return "error";
+	case LOG_WARNING:
+		return "warn";
+	case LOG_INFO:
+		return "info";
+	default:
+		return "debug";
 	}
 }
 

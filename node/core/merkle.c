@@ -17,33 +17,34 @@
 #include "merkle.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 
 /* Leaves up to this many bytes are hashed from one stack copy; longer ones stream. */
 #define LEAF_STACK_MAX 1024
 
 /* SHA-256 of the empty string (RFC 6962 §2.1: MTH({}) = SHA-256()). */
 static const uint8_t empty_root[MERKLE_HASH_LEN] = {
-	0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9,
-	0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52,
-	0xb8, 0x55,
+	0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4,
+	0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b,
+	0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
 };
 
 /* The fetched implementation: set once, read-only afterwards, shared by every thread. */
 static EVP_MD *sha256_md;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
 
-static void fetch_sha256(void)
+static void
+fetch_sha256(void)
 {
 	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
-static const EVP_MD *md_sha256(void)
+static const EVP_MD *
+md_sha256(void)
 {
 	pthread_once(&sha256_once, fetch_sha256);
 	if (sha256_md == NULL)
@@ -51,30 +52,35 @@ static const EVP_MD *md_sha256(void)
 	return sha256_md;
 }
 
-static void sha256(const uint8_t *buf, size_t len, uint8_t out[MERKLE_HASH_LEN])
+static void
+sha256(const uint8_t *buf, size_t len, uint8_t out[MERKLE_HASH_LEN])
 {
 	if (!EVP_Digest(buf, len, out, NULL, md_sha256(), NULL))
 		abort();
 }
 
 /* floor(log2(x)), x > 0. */
-static unsigned log2_floor(uint64_t x)
+static unsigned
+log2_floor(uint64_t x)
 {
 	return 63u - (unsigned)__builtin_clzll(x);
 }
 
-static unsigned lowest_bit(uint64_t x)
+static unsigned
+lowest_bit(uint64_t x)
 {
 	return (unsigned)__builtin_ctzll(x);
 }
 
 /* RFC 6962's k: the largest power of two strictly below n, n >= 2. */
-static uint64_t split_point(uint64_t n)
+static uint64_t
+split_point(uint64_t n)
 {
 	return UINT64_C(1) << log2_floor(n - 1);
 }
 
-void merkle_leaf_hash(const uint8_t *data, size_t len, uint8_t out[MERKLE_HASH_LEN])
+void
+merkle_leaf_hash(const uint8_t *data, size_t len, uint8_t out[MERKLE_HASH_LEN])
 {
 	if (len <= LEAF_STACK_MAX) {
 		uint8_t buf[1 + LEAF_STACK_MAX];
@@ -97,8 +103,9 @@ void merkle_leaf_hash(const uint8_t *data, size_t len, uint8_t out[MERKLE_HASH_L
 }
 
 /* out may alias left or right: both are copied before hashing. */
-void merkle_node_hash(const uint8_t left[MERKLE_HASH_LEN], const uint8_t right[MERKLE_HASH_LEN],
-                      uint8_t out[MERKLE_HASH_LEN])
+void
+merkle_node_hash(const uint8_t left[MERKLE_HASH_LEN], const uint8_t right[MERKLE_HASH_LEN],
+                 uint8_t out[MERKLE_HASH_LEN])
 {
 	uint8_t buf[1 + 2 * MERKLE_HASH_LEN];
 
@@ -108,13 +115,15 @@ void merkle_node_hash(const uint8_t left[MERKLE_HASH_LEN], const uint8_t right[M
 	sha256(buf, sizeof buf, out);
 }
 
-void merkle_empty_root(uint8_t out[MERKLE_HASH_LEN])
+void
+merkle_empty_root(uint8_t out[MERKLE_HASH_LEN])
 {
 	memcpy(out, empty_root, MERKLE_HASH_LEN);
 }
 
-int merkle_subtree_hash(merkle_reader_fn rd, void *ctx, uint64_t begin, uint64_t end,
-                        uint8_t out[MERKLE_HASH_LEN])
+int
+merkle_subtree_hash(merkle_reader_fn rd, void *ctx, uint64_t begin, uint64_t end,
+                    uint8_t out[MERKLE_HASH_LEN])
 {
 	if (begin >= end)
 		return -EINVAL;
@@ -143,7 +152,8 @@ int merkle_subtree_hash(merkle_reader_fn rd, void *ctx, uint64_t begin, uint64_t
 	return 0;
 }
 
-int merkle_root(merkle_reader_fn rd, void *ctx, uint64_t size, uint8_t out[MERKLE_HASH_LEN])
+int
+merkle_root(merkle_reader_fn rd, void *ctx, uint64_t size, uint8_t out[MERKLE_HASH_LEN])
 {
 	if (size == 0) {
 		merkle_empty_root(out);
@@ -160,7 +170,8 @@ int merkle_root(merkle_reader_fn rd, void *ctx, uint64_t size, uint8_t out[MERKL
  */
 
 /* Number of hashes in the inclusion proof of index < size: the leaf's depth. */
-static size_t inclusion_len(uint64_t index, uint64_t size)
+static size_t
+inclusion_len(uint64_t index, uint64_t size)
 {
 	uint64_t b = 0, e = size;
 	size_t len = 0;
@@ -176,8 +187,9 @@ static size_t inclusion_len(uint64_t index, uint64_t size)
 	return len;
 }
 
-int merkle_inclusion_proof(merkle_reader_fn rd, void *ctx, uint64_t index, uint64_t size,
-                           uint8_t proof[][MERKLE_HASH_LEN], size_t cap, size_t *n)
+int
+merkle_inclusion_proof(merkle_reader_fn rd, void *ctx, uint64_t index, uint64_t size,
+                       uint8_t proof[][MERKLE_HASH_LEN], size_t cap, size_t *n)
 {
 	*n = 0;
 	if (index >= size)
@@ -207,7 +219,8 @@ int merkle_inclusion_proof(merkle_reader_fn rd, void *ctx, uint64_t index, uint6
 }
 
 /* Number of hashes in the consistency proof of 0 < old < size. */
-static size_t consistency_len(uint64_t old, uint64_t size)
+static size_t
+consistency_len(uint64_t old, uint64_t size)
 {
 	uint64_t b = 0, e = size;
 	size_t len = 0;
@@ -226,8 +239,9 @@ static size_t consistency_len(uint64_t old, uint64_t size)
 	return len + !whole;
 }
 
-int merkle_consistency_proof(merkle_reader_fn rd, void *ctx, uint64_t old, uint64_t size,
-                             uint8_t proof[][MERKLE_HASH_LEN], size_t cap, size_t *n)
+int
+merkle_consistency_proof(merkle_reader_fn rd, void *ctx, uint64_t old, uint64_t size,
+                         uint8_t proof[][MERKLE_HASH_LEN], size_t cap, size_t *n)
 {
 	*n = 0;
 	if (old > size)
@@ -265,7 +279,8 @@ int merkle_consistency_proof(merkle_reader_fn rd, void *ctx, uint64_t old, uint6
 	return 0;
 }
 
-static void shift_while_even(uint64_t *fn, uint64_t *sn)
+static void
+shift_while_even(uint64_t *fn, uint64_t *sn)
 {
 	while (*fn != 0 && (*fn & 1) == 0) {
 		*fn >>= 1;
@@ -273,9 +288,10 @@ static void shift_while_even(uint64_t *fn, uint64_t *sn)
 	}
 }
 
-bool merkle_verify_inclusion(const uint8_t leaf_hash[MERKLE_HASH_LEN], uint64_t index,
-                             uint64_t size, const uint8_t proof[][MERKLE_HASH_LEN], size_t n,
-                             const uint8_t root[MERKLE_HASH_LEN])
+bool
+merkle_verify_inclusion(const uint8_t leaf_hash[MERKLE_HASH_LEN], uint64_t index, uint64_t size,
+                        const uint8_t proof[][MERKLE_HASH_LEN], size_t n,
+                        const uint8_t root[MERKLE_HASH_LEN])
 {
 	if (index >= size)
 		return false;
@@ -298,9 +314,10 @@ bool merkle_verify_inclusion(const uint8_t leaf_hash[MERKLE_HASH_LEN], uint64_t 
 	return sn == 0 && memcmp(r, root, MERKLE_HASH_LEN) == 0;
 }
 
-bool merkle_verify_consistency(uint64_t old, uint64_t size, const uint8_t old_root[MERKLE_HASH_LEN],
-                               const uint8_t root[MERKLE_HASH_LEN],
-                               const uint8_t proof[][MERKLE_HASH_LEN], size_t n)
+bool
+merkle_verify_consistency(uint64_t old, uint64_t size, const uint8_t old_root[MERKLE_HASH_LEN],
+                          const uint8_t root[MERKLE_HASH_LEN],
+                          const uint8_t proof[][MERKLE_HASH_LEN], size_t n)
 {
 	if (old > size)
 		return false;
@@ -341,12 +358,14 @@ bool merkle_verify_consistency(uint64_t old, uint64_t size, const uint8_t old_ro
 	       memcmp(sr, root, MERKLE_HASH_LEN) == 0;
 }
 
-void merkle_range_init(struct merkle_range *r)
+void
+merkle_range_init(struct merkle_range *r)
 {
 	memset(r, 0, sizeof *r);
 }
 
-int merkle_range_load(struct merkle_range *r, uint64_t size, merkle_reader_fn rd, void *ctx)
+int
+merkle_range_load(struct merkle_range *r, uint64_t size, merkle_reader_fn rd, void *ctx)
 {
 	struct merkle_range t;
 
@@ -364,8 +383,9 @@ int merkle_range_load(struct merkle_range *r, uint64_t size, merkle_reader_fn rd
 	return 0;
 }
 
-int merkle_range_append(struct merkle_range *r, const uint8_t leaf_hash[MERKLE_HASH_LEN],
-                        merkle_emit_fn emit, void *ctx)
+int
+merkle_range_append(struct merkle_range *r, const uint8_t leaf_hash[MERKLE_HASH_LEN],
+                    merkle_emit_fn emit, void *ctx)
 {
 	uint64_t s = r->size;
 	if (s == UINT64_MAX)
@@ -394,7 +414,8 @@ int merkle_range_append(struct merkle_range *r, const uint8_t leaf_hash[MERKLE_H
 	return 0;
 }
 
-void merkle_range_root(const struct merkle_range *r, uint8_t out[MERKLE_HASH_LEN])
+void
+merkle_range_root(const struct merkle_range *r, uint8_t out[MERKLE_HASH_LEN])
 {
 	uint64_t s = r->size;
 	if (s == 0) {

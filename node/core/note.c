@@ -12,12 +12,14 @@
  */
 #include "note.h"
 
-#include "be.h"
-#include "b64.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,23 +27,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/bio.h>
-#include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
+#include "b64.h"
+#include "be.h"
 
 #define EM_DASH_SP "\xe2\x80\x94 " /* U+2014 and a space: the start of every signature line */
 #define EM_DASH_SP_LEN 4
 #define ED25519_SIG_LEN 64
 #define COSIG_LEN (8 + ED25519_SIG_LEN) /* timestamp ‖ signature, after the key ID */
-#define KEYFILE_MAX 16384                /* a PEM Ed25519 key is ~120 bytes */
+#define KEYFILE_MAX 16384               /* a PEM Ed25519 key is ~120 bytes */
 #define SKEY_PREFIX "PRIVATE+KEY+"
 #define SKEY_PREFIX_LEN 12
 #define COSIG_HEADER_MAX 64 /* "cosignature/v1\ntime " + 20 digits + "\n" */
 
 static void seterr(char *err, size_t errcap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 static void
 seterr(char *err, size_t errcap, const char *fmt, ...)
@@ -53,9 +52,6 @@ seterr(char *err, size_t errcap, const char *fmt, ...)
 	vsnprintf(err, errcap, fmt, ap);
 	va_end(ap);
 }
-
-
-
 
 
 /* ---- text rules ---- */
@@ -108,8 +104,19 @@ static bool
 is_unicode_space(uint32_t cp)
 {
 	switch (cp) {
-	case '\t': case '\n': case '\v': case '\f': case '\r': case ' ':
-	case 0x85: case 0xa0: case 0x1680: case 0x2028: case 0x2029: case 0x202f: case 0x205f:
+	case '\t':
+	case '\n':
+	case '\v':
+	case '\f':
+	case '\r':
+	case ' ':
+	case 0x85:
+	case 0xa0:
+	case 0x1680:
+	case 0x2028:
+	case 0x2029:
+	case 0x202f:
+	case 0x205f:
 	case 0x3000:
 		return true;
 	default:
@@ -162,13 +169,15 @@ check_chars(const char *what, const char *s, size_t len, char *err, size_t errca
 		uint32_t cp;
 		size_t k = utf8_next((const uint8_t *)s + i, len - i, &cp);
 		if (k == 0) {
-			seterr(err, errcap, "%s line %zu: invalid UTF-8 at byte %zu", what, line, i);
+			seterr(err, errcap, "%s line %zu: invalid UTF-8 at byte %zu", what, line,
+			       i);
 			return false;
 		}
 		if (cp == '\n') {
 			line++;
 		} else if (cp == '\r') {
-			seterr(err, errcap, "%s line %zu: carriage return (CRLF line ends are not allowed)",
+			seterr(err, errcap,
+			       "%s line %zu: carriage return (CRLF line ends are not allowed)",
 			       what, line);
 			return false;
 		} else if (cp < 0x20) {
@@ -203,10 +212,9 @@ note_key_id(const char *name, uint8_t alg, const uint8_t pub[32])
 	if (ctx == NULL)
 		return 0;
 	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(ctx, name, strlen(name)) == 1 &&
-	    EVP_DigestUpdate(ctx, "\n", 1) == 1 && EVP_DigestUpdate(ctx, &alg, 1) == 1 &&
-	    EVP_DigestUpdate(ctx, pub, 32) == 1 && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 &&
-	    mdlen >= 4)
+	    EVP_DigestUpdate(ctx, name, strlen(name)) == 1 && EVP_DigestUpdate(ctx, "\n", 1) == 1 &&
+	    EVP_DigestUpdate(ctx, &alg, 1) == 1 && EVP_DigestUpdate(ctx, pub, 32) == 1 &&
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen >= 4)
 		id = get_be32(md);
 	EVP_MD_CTX_free(ctx);
 	return id;
@@ -277,8 +285,8 @@ parse_key_string(const char *what, const char *s, char name[NOTE_NAME_MAX + 1], 
 		return false;
 	}
 	if (!alg_supported(key[0])) {
-		seterr(err, errcap, "%s: unsupported signature type 0x%02x (want 0x01 or 0x04)", what,
-		       key[0]);
+		seterr(err, errcap, "%s: unsupported signature type 0x%02x (want 0x01 or 0x04)",
+		       what, key[0]);
 		return false;
 	}
 	if (*keylen != 33) {
@@ -310,8 +318,10 @@ note_verifier_parse(const char *vkey, struct note_verifier *out, char *err, size
 	memcpy(v.pub, key + 1, 32);
 	uint32_t want = note_key_id(v.name, v.alg, v.pub);
 	if (want != v.key_id) {
-		seterr(err, errcap, "verifier key: key ID %08" PRIx32 " does not match the name and "
-		       "key (they give %08" PRIx32 ")", v.key_id, want);
+		seterr(err, errcap,
+		       "verifier key: key ID %08" PRIx32 " does not match the name and "
+		       "key (they give %08" PRIx32 ")",
+		       v.key_id, want);
 		return false;
 	}
 	*out = v;
@@ -353,8 +363,7 @@ signer_init(struct note_signer *s, const char *name, uint8_t alg, EVP_PKEY *pkey
 }
 
 int
-note_signer_from_seed(struct note_signer *s, const char *name, uint8_t alg,
-                      const uint8_t seed[32])
+note_signer_from_seed(struct note_signer *s, const char *name, uint8_t alg, const uint8_t seed[32])
 {
 	if (s == NULL)
 		return -EINVAL;
@@ -427,14 +436,16 @@ note_signer_from_pem(struct note_signer *s, const char *name, uint8_t alg, const
 	}
 	if ((st.st_mode & 077) != 0) {
 		rc = -EPERM;
-		seterr(err, errcap, "key file %s has mode %04o, open to group or others; "
-		       "run chmod 600 on it", path, (unsigned)(st.st_mode & 07777));
+		seterr(err, errcap,
+		       "key file %s has mode %04o, open to group or others; "
+		       "run chmod 600 on it",
+		       path, (unsigned)(st.st_mode & 07777));
 		goto fail;
 	}
 	if (st.st_size >= KEYFILE_MAX) {
 		rc = -EFBIG;
-		seterr(err, errcap, "key file %s is %jd bytes, too large for a PEM Ed25519 key", path,
-		       (intmax_t)st.st_size);
+		seterr(err, errcap, "key file %s is %jd bytes, too large for a PEM Ed25519 key",
+		       path, (intmax_t)st.st_size);
 		goto fail;
 	}
 	for (;;) {
@@ -465,8 +476,10 @@ note_signer_from_pem(struct note_signer *s, const char *name, uint8_t alg, const
 	pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 	if (pkey == NULL) {
 		rc = -EINVAL;
-		seterr(err, errcap, "key file %s holds no readable PEM private key "
-		       "(encrypted keys are not supported)", path);
+		seterr(err, errcap,
+		       "key file %s holds no readable PEM private key "
+		       "(encrypted keys are not supported)",
+		       path);
 		goto fail;
 	}
 	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519) {
@@ -523,8 +536,10 @@ note_signer_from_string(struct note_signer *s, const char *skey, char *err, size
 	}
 	/* The ID covers the public key, which only exists once derived from the seed. */
 	if (s->v.key_id != id) {
-		seterr(err, errcap, "signer key: key ID %08" PRIx32 " does not match the name and key "
-		       "(they give %08" PRIx32 ")", id, s->v.key_id);
+		seterr(err, errcap,
+		       "signer key: key ID %08" PRIx32 " does not match the name and key "
+		       "(they give %08" PRIx32 ")",
+		       id, s->v.key_id);
 		note_signer_free(s);
 		rc = -EINVAL;
 	}
@@ -794,8 +809,8 @@ verify_sig(const struct note_verifier *v, const char *text, size_t tlen, const u
 }
 
 bool
-note_open(const char *msg, size_t len, const struct note_verifier *vs, size_t nv,
-          struct note *out, char *err, size_t errcap)
+note_open(const char *msg, size_t len, const struct note_verifier *vs, size_t nv, struct note *out,
+          char *err, size_t errcap)
 {
 	/* Large enough for any signature a note under NOTE_MAX_LEN can carry. */
 	uint8_t raw[B64_DECODED_MAX(NOTE_MAX_LEN)];
@@ -850,16 +865,21 @@ note_open(const char *msg, size_t len, const struct note_verifier *vs, size_t nv
 			seterr(err, errcap, "note has more than %d signature lines", NOTE_MAX_SIGS);
 			return false;
 		}
-		if ((size_t)(eol - p) < EM_DASH_SP_LEN || memcmp(p, EM_DASH_SP, EM_DASH_SP_LEN) != 0) {
-			seterr(err, errcap, "signature line %zu: does not start with an em dash "
-			       "(U+2014) and a space", lineno);
+		if ((size_t)(eol - p) < EM_DASH_SP_LEN ||
+		    memcmp(p, EM_DASH_SP, EM_DASH_SP_LEN) != 0) {
+			seterr(err, errcap,
+			       "signature line %zu: does not start with an em dash "
+			       "(U+2014) and a space",
+			       lineno);
 			return false;
 		}
 		const char *name = p + EM_DASH_SP_LEN;
 		const char *sp = memchr(name, ' ', (size_t)(eol - name));
 		if (sp == NULL) {
-			seterr(err, errcap, "signature line %zu: no space between key name and "
-			       "signature", lineno);
+			seterr(err, errcap,
+			       "signature line %zu: no space between key name and "
+			       "signature",
+			       lineno);
 			return false;
 		}
 		size_t nlen = (size_t)(sp - name);
@@ -879,8 +899,10 @@ note_open(const char *msg, size_t len, const struct note_verifier *vs, size_t nv
 			return false;
 		}
 		if (rawlen < 5) {
-			seterr(err, errcap, "signature line %zu: signature is %zu bytes, want a 4-byte "
-			       "key ID and at least 1 byte", lineno, rawlen);
+			seterr(err, errcap,
+			       "signature line %zu: signature is %zu bytes, want a 4-byte "
+			       "key ID and at least 1 byte",
+			       lineno, rawlen);
 			return false;
 		}
 
@@ -906,15 +928,19 @@ note_open(const char *msg, size_t len, const struct note_verifier *vs, size_t nv
 			}
 		}
 		if (nmatch > 1) {
-			seterr(err, errcap, "signature line %zu: key %s+%08" PRIx32 " matches %zu "
-			       "verifiers", lineno, ns->name, ns->key_id, nmatch);
+			seterr(err, errcap,
+			       "signature line %zu: key %s+%08" PRIx32 " matches %zu "
+			       "verifiers",
+			       lineno, ns->name, ns->key_id, nmatch);
 			return false;
 		}
 		/* Unknown keys are ignored; a known key that fails is a forgery, not noise. Unlike
 		 * Go, repeated lines of one key are all checked. */
 		if (match != NULL) {
-			if (!verify_sig(match, msg, out->text_len, sig, siglen, &ns->timestamp, &why)) {
-				seterr(err, errcap, "signature line %zu: signature by %s+%08" PRIx32 " %s",
+			if (!verify_sig(match, msg, out->text_len, sig, siglen, &ns->timestamp,
+			                &why)) {
+				seterr(err, errcap,
+				       "signature line %zu: signature by %s+%08" PRIx32 " %s",
 				       lineno, ns->name, ns->key_id, why);
 				return false;
 			}
@@ -956,8 +982,7 @@ checkpoint_format(const struct checkpoint *c, char *out, size_t cap)
 }
 
 bool
-checkpoint_parse(const char *text, size_t len, struct checkpoint *out, char *err,
-                 size_t errcap)
+checkpoint_parse(const char *text, size_t len, struct checkpoint *out, char *err, size_t errcap)
 {
 	struct checkpoint c;
 
@@ -991,7 +1016,8 @@ checkpoint_parse(const char *text, size_t len, struct checkpoint *out, char *err
 				return false;
 			}
 			if (n > NOTE_NAME_MAX) {
-				seterr(err, errcap, "checkpoint line 1: origin is longer than %d bytes",
+				seterr(err, errcap,
+				       "checkpoint line 1: origin is longer than %d bytes",
 				       NOTE_NAME_MAX);
 				return false;
 			}
@@ -1004,7 +1030,8 @@ checkpoint_parse(const char *text, size_t len, struct checkpoint *out, char *err
 			}
 			for (size_t i = 0; i < n; i++) {
 				if (p[i] < '0' || p[i] > '9') {
-					seterr(err, errcap, "checkpoint line 2: size is not a decimal "
+					seterr(err, errcap,
+					       "checkpoint line 2: size is not a decimal "
 					       "number");
 					return false;
 				}
@@ -1017,7 +1044,8 @@ checkpoint_parse(const char *text, size_t len, struct checkpoint *out, char *err
 			for (size_t i = 0; i < n; i++) {
 				uint64_t d = (uint64_t)(p[i] - '0');
 				if (v > ((uint64_t)INT64_MAX - d) / 10) {
-					seterr(err, errcap, "checkpoint line 2: size exceeds 2^63-1");
+					seterr(err, errcap,
+					       "checkpoint line 2: size exceeds 2^63-1");
 					return false;
 				}
 				v = v * 10 + d;
@@ -1025,18 +1053,22 @@ checkpoint_parse(const char *text, size_t len, struct checkpoint *out, char *err
 			c.size = v;
 		} else if (lineno == 3) {
 			if (n != B64_ENCODED_LEN(32)) {
-				seterr(err, errcap, "checkpoint line 3: root hash is %zu characters, want "
-				       "%d (32 bytes in base64)", n, B64_ENCODED_LEN(32));
+				seterr(err, errcap,
+				       "checkpoint line 3: root hash is %zu characters, want "
+				       "%d (32 bytes in base64)",
+				       n, B64_ENCODED_LEN(32));
 				return false;
 			}
 			size_t rlen;
 			if (!b64_decode(p, n, c.root, sizeof(c.root), &rlen) || rlen != 32) {
-				seterr(err, errcap, "checkpoint line 3: root hash is not valid base64");
+				seterr(err, errcap,
+				       "checkpoint line 3: root hash is not valid base64");
 				return false;
 			}
 		} else {
 			if (n == 0) {
-				seterr(err, errcap, "checkpoint line %zu: extension line is empty", lineno);
+				seterr(err, errcap, "checkpoint line %zu: extension line is empty",
+				       lineno);
 				return false;
 			}
 			if (lineno - 3 > CHECKPOINT_MAX_EXT) {

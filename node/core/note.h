@@ -18,10 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NOTE_MAX_LEN 16384   /* a whole note, text and signatures */
+#define NOTE_MAX_LEN 16384 /* a whole note, text and signatures */
 #define NOTE_MAX_SIGS 64
-#define NOTE_NAME_MAX 255    /* key names: non-empty, no whitespace, no '+' */
-#define NOTE_VKEY_MAX 512    /* a verifier key string */
+#define NOTE_NAME_MAX 255 /* key names: non-empty, no whitespace, no '+' */
+#define NOTE_VKEY_MAX 512 /* a verifier key string */
 
 #define NOTE_ALG_ED25519 0x01
 #define NOTE_ALG_COSIGNATURE_V1 0x04
@@ -30,24 +30,24 @@
 struct note_verifier {
 	char name[NOTE_NAME_MAX + 1];
 	uint32_t key_id;
-	uint8_t alg;          /* NOTE_ALG_ED25519 or NOTE_ALG_COSIGNATURE_V1 */
+	uint8_t alg; /* NOTE_ALG_ED25519 or NOTE_ALG_COSIGNATURE_V1 */
 	uint8_t pub[32];
 };
 
 /* A private key able to sign. Owns an OpenSSL key: release with note_signer_free. */
 struct note_signer {
 	struct note_verifier v;
-	void *pkey;           /* EVP_PKEY * */
+	void *pkey; /* EVP_PKEY * */
 };
 
 /* One signature line of an opened note. */
 struct note_sig {
 	char name[NOTE_NAME_MAX + 1];
 	uint32_t key_id;
-	uint8_t sig[76];      /* after the key ID: 64 bytes (Ed25519) or 72 (cosignature) */
+	uint8_t sig[76]; /* after the key ID: 64 bytes (Ed25519) or 72 (cosignature) */
 	size_t sig_len;
-	bool verified;        /* true when a passed verifier checked it */
-	uint64_t timestamp;   /* cosignatures only: the witness's UNIX time */
+	bool verified;      /* true when a passed verifier checked it */
+	uint64_t timestamp; /* cosignatures only: the witness's UNIX time */
 };
 
 /* A parsed note. text points into the caller's buffer (not copied) and ends with its '\n'. */
@@ -87,8 +87,8 @@ int note_sign(const struct note_signer *s, const char *text, size_t len, char *o
  * "— <name> <base64(key id ‖ uint64 BE timestamp ‖ Ed25519 sig)>\n" over
  * "cosignature/v1\ntime <timestamp>\n" ‖ body. Signer alg must be NOTE_ALG_COSIGNATURE_V1.
  * Returns the line length or -1. */
-int note_cosign_line(const struct note_signer *s, const char *body, size_t len,
-                     uint64_t timestamp, char *out, size_t cap);
+int note_cosign_line(const struct note_signer *s, const char *body, size_t len, uint64_t timestamp,
+                     char *out, size_t cap);
 
 /* Parses msg[0..len) strictly and checks every signature whose (name, key id) matches one of
  * vs[0..nv). Returns true when the note is well formed and at least one matching signature

@@ -11,8 +11,6 @@
  */
 #include "pbjson.h"
 
-#include "b64.h"
-
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -21,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "b64.h"
 
 #define MEMBER(msg, off) ((void *)((char *)(msg) + (off)))
 #define CMEMBER(msg, off) ((const void *)((const char *)(msg) + (off)))
@@ -33,7 +33,8 @@
  * below PBJSON_MAX_REPEATED. */
 #define PATH_CAP 1024
 
-const char *pbjson_field_name(const ProtobufCFieldDescriptor *f, char *out, size_t cap)
+const char *
+pbjson_field_name(const ProtobufCFieldDescriptor *f, char *out, size_t cap)
 {
 	size_t n = 0;
 	bool upper = false;
@@ -55,7 +56,8 @@ const char *pbjson_field_name(const ProtobufCFieldDescriptor *f, char *out, size
 
 /* The JSON name of f in buf when it fits, else in malloc'd memory the caller frees when it is not
  * buf; NULL when out of memory. */
-static char *json_name(const ProtobufCFieldDescriptor *f, char *buf, size_t cap)
+static char *
+json_name(const ProtobufCFieldDescriptor *f, char *buf, size_t cap)
 {
 	size_t need = strlen(f->name) + 1;
 	char *out = need <= cap ? buf : malloc(need);
@@ -66,7 +68,8 @@ static char *json_name(const ProtobufCFieldDescriptor *f, char *buf, size_t cap)
 }
 
 /* Whether key[0..len) is the JSON name of the proto field name, computed without a copy. */
-static bool is_json_name(const char *key, size_t len, const char *name)
+static bool
+is_json_name(const char *key, size_t len, const char *name)
 {
 	size_t i = 0;
 	bool upper = false;
@@ -88,7 +91,8 @@ static bool is_json_name(const char *key, size_t len, const char *name)
 	return i == len;
 }
 
-static size_t elt_size(ProtobufCType type)
+static size_t
+elt_size(ProtobufCType type)
 {
 	switch (type) {
 	case PROTOBUF_C_TYPE_INT32:
@@ -121,13 +125,15 @@ static size_t elt_size(ProtobufCType type)
 }
 
 /* fabs and an integrality test without libm, which the ledger's binaries do not otherwise link. */
-static double magnitude(double x)
+static double
+magnitude(double x)
 {
 	return x < 0 ? -x : x;
 }
 
 /* For a finite x: from 2^52 up every double is an integer, below the cast is exact. */
-static bool is_integral(double x)
+static bool
+is_integral(double x)
 {
 	return magnitude(x) >= 4503599627370496.0 || x == (double)(int64_t)x;
 }
@@ -136,7 +142,8 @@ static bool is_integral(double x)
 
 /* Length of the well-formed UTF-8 sequence at s (jansson's rules: no overlong forms, surrogates or
  * code points above U+10FFFF), 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
 {
 	size_t need;
 	uint32_t cp;
@@ -164,7 +171,8 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 /* A JSON string of s. protobuf-c does not check that strings it unpacks are UTF-8, and a view of
  * the log should not fail on one bad entry: each byte that is not part of well-formed UTF-8 is
  * shown as U+FFFD. */
-static json_t *text_json(const char *s, size_t n)
+static json_t *
+text_json(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	json_t *j = json_stringn(s, n);
@@ -195,7 +203,8 @@ static json_t *text_json(const char *s, size_t n)
 
 /* A double the way the canonical mapping writes it: special values as strings, integral values
  * within the exact range of doubles without a fraction ("3", not jansson's "3.0"). */
-static json_t *double_json(double x)
+static json_t *
+double_json(double x)
 {
 	if (isnan(x))
 		return json_string("NaN");
@@ -209,7 +218,8 @@ static json_t *double_json(double x)
 /* A float as the double of its shortest decimal form, so that 0.1f is shown as 0.1 rather than
  * as 0.100000001490116. The test is the way pbjson_decode reads it back (a double, then rounded
  * to float); nine digits always pass it. */
-static json_t *float_json(float x)
+static json_t *
+float_json(float x)
 {
 	char buf[32];
 
@@ -223,7 +233,8 @@ static json_t *float_json(float x)
 	return double_json(strtod(buf, NULL));
 }
 
-static json_t *bytes_json(const ProtobufCBinaryData *bd)
+static json_t *
+bytes_json(const ProtobufCBinaryData *bd)
 {
 	char *buf;
 	json_t *j;
@@ -243,7 +254,8 @@ static json_t *bytes_json(const ProtobufCBinaryData *bd)
 static json_t *encode_message(const ProtobufCMessage *msg);
 
 /* The JSON value of the one value of field f stored at p. */
-static json_t *encode_value(const ProtobufCFieldDescriptor *f, const void *p)
+static json_t *
+encode_value(const ProtobufCFieldDescriptor *f, const void *p)
 {
 	char num[24];
 	int32_t i32;
@@ -305,7 +317,8 @@ static json_t *encode_value(const ProtobufCFieldDescriptor *f, const void *p)
 }
 
 /* Whether a singular field of proto3's implicit presence holds its type's default. */
-static bool is_default(const ProtobufCFieldDescriptor *f, const void *p)
+static bool
+is_default(const ProtobufCFieldDescriptor *f, const void *p)
 {
 	const char *s;
 	const void *ptr;
@@ -332,7 +345,8 @@ static bool is_default(const ProtobufCFieldDescriptor *f, const void *p)
 	}
 }
 
-static bool is_present(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f)
+static bool
+is_present(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f)
 {
 	const void *p = CMEMBER(msg, f->offset);
 	const void *ptr;
@@ -350,9 +364,9 @@ static bool is_present(const ProtobufCMessage *msg, const ProtobufCFieldDescript
 		 * field is set, as protobuf-c's packer reads it. */
 		if (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE) {
 			memcpy(&ptr, p, sizeof ptr);
-			return ptr != NULL && (f->type == PROTOBUF_C_TYPE_MESSAGE ||
-			                       f->label == PROTOBUF_C_LABEL_REQUIRED ||
-			                       ptr != f->default_value);
+			return ptr != NULL &&
+			       (f->type == PROTOBUF_C_TYPE_MESSAGE ||
+			        f->label == PROTOBUF_C_LABEL_REQUIRED || ptr != f->default_value);
 		}
 		if (f->label == PROTOBUF_C_LABEL_REQUIRED)
 			return true;
@@ -363,7 +377,8 @@ static bool is_present(const ProtobufCMessage *msg, const ProtobufCFieldDescript
 
 /* Unbounded recursion is not a concern here: messages come from pbjson_decode (depth-capped) or
  * from unpacking the non-recursive schema. */
-static json_t *encode_message(const ProtobufCMessage *msg)
+static json_t *
+encode_message(const ProtobufCMessage *msg)
 {
 	const ProtobufCMessageDescriptor *desc = msg->descriptor;
 	json_t *obj = json_object();
@@ -386,7 +401,8 @@ static json_t *encode_message(const ProtobufCMessage *msg)
 			if ((val = json_array()) == NULL)
 				goto fail;
 			for (size_t k = 0; k < n; k++) {
-				if (json_array_append_new(val, encode_value(f, arr + k * es)) != 0) {
+				if (json_array_append_new(val, encode_value(f, arr + k * es)) !=
+				    0) {
 					json_decref(val);
 					goto fail;
 				}
@@ -410,7 +426,8 @@ fail:
 	return NULL;
 }
 
-json_t *pbjson_encode(const ProtobufCMessage *msg)
+json_t *
+pbjson_encode(const ProtobufCMessage *msg)
 {
 	return msg != NULL ? encode_message(msg) : NULL;
 }
@@ -426,7 +443,8 @@ struct dec {
 
 /* The length of s[0..n) cut to at most max bytes without splitting a UTF-8 sequence, so that
  * error messages stay valid UTF-8 for the JSON responses that carry them. */
-static size_t utf8_cut(const char *s, size_t n, size_t max)
+static size_t
+utf8_cut(const char *s, size_t n, size_t max)
 {
 	if (n <= max)
 		return n;
@@ -436,7 +454,8 @@ static size_t utf8_cut(const char *s, size_t n, size_t max)
 }
 
 /* Appends s[0..n) to the path, control characters shown as '?', cut at max bytes with "...". */
-static void path_put(struct dec *d, const char *s, size_t n, size_t max)
+static void
+path_put(struct dec *d, const char *s, size_t n, size_t max)
 {
 	bool cut = n > max;
 
@@ -452,7 +471,8 @@ static void path_put(struct dec *d, const char *s, size_t n, size_t max)
 }
 
 /* Pushes ".key" (or "key" at the root); returns the mark path_pop restores. */
-static size_t path_key(struct dec *d, const char *key, size_t len)
+static size_t
+path_key(struct dec *d, const char *key, size_t len)
 {
 	size_t mark = d->len;
 
@@ -462,7 +482,8 @@ static size_t path_key(struct dec *d, const char *key, size_t len)
 	return mark;
 }
 
-static size_t path_index(struct dec *d, size_t i)
+static size_t
+path_index(struct dec *d, size_t i)
 {
 	size_t mark = d->len;
 	char buf[24];
@@ -472,15 +493,16 @@ static size_t path_index(struct dec *d, size_t i)
 	return mark;
 }
 
-static void path_pop(struct dec *d, size_t mark)
+static void
+path_pop(struct dec *d, size_t mark)
 {
 	d->len = mark;
 	d->path[mark] = '\0';
 }
 
 /* Writes "path: reason" into the caller's buffer; returns false for the caller to return. */
-__attribute__((format(printf, 2, 3)))
-static bool fail(struct dec *d, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static bool
+fail(struct dec *d, const char *fmt, ...)
 {
 	char reason[256], full[PATH_CAP + sizeof reason + 2];
 	va_list ap;
@@ -501,7 +523,8 @@ static bool fail(struct dec *d, const char *fmt, ...)
 }
 
 /* A JSON string shown inside an error message: control characters as '?', cut at 40 bytes. */
-static const char *shown(const json_t *v, char out[static 48])
+static const char *
+shown(const json_t *v, char out[static 48])
 {
 	const char *s = json_string_value(v);
 	size_t n = json_string_length(v), o = 0, keep = utf8_cut(s, n, 40);
@@ -527,7 +550,8 @@ struct intval {
 
 /* Reads an integer given as a JSON number with no fraction or as a decimal string. Numbers for
  * 64-bit fields must lie within ±2^53, where a double (as JavaScript reads them) is exact. */
-static bool read_int(struct dec *d, const json_t *v, bool wide, struct intval *out)
+static bool
+read_int(struct dec *d, const json_t *v, bool wide, struct intval *out)
 {
 	char tmp[48];
 
@@ -573,8 +597,9 @@ static bool read_int(struct dec *d, const json_t *v, bool wide, struct intval *o
 }
 
 /* Checks iv against [-neg_max, pos_max] and stores it as a two's complement 64-bit pattern. */
-static bool fit_int(struct dec *d, struct intval iv, uint64_t pos_max, uint64_t neg_max,
-                    const char *type, uint64_t *out)
+static bool
+fit_int(struct dec *d, struct intval iv, uint64_t pos_max, uint64_t neg_max, const char *type,
+        uint64_t *out)
 {
 	if (iv.neg && iv.mag > 0) {
 		if (iv.mag > neg_max)
@@ -588,7 +613,8 @@ static bool fit_int(struct dec *d, struct intval iv, uint64_t pos_max, uint64_t 
 	return true;
 }
 
-static bool read_double(struct dec *d, const json_t *v, double *out)
+static bool
+read_double(struct dec *d, const json_t *v, double *out)
 {
 	const char *s;
 
@@ -614,7 +640,8 @@ static bool read_double(struct dec *d, const json_t *v, double *out)
 	return fail(d, "expected a number (or \"NaN\", \"Infinity\", \"-Infinity\")");
 }
 
-static ProtobufCMessage *new_message(const ProtobufCMessageDescriptor *desc)
+static ProtobufCMessage *
+new_message(const ProtobufCMessageDescriptor *desc)
 {
 	ProtobufCMessage *m = malloc(desc->sizeof_message);
 
@@ -627,8 +654,9 @@ static bool decode_object(struct dec *d, ProtobufCMessage *msg, const json_t *ob
 
 /* Decodes the one value v of field f into dst, the storage of a singular field or of one element
  * of a repeated one. depth is that of the object holding f. */
-static bool decode_value(struct dec *d, const ProtobufCFieldDescriptor *f, const json_t *v,
-                         void *dst, int depth)
+static bool
+decode_value(struct dec *d, const ProtobufCFieldDescriptor *f, const json_t *v, void *dst,
+             int depth)
 {
 	struct intval iv;
 	uint64_t bits = 0;
@@ -768,11 +796,13 @@ static bool decode_value(struct dec *d, const ProtobufCFieldDescriptor *f, const
 				return fail(d, "out of memory");
 			if (!b64_decode(s, n, bd.data, B64_DECODED_MAX(n), &len)) {
 				free(bd.data);
-				return fail(d, "invalid base64 (standard alphabet, padded with '=')");
+				return fail(d,
+				            "invalid base64 (standard alphabet, padded with '=')");
 			}
 			if (len > PBJSON_MAX_STRING) {
 				free(bd.data);
-				return fail(d, "bytes of more than the %d allowed", PBJSON_MAX_STRING);
+				return fail(d, "bytes of more than the %d allowed",
+				            PBJSON_MAX_STRING);
 			}
 			bd.len = len;
 			if (len == 0) {
@@ -800,8 +830,9 @@ static bool decode_value(struct dec *d, const ProtobufCFieldDescriptor *f, const
 	return fail(d, "field of unsupported type %d", (int)f->type);
 }
 
-static bool decode_repeated(struct dec *d, ProtobufCMessage *msg,
-                            const ProtobufCFieldDescriptor *f, const json_t *v, int depth)
+static bool
+decode_repeated(struct dec *d, ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
+                const json_t *v, int depth)
 {
 	size_t n, es = elt_size(f->type);
 	size_t *count = MEMBER(msg, f->quantifier_offset);
@@ -833,8 +864,9 @@ static bool decode_repeated(struct dec *d, ProtobufCMessage *msg,
 	return true;
 }
 
-static bool decode_field(struct dec *d, ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
-                         const json_t *v, int depth)
+static bool
+decode_field(struct dec *d, ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
+             const json_t *v, int depth)
 {
 	void *dst = MEMBER(msg, f->offset);
 
@@ -845,7 +877,7 @@ static bool decode_field(struct dec *d, ProtobufCMessage *msg, const ProtobufCFi
 
 		if (*which != 0) {
 			const ProtobufCFieldDescriptor *other =
-			    protobuf_c_message_descriptor_get_field(msg->descriptor, *which);
+			        protobuf_c_message_descriptor_get_field(msg->descriptor, *which);
 			char buf[128], *name;
 			bool r;
 
@@ -874,8 +906,8 @@ static bool decode_field(struct dec *d, ProtobufCMessage *msg, const ProtobufCFi
 	return decode_value(d, f, v, dst, depth);
 }
 
-static const ProtobufCFieldDescriptor *find_field(const ProtobufCMessageDescriptor *desc,
-                                                  const char *key, size_t len, bool *as_proto)
+static const ProtobufCFieldDescriptor *
+find_field(const ProtobufCMessageDescriptor *desc, const char *key, size_t len, bool *as_proto)
 {
 	for (unsigned i = 0; i < desc->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &desc->fields[i];
@@ -892,7 +924,8 @@ static const ProtobufCFieldDescriptor *find_field(const ProtobufCMessageDescript
 	return NULL;
 }
 
-static bool decode_object(struct dec *d, ProtobufCMessage *msg, const json_t *obj, int depth)
+static bool
+decode_object(struct dec *d, ProtobufCMessage *msg, const json_t *obj, int depth)
 {
 	const ProtobufCMessageDescriptor *desc = msg->descriptor;
 	const char *key;
@@ -900,7 +933,8 @@ static bool decode_object(struct dec *d, ProtobufCMessage *msg, const json_t *ob
 	json_t *v;
 
 	/* jansson's iteration API takes a non-const object; it is only read. */
-	json_object_keylen_foreach((json_t *)obj, key, len, v) {
+	json_object_keylen_foreach((json_t *)obj, key, len, v)
+	{
 		size_t mark = path_key(d, key, len);
 		bool as_proto = false;
 		const ProtobufCFieldDescriptor *f = find_field(desc, key, len, &as_proto);
@@ -925,8 +959,8 @@ static bool decode_object(struct dec *d, ProtobufCMessage *msg, const json_t *ob
 	return true;
 }
 
-ProtobufCMessage *pbjson_decode(const ProtobufCMessageDescriptor *desc, const json_t *json,
-                                char *err, size_t errcap)
+ProtobufCMessage *
+pbjson_decode(const ProtobufCMessageDescriptor *desc, const json_t *json, char *err, size_t errcap)
 {
 	struct dec d = { .len = 0, .err = err, .errcap = errcap };
 	ProtobufCMessage *msg;

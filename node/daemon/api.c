@@ -51,7 +51,8 @@ api_json(struct api_resp *resp, int status, json_t *json)
 	char *s = json ? json_dumps(json, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(json);
 	if (!s) {
-		static const char oom[] = "{\"error\":{\"status\":500,\"reason\":\"out of memory\"}}";
+		static const char oom[] =
+		        "{\"error\":{\"status\":500,\"reason\":\"out of memory\"}}";
 		api_text(resp, 500, "application/json", oom, sizeof(oom) - 1);
 		return;
 	}
@@ -155,10 +156,12 @@ api_query_check(const struct api_req *req, struct api_resp *resp, const char *co
 				if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
 					*c = '?';
 			for (size_t i = 0; allowed[i] && o < sizeof(list); i++)
-				o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
-				                      allowed[i]);
-			api_error(resp, 400, name, "unknown parameter; %s%s", allowed[0] ?
-			          "this resource takes: " : "this resource takes no parameters", list);
+				o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
+				                      i ? ", " : "", allowed[i]);
+			api_error(resp, 400, name, "unknown parameter; %s%s",
+			          allowed[0] ? "this resource takes: "
+			                     : "this resource takes no parameters",
+			          list);
 			return false;
 		}
 		p += plen;
@@ -295,7 +298,8 @@ api_handle(struct node *n, const struct api_req *req, struct api_resp *resp)
 	memset(resp, 0, sizeof(*resp));
 	if (req->admin) {
 		if (!req->authorized) {
-			api_error(resp, 401, "Authorization", "a valid bearer token is required "
+			api_error(resp, 401, "Authorization",
+			          "a valid bearer token is required "
 			          "(Authorization: Bearer <token from the node's token file>)");
 			return 0;
 		}

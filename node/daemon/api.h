@@ -18,7 +18,7 @@
 struct node;
 struct publish_job;
 
-#define API_MAX_BODY (8u << 20)     /* request body cap (admin listener) */
+#define API_MAX_BODY (8u << 20) /* request body cap (admin listener) */
 #define API_MAX_PATH 1024
 #define API_MAX_QUERY 2048
 
@@ -26,25 +26,25 @@ enum api_method { API_GET, API_HEAD, API_POST, API_OTHER };
 
 struct api_req {
 	enum api_method method;
-	bool admin;                 /* arrived on the admin listener */
-	bool authorized;            /* admin: bearer token matched */
-	bool want_csv;              /* Accept: text/csv, or the path ended in ".csv" (stripped) */
-	char path[API_MAX_PATH];    /* decoded path without query string, never "..": http.c rejects */
-	char query[API_MAX_QUERY];  /* raw query string without '?', may be empty */
+	bool admin;              /* arrived on the admin listener */
+	bool authorized;         /* admin: bearer token matched */
+	bool want_csv;           /* Accept: text/csv, or the path ended in ".csv" (stripped) */
+	char path[API_MAX_PATH]; /* decoded path without query string, never "..": http.c rejects */
+	char query[API_MAX_QUERY]; /* raw query string without '?', may be empty */
 	const uint8_t *body;
 	size_t body_len;
-	const char *content_type;   /* request Content-Type or "" */
-	void *owner;                /* the connection, for publications answered later */
+	const char *content_type; /* request Content-Type or "" */
+	void *owner;              /* the connection, for publications answered later */
 };
 
 struct api_resp {
 	int status;
-	const char *content_type;   /* static string */
-	const char *cache_control;  /* static string or NULL (then "no-store") */
-	uint8_t *body;              /* malloc'd, owned by the response */
+	const char *content_type;  /* static string */
+	const char *cache_control; /* static string or NULL (then "no-store") */
+	uint8_t *body;             /* malloc'd, owned by the response */
 	size_t len;
-	bool deferred;              /* a publish queued for group commit: answered later */
-	struct publish_job *job;    /* with deferred: the queued job (publish.h) */
+	bool deferred;           /* a publish queued for group commit: answered later */
+	struct publish_job *job; /* with deferred: the queued job (publish.h) */
 };
 
 /* Routes one request. Always fills resp (errors included); returns 0. */
@@ -52,9 +52,9 @@ int api_handle(struct node *n, const struct api_req *req, struct api_resp *resp)
 void api_resp_free(struct api_resp *resp);
 
 /* Helpers for routes. Each replaces resp's body. */
-void api_json(struct api_resp *resp, int status, json_t *json);  /* steals json */
+void api_json(struct api_resp *resp, int status, json_t *json); /* steals json */
 void api_error(struct api_resp *resp, int status, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+        __attribute__((format(printf, 4, 5)));
 void api_text(struct api_resp *resp, int status, const char *type, const char *text, size_t len);
 /* Takes ownership of a malloc'd buffer. */
 void api_bytes(struct api_resp *resp, int status, const char *type, uint8_t *buf, size_t len);
@@ -66,15 +66,14 @@ json_t *api_jstr(const char *s);
 /* Query parameters: copies the decoded value of name into out (false when absent or too long). */
 bool api_query(const struct api_req *req, const char *name, char *out, size_t cap);
 /* Refuses any parameter not in allowed (a NULL-terminated list): false with a 400 naming it. */
-bool api_query_check(const struct api_req *req, struct api_resp *resp,
-                     const char *const *allowed);
+bool api_query_check(const struct api_req *req, struct api_resp *resp, const char *const *allowed);
 /* A string parameter into out ("" when absent or empty): false with a 400 when malformed (a
  * bad %-escape) or longer than cap - 1 bytes. */
 bool api_query_str(const struct api_req *req, struct api_resp *resp, const char *name, char *out,
                    size_t cap);
 /* A uint64 query parameter: false and a 400 in resp when present but malformed; def if absent. */
-bool api_query_u64(const struct api_req *req, struct api_resp *resp, const char *name,
-                   uint64_t def, uint64_t max, uint64_t *out);
+bool api_query_u64(const struct api_req *req, struct api_resp *resp, const char *name, uint64_t def,
+                   uint64_t max, uint64_t *out);
 
 /* CSV building: a growing buffer with RFC 4180 quoting. */
 struct csv {

@@ -15,23 +15,25 @@
 #include <time.h>
 
 #include "api.h"
-#include "views/csvimport.h"
 #include "core/entry.h"
-#include "peers/fed.h"
 #include "node.h"
+#include "peers/fed.h"
 #include "publish.h"
 #include "store/tlog.h"
+#include "views/csvimport.h"
 
 static bool
 can_publish(struct node *n, struct api_resp *resp)
 {
 	if (!n->own_log || !n->pub) {
-		api_error(resp, 403, NULL, "this node is a read-only mirror: it has no log of its "
+		api_error(resp, 403, NULL,
+		          "this node is a read-only mirror: it has no log of its "
 		          "own to publish into");
 		return false;
 	}
 	if (n->fed && !fed_may_publish(n->fed)) {
-		api_error(resp, 503, NULL, "the node is catching up with what the federation holds "
+		api_error(resp, 503, NULL,
+		          "the node is catching up with what the federation holds "
 		          "of its own log, or found it forked (see the node's log); publishing "
 		          "resumes once it is consistent");
 		return false;
@@ -100,7 +102,8 @@ post_entries(struct node *n, const struct api_req *req, struct api_resp *resp)
 					snprintf(field, sizeof(field), "[%zu].%.*s", i,
 					         (int)(colon - err), err);
 				else
-					snprintf(field, sizeof(field), "%.*s", (int)(colon - err), err);
+					snprintf(field, sizeof(field), "%.*s", (int)(colon - err),
+					         err);
 			}
 			api_error(resp, 400, field, "%s%s; nothing was stored",
 			          json_is_array(root) ? "" : "", colon ? colon + 2 : err);
@@ -145,7 +148,7 @@ post_import(struct node *n, const struct api_req *req, struct api_resp *resp)
 	}
 	struct tlog_blob *v = out.entries;
 	size_t count = out.n;
-	out.entries = NULL, out.n = 0;   /* handed to the publisher */
+	out.entries = NULL, out.n = 0; /* handed to the publisher */
 	csvimport_free(&out);
 	queue(n, req, resp, v, count);
 }
@@ -156,11 +159,10 @@ get_status(struct node *n, struct api_resp *resp)
 	MDB_txn *txn;
 	struct tlog_head *h = calloc(1, sizeof(*h));
 	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I}", "network", n->cfg.network, "origin",
-	                      n->own_log ? n->signer.v.name : "",
-	                      "uptimeSeconds", (json_int_t)(time(NULL) - n->started),
-	                      "entriesPublished",
-	                      (json_int_t)atomic_load(&n->metrics.entries_published),
-	                      "commits", (json_int_t)atomic_load(&n->metrics.commits));
+	                      n->own_log ? n->signer.v.name : "", "uptimeSeconds",
+	                      (json_int_t)(time(NULL) - n->started), "entriesPublished",
+	                      (json_int_t)atomic_load(&n->metrics.entries_published), "commits",
+	                      (json_int_t)atomic_load(&n->metrics.commits));
 	if (h && n->own_log && store_read_begin(&n->store, &txn) == 0) {
 		if (tlog_head(&n->store, txn, n->signer.v.name, h) == 0) {
 			json_object_set_new(j, "treeSize", json_integer((json_int_t)h->size));

@@ -31,11 +31,11 @@
 #include <time.h>
 
 #include "api.h"
+#include "node.h"
 #include "views/benchmark.h"
 #include "views/compliance.h"
 #include "views/csvimport.h"
 #include "views/facts.h"
-#include "node.h"
 
 #define PARAM_MAX 256
 #define MEMBERS_PARAM_MAX (BENCHMARK_MAX_CUSTOM * 64)
@@ -47,8 +47,8 @@ static const char short_lived[] = "public, max-age=5";
 static void
 send_json(struct api_resp *resp, json_t *j)
 {
-	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) :
-	          NULL;
+	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+	            : NULL;
 	json_decref(j);
 	if (!s) {
 		api_error(resp, 500, NULL, "out of memory");
@@ -111,8 +111,7 @@ fmt_day(facts_day d, char out[11])
 /* ---- /api/v1/compliance ---- */
 
 static void
-overview(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_resp *resp,
-         bool csv)
+overview(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_resp *resp, bool csv)
 {
 	static const char *const allowed[] = { "as-of", "months", NULL };
 	struct compliance_overview o;
@@ -135,9 +134,9 @@ overview(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_res
 		return;
 	}
 	struct csv c = { 0 };
-	static const char *const cols[] = { "member", "origin", "kind", "region", "population",
-	                                    "status", "score", "critical", "major", "minor", "info",
-	                                    "as_of", NULL };
+	static const char *const cols[] = { "member", "origin", "kind",     "region", "population",
+		                            "status", "score",  "critical", "major",  "minor",
+		                            "info",   "as_of",  NULL };
 	for (size_t i = 0; cols[i]; i++)
 		csv_field(&c, cols[i]);
 	csv_end_row(&c);
@@ -190,9 +189,9 @@ member_report(struct node *n, MDB_txn *txn, const struct api_req *req, struct ap
 		return;
 	}
 	struct csv c = { 0 };
-	static const char *const cols[] = { "member", "as_of", "status", "score", "rule", "code",
-	                                    "severity", "subject", "fr", "en", "log_indexes",
-	                                    NULL };
+	static const char *const cols[] = { "member", "as_of", "status",      "score",
+		                            "rule",   "code",  "severity",    "subject",
+		                            "fr",     "en",    "log_indexes", NULL };
 	for (size_t i = 0; cols[i]; i++)
 		csv_field(&c, cols[i]);
 	csv_end_row(&c);
@@ -245,9 +244,10 @@ static void
 benchmark_csv(const struct facts *f, const struct benchmark_result *r, struct csv *c)
 {
 	static const char *const cols[] = {
-		"code", "period", "group", "member", "origin", "kind", "region", "population", "value",
-		"raw_value", "log_index", "rank", "percentile", "missing", "reason", "group_members",
-		"group_reported", "group_mean", "group_median", NULL,
+		"code",          "period",         "group",      "member",       "origin",
+		"kind",          "region",         "population", "value",        "raw_value",
+		"log_index",     "rank",           "percentile", "missing",      "reason",
+		"group_members", "group_reported", "group_mean", "group_median", NULL,
 	};
 	for (size_t i = 0; cols[i]; i++)
 		csv_field(c, cols[i]);
@@ -317,7 +317,8 @@ benchmarks(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_r
 	}
 	if (members[0]) {
 		if (group[0] && q.group != BENCHMARK_CUSTOM) {
-			api_error(resp, 400, "members", "members= makes a custom group: use it with "
+			api_error(resp, 400, "members",
+			          "members= makes a custom group: use it with "
 			          "group=custom or without group=");
 			goto done;
 		}
@@ -326,7 +327,8 @@ benchmarks(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_r
 			if (!*tok)
 				continue;
 			if (q.n_custom == BENCHMARK_MAX_CUSTOM) {
-				api_error(resp, 400, "members", "at most %d members", BENCHMARK_MAX_CUSTOM);
+				api_error(resp, 400, "members", "at most %d members",
+				          BENCHMARK_MAX_CUSTOM);
 				goto done;
 			}
 			list[q.n_custom++] = tok;
@@ -387,7 +389,8 @@ api_compliance_route(struct node *n, const struct api_req *req, struct api_resp 
 	MDB_txn *txn;
 	int rc;
 
-	if (!strcmp(req->path, "/api/v1/compliance") || !strcmp(req->path, "/api/v1/compliance.csv")) {
+	if (!strcmp(req->path, "/api/v1/compliance") ||
+	    !strcmp(req->path, "/api/v1/compliance.csv")) {
 		list = true;
 		csv = csv || strstr(req->path, ".csv") != NULL;
 	} else if (!strncmp(req->path, "/api/v1/compliance/", 19)) {
@@ -401,7 +404,8 @@ api_compliance_route(struct node *n, const struct api_req *req, struct api_resp 
 	            !strcmp(req->path + 18, ".csv"))) {
 		bench = sub_path(req->path, "/api/v1/benchmarks", name, sizeof(name), &csv);
 		if (!bench) {
-			api_error(resp, 404, NULL, "use /api/v1/benchmarks/<catalog code>, e.g. "
+			api_error(resp, 404, NULL,
+			          "use /api/v1/benchmarks/<catalog code>, e.g. "
 			          "/api/v1/benchmarks/TR-01");
 			return true;
 		}

@@ -40,11 +40,11 @@
 
 #include "api.h"
 #include "core/be.h"
-#include "views/csvimport.h"
 #include "core/entry.h"
-#include "store/index.h"
-#include "node.h"
 #include "core/pbjson.h"
+#include "node.h"
+#include "store/index.h"
+#include "views/csvimport.h"
 
 #define LIST_DEFAULT 100
 #define LIST_MAX 1000
@@ -180,8 +180,10 @@ static void
 store_error(struct ctx *x, int rc, const char *what)
 {
 	if (rc == MDB_NOTFOUND || rc == MDB_CORRUPTED)
-		api_error(x->resp, 500, NULL, "%s: the index names an entry the store does not "
-		          "hold; rebuild the index (remacto log reindex)", what);
+		api_error(x->resp, 500, NULL,
+		          "%s: the index names an entry the store does not "
+		          "hold; rebuild the index (remacto log reindex)",
+		          what);
 	else if (rc == -ENOMEM || rc == ENOMEM)
 		api_error(x->resp, 500, NULL, "%s: out of memory", what);
 	else
@@ -191,8 +193,8 @@ store_error(struct ctx *x, int rc, const char *what)
 /* ---- query parameters ---- */
 
 static bool
-parse_enum(struct ctx *x, const char *name, const char *value,
-           const ProtobufCEnumDescriptor *d, bool allow_zero, int *out)
+parse_enum(struct ctx *x, const char *name, const char *value, const ProtobufCEnumDescriptor *d,
+           bool allow_zero, int *out)
 {
 	char list[256] = "", s[64];
 	size_t o = 0;
@@ -235,7 +237,8 @@ hex_decode(const char *s, uint8_t *out, size_t cap, size_t *len)
 		return false;
 	for (size_t i = 0; i < n / 2; i++) {
 		unsigned v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF", s[2 * i]) ||
+		if (sscanf(s + 2 * i, "%2x", &v) != 1 ||
+		    !strchr("0123456789abcdefABCDEF", s[2 * i]) ||
 		    !strchr("0123456789abcdefABCDEF", s[2 * i + 1]))
 			return false;
 		out[i] = (uint8_t)v;
@@ -262,11 +265,11 @@ struct scan {
 	struct ctx *x;
 	enum index_db db;
 	uint8_t prefix[4];
-	size_t prefix_len;                  /* 4 with a member filter */
+	size_t prefix_len; /* 4 with a member filter */
 	uint8_t cursor[INDEX_MAX_KEY];
-	size_t cursor_len;                  /* 0: no cursor */
+	size_t cursor_len; /* 0: no cursor */
 	uint64_t offset, limit;
-	uint8_t seek[INDEX_MAX_KEY];        /* set by match with SEEK */
+	uint8_t seek[INDEX_MAX_KEY]; /* set by match with SEEK */
 	size_t seek_len;
 	enum verdict (*match)(struct scan *sc, const MDB_val *k, const MDB_val *v);
 	int (*emit)(struct scan *sc, const MDB_val *k, const MDB_val *v);
@@ -299,7 +302,8 @@ scan_params(struct ctx *x, struct scan *sc)
 	if (sc->limit == 0)
 		sc->limit = def;
 	if (cur[0] && !hex_decode(cur, sc->cursor, sizeof(sc->cursor), &sc->cursor_len)) {
-		api_error(x->resp, 400, "cursor", "not a cursor this node gave (use the \"next\" "
+		api_error(x->resp, 400, "cursor",
+		          "not a cursor this node gave (use the \"next\" "
 		          "value of the previous page)");
 		return false;
 	}
@@ -339,7 +343,7 @@ scan_run(struct scan *sc)
 			break;
 		if (d == SEEK) {
 			if (keycmp(sc->seek, sc->seek_len, k.mv_data, k.mv_size) <= 0)
-				continue;   /* never move backwards */
+				continue; /* never move backwards */
 			k.mv_data = sc->seek, k.mv_size = sc->seek_len;
 			op = MDB_SET_RANGE;
 			continue;
@@ -419,8 +423,8 @@ scan_free(struct scan *sc)
 /* ---- commitments ---- */
 
 struct commit_filter {
-	int principle;         /* 0: any */
-	int status;            /* -1: any */
+	int principle; /* 0: any */
+	int status;    /* -1: any */
 	char programme[PARAM_MAX];
 };
 
@@ -436,8 +440,10 @@ milestones_json(struct ctx *x, const struct index_commitment *st, const Remacto_
 			continue;
 		if (index_milestone_get(x->s, x->txn, st->log, st->id, ms->id, &im) == 0 &&
 		    im.index != INDEX_NONE) {
-			json_object_set_new(o, "status", api_jstr(enum_name(
-				&remacto__v1__milestone_status__descriptor, im.status)));
+			json_object_set_new(
+			        o, "status",
+			        api_jstr(enum_name(&remacto__v1__milestone_status__descriptor,
+			                           im.status)));
 			json_object_set_new(o, "date", api_jstr(im.date));
 			json_object_set_new(o, "index", jindex(im.index));
 		} else {
@@ -454,8 +460,9 @@ static json_t *
 commitment_json(struct ctx *x, const struct index_commitment *st, const char *origin,
                 const Remacto__V1__Entry *e)
 {
-	const Remacto__V1__Commitment *m =
-		e->kind_case == REMACTO__V1__ENTRY__KIND_COMMITMENT ? e->commitment : NULL;
+	const Remacto__V1__Commitment *m = e->kind_case == REMACTO__V1__ENTRY__KIND_COMMITMENT
+	                                           ? e->commitment
+	                                           : NULL;
 	json_t *cj = m ? pbjson_encode(&m->base) : NULL;
 	json_t *j = json_object();
 	json_t *title = cj ? json_object_get(cj, "title") : NULL;
@@ -471,11 +478,12 @@ commitment_json(struct ctx *x, const struct index_commitment *st, const char *or
 	json_object_set_new(j, "title", title ? json_incref(title) : json_object());
 	json_object_set_new(j, "principles", principles ? json_incref(principles) : json_array());
 	json_object_set_new(j, "programme", api_jstr(st->programme));
-	json_object_set_new(j, "status", api_jstr(enum_name(&remacto__v1__completion__descriptor,
-	                                                st->completion)));
+	json_object_set_new(
+	        j, "status",
+	        api_jstr(enum_name(&remacto__v1__completion__descriptor, st->completion)));
 	json_object_set_new(j, "progress", json_integer(st->progress));
-	json_object_set_new(j, "statusDate", st->status_date[0] ? api_jstr(st->status_date) :
-	                    json_null());
+	json_object_set_new(j, "statusDate",
+	                    st->status_date[0] ? api_jstr(st->status_date) : json_null());
 	json_object_set_new(j, "lastUpdate", st->updated[0] ? api_jstr(st->updated) : json_null());
 	json_object_set_new(j, "logIndex", jindex(st->entry));
 	json_object_set_new(j, "firstIndex", jindex(st->first));
@@ -557,10 +565,13 @@ static void
 list_commitments(struct ctx *x)
 {
 	static const char *const allowed[] = { "member", "principle", "status", "programme",
-	                                       "limit", "cursor", "offset", NULL };
+		                               "limit",  "cursor",    "offset", NULL };
 	struct commit_filter f = { 0, -1, "" };
-	struct scan sc = { .x = x, .db = INDEX_COMMITMENTS, .match = commit_match,
-	                   .emit = commit_emit, .arg = &f };
+	struct scan sc = { .x = x,
+		           .db = INDEX_COMMITMENTS,
+		           .match = commit_match,
+		           .emit = commit_emit,
+		           .arg = &f };
 	char member[PARAM_MAX], principle[64], status[64];
 	uint32_t log = 0;
 	int rc;
@@ -575,8 +586,8 @@ list_commitments(struct ctx *x)
 	if (principle[0] && !parse_enum(x, "principle", principle,
 	                                &remacto__v1__principle__descriptor, false, &f.principle))
 		return;
-	if (status[0] && !parse_enum(x, "status", status, &remacto__v1__completion__descriptor,
-	                             true, &f.status))
+	if (status[0] &&
+	    !parse_enum(x, "status", status, &remacto__v1__completion__descriptor, true, &f.status))
 		return;
 	if (!scan_member(&sc, member, &log))
 		return;
@@ -660,8 +671,9 @@ get_commitment(struct ctx *x, const char *rest)
 		return;
 	}
 	if (x->csv) {
-		static const char *const cols[] = { "member", "commitment_id", "log_index", "kind",
-		                                    "published", "date", NULL };
+		static const char *const cols[] = { "member", "commitment_id", "log_index",
+			                            "kind",   "published",     "date",
+			                            NULL };
 		for (size_t i = 0; cols[i]; i++)
 			csv_field(&csv, cols[i]);
 		csv_end_row(&csv);
@@ -749,9 +761,10 @@ done:
 /* ---- indicators ---- */
 
 static const char *const indicator_columns[] = {
-	"member", "id", "catalog_code", "commitment_id", "title_fr", "title_ar", "title_en", "unit",
-	"measure", "ascending", "baseline_period", "baseline_value", "targets", "published",
-	"log_index", NULL,
+	"member",   "id",        "catalog_code",    "commitment_id",
+	"title_fr", "title_ar",  "title_en",        "unit",
+	"measure",  "ascending", "baseline_period", "baseline_value",
+	"targets",  "published", "log_index",       NULL,
 };
 
 static void
@@ -796,7 +809,8 @@ indicator_csv(struct csv *c, const char *slug, const Remacto__V1__Entry *e, uint
 				break;
 			}
 			cell = nc;
-			len += (size_t)snprintf(cell + len, add + 1, "%s%s=%s", i ? ";" : "", p, num);
+			len += (size_t)snprintf(cell + len, add + 1, "%s%s=%s", i ? ";" : "", p,
+			                        num);
 		}
 		csv_field(c, cell ? cell : "");
 		free(cell);
@@ -847,8 +861,7 @@ indicator_emit(struct scan *sc, const MDB_val *k, const MDB_val *v)
 		}
 		json_object_set_new(row, "member", api_jstr(store_slug(origin)));
 		json_object_set_new(row, "origin", api_jstr(origin));
-		json_object_foreach(ij, key, val)
-			json_object_set(row, key, val);
+		json_object_foreach(ij, key, val) json_object_set(row, key, val);
 		json_object_set_new(row, "published", api_jstr(e->published));
 		json_object_set_new(row, "logIndex", jindex(ind.entry));
 		json_object_set_new(row, "firstIndex", jindex(ind.first));
@@ -864,17 +877,18 @@ indicator_emit(struct scan *sc, const MDB_val *k, const MDB_val *v)
 static void
 list_indicators(struct ctx *x)
 {
-	static const char *const allowed[] = { "member", "code", "limit", "cursor", "offset",
-	                                       NULL };
+	static const char *const allowed[] = { "member", "code", "limit", "cursor", "offset", NULL };
 	char member[PARAM_MAX], code[PARAM_MAX];
-	struct scan sc = { .x = x, .db = INDEX_INDICATORS, .match = indicator_match,
-	                   .emit = indicator_emit, .arg = code };
+	struct scan sc = { .x = x,
+		           .db = INDEX_INDICATORS,
+		           .match = indicator_match,
+		           .emit = indicator_emit,
+		           .arg = code };
 	uint32_t log;
 
 	if (!api_query_check(x->req, x->resp, allowed) ||
 	    !api_query_str(x->req, x->resp, "member", member, sizeof(member)) ||
-	    !api_query_str(x->req, x->resp, "code", code, sizeof(code)) ||
-	    !scan_params(x, &sc))
+	    !api_query_str(x->req, x->resp, "code", code, sizeof(code)) || !scan_params(x, &sc))
 		return;
 	if (!scan_member(&sc, member, &log))
 		return;
@@ -961,9 +975,9 @@ meas_emit(struct scan *sc, const MDB_val *k, const MDB_val *v)
 		json_object_set_new(row, "indicatorId", api_jstr(m.indicator));
 		json_object_set_new(row, "period", api_jstr(m.period));
 		json_object_set_new(row, "value", jnumber(m.value));
-		json_object_foreach(mj, key, val)
-			if (strcmp(key, "indicatorId") && strcmp(key, "period") && strcmp(key, "value"))
-				json_object_set(row, key, val);
+		json_object_foreach(mj, key, val) if (strcmp(key, "indicatorId") &&
+		                                      strcmp(key, "period") && strcmp(key, "value"))
+		        json_object_set(row, key, val);
 		json_object_set_new(row, "published", api_jstr(e->published));
 		json_object_set_new(row, "logIndex", jindex(m.index));
 		json_decref(mj);
@@ -995,11 +1009,12 @@ indicator_exists(struct ctx *x, const char *id, uint32_t only, bool *found)
 static void
 list_measurements(struct ctx *x)
 {
-	static const char *const allowed[] = { "indicator", "member", "period", "limit", "cursor",
-	                                       "offset", NULL };
+	static const char *const allowed[] = { "indicator", "member", "period", "limit",
+		                               "cursor",    "offset", NULL };
 	struct meas_filter f;
-	struct scan sc = { .x = x, .db = INDEX_MEASUREMENTS, .match = meas_match,
-	                   .emit = meas_emit, .arg = &f };
+	struct scan sc = {
+		.x = x, .db = INDEX_MEASUREMENTS, .match = meas_match, .emit = meas_emit, .arg = &f
+	};
 	char member[PARAM_MAX];
 	uint32_t log = 0;
 	int rc;
@@ -1046,8 +1061,12 @@ enum route { R_NONE, R_COMMITMENTS, R_COMMITMENT, R_INDICATORS, R_MEASUREMENTS }
 static enum route
 match_route(const char *path, bool *csv, const char **rest)
 {
-	static const struct { const char *name; enum route r; } lists[] = {
-		{ "commitments", R_COMMITMENTS }, { "indicators", R_INDICATORS },
+	static const struct {
+		const char *name;
+		enum route r;
+	} lists[] = {
+		{ "commitments", R_COMMITMENTS },
+		{ "indicators", R_INDICATORS },
 		{ "measurements", R_MEASUREMENTS },
 	};
 	if (strncmp(path, "/api/v1/", 8) != 0)

@@ -15,14 +15,15 @@ static void
 route_peers(struct node *n, const struct api_req *req, struct api_resp *resp)
 {
 	static const char *const cols[] = {
-		"url", "origin", "address", "state", "direction", "connectedSince", "lastError",
-		"violations", "reconnects", "backoffMs", "framesIn", "framesOut", "bytesIn",
-		"bytesOut", "queued",
+		"url",       "origin",     "address",    "state",     "direction", "connectedSince",
+		"lastError", "violations", "reconnects", "backoffMs", "framesIn",  "framesOut",
+		"bytesIn",   "bytesOut",   "queued",
 	};
 	static const char *const csv_cols[] = {
-		"url", "origin", "address", "state", "direction", "connected_since", "last_error",
-		"violations", "reconnects", "backoff_ms", "frames_in", "frames_out", "bytes_in",
-		"bytes_out", "queued",
+		"url",        "origin",          "address",    "state",
+		"direction",  "connected_since", "last_error", "violations",
+		"reconnects", "backoff_ms",      "frames_in",  "frames_out",
+		"bytes_in",   "bytes_out",       "queued",
 	};
 	json_t *peers = transport_peers_json(n), *p;
 	struct csv csv = { 0 };
@@ -39,7 +40,8 @@ route_peers(struct node *n, const struct api_req *req, struct api_resp *resp)
 	for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
 		csv_field(&csv, csv_cols[c]);
 	csv_end_row(&csv);
-	json_array_foreach(peers, i, p) {
+	json_array_foreach(peers, i, p)
+	{
 		for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
 			json_t *v = json_object_get(p, cols[c]);
 			if (json_is_integer(v))

@@ -16,12 +16,12 @@
 #include "api.h"
 #include "core/b64.h"
 #include "core/entry.h"
-#include "node.h"
 #include "core/pbjson.h"
-#include "publish.h"
+#include "node.h"
 #include "peers/evidence.h"
-#include "store/tlog.h"
 #include "peers/witness.h"
+#include "publish.h"
+#include "store/tlog.h"
 
 #define TILE_WIDTH 256
 #define ENTRIES_MAX_LIMIT 1000
@@ -32,8 +32,7 @@ static const char no_cache[] = "no-cache";
 
 /* Reads the head of the log served as slug; on failure fills a 404/500 and returns false. */
 static bool
-find_log(struct node *n, MDB_txn *txn, const char *slug, struct tlog_head *h,
-         struct api_resp *resp)
+find_log(struct node *n, MDB_txn *txn, const char *slug, struct tlog_head *h, struct api_resp *resp)
 {
 	char origin[NOTE_NAME_MAX + 1];
 	int rc = store_log_by_slug(&n->store, txn, slug, origin, sizeof(origin));
@@ -74,9 +73,8 @@ log_json(const struct tlog_head *h)
 	iso_time(h->updated, updated, sizeof(updated));
 	return json_pack("{s:s, s:s, s:I, s:o, s:s#, s:s, s:s, s:b}", "origin", h->origin, "slug",
 	                 store_slug(h->origin), "size", (json_int_t)h->size, "root",
-	                 b64_json(h->root, 32), "checkpoint", h->checkpoint,
-	                 (int)h->checkpoint_len, "verifierKey", h->vkey, "updated", updated, "own",
-	                 h->key_file[0] != '\0');
+	                 b64_json(h->root, 32), "checkpoint", h->checkpoint, (int)h->checkpoint_len,
+	                 "verifierKey", h->vkey, "updated", updated, "own", h->key_file[0] != '\0');
 }
 
 struct list_ctx {
@@ -131,8 +129,8 @@ route_logs(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_r
 	int rc;
 
 	if (req->want_csv) {
-		const char *cols[] = { "origin", "slug", "size", "root", "verifier_key", "updated",
-		                       "role" };
+		const char *cols[] = { "origin",       "slug",    "size", "root",
+			               "verifier_key", "updated", "role" };
 		for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
 			csv_field(&csv, cols[i]);
 		csv_end_row(&csv);
@@ -200,9 +198,9 @@ route_entries(struct node *n, MDB_txn *txn, const struct tlog_head *h, const str
 		api_error(resp, 500, NULL, "cannot read entries: %s", store_strerror(rc));
 		return;
 	}
-	api_json(resp, 200, json_pack("{s:s, s:I, s:I, s:o}", "origin", h->origin, "treeSize",
-	                              (json_int_t)h->size, "start", (json_int_t)start, "entries",
-	                              c.arr));
+	api_json(resp, 200,
+	         json_pack("{s:s, s:I, s:I, s:o}", "origin", h->origin, "treeSize",
+	                   (json_int_t)h->size, "start", (json_int_t)start, "entries", c.arr));
 }
 
 static json_t *
@@ -234,13 +232,14 @@ route_proof(struct node *n, MDB_txn *txn, const struct tlog_head *h, const char 
 			return;
 		}
 		if ((rc = tlog_inclusion(&n->store, txn, h, x, size, a, b, proof, &np)) != 0) {
-			api_error(resp, 500, NULL, "cannot build the proof: %s", store_strerror(rc));
+			api_error(resp, 500, NULL, "cannot build the proof: %s",
+			          store_strerror(rc));
 			return;
 		}
-		api_json(resp, 200, json_pack("{s:I, s:I, s:o, s:o, s:o}", "leafIdx", (json_int_t)x,
-		                              "treeSize", (json_int_t)size, "root", b64_json(b, 32),
-		                              "leafHash", b64_json(a, 32), "proof",
-		                              proof_json(proof, np)));
+		api_json(resp, 200,
+		         json_pack("{s:I, s:I, s:o, s:o, s:o}", "leafIdx", (json_int_t)x,
+		                   "treeSize", (json_int_t)size, "root", b64_json(b, 32),
+		                   "leafHash", b64_json(a, 32), "proof", proof_json(proof, np)));
 	} else if (!strcmp(kind, "consistency")) {
 		if (!api_query_u64(req, resp, "old", 0, INT64_MAX, &x))
 			return;
@@ -250,13 +249,14 @@ route_proof(struct node *n, MDB_txn *txn, const struct tlog_head *h, const char 
 			return;
 		}
 		if ((rc = tlog_consistency(&n->store, txn, h, x, size, a, b, proof, &np)) != 0) {
-			api_error(resp, 500, NULL, "cannot build the proof: %s", store_strerror(rc));
+			api_error(resp, 500, NULL, "cannot build the proof: %s",
+			          store_strerror(rc));
 			return;
 		}
-		api_json(resp, 200, json_pack("{s:I, s:I, s:o, s:o, s:o}", "size1", (json_int_t)x,
-		                              "size2", (json_int_t)size, "root1", b64_json(a, 32),
-		                              "root2", b64_json(b, 32), "proof",
-		                              proof_json(proof, np)));
+		api_json(resp, 200,
+		         json_pack("{s:I, s:I, s:o, s:o, s:o}", "size1", (json_int_t)x, "size2",
+		                   (json_int_t)size, "root1", b64_json(a, 32), "root2",
+		                   b64_json(b, 32), "proof", proof_json(proof, np)));
 	} else {
 		api_error(resp, 404, NULL, "proofs are /proof/inclusion or /proof/consistency");
 	}
@@ -278,7 +278,8 @@ parse_tile_index(const char *p, uint64_t *index, unsigned *width)
 		bool more = *p == 'x';
 		if (more)
 			p++;
-		if (groups >= 7 || !isdigit_ascii(p[0]) || !isdigit_ascii(p[1]) || !isdigit_ascii(p[2]))
+		if (groups >= 7 || !isdigit_ascii(p[0]) || !isdigit_ascii(p[1]) ||
+		    !isdigit_ascii(p[2]))
 			return false;
 		v = v * 1000 + (uint64_t)((p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0'));
 		p += 3;
@@ -369,9 +370,10 @@ route_tile(struct node *n, MDB_txn *txn, const struct tlog_head *h, const char *
 		}
 		api_bytes(resp, 200, "application/octet-stream", buf, len);
 	} else {
-		uint8_t (*hashes)[32] = malloc((size_t)width * 32);
+		uint8_t(*hashes)[32] = malloc((size_t)width * 32);
 		int rc = hashes ? store_hash_range(&n->store, txn, h->id, 8 * level,
-		                                   index * TILE_WIDTH, width, hashes) : -ENOMEM;
+		                                   index * TILE_WIDTH, width, hashes)
+		                : -ENOMEM;
 		if (rc != 0) {
 			free(hashes);
 			api_error(resp, 500, NULL, "cannot read tile: %s", store_strerror(rc));
@@ -423,8 +425,7 @@ api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp)
 	MDB_txn *txn = NULL;
 	char slug[128];
 	const char *rest;
-	bool logs_api = !strncmp(path, "/api/v1/logs", 12) &&
-	                (path[12] == '\0' || path[12] == '/');
+	bool logs_api = !strncmp(path, "/api/v1/logs", 12) && (path[12] == '\0' || path[12] == '/');
 
 	if (strcmp(path, "/healthz") && strcmp(path, "/metrics") && strncmp(path, "/logs/", 6) &&
 	    strcmp(path, "/api/v1/evidence") && !logs_api)
@@ -451,12 +452,14 @@ api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp)
 	if (!strcmp(path, "/healthz")) {
 		int last = publish_last_error(n->pub);
 		if (last != 0)
-			api_json(resp, 503, json_pack("{s:s, s:s, s:I}", "status", "degraded",
-			                              "reason", store_strerror(last), "uptimeSeconds",
-			                              (json_int_t)(time(NULL) - n->started)));
+			api_json(resp, 503,
+			         json_pack("{s:s, s:s, s:I}", "status", "degraded", "reason",
+			                   store_strerror(last), "uptimeSeconds",
+			                   (json_int_t)(time(NULL) - n->started)));
 		else
-			api_json(resp, 200, json_pack("{s:s, s:I}", "status", "ok", "uptimeSeconds",
-			                              (json_int_t)(time(NULL) - n->started)));
+			api_json(resp, 200,
+			         json_pack("{s:s, s:I}", "status", "ok", "uptimeSeconds",
+			                   (json_int_t)(time(NULL) - n->started)));
 		goto done;
 	}
 	if (logs_api && path[12] == '\0') {
@@ -464,8 +467,8 @@ api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp)
 		goto done;
 	}
 	if (!strcmp(path, "/api/v1/evidence")) {
-		api_json(resp, 200, json_pack("{s:o}", "evidence",
-		                              evidence_list(&n->store, txn, NULL)));
+		api_json(resp, 200,
+		         json_pack("{s:o}", "evidence", evidence_list(&n->store, txn, NULL)));
 		goto done;
 	}
 	/* /logs/<slug>/... or /api/v1/logs/<slug>[/...] */
@@ -493,12 +496,14 @@ api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp)
 	} else if (logs_api && !strcmp(rest, "/entries")) {
 		route_entries(n, txn, h, req, resp);
 	} else if (logs_api && !strcmp(rest, "/witnesses")) {
-		api_json(resp, 200, json_pack("{s:s, s:o}", "origin", h->origin, "witnesses",
-		                              witness_list(&n->store, txn, h->id, 16)));
+		api_json(resp, 200,
+		         json_pack("{s:s, s:o}", "origin", h->origin, "witnesses",
+		                   witness_list(&n->store, txn, h->id, 16)));
 	} else if (logs_api && !strcmp(rest, "/evidence")) {
-		api_json(resp, 200, json_pack("{s:s, s:b, s:o}", "origin", h->origin, "forked",
-		                              evidence_forked(&n->store, txn, h->origin),
-		                              "evidence", evidence_list(&n->store, txn, h->origin)));
+		api_json(resp, 200,
+		         json_pack("{s:s, s:b, s:o}", "origin", h->origin, "forked",
+		                   evidence_forked(&n->store, txn, h->origin), "evidence",
+		                   evidence_list(&n->store, txn, h->origin)));
 	} else if (logs_api && !strncmp(rest, "/proof/", 7)) {
 		route_proof(n, txn, h, rest + 7, req, resp);
 	} else {

@@ -11,11 +11,11 @@
 #include <string.h>
 
 #include "api.h"
-#include "live.h"
 #include "core/log.h"
+#include "live.h"
 #include "node.h"
-#include "publish.h"
 #include "peers/transport.h"
+#include "publish.h"
 
 #define CHUNK 16384
 
@@ -72,7 +72,7 @@ dispatch(struct session *s)
 	s->req.body_len = s->body_len;
 	api_handle(s->n, &s->req, &s->resp);
 	if (s->resp.deferred) {
-		s->phase = PH_WAIT;   /* the publisher answers through publish_collect */
+		s->phase = PH_WAIT; /* the publisher answers through publish_collect */
 		s->job = s->resp.job;
 		return;
 	}
@@ -86,8 +86,8 @@ read_query(struct lws *wsi, char *out, size_t cap)
 	char frag[API_MAX_QUERY];
 	size_t o = 0;
 	out[0] = '\0';
-	for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS,
-	                                      i) > 0; i++) {
+	for (int i = 0;
+	     lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
 		if (o && o + 1 < cap)
 			out[o++] = '&';
 		for (char *p = frag; *p; p++) {
@@ -227,7 +227,8 @@ body_chunk(struct session *s, const void *in, size_t len)
 static int
 write_headers(struct session *s)
 {
-	uint8_t buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf) - 1;
+	uint8_t buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
+	                             *end = buf + sizeof(buf) - 1;
 	const char *cc = s->resp.cache_control ? s->resp.cache_control : "no-store";
 	struct lws *wsi = s->wsi;
 
@@ -329,7 +330,8 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
 		if (s->body_over) {
 			s->close_after = true;
-			respond_error(s, 413, NULL, "request body over the 8 MiB cap; split the batch");
+			respond_error(s, 413, NULL,
+			              "request body over the 8 MiB cap; split the batch");
 			return 0;
 		}
 		dispatch(s);
@@ -358,7 +360,10 @@ static const struct lws_protocols http_protocol = {
 
 /* The public listener also speaks the peer protocol (transport.h); the admin one only HTTP. */
 static const struct lws_protocols *public_protocols[] = {
-	&http_protocol, &transport_protocol, &live_protocol, NULL,
+	&http_protocol,
+	&transport_protocol,
+	&live_protocol,
+	NULL,
 };
 static const struct lws_protocols *admin_protocols[] = { &http_protocol, NULL };
 
@@ -368,7 +373,9 @@ lws_logger(int level, const char *line)
 	size_t n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
-	log_msg(level == LLL_ERR ? LOG_ERR : level == LLL_WARN ? LOG_WARNING : LOG_DEBUG,
+	log_msg(level == LLL_ERR    ? LOG_ERR
+	        : level == LLL_WARN ? LOG_WARNING
+	                            : LOG_DEBUG,
 	        "lws: %.*s", (int)n, line);
 }
 
@@ -402,8 +409,10 @@ listen_on(struct node *n, const char *name, const struct config_listen *l,
 	}
 	struct lws_vhost *vh = lws_create_vhost(n->lws, &info);
 	if (!vh)
-		snprintf(err, errcap, "cannot listen on %s:%d for the %s listener (address in use, "
-		         "or not an address of this machine?)", l->host, l->port, name);
+		snprintf(err, errcap,
+		         "cannot listen on %s:%d for the %s listener (address in use, "
+		         "or not an address of this machine?)",
+		         l->host, l->port, name);
 	return vh;
 }
 
@@ -425,8 +434,8 @@ http_start(struct node *n, char *err, size_t errcap)
 		snprintf(err, errcap, "cannot create the libwebsockets context");
 		return -1;
 	}
-	if (!listen_on(n, "public", &n->cfg.pub, public_protocols, n->cfg.tls_cert,
-	               n->cfg.tls_key, err, errcap) ||
+	if (!listen_on(n, "public", &n->cfg.pub, public_protocols, n->cfg.tls_cert, n->cfg.tls_key,
+	               err, errcap) ||
 	    !listen_on(n, "admin", &n->cfg.admin, admin_protocols, NULL, NULL, err, errcap)) {
 		lws_context_destroy(n->lws);
 		n->lws = NULL;
@@ -444,7 +453,8 @@ http_run(struct node *n, volatile int *stop, volatile int *reopen)
 		if (*reopen) {
 			*reopen = 0;
 			if (log_reopen() != 0)
-				log_warn("cannot reopen the log file; still writing to the old one");
+				log_warn(
+				        "cannot reopen the log file; still writing to the old one");
 			else
 				log_info("log file reopened");
 		}

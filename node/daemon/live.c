@@ -20,10 +20,10 @@
 
 #include "core/config.h"
 #include "core/log.h"
-#include "node.h"
 #include "core/note.h"
+#include "node.h"
 
-#define MSG_MAX 640   /* {"origin":<a 255-byte name, escaped>,"size":<20 digits>} */
+#define MSG_MAX 640 /* {"origin":<a 255-byte name, escaped>,"size":<20 digits>} */
 
 struct pending {
 	char origin[NOTE_NAME_MAX + 1];
@@ -40,20 +40,20 @@ struct live {
 	pthread_mutex_t mu;
 	struct pending pending[LIVE_PENDING_MAX];
 	size_t n_pending;
-	bool overflow;               /* more logs than slots: clients must resync */
+	bool overflow; /* more logs than slots: clients must resync */
 
 	/* Service thread only. */
 	struct msg ring[LIVE_RING];
-	uint64_t seq;                /* sequence number of the next message */
+	uint64_t seq; /* sequence number of the next message */
 	unsigned clients;
 
-	char dir[PATH_MAX];          /* the dashboard, "" for none */
+	char dir[PATH_MAX]; /* the dashboard, "" for none */
 	struct lws_http_mount ui, chart;
 };
 
 struct client {
-	uint64_t next;               /* next message to send */
-	size_t rx;                   /* bytes received, to cap */
+	uint64_t next; /* next message to send */
+	size_t rx;     /* bytes received, to cap */
 	bool counted;
 };
 
@@ -72,7 +72,7 @@ static bool
 find_default(char out[PATH_MAX])
 {
 	static const char *const rel[] = { "../node/dashboard", "../../node/dashboard",
-	                                   "../share/remacto/dashboard" };
+		                           "../share/remacto/dashboard" };
 	char exe[PATH_MAX], cand[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
@@ -83,7 +83,8 @@ find_default(char out[PATH_MAX])
 			*slash = '\0';
 		for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
 			int k = snprintf(cand, sizeof(cand), "%s/%s", exe, rel[i]);
-			if (k > 0 && (size_t)k < sizeof(cand) && has_index(cand) && realpath(cand, out))
+			if (k > 0 && (size_t)k < sizeof(cand) && has_index(cand) &&
+			    realpath(cand, out))
 				return true;
 		}
 	}
@@ -103,7 +104,8 @@ live_create(const struct config *cfg, char *err, size_t errcap)
 	pthread_mutex_init(&l->mu, NULL);
 	if (cfg->dashboard[0]) {
 		if (!has_index(cfg->dashboard) || !realpath(cfg->dashboard, l->dir)) {
-			snprintf(err, errcap, "%s: [public] dashboard: %s holds no readable index.html; "
+			snprintf(err, errcap,
+			         "%s: [public] dashboard: %s holds no readable index.html; "
 			         "point it at the node/dashboard folder of the sources",
 			         cfg->file[0] ? cfg->file : "embedded defaults", cfg->dashboard);
 			live_free(l);
@@ -215,7 +217,7 @@ drain(struct live *l, struct lws_context *ctx)
 		n = l->n_pending;
 		memcpy(copy, l->pending, n * sizeof(*copy));
 	} else if (l->n_pending) {
-		overflow = true;   /* out of memory: tell clients to read everything again */
+		overflow = true; /* out of memory: tell clients to read everything again */
 	}
 	l->n_pending = 0;
 	l->overflow = false;
@@ -227,7 +229,8 @@ drain(struct live *l, struct lws_context *ctx)
 		ring_put(l, json_pack("{s:b}", "resync", 1));
 	for (size_t i = 0; i < n; i++)
 		ring_put(l, json_pack("{s:s, s:I}", "origin", copy[i].origin, "size",
-		                      (json_int_t)(copy[i].size > INT64_MAX ? INT64_MAX : copy[i].size)));
+		                      (json_int_t)(copy[i].size > INT64_MAX ? INT64_MAX
+		                                                            : copy[i].size)));
 	free(copy);
 	if (l->clients)
 		lws_callback_on_writable_all_protocol(ctx, &live_protocol);
@@ -260,8 +263,7 @@ writeable(struct live *l, struct lws *wsi, struct client *c)
 }
 
 static int
-callback_live(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-              size_t len)
+callback_live(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct node *n = lws_context_user(lws_get_context(wsi));
 	struct live *l = n ? n->live : NULL;

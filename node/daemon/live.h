@@ -37,9 +37,9 @@ struct lws_http_mount;
 
 #define LIVE_PROTOCOL "remacto-live-v1"
 #define LIVE_MAX_CLIENTS 256
-#define LIVE_RING 128           /* messages kept for clients that are behind */
-#define LIVE_PENDING_MAX 64     /* distinct logs recorded between two service-loop wakeups */
-#define LIVE_MAX_RX 4096        /* bytes a client may send before it is closed */
+#define LIVE_RING 128       /* messages kept for clients that are behind */
+#define LIVE_PENDING_MAX 64 /* distinct logs recorded between two service-loop wakeups */
+#define LIVE_MAX_RX 4096    /* bytes a client may send before it is closed */
 #define LIVE_CHARTJS_DIR "/usr/share/javascript/chart.js"
 
 struct live;

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "node.h"
-#include "store/tlog.h"
 #include "peers/transport.h"
+#include "store/tlog.h"
 
 /* Upper bounds (seconds) of the append latency histogram, request to durable commit. */
 static const double latency_bounds[METRICS_LATENCY_BUCKETS] = {
@@ -41,8 +41,7 @@ struct out {
 	bool oom;
 };
 
-static void __attribute__((format(printf, 2, 3)))
-put(struct out *o, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) put(struct out *o, const char *fmt, ...)
 {
 	va_list ap;
 	for (;;) {
@@ -93,16 +92,19 @@ metrics_render(struct node *n, char **text, size_t *len)
 	for (int c = 1; c <= 5; c++)
 		put(&o, "remacto_http_requests_total{code=\"%dxx\"} %llu\n", c,
 		    (unsigned long long)atomic_load(&m->http_by_status[c]));
-	put(&o, "# HELP remacto_entries_published_total Entries this node published in its own log.\n"
-	        "# TYPE remacto_entries_published_total counter\n"
-	        "remacto_entries_published_total %llu\n",
+	put(&o,
+	    "# HELP remacto_entries_published_total Entries this node published in its own log.\n"
+	    "# TYPE remacto_entries_published_total counter\n"
+	    "remacto_entries_published_total %llu\n",
 	    (unsigned long long)atomic_load(&m->entries_published));
-	put(&o, "# HELP remacto_commits_total Durable group commits (one signed checkpoint each).\n"
-	        "# TYPE remacto_commits_total counter\nremacto_commits_total %llu\n",
+	put(&o,
+	    "# HELP remacto_commits_total Durable group commits (one signed checkpoint each).\n"
+	    "# TYPE remacto_commits_total counter\nremacto_commits_total %llu\n",
 	    (unsigned long long)atomic_load(&m->commits));
-	put(&o, "# HELP remacto_publish_rejected_total Publications rejected by state checks.\n"
-	        "# TYPE remacto_publish_rejected_total counter\n"
-	        "remacto_publish_rejected_total %llu\n",
+	put(&o,
+	    "# HELP remacto_publish_rejected_total Publications rejected by state checks.\n"
+	    "# TYPE remacto_publish_rejected_total counter\n"
+	    "remacto_publish_rejected_total %llu\n",
 	    (unsigned long long)atomic_load(&m->publish_rejected));
 	put(&o, "# HELP remacto_append_latency_seconds From request to durable commit.\n"
 	        "# TYPE remacto_append_latency_seconds histogram\n");
@@ -116,7 +118,8 @@ metrics_render(struct node *n, char **text, size_t *len)
 			put(&o, "remacto_append_latency_seconds_bucket{le=\"+Inf\"} %llu\n",
 			    (unsigned long long)cum);
 	}
-	put(&o, "remacto_append_latency_seconds_sum %.6f\nremacto_append_latency_seconds_count %llu\n",
+	put(&o,
+	    "remacto_append_latency_seconds_sum %.6f\nremacto_append_latency_seconds_count %llu\n",
 	    atomic_load(&m->append_latency_sum_us) / 1e6,
 	    (unsigned long long)atomic_load(&m->append_latency_count));
 
@@ -128,10 +131,11 @@ metrics_render(struct node *n, char **text, size_t *len)
 	}
 	mdb_env_info(n->store.env, &info);
 	mdb_env_stat(n->store.env, &st);
-	put(&o, "# HELP remacto_lmdb_map_bytes Size of the LMDB map.\n"
-	        "# TYPE remacto_lmdb_map_bytes gauge\nremacto_lmdb_map_bytes %zu\n"
-	        "# HELP remacto_lmdb_used_bytes Bytes of the map in use.\n"
-	        "# TYPE remacto_lmdb_used_bytes gauge\nremacto_lmdb_used_bytes %zu\n",
+	put(&o,
+	    "# HELP remacto_lmdb_map_bytes Size of the LMDB map.\n"
+	    "# TYPE remacto_lmdb_map_bytes gauge\nremacto_lmdb_map_bytes %zu\n"
+	    "# HELP remacto_lmdb_used_bytes Bytes of the map in use.\n"
+	    "# TYPE remacto_lmdb_used_bytes gauge\nremacto_lmdb_used_bytes %zu\n",
 	    info.me_mapsize, (size_t)(info.me_last_pgno + 1) * st.ms_psize);
 	transport_metrics(n, &o.buf, &o.len, &o.cap);
 	if (o.oom) {

@@ -21,15 +21,15 @@ struct transport;
 struct facts;
 struct live;
 
-#define METRICS_LATENCY_BUCKETS 12   /* append latency upper bounds, see metrics.c */
+#define METRICS_LATENCY_BUCKETS 12 /* append latency upper bounds, see metrics.c */
 
 struct metrics {
-	atomic_uint_fast64_t http_by_status[6];     /* index status / 100: 1xx..5xx */
+	atomic_uint_fast64_t http_by_status[6]; /* index status / 100: 1xx..5xx */
 	atomic_uint_fast64_t http_requests;
 	atomic_uint_fast64_t entries_published;
 	atomic_uint_fast64_t commits;
 	atomic_uint_fast64_t publish_rejected;
-	atomic_uint_fast64_t append_latency[METRICS_LATENCY_BUCKETS + 1];  /* +Inf last */
+	atomic_uint_fast64_t append_latency[METRICS_LATENCY_BUCKETS + 1]; /* +Inf last */
 	atomic_uint_fast64_t append_latency_sum_us;
 	atomic_uint_fast64_t append_latency_count;
 };
@@ -37,20 +37,20 @@ struct metrics {
 struct node {
 	struct config cfg;
 	struct store store;
-	struct note_signer signer;   /* own log's key; signer.pkey NULL on a mirror */
+	struct note_signer signer; /* own log's key; signer.pkey NULL on a mirror */
 	bool own_log;
 	/* The node's identity in the federation: its log key (name = origin) on a member node, a
 	 * key of its own named "mirror.<key id>" on a mirror. Proves the node in peer handshakes
 	 * and signs its cosignatures (as alg 0x04 under the same name). */
 	struct note_signer identity;
-	struct note_signer witness;  /* identity's key as a tlog-cosignature signer */
-	char token[65];              /* admin bearer token (hex) */
+	struct note_signer witness; /* identity's key as a tlog-cosignature signer */
+	char token[65];             /* admin bearer token (hex) */
 	struct publisher *pub;
 	struct lws_context *lws;
-	struct fed *fed;             /* NULL without an authority (a standalone node) */
+	struct fed *fed; /* NULL without an authority (a standalone node) */
 	struct transport *transport;
-	struct facts *facts;         /* derived views (facts.h), made on first use; service thread */
-	struct live *live;           /* dashboard mounts and live updates (live.h) */
+	struct facts *facts; /* derived views (facts.h), made on first use; service thread */
+	struct live *live;   /* dashboard mounts and live updates (live.h) */
 	struct metrics metrics;
 	time_t started;
 };

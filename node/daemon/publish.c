@@ -7,8 +7,6 @@
  */
 #include "publish.h"
 
-#include "live.h"
-
 #include <errno.h>
 #include <libwebsockets.h>
 #include <pthread.h>
@@ -18,6 +16,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "live.h"
 #include "node.h"
 
 /* A commit closes when this many entries are queued, whatever the interval. */
@@ -28,11 +27,11 @@ struct publish_job {
 	struct tlog_blob *entries;
 	size_t n;
 	void *owner;
-	bool waited;              /* publish_wait: freed by the waiter, not by collect */
+	bool waited; /* publish_wait: freed by the waiter, not by collect */
 	bool done;
 	double submitted;
 	/* Result of the commit. */
-	int rc;                   /* 0, -EINVAL (rejected by the index), or a store error */
+	int rc; /* 0, -EINVAL (rejected by the index), or a store error */
 	uint64_t first;
 	char err[512];
 	struct api_resp resp;
@@ -43,11 +42,11 @@ struct publisher {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t work, finished;
-	struct publish_job *head, *tail;   /* waiting for the writer */
-	struct publish_job *done;          /* finished, waiting for collect */
+	struct publish_job *head, *tail; /* waiting for the writer */
+	struct publish_job *done;        /* finished, waiting for collect */
 	size_t queued, queued_entries;
 	bool stop, started;
-	atomic_int last_rc;                /* of the last commit: 0, or why it failed */
+	atomic_int last_rc; /* of the last commit: 0, or why it failed */
 };
 
 static double
@@ -102,8 +101,8 @@ commit_txn(MDB_txn *txn, void *arg)
 		j->rc = 0;
 		for (size_t i = 0; i < j->n && j->rc == 0; i++) {
 			char why[400] = "";
-			j->rc = tlog_batch_add(&b, child, j->entries[i].data, j->entries[i].len, true,
-			                       why, sizeof(why));
+			j->rc = tlog_batch_add(&b, child, j->entries[i].data, j->entries[i].len,
+			                       true, why, sizeof(why));
 			if (j->rc == -EINVAL)
 				snprintf(j->err, sizeof(j->err), "entry %zu: %s", i, why);
 		}
@@ -111,7 +110,7 @@ commit_txn(MDB_txn *txn, void *arg)
 			mdb_txn_abort(child);
 			b.range = saved;
 			if (j->rc != -EINVAL) {
-				rc = j->rc;   /* a store error fails the whole commit */
+				rc = j->rc; /* a store error fails the whole commit */
 				goto fail;
 			}
 			continue;
@@ -143,28 +142,32 @@ finish_jobs(struct publisher *p, struct publish_job *jobs, int rc, const struct 
 
 	for (struct publish_job *j = jobs; j; j = j->next) {
 		if (rc != 0) {
-			api_error(&j->resp, 503, NULL, "the node could not store the entries: %s%s; "
-			          "nothing was stored, retry later", store_strerror(rc),
-			          store_io_hint(rc));
+			api_error(&j->resp, 503, NULL,
+			          "the node could not store the entries: %s%s; "
+			          "nothing was stored, retry later",
+			          store_strerror(rc), store_io_hint(rc));
 		} else if (j->rc == -EINVAL) {
 			/* err is "entry N: field: reason": the field, with the entry's position in
 			 * a batch as the schema errors give it ("[2].statusUpdate.commitmentId"). */
 			char field[160] = "";
 			unsigned long idx = 0;
-			const char *rest = sscanf(j->err, "entry %lu: ", &idx) == 1 ?
-			                   strstr(j->err, ": ") + 2 : NULL;
+			const char *rest = sscanf(j->err, "entry %lu: ", &idx) == 1
+			                           ? strstr(j->err, ": ") + 2
+			                           : NULL;
 			const char *end = rest ? strstr(rest, ": ") : NULL;
 			if (end && j->n > 1)
-				snprintf(field, sizeof(field), "[%lu].%.*s", idx, (int)(end - rest), rest);
+				snprintf(field, sizeof(field), "[%lu].%.*s", idx, (int)(end - rest),
+				         rest);
 			else if (end)
 				snprintf(field, sizeof(field), "%.*s", (int)(end - rest), rest);
 			api_error(&j->resp, 400, field, "%s; nothing was stored", j->err);
 			atomic_fetch_add(&m->publish_rejected, 1);
 		} else {
-			api_json(&j->resp, 200, json_pack("{s:o, s:I, s:s#}",
-			         "indexes", indexes_json(j->first, j->n),
-			         "treeSize", (json_int_t)h->size,
-			         "checkpoint", h->checkpoint, (int)h->checkpoint_len));
+			api_json(&j->resp, 200,
+			         json_pack("{s:o, s:I, s:s#}", "indexes",
+			                   indexes_json(j->first, j->n), "treeSize",
+			                   (json_int_t)h->size, "checkpoint", h->checkpoint,
+			                   (int)h->checkpoint_len));
 			atomic_fetch_add(&m->entries_published, j->n);
 			metrics_observe_append(m, t - j->submitted);
 		}
@@ -206,7 +209,8 @@ writer(void *arg)
 		last = now_s();
 		atomic_store(&p->last_rc, rc);
 		if (rc != 0)
-			log_err("publish: commit failed, %s%s", store_strerror(rc), store_io_hint(rc));
+			log_err("publish: commit failed, %s%s", store_strerror(rc),
+			        store_io_hint(rc));
 		else if (a.any)
 			atomic_fetch_add(&p->n->metrics.commits, 1);
 		if (rc == 0 && a.any)
@@ -218,9 +222,9 @@ writer(void *arg)
 			jobs = j->next;
 			j->done = true;
 			if (j->waited) {
-				continue;   /* publish_wait frees it */
+				continue; /* publish_wait frees it */
 			} else if (!j->owner) {
-				job_free(j);   /* the client left; the entries are stored anyway */
+				job_free(j); /* the client left; the entries are stored anyway */
 			} else {
 				j->next = p->done;
 				p->done = j;
@@ -294,8 +298,9 @@ submit(struct publisher *p, struct tlog_blob *entries, size_t n, void *owner, bo
 		free(entries);
 		return NULL;
 	}
-	*j = (struct publish_job){ .entries = entries, .n = n, .owner = owner, .waited = waited,
-	                           .submitted = now_s() };
+	*j = (struct publish_job){
+		.entries = entries, .n = n, .owner = owner, .waited = waited, .submitted = now_s()
+	};
 	if (p->tail)
 		p->tail->next = j;
 	else

@@ -22,7 +22,7 @@ struct node;
 struct publisher;
 struct publish_job;
 
-#define PUBLISH_MAX_QUEUE 4096          /* jobs waiting; more → 503 */
+#define PUBLISH_MAX_QUEUE 4096 /* jobs waiting; more → 503 */
 #define PUBLISH_MAX_QUEUED_ENTRIES 200000
 
 /* Starts the writer thread for the node's own log. NULL with err on failure. */

@@ -21,16 +21,16 @@
 
 #include "core/config.h"
 #include "core/entry.h"
-#include "views/facts.h"
-#include "peers/fed.h"
+#include "core/log.h"
 #include "http.h"
 #include "live.h"
-#include "core/log.h"
 #include "node.h"
-#include "publish.h"
+#include "peers/fed.h"
 #include "peers/registry.h"
-#include "store/tlog.h"
 #include "peers/transport.h"
+#include "publish.h"
+#include "store/tlog.h"
+#include "views/facts.h"
 
 #define SEED_MAX_LINES 100000
 
@@ -50,11 +50,11 @@ on_signal(int sig)
 }
 
 static const char usage[] =
-	"usage: remactod [--config FILE] [-n] [--seed FILE.jsonl]\n"
-	"  --config FILE  node configuration (INI); without it the embedded defaults are used:\n"
-	"                 data in ./var, public 127.0.0.1:8080, admin 127.0.0.1:8081\n"
-	"  -n             check the configuration, print \"configuration OK\" and exit\n"
-	"  --seed FILE    on first start (own log empty), publish the entries of FILE (JSON lines)\n";
+        "usage: remactod [--config FILE] [-n] [--seed FILE.jsonl]\n"
+        "  --config FILE  node configuration (INI); without it the embedded defaults are used:\n"
+        "                 data in ./var, public 127.0.0.1:8080, admin 127.0.0.1:8081\n"
+        "  -n             check the configuration, print \"configuration OK\" and exit\n"
+        "  --seed FILE    on first start (own log empty), publish the entries of FILE (JSON lines)\n";
 
 /* Reads or creates the admin token: 32 random bytes as hex in a 0600 file. */
 static int
@@ -99,8 +99,9 @@ load_token(struct node *n)
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		len--;
 	buf[len] = '\0';
-	if (len < 32 || len >= (ssize_t)sizeof(n->token) || strspn(buf, "0123456789abcdefABCDEF"
-	    "-_") != (size_t)len) {
+	if (len < 32 || len >= (ssize_t)sizeof(n->token) ||
+	    strspn(buf, "0123456789abcdefABCDEF"
+	                "-_") != (size_t)len) {
 		log_err("admin token %s must hold 32 to 64 hex characters", path);
 		OPENSSL_cleanse(buf, sizeof(buf));
 		return -1;
@@ -128,15 +129,16 @@ load_identity(struct node *n)
 		free(h);
 		if (held == 0) {
 			log_err("the key file %s is missing but log %s exists in %s: restore the key "
-			        "from your backup (a new key could not sign this log)", n->cfg.key,
-			        n->cfg.origin, n->cfg.data);
+			        "from your backup (a new key could not sign this log)",
+			        n->cfg.key, n->cfg.origin, n->cfg.data);
 			return -1;
 		}
 		if (note_keygen_pem(n->cfg.key, err, sizeof(err)) != 0) {
 			log_err("%s", err);
 			return -1;
 		}
-		log_info("created the node's signing key in %s (mode 0600): back it up", n->cfg.key);
+		log_info("created the node's signing key in %s (mode 0600): back it up",
+		         n->cfg.key);
 	}
 	snprintf(name, sizeof(name), "%s", n->cfg.origin[0] ? n->cfg.origin : "mirror");
 	if (note_signer_from_pem(&n->identity, name, NOTE_ALG_ED25519, n->cfg.key, err,
@@ -214,21 +216,22 @@ open_own_log(struct node *n)
 		if (strcmp(vkey, h->vkey) != 0 && store_read_begin(&n->store, &txn) == 0) {
 			/* A new key is the log's key once the registry rotated it, from the next
 			 * checkpoint on. */
-			rotated = registry_key_for(&n->store, txn, n->cfg.origin, h->size + 1, &reg, why,
-			                           sizeof(why)) == 0 &&
+			rotated = registry_key_for(&n->store, txn, n->cfg.origin, h->size + 1, &reg,
+			                           why, sizeof(why)) == 0 &&
 			          !memcmp(reg.pub, n->signer.v.pub, 32);
 			mdb_txn_abort(txn);
 			if (rotated && (!realpath(n->cfg.key, path) ||
 			                tlog_set_key(&n->store, n->cfg.origin, vkey, path) != 0))
 				rotated = false;
 			if (rotated)
-				log_info("log %s: signing with the key the registry rotated in (%s)",
-				         n->cfg.origin, vkey);
+				log_info(
+				        "log %s: signing with the key the registry rotated in (%s)",
+				        n->cfg.origin, vkey);
 		}
 		if (strcmp(vkey, h->vkey) != 0 && !rotated) {
 			log_err("key %s is not the key of log %s (%s), nor a key the registry rotated "
-			        "in for its next checkpoint: configure the right key file", n->cfg.key,
-			        n->cfg.origin, h->vkey);
+			        "in for its next checkpoint: configure the right key file",
+			        n->cfg.key, n->cfg.origin, h->vkey);
 			free(h);
 			return -1;
 		}
@@ -258,7 +261,7 @@ seed(struct node *n, const char *file)
 	rc = tlog_head(&n->store, txn, n->signer.v.name, h);
 	mdb_txn_abort(txn);
 	if (rc != 0 || h->size > 0) {
-		rc = 0;   /* seeded already: the next start continues from the same data */
+		rc = 0; /* seeded already: the next start continues from the same data */
 		goto done;
 	}
 	rc = -1;
@@ -295,7 +298,7 @@ seed(struct node *n, const char *file)
 	}
 	struct api_resp resp = { 0 };
 	rc = publish_wait(n->pub, v, count, &resp);
-	v = NULL, count = 0;   /* the publisher owns them now */
+	v = NULL, count = 0; /* the publisher owns them now */
 	if (rc == 0)
 		log_info("seeded %s with the demo programme from %s", n->signer.v.name, file);
 	else
@@ -330,11 +333,21 @@ main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "nc:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': cfile = optarg; break;
-		case 's': seedfile = optarg; break;
-		case 'n': check_only = true; break;
-		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return 2;
+		case 'c':
+			cfile = optarg;
+			break;
+		case 's':
+			seedfile = optarg;
+			break;
+		case 'n':
+			check_only = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {
@@ -366,8 +379,8 @@ main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (store_open(&n->store, n->cfg.data, STORE_CREATE,
-	               (size_t)n->cfg.mapsize_mb << 20, err, sizeof(err)) != 0) {
+	if (store_open(&n->store, n->cfg.data, STORE_CREATE, (size_t)n->cfg.mapsize_mb << 20, err,
+	               sizeof(err)) != 0) {
 		log_err("%s", err);
 		return 1;
 	}

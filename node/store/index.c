@@ -8,27 +8,25 @@
  */
 #include "index.h"
 
-#include "core/be.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/be.h"
+
 const char *const index_db_names[INDEX_NDBS] = {
-	"ix:commitments", "ix:history", "ix:milestones", "ix:indicators", "ix:measurements",
-	"ix:programmes",
+	"ix:commitments", "ix:history",      "ix:milestones",
+	"ix:indicators",  "ix:measurements", "ix:programmes",
 };
 
 #define VALUE_FORMAT 1
 
 /* Fixed parts of the value records. */
-#define CV_FIXED 64        /* commitment: programme id follows */
-#define MV_LEN 19          /* milestone */
-#define IV_FIXED 20        /* indicator: catalog code follows */
-#define PV_LEN 21          /* programme */
-
-
-
+#define CV_FIXED 64 /* commitment: programme id follows */
+#define MV_LEN 19   /* milestone */
+#define IV_FIXED 20 /* indicator: catalog code follows */
+#define PV_LEN 21   /* programme */
 
 
 static const char *
@@ -263,12 +261,12 @@ index_history_decode(const MDB_val *k, const MDB_val *v, struct index_history *h
 /* ---- point lookups ---- */
 
 static int
-lookup(struct store *s, MDB_txn *txn, enum index_db db, uint32_t log, const char *a,
-       const char *b, MDB_val *k, uint8_t key[INDEX_MAX_KEY], MDB_val *v)
+lookup(struct store *s, MDB_txn *txn, enum index_db db, uint32_t log, const char *a, const char *b,
+       MDB_val *k, uint8_t key[INDEX_MAX_KEY], MDB_val *v)
 {
 	size_t n = index_key(key, log, a, b);
 	if (n == 0)
-		return MDB_NOTFOUND;   /* too long to have been indexed */
+		return MDB_NOTFOUND; /* too long to have been indexed */
 	k->mv_size = n;
 	k->mv_data = key;
 	return mdb_get(txn, s->ix[db], k, v);
@@ -488,11 +486,14 @@ apply_milestone(struct apply *a)
 	int rc = event_commitment(a, "milestoneUpdate.commitmentId", m->commitment_id, &c);
 	if (rc != 0)
 		return rc > 0 ? 0 : rc;
-	rc = id_ok(m->milestone_id) ?
-	     index_milestone_get(a->s, a->txn, a->log, c.id, m->milestone_id, &ms) : MDB_NOTFOUND;
+	rc = id_ok(m->milestone_id)
+	             ? index_milestone_get(a->s, a->txn, a->log, c.id, m->milestone_id, &ms)
+	             : MDB_NOTFOUND;
 	if (rc == MDB_NOTFOUND) {
-		rc = unresolved(a, "milestoneUpdate.milestoneId", "commitment %.80s has no "
-		                "milestone %.80s", c.id, str(m->milestone_id));
+		rc = unresolved(a, "milestoneUpdate.milestoneId",
+		                "commitment %.80s has no "
+		                "milestone %.80s",
+		                c.id, str(m->milestone_id));
 		if (rc < 0)
 			return rc;
 		/* Lenient: the event still belongs to the commitment's history. */
@@ -556,16 +557,16 @@ apply_amendment(struct apply *a)
 		struct index_programme p;
 		rc = id_ok(id) ? index_programme_get(a->s, a->txn, a->log, id, &p) : MDB_NOTFOUND;
 		if (rc == MDB_NOTFOUND)
-			rc = unresolved(a, "amendment.subjectId", "no programme %.80s in this log%s",
-			                str(id), "");
+			rc = unresolved(a, "amendment.subjectId",
+			                "no programme %.80s in this log%s", str(id), "");
 		return rc > 0 ? 0 : rc;
 	}
 	case REMACTO__V1__SUBJECT__SUBJECT_INDICATOR: {
 		struct index_indicator ind;
 		rc = id_ok(id) ? index_indicator_get(a->s, a->txn, a->log, id, &ind) : MDB_NOTFOUND;
 		if (rc == MDB_NOTFOUND)
-			rc = unresolved(a, "amendment.subjectId", "no indicator %.80s in this log%s",
-			                str(id), "");
+			rc = unresolved(a, "amendment.subjectId",
+			                "no indicator %.80s in this log%s", str(id), "");
 		return rc > 0 ? 0 : rc;
 	}
 	default:
@@ -649,8 +650,10 @@ apply_measurement(struct apply *a)
 		struct index_indicator ind;
 		rc = index_indicator_get(a->s, a->txn, a->log, m->indicator_id, &ind);
 		if (rc == MDB_NOTFOUND)
-			return unresolved(a, "measurement.indicatorId", "no indicator %.80s in this "
-			                  "log%s", m->indicator_id, "");
+			return unresolved(a, "measurement.indicatorId",
+			                  "no indicator %.80s in this "
+			                  "log%s",
+			                  m->indicator_id, "");
 		if (rc != 0)
 			return rc;
 	}
@@ -821,8 +824,8 @@ replay_txn(MDB_txn *txn, void *arg)
 }
 
 int
-index_rebuild(struct store *s, void (*progress)(const char *origin, uint64_t done,
-                                                uint64_t total, void *arg),
+index_rebuild(struct store *s,
+              void (*progress)(const char *origin, uint64_t done, uint64_t total, void *arg),
               void *arg, char *err, size_t errcap)
 {
 	struct log_list logs = { 0 };
@@ -849,8 +852,10 @@ index_rebuild(struct store *s, void (*progress)(const char *origin, uint64_t don
 		struct replay r = { s, NULL, &logs.v[i], 0, progress, arg, err, errcap };
 		if ((rc = store_write(s, replay_txn, &r)) != 0) {
 			if (rc == MDB_NOTFOUND)
-				snprintf(err, errcap, "log %s: an entry is missing (the store is "
-				         "damaged: run `remacto log verify`)", logs.v[i].origin);
+				snprintf(err, errcap,
+				         "log %s: an entry is missing (the store is "
+				         "damaged: run `remacto log verify`)",
+				         logs.v[i].origin);
 			else
 				snprintf(err, errcap, "cannot index log %s: %s%s", logs.v[i].origin,
 				         store_strerror(rc), store_io_hint(rc));

@@ -56,8 +56,8 @@ enum index_db {
 
 #define INDEX_MAX_ID 200
 #define INDEX_MAX_KEY (4 + 4 + 2 * (INDEX_MAX_ID + 1) + 8)
-#define INDEX_BLOCK_SHIFT 12      /* 4096 log entries per measurement block */
-#define INDEX_NONE UINT64_MAX     /* "no such entry" for an index field */
+#define INDEX_BLOCK_SHIFT 12  /* 4096 log entries per measurement block */
+#define INDEX_NONE UINT64_MAX /* "no such entry" for an index field */
 
 /* Indexes entry `index` of log (id, origin). Returns 0; -EINVAL with err naming the field when
  * strict and a reference does not resolve (nothing written then); an MDB error otherwise. */
@@ -65,8 +65,8 @@ int index_apply(struct store *s, MDB_txn *txn, uint32_t log, const char *origin,
                 const Remacto__V1__Entry *e, bool strict, char *err, size_t errcap);
 
 /* Empties the index and replays every log in one write transaction per log. */
-int index_rebuild(struct store *s, void (*progress)(const char *origin, uint64_t done,
-                                                    uint64_t total, void *arg),
+int index_rebuild(struct store *s,
+                  void (*progress)(const char *origin, uint64_t done, uint64_t total, void *arg),
                   void *arg, char *err, size_t errcap);
 
 /* ---- reading (the API's side) ---- */
@@ -74,17 +74,17 @@ int index_rebuild(struct store *s, void (*progress)(const char *origin, uint64_t
 struct index_commitment {
 	uint32_t log;
 	char id[INDEX_MAX_ID + 1];
-	uint64_t entry;            /* latest version of the commitment */
-	uint64_t first;            /* first version */
-	uint64_t status_index;     /* latest status update, INDEX_NONE before the first */
-	uint64_t updated_index;    /* latest entry in its history */
-	uint32_t versions;         /* commitment entries with this id */
-	uint32_t events;           /* history length (versions included) */
-	uint8_t completion;        /* Remacto__V1__Completion of the latest status update */
-	uint8_t progress;          /* its progress_percent */
-	uint8_t principles;        /* bit p set for each principle p of the latest version */
-	char status_date[11];      /* date of the latest status update, "" before */
-	char updated[11];          /* date of the latest entry in its history */
+	uint64_t entry;         /* latest version of the commitment */
+	uint64_t first;         /* first version */
+	uint64_t status_index;  /* latest status update, INDEX_NONE before the first */
+	uint64_t updated_index; /* latest entry in its history */
+	uint32_t versions;      /* commitment entries with this id */
+	uint32_t events;        /* history length (versions included) */
+	uint8_t completion;     /* Remacto__V1__Completion of the latest status update */
+	uint8_t progress;       /* its progress_percent */
+	uint8_t principles;     /* bit p set for each principle p of the latest version */
+	char status_date[11];   /* date of the latest status update, "" before */
+	char updated[11];       /* date of the latest entry in its history */
 	char programme[INDEX_MAX_ID + 1];
 };
 
@@ -92,8 +92,8 @@ struct index_milestone {
 	uint32_t log;
 	char commitment[INDEX_MAX_ID + 1];
 	char id[INDEX_MAX_ID + 1];
-	uint8_t status;            /* Remacto__V1__MilestoneStatus; 0 until an update */
-	uint64_t index;            /* the latest milestone update, INDEX_NONE before */
+	uint8_t status; /* Remacto__V1__MilestoneStatus; 0 until an update */
+	uint64_t index; /* the latest milestone update, INDEX_NONE before */
 	char date[11];
 };
 
@@ -102,7 +102,7 @@ struct index_indicator {
 	char id[INDEX_MAX_ID + 1];
 	uint64_t entry, first;
 	uint32_t versions;
-	char code[INDEX_MAX_ID + 1];   /* catalog code of the latest version, "" for a local one */
+	char code[INDEX_MAX_ID + 1]; /* catalog code of the latest version, "" for a local one */
 };
 
 struct index_programme {
@@ -126,7 +126,7 @@ struct index_history {
 	uint32_t log;
 	char commitment[INDEX_MAX_ID + 1];
 	uint64_t index;
-	unsigned kind;             /* Remacto__V1__Entry__KindCase */
+	unsigned kind; /* Remacto__V1__Entry__KindCase */
 };
 
 /* Builds log‖a[‖0‖b] into out (a NULL a or b ends the key there; a b with a == NULL is

@@ -3,19 +3,17 @@
  */
 #include "store.h"
 
-#include "core/be.h"
-#include "index.h"
-#include "peers/registry.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/be.h"
+#include "index.h"
+#include "peers/registry.h"
+
 #define STORE_FORMAT 1
-
-
 
 
 const char *
@@ -87,9 +85,11 @@ store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, cha
 	step = "mdb_env_open";
 	if ((rc = mdb_env_open(s->env, dir, (rdonly ? MDB_RDONLY : 0) | MDB_NOTLS, 0600)) != 0) {
 		if (rc == ENOENT)
-			snprintf(err, errcap, "no ledger in %s (create one with `remacto log init`)", dir);
+			snprintf(err, errcap,
+			         "no ledger in %s (create one with `remacto log init`)", dir);
 		else
-			snprintf(err, errcap, "cannot open ledger in %s: %s", dir, mdb_strerror(rc));
+			snprintf(err, errcap, "cannot open ledger in %s: %s", dir,
+			         mdb_strerror(rc));
 		mdb_env_close(s->env);
 		s->env = NULL;
 		return rc > 0 ? -rc : rc;
@@ -108,32 +108,47 @@ store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, cha
 		goto fail;
 	{
 		unsigned dbf = rdonly ? 0 : MDB_CREATE;
-		struct { const char *name; MDB_dbi *dbi; } dbs[] = {
-			{ "logs", &s->logs }, { "slugs", &s->slugs }, { "entries", &s->entries }, { "hashes", &s->hashes },
-			{ "checkpoints", &s->checkpoints }, { "meta", &s->meta },
-			{ "wit:cosigs", &s->cosigs }, { "ev:records", &s->evidence },
+		struct {
+			const char *name;
+			MDB_dbi *dbi;
+		} dbs[] = {
+			{ "logs", &s->logs },
+			{ "slugs", &s->slugs },
+			{ "entries", &s->entries },
+			{ "hashes", &s->hashes },
+			{ "checkpoints", &s->checkpoints },
+			{ "meta", &s->meta },
+			{ "wit:cosigs", &s->cosigs },
+			{ "ev:records", &s->evidence },
 		};
 		step = "mdb_dbi_open";
 		for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++)
 			if ((rc = mdb_dbi_open(txn, dbs[i].name, dbf, dbs[i].dbi)) != 0) {
 				if (rc == MDB_NOTFOUND)
-					snprintf(err, errcap, "%s holds no REMACTO ledger (database '%s' "
-					         "missing); initialise it with `remacto log init`", dir,
-					         dbs[i].name);
+					snprintf(err, errcap,
+					         "%s holds no REMACTO ledger (database '%s' "
+					         "missing); initialise it with `remacto log init`",
+					         dir, dbs[i].name);
 				goto fail_quiet;
 			}
 		for (size_t i = 0; i < REGISTRY_NDBS; i++)
 			if ((rc = mdb_dbi_open(txn, registry_db_names[i], dbf, &s->reg[i])) != 0) {
 				if (rc == MDB_NOTFOUND)
-					snprintf(err, errcap, "%s has no registry view yet; open it once "
-					         "read-write (remactod or remacto log) to create it", dir);
+					snprintf(
+					        err, errcap,
+					        "%s has no registry view yet; open it once "
+					        "read-write (remactod or remacto log) to create it",
+					        dir);
 				goto fail_quiet;
 			}
 		for (size_t i = 0; i < INDEX_NDBS; i++)
 			if ((rc = mdb_dbi_open(txn, index_db_names[i], dbf, &s->ix[i])) != 0) {
 				if (rc == MDB_NOTFOUND)
-					snprintf(err, errcap, "%s has no domain index yet; open it once "
-					         "read-write (remactod or remacto log) to create it", dir);
+					snprintf(
+					        err, errcap,
+					        "%s has no domain index yet; open it once "
+					        "read-write (remactod or remacto log) to create it",
+					        dir);
 				goto fail_quiet;
 			}
 	}
@@ -147,9 +162,12 @@ store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, cha
 			step = "write format";
 			if ((rc = mdb_put(txn, s->meta, &k, &v, 0)) != 0)
 				goto fail;
-		} else if (rc == 0 && (v.mv_size != 4 || ((uint8_t *)v.mv_data)[3] > STORE_FORMAT)) {
-			snprintf(err, errcap, "%s was written by a newer REMACTO (format %u); upgrade "
-			         "this node", dir, v.mv_size == 4 ? ((uint8_t *)v.mv_data)[3] : 0);
+		} else if (rc == 0 &&
+		           (v.mv_size != 4 || ((uint8_t *)v.mv_data)[3] > STORE_FORMAT)) {
+			snprintf(err, errcap,
+			         "%s was written by a newer REMACTO (format %u); upgrade "
+			         "this node",
+			         dir, v.mv_size == 4 ? ((uint8_t *)v.mv_data)[3] : 0);
 			rc = EPROTO;
 			goto fail_quiet;
 		}
@@ -295,7 +313,8 @@ store_log_new_id(struct store *s, MDB_txn *txn, uint32_t *id)
 	uint32_t next = 1;
 	int rc = mdb_get(txn, s->meta, &k, &v);
 	if (rc == 0 && v.mv_size == 4)
-		next = get_be32(v.mv_data); else if (rc != MDB_NOTFOUND && rc != 0) {
+		next = get_be32(v.mv_data);
+	else if (rc != MDB_NOTFOUND && rc != 0) {
 		return rc;
 	}
 	if (next > STORE_MAX_LOGS)
@@ -317,8 +336,8 @@ store_log_each(struct store *s, MDB_txn *txn,
 		return rc;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		Remacto__Store__LogRecord *rec =
-			remacto__store__log_record__unpack(NULL, v.mv_size, v.mv_data);
+		Remacto__Store__LogRecord *rec = remacto__store__log_record__unpack(NULL, v.mv_size,
+		                                                                    v.mv_data);
 		if (!rec) {
 			rc = MDB_CORRUPTED;
 			break;
@@ -352,8 +371,8 @@ store_entry_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index, con
 }
 
 int
-store_entry_get(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index,
-                const uint8_t **data, size_t *len)
+store_entry_get(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index, const uint8_t **data,
+                size_t *len)
 {
 	uint8_t key[12];
 	entry_key(key, log, index);

@@ -31,20 +31,20 @@
 #include "store.pb-c.h"
 
 #define STORE_MAX_LOGS 65536
-#define STORE_DEFAULT_MAPSIZE ((size_t)1 << 30)   /* grows by doubling when full */
-#define STORE_MAX_MAPSIZE ((size_t)1 << 42)  /* 4 TiB */
+#define STORE_DEFAULT_MAPSIZE ((size_t)1 << 30) /* grows by doubling when full */
+#define STORE_MAX_MAPSIZE ((size_t)1 << 42)     /* 4 TiB */
 
 enum {
-	STORE_CREATE = 1 << 0,    /* create the folder and databases when missing */
+	STORE_CREATE = 1 << 0, /* create the folder and databases when missing */
 	STORE_RDONLY = 1 << 1,
 };
 
 struct store {
 	MDB_env *env;
 	MDB_dbi logs, slugs, entries, hashes, checkpoints, meta;
-	MDB_dbi ix[8];               /* the domain index's databases (index.h), opened here */
-	MDB_dbi reg[4];              /* the registry's databases (peers/registry.h) */
-	MDB_dbi cosigs, evidence;    /* peers/witness.h, peers/evidence.h */
+	MDB_dbi ix[8];            /* the domain index's databases (index.h), opened here */
+	MDB_dbi reg[4];           /* the registry's databases (peers/registry.h) */
+	MDB_dbi cosigs, evidence; /* peers/witness.h, peers/evidence.h */
 	size_t mapsize;
 	char path[4096];
 };
@@ -74,7 +74,8 @@ const char *store_io_hint(int rc);
 
 /* Looks a log up by origin; *rec is a new record (free with remacto__store__log_record__free_unpacked
  * (rec, NULL)), NULL-safe. MDB_NOTFOUND when the node holds no such log. */
-int store_log_get(struct store *s, MDB_txn *txn, const char *origin, Remacto__Store__LogRecord **rec);
+int store_log_get(struct store *s, MDB_txn *txn, const char *origin,
+                  Remacto__Store__LogRecord **rec);
 int store_log_put(struct store *s, MDB_txn *txn, const Remacto__Store__LogRecord *rec);
 /* The log whose origin's last path element is slug (as served under /logs/<slug>/): copies the
  * origin into out. MDB_NOTFOUND when none. */

@@ -113,17 +113,22 @@ create_txn(MDB_txn *txn, void *arg)
 	{
 		char other[NOTE_NAME_MAX + 1];
 		const char *slug = store_slug(a->signer->v.name);
-		if (!*slug || strlen(slug) > 64 || strspn(slug, "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(slug) || slug[0] == '.') {
-			snprintf(a->err, a->errcap, "origin %s must end in a short name of letters, "
+		if (!*slug || strlen(slug) > 64 ||
+		    strspn(slug, "abcdefghijklmnopqrstuvwxyz"
+		                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(slug) ||
+		    slug[0] == '.') {
+			snprintf(a->err, a->errcap,
+			         "origin %s must end in a short name of letters, "
 			         "digits, '.', '_' or '-' (it names the log in URLs)",
 			         a->signer->v.name);
 			return -EINVAL;
 		}
 		rc = store_log_by_slug(a->s, txn, slug, other, sizeof(other));
 		if (rc == 0) {
-			snprintf(a->err, a->errcap, "log %s would be served as /logs/%s/, which %s "
-			         "already uses", a->signer->v.name, slug, other);
+			snprintf(a->err, a->errcap,
+			         "log %s would be served as /logs/%s/, which %s "
+			         "already uses",
+			         a->signer->v.name, slug, other);
 			return -EEXIST;
 		}
 		if (rc != MDB_NOTFOUND)
@@ -156,7 +161,8 @@ tlog_create(struct store *s, const struct note_signer *signer, const char *key_f
 	err[0] = '\0';
 	int rc = store_write(s, create_txn, &a);
 	if (rc != 0 && err[0] == '\0')
-		snprintf(err, errcap, "cannot create log %s: %s", signer->v.name, store_strerror(rc));
+		snprintf(err, errcap, "cannot create log %s: %s", signer->v.name,
+		         store_strerror(rc));
 	return rc;
 }
 
@@ -191,18 +197,19 @@ tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t l
 	int rc;
 
 	if (len == 0 || len > ENTRY_MAX_LEN) {
-		snprintf(err, errcap, "an entry is 1 to %d bytes, this one is %zu", ENTRY_MAX_LEN, len);
+		snprintf(err, errcap, "an entry is 1 to %d bytes, this one is %zu", ENTRY_MAX_LEN,
+		         len);
 		return -EINVAL;
 	}
 	/* Entries that do not decode are still log leaves (a replicated log is what its member
 	 * signed); only what decodes can be indexed. */
 	e = remacto__v1__entry__unpack(NULL, len, data);
 	if (e) {
-		rc = index_apply(b->s, txn, b->rec->id, b->rec->origin, b->range.size, e, strict, err,
-		                 errcap);
+		rc = index_apply(b->s, txn, b->rec->id, b->rec->origin, b->range.size, e, strict,
+		                 err, errcap);
 		if (rc == 0)
-			rc = registry_apply(b->s, txn, b->rec->origin, b->range.size, e, strict, err,
-			                    errcap);
+			rc = registry_apply(b->s, txn, b->rec->origin, b->range.size, e, strict,
+			                    err, errcap);
 		remacto__v1__entry__free_unpacked(e, NULL);
 		if (rc != 0)
 			return rc;
@@ -229,7 +236,7 @@ tlog_batch_seal(struct tlog_batch *b, MDB_txn *txn, const struct note_signer *si
 	if (strcmp(rec->origin, signer->v.name) != 0 ||
 	    note_verifier_format(&signer->v, vkey, sizeof(vkey)) < 0 ||
 	    strcmp(vkey, rec->verifier_key) != 0)
-		return -EPERM;   /* never sign with a key that is not the log's */
+		return -EPERM; /* never sign with a key that is not the log's */
 	merkle_range_root(&b->range, root);
 	len = sign_checkpoint(signer, rec->origin, b->range.size, root, note, sizeof(note));
 	if (len < 0)
@@ -340,16 +347,20 @@ append_txn(MDB_txn *txn, void *arg)
 
 	if ((rc = tlog_batch_begin(&b, a->s, txn, a->origin)) != 0) {
 		if (rc == MDB_NOTFOUND)
-			snprintf(a->err, a->errcap, "no log %s in %s (create it with `remacto log "
-			         "init`)", a->origin, a->s->path);
+			snprintf(a->err, a->errcap,
+			         "no log %s in %s (create it with `remacto log "
+			         "init`)",
+			         a->origin, a->s->path);
 		return rc;
 	}
 	{
 		char vkey[NOTE_VKEY_MAX + 1];
 		if (note_verifier_format(&a->signer->v, vkey, sizeof(vkey)) < 0 ||
 		    strcmp(vkey, b.rec->verifier_key) != 0) {
-			snprintf(a->err, a->errcap, "this key (%s) is not the key of log %s (%s): "
-			         "use the log's own key file", vkey, a->origin, b.rec->verifier_key);
+			snprintf(a->err, a->errcap,
+			         "this key (%s) is not the key of log %s (%s): "
+			         "use the log's own key file",
+			         vkey, a->origin, b.rec->verifier_key);
 			rc = -EPERM;
 			goto fail;
 		}
@@ -400,15 +411,16 @@ tlog_append(struct store *s, const char *origin, const struct note_signer *signe
 
 int
 tlog_inclusion(struct store *s, MDB_txn *txn, const struct tlog_head *h, uint64_t index,
-               uint64_t size, uint8_t leaf[32], uint8_t root[32],
-               uint8_t proof[][MERKLE_HASH_LEN], size_t *n)
+               uint64_t size, uint8_t leaf[32], uint8_t root[32], uint8_t proof[][MERKLE_HASH_LEN],
+               size_t *n)
 {
 	struct reader_ctx c = { s, txn, h->id };
 	int rc;
 
 	if (size == 0 || size > h->size || index >= size)
 		return -EINVAL;
-	if ((rc = read_hash(&c, 0, index, leaf)) != 0 || (rc = merkle_root(read_hash, &c, size, root)))
+	if ((rc = read_hash(&c, 0, index, leaf)) != 0 ||
+	    (rc = merkle_root(read_hash, &c, size, root)))
 		return rc;
 	return merkle_inclusion_proof(read_hash, &c, index, size, proof, MERKLE_MAX_PROOF, n);
 }
@@ -459,7 +471,8 @@ verify_emit(void *arg, unsigned level, uint64_t index, const uint8_t hash[MERKLE
 		return rc;
 	if (memcmp(stored, hash, 32) != 0) {
 		if (level == 0)
-			snprintf(v->err, v->errcap, "entry %llu: leaf hash does not match the stored "
+			snprintf(v->err, v->errcap,
+			         "entry %llu: leaf hash does not match the stored "
 			         "tree (the entry's bytes or its stored hash changed)",
 			         (unsigned long long)index);
 		else
@@ -509,9 +522,14 @@ tlog_verify(struct store *s, const char *origin,
 			snprintf(err, errcap, "no log %s in %s", origin, s->path);
 		goto fail;
 	}
-	*v = (struct verify_ctx){ .s = s, .txn = txn, .log = h->id, .total = h->size,
-	                          .progress = progress, .parg = arg, .err = err,
-	                          .errcap = errcap };
+	*v = (struct verify_ctx){ .s = s,
+		                  .txn = txn,
+		                  .log = h->id,
+		                  .total = h->size,
+		                  .progress = progress,
+		                  .parg = arg,
+		                  .err = err,
+		                  .errcap = errcap };
 	merkle_range_init(&v->range);
 	rc = store_entry_each(s, txn, h->id, 0, h->size, verify_entry, v);
 	if (rc == MDB_NOTFOUND) {
@@ -555,8 +573,10 @@ tlog_verify(struct store *s, const char *origin,
 			goto fail;
 	}
 	if (strcmp(cp.origin, origin) != 0 || cp.size > h->size || memcmp(cp.root, root, 32)) {
-		snprintf(err, errcap, "signed checkpoint (size %llu) does not match the %llu "
-		         "entries held", (unsigned long long)cp.size, (unsigned long long)h->size);
+		snprintf(err, errcap,
+		         "signed checkpoint (size %llu) does not match the %llu "
+		         "entries held",
+		         (unsigned long long)cp.size, (unsigned long long)h->size);
 		rc = -EBADMSG;
 		goto fail;
 	}

@@ -42,8 +42,8 @@ struct tlog_head {
 /* Creates the log `origin` signed by signer (whose name must be the origin), with an empty signed
  * checkpoint. key_file is recorded (absolute path) so later appends can sign; NULL for logs the
  * node only replicates. -EEXIST when the node already holds the origin. */
-int tlog_create(struct store *s, const struct note_signer *signer, const char *key_file,
-                char *err, size_t errcap);
+int tlog_create(struct store *s, const struct note_signer *signer, const char *key_file, char *err,
+                size_t errcap);
 
 /* After a key rotation the registry allows: the key (and its file) that signs the log's next
  * checkpoints. The caller checked the registry. */
@@ -75,8 +75,8 @@ struct tlog_batch {
 int tlog_batch_begin(struct tlog_batch *b, struct store *s, MDB_txn *txn, const char *origin);
 /* strict: the node's own publication, checked against the node's state by index_apply
  * (-EINVAL with err); otherwise indexed leniently. */
-int tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len,
-                   bool strict, char *err, size_t errcap);
+int tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len, bool strict,
+                   char *err, size_t errcap);
 int tlog_batch_seal(struct tlog_batch *b, MDB_txn *txn, const struct note_signer *signer,
                     struct tlog_head *head);
 void tlog_batch_end(struct tlog_batch *b);
@@ -84,8 +84,8 @@ void tlog_batch_end(struct tlog_batch *b);
  * record takes the batch's size and root; when note is given (the signed checkpoint of exactly
  * that size, verified with vkey) it becomes the log's checkpoint and is stored. Without a note
  * the record keeps its previous, smaller checkpoint: a catch-up commits in verified steps. */
-int tlog_batch_seal_verified(struct tlog_batch *b, MDB_txn *txn, const char *note,
-                             size_t note_len, const char *vkey, struct tlog_head *head);
+int tlog_batch_seal_verified(struct tlog_batch *b, MDB_txn *txn, const char *note, size_t note_len,
+                             const char *vkey, struct tlog_head *head);
 /* The root of the batch's tree as it stands. */
 void tlog_batch_root(const struct tlog_batch *b, uint8_t root[32]);
 
@@ -110,7 +110,7 @@ int tlog_consistency(struct store *s, MDB_txn *txn, const struct tlog_head *h, u
  * holding no signed checkpoint yet verifies its hashes only. Returns 0 when all holds, else -EBADMSG with the first mismatch in err
  * ("entry 1234: leaf hash does not match the stored tree (entry bytes changed)"). */
 int tlog_verify(struct store *s, const char *origin,
-                void (*progress)(uint64_t done, uint64_t total, void *arg), void *arg,
-                char *err, size_t errcap);
+                void (*progress)(uint64_t done, uint64_t total, void *arg), void *arg, char *err,
+                size_t errcap);
 
 #endif

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/api.h"
 #include "csvimport.h"
+#include "daemon/api.h"
 
 #define NONE UINT32_MAX
 
@@ -23,7 +23,7 @@ static const char *
 kind_name(int kind)
 {
 	static const char *const names[5] = { "unspecified", "region", "prefecture", "province",
-	                                      "commune" };
+		                              "commune" };
 	return kind >= 0 && kind < 5 ? names[kind] : "unspecified";
 }
 
@@ -88,7 +88,7 @@ latest(const struct facts_member *m, facts_str code, facts_str pid)
 				const struct facts_meas *v = &m->meas[FACTS_POS(im)];
 				if (!best || v->index > best->index)
 					best = v;
-				break;          /* log order: the last one is the indicator's latest */
+				break; /* log order: the last one is the indicator's latest */
 			}
 		}
 	}
@@ -137,7 +137,7 @@ pmap_slot(struct pmap *p, uint32_t key, bool *fresh)
 			return &p->vals[i];
 		}
 	}
-	return NULL;                 /* full: the caller sized it */
+	return NULL; /* full: the caller sized it */
 }
 
 /* The slot of key, NULL when absent (nothing inserted). */
@@ -177,7 +177,8 @@ count_periods(const struct facts *f, const struct facts_member *m, facts_str cod
 			if (fresh) {
 				facts_day first, last;
 				char g;
-				if (!facts_period_parse(facts_string(f, v->period), &first, &last, &g))
+				if (!facts_period_parse(facts_string(f, v->period), &first, &last,
+				                        &g))
 					last = 0;
 				if (*nps == *cap) {
 					size_t ncap = *cap ? *cap * 2 : 64;
@@ -213,9 +214,11 @@ default_period(const struct facts *f, facts_str code, char out[16])
 	const struct pstat *best = NULL;
 	for (size_t i = 0; rc == 0 && i < nps; i++) {
 		const struct pstat *p = &ps[i];
-		if (!best || p->last > best->last || (p->last == best->last &&
-		    (p->count > best->count || (p->count == best->count &&
-		     strcmp(facts_string(f, p->id), facts_string(f, best->id)) > 0))))
+		if (!best || p->last > best->last ||
+		    (p->last == best->last &&
+		     (p->count > best->count ||
+		      (p->count == best->count &&
+		       strcmp(facts_string(f, p->id), facts_string(f, best->id)) > 0))))
 			best = p;
 	}
 	if (best)
@@ -233,11 +236,16 @@ static const char *
 group_key(enum benchmark_group g, const struct facts_member *m)
 {
 	switch (g) {
-	case BENCHMARK_KIND: return kind_name(m->kind);
-	case BENCHMARK_POPULATION: return benchmark_band(m->population);
-	case BENCHMARK_REGION: return m->region[0] ? m->region : "unknown";
-	case BENCHMARK_CUSTOM: return "custom";
-	default: return "all";
+	case BENCHMARK_KIND:
+		return kind_name(m->kind);
+	case BENCHMARK_POPULATION:
+		return benchmark_band(m->population);
+	case BENCHMARK_REGION:
+		return m->region[0] ? m->region : "unknown";
+	case BENCHMARK_CUSTOM:
+		return "custom";
+	default:
+		return "all";
 	}
 }
 
@@ -247,7 +255,7 @@ compare_values(bool higher, double a, double b)
 {
 	if (a == b)
 		return 0;
-	return (higher ? a > b : a < b) ? -1 : 1;   /* -1: a ranks before b */
+	return (higher ? a > b : a < b) ? -1 : 1; /* -1: a ranks before b */
 }
 
 static int
@@ -307,8 +315,8 @@ rank_group(struct benchmark_groupres *g, bool higher)
 			last++;
 		size_t equal = last - first + 1, worse = n - last - 1;
 		g->rows[i].rank = (unsigned)first + 1;
-		g->rows[i].percentile = floor(1000.0 * ((double)worse + equal / 2.0) / (double)n +
-		                              0.5) / 10.0;
+		g->rows[i].percentile =
+		        floor(1000.0 * ((double)worse + equal / 2.0) / (double)n + 0.5) / 10.0;
 	}
 	if (!(vals = malloc((n ? n : 1) * sizeof(*vals))))
 		return -ENOMEM;
@@ -406,14 +414,16 @@ series(const struct facts *f, const struct facts_catalog *ce, struct benchmark_r
 			const struct facts_imeas *v = &ind->meas[j];
 			bool fresh;
 			uint32_t *slot;
-			if ((v->pos & FACTS_DIMS) || !(slot = pmap_slot(&map, v->period, &fresh)) || !fresh)
+			if ((v->pos & FACTS_DIMS) || !(slot = pmap_slot(&map, v->period, &fresh)) ||
+			    !fresh)
 				continue;
 			struct benchmark_point *np = realloc(r->series, (n + 1) * sizeof(*np));
 			if (!np)
 				goto done;
 			r->series = np;
 			memset(&np[n], 0, sizeof(np[n]));
-			snprintf(np[n].period, sizeof(np[n].period), "%s", facts_string(f, v->period));
+			snprintf(np[n].period, sizeof(np[n].period), "%s",
+			         facts_string(f, v->period));
 			*slot = (uint32_t)n++;
 		}
 	}
@@ -493,8 +503,8 @@ done:
 }
 
 int
-benchmark_run(const struct facts *f, const struct benchmark_query *q,
-              struct benchmark_result *r, const char **bad_field, char *err, size_t errcap)
+benchmark_run(const struct facts *f, const struct benchmark_query *q, struct benchmark_result *r,
+              const char **bad_field, char *err, size_t errcap)
 {
 	const struct facts_member **custom = NULL, **in = NULL;
 	size_t n_custom = 0, n_in = 0;
@@ -519,7 +529,8 @@ benchmark_run(const struct facts *f, const struct benchmark_query *q,
 	}
 	if (q->group == BENCHMARK_CUSTOM) {
 		if (q->n_custom == 0 || q->n_custom > BENCHMARK_MAX_CUSTOM) {
-			snprintf(err, errcap, "group=custom takes members=a,b,... (1 to %d members)",
+			snprintf(err, errcap,
+			         "group=custom takes members=a,b,... (1 to %d members)",
 			         BENCHMARK_MAX_CUSTOM);
 			*bad_field = "members";
 			return -EINVAL;
@@ -529,7 +540,8 @@ benchmark_run(const struct facts *f, const struct benchmark_query *q,
 		for (size_t i = 0; i < q->n_custom; i++) {
 			const struct facts_member *m = facts_member_find(f, q->custom[i]);
 			if (!m) {
-				snprintf(err, errcap, "no member %.128s in the registry", q->custom[i]);
+				snprintf(err, errcap, "no member %.128s in the registry",
+				         q->custom[i]);
 				*bad_field = "members";
 				free(custom);
 				return -ENOENT;
@@ -541,7 +553,8 @@ benchmark_run(const struct facts *f, const struct benchmark_query *q,
 			custom[n_custom++] = r->member;
 	}
 	if (q->period && *q->period) {
-		if (!facts_period_parse(q->period, &a, &b, &g) || strlen(q->period) >= sizeof(r->period)) {
+		if (!facts_period_parse(q->period, &a, &b, &g) ||
+		    strlen(q->period) >= sizeof(r->period)) {
 			snprintf(err, errcap, "expected a period YYYY, YYYY-Qn or YYYY-MM");
 			*bad_field = "period";
 			free(custom);
@@ -631,9 +644,11 @@ stats_json(const struct benchmark_stats *s)
 	                      (int)(s->members - s->reported), "mean",
 	                      s->reported ? jnum(s->mean) : json_null(), "median",
 	                      s->reported ? jnum(s->median) : json_null(), "single", s->single);
-	const char *note = s->reported == 0 ? "no member of this group reported" :
-	                   s->single ? "one member reported: the mean and median are its own value, "
-	                   "not a comparison" : NULL;
+	const char *note = s->reported == 0 ? "no member of this group reported"
+	                   : s->single
+	                           ? "one member reported: the mean and median are its own value, "
+	                             "not a comparison"
+	                           : NULL;
 	json_object_set_new(j, "note", note ? json_string(note) : json_null());
 	return j;
 }
@@ -642,17 +657,18 @@ static json_t *
 row_json(const struct benchmark_row *row)
 {
 	const struct facts_member *m = row->member;
-	json_t *j = json_pack("{s:o, s:o, s:o, s:s, s:o, s:I}", "member", api_jstr(m->slug), "origin",
-	                      api_jstr(m->origin), "name", api_jstr(m->name_fr), "kind", kind_name(m->kind),
-	                      "region", api_jstr(m->region), "population",
+	json_t *j = json_pack("{s:o, s:o, s:o, s:s, s:o, s:I}", "member", api_jstr(m->slug),
+	                      "origin", api_jstr(m->origin), "name", api_jstr(m->name_fr), "kind",
+	                      kind_name(m->kind), "region", api_jstr(m->region), "population",
 	                      (json_int_t)(m->population < INT64_MAX ? m->population : 0));
 	json_object_set_new(j, "missing", json_boolean(row->missing));
 	json_object_set_new(j, "reason", row->missing ? json_string(row->reason) : json_null());
 	json_object_set_new(j, "value", row->missing ? json_null() : jnum(row->value));
-	json_object_set_new(j, "rawValue", row->index != FACTS_NO_INDEX ? jnum(row->raw) :
-	                    json_null());
-	json_object_set_new(j, "logIndex", row->index != FACTS_NO_INDEX ?
-	                    json_integer((json_int_t)row->index) : json_null());
+	json_object_set_new(j, "rawValue",
+	                    row->index != FACTS_NO_INDEX ? jnum(row->raw) : json_null());
+	json_object_set_new(j, "logIndex",
+	                    row->index != FACTS_NO_INDEX ? json_integer((json_int_t)row->index)
+	                                                 : json_null());
 	json_object_set_new(j, "rank", row->missing ? json_null() : json_integer(row->rank));
 	json_object_set_new(j, "percentile", row->missing ? json_null() : jnum(row->percentile));
 	return j;
@@ -670,14 +686,17 @@ benchmark_result_json(const struct facts *f, const struct benchmark_result *r)
 		return NULL;
 	}
 	json_object_set_new(j, "code", api_jstr(facts_string(f, ce->code)));
-	json_object_set_new(j, "indicator", json_pack("{s:{s:o, s:o, s:o}, s:o, s:s, s:b, s:s, s:b, "
-	                    "s:I}", "title", "fr", api_jstr(ce->title_fr), "ar", api_jstr(ce->title_ar), "en",
-	                    api_jstr(ce->title_en), "unit", api_jstr(ce->unit), "principle",
-	                    csvimport_enum_short(&remacto__v1__principle__descriptor, ce->principle,
-	                                         principle, sizeof(principle)),
-	                    "higherIsBetter", ce->higher_is_better, "normalisation",
-	                    ce->per_10k ? "per_10000_inhabitants" : "none", "withdrawn",
-	                    ce->withdrawn, "registryIndex", (json_int_t)ce->index));
+	json_object_set_new(
+	        j, "indicator",
+	        json_pack("{s:{s:o, s:o, s:o}, s:o, s:s, s:b, s:s, s:b, "
+	                  "s:I}",
+	                  "title", "fr", api_jstr(ce->title_fr), "ar", api_jstr(ce->title_ar), "en",
+	                  api_jstr(ce->title_en), "unit", api_jstr(ce->unit), "principle",
+	                  csvimport_enum_short(&remacto__v1__principle__descriptor, ce->principle,
+	                                       principle, sizeof(principle)),
+	                  "higherIsBetter", ce->higher_is_better, "normalisation",
+	                  ce->per_10k ? "per_10000_inhabitants" : "none", "withdrawn",
+	                  ce->withdrawn, "registryIndex", (json_int_t)ce->index));
 	json_object_set_new(j, "period", r->period[0] ? json_string(r->period) : json_null());
 	json_object_set_new(j, "group", json_string(benchmark_group_name(r->group)));
 	for (size_t i = 0; i < r->n_groups; i++) {
@@ -697,23 +716,27 @@ benchmark_result_json(const struct facts *f, const struct benchmark_result *r)
 		                        json_string(r->member_group ? r->member_group->key : ""));
 		json_object_set_new(pos, "value", p && !p->missing ? jnum(p->value) : json_null());
 		json_object_set_new(pos, "missing", json_boolean(!p || p->missing));
-		json_object_set_new(pos, "rank", p && !p->missing ? json_integer(p->rank) :
-		                    json_null());
+		json_object_set_new(pos, "rank",
+		                    p && !p->missing ? json_integer(p->rank) : json_null());
 		json_object_set_new(pos, "of", json_integer(s ? s->reported : 0));
-		json_object_set_new(pos, "percentile", p && !p->missing ? jnum(p->percentile) :
-		                    json_null());
-		json_object_set_new(pos, "groupMean", s && s->reported ? jnum(s->mean) : json_null());
-		json_object_set_new(pos, "groupMedian", s && s->reported ? jnum(s->median) :
-		                    json_null());
-		json_object_set_new(pos, "vsMedian", p && !p->missing && s && s->reported ?
-		                    jnum(p->value - s->median) : json_null());
+		json_object_set_new(pos, "percentile",
+		                    p && !p->missing ? jnum(p->percentile) : json_null());
+		json_object_set_new(pos, "groupMean",
+		                    s && s->reported ? jnum(s->mean) : json_null());
+		json_object_set_new(pos, "groupMedian",
+		                    s && s->reported ? jnum(s->median) : json_null());
+		json_object_set_new(pos, "vsMedian",
+		                    p && !p->missing && s && s->reported
+		                            ? jnum(p->value - s->median)
+		                            : json_null());
 		json_object_set_new(j, "position", pos);
 		json_t *ser = json_array();
 		for (size_t i = 0; ser && i < r->n_series; i++) {
 			const struct benchmark_point *pt = &r->series[i];
-			json_t *o = json_pack("{s:s, s:o, s:o, s:I, s:o}", "period", pt->period, "value",
-			                      jnum(pt->value), "rawValue", jnum(pt->raw), "logIndex",
-			                      (json_int_t)pt->index, "group", stats_json(&pt->group));
+			json_t *o = json_pack("{s:s, s:o, s:o, s:I, s:o}", "period", pt->period,
+			                      "value", jnum(pt->value), "rawValue", jnum(pt->raw),
+			                      "logIndex", (json_int_t)pt->index, "group",
+			                      stats_json(&pt->group));
 			json_array_append_new(ser, o);
 		}
 		json_object_set_new(j, "series", ser ? ser : json_array());

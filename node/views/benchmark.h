@@ -38,7 +38,7 @@
 
 #include "facts.h"
 
-#define BENCHMARK_MAX_CUSTOM 256     /* members in a custom group */
+#define BENCHMARK_MAX_CUSTOM 256 /* members in a custom group */
 
 enum benchmark_group {
 	BENCHMARK_ALL,
@@ -49,20 +49,20 @@ enum benchmark_group {
 };
 
 struct benchmark_query {
-	const char *code;            /* catalog code */
-	const char *period;          /* NULL or "": the default period */
+	const char *code;   /* catalog code */
+	const char *period; /* NULL or "": the default period */
 	enum benchmark_group group;
-	const char *member;          /* reference member (slug or origin), NULL for none */
-	const char *const *custom;   /* group=custom: member slugs or origins */
+	const char *member;        /* reference member (slug or origin), NULL for none */
+	const char *const *custom; /* group=custom: member slugs or origins */
 	size_t n_custom;
 };
 
 struct benchmark_row {
 	const struct facts_member *member;
-	bool missing;                /* no value (see reason) */
-	const char *reason;          /* static: "not reported", "no population", "not adopted" */
-	double value, raw;           /* normalised and as reported */
-	uint64_t index;              /* the measurement's log index */
+	bool missing;       /* no value (see reason) */
+	const char *reason; /* static: "not reported", "no population", "not adopted" */
+	double value, raw;  /* normalised and as reported */
+	uint64_t index;     /* the measurement's log index */
 	unsigned rank;
 	double percentile;
 };
@@ -70,12 +70,12 @@ struct benchmark_row {
 struct benchmark_stats {
 	unsigned members, reported;
 	double mean, median;
-	bool single;                 /* one member reported: mean and median are its value */
+	bool single; /* one member reported: mean and median are its value */
 };
 
 struct benchmark_groupres {
 	char key[32];
-	struct benchmark_row *rows;  /* ranked first, then missing; ties by origin */
+	struct benchmark_row *rows; /* ranked first, then missing; ties by origin */
 	size_t n_rows;
 	struct benchmark_stats stats;
 };
@@ -89,9 +89,9 @@ struct benchmark_point {
 
 struct benchmark_result {
 	const struct facts_catalog *catalog;
-	char period[16];             /* "" when nobody ever reported the code */
+	char period[16]; /* "" when nobody ever reported the code */
 	enum benchmark_group group;
-	struct benchmark_groupres *groups;   /* in key order */
+	struct benchmark_groupres *groups; /* in key order */
 	size_t n_groups;
 	/* With a reference member: */
 	const struct facts_member *member;
@@ -105,8 +105,7 @@ struct benchmark_result {
  * named is not one: err names it, *bad_field says "member" or "members"); -EINVAL for a
  * malformed period; -ENOMEM. */
 int benchmark_run(const struct facts *f, const struct benchmark_query *q,
-                  struct benchmark_result *out, const char **bad_field, char *err,
-                  size_t errcap);
+                  struct benchmark_result *out, const char **bad_field, char *err, size_t errcap);
 void benchmark_result_free(struct benchmark_result *r);
 
 /* "kind" → BENCHMARK_KIND; false when unknown. */

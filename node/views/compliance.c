@@ -18,8 +18,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon/api.h"
 #include "csvimport.h"
+#include "daemon/api.h"
 
 #define NONE UINT32_MAX
 #define TEXT_MAX 1024
@@ -28,20 +28,32 @@ static const struct {
 	const char *id;
 	unsigned weight;
 } rule_def[COMPLIANCE_NRULES] = {
-	{ "liveness", 20 }, { "coverage", 15 }, { "follow-up", 20 }, { "milestones", 15 },
+	{ "liveness", 20 },   { "coverage", 15 },  { "follow-up", 20 }, { "milestones", 15 },
 	{ "indicators", 15 }, { "integrity", 10 }, { "timeliness", 5 },
 };
 
 static const char *const principle_key[6] = {
-	"", "transparency", "accountability", "access_to_information", "citizen_participation",
+	"",
+	"transparency",
+	"accountability",
+	"access_to_information",
+	"citizen_participation",
 	"digitalisation",
 };
 static const char *const principle_fr[6] = {
-	"", "transparence", "redevabilité", "accès à l'information", "participation citoyenne",
+	"",
+	"transparence",
+	"redevabilité",
+	"accès à l'information",
+	"participation citoyenne",
 	"digitalisation",
 };
 static const char *const principle_en[6] = {
-	"", "transparency", "accountability", "access to information", "citizen participation",
+	"",
+	"transparency",
+	"accountability",
+	"access to information",
+	"citizen participation",
 	"digitalisation",
 };
 
@@ -49,9 +61,12 @@ const char *
 compliance_status_name(enum compliance_status s)
 {
 	switch (s) {
-	case COMPLIANCE_COMPLIANT: return "compliant";
-	case COMPLIANCE_AT_RISK: return "at_risk";
-	default: return "non_compliant";
+	case COMPLIANCE_COMPLIANT:
+		return "compliant";
+	case COMPLIANCE_AT_RISK:
+		return "at_risk";
+	default:
+		return "non_compliant";
 	}
 }
 
@@ -66,7 +81,7 @@ const char *
 compliance_kind_name(int kind)
 {
 	static const char *const names[5] = { "unspecified", "region", "prefecture", "province",
-	                                      "commune" };
+		                              "commune" };
 	return kind >= 0 && kind < 5 ? names[kind] : "unspecified";
 }
 
@@ -75,13 +90,14 @@ compliance_policy_of(const struct facts *f, struct compliance_policy *out)
 {
 	const struct facts_policy *p = &f->policy;
 	out->liveness_days = p->liveness_days ? p->liveness_days : COMPLIANCE_DEFAULT_LIVENESS_DAYS;
-	out->follow_up_days = p->follow_up_days ? p->follow_up_days :
-	                      COMPLIANCE_DEFAULT_FOLLOW_UP_DAYS;
-	out->milestone_grace_days = p->milestone_grace_days ? p->milestone_grace_days :
-	                            COMPLIANCE_DEFAULT_MILESTONE_GRACE_DAYS;
+	out->follow_up_days = p->follow_up_days ? p->follow_up_days
+	                                        : COMPLIANCE_DEFAULT_FOLLOW_UP_DAYS;
+	out->milestone_grace_days = p->milestone_grace_days
+	                                    ? p->milestone_grace_days
+	                                    : COMPLIANCE_DEFAULT_MILESTONE_GRACE_DAYS;
 	out->at_risk_score = p->at_risk_score ? p->at_risk_score : COMPLIANCE_DEFAULT_AT_RISK_SCORE;
-	out->non_compliant_score = p->non_compliant_score ? p->non_compliant_score :
-	                           COMPLIANCE_DEFAULT_NON_COMPLIANT_SCORE;
+	out->non_compliant_score = p->non_compliant_score ? p->non_compliant_score
+	                                                  : COMPLIANCE_DEFAULT_NON_COMPLIANT_SCORE;
 	if (out->at_risk_score > 100)
 		out->at_risk_score = 100;
 	/* A registry that says otherwise is read as: non-compliant is also at risk. */
@@ -95,7 +111,7 @@ compliance_policy_of(const struct facts *f, struct compliance_policy *out)
 struct idx {
 	uint64_t v[8];
 	size_t n;
-	uint64_t *more;             /* beyond 8: the whole list, malloc'd */
+	uint64_t *more; /* beyond 8: the whole list, malloc'd */
 	size_t cap;
 };
 
@@ -105,11 +121,11 @@ struct eval {
 	facts_day d;
 	struct compliance_policy pol;
 	struct compliance_report *r;
-	bool full;                   /* build findings (else count them only) */
+	bool full; /* build findings (else count them only) */
 	int rc;
 	/* Per slot, positions in the member's arrays of the latest visible element (NONE). */
 	uint32_t *prog_v, *commit_v, *commit_st, *commit_meas, *commit_prog, *ms_due, *ms_out,
-	         *ind_commit;
+	        *ind_commit;
 	facts_day *commit_day, *commit_first;
 };
 
@@ -138,7 +154,7 @@ idx_add(struct idx *x, uint64_t i)
 		size_t ncap = x->cap ? x->cap * 2 : 32;
 		uint64_t *nm = realloc(x->more, ncap * sizeof(*nm));
 		if (!nm)
-			return;             /* the list is shorter; the finding still stands */
+			return; /* the list is shorter; the finding still stands */
 		if (!x->more)
 			memcpy(nm, x->v, x->n * sizeof(*nm));
 		x->more = nm, x->cap = ncap;
@@ -169,9 +185,8 @@ dupstr(const char *s)
 
 /* Counts a finding and, for a full report, records it (indexes sorted, duplicates removed). */
 static void
-finding(struct eval *ev, enum compliance_rule rule, const char *code,
-        enum compliance_severity sev, const char *subject, const char *fr, const char *en,
-        struct idx *ix)
+finding(struct eval *ev, enum compliance_rule rule, const char *code, enum compliance_severity sev,
+        const char *subject, const char *fr, const char *en, struct idx *ix)
 {
 	struct compliance_report *r = ev->r;
 	r->count[sev]++;
@@ -215,8 +230,8 @@ done:
 }
 
 static void
-rule(struct eval *ev, enum compliance_rule id, bool applicable, unsigned checked,
-     unsigned passed, double pass)
+rule(struct eval *ev, enum compliance_rule id, bool applicable, unsigned checked, unsigned passed,
+     double pass)
 {
 	struct compliance_rule_result *rr = &ev->r->rules[id];
 	rr->id = rule_def[id].id;
@@ -228,8 +243,8 @@ rule(struct eval *ev, enum compliance_rule id, bool applicable, unsigned checked
 }
 
 /* Formats a finding's text, only for a full report (an overview only counts findings). */
-static void
-fmt(const struct eval *ev, char *out, const char *f, ...) __attribute__((format(printf, 3, 4)));
+static void fmt(const struct eval *ev, char *out, const char *f, ...)
+        __attribute__((format(printf, 3, 4)));
 static void
 fmt(const struct eval *ev, char *out, const char *f, ...)
 {
@@ -306,7 +321,8 @@ static bool
 programme_open(const struct eval *ev, uint32_t p)
 {
 	return p != NONE && ev->prog_v[p] != NONE &&
-	       ev->m->progs[ev->prog_v[p]].stage != REMACTO__V1__PROGRAMME_STAGE__PROGRAMME_STAGE_CLOSED;
+	       ev->m->progs[ev->prog_v[p]].stage !=
+	               REMACTO__V1__PROGRAMME_STAGE__PROGRAMME_STAGE_CLOSED;
 }
 
 static void
@@ -329,11 +345,13 @@ rule_liveness(struct eval *ev)
 		r->seen_size = last->size;
 	}
 	if (!m->held) {
-		fmt(ev, fr, "Ce nœud ne détient pas de copie du journal de %s : aucun témoin connu.",
+		fmt(ev, fr,
+		    "Ce nœud ne détient pas de copie du journal de %s : aucun témoin connu.",
 		    m->origin);
-		fmt(ev, en, "This node holds no copy of the log of %s: no witness known.", m->origin);
-		finding(ev, COMPLIANCE_LIVENESS, "liveness.log-missing", COMPLIANCE_MAJOR, m->origin,
-		        fr, en, NULL);
+		fmt(ev, en, "This node holds no copy of the log of %s: no witness known.",
+		    m->origin);
+		finding(ev, COMPLIANCE_LIVENESS, "liveness.log-missing", COMPLIANCE_MAJOR,
+		        m->origin, fr, en, NULL);
 	} else if (!last) {
 		facts_day_format(ev->d, day);
 		fmt(ev, fr, "Le journal n'a été cosigné par aucun témoin au %s.", day);
@@ -342,10 +360,11 @@ rule_liveness(struct eval *ev)
 		        m->origin, fr, en, NULL);
 	} else if (ev->d - last->day > ev->pol.liveness_days) {
 		facts_day_format(last->day, day);
-		fmt(ev, fr, "Dernière cosignature d'un témoin le %s, il y a %u jours (limite : %u).", day,
+		fmt(ev, fr,
+		    "Dernière cosignature d'un témoin le %s, il y a %u jours (limite : %u).", day,
 		    ev->d - last->day, ev->pol.liveness_days);
-		fmt(ev, en, "Last witnessed on %s, %u days ago (limit: %u).", day, ev->d - last->day,
-		    ev->pol.liveness_days);
+		fmt(ev, en, "Last witnessed on %s, %u days ago (limit: %u).", day,
+		    ev->d - last->day, ev->pol.liveness_days);
 		if (last->size > 0)
 			idx_add(&ix, last->size - 1);
 		finding(ev, COMPLIANCE_LIVENESS, "liveness.stale", COMPLIANCE_MAJOR, m->origin, fr,
@@ -375,10 +394,14 @@ rule_coverage(struct eval *ev)
 		for (uint32_t p = 0; p < m->n_programmes; p++)
 			if (ev->prog_v[p] != NONE)
 				idx_add(&base, m->progs[ev->prog_v[p]].index);
-		fmt(ev, fr, "Aucun programme ouvert (publié et non clôturé) : les cinq principes ne sont "
-		    "pas couverts.%s", "");
-		fmt(ev, en, "No open programme (published and not closed): the five principles are not "
-		    "covered.%s", "");
+		fmt(ev, fr,
+		    "Aucun programme ouvert (publié et non clôturé) : les cinq principes ne sont "
+		    "pas couverts.%s",
+		    "");
+		fmt(ev, en,
+		    "No open programme (published and not closed): the five principles are not "
+		    "covered.%s",
+		    "");
 		finding(ev, COMPLIANCE_COVERAGE, "coverage.no-open-programme", COMPLIANCE_MAJOR, "",
 		        fr, en, &base);
 		rule(ev, COMPLIANCE_COVERAGE, true, 5, 0, 0.0);
@@ -449,19 +472,26 @@ rule_follow_up(struct eval *ev)
 			idx_add(&ix, m->meas[ev->commit_meas[c]].index);
 		facts_day_format(ref, day);
 		if (last) {
-			fmt(ev, fr, "Engagement %.200s : aucune mise à jour de statut ni mesure depuis le %s "
-			    "(%u jours ; limite : %u).", id, day, ev->d - ref, ev->pol.follow_up_days);
-			fmt(ev, en, "Commitment %.200s: no status update or measurement since %s (%u days; "
-			    "limit: %u).", id, day, ev->d - ref, ev->pol.follow_up_days);
+			fmt(ev, fr,
+			    "Engagement %.200s : aucune mise à jour de statut ni mesure depuis le %s "
+			    "(%u jours ; limite : %u).",
+			    id, day, ev->d - ref, ev->pol.follow_up_days);
+			fmt(ev, en,
+			    "Commitment %.200s: no status update or measurement since %s (%u days; "
+			    "limit: %u).",
+			    id, day, ev->d - ref, ev->pol.follow_up_days);
 		} else {
-			fmt(ev, fr, "Engagement %.200s : aucune mise à jour de statut ni mesure depuis son "
-			    "début le %s (%u jours ; limite : %u).", id, day, ev->d - ref,
-			    ev->pol.follow_up_days);
-			fmt(ev, en, "Commitment %.200s: no status update or measurement since it began on %s "
-			    "(%u days; limit: %u).", id, day, ev->d - ref, ev->pol.follow_up_days);
+			fmt(ev, fr,
+			    "Engagement %.200s : aucune mise à jour de statut ni mesure depuis son "
+			    "début le %s (%u jours ; limite : %u).",
+			    id, day, ev->d - ref, ev->pol.follow_up_days);
+			fmt(ev, en,
+			    "Commitment %.200s: no status update or measurement since it began on %s "
+			    "(%u days; limit: %u).",
+			    id, day, ev->d - ref, ev->pol.follow_up_days);
 		}
-		finding(ev, COMPLIANCE_FOLLOW_UP, "follow-up.stale-commitment", COMPLIANCE_MINOR, id,
-		        fr, en, &ix);
+		finding(ev, COMPLIANCE_FOLLOW_UP, "follow-up.stale-commitment", COMPLIANCE_MINOR,
+		        id, fr, en, &ix);
 	}
 	rule(ev, COMPLIANCE_FOLLOW_UP, active > 0, active, fresh,
 	     active ? (double)fresh / active : 1.0);
@@ -498,14 +528,16 @@ rule_milestones(struct eval *ev)
 			idx_add(&ix, m->outcomes[o].index);
 		facts_day_format(dd->due, day);
 		snprintf(subject, sizeof(subject), "%.200s/%.200s", cid, mid);
-		fmt(ev, fr, "Jalon %.200s de l'engagement %.200s : échéance le %s, dépassée de %u jours "
-		    "sans résultat enregistré (délai de grâce : %u jours).", mid, cid, day,
-		    ev->d - dd->due, ev->pol.milestone_grace_days);
-		fmt(ev, en, "Milestone %.200s of commitment %.200s: due on %s, %u days overdue with no "
-		    "recorded outcome (grace: %u days).", mid, cid, day, ev->d - dd->due,
-		    ev->pol.milestone_grace_days);
-		finding(ev, COMPLIANCE_MILESTONES, "milestones.overdue", COMPLIANCE_MINOR, subject, fr,
-		        en, &ix);
+		fmt(ev, fr,
+		    "Jalon %.200s de l'engagement %.200s : échéance le %s, dépassée de %u jours "
+		    "sans résultat enregistré (délai de grâce : %u jours).",
+		    mid, cid, day, ev->d - dd->due, ev->pol.milestone_grace_days);
+		fmt(ev, en,
+		    "Milestone %.200s of commitment %.200s: due on %s, %u days overdue with no "
+		    "recorded outcome (grace: %u days).",
+		    mid, cid, day, ev->d - dd->due, ev->pol.milestone_grace_days);
+		finding(ev, COMPLIANCE_MILESTONES, "milestones.overdue", COMPLIANCE_MINOR, subject,
+		        fr, en, &ix);
 	}
 	rule(ev, COMPLIANCE_MILESTONES, due > 0, due, ok, due ? (double)ok / due : 1.0);
 }
@@ -529,7 +561,8 @@ latest_total(const struct eval *ev, facts_str code)
 			if (v->dims || !visible(ev, v->pub) ||
 			    !facts_period_parse(str(ev, v->period), &first, &last, &g))
 				continue;
-			if (!best || last > best_end || (last == best_end && v->index > best->index))
+			if (!best || last > best_end ||
+			    (last == best_end && v->index > best->index))
 				best = v, best_end = last;
 		}
 	}
@@ -582,14 +615,15 @@ rule_indicators(struct eval *ev)
 		facts_period_last(g, ref, period);
 		if (!facts_period_parse(period, &first, &last, &g) || last < adopted) {
 			idx_free(&ix);
-			continue;           /* nothing due yet */
+			continue; /* nothing due yet */
 		}
 		expected++;
 		facts_str pid = facts_string_find(f, period);
 		bool found = false;
 		for (size_t i = 0; pid && i < m->n_indicators && !found; i++) {
 			const struct facts_indicator *ind = &m->indicators[i];
-			for (size_t j = 0; ind->code == ce->code && j < ind->n_meas && !found; j++) {
+			for (size_t j = 0; ind->code == ce->code && j < ind->n_meas && !found;
+			     j++) {
 				found = ind->meas[j].period == pid &&
 				        visible(ev, m->meas[FACTS_POS(&ind->meas[j])].pub);
 			}
@@ -600,12 +634,13 @@ rule_indicators(struct eval *ev)
 			continue;
 		}
 		const char *code = str(ev, ce->code);
-		fmt(ev, fr, "Indicateur du catalogue %.64s adopté mais non renseigné pour la période %s.",
+		fmt(ev, fr,
+		    "Indicateur du catalogue %.64s adopté mais non renseigné pour la période %s.",
 		    code, period);
-		fmt(ev, en, "Catalog indicator %.64s adopted but not reported for the period %s.", code,
-		    period);
-		finding(ev, COMPLIANCE_INDICATORS, "indicators.not-reported", COMPLIANCE_MINOR, code, fr,
-		        en, &ix);
+		fmt(ev, en, "Catalog indicator %.64s adopted but not reported for the period %s.",
+		    code, period);
+		finding(ev, COMPLIANCE_INDICATORS, "indicators.not-reported", COMPLIANCE_MINOR,
+		        code, fr, en, &ix);
 	}
 	rule(ev, COMPLIANCE_INDICATORS, expected > 0, expected, reported,
 	     expected ? (double)reported / expected : 1.0);
@@ -630,12 +665,16 @@ rule_integrity(struct eval *ev)
 	unsigned hidden = 0, declared = 0;
 
 	if (m->forks) {
-		fmt(ev, fr, "Preuve d'équivocation : deux points de contrôle signés incompatibles du "
+		fmt(ev, fr,
+		    "Preuve d'équivocation : deux points de contrôle signés incompatibles du "
 		    "journal (tailles %llu et %llu) ; %u preuve(s) conservée(s).",
-		    (unsigned long long)m->fork_size_a, (unsigned long long)m->fork_size_b, m->forks);
-		fmt(ev, en, "Equivocation evidence: two incompatible signed checkpoints of the log (sizes "
-		    "%llu and %llu); %u record(s) kept.", (unsigned long long)m->fork_size_a,
-		    (unsigned long long)m->fork_size_b, m->forks);
+		    (unsigned long long)m->fork_size_a, (unsigned long long)m->fork_size_b,
+		    m->forks);
+		fmt(ev, en,
+		    "Equivocation evidence: two incompatible signed checkpoints of the log (sizes "
+		    "%llu and %llu); %u record(s) kept.",
+		    (unsigned long long)m->fork_size_a, (unsigned long long)m->fork_size_b,
+		    m->forks);
 		finding(ev, COMPLIANCE_INTEGRITY, "integrity.equivocation", COMPLIANCE_CRITICAL,
 		        m->origin, fr, en, NULL);
 	}
@@ -646,7 +685,8 @@ rule_integrity(struct eval *ev)
 			continue;
 		for (size_t j = 0; j < m->n_amends && !found; j++) {
 			const struct facts_change *a = &m->amends[j];
-			found = visible(ev, a->pub) && a->subject == c->subject && a->field == c->field &&
+			found = visible(ev, a->pub) && a->subject == c->subject &&
+			        a->field == c->field &&
 			        same_value(str(ev, a->new_value), str(ev, c->new_value));
 		}
 		if (found)
@@ -658,17 +698,20 @@ rule_integrity(struct eval *ev)
 		idx_add(&ix, c->index);
 		snprintf(subject, sizeof(subject), "%.200s %.200s", str(ev, c->subject),
 		         str(ev, c->field));
-		fmt(ev, fr, "%s %.200s : %.200s modifié de %.64s à %.64s par une nouvelle version (%s), "
-		    "sans amendement publié.", indicator ? "Indicateur" : "Engagement",
-		    str(ev, c->subject), str(ev, c->field), str(ev, c->old_value),
-		    str(ev, c->new_value), c->cls == FACTS_TARGET_LOWER ? "cible abaissée" :
-		    "date repoussée");
-		fmt(ev, en, "%s %.200s: %.200s changed from %.64s to %.64s by a new version (%s), with no "
-		    "amendment published.", indicator ? "Indicator" : "Commitment", str(ev, c->subject),
-		    str(ev, c->field), str(ev, c->old_value), str(ev, c->new_value),
+		fmt(ev, fr,
+		    "%s %.200s : %.200s modifié de %.64s à %.64s par une nouvelle version (%s), "
+		    "sans amendement publié.",
+		    indicator ? "Indicateur" : "Engagement", str(ev, c->subject), str(ev, c->field),
+		    str(ev, c->old_value), str(ev, c->new_value),
+		    c->cls == FACTS_TARGET_LOWER ? "cible abaissée" : "date repoussée");
+		fmt(ev, en,
+		    "%s %.200s: %.200s changed from %.64s to %.64s by a new version (%s), with no "
+		    "amendment published.",
+		    indicator ? "Indicator" : "Commitment", str(ev, c->subject), str(ev, c->field),
+		    str(ev, c->old_value), str(ev, c->new_value),
 		    c->cls == FACTS_TARGET_LOWER ? "target lowered" : "date pushed back");
-		finding(ev, COMPLIANCE_INTEGRITY, "integrity.hidden-change", COMPLIANCE_MAJOR, subject,
-		        fr, en, &ix);
+		finding(ev, COMPLIANCE_INTEGRITY, "integrity.hidden-change", COMPLIANCE_MAJOR,
+		        subject, fr, en, &ix);
 	}
 	for (size_t j = 0; j < m->n_amends; j++) {
 		const struct facts_change *a = &m->amends[j];
@@ -711,12 +754,16 @@ rule_timeliness(struct eval *ev)
 			const char *p = str(ev, v->period);
 			csvimport_number(v->value, num, sizeof(num));
 			idx_add(&ix, v->index);
-			fmt(ev, fr, "AI-01 : délai médian de réponse de %s jours ouvrables pour %s, au-delà "
-			    "des 20 jours de la loi 31-13.", num, p);
-			fmt(ev, en, "AI-01: median answer time of %s working days for %s, beyond the 20 days "
-			    "of law 31-13.", num, p);
-			finding(ev, COMPLIANCE_TIMELINESS, "timeliness.slow-answers", COMPLIANCE_MINOR,
-			        "AI-01", fr, en, &ix);
+			fmt(ev, fr,
+			    "AI-01 : délai médian de réponse de %s jours ouvrables pour %s, au-delà "
+			    "des 20 jours de la loi 31-13.",
+			    num, p);
+			fmt(ev, en,
+			    "AI-01: median answer time of %s working days for %s, beyond the 20 days "
+			    "of law 31-13.",
+			    num, p);
+			finding(ev, COMPLIANCE_TIMELINESS, "timeliness.slow-answers",
+			        COMPLIANCE_MINOR, "AI-01", fr, en, &ix);
 		}
 	}
 	if ((v = latest_total(ev, facts_string_find(ev->f, "AI-02"))) != NULL) {
@@ -729,12 +776,16 @@ rule_timeliness(struct eval *ev)
 			const char *p = str(ev, v->period);
 			csvimport_number(v->value, num, sizeof(num));
 			idx_add(&ix, v->index);
-			fmt(ev, fr, "AI-02 : %s %% des demandes traitées dans le délai légal pour %s (seuil : "
-			    "%.0f %%).", num, p, COMPLIANCE_AI02_MIN);
-			fmt(ev, en, "AI-02: %s%% of requests answered within the legal deadline for %s "
-			    "(threshold: %.0f%%).", num, p, COMPLIANCE_AI02_MIN);
-			finding(ev, COMPLIANCE_TIMELINESS, "timeliness.late-answers", COMPLIANCE_MINOR,
-			        "AI-02", fr, en, &ix);
+			fmt(ev, fr,
+			    "AI-02 : %s %% des demandes traitées dans le délai légal pour %s (seuil : "
+			    "%.0f %%).",
+			    num, p, COMPLIANCE_AI02_MIN);
+			fmt(ev, en,
+			    "AI-02: %s%% of requests answered within the legal deadline for %s "
+			    "(threshold: %.0f%%).",
+			    num, p, COMPLIANCE_AI02_MIN);
+			finding(ev, COMPLIANCE_TIMELINESS, "timeliness.late-answers",
+			        COMPLIANCE_MINOR, "AI-02", fr, en, &ix);
 		}
 	}
 	rule(ev, COMPLIANCE_TIMELINESS, checked > 0, checked, passed,
@@ -762,7 +813,7 @@ evaluate(const struct facts *f, const struct facts_member *m, facts_day d, bool 
 		free(days);
 		return -ENOMEM;
 	}
-	memset(block, 0xff, n32 * sizeof(uint32_t));   /* NONE everywhere */
+	memset(block, 0xff, n32 * sizeof(uint32_t)); /* NONE everywhere */
 	ev.prog_v = block;
 	ev.commit_v = ev.prog_v + np;
 	ev.commit_st = ev.commit_v + nc;
@@ -988,8 +1039,8 @@ compliance_policy_json(const struct compliance_policy *p)
 	                 "followUpDays", (int)p->follow_up_days, "milestoneGraceDays",
 	                 (int)p->milestone_grace_days, "atRiskScore", (int)p->at_risk_score,
 	                 "nonCompliantScore", (int)p->non_compliant_score, "registryIndex",
-	                 p->index == FACTS_NO_INDEX ? json_null() :
-	                 json_integer((json_int_t)p->index));
+	                 p->index == FACTS_NO_INDEX ? json_null()
+	                                            : json_integer((json_int_t)p->index));
 }
 
 static json_t *
@@ -1003,12 +1054,12 @@ counts_json(const unsigned c[4])
 static json_t *
 member_json(const struct facts_member *m)
 {
-	return json_pack("{s:o, s:o, s:{s:o, s:o, s:o}, s:s, s:o, s:o, s:I}",
-	                 "member", api_jstr(m->slug), "origin", api_jstr(m->origin),
-	                 "name", "fr", api_jstr(m->name_fr), "ar", api_jstr(m->name_ar), "en",
-	                 api_jstr(m->name_en), "kind", compliance_kind_name(m->kind),
-	                 "hcp", api_jstr(m->hcp), "region", api_jstr(m->region),
-	                 "population", (json_int_t)(m->population < INT64_MAX ? m->population : 0));
+	return json_pack("{s:o, s:o, s:{s:o, s:o, s:o}, s:s, s:o, s:o, s:I}", "member",
+	                 api_jstr(m->slug), "origin", api_jstr(m->origin), "name", "fr",
+	                 api_jstr(m->name_fr), "ar", api_jstr(m->name_ar), "en",
+	                 api_jstr(m->name_en), "kind", compliance_kind_name(m->kind), "hcp",
+	                 api_jstr(m->hcp), "region", api_jstr(m->region), "population",
+	                 (json_int_t)(m->population < INT64_MAX ? m->population : 0));
 }
 
 static json_t *
@@ -1039,27 +1090,29 @@ compliance_report_json(const struct facts *f, const struct compliance_report *r)
 	json_object_set_new(j, "status", json_string(compliance_status_name(r->status)));
 	json_object_set_new(j, "score", json_integer(r->score));
 	json_object_set_new(j, "lastWitnessed", time_json(r->last_seen_time));
-	json_object_set_new(j, "witnessedSize", r->last_seen ?
-	                    json_integer((json_int_t)r->seen_size) : json_null());
+	json_object_set_new(j, "witnessedSize",
+	                    r->last_seen ? json_integer((json_int_t)r->seen_size) : json_null());
 	json_object_set_new(j, "policy", compliance_policy_json(&r->policy));
 	json_object_set_new(j, "findingCounts", counts_json(r->count));
 	for (int i = 0; i < COMPLIANCE_NRULES; i++) {
 		const struct compliance_rule_result *rr = &r->rules[i];
-		json_array_append_new(rules, json_pack("{s:s, s:i, s:b, s:i, s:i, s:f}", "id", rr->id,
-		                      "weight", (int)rr->weight, "applicable", rr->applicable,
-		                      "checked", (int)rr->checked, "passed", (int)rr->passed,
-		                      "pass", floor(rr->pass * 10000 + 0.5) / 10000));
+		json_array_append_new(
+		        rules, json_pack("{s:s, s:i, s:b, s:i, s:i, s:f}", "id", rr->id, "weight",
+		                         (int)rr->weight, "applicable", rr->applicable, "checked",
+		                         (int)rr->checked, "passed", (int)rr->passed, "pass",
+		                         floor(rr->pass * 10000 + 0.5) / 10000));
 	}
 	for (size_t i = 0; i < r->n_findings; i++) {
 		const struct compliance_finding *fd = &r->findings[i];
 		json_t *ix = json_array();
 		for (size_t k = 0; ix && k < fd->n_indexes; k++)
 			json_array_append_new(ix, json_integer((json_int_t)fd->indexes[k]));
-		json_array_append_new(fs, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}",
-		                      "rule", fd->rule, "code", fd->code, "severity",
-		                      compliance_severity_name(fd->severity), "subject",
-		                      api_jstr(fd->subject), "fr", api_jstr(fd->fr), "en", api_jstr(fd->en),
-		                      "logIndexes", ix ? ix : json_array()));
+		json_array_append_new(fs, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "rule",
+		                                    fd->rule, "code", fd->code, "severity",
+		                                    compliance_severity_name(fd->severity),
+		                                    "subject", api_jstr(fd->subject), "fr",
+		                                    api_jstr(fd->fr), "en", api_jstr(fd->en),
+		                                    "logIndexes", ix ? ix : json_array()));
 	}
 	json_object_set_new(j, "rules", rules);
 	json_object_set_new(j, "findings", fs);
@@ -1111,7 +1164,8 @@ compliance_overview_json(const struct facts *f, const struct compliance_overview
 		const struct compliance_point *p = &o->trend[i];
 		json_t *pt = status_counts(p->members, p->status);
 		json_object_set_new(pt, "date", jday(p->day));
-		json_object_set_new(pt, "meanScore", json_real(floor(p->mean_score * 10 + 0.5) / 10));
+		json_object_set_new(pt, "meanScore",
+		                    json_real(floor(p->mean_score * 10 + 0.5) / 10));
 		json_array_append_new(trend, pt);
 	}
 	json_object_set_new(j, "trend", trend);

@@ -73,10 +73,10 @@
 #define COMPLIANCE_DEFAULT_MILESTONE_GRACE_DAYS 30
 #define COMPLIANCE_DEFAULT_AT_RISK_SCORE 80
 #define COMPLIANCE_DEFAULT_NON_COMPLIANT_SCORE 50
-#define COMPLIANCE_AI01_MAX 20.0          /* working days, law 31-13 */
-#define COMPLIANCE_AI02_MIN 90.0          /* percent of requests answered within the deadline */
-#define COMPLIANCE_HIDDEN_PENALTY 0.25    /* integrity lost per hidden change */
-#define COMPLIANCE_MAX_MONTHS 60          /* trend length cap */
+#define COMPLIANCE_AI01_MAX 20.0       /* working days, law 31-13 */
+#define COMPLIANCE_AI02_MIN 90.0       /* percent of requests answered within the deadline */
+#define COMPLIANCE_HIDDEN_PENALTY 0.25 /* integrity lost per hidden change */
+#define COMPLIANCE_MAX_MONTHS 60       /* trend length cap */
 
 enum compliance_status {
 	COMPLIANCE_COMPLIANT,
@@ -106,27 +106,27 @@ enum compliance_rule {
  * the policy's registry index (FACTS_NO_INDEX: defaults only). */
 struct compliance_policy {
 	unsigned liveness_days, follow_up_days, milestone_grace_days, at_risk_score,
-	         non_compliant_score;
+	        non_compliant_score;
 	uint64_t index;
 };
 
 void compliance_policy_of(const struct facts *f, struct compliance_policy *out);
 
 struct compliance_rule_result {
-	const char *id;              /* "liveness", ... (static) */
+	const char *id; /* "liveness", ... (static) */
 	unsigned weight;
 	bool applicable;
-	unsigned checked, passed;    /* what p is the ratio of (liveness: 1 and 0 or 1) */
-	double pass;                 /* p */
+	unsigned checked, passed; /* what p is the ratio of (liveness: 1 and 0 or 1) */
+	double pass;              /* p */
 };
 
 struct compliance_finding {
-	const char *rule;            /* static */
-	const char *code;            /* static: "follow-up.stale-commitment" */
+	const char *rule; /* static */
+	const char *code; /* static: "follow-up.stale-commitment" */
 	enum compliance_severity severity;
-	char *subject;               /* commitment id, "C/M1", code, principle, field... */
-	char *fr, *en;               /* the explanation */
-	uint64_t *indexes;           /* log indexes of the entries involved, ascending */
+	char *subject;     /* commitment id, "C/M1", code, principle, field... */
+	char *fr, *en;     /* the explanation */
+	uint64_t *indexes; /* log indexes of the entries involved, ascending */
 	size_t n_indexes;
 };
 
@@ -136,11 +136,11 @@ struct compliance_report {
 	struct compliance_policy policy;
 	enum compliance_status status;
 	unsigned score;
-	unsigned count[4];           /* findings by severity */
+	unsigned count[4]; /* findings by severity */
 	struct compliance_rule_result rules[COMPLIANCE_NRULES];
 	struct compliance_finding *findings;
 	size_t n_findings, cap_findings;
-	facts_day last_seen;         /* latest witnessed day on or before as_of, 0 none */
+	facts_day last_seen; /* latest witnessed day on or before as_of, 0 none */
 	uint64_t last_seen_time, seen_size;
 };
 
@@ -158,7 +158,7 @@ struct compliance_row {
 };
 
 struct compliance_tally {
-	char key[16];                /* region code, kind name */
+	char key[16]; /* region code, kind name */
 	unsigned members, status[3];
 };
 
@@ -171,14 +171,14 @@ struct compliance_point {
 struct compliance_overview {
 	facts_day as_of;
 	struct compliance_policy policy;
-	struct compliance_row *rows;     /* members admitted by as_of, in origin order */
+	struct compliance_row *rows; /* members admitted by as_of, in origin order */
 	size_t n_rows;
 	unsigned status[3];
-	struct compliance_tally *regions, *kinds;   /* in key order */
+	struct compliance_tally *regions, *kinds; /* in key order */
 	size_t n_regions, n_kinds;
-	struct compliance_point *trend;  /* month ends before as_of's month, then as_of */
+	struct compliance_point *trend; /* month ends before as_of's month, then as_of */
 	size_t n_trend;
-	uint64_t evaluated, memoised;    /* evaluations made, and answered from memory */
+	uint64_t evaluated, memoised; /* evaluations made, and answered from memory */
 };
 
 /* The national overview as of as_of with a trend of `months` month ends (0-60) before it.
@@ -188,9 +188,9 @@ int compliance_overview(struct facts *f, facts_day as_of, unsigned months,
                         struct compliance_overview *out);
 void compliance_overview_free(struct compliance_overview *o);
 
-const char *compliance_status_name(enum compliance_status s);    /* "at_risk" */
-const char *compliance_severity_name(enum compliance_severity s);/* "major" */
-const char *compliance_kind_name(int kind);                      /* "commune", "unspecified" */
+const char *compliance_status_name(enum compliance_status s);     /* "at_risk" */
+const char *compliance_severity_name(enum compliance_severity s); /* "major" */
+const char *compliance_kind_name(int kind);                       /* "commune", "unspecified" */
 
 /* The API's JSON forms (see api_compliance.c). */
 json_t *compliance_report_json(const struct facts *f, const struct compliance_report *r);

@@ -22,67 +22,72 @@
 #include "core/pbjson.h"
 
 enum ctype {
-	T_MEMBER,        /* export: the log's slug; import: checked against opts->member */
-	T_STRING,        /* a string field */
-	T_TEXT,          /* one language of a Text field */
-	T_PRINCIPLES,    /* repeated Principle, short names joined by ';' */
-	T_LIST,          /* repeated string joined by ';' */
-	T_INT64,         /* a 64-bit integer (a JSON string in the canonical mapping) */
+	T_MEMBER,     /* export: the log's slug; import: checked against opts->member */
+	T_STRING,     /* a string field */
+	T_TEXT,       /* one language of a Text field */
+	T_PRINCIPLES, /* repeated Principle, short names joined by ';' */
+	T_LIST,       /* repeated string joined by ';' */
+	T_INT64,      /* a 64-bit integer (a JSON string in the canonical mapping) */
 	T_UINT32,
-	T_JSON,          /* the canonical JSON array of a repeated message field */
-	T_DOUBLE,        /* required on import */
-	T_DIMENSIONS,    /* repeated Dimension, name=value joined by ';' */
+	T_JSON,       /* the canonical JSON array of a repeated message field */
+	T_DOUBLE,     /* required on import */
+	T_DIMENSIONS, /* repeated Dimension, name=value joined by ';' */
 	/* export only, ignored on import */
-	T_X_STATUS, T_X_PROGRESS, T_X_STATUS_DATE, T_X_PUBLISHED, T_X_LOG_INDEX, T_X_STATUS_INDEX,
+	T_X_STATUS,
+	T_X_PROGRESS,
+	T_X_STATUS_DATE,
+	T_X_PUBLISHED,
+	T_X_LOG_INDEX,
+	T_X_STATUS_INDEX,
 };
 
 struct col {
 	const char *name;
 	enum ctype type;
-	const char *json;    /* the field's JSON name */
-	const char *sub;     /* T_TEXT: the language */
+	const char *json; /* the field's JSON name */
+	const char *sub;  /* T_TEXT: the language */
 };
 
-#define COMMITMENT_COLUMNS(X) \
-	X("member", T_MEMBER, NULL, NULL) \
-	X("id", T_STRING, "id", NULL) \
-	X("programme_id", T_STRING, "programmeId", NULL) \
-	X("parent_id", T_STRING, "parentId", NULL) \
-	X("title_fr", T_TEXT, "title", "fr") \
-	X("title_ar", T_TEXT, "title", "ar") \
-	X("title_en", T_TEXT, "title", "en") \
-	X("problem_fr", T_TEXT, "problem", "fr") \
-	X("problem_ar", T_TEXT, "problem", "ar") \
-	X("problem_en", T_TEXT, "problem", "en") \
-	X("description_fr", T_TEXT, "description", "fr") \
-	X("description_ar", T_TEXT, "description", "ar") \
-	X("description_en", T_TEXT, "description", "en") \
+#define COMMITMENT_COLUMNS(X)                             \
+	X("member", T_MEMBER, NULL, NULL)                 \
+	X("id", T_STRING, "id", NULL)                     \
+	X("programme_id", T_STRING, "programmeId", NULL)  \
+	X("parent_id", T_STRING, "parentId", NULL)        \
+	X("title_fr", T_TEXT, "title", "fr")              \
+	X("title_ar", T_TEXT, "title", "ar")              \
+	X("title_en", T_TEXT, "title", "en")              \
+	X("problem_fr", T_TEXT, "problem", "fr")          \
+	X("problem_ar", T_TEXT, "problem", "ar")          \
+	X("problem_en", T_TEXT, "problem", "en")          \
+	X("description_fr", T_TEXT, "description", "fr")  \
+	X("description_ar", T_TEXT, "description", "ar")  \
+	X("description_en", T_TEXT, "description", "en")  \
 	X("principles", T_PRINCIPLES, "principles", NULL) \
-	X("lead_body", T_STRING, "leadBody", NULL) \
-	X("stakeholders", T_LIST, "stakeholders", NULL) \
-	X("start_date", T_STRING, "startDate", NULL) \
-	X("end_date", T_STRING, "endDate", NULL) \
-	X("budget_mad", T_INT64, "budgetMad", NULL) \
-	X("weight", T_UINT32, "weight", NULL) \
-	X("milestones", T_JSON, "milestones", NULL) \
-	X("status", T_X_STATUS, NULL, NULL) \
-	X("progress_percent", T_X_PROGRESS, NULL, NULL) \
-	X("status_date", T_X_STATUS_DATE, NULL, NULL) \
-	X("published", T_X_PUBLISHED, NULL, NULL) \
-	X("log_index", T_X_LOG_INDEX, NULL, NULL) \
+	X("lead_body", T_STRING, "leadBody", NULL)        \
+	X("stakeholders", T_LIST, "stakeholders", NULL)   \
+	X("start_date", T_STRING, "startDate", NULL)      \
+	X("end_date", T_STRING, "endDate", NULL)          \
+	X("budget_mad", T_INT64, "budgetMad", NULL)       \
+	X("weight", T_UINT32, "weight", NULL)             \
+	X("milestones", T_JSON, "milestones", NULL)       \
+	X("status", T_X_STATUS, NULL, NULL)               \
+	X("progress_percent", T_X_PROGRESS, NULL, NULL)   \
+	X("status_date", T_X_STATUS_DATE, NULL, NULL)     \
+	X("published", T_X_PUBLISHED, NULL, NULL)         \
+	X("log_index", T_X_LOG_INDEX, NULL, NULL)         \
 	X("status_log_index", T_X_STATUS_INDEX, NULL, NULL)
 
-#define MEASUREMENT_COLUMNS(X) \
-	X("member", T_MEMBER, NULL, NULL) \
-	X("indicator_id", T_STRING, "indicatorId", NULL) \
-	X("period", T_STRING, "period", NULL) \
-	X("value", T_DOUBLE, "value", NULL) \
+#define MEASUREMENT_COLUMNS(X)                            \
+	X("member", T_MEMBER, NULL, NULL)                 \
+	X("indicator_id", T_STRING, "indicatorId", NULL)  \
+	X("period", T_STRING, "period", NULL)             \
+	X("value", T_DOUBLE, "value", NULL)               \
 	X("dimensions", T_DIMENSIONS, "dimensions", NULL) \
-	X("evidence_id", T_STRING, "evidenceId", NULL) \
-	X("comment_fr", T_TEXT, "comment", "fr") \
-	X("comment_ar", T_TEXT, "comment", "ar") \
-	X("comment_en", T_TEXT, "comment", "en") \
-	X("published", T_X_PUBLISHED, NULL, NULL) \
+	X("evidence_id", T_STRING, "evidenceId", NULL)    \
+	X("comment_fr", T_TEXT, "comment", "fr")          \
+	X("comment_ar", T_TEXT, "comment", "ar")          \
+	X("comment_en", T_TEXT, "comment", "en")          \
+	X("published", T_X_PUBLISHED, NULL, NULL)         \
 	X("log_index", T_X_LOG_INDEX, NULL, NULL)
 
 #define COL_NAME(n, t, j, s) n,
@@ -99,7 +104,7 @@ static const struct col measurement_cols[] = { MEASUREMENT_COLUMNS(COL_DESC) };
 struct table {
 	const struct col *cols;
 	size_t n;
-	const char *kind;          /* the Entry field's JSON name */
+	const char *kind; /* the Entry field's JSON name */
 };
 
 static const struct table tables[] = {
@@ -376,33 +381,39 @@ export_cell(struct csv *c, const struct col *col, const json_t *obj)
 		if (json_is_string(v))
 			csv_field(c, json_string_value(v));
 		else {
-			csvimport_number(json_is_number(v) ? json_number_value(v) : 0, num, sizeof(num));
+			csvimport_number(json_is_number(v) ? json_number_value(v) : 0, num,
+			                 sizeof(num));
 			csv_field(c, num);
 		}
 		return;
 	case T_PRINCIPLES:
-		json_array_foreach(v, i, item) {
+		json_array_foreach(v, i, item)
+		{
 			int p;
 			char s[64];
 			if (i > 0)
 				buf_put(&b, ";", 1);
-			if (json_is_string(item) && csvimport_enum_parse(
-			    &remacto__v1__principle__descriptor, json_string_value(item), &p))
-				buf_item(&b, csvimport_enum_short(&remacto__v1__principle__descriptor,
-				                                  p, s, sizeof(s)));
+			if (json_is_string(item) &&
+			    csvimport_enum_parse(&remacto__v1__principle__descriptor,
+			                         json_string_value(item), &p))
+				buf_item(&b,
+				         csvimport_enum_short(&remacto__v1__principle__descriptor,
+				                              p, s, sizeof(s)));
 			else
 				buf_item(&b, json_is_string(item) ? json_string_value(item) : "");
 		}
 		break;
 	case T_LIST:
-		json_array_foreach(v, i, item) {
+		json_array_foreach(v, i, item)
+		{
 			if (i > 0)
 				buf_put(&b, ";", 1);
 			buf_item(&b, json_is_string(item) ? json_string_value(item) : "");
 		}
 		break;
 	case T_DIMENSIONS:
-		json_array_foreach(v, i, item) {
+		json_array_foreach(v, i, item)
+		{
 			if (i > 0)
 				buf_put(&b, ";", 1);
 			buf_item(&b, jstr(item, "name"));
@@ -435,8 +446,9 @@ void
 csvimport_commitment_row(struct csv *c, const char *member, const Remacto__V1__Entry *e,
                          const struct index_commitment *st)
 {
-	json_t *obj = e->kind_case == REMACTO__V1__ENTRY__KIND_COMMITMENT && e->commitment ?
-	              pbjson_encode(&e->commitment->base) : NULL;
+	json_t *obj = e->kind_case == REMACTO__V1__ENTRY__KIND_COMMITMENT && e->commitment
+	                      ? pbjson_encode(&e->commitment->base)
+	                      : NULL;
 	char s[64];
 
 	if (!obj) {
@@ -452,8 +464,9 @@ csvimport_commitment_row(struct csv *c, const char *member, const Remacto__V1__E
 			break;
 		case T_X_STATUS:
 			csv_field(c, has_status ? csvimport_enum_short(
-			          &remacto__v1__completion__descriptor, st->completion, s, sizeof(s))
-			          : "");
+			                                  &remacto__v1__completion__descriptor,
+			                                  st->completion, s, sizeof(s))
+			                        : "");
 			break;
 		case T_X_PROGRESS:
 			if (has_status)
@@ -489,8 +502,9 @@ void
 csvimport_measurement_row(struct csv *c, const char *member, const Remacto__V1__Entry *e,
                           uint64_t log_index)
 {
-	json_t *obj = e->kind_case == REMACTO__V1__ENTRY__KIND_MEASUREMENT && e->measurement ?
-	              pbjson_encode(&e->measurement->base) : NULL;
+	json_t *obj = e->kind_case == REMACTO__V1__ENTRY__KIND_MEASUREMENT && e->measurement
+	                      ? pbjson_encode(&e->measurement->base)
+	                      : NULL;
 	if (!obj) {
 		c->oom = true;
 		return;
@@ -520,7 +534,7 @@ csvimport_measurement_row(struct csv *c, const char *member, const Remacto__V1__
 
 struct reader {
 	const char *p, *end;
-	char *buf;                   /* the current record's fields, NUL-separated */
+	char *buf; /* the current record's fields, NUL-separated */
 	size_t len, cap;
 	size_t off[CSVIMPORT_MAX_COLUMNS];
 	size_t n;
@@ -609,7 +623,7 @@ next_record(struct reader *r, const char **why)
 			*why = "a carriage return without a line feed";
 			return -1;
 		}
-		r->p++;   /* '\n' */
+		r->p++; /* '\n' */
 		return 1;
 	}
 }
@@ -625,7 +639,7 @@ field(struct reader *r, size_t i)
 struct import {
 	const struct csvimport_opts *opts;
 	const struct table *tb;
-	const struct col *map[CSVIMPORT_MAX_COLUMNS];   /* header position → column */
+	const struct col *map[CSVIMPORT_MAX_COLUMNS]; /* header position → column */
 	size_t ncols;
 	json_t *errors;
 	size_t nerrors;
@@ -652,9 +666,8 @@ safe_string(const char *s)
 	return j;
 }
 
-static void
-add_error(struct import *im, size_t row, const char *column, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static void add_error(struct import *im, size_t row, const char *column, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
 
 static void
 add_error(struct import *im, size_t row, const char *column, const char *fmt, ...)
@@ -730,8 +743,10 @@ read_header(struct import *im, struct reader *r)
 			continue;
 		}
 		if (!c) {
-			add_error(im, 1, name, "unknown column for a %s file (see the columns of "
-			          "GET /api/v1/%ss.csv)", im->tb->kind, im->tb->kind);
+			add_error(im, 1, name,
+			          "unknown column for a %s file (see the columns of "
+			          "GET /api/v1/%ss.csv)",
+			          im->tb->kind, im->tb->kind);
 			continue;
 		}
 		for (size_t j = 0; j < i; j++)
@@ -779,9 +794,11 @@ principle_item(char *item, void *arg)
 	const ProtobufCEnumValue *v;
 	if (!csvimport_enum_parse(&remacto__v1__principle__descriptor, item, &p) || p == 0 ||
 	    !(v = protobuf_c_enum_descriptor_get_value(&remacto__v1__principle__descriptor, p))) {
-		add_error(a->im, a->row, a->col->name, "unknown principle '%.60s' (transparency, "
+		add_error(a->im, a->row, a->col->name,
+		          "unknown principle '%.60s' (transparency, "
 		          "accountability, access_to_information, citizen_participation, "
-		          "digitalisation)", item);
+		          "digitalisation)",
+		          item);
 		a->ok = false;
 		return true;
 	}
@@ -856,8 +873,10 @@ import_cell(struct import *im, size_t row, const struct col *c, char *cell, json
 
 	if (c->type == T_MEMBER) {
 		if (*cell && im->opts->member && strcmp(cell, im->opts->member) != 0) {
-			add_error(im, row, c->name, "this row belongs to %.80s; this node publishes "
-			          "only for %.80s", cell, im->opts->member);
+			add_error(im, row, c->name,
+			          "this row belongs to %.80s; this node publishes "
+			          "only for %.80s",
+			          cell, im->opts->member);
 			return false;
 		}
 		return true;
@@ -915,7 +934,8 @@ import_cell(struct import *im, size_t row, const struct col *c, char *cell, json
 		v = json_loads(cell, JSON_REJECT_DUPLICATES, &je);
 		if (!v || !json_is_array(v)) {
 			json_decref(v);
-			add_error(im, row, c->name, "expected a JSON array such as [{\"id\":\"M1\","
+			add_error(im, row, c->name,
+			          "expected a JSON array such as [{\"id\":\"M1\","
 			          "\"title\":{\"fr\":\"…\"},\"dueDate\":\"2025-06-30\"}]%s%s",
 			          v ? "" : ": ", v ? "" : je.text);
 			return false;
@@ -927,8 +947,11 @@ import_cell(struct import *im, size_t row, const struct col *c, char *cell, json
 	case T_DIMENSIONS:
 		if (!(la.arr = v = json_array()))
 			break;
-		each_item(cell, c->type == T_PRINCIPLES ? principle_item :
-		          c->type == T_LIST ? list_item : dimension_item, &la);
+		each_item(cell,
+		          c->type == T_PRINCIPLES ? principle_item
+		          : c->type == T_LIST     ? list_item
+		                                  : dimension_item,
+		          &la);
 		if (!la.ok) {
 			json_decref(v);
 			return false;
@@ -951,8 +974,7 @@ error_column(const struct table *tb, const char *err)
 {
 	char path[128];
 	size_t n = strcspn(err, ":"), kl = strlen(tb->kind);
-	if (err[n] != ':' || n >= sizeof(path) || strncmp(err, tb->kind, kl) != 0 ||
-	    err[kl] != '.')
+	if (err[n] != ':' || n >= sizeof(path) || strncmp(err, tb->kind, kl) != 0 || err[kl] != '.')
 		return "";
 	memcpy(path, err + kl + 1, n - kl - 1);
 	path[n - kl - 1] = '\0';
@@ -1008,8 +1030,9 @@ import_row(struct import *im, struct reader *r, size_t row)
 		} else if (rc != 0) {
 			const char *col = error_column(im->tb, err);
 			size_t kl = strlen(im->tb->kind);
-			add_error(im, row, col, "%s", !strncmp(err, im->tb->kind, kl) &&
-			          err[kl] == '.' ? err + kl + 1 : err);
+			add_error(im, row, col, "%s",
+			          !strncmp(err, im->tb->kind, kl) && err[kl] == '.' ? err + kl + 1
+			                                                            : err);
 		} else if (im->nerrors == 0) {
 			struct csvimport *o = im->out;
 			if (o->n == im->cap) {
@@ -1030,7 +1053,7 @@ import_row(struct import *im, struct reader *r, size_t row)
 			o->entries[o->n] = (struct tlog_blob){ data, len };
 			o->rows[o->n++] = row;
 		} else {
-			free(data);   /* an earlier row failed: nothing will be kept */
+			free(data); /* an earlier row failed: nothing will be kept */
 		}
 	}
 	json_decref(entry);
@@ -1090,7 +1113,8 @@ csvimport_parse_ex(const char *data, size_t len, const struct csvimport_opts *op
 	rc = next_record(&r, &why);
 	record = 1;
 	if (rc == 0) {
-		add_error(&im, 0, "", "the file is empty: a header row naming the columns is "
+		add_error(&im, 0, "",
+		          "the file is empty: a header row naming the columns is "
 		          "required");
 		snprintf(err, errcap, "the CSV is empty; nothing was imported");
 		goto fail;
@@ -1098,14 +1122,15 @@ csvimport_parse_ex(const char *data, size_t len, const struct csvimport_opts *op
 	if (rc < 0)
 		goto bad_record;
 	if (!read_header(&im, &r)) {
-		snprintf(err, errcap, "the CSV's header is not that of a commitments or a "
+		snprintf(err, errcap,
+		         "the CSV's header is not that of a commitments or a "
 		         "measurements export; nothing was imported");
 		goto fail;
 	}
 	while ((rc = next_record(&r, &why)) > 0) {
 		record++;
 		if (r.n == 1 && field(&r, 0)[0] == '\0')
-			continue;   /* a blank line */
+			continue; /* a blank line */
 		if (++rows > CSVIMPORT_MAX_ROWS) {
 			add_error(&im, record, "", "more than %d rows: split the file",
 			          CSVIMPORT_MAX_ROWS);

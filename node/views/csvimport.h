@@ -83,18 +83,18 @@ const char *csvimport_enum_short(const ProtobufCEnumDescriptor *d, int value, ch
 /* ---- import ---- */
 
 struct csvimport_opts {
-	const char *member;      /* the own log's slug: a row whose member cell is non-empty and
+	const char *member;    /* the own log's slug: a row whose member cell is non-empty and
 	                          * different is refused (it came from another member's export);
 	                          * NULL: not checked */
-	const char *published;   /* RFC 3339 time every entry claims, or NULL for none */
+	const char *published; /* RFC 3339 time every entry claims, or NULL for none */
 };
 
 struct csvimport {
 	enum csvimport_table table;
-	struct tlog_blob *entries;   /* n entries; the array and each data are malloc'd */
-	size_t *rows;                /* the CSV record each entry came from (the header is 1) */
+	struct tlog_blob *entries; /* n entries; the array and each data are malloc'd */
+	size_t *rows;              /* the CSV record each entry came from (the header is 1) */
 	size_t n;
-	json_t *errors;              /* on -EINVAL: [{"row":N,"column":"…","reason":"…"}, …] */
+	json_t *errors; /* on -EINVAL: [{"row":N,"column":"…","reason":"…"}, …] */
 };
 
 /* Parses a CSV file into validated Entry bytes (entry_from_json's checks) for the node's own

@@ -17,13 +17,14 @@
 
 #include "csvimport.h"
 #include "peers/evidence.h"
-#include "peer.pb-c.h"
 #include "peers/registry.h"
+
+#include "peer.pb-c.h"
 
 #define STRING_CHUNK 65536
 #define ARENA_SIZE ((size_t)1 << 20)
-#define ID_MAX ((uint32_t)1 << 30)     /* interned ids and slots fit 30 bits in map keys */
-#define FIELD_MAX 512                  /* "milestones[<id>].dueDate", "targets[<period>]" */
+#define ID_MAX ((uint32_t)1 << 30) /* interned ids and slots fit 30 bits in map keys */
+#define FIELD_MAX 512              /* "milestones[<id>].dueDate", "targets[<period>]" */
 
 /* ---- days and periods ---- */
 
@@ -84,8 +85,9 @@ facts_day
 facts_day_parse(const char *s)
 {
 	unsigned y, m, d;
-	if (!s || strnlen(s, 11) < 10 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) ||
-	    s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != '\0' && s[10] != 'T'))
+	if (!s || strnlen(s, 11) < 10 || !digits(s, 4, &y) || s[4] != '-' ||
+	    !digits(s + 5, 2, &m) || s[7] != '-' || !digits(s + 8, 2, &d) ||
+	    (s[10] != '\0' && s[10] != 'T'))
 		return 0;
 	if (y < 1971 || m < 1 || m > 12 || d < 1 || d > days_in_month((int)y, m))
 		return 0;
@@ -126,7 +128,8 @@ facts_period_parse(const char *p, facts_day *first, facts_day *last, char *g)
 		*last = make_day((int)y, 3 * n, days_in_month((int)y, 3 * n));
 		*g = FACTS_QUARTER;
 	} else if (len == 7 && p[4] == '-' && digits(p + 5, 2, &n) && n >= 1 && n <= 12) {
-		*first = make_day((int)y, n, 1), *last = make_day((int)y, n, days_in_month((int)y, n));
+		*first = make_day((int)y, n, 1),
+		*last = make_day((int)y, n, days_in_month((int)y, n));
 		*g = FACTS_MONTH;
 	} else {
 		return false;
@@ -177,11 +180,11 @@ facts_period_last(char g, facts_day day, char out[16])
 
 struct facts_strings {
 	char **chunks;
-	size_t n_chunks, used;       /* bytes used in the last chunk */
-	const char **ptr;            /* id → string */
-	uint32_t *hash;              /* id → its hash */
+	size_t n_chunks, used; /* bytes used in the last chunk */
+	const char **ptr;      /* id → string */
+	uint32_t *hash;        /* id → its hash */
 	size_t n, cap;
-	uint32_t *table;             /* open addressing: id, 0 = empty */
+	uint32_t *table; /* open addressing: id, 0 = empty */
 	size_t tcap;
 };
 
@@ -340,7 +343,7 @@ facts_string_find(const struct facts *f, const char *s)
 /* ---- maps: 64-bit key → 32-bit slot ---- */
 
 struct facts_map {
-	uint64_t *keys;              /* 0 = empty (no key is 0: every key has a kind) */
+	uint64_t *keys; /* 0 = empty (no key is 0: every key has a kind) */
 	uint32_t *vals;
 	size_t n, cap;
 };
@@ -440,7 +443,7 @@ arena_alloc(void *data, size_t n)
 	struct facts_arena *a = data;
 	n = (n + 15) & ~(size_t)15;
 	if (n > ARENA_SIZE - a->used)
-		return malloc(n);      /* a huge entry: the rest goes to the heap, freed by protobuf-c */
+		return malloc(n); /* a huge entry: the rest goes to the heap, freed by protobuf-c */
 	void *p = a->buf + a->used;
 	a->used += n;
 	return p;
@@ -830,7 +833,8 @@ static void
 fold_milestone_update(struct fold *x, const Remacto__V1__MilestoneUpdate *u)
 {
 	uint32_t c = commitment_of(x, u->commitment_id), ms;
-	if (c == FACTS_NO_SLOT || (ms = milestone_slot(x, c, u->milestone_id, false)) == FACTS_NO_SLOT)
+	if (c == FACTS_NO_SLOT ||
+	    (ms = milestone_slot(x, c, u->milestone_id, false)) == FACTS_NO_SLOT)
 		return;
 	struct facts_outcome *o = GROW(x->m, outcomes);
 	if (!o) {
@@ -976,15 +980,16 @@ fold_amendment(struct fold *x, const Remacto__V1__Amendment *am)
 	int cls = FACTS_OTHER;
 	bool subject_commitment = am->subject == REMACTO__V1__SUBJECT__SUBJECT_COMMITMENT ||
 	                          am->subject == REMACTO__V1__SUBJECT__SUBJECT_MILESTONE;
-	uint32_t ind = am->subject == REMACTO__V1__SUBJECT__SUBJECT_INDICATOR ?
-	               facts_indicator_slot(x->m, facts_string_find(x->f, am->subject_id)) :
-	               FACTS_NO_SLOT;
+	uint32_t ind = am->subject == REMACTO__V1__SUBJECT__SUBJECT_INDICATOR
+	                       ? facts_indicator_slot(x->m, facts_string_find(x->f, am->subject_id))
+	                       : FACTS_NO_SLOT;
 
 	if (od && nd && nd > od) {
 		cls = FACTS_DATE_LATER;
 	} else if (target_field(field, part, sizeof(part)) && number(am->old_value, &ov) &&
 	           number(am->new_value, &nv) &&
-	           less_ambitious(ind == FACTS_NO_SLOT || x->m->indicators[ind].ascending, ov, nv)) {
+	           less_ambitious(ind == FACTS_NO_SLOT || x->m->indicators[ind].ascending, ov,
+	                          nv)) {
 		cls = FACTS_TARGET_LOWER;
 	}
 	add_change(x, true, FACTS_NO_INDEX, facts_day_parse(am->date), am->subject, am->subject_id,
@@ -1176,7 +1181,7 @@ first_fork(const Remacto__Peer__V1__Equivocation *e, bool resolved, void *arg)
 	(void)resolved;
 	ff->a = note_size(e->note_a.data, e->note_a.len);
 	ff->b = note_size(e->note_b.data, e->note_b.len);
-	return 1;   /* the first one is enough */
+	return 1; /* the first one is enough */
 }
 
 /* Equivocation records of the member. */
@@ -1210,7 +1215,7 @@ refresh_member(struct facts *f, struct store *s, MDB_txn *txn, struct facts_memb
 
 	if (!rec) {
 		if (m->held)
-			changed = true;   /* cannot happen (logs are never removed): start over */
+			changed = true; /* cannot happen (logs are never removed): start over */
 		if (changed) {
 			m->held = false;
 			m->gen = ++f->clock;
@@ -1228,13 +1233,14 @@ refresh_member(struct facts *f, struct store *s, MDB_txn *txn, struct facts_memb
 	}
 	if (rec->size > m->size) {
 		struct fold x = { .f = f, .m = m };
-		rc = store_entry_each(s, txn, rec->id, m->size, rec->size - m->size, fold_entry, &x);
+		rc = store_entry_each(s, txn, rec->id, m->size, rec->size - m->size, fold_entry,
+		                      &x);
 		if (rc == 0)
 			rc = x.rc;
 		if (rc != 0) {
-			snprintf(err, errcap, "log %s: cannot fold entries %llu-%llu: %s", m->origin,
-			         (unsigned long long)m->size, (unsigned long long)rec->size - 1,
-			         store_strerror(rc));
+			snprintf(err, errcap, "log %s: cannot fold entries %llu-%llu: %s",
+			         m->origin, (unsigned long long)m->size,
+			         (unsigned long long)rec->size - 1, store_strerror(rc));
 			/* Half a fold is worse than none: the next refresh starts this log over. */
 			member_reset(m);
 			m->gen = ++f->clock;
@@ -1287,7 +1293,7 @@ struct reload {
 	struct facts *f;
 	struct store *s;
 	MDB_txn *txn;
-	uint32_t log;                /* the registry log */
+	uint32_t log; /* the registry log */
 	struct facts_member **list;
 	size_t n, cap;
 	int rc;
@@ -1301,7 +1307,7 @@ member_for(struct reload *r, const char *origin)
 	uint32_t i = map_get(f->by_origin, key1(K_MEMBER, facts_string_find(f, origin)));
 	struct facts_member *m = i != FACTS_NO_SLOT && i < f->n_members ? f->members[i] : NULL;
 	if (m)
-		f->members[i] = NULL;    /* moved to the new list */
+		f->members[i] = NULL; /* moved to the new list */
 	else if (!(m = member_new(origin)))
 		return NULL;
 	if (r->n == r->cap) {
@@ -1383,8 +1389,9 @@ reload_catalog(struct reload *r)
 		if (!e)
 			continue;
 		const Remacto__V1__CatalogIndicator *ci =
-			e->kind_case == REMACTO__V1__ENTRY__KIND_CATALOG_INDICATOR ?
-			e->catalog_indicator : NULL;
+		        e->kind_case == REMACTO__V1__ENTRY__KIND_CATALOG_INDICATOR
+		                ? e->catalog_indicator
+		                : NULL;
 		facts_str code = ci ? intern(f->strings, ci->code) : 0;
 		if (code == FACTS_NO_SLOT) {
 			rc = -ENOMEM;
@@ -1403,8 +1410,9 @@ reload_catalog(struct reload *r)
 				ce->code = code;
 				ce->principle = ci->principle;
 				ce->higher_is_better = ci->higher_is_better;
-				ce->per_10k = ci->normalisation ==
-				              REMACTO__V1__NORMALISATION__NORMALISATION_PER_10000_INHABITANTS;
+				ce->per_10k =
+				        ci->normalisation ==
+				        REMACTO__V1__NORMALISATION__NORMALISATION_PER_10000_INHABITANTS;
 				ce->withdrawn = ci->withdrawn;
 				ce->index = be64(v.mv_data);
 				ce->title_fr = dup_text(ci->title, 0);
@@ -1464,7 +1472,7 @@ install_members(struct facts *f, struct reload *r)
 		return rc;
 	}
 	for (size_t i = 0; i < f->n_members; i++)
-		member_free(f->members[i]);   /* NULL for those moved to the new list */
+		member_free(f->members[i]); /* NULL for those moved to the new list */
 	free(f->members);
 	map_free(f->by_origin);
 	f->members = r->list, f->n_members = r->n, f->cap_members = r->cap;
@@ -1478,8 +1486,8 @@ static void
 abandon(struct facts *f, struct reload *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
-		uint32_t j = map_get(f->by_origin, key1(K_MEMBER,
-		                                        facts_string_find(f, r->list[i]->origin)));
+		uint32_t j = map_get(f->by_origin,
+		                     key1(K_MEMBER, facts_string_find(f, r->list[i]->origin)));
 		if (j != FACTS_NO_SLOT && j < f->n_members && !f->members[j])
 			f->members[j] = r->list[i];
 		else
@@ -1491,8 +1499,8 @@ abandon(struct facts *f, struct reload *r)
 }
 
 static int
-reload_registry(struct facts *f, struct store *s, MDB_txn *txn, const char *origin,
-                uint32_t log, char *err, size_t errcap)
+reload_registry(struct facts *f, struct store *s, MDB_txn *txn, const char *origin, uint32_t log,
+                char *err, size_t errcap)
 {
 	struct reload r = { .f = f, .s = s, .txn = txn, .log = log };
 	int rc = 0;
@@ -1531,7 +1539,7 @@ struct each_log {
 	MDB_txn *txn;
 	char *err;
 	size_t errcap;
-	bool *seen;                  /* member index → a log was found */
+	bool *seen; /* member index → a log was found */
 	size_t nlogs;
 };
 
@@ -1543,7 +1551,7 @@ refresh_one_log(const Remacto__Store__LogRecord *rec, void *arg)
 	x->nlogs++;
 	uint32_t i = map_get(f->by_origin, key1(K_MEMBER, facts_string_find(f, rec->origin)));
 	if (i == FACTS_NO_SLOT || i >= f->n_members)
-		return 0;   /* not a member (the registry log itself, a log the registry never admitted) */
+		return 0; /* not a member (the registry log itself, a log the registry never admitted) */
 	x->seen[i] = true;
 	return refresh_member(f, x->s, x->txn, f->members[i], rec, x->err, x->errcap);
 }
@@ -1572,8 +1580,8 @@ facts_refresh(struct facts *f, struct store *s, MDB_txn *txn, const char *origin
 		remacto__store__log_record__free_unpacked(rec, NULL);
 		rec = NULL;
 	}
-	if (federated != f->federated || (federated && (strcmp(f->registry, auth.name) != 0 ||
-	                                                rsize != f->registry_size)) ||
+	if (federated != f->federated ||
+	    (federated && (strcmp(f->registry, auth.name) != 0 || rsize != f->registry_size)) ||
 	    f->registry_gen == 0) {
 		f->federated = federated;
 		snprintf(f->registry, sizeof(f->registry), "%s", federated ? auth.name : "");
@@ -1589,7 +1597,8 @@ facts_refresh(struct facts *f, struct store *s, MDB_txn *txn, const char *origin
 			return 0;
 		rc = store_log_get(s, txn, m->origin, &rec);
 		if (rc != 0 && rc != MDB_NOTFOUND) {
-			snprintf(err, errcap, "cannot read log %s: %s", m->origin, store_strerror(rc));
+			snprintf(err, errcap, "cannot read log %s: %s", m->origin,
+			         store_strerror(rc));
 			return rc;
 		}
 		rc = refresh_member(f, s, txn, m, rec, err, errcap);

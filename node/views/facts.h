@@ -58,12 +58,12 @@ typedef uint32_t facts_str;
 
 #define FACTS_NO_INDEX UINT64_MAX
 #define FACTS_NO_SLOT UINT32_MAX
-#define FACTS_MEMO 64            /* memoised results per member (compliance.c) */
+#define FACTS_MEMO 64 /* memoised results per member (compliance.c) */
 
 enum facts_class {
 	FACTS_OTHER = 0,
-	FACTS_DATE_LATER = 1,        /* a date pushed back (endDate, a milestone's dueDate, ...) */
-	FACTS_TARGET_LOWER = 2,      /* a target made less ambitious, given the direction */
+	FACTS_DATE_LATER = 1,   /* a date pushed back (endDate, a milestone's dueDate, ...) */
+	FACTS_TARGET_LOWER = 2, /* a target made less ambitious, given the direction */
 };
 
 /* ---- per member, in log order ---- */
@@ -71,27 +71,27 @@ enum facts_class {
 struct facts_prog_v {
 	uint64_t index;
 	facts_day pub;
-	uint32_t prog;               /* slot in programmes */
-	uint8_t stage;               /* Remacto__V1__ProgrammeStage */
+	uint32_t prog; /* slot in programmes */
+	uint8_t stage; /* Remacto__V1__ProgrammeStage */
 };
 
 struct facts_commit_v {
 	uint64_t index;
 	facts_day pub, start, end;
-	uint32_t commit;             /* slot in commitments */
-	facts_str prog;              /* programme id */
-	uint8_t principles;          /* bit p for each Remacto__V1__Principle p */
+	uint32_t commit;    /* slot in commitments */
+	facts_str prog;     /* programme id */
+	uint8_t principles; /* bit p for each Remacto__V1__Principle p */
 };
 
 struct facts_status {
 	uint64_t index;
-	facts_day pub, day;          /* day: the update's date, else pub */
+	facts_day pub, day; /* day: the update's date, else pub */
 	uint32_t commit;
-	uint8_t completion;          /* Remacto__V1__Completion */
+	uint8_t completion; /* Remacto__V1__Completion */
 };
 
 struct facts_due {
-	uint64_t index;              /* the commitment version or amendment that set it */
+	uint64_t index; /* the commitment version or amendment that set it */
 	facts_day pub, due;
 	uint32_t milestone;
 };
@@ -100,7 +100,7 @@ struct facts_outcome {
 	uint64_t index;
 	facts_day pub, day;
 	uint32_t milestone;
-	uint8_t status;              /* Remacto__V1__MilestoneStatus */
+	uint8_t status; /* Remacto__V1__MilestoneStatus */
 };
 
 struct facts_meas {
@@ -109,18 +109,18 @@ struct facts_meas {
 	facts_day pub;
 	uint32_t indicator;
 	facts_str period;
-	bool dims;                   /* a breakdown (has dimensions), not the total */
+	bool dims; /* a breakdown (has dimensions), not the total */
 };
 
 /* An amendment, or (in changes) what a new version changed by itself: both are matched by
  * (subject, field, new value) in compliance.c. */
 struct facts_change {
 	uint64_t index;
-	uint64_t prev;               /* changes: the version before; amendments: FACTS_NO_INDEX */
+	uint64_t prev; /* changes: the version before; amendments: FACTS_NO_INDEX */
 	facts_day pub, day;
 	facts_str subject, field, old_value, new_value;
-	uint8_t subject_kind;        /* Remacto__V1__Subject */
-	uint8_t cls;                 /* enum facts_class */
+	uint8_t subject_kind; /* Remacto__V1__Subject */
+	uint8_t cls;          /* enum facts_class */
 };
 
 /* ---- per member, objects ---- */
@@ -133,14 +133,14 @@ struct facts_commitment {
 	facts_str id;
 	uint64_t first, latest;
 	facts_day first_pub;
-	facts_day end;               /* current end date, for change detection */
+	facts_day end; /* current end date, for change detection */
 	bool versioned;
 };
 
 struct facts_milestone {
 	uint32_t commit;
 	facts_str id;
-	facts_day due;               /* current due date, for change detection */
+	facts_day due; /* current due date, for change detection */
 };
 
 /* One of an indicator's measurements: its position in the member's meas (with FACTS_DIMS set
@@ -165,7 +165,7 @@ struct facts_indicator {
 	facts_day first_pub;
 	struct facts_target *targets;
 	size_t n_targets;
-	struct facts_imeas *meas;    /* its measurements, in log order */
+	struct facts_imeas *meas; /* its measurements, in log order */
 	size_t n_meas, cap_meas;
 };
 
@@ -180,27 +180,29 @@ struct facts_memo {
 	uint64_t gen, rgen;
 	facts_day day;
 	uint8_t status, score;
-	uint16_t count[4];           /* findings by severity */
+	uint16_t count[4]; /* findings by severity */
 };
 
-#define FACTS_ARRAY(type, name) type *name; size_t n_##name, cap_##name
+#define FACTS_ARRAY(type, name) \
+	type *name;             \
+	size_t n_##name, cap_##name
 
 struct facts_member {
 	/* From the registry (on a standalone node: the log alone). */
 	char *origin;
-	const char *slug;            /* into origin */
+	const char *slug; /* into origin */
 	char *name_fr, *name_ar, *name_en;
 	char hcp[16], region[16];
-	int kind;                    /* Remacto__V1__MemberKind */
+	int kind; /* Remacto__V1__MemberKind */
 	uint64_t population;
-	uint64_t admission;          /* registry index, FACTS_NO_INDEX when none */
-	facts_day admitted;          /* admission date (else the day it was published); 0 unknown */
+	uint64_t admission; /* registry index, FACTS_NO_INDEX when none */
+	facts_day admitted; /* admission date (else the day it was published); 0 unknown */
 	bool registered, suspended;
 
 	/* The log. */
 	bool held;
 	uint32_t log;
-	uint64_t size;               /* entries folded */
+	uint64_t size; /* entries folded */
 	FACTS_ARRAY(struct facts_prog_v, progs);
 	FACTS_ARRAY(struct facts_commit_v, commits);
 	FACTS_ARRAY(struct facts_status, statuses);
@@ -215,50 +217,50 @@ struct facts_member {
 	FACTS_ARRAY(struct facts_indicator, indicators);
 
 	/* Witnesses and evidence. */
-	FACTS_ARRAY(struct facts_seen, seen);   /* by day */
-	uint64_t seen_from;          /* cosignatures are re-read from this size on */
-	uint32_t forks;              /* equivocation records */
+	FACTS_ARRAY(struct facts_seen, seen); /* by day */
+	uint64_t seen_from;                   /* cosignatures are re-read from this size on */
+	uint32_t forks;                       /* equivocation records */
 	uint64_t fork_size_a, fork_size_b;
 
-	uint64_t gen;                /* bumped by every change above */
+	uint64_t gen; /* bumped by every change above */
 	struct facts_memo memo[FACTS_MEMO];
 	unsigned memo_next;
-	struct facts_map *map;       /* (kind, id[, id]) → slot */
+	struct facts_map *map; /* (kind, id[, id]) → slot */
 };
 
 /* ---- the registry ---- */
 
 struct facts_catalog {
 	facts_str code;
-	int principle;               /* Remacto__V1__Principle */
+	int principle; /* Remacto__V1__Principle */
 	bool higher_is_better;
-	bool per_10k;                /* NORMALISATION_PER_10000_INHABITANTS */
+	bool per_10k; /* NORMALISATION_PER_10000_INHABITANTS */
 	bool withdrawn;
 	char *title_fr, *title_ar, *title_en, *unit;
-	uint64_t index;              /* registry index of its (latest) CatalogIndicator */
+	uint64_t index; /* registry index of its (latest) CatalogIndicator */
 };
 
 /* The latest CompliancePolicy as published (0 = "use the default"), index FACTS_NO_INDEX when
  * the registry holds none. */
 struct facts_policy {
 	uint32_t liveness_days, follow_up_days, milestone_grace_days, at_risk_score,
-	         non_compliant_score;
+	        non_compliant_score;
 	uint64_t index;
 };
 
 struct facts {
-	bool federated;              /* the store records a network authority */
-	char registry[256];          /* the registry log's origin */
+	bool federated;     /* the store records a network authority */
+	char registry[256]; /* the registry log's origin */
 	uint64_t registry_size;
 	uint64_t registry_gen;
-	size_t nlogs;                /* standalone: logs seen at the last refresh */
-	struct facts_member **members;   /* in origin order */
+	size_t nlogs;                  /* standalone: logs seen at the last refresh */
+	struct facts_member **members; /* in origin order */
 	size_t n_members, cap_members;
-	struct facts_catalog *catalog;   /* in code order */
+	struct facts_catalog *catalog; /* in code order */
 	size_t n_catalog;
 	struct facts_policy policy;
 	uint64_t clock;
-	uint64_t folded;             /* entries folded since facts_new (for benchmarks) */
+	uint64_t folded; /* entries folded since facts_new (for benchmarks) */
 	struct facts_strings *strings;
 	struct facts_map *by_origin; /* interned origin → member index */
 	struct facts_arena *arena;   /* protobuf-c allocator for the fold */

@@ -25,14 +25,14 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "views/benchmark.h"
-#include "views/compliance.h"
 #include "core/entry.h"
 #include "peers/evidence.h"
-#include "views/facts.h"
 #include "peers/registry.h"
-#include "store/tlog.h"
 #include "peers/witness.h"
+#include "store/tlog.h"
+#include "views/benchmark.h"
+#include "views/compliance.h"
+#include "views/facts.h"
 
 #define REG "remacto.ma/registry"
 #define NCOMMIT 40
@@ -44,11 +44,11 @@ static const struct {
 	int principle;
 	bool higher, per10k;
 } catalog[15] = {
-	{ "TR-01", 1, true, false }, { "TR-02", 1, true, false }, { "TR-03", 1, true, false },
+	{ "TR-01", 1, true, false },  { "TR-02", 1, true, false }, { "TR-03", 1, true, false },
 	{ "AI-01", 3, false, false }, { "AI-02", 3, true, false }, { "AI-03", 3, false, false },
-	{ "CP-01", 4, true, true }, { "CP-02", 4, true, false }, { "CP-03", 4, true, false },
-	{ "CP-04", 4, true, false }, { "AC-01", 2, true, false }, { "AC-02", 2, true, false },
-	{ "AC-03", 2, true, false }, { "DG-01", 5, true, true }, { "DG-02", 5, true, false },
+	{ "CP-01", 4, true, true },   { "CP-02", 4, true, false }, { "CP-03", 4, true, false },
+	{ "CP-04", 4, true, false },  { "AC-01", 2, true, false }, { "AC-02", 2, true, false },
+	{ "AC-03", 2, true, false },  { "DG-01", 5, true, true },  { "DG-02", 5, true, false },
 };
 
 static double
@@ -130,8 +130,8 @@ member_entries(uint32_t k, uint64_t from, uint64_t to, uint64_t per_member, stru
 {
 	facts_day start = facts_day_parse("2023-07-01"), end = facts_day_parse("2025-06-28");
 	char id[32], id2[32], pub[32], date[11], period[16], text[64], field[48], oldv[16],
-	     newv[16];
-	bool no_digital = k % 10 == 3;   /* 10% of the members miss a principle */
+	        newv[16];
+	bool no_digital = k % 10 == 3; /* 10% of the members miss a principle */
 
 	for (uint64_t i = from; i < to; i++) {
 		Remacto__V1__Entry e = REMACTO__V1__ENTRY__INIT;
@@ -174,7 +174,8 @@ member_entries(uint32_t k, uint64_t from, uint64_t to, uint64_t per_member, stru
 				Remacto__V1__Milestone z = REMACTO__V1__MILESTONE__INIT;
 				ms[m] = z;
 				snprintf(mid[m], sizeof(mid[m]), "M%d", m + 1);
-				day_str(facts_day_parse("2024-03-31") + (facts_day)(m * 180 + c_no * 3),
+				day_str(facts_day_parse("2024-03-31") +
+				                (facts_day)(m * 180 + c_no * 3),
 				        mdue[m]);
 				ms[m].id = mid[m], ms[m].title = &mt, ms[m].due_date = mdue[m];
 				msp[m] = &ms[m];
@@ -188,7 +189,8 @@ member_entries(uint32_t k, uint64_t from, uint64_t to, uint64_t per_member, stru
 			unsigned n = (unsigned)(i - NCOMMIT - 1);
 			snprintf(id, sizeof(id), "IND-%02u", n);
 			snprintf(id2, sizeof(id2), "C%02u", n % NCOMMIT);
-			ind.id = id, ind.catalog_code = (char *)catalog[n].code, ind.commitment_id = id2;
+			ind.id = id, ind.catalog_code = (char *)catalog[n].code,
+			ind.commitment_id = id2;
 			ind.ascending = catalog[n].higher;
 			tg.period = "2025", tg.value = 50 + (double)(r % 50);
 			ind.targets = &tgp, ind.n_targets = 1;
@@ -202,7 +204,8 @@ member_entries(uint32_t k, uint64_t from, uint64_t to, uint64_t per_member, stru
 			snprintf(period, sizeof(period), "%.7s", pd);
 			if (slot < 7 || slot == 15) {
 				Remacto__V1__Measurement mm = REMACTO__V1__MEASUREMENT__INIT;
-				Remacto__V1__Dimension dim = REMACTO__V1__DIMENSION__INIT, *dimp = &dim;
+				Remacto__V1__Dimension dim = REMACTO__V1__DIMENSION__INIT,
+				                       *dimp = &dim;
 				snprintf(id, sizeof(id), "IND-%02u", ind_no);
 				mm.indicator_id = id, mm.period = period;
 				mm.value = (double)(r % 1000) / 10.0;
@@ -210,7 +213,8 @@ member_entries(uint32_t k, uint64_t from, uint64_t to, uint64_t per_member, stru
 					dim.name = "gender", dim.value = "female";
 					mm.dimensions = &dimp, mm.n_dimensions = 1;
 				}
-				e.kind_case = REMACTO__V1__ENTRY__KIND_MEASUREMENT, e.measurement = &mm;
+				e.kind_case = REMACTO__V1__ENTRY__KIND_MEASUREMENT,
+				e.measurement = &mm;
 				put(b, &e, pub);
 			} else if (slot < 12 || (slot == 14 && i % 160 != 14)) {
 				Remacto__V1__StatusUpdate su = REMACTO__V1__STATUS_UPDATE__INIT;
@@ -218,26 +222,33 @@ member_entries(uint32_t k, uint64_t from, uint64_t to, uint64_t per_member, stru
 				su.commitment_id = id, su.date = date;
 				su.completion = (Remacto__V1__Completion)(r % 3 + 1);
 				su.progress_percent = (uint32_t)(r % 90);
-				e.kind_case = REMACTO__V1__ENTRY__KIND_STATUS_UPDATE, e.status_update = &su;
+				e.kind_case = REMACTO__V1__ENTRY__KIND_STATUS_UPDATE,
+				e.status_update = &su;
 				put(b, &e, pub);
 			} else if (slot == 12) {
-				Remacto__V1__MilestoneUpdate mu = REMACTO__V1__MILESTONE_UPDATE__INIT;
+				Remacto__V1__MilestoneUpdate mu =
+				        REMACTO__V1__MILESTONE_UPDATE__INIT;
 				char mid[8];
 				snprintf(id, sizeof(id), "C%02u", (unsigned)(r % NCOMMIT));
 				snprintf(mid, sizeof(mid), "M%u", (unsigned)(r / 7 % NMILE) + 1);
 				mu.commitment_id = id, mu.milestone_id = mid, mu.date = date;
-				mu.status = r % 5 ? REMACTO__V1__MILESTONE_STATUS__MILESTONE_STATUS_MET :
-				            REMACTO__V1__MILESTONE_STATUS__MILESTONE_STATUS_SCHEDULED;
+				mu.status =
+				        r % 5 ? REMACTO__V1__MILESTONE_STATUS__MILESTONE_STATUS_MET
+				              : REMACTO__V1__MILESTONE_STATUS__MILESTONE_STATUS_SCHEDULED;
 				e.kind_case = REMACTO__V1__ENTRY__KIND_MILESTONE_UPDATE;
 				e.milestone_update = &mu;
 				put(b, &e, pub);
 			} else if (slot == 13) {
 				Remacto__V1__Consultation co = REMACTO__V1__CONSULTATION__INIT;
 				snprintf(id, sizeof(id), "K%llu", (unsigned long long)i);
-				snprintf(text, sizeof(text), "Atelier de quartier %llu", (unsigned long long)i);
-				co.id = id, co.programme_id = "OPEN", co.date = date, co.subject = &t;
-				co.participants = (uint32_t)(r % 200), co.women_percent = (uint32_t)(r % 60);
-				e.kind_case = REMACTO__V1__ENTRY__KIND_CONSULTATION, e.consultation = &co;
+				snprintf(text, sizeof(text), "Atelier de quartier %llu",
+				         (unsigned long long)i);
+				co.id = id, co.programme_id = "OPEN", co.date = date,
+				co.subject = &t;
+				co.participants = (uint32_t)(r % 200),
+				co.women_percent = (uint32_t)(r % 60);
+				e.kind_case = REMACTO__V1__ENTRY__KIND_CONSULTATION,
+				e.consultation = &co;
 				put(b, &e, pub);
 			} else {
 				Remacto__V1__Amendment am = REMACTO__V1__AMENDMENT__INIT;
@@ -247,8 +258,10 @@ member_entries(uint32_t k, uint64_t from, uint64_t to, uint64_t per_member, stru
 				day_str(d, oldv);
 				day_str(d + 60, newv);
 				snprintf(text, sizeof(text), "Report demandé par le comité");
-				am.subject = REMACTO__V1__SUBJECT__SUBJECT_COMMITMENT, am.subject_id = id;
-				am.field = field, am.old_value = oldv, am.new_value = newv, am.reason = &t;
+				am.subject = REMACTO__V1__SUBJECT__SUBJECT_COMMITMENT,
+				am.subject_id = id;
+				am.field = field, am.old_value = oldv, am.new_value = newv,
+				am.reason = &t;
 				am.date = date;
 				e.kind_case = REMACTO__V1__ENTRY__KIND_AMENDMENT, e.amendment = &am;
 				put(b, &e, pub);
@@ -261,7 +274,7 @@ member_entries(uint32_t k, uint64_t from, uint64_t to, uint64_t per_member, stru
 
 struct gen {
 	struct store *s;
-	uint32_t first, count;     /* members [first, first + count) */
+	uint32_t first, count; /* members [first, first + count) */
 	uint64_t per_member;
 	struct buf *b;
 };
@@ -297,30 +310,38 @@ gen_txn(MDB_txn *txn, void *arg)
 		/* Witnesses: at a quarter, half and the end of the log (5% stop at half), two
 		 * witnesses each, timestamped the day after the last entry they cover. */
 		uint64_t sizes[3] = { g->per_member / 4, g->per_member / 2, g->per_member };
-		facts_day start = facts_day_parse("2023-07-01"), end = facts_day_parse("2025-06-28");
+		facts_day start = facts_day_parse("2023-07-01"),
+		          end = facts_day_parse("2025-06-28");
 		Remacto__Store__LogRecord *rec;
 		if ((rc = store_log_get(g->s, txn, origin, &rec)) != 0)
 			return rc;
 		for (int w = 0; w < 3; w++) {
 			if (w == 2 && k % 20 == 7)
 				break;
-			facts_day d = start + (facts_day)((uint64_t)(end - start) * (sizes[w] - 1) /
-			                                  g->per_member) + 1;
+			facts_day d = start +
+			              (facts_day)((uint64_t)(end - start) * (sizes[w] - 1) /
+			                          g->per_member) +
+			              1;
 			for (int n = 0; n < 2; n++) {
 				char name[64], line[128];
 				snprintf(name, sizeof(name), "remacto.ma/witness-%d", n + 1);
-				int len = snprintf(line, sizeof(line), "\xe2\x80\x94 %s AAAA\n", name);
+				int len = snprintf(line, sizeof(line), "\xe2\x80\x94 %s AAAA\n",
+				                   name);
 				if ((rc = witness_put(g->s, txn, rec->id, sizes[w], name,
-				                      (uint64_t)d * 86400 + 3600 * (unsigned)n, line,
-				                      (size_t)len)) != 0)
+				                      (uint64_t)d * 86400 + 3600 * (unsigned)n,
+				                      line, (size_t)len)) != 0)
 					break;
 			}
 		}
 		if (rc == 0 && k % 200 == 11) {
 			char a[128], b2[128];
-			snprintf(a, sizeof(a), "%s\n%llu\nAAAA\n", origin, (unsigned long long)sizes[1]);
-			snprintf(b2, sizeof(b2), "%s\n%llu\nBBBB\n", origin, (unsigned long long)sizes[1]);
-			rc = evidence_put(g->s, txn, origin, a, strlen(a), b2, strlen(b2)) < 0 ? -EIO : 0;
+			snprintf(a, sizeof(a), "%s\n%llu\nAAAA\n", origin,
+			         (unsigned long long)sizes[1]);
+			snprintf(b2, sizeof(b2), "%s\n%llu\nBBBB\n", origin,
+			         (unsigned long long)sizes[1]);
+			rc = evidence_put(g->s, txn, origin, a, strlen(a), b2, strlen(b2)) < 0
+			             ? -EIO
+			             : 0;
 		}
 		remacto__store__log_record__free_unpacked(rec, NULL);
 		if (rc != 0)
@@ -366,8 +387,8 @@ admit_txn(MDB_txn *txn, void *arg)
 			m.population = 1000000 + mix(k) % 3000000;
 		} else if (k < 87) {
 			snprintf(hcp, sizeof(hcp), "%03u", 100 + k);
-			m.kind = k % 2 ? REMACTO__V1__MEMBER_KIND__MEMBER_KIND_PROVINCE :
-			         REMACTO__V1__MEMBER_KIND__MEMBER_KIND_PREFECTURE;
+			m.kind = k % 2 ? REMACTO__V1__MEMBER_KIND__MEMBER_KIND_PROVINCE
+			               : REMACTO__V1__MEMBER_KIND__MEMBER_KIND_PREFECTURE;
 			m.population = 100000 + mix(k) % 1500000;
 		} else {
 			snprintf(hcp, sizeof(hcp), "%07u", 1000000 + k);
@@ -445,11 +466,13 @@ generate(const char *dir, uint64_t total, uint32_t members)
 		Remacto__V1__CatalogIndicator ci = REMACTO__V1__CATALOG_INDICATOR__INIT;
 		Remacto__V1__Text t = REMACTO__V1__TEXT__INIT;
 		t.fr = t.en = (char *)catalog[i].code;
-		ci.code = (char *)catalog[i].code, ci.principle = catalog[i].principle, ci.title = &t;
+		ci.code = (char *)catalog[i].code, ci.principle = catalog[i].principle,
+		ci.title = &t;
 		ci.unit = "u", ci.higher_is_better = catalog[i].higher;
-		ci.normalisation = catalog[i].per10k ?
-		                   REMACTO__V1__NORMALISATION__NORMALISATION_PER_10000_INHABITANTS :
-		                   REMACTO__V1__NORMALISATION__NORMALISATION_NONE;
+		ci.normalisation =
+		        catalog[i].per10k
+		                ? REMACTO__V1__NORMALISATION__NORMALISATION_PER_10000_INHABITANTS
+		                : REMACTO__V1__NORMALISATION__NORMALISATION_NONE;
 		e.kind_case = REMACTO__V1__ENTRY__KIND_CATALOG_INDICATOR, e.catalog_indicator = &ci;
 		append_registry(&s, &auth, &e);
 	}
@@ -477,8 +500,8 @@ generate(const char *dir, uint64_t total, uint32_t members)
 	double t1 = now();
 	fprintf(stderr, "\n");
 	printf("{\"bench\":\"generate\",\"members\":%u,\"entries\":%llu,\"seconds\":%.1f,"
-	       "\"authority\":\"%s\"}\n", members, (unsigned long long)per * members, t1 - t0,
-	       vkey);
+	       "\"authority\":\"%s\"}\n",
+	       members, (unsigned long long)per * members, t1 - t0, vkey);
 	free(b.data);
 	free(b.v);
 	note_signer_free(&auth);
@@ -611,8 +634,8 @@ run(const char *dir, int rounds)
 	uint32_t members = (uint32_t)f->n_members;
 	uint64_t per = members ? f->folded / members : 0;
 	printf("{\"bench\":\"fold_cold\",\"members\":%u,\"entries\":%llu,\"seconds\":%.3f,"
-	       "\"entries_per_s\":%.0f,\"rss_anon_kb\":%ld}\n", members,
-	       (unsigned long long)f->folded, t1 - t0, f->folded / (t1 - t0), rss_kb());
+	       "\"entries_per_s\":%.0f,\"rss_anon_kb\":%ld}\n",
+	       members, (unsigned long long)f->folded, t1 - t0, f->folded / (t1 - t0), rss_kb());
 
 	/* The overview: the first call evaluates every member at 13 days; the next ones find
 	 * them memoised (nothing changed). */
@@ -639,9 +662,15 @@ run(const char *dir, int rounds)
 
 	char ref[64];
 	origin_of(members / 3, ref, sizeof(ref));
-	const struct { const char *code; enum benchmark_group g; const char *member; } q[] = {
-		{ "TR-01", BENCHMARK_KIND, NULL }, { "CP-01", BENCHMARK_POPULATION, NULL },
-		{ "AI-01", BENCHMARK_REGION, ref }, { "DG-01", BENCHMARK_ALL, NULL },
+	const struct {
+		const char *code;
+		enum benchmark_group g;
+		const char *member;
+	} q[] = {
+		{ "TR-01", BENCHMARK_KIND, NULL },
+		{ "CP-01", BENCHMARK_POPULATION, NULL },
+		{ "AI-01", BENCHMARK_REGION, ref },
+		{ "DG-01", BENCHMARK_ALL, NULL },
 	};
 	for (size_t k = 0; k < sizeof(q) / sizeof(*q); k++) {
 		for (int i = 0; i < rounds; i++) {
@@ -697,7 +726,8 @@ run(const char *dir, int rounds)
 	overview_once(&s, f, asof, &o);
 	t1 = now();
 	printf("{\"bench\":\"overview_after_upkeep\",\"ms\":%.1f,\"note\":\"100 members changed: "
-	       "evaluated again at 13 days\"}\n", (t1 - t0) * 1e3);
+	       "evaluated again at 13 days\"}\n",
+	       (t1 - t0) * 1e3);
 	printf("{\"bench\":\"memory\",\"rss_anon_kb\":%ld}\n", rss_kb());
 	free(b.data);
 	free(b.v);

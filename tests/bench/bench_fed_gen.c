@@ -91,7 +91,8 @@ make_entry(unsigned k, uint64_t i, uint8_t *out)
 	snprintf(id, sizeof(id), "IND-%03u", (unsigned)(i % NIND));
 	snprintf(period, sizeof(period), "%llu-Q%llu", 2000 + (unsigned long long)(i / 4 % 100),
 	         (unsigned long long)(i % 4 + 1));
-	snprintf(comment, sizeof(comment), "Mesure %llu du membre %u : valeur relevée par le "
+	snprintf(comment, sizeof(comment),
+	         "Mesure %llu du membre %u : valeur relevée par le "
 	         "service, vérifiée par le comité de suivi et publiée avec sa pièce "
 	         "justificative, conformément à la méthodologie du réseau; données ouvertes.",
 	         (unsigned long long)i, k);
@@ -107,7 +108,7 @@ make_entry(unsigned k, uint64_t i, uint8_t *out)
 struct admit {
 	struct store *s;
 	unsigned members;
-	struct note_signer *keys;   /* [members] */
+	struct note_signer *keys; /* [members] */
 	const struct note_signer *auth;
 	bool replicas;
 };
@@ -194,8 +195,10 @@ main(int argc, char **argv)
 	unsigned members = (unsigned)strtoul(argv[2], NULL, 10);
 	uint64_t entries = strtoull(argv[3], NULL, 10);
 	if (members < 1 || members > 999 || (entries && entries / members < NIND + 1)) {
-		fprintf(stderr, "bench_fed_gen: 1 to 999 members, and 0 or at least %d entries "
-		        "a member\n", NIND + 1);
+		fprintf(stderr,
+		        "bench_fed_gen: 1 to 999 members, and 0 or at least %d entries "
+		        "a member\n",
+		        NIND + 1);
 		return 2;
 	}
 	double t0 = now();
@@ -242,16 +245,16 @@ main(int argc, char **argv)
 	uint8_t *buf = malloc(ENTRY_MAX_LEN);
 	for (unsigned k = 1; entries && k <= members; k++) {
 		/* ENTRIES exactly: the remainder goes to the first logs. */
-		struct fill fl = { &s, k, entries / members + (k <= entries % members), &keys[k - 1],
-		                   buf };
+		struct fill fl = { &s, k, entries / members + (k <= entries % members),
+			           &keys[k - 1], buf };
 		int rc = store_write(&s, fill_txn, &fl);
 		if (rc != 0)
 			die("member log", store_strerror(rc));
 	}
 	double t2 = now();
 	printf("{\"bench\":\"fed_generate\",\"members\":%u,\"entries\":%llu,\"seconds\":%.1f,"
-	       "\"fill_entries_per_s\":%.0f}\n", members, (unsigned long long)entries, t2 - t0,
-	       entries ? entries / (t2 - t1) : 0.0);
+	       "\"fill_entries_per_s\":%.0f}\n",
+	       members, (unsigned long long)entries, t2 - t0, entries ? entries / (t2 - t1) : 0.0);
 	free(buf);
 	for (unsigned k = 0; k < members; k++)
 		note_signer_free(&keys[k]);

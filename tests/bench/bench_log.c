@@ -38,10 +38,12 @@ make_entry(uint64_t i, uint8_t *out)
 	snprintf(ind, sizeof(ind), "IND-%03llu", (unsigned long long)(i % 997));
 	snprintf(period, sizeof(period), "%llu-Q%llu", 2000 + (unsigned long long)(i / 4 % 100),
 	         (unsigned long long)(i % 4 + 1));
-	snprintf(comment, sizeof(comment), "Mesure %llu : valeur relevée par le service, "
+	snprintf(comment, sizeof(comment),
+	         "Mesure %llu : valeur relevée par le service, "
 	         "vérifiée par le comité de suivi et publiée avec sa pièce justificative, "
 	         "conformément à la méthodologie du réseau; données ouvertes disponibles "
-	         "sur le portail de la collectivité territoriale.", (unsigned long long)i);
+	         "sur le portail de la collectivité territoriale.",
+	         (unsigned long long)i);
 	t.fr = comment;
 	m.indicator_id = ind;
 	m.period = period;
@@ -115,8 +117,8 @@ open_log(struct store *s, struct note_signer *signer, const char *dir)
 
 /* Appends n entries from index `from` in batches; returns seconds spent in tlog_append. */
 static double
-append_n(struct store *s, const struct note_signer *signer, uint64_t from, uint64_t n,
-         size_t batch, size_t *bytes)
+append_n(struct store *s, const struct note_signer *signer, uint64_t from, uint64_t n, size_t batch,
+         size_t *bytes)
 {
 	uint8_t *buf = malloc(batch * 512);
 	struct tlog_blob *v = malloc(batch * sizeof(*v));
@@ -161,14 +163,14 @@ main(int argc, char **argv)
 		size_t batch = strtoul(argv[4], NULL, 10);
 		double t = append_n(&s, &signer, 0, n, batch, &bytes);
 		printf("{\"bench\":\"append\",\"entries\":%llu,\"batch\":%zu,\"avg_bytes\":%zu,"
-		       "\"seconds\":%.3f,\"entries_per_s\":%.0f}\n", (unsigned long long)n, batch,
-		       bytes / n, t, n / t);
+		       "\"seconds\":%.3f,\"entries_per_s\":%.0f}\n",
+		       (unsigned long long)n, batch, bytes / n, t, n / t);
 	} else if (!strcmp(argv[1], "single") && argc == 4) {
 		uint64_t n = strtoull(argv[3], NULL, 10);
 		double t = append_n(&s, &signer, 0, n, 1, &bytes);
 		printf("{\"bench\":\"single\",\"entries\":%llu,\"seconds\":%.3f,"
-		       "\"entries_per_s\":%.0f,\"ms_per_commit\":%.3f}\n", (unsigned long long)n, t,
-		       n / t, 1000 * t / n);
+		       "\"entries_per_s\":%.0f,\"ms_per_commit\":%.3f}\n",
+		       (unsigned long long)n, t, n / t, 1000 * t / n);
 	} else if (!strcmp(argv[1], "verify") && argc == 3) {
 		char err[512];
 		MDB_txn *txn;
@@ -183,7 +185,8 @@ main(int argc, char **argv)
 		}
 		double t = now() - t0;
 		printf("{\"bench\":\"verify\",\"entries\":%llu,\"seconds\":%.3f,"
-		       "\"entries_per_s\":%.0f}\n", (unsigned long long)h->size, t, h->size / t);
+		       "\"entries_per_s\":%.0f}\n",
+		       (unsigned long long)h->size, t, h->size / t);
 		free(h);
 	} else if (!strcmp(argv[1], "memory") && argc == 5) {
 		uint64_t n1 = strtoull(argv[3], NULL, 10), n2 = strtoull(argv[4], NULL, 10);
@@ -193,8 +196,8 @@ main(int argc, char **argv)
 		append_n(&s, &signer, n1, n2 - n1, 1000, &bytes);
 		rss(&r2, &a2);
 		printf("{\"bench\":\"memory\",\"at\":[%llu,%llu],\"rss_kb\":[%ld,%ld],"
-		       "\"rss_anon_kb\":[%ld,%ld]}\n", (unsigned long long)n1,
-		       (unsigned long long)n2, r1, r2, a1, a2);
+		       "\"rss_anon_kb\":[%ld,%ld]}\n",
+		       (unsigned long long)n1, (unsigned long long)n2, r1, r2, a1, a2);
 	} else {
 		fprintf(stderr, "bench_log: bad arguments\n");
 		return 2;

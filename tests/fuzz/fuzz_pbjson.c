@@ -11,20 +11,22 @@
 #include <string.h>
 
 #include "core/pbjson.h"
+
 #include "remacto.pb-c.h"
 
 /* Far above any real entry (strings are capped at PBJSON_MAX_STRING), small enough to stay fast. */
 #define FUZZ_MAX_INPUT (4 * PBJSON_MAX_STRING)
 
-#define CHECK(cond)                                                                         \
-	do {                                                                                \
-		if (!(cond)) {                                                              \
+#define CHECK(cond)                                                                              \
+	do {                                                                                     \
+		if (!(cond)) {                                                                   \
 			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                            \
-		}                                                                           \
+			abort();                                                                 \
+		}                                                                                \
 	} while (0)
 
-static uint8_t *pack(const ProtobufCMessage *m, size_t *len)
+static uint8_t *
+pack(const ProtobufCMessage *m, size_t *len)
 {
 	uint8_t *buf;
 
@@ -37,7 +39,8 @@ static uint8_t *pack(const ProtobufCMessage *m, size_t *len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const ProtobufCMessageDescriptor *desc = &remacto__v1__entry__descriptor;
 	json_error_t jerr;

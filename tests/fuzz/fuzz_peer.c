@@ -17,8 +17,7 @@
 #include "peers/handshake.h"
 #include "peers/transport.h"
 
-static const char vkey[] =
-	"remacto.ma/test+34ca0512+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4";
+static const char vkey[] = "remacto.ma/test+34ca0512+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4";
 static struct note_verifier v;
 static uint8_t nonce_a[32], nonce_b[32];
 
@@ -45,7 +44,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > PEER_MAX_FRAME)
 		return 0;
-	Remacto__Peer__V1__PeerMessage *m = remacto__peer__v1__peer_message__unpack(NULL, size, data);
+	Remacto__Peer__V1__PeerMessage *m = remacto__peer__v1__peer_message__unpack(NULL, size,
+	                                                                            data);
 	if (!m)
 		return 0;
 	switch (m->kind_case) {
@@ -58,8 +58,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		break;
 	case REMACTO__PEER__V1__PEER_MESSAGE__KIND_HELLO_PROOF:
-		if (handshake_verify(&v, "remacto", nonce_b, nonce_a, m->hello_proof->signature.data,
-		                     m->hello_proof->signature.len))
+		if (handshake_verify(&v, "remacto", nonce_b, nonce_a,
+		                     m->hello_proof->signature.data, m->hello_proof->signature.len))
 			abort();
 		break;
 	default:

@@ -16,14 +16,14 @@
 #include <unistd.h>
 
 #include "core/entry.h"
-#include "peers/evidence.h"
-#include "views/facts.h"
-#include "store/index.h"
 #include "core/note.h"
+#include "peers/evidence.h"
 #include "peers/registry.h"
+#include "peers/witness.h"
+#include "store/index.h"
 #include "store/store.h"
 #include "store/tlog.h"
-#include "peers/witness.h"
+#include "views/facts.h"
 
 #define SYNTH_REG "remacto.ma/registry"
 #define SYNTH_MAX 16
@@ -131,8 +131,8 @@ synth_append(struct synth *sy, const char *origin, const struct note_signer *sig
 		json_decref(j);
 		v[i] = (struct tlog_blob){ data, len };
 	}
-	if (tlog_append(&sy->s, origin, signer, v, n, NULL, NULL, synth_err,
-	                sizeof(synth_err)) != 0)
+	if (tlog_append(&sy->s, origin, signer, v, n, NULL, NULL, synth_err, sizeof(synth_err)) !=
+	    0)
 		fail_msg("append to %s: %s", origin, synth_err);
 	for (size_t i = 0; i < n; i++)
 		free((void *)v[i].data);
@@ -155,11 +155,12 @@ synth_member(struct synth *sy, const char *origin, const char *kind, const char 
 	assert_true(i < SYNTH_MAX);
 	snprintf(sy->origin[i], sizeof(sy->origin[i]), "%s", origin);
 	synth_signer(&sy->key[i], sy->vkey[i], origin, (uint8_t)(0x40 + 8 * i));
-	snprintf(js, sizeof(js), "{\"schema\":1,\"published\":\"%sT09:00:00Z\",\"memberAdmission\":"
+	snprintf(js, sizeof(js),
+	         "{\"schema\":1,\"published\":\"%sT09:00:00Z\",\"memberAdmission\":"
 	         "{\"origin\":\"%s\",\"verifierKey\":\"%s\",\"hcpCode\":\"%s\",\"kind\":"
 	         "\"MEMBER_KIND_%s\",\"name\":{\"fr\":\"Nom de %s\",\"ar\":\"اسم\"},"
-	         "\"regionCode\":\"%s\",\"population\":\"%lu\"}}", date, origin, sy->vkey[i], hcp,
-	         kind, store_slug(origin), region, population);
+	         "\"regionCode\":\"%s\",\"population\":\"%lu\"}}",
+	         date, origin, sy->vkey[i], hcp, kind, store_slug(origin), region, population);
 	synth_registry(sy, js);
 	if (tlog_create(&sy->s, &sy->key[i], NULL, synth_err, sizeof(synth_err)) != 0)
 		fail_msg("tlog_create %s: %s", origin, synth_err);
@@ -167,15 +168,15 @@ synth_member(struct synth *sy, const char *origin, const char *kind, const char 
 }
 
 static inline void
-synth_catalog(struct synth *sy, const char *code, const char *principle, bool higher,
-              bool per10k)
+synth_catalog(struct synth *sy, const char *code, const char *principle, bool higher, bool per10k)
 {
 	char js[1024];
-	snprintf(js, sizeof(js), "{\"schema\":1,\"published\":\"2024-01-05T09:00:00Z\","
+	snprintf(js, sizeof(js),
+	         "{\"schema\":1,\"published\":\"2024-01-05T09:00:00Z\","
 	         "\"catalogIndicator\":{\"code\":\"%s\",\"principle\":\"PRINCIPLE_%s\",\"title\":"
 	         "{\"fr\":\"Indicateur %s\",\"en\":\"Indicator %s\"},\"unit\":\"u\","
-	         "\"higherIsBetter\":%s,\"normalisation\":\"NORMALISATION_%s\"}}", code, principle,
-	         code, code, higher ? "true" : "false",
+	         "\"higherIsBetter\":%s,\"normalisation\":\"NORMALISATION_%s\"}}",
+	         code, principle, code, code, higher ? "true" : "false",
 	         per10k ? "PER_10000_INHABITANTS" : "NONE");
 	synth_registry(sy, js);
 }
@@ -213,7 +214,7 @@ synth_cosign(struct synth *sy, const char *origin, uint64_t size, const char *wi
              const char *day)
 {
 	struct synth_cosig c = { sy, origin, witness, size,
-	                         (uint64_t)facts_day_parse(day) * 86400 + 43200 };
+		                 (uint64_t)facts_day_parse(day) * 86400 + 43200 };
 	assert_int_equal(store_write(&sy->s, synth_cosign_txn, &c), 0);
 }
 

@@ -7,25 +7,25 @@
  * Each case writes its text to a mkstemp file, loads it over the defaults and removes it; the
  * expected message is built with that file's name.
  */
+#include <limits.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
-#include <cmocka.h>
-
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include <cmocka.h>
+
 #include "core/config.h"
 
 /* C2SP signed-note v1.0.0, "Verifier keys" example. */
 #define C2SP_VKEY "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
 
-static char file[64];   /* the last temporary config file's name */
+static char file[64]; /* the last temporary config file's name */
 static char err[1024];
 static char want[1024];
 
@@ -116,7 +116,7 @@ test_defaults(void **state)
 	assert_int_equal(c.log_level, LOG_INFO);
 	assert_string_equal(c.log_file, "");
 	assert_string_equal(c.tls_cert, "");
-	assert_string_equal(c.dashboard, "");                      /* found at start (live.h) */
+	assert_string_equal(c.dashboard, ""); /* found at start (live.h) */
 	assert_string_equal(c.authority_vkey, "");
 	assert_int_equal(c.npeers, 0);
 	assert_string_equal(c.key, "");
@@ -130,36 +130,35 @@ test_full_file(void **state)
 {
 	(void)state;
 	struct config c;
-	const char *text =
-		"; a member node\n"
-		"# both comment styles\n"
-		"\n"
-		"[node]\n"
-		"data = /var/lib/remacto\n"
-		"origin = remacto.ma/chefchaouen\n"
-		"key = /etc/remacto/node.key\n"
-		"network = remacto-test_1.0\n"
-		"checkpoint_interval_ms = 250\n"
-		"mapsize_mb = 4096\n"
-		"seed = /etc/remacto/seed.jsonl\n"
-		"\n"
-		"[public]\n"
-		"listen = 0.0.0.0:443\n"
-		"tls_cert = /etc/remacto/tls/fullchain.pem\n"
-		"tls_key = /etc/remacto/tls/privkey.pem\n"
-		"max_connections = 4096\n"
-		"dashboard = /usr/share/remacto/dashboard\n"
-		"[admin]\n"
-		"listen = localhost:8081\n"
-		"token_file = /etc/remacto/admin.token\n"
-		"[log]\n"
-		"level = debug ; while we settle in\n"
-		"file = /var/log/remacto/node.log\n"
-		"[authority]\n"
-		"verifier_key = " C2SP_VKEY "\n"
-		"[peer]\n"
-		"url = wss://ledger.rabat.ma/peer\n"
-		"[node]\n";
+	const char *text = "; a member node\n"
+	                   "# both comment styles\n"
+	                   "\n"
+	                   "[node]\n"
+	                   "data = /var/lib/remacto\n"
+	                   "origin = remacto.ma/chefchaouen\n"
+	                   "key = /etc/remacto/node.key\n"
+	                   "network = remacto-test_1.0\n"
+	                   "checkpoint_interval_ms = 250\n"
+	                   "mapsize_mb = 4096\n"
+	                   "seed = /etc/remacto/seed.jsonl\n"
+	                   "\n"
+	                   "[public]\n"
+	                   "listen = 0.0.0.0:443\n"
+	                   "tls_cert = /etc/remacto/tls/fullchain.pem\n"
+	                   "tls_key = /etc/remacto/tls/privkey.pem\n"
+	                   "max_connections = 4096\n"
+	                   "dashboard = /usr/share/remacto/dashboard\n"
+	                   "[admin]\n"
+	                   "listen = localhost:8081\n"
+	                   "token_file = /etc/remacto/admin.token\n"
+	                   "[log]\n"
+	                   "level = debug ; while we settle in\n"
+	                   "file = /var/log/remacto/node.log\n"
+	                   "[authority]\n"
+	                   "verifier_key = " C2SP_VKEY "\n"
+	                   "[peer]\n"
+	                   "url = wss://ledger.rabat.ma/peer\n"
+	                   "[node]\n";
 	assert_int_equal(load(&c, text), 0);
 	assert_string_equal(c.file, file);
 	assert_string_equal(c.data, "/var/lib/remacto");
@@ -184,7 +183,7 @@ test_full_file(void **state)
 	assert_int_equal(c.npeers, 1);
 	assert_string_equal(c.peers[0], "wss://ledger.rabat.ma/peer");
 	assert_int_equal(config_finish(&c, err, sizeof(err)), 0);
-	assert_string_equal(c.key, "/etc/remacto/node.key");        /* explicit wins */
+	assert_string_equal(c.key, "/etc/remacto/node.key"); /* explicit wins */
 	assert_string_equal(c.token_file, "/etc/remacto/admin.token");
 }
 
@@ -196,15 +195,15 @@ test_file_without_origin_is_mirror(void **state)
 	struct config c;
 	assert_int_equal(load(&c, "[node]\ndata = /srv/mirror/\n"), 0);
 	assert_string_equal(c.origin, "");
-	assert_int_equal(c.pub.port, 8080);                         /* other defaults stay */
+	assert_int_equal(c.pub.port, 8080); /* other defaults stay */
 	assert_int_equal(config_finish(&c, err, sizeof(err)), 0);
-	assert_string_equal(c.key, "/srv/mirror/node.key");         /* no double slash */
+	assert_string_equal(c.key, "/srv/mirror/node.key"); /* no double slash */
 	assert_string_equal(c.token_file, "/srv/mirror/admin.token");
 
-	assert_int_equal(load(&c, "[node]\norigin =\n"), 0);       /* explicit empty */
+	assert_int_equal(load(&c, "[node]\norigin =\n"), 0); /* explicit empty */
 	assert_string_equal(c.origin, "");
 
-	assert_int_equal(load(&c, ""), 0);                          /* empty file */
+	assert_int_equal(load(&c, ""), 0); /* empty file */
 	assert_string_equal(c.origin, "");
 }
 
@@ -212,8 +211,13 @@ static void
 test_levels(void **state)
 {
 	(void)state;
-	static const struct { const char *name; int level; } t[] = {
-		{ "error", LOG_ERR }, { "warn", LOG_WARNING }, { "info", LOG_INFO },
+	static const struct {
+		const char *name;
+		int level;
+	} t[] = {
+		{ "error", LOG_ERR },
+		{ "warn", LOG_WARNING },
+		{ "info", LOG_INFO },
 		{ "debug", LOG_DEBUG },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -237,7 +241,8 @@ test_ipv6_listen(void **state)
 	(void)state;
 	struct config c;
 	assert_int_equal(load(&c, "[public]\nlisten = [::1]:8443\n"
-	                          "[admin]\nlisten = [2001:db8::1]:9000\n"), 0);
+	                          "[admin]\nlisten = [2001:db8::1]:9000\n"),
+	                 0);
 	assert_string_equal(c.pub.host, "::1");
 	assert_int_equal(c.pub.port, 8443);
 	assert_string_equal(c.admin.host, "2001:db8::1");
@@ -255,10 +260,13 @@ static void
 test_listen_errors(void **state)
 {
 	(void)state;
-	static const struct { const char *value, *msg; } t[] = {
+	static const struct {
+		const char *value, *msg;
+	} t[] = {
 		{ "127.0.0.1:70000", "port 70000 out of range 1-65535" },
 		{ "127.0.0.1:0", "port 0 out of range 1-65535" },
-		{ "127.0.0.1:99999999999999999999", "port 99999999999999999999 out of range 1-65535" },
+		{ "127.0.0.1:99999999999999999999",
+		  "port 99999999999999999999 out of range 1-65535" },
 		{ "127.0.0.1:80x", "port \"80x\" is not a number" },
 		{ "127.0.0.1:-1", "port \"-1\" is not a number" },
 		{ "127.0.0.1:", "empty port after ':'" },
@@ -281,7 +289,8 @@ test_listen_errors(void **state)
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		expect_value_error("public", "listen", t[i].value, t[i].msg);
-	expect_value_error("admin", "listen", "", "empty; give address:port, as 127.0.0.1:8080 "
+	expect_value_error("admin", "listen", "",
+	                   "empty; give address:port, as 127.0.0.1:8080 "
 	                   "or [::1]:8080");
 }
 
@@ -300,7 +309,8 @@ test_integer_errors(void **state)
 	expect_value_error("node", "checkpoint_interval_ms", "0", "0 out of range 1-3600000");
 	expect_value_error("node", "checkpoint_interval_ms", "3600001",
 	                   "3600001 out of range 1-3600000");
-	expect_value_error("node", "checkpoint_interval_ms", "", "no value; give a number from 1 "
+	expect_value_error("node", "checkpoint_interval_ms", "",
+	                   "no value; give a number from 1 "
 	                   "to 3600000");
 	expect_value_error("node", "mapsize_mb", "1048577", "1048577 out of range 0-1048576");
 	expect_value_error("node", "mapsize_mb", "184467440737095516160",
@@ -313,7 +323,8 @@ test_integer_errors(void **state)
 
 	struct config c;
 	assert_int_equal(load(&c, "[node]\ncheckpoint_interval_ms = 3600000\nmapsize_mb = 0\n"
-	                          "[public]\nmax_connections = 0065536\n"), 0);
+	                          "[public]\nmax_connections = 0065536\n"),
+	                 0);
 	assert_int_equal(c.checkpoint_interval_ms, 3600000);
 	assert_int_equal(c.max_connections, 65536);
 }
@@ -322,23 +333,30 @@ static void
 test_string_errors(void **state)
 {
 	(void)state;
-	expect_value_error("node", "origin", "remacto.ma/my+log", "\"remacto.ma/my+log\" is not a "
+	expect_value_error("node", "origin", "remacto.ma/my+log",
+	                   "\"remacto.ma/my+log\" is not a "
 	                   "valid log name (non-empty UTF-8, no spaces, no '+', at most 255 bytes, "
 	                   "as remacto.ma/commune)");
-	expect_value_error("node", "origin", "remacto.ma/my log", "\"remacto.ma/my log\" is not a "
+	expect_value_error("node", "origin", "remacto.ma/my log",
+	                   "\"remacto.ma/my log\" is not a "
 	                   "valid log name (non-empty UTF-8, no spaces, no '+', at most 255 bytes, "
 	                   "as remacto.ma/commune)");
-	expect_value_error("node", "origin", "caf\xc3", "\"caf\xc3\" is not a valid log name "
+	expect_value_error("node", "origin", "caf\xc3",
+	                   "\"caf\xc3\" is not a valid log name "
 	                   "(non-empty UTF-8, no spaces, no '+', at most 255 bytes, as "
 	                   "remacto.ma/commune)");
-	expect_value_error("node", "network", "re macto", "\"re macto\" is not a network name "
+	expect_value_error("node", "network", "re macto",
+	                   "\"re macto\" is not a network name "
 	                   "(1-63 letters, digits, '.', '_' or '-')");
-	expect_value_error("node", "network", "", "\"\" is not a network name (1-63 letters, "
+	expect_value_error("node", "network", "",
+	                   "\"\" is not a network name (1-63 letters, "
 	                   "digits, '.', '_' or '-')");
 	expect_value_error("node", "data", "", "empty; give a path");
-	expect_value_error("log", "file", "/var/log/a\tb", "path has a control character at "
+	expect_value_error("log", "file", "/var/log/a\tb",
+	                   "path has a control character at "
 	                   "offset 10");
-	expect_value_error("public", "dashboard", "/srv/ui\x01", "path has a control character at "
+	expect_value_error("public", "dashboard", "/srv/ui\x01",
+	                   "path has a control character at "
 	                   "offset 7");
 
 	struct config c;
@@ -375,7 +393,8 @@ test_repeated_peers(void **state)
 	                          "network = remacto\n"
 	                          "[peer]\n"
 	                          "url = wss://[2001:db8::7]:443/peer?v=1\n"
-	                          "url = wss://10.0.0.5\n"), 0);
+	                          "url = wss://10.0.0.5\n"),
+	                 0);
 	assert_int_equal(c.npeers, 4);
 	assert_string_equal(c.peers[0], "wss://ledger.rabat.ma/peer");
 	assert_string_equal(c.peers[1], "wss://ledger.tetouan.ma:8443/peer");
@@ -391,7 +410,8 @@ test_peer_cap(void **state)
 	struct config c;
 	size_t n = (size_t)snprintf(text, sizeof(text), "[peer]\n");
 	for (int i = 0; i < CONFIG_MAX_PEERS; i++)
-		n += (size_t)snprintf(text + n, sizeof(text) - n, "url = wss://n%d.remacto.ma/peer\n", i);
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+		                      "url = wss://n%d.remacto.ma/peer\n", i);
 	assert_int_equal(load(&c, text), 0);
 	assert_int_equal(c.npeers, CONFIG_MAX_PEERS);
 	assert_string_equal(c.peers[CONFIG_MAX_PEERS - 1], "wss://n63.remacto.ma/peer");
@@ -404,38 +424,48 @@ static void
 test_peer_errors(void **state)
 {
 	(void)state;
-	static const struct { const char *value, *msg; } t[] = {
-		{ "ws://ledger.rabat.ma/peer", "ws:// (without TLS) is for test peers on a loopback "
+	static const struct {
+		const char *value, *msg;
+	} t[] = {
+		{ "ws://ledger.rabat.ma/peer",
+		  "ws:// (without TLS) is for test peers on a loopback "
 		  "address (127.0.0.1, [::1]) only; use wss://ledger.rabat.ma/peer" },
-		{ "ws://10.0.0.5:8080/peer", "ws:// (without TLS) is for test peers on a loopback "
+		{ "ws://10.0.0.5:8080/peer",
+		  "ws:// (without TLS) is for test peers on a loopback "
 		  "address (127.0.0.1, [::1]) only; use wss://10.0.0.5:8080/peer" },
-		{ "ws://localhost:8080/peer", "ws:// (without TLS) is for test peers on a loopback "
+		{ "ws://localhost:8080/peer",
+		  "ws:// (without TLS) is for test peers on a loopback "
 		  "address (127.0.0.1, [::1]) only; use wss://localhost:8080/peer" },
-		{ "ws://[::2]:8080/peer", "ws:// (without TLS) is for test peers on a loopback "
+		{ "ws://[::2]:8080/peer",
+		  "ws:// (without TLS) is for test peers on a loopback "
 		  "address (127.0.0.1, [::1]) only; use wss://[::2]:8080/peer" },
 		{ "ws:///peer", "no host after ws://" },
-		{ "https://ledger.rabat.ma/peer", "\"https://ledger.rabat.ma/peer\" does not start "
+		{ "https://ledger.rabat.ma/peer",
+		  "\"https://ledger.rabat.ma/peer\" does not start "
 		  "with wss:// (peers talk over TLS WebSocket only)" },
-		{ "WSS://ledger.rabat.ma/peer", "\"WSS://ledger.rabat.ma/peer\" does not start with "
+		{ "WSS://ledger.rabat.ma/peer",
+		  "\"WSS://ledger.rabat.ma/peer\" does not start with "
 		  "wss:// (peers talk over TLS WebSocket only)" },
 		{ "", "empty; give the peer's URL, as wss://node.example.ma/peer" },
 		{ "wss:///peer", "no host after wss://" },
 		{ "wss://a b/peer", "URL has a space, control or non-ASCII byte at offset 7 "
-		  "(percent-encode it)" },
+		                    "(percent-encode it)" },
 		{ "wss://ledger.rabat.ma:0/peer", "port 0 out of range 1-65535" },
 		{ "wss://ledger.rabat.ma:70000/peer", "port 70000 out of range 1-65535" },
 		{ "wss://ledger.rabat.ma:/peer", "empty port after ':'" },
-		{ "wss://admin@ledger.rabat.ma/peer", "user info (user@host) is not allowed in a peer "
+		{ "wss://admin@ledger.rabat.ma/peer",
+		  "user info (user@host) is not allowed in a peer "
 		  "URL" },
 		{ "wss://::1/peer", "IPv6 addresses go in brackets, as [::1]:8080" },
 		{ "wss://ledger_rabat.ma/peer", "\"ledger_rabat.ma\" is not an IP address or host "
-		  "name" },
+		                                "name" },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		expect_value_error("peer", "url", t[i].value, t[i].msg);
 
-	expect_error("[peer]\nurl = wss://a.ma/peer\nurl = wss://b.ma/peer\nurl = wss://a.ma/peer\n",
-	             4, "[peer] url: wss://a.ma/peer listed twice (also at line 2)");
+	expect_error(
+	        "[peer]\nurl = wss://a.ma/peer\nurl = wss://b.ma/peer\nurl = wss://a.ma/peer\n", 4,
+	        "[peer] url: wss://a.ma/peer listed twice (also at line 2)");
 }
 
 /* ws:// is for loopback test federations; the parsed form is what the transport connects to. */
@@ -448,7 +478,8 @@ test_peer_url_parts(void **state)
 	char why[256];
 
 	assert_int_equal(load(&c, "[peer]\nurl = ws://127.0.0.1:9001/peer\n"
-	                          "url = ws://[::1]:9002/peer\nurl = ws://127.8.9.10/\n"), 0);
+	                          "url = ws://[::1]:9002/peer\nurl = ws://127.8.9.10/\n"),
+	                 0);
 	assert_int_equal(c.npeers, 3);
 
 	assert_true(config_peer_url("wss://ledger.rabat.ma/peer", &u, why, sizeof(why)));
@@ -457,8 +488,7 @@ test_peer_url_parts(void **state)
 	assert_int_equal(u.port, 443);
 	assert_string_equal(u.path, "/peer");
 
-	assert_true(config_peer_url("wss://[2001:db8::7]:8443/peer?v=1#top", &u, why,
-	                            sizeof(why)));
+	assert_true(config_peer_url("wss://[2001:db8::7]:8443/peer?v=1#top", &u, why, sizeof(why)));
 	assert_string_equal(u.host, "2001:db8::7");
 	assert_int_equal(u.port, 8443);
 	assert_string_equal(u.path, "/peer?v=1");
@@ -475,7 +505,7 @@ test_peer_url_parts(void **state)
 
 	assert_false(config_peer_url("http://127.0.0.1/peer", &u, why, sizeof(why)));
 	assert_string_equal(why, "\"http://127.0.0.1/peer\" does not start with wss:// (peers "
-	                    "talk over TLS WebSocket only)");
+	                         "talk over TLS WebSocket only)");
 	assert_true(config_peer_url("wss://a.ma/peer", NULL, why, sizeof(why)));
 }
 
@@ -490,7 +520,8 @@ test_peer_tls_options(void **state)
 	assert_false(c.peer_tls_insecure);
 
 	assert_int_equal(load(&c, "[peer]\nca_file = /etc/remacto/peers-ca.pem\n"
-	                          "tls_insecure = no\nurl = wss://a.ma/peer\n"), 0);
+	                          "tls_insecure = no\nurl = wss://a.ma/peer\n"),
+	                 0);
 	assert_string_equal(c.peer_ca_file, "/etc/remacto/peers-ca.pem");
 	assert_false(c.peer_tls_insecure);
 	/* Peers without the registry's key: nothing could be accepted from them. */
@@ -523,13 +554,17 @@ test_unknown_key_and_section(void **state)
 	             "[node] unknown key \"orign\"");
 	expect_error("[public]\ndata = ./var\n", 2, "[public] unknown key \"data\"");
 	expect_error("[node]\nData = ./var\n", 2, "[node] unknown key \"Data\"");
-	expect_error("[node]\ndata = ./var\n\n[nodes]\n", 4, "unknown section [nodes] (want node, "
+	expect_error("[node]\ndata = ./var\n\n[nodes]\n", 4,
+	             "unknown section [nodes] (want node, "
 	             "public, admin, log, authority or peer)");
-	expect_error("[Node]\ndata = ./var\n", 1, "unknown section [Node] (want node, public, "
+	expect_error("[Node]\ndata = ./var\n", 1,
+	             "unknown section [Node] (want node, public, "
 	             "admin, log, authority or peer)");
-	expect_error("[ node ]\n", 1, "unknown section [ node ] (want node, public, admin, log, "
+	expect_error("[ node ]\n", 1,
+	             "unknown section [ node ] (want node, public, admin, log, "
 	             "authority or peer)");
-	expect_error("data = ./var\n[node]\n", 1, "data: key outside any section; put it under "
+	expect_error("data = ./var\n[node]\n", 1,
+	             "data: key outside any section; put it under "
 	             "[node], [public], [admin], [log], [authority] or [peer]");
 	expect_error("[node]\ndata = ./a\nnetwork = x\n[log]\n[node]\ndata = ./b\n", 6,
 	             "[node] data: set twice (first at line 2)");
@@ -543,9 +578,11 @@ test_syntax_errors(void **state)
 	expect_error("[node]\ndata: ./var\n", 2, "expected key = value or [section]");
 	expect_error("[node\ndata = ./var\n", 1, "no ']' to close the section name");
 	expect_error("[node] data = ./var\n", 1, "unexpected text after ']'");
-	expect_error("[node]\ndata = ./var\n  network = x\n", 3, "indented line: start keys and "
+	expect_error("[node]\ndata = ./var\n  network = x\n", 3,
+	             "indented line: start keys and "
 	             "[sections] in the first column (continuation lines are not supported)");
-	expect_error("[node]\n\tdata = ./var\n", 2, "indented line: start keys and [sections] in "
+	expect_error("[node]\n\tdata = ./var\n", 2,
+	             "indented line: start keys and [sections] in "
 	             "the first column (continuation lines are not supported)");
 
 	/* inih's line buffer holds 198 characters and a newline; longer lines must not be cut in
@@ -558,13 +595,13 @@ test_syntax_errors(void **state)
 
 	struct config c;
 	n = snprintf(text, sizeof(text), "[node]\nseed = /");
-	memset(text + n, 'a', 190);                    /* line 2: exactly 198 characters */
+	memset(text + n, 'a', 190); /* line 2: exactly 198 characters */
 	strcpy(text + n + 190, "\n[log]\nlevel = warn\n");
 	assert_int_equal(load(&c, text), 0);
 	assert_int_equal(strlen(c.seed), 198 - 7);
 	assert_int_equal(c.log_level, LOG_WARNING);
 	n = snprintf(text, sizeof(text), "[node]\nseed = /");
-	memset(text + n, 'a', 191);                    /* 199 characters */
+	memset(text + n, 'a', 191); /* 199 characters */
 	strcpy(text + n + 191, "\n");
 	expect_error(text, 2, "line longer than 198 characters");
 
@@ -590,7 +627,8 @@ test_lenient_forms(void **state)
 	                          "network   =   remacto ; the network\r\n"
 	                          "[log] ; section comment\r\n"
 	                          "level = error\r\n"
-	                          "   \r\n"), 0);
+	                          "   \r\n"),
+	                 0);
 	assert_string_equal(c.data, "/srv/r");
 	assert_string_equal(c.network, "remacto");
 	assert_int_equal(c.log_level, LOG_ERR);
@@ -605,7 +643,7 @@ test_missing_file(void **state)
 	config_defaults(&d);
 	assert_int_equal(config_load(&c, "/nonexistent/remacto/node.conf", err, sizeof(err)), -1);
 	assert_string_equal(err, "/nonexistent/remacto/node.conf: cannot open: No such file or "
-	                    "directory");
+	                         "directory");
 	assert_memory_equal(&c, &d, sizeof(c));
 	assert_int_equal(config_load(&c, "/tmp", err, sizeof(err)), -1);
 	assert_string_equal(err, "/tmp: not a regular file");
@@ -621,7 +659,8 @@ test_error_leaves_config(void **state)
 	struct config c, d;
 	config_defaults(&d);
 	assert_int_equal(load(&c, "[node]\ndata = /elsewhere\n[peer]\nurl = wss://a.ma/\n"
-	                          "[log]\nlevel = loud\n"), -1);
+	                          "[log]\nlevel = loud\n"),
+	                 -1);
 	assert_memory_equal(&c, &d, sizeof(c));
 }
 
@@ -662,7 +701,8 @@ test_listeners_distinct(void **state)
 
 	struct config c;
 	assert_int_equal(load(&c, "[public]\nlisten = 10.0.0.1:9000\n[admin]\n"
-	                          "listen = 127.0.0.1:9000\n"), 0);
+	                          "listen = 127.0.0.1:9000\n"),
+	                 0);
 	assert_int_equal(config_finish(&c, err, sizeof(err)), 0);
 }
 
@@ -670,8 +710,10 @@ static void
 test_seed_needs_origin(void **state)
 {
 	(void)state;
-	expect_finish_error("[node]\nseed = seed.jsonl\n", "[node] seed is set but origin is "
-	                    "empty; a read-only mirror publishes nothing: set origin or remove seed");
+	expect_finish_error(
+	        "[node]\nseed = seed.jsonl\n",
+	        "[node] seed is set but origin is "
+	        "empty; a read-only mirror publishes nothing: set origin or remove seed");
 	struct config c;
 	assert_int_equal(load(&c, "[node]\nseed = seed.jsonl\norigin = remacto.ma/x\n"), 0);
 	assert_int_equal(config_finish(&c, err, sizeof(err)), 0);
@@ -687,7 +729,7 @@ test_finish_long_data(void **state)
 	c.data[sizeof(c.data) - 5] = '\0';
 	assert_int_equal(config_finish(&c, err, sizeof(err)), -1);
 	assert_string_equal(err, "embedded defaults: [node] data: path too long to hold node.key; "
-	                    "shorten it or set [node] key");
+	                         "shorten it or set [node] key");
 }
 
 /* ---- the shipped examples ---- */

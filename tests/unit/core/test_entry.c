@@ -13,18 +13,18 @@
  * JSON is written with single quotes in the C source for legibility; jload() turns them into
  * double quotes, so no text below contains an ASCII apostrophe.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "core/entry.h"
 #include "core/note.h"
@@ -36,14 +36,15 @@
 static char err[512];
 
 /* Like assert_true, with context in the message. */
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		print_error("%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
-		print_error(__VA_ARGS__); \
-		print_error("\n"); \
-		fail(); \
-	} \
-} while (0)
+#define CHECK(cond, ...)                                                                     \
+	do {                                                                                 \
+		if (!(cond)) {                                                               \
+			print_error("%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
+			print_error(__VA_ARGS__);                                            \
+			print_error("\n");                                                   \
+			fail();                                                              \
+		}                                                                            \
+	} while (0)
 
 /* ---- helpers ---- */
 
@@ -199,22 +200,26 @@ static void
 test_programme(void **state)
 {
 	(void)state;
-	accepted("{'schema':1," PUB ",'programme':{'id':'OPEN-RABAT-2024',"
-	         "'title':{'fr':'Rabat ouverte 2024-2026','ar':'الرباط المنفتحة','en':'Open Rabat'},"
-	         "'summary':{'fr':'Deux lignes,\\tune tabulation\\net la suite.'},"
-	         "'startDate':'2024-01-01','endDate':'2026-12-31',"
-	         "'stage':'PROGRAMME_STAGE_ADOPTED','stageDate':'2024-02-29',"
-	         "'session':'session ordinaire de mai 2024','deliberationRef':'DEL-2024-17'}}",
-	         "programme");
+	accepted(
+	        "{'schema':1," PUB ",'programme':{'id':'OPEN-RABAT-2024',"
+	        "'title':{'fr':'Rabat ouverte 2024-2026','ar':'الرباط المنفتحة','en':'Open Rabat'},"
+	        "'summary':{'fr':'Deux lignes,\\tune tabulation\\net la suite.'},"
+	        "'startDate':'2024-01-01','endDate':'2026-12-31',"
+	        "'stage':'PROGRAMME_STAGE_ADOPTED','stageDate':'2024-02-29',"
+	        "'session':'session ordinaire de mai 2024','deliberationRef':'DEL-2024-17'}}",
+	        "programme");
 	/* Schema and published are optional; a bare programme is enough. */
 	accepted("{'programme':{'id':'P','title':{'ar':'برنامج'}}}", "programme");
 	/* Every stage name. */
-	const char *stages[] = { "CO_CREATION", "DRAFTING", "PUBLIC_CONSULTATION", "ADOPTED",
-	                         "IMPLEMENTATION", "EVALUATION", "CLOSED" };
+	const char *stages[] = { "CO_CREATION", "DRAFTING",       "PUBLIC_CONSULTATION",
+		                 "ADOPTED",     "IMPLEMENTATION", "EVALUATION",
+		                 "CLOSED" };
 	for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
 		char js[256];
-		snprintf(js, sizeof(js), "{'schema':1,'programme':{'id':'P','title':{'fr':'t'},"
-		         "'stage':'PROGRAMME_STAGE_%s'}}", stages[i]);
+		snprintf(js, sizeof(js),
+		         "{'schema':1,'programme':{'id':'P','title':{'fr':'t'},"
+		         "'stage':'PROGRAMME_STAGE_%s'}}",
+		         stages[i]);
 		accepted(js, "programme");
 	}
 }
@@ -227,7 +232,8 @@ test_consultation(void **state)
 	         "'programmeId':'OPEN-RABAT-2024','commitmentId':'RBT-2024-03','date':'2024-03-15',"
 	         "'channel':'CONSULTATION_CHANNEL_HYBRID','participants':120,'womenPercent':100,"
 	         "'subject':{'fr':'Budget participatif','ar':'الميزانية التشاركية'},"
-	         "'outcome':{'fr':'Trois propositions retenues'}}}", "consultation");
+	         "'outcome':{'fr':'Trois propositions retenues'}}}",
+	         "consultation");
 	accepted("{'consultation':{'id':'C2','date':'2024-01-31',"
 	         "'channel':'CONSULTATION_CHANNEL_ONLINE','participants':4000000000}}",
 	         "consultation");
@@ -244,7 +250,8 @@ test_assessment(void **state)
 	         "assessment");
 	accepted("{'assessment':{'commitmentId':'X','date':'2025-01-10','assessor':'Comité',"
 	         "'assessorKind':'ASSESSOR_KIND_INDEPENDENT','completion':'COMPLETION_WITHDRAWN',"
-	         "'effect':'OPEN_GOV_EFFECT_WORSENED'}}", "assessment");
+	         "'effect':'OPEN_GOV_EFFECT_WORSENED'}}",
+	         "assessment");
 }
 
 static void
@@ -263,11 +270,13 @@ test_commitment(void **state)
 	         "'startDate':'2024-03-01','endDate':'2025-12-31','budgetMad':'1500000',"
 	         "'parentId':'RBT-2024-01','weight':100,"
 	         "'milestones':[{'id':'M1','title':{'fr':'Inventaire'},'dueDate':'2024-06-30'},"
-	         "{'id':'M2','dueDate':'2024-12-31'}]}}", "commitment");
-	/* Same start and end day; a budget past 2^53 (64-bit integers are strings). */
-	accepted("{'commitment':{'id':'C','title':{'en':'t'},'principles':['PRINCIPLE_TRANSPARENCY'],"
-	         "'startDate':'2024-03-01','endDate':'2024-03-01','budgetMad':'9007199254740993'}}",
+	         "{'id':'M2','dueDate':'2024-12-31'}]}}",
 	         "commitment");
+	/* Same start and end day; a budget past 2^53 (64-bit integers are strings). */
+	accepted(
+	        "{'commitment':{'id':'C','title':{'en':'t'},'principles':['PRINCIPLE_TRANSPARENCY'],"
+	        "'startDate':'2024-03-01','endDate':'2024-03-01','budgetMad':'9007199254740993'}}",
+	        "commitment");
 }
 
 static void
@@ -276,9 +285,11 @@ test_milestone_update(void **state)
 	(void)state;
 	accepted("{'schema':1," PUB ",'milestoneUpdate':{'commitmentId':'RBT-2024-03',"
 	         "'milestoneId':'M1','status':'MILESTONE_STATUS_PARTIALLY_MET','date':'2024-07-01',"
-	         "'note':{'fr':'Retard de livraison'}}}", "milestoneUpdate");
+	         "'note':{'fr':'Retard de livraison'}}}",
+	         "milestoneUpdate");
 	accepted("{'milestoneUpdate':{'commitmentId':'C','milestoneId':'M2',"
-	         "'status':'MILESTONE_STATUS_NOT_MET','date':'2024-07-01'}}", "milestoneUpdate");
+	         "'status':'MILESTONE_STATUS_NOT_MET','date':'2024-07-01'}}",
+	         "milestoneUpdate");
 }
 
 static void
@@ -290,10 +301,12 @@ test_indicator(void **state)
 	         "'unit':'datasets','measure':'MEASURE_UNIT','ascending':true,"
 	         "'baselinePeriod':'2023','baselineValue':12,"
 	         "'targets':[{'period':'2024-Q4','value':20},{'period':'2025-06','value':35.5},"
-	         "{'period':'2026'}]}}", "indicator");
+	         "{'period':'2026'}]}}",
+	         "indicator");
 	/* A catalog indicator needs no title of its own. */
 	accepted("{'indicator':{'id':'IND-2','catalogCode':'TR-02','measure':'MEASURE_PERCENTAGE',"
-	         "'baselinePeriod':'2023-Q1','baselineValue':-0.25}}", "indicator");
+	         "'baselinePeriod':'2023-Q1','baselineValue':-0.25}}",
+	         "indicator");
 }
 
 static void
@@ -303,7 +316,8 @@ test_measurement(void **state)
 	accepted("{'schema':1," PUB ",'measurement':{'indicatorId':'IND-1','period':'2024-Q4',"
 	         "'value':21.25,'dimensions':[{'name':'gender','value':'female'},"
 	         "{'name':'district','value':'Agdal'}],'evidenceId':'EV-1',"
-	         "'comment':{'fr':'Chiffre provisoire'}}}", "measurement");
+	         "'comment':{'fr':'Chiffre provisoire'}}}",
+	         "measurement");
 	accepted("{'measurement':{'indicatorId':'IND-1','period':'2024-12','value':1e+100}}",
 	         "measurement");
 }
@@ -314,9 +328,11 @@ test_status_update(void **state)
 	(void)state;
 	accepted("{'schema':1," PUB ",'statusUpdate':{'commitmentId':'RBT-2024-03',"
 	         "'date':'2024-12-31','completion':'COMPLETION_LIMITED','progressPercent':100,"
-	         "'note':{'fr':'Fin d’année'}}}", "statusUpdate");
+	         "'note':{'fr':'Fin d’année'}}}",
+	         "statusUpdate");
 	accepted("{'statusUpdate':{'commitmentId':'C','date':'2024-12-31',"
-	         "'completion':'COMPLETION_NOT_STARTED'}}", "statusUpdate");
+	         "'completion':'COMPLETION_NOT_STARTED'}}",
+	         "statusUpdate");
 }
 
 static void
@@ -326,9 +342,11 @@ test_amendment(void **state)
 	accepted("{'schema':1," PUB ",'amendment':{'subject':'SUBJECT_COMMITMENT',"
 	         "'subjectId':'RBT-2024-03','field':'milestones[M2].dueDate',"
 	         "'oldValue':'2024-12-31','newValue':'2025-03-31',"
-	         "'reason':{'ar':'تأخر في التسليم'},'date':'2024-11-15'}}", "amendment");
+	         "'reason':{'ar':'تأخر في التسليم'},'date':'2024-11-15'}}",
+	         "amendment");
 	accepted("{'amendment':{'subject':'SUBJECT_INDICATOR','subjectId':'IND-1',"
-	         "'field':'targets[2026]','reason':{'fr':'Nouvelle méthode'}}}", "amendment");
+	         "'field':'targets[2026]','reason':{'fr':'Nouvelle méthode'}}}",
+	         "amendment");
 }
 
 static void
@@ -340,9 +358,11 @@ test_evidence(void **state)
 	         "'url':'https://rabat.ma/docs/pv-2024-05.pdf',"
 	         "'sha256':'47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',"
 	         "'mediaType':'application/pdf','title':{'fr':'Procès-verbal'},"
-	         "'date':'2024-05-20'}}", "evidence");
+	         "'date':'2024-05-20'}}",
+	         "evidence");
 	accepted("{'evidence':{'id':'EV-2','url':'http://example.org/x',"
-	         "'sha256':'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='}}", "evidence");
+	         "'sha256':'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='}}",
+	         "evidence");
 }
 
 static void
@@ -352,10 +372,12 @@ test_member_admission(void **state)
 	(void)state;
 
 	vkey_of(ORIGIN, NOTE_ALG_ED25519, 7, vk, sizeof(vk));
-	snprintf(js, sizeof(js), "{'schema':1," PUB ",'memberAdmission':{'origin':'" ORIGIN "',"
+	snprintf(js, sizeof(js),
+	         "{'schema':1," PUB ",'memberAdmission':{'origin':'" ORIGIN "',"
 	         "'verifierKey':'%s','hcpCode':'04','kind':'MEMBER_KIND_PREFECTURE',"
 	         "'name':{'fr':'Préfecture de Rabat','ar':'عمالة الرباط'},'regionCode':'04',"
-	         "'population':'577827','censusYear':'2024','date':'2025-01-01'}}", vk);
+	         "'population':'577827','censusYear':'2024','date':'2025-01-01'}}",
+	         vk);
 	accepted(js, "memberAdmission");
 }
 
@@ -371,15 +393,18 @@ test_key_rotation(void **state)
 	snprintf(path, sizeof(path), "%s/log.pem", dir);
 	assert_int_equal(note_keygen_pem(path, err, sizeof(err)), 0);
 	assert_int_equal(note_signer_from_pem(&s, "remacto.ma/tetouan", NOTE_ALG_ED25519, path, err,
-	                                      sizeof(err)), 0);
+	                                      sizeof(err)),
+	                 0);
 	assert_true(note_verifier_format(&s.v, vk, sizeof(vk)) > 0);
 	note_signer_free(&s);
 	unlink(path);
 	rmdir(dir);
 
-	snprintf(js, sizeof(js), "{'schema':1," PUB ",'keyRotation':{'origin':'remacto.ma/tetouan',"
+	snprintf(js, sizeof(js),
+	         "{'schema':1," PUB ",'keyRotation':{'origin':'remacto.ma/tetouan',"
 	         "'verifierKey':'%s','fromSize':'1024','reason':{'fr':'Clé compromise'},"
-	         "'date':'2025-02-01'}}", vk);
+	         "'date':'2025-02-01'}}",
+	         vk);
 	accepted(js, "keyRotation");
 }
 
@@ -388,7 +413,8 @@ test_registry_others(void **state)
 {
 	(void)state;
 	accepted("{'schema':1," PUB ",'memberSuspension':{'origin':'remacto.ma/x','lifted':true,"
-	         "'atSize':'77','reason':{'fr':'Levée'},'date':'2025-03-01'}}", "memberSuspension");
+	         "'atSize':'77','reason':{'fr':'Levée'},'date':'2025-03-01'}}",
+	         "memberSuspension");
 	accepted("{'memberSuspension':{'origin':'remacto.ma/x','atSize':'18446744073709551615'}}",
 	         "memberSuspension");
 	accepted("{'schema':1," PUB ",'catalogIndicator':{'code':'TR-01',"
@@ -397,14 +423,17 @@ test_registry_others(void **state)
 	         "'normalisation':'NORMALISATION_PER_10000_INHABITANTS','withdrawn':true}}",
 	         "catalogIndicator");
 	accepted("{'catalogIndicator':{'code':'DG-01','principle':'PRINCIPLE_DIGITALISATION',"
-	         "'normalisation':'NORMALISATION_NONE'}}", "catalogIndicator");
+	         "'normalisation':'NORMALISATION_NONE'}}",
+	         "catalogIndicator");
 	accepted("{'schema':1," PUB ",'compliancePolicy':{'livenessDays':30,'followUpDays':90,"
 	         "'milestoneGraceDays':15,'atRiskScore':60,'nonCompliantScore':40,"
-	         "'date':'2025-01-01'}}", "compliancePolicy");
+	         "'date':'2025-01-01'}}",
+	         "compliancePolicy");
 	/* All defaults: the kind is still set (an empty message on the wire). */
 	accepted("{'compliancePolicy':{}}", "compliancePolicy");
 	accepted("{'schema':1," PUB ",'peerAnnouncement':{'origin':'" ORIGIN "',"
-	         "'url':'wss://node.rabat.ma:8443/peer','withdrawn':true}}", "peerAnnouncement");
+	         "'url':'wss://node.rabat.ma:8443/peer','withdrawn':true}}",
+	         "peerAnnouncement");
 }
 
 /* ---- calendar helpers ---- */
@@ -413,17 +442,20 @@ static void
 test_dates_and_periods(void **state)
 {
 	(void)state;
-	const char *good_dates[] = { "2024-02-29", "2000-02-29", "1900-01-01", "2024-12-31",
-	                             "2024-04-30", "9999-12-31" };
-	const char *bad_dates[] = { "2025-02-29", "1900-02-29", "2100-02-29", "2024-02-30",
-	                            "2024-04-31", "2024-13-01", "2024-00-10", "2024-01-00",
-	                            "2024-01-32", "1899-12-31", "2024-1-01", "2024-01-1",
-	                            "2024/01/01", "24-01-01", "2024-01-011", " 2024-01-01",
-	                            "2024-01-01 ", "+024-01-01", "2024-0a-01", "", "2024-01-01T00:00:00Z" };
+	const char *good_dates[] = { "2024-02-29", "2000-02-29", "1900-01-01",
+		                     "2024-12-31", "2024-04-30", "9999-12-31" };
+	const char *bad_dates[] = {
+		"2025-02-29",          "1900-02-29",  "2100-02-29", "2024-02-30", "2024-04-31",
+		"2024-13-01",          "2024-00-10",  "2024-01-00", "2024-01-32", "1899-12-31",
+		"2024-1-01",           "2024-01-1",   "2024/01/01", "24-01-01",   "2024-01-011",
+		" 2024-01-01",         "2024-01-01 ", "+024-01-01", "2024-0a-01", "",
+		"2024-01-01T00:00:00Z"
+	};
 	const char *good_periods[] = { "2024", "2024-Q1", "2024-Q4", "2024-01", "2024-12", "1900" };
-	const char *bad_periods[] = { "2024-Q0", "2024-Q5", "2024-13", "2024-00", "202", "20245",
-	                              "2024-", "2024-q1", "2024Q1", "2024-1", "2024-001", "1899",
-	                              "2024-H1", "2024-01-01", "", "abcd" };
+	const char *bad_periods[] = { "2024-Q0", "2024-Q5",    "2024-13",  "2024-00",
+		                      "202",     "20245",      "2024-",    "2024-q1",
+		                      "2024Q1",  "2024-1",     "2024-001", "1899",
+		                      "2024-H1", "2024-01-01", "",         "abcd" };
 
 	for (size_t i = 0; i < sizeof(good_dates) / sizeof(*good_dates); i++)
 		CHECK(entry_valid_date(good_dates[i]), "%s", good_dates[i]);
@@ -459,20 +491,21 @@ test_invalid_utf8(void **state)
 {
 	(void)state;
 	const char *bad[] = {
-		"\xc3\x28",             /* lead byte then ASCII */
-		"caf\xe9",              /* Latin-1 */
-		"\x80",                 /* lone continuation */
-		"\xc0\xaf",             /* overlong '/' */
-		"\xc1\xbf",             /* overlong */
-		"\xe0\x80\xaf",         /* overlong, 3 bytes */
-		"\xf0\x80\x80\xaf",     /* overlong, 4 bytes */
-		"\xed\xa0\x80",         /* surrogate U+D800 */
-		"\xed\xbf\xbf",         /* surrogate U+DFFF */
-		"\xf4\x90\x80\x80",     /* U+110000 */
+		"\xc3\x28",         /* lead byte then ASCII */
+		"caf\xe9",          /* Latin-1 */
+		"\x80",             /* lone continuation */
+		"\xc0\xaf",         /* overlong '/' */
+		"\xc1\xbf",         /* overlong */
+		"\xe0\x80\xaf",     /* overlong, 3 bytes */
+		"\xf0\x80\x80\xaf", /* overlong, 4 bytes */
+		"\xed\xa0\x80",     /* surrogate U+D800 */
+		"\xed\xbf\xbf",     /* surrogate U+DFFF */
+		"\xf4\x90\x80\x80", /* U+110000 */
 		"\xf5\x80\x80\x80",
-		"\xe2\x82",             /* truncated € */
-		"ok \xe2\x82",          /* truncated at the end */
-		"\xff", "\xfe",
+		"\xe2\x82",    /* truncated € */
+		"ok \xe2\x82", /* truncated at the end */
+		"\xff",
+		"\xfe",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
 		programme_title_refused(bad[i], "programme.title.fr");
@@ -498,15 +531,23 @@ static void
 test_control_characters(void **state)
 {
 	(void)state;
-	const char *bad[] = { "\x01", "a\x07" "b", "\x1b[31mred", "line\r\nend", "\x7f", "\x1f", "\v",
-	                      "\f" };
+	const char *bad[] = { "\x01",
+		              "a\x07"
+		              "b",
+		              "\x1b[31mred",
+		              "line\r\nend",
+		              "\x7f",
+		              "\x1f",
+		              "\v",
+		              "\f" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
 		programme_title_refused(bad[i], "programme.title.fr");
 	/* Through JSON escapes too (jansson accepts them, the entry rules do not). */
 	rejected("{'programme':{'id':'P','title':{'fr':'t'},'summary':{'en':'a\\u0007b'}}}",
 	         "programme.summary.en");
 	rejected("{'commitment':{'id':'C\\r','title':{'fr':'t'},"
-	         "'principles':['PRINCIPLE_TRANSPARENCY']}}", "commitment.id");
+	         "'principles':['PRINCIPLE_TRANSPARENCY']}}",
+	         "commitment.id");
 	rejected("{'measurement':{'indicatorId':'I','period':'2024',"
 	         "'dimensions':[{'name':'a','value':'b'},{'name':'x\\u001b','value':'y'}]}}",
 	         "measurement.dimensions[1].name");
@@ -531,7 +572,7 @@ test_unknown_enum(void **state)
 	Remacto__V1__Commitment c = REMACTO__V1__COMMITMENT__INIT;
 	Remacto__V1__Text t = REMACTO__V1__TEXT__INIT;
 	Remacto__V1__Principle pr[] = { REMACTO__V1__PRINCIPLE__PRINCIPLE_TRANSPARENCY,
-	                                (Remacto__V1__Principle)6 };
+		                        (Remacto__V1__Principle)6 };
 	e.kind_case = REMACTO__V1__ENTRY__KIND_COMMITMENT;
 	e.commitment = &c;
 	c.id = "C", c.title = &t, t.fr = "t";
@@ -542,15 +583,18 @@ test_unknown_enum(void **state)
 	rejected("{'statusUpdate':{'commitmentId':'C','date':'2024-12-31','completion':42}}",
 	         "statusUpdate.completion");
 	rejected("{'assessment':{'commitmentId':'C','date':'2024-12-31','assessor':'a',"
-	         "'effect':6}}", "assessment.effect");
+	         "'effect':6}}",
+	         "assessment.effect");
 	/* A known number is fine and comes back as its name. */
-	json_t *j = jload("{'statusUpdate':{'commitmentId':'C','date':'2024-12-31','completion':4}}");
+	json_t *j = jload(
+	        "{'statusUpdate':{'commitmentId':'C','date':'2024-12-31','completion':4}}");
 	uint8_t *buf;
 	size_t len;
 	assert_int_equal(entry_from_json(j, &buf, &len, err, sizeof(err)), 0);
 	Remacto__V1__Entry *d = entry_decode(buf, len, err, sizeof(err));
 	assert_non_null(d);
-	assert_int_equal(d->status_update->completion, REMACTO__V1__COMPLETION__COMPLETION_COMPLETE);
+	assert_int_equal(d->status_update->completion,
+	                 REMACTO__V1__COMPLETION__COMPLETION_COMPLETE);
 	remacto__v1__entry__free_unpacked(d, NULL);
 	free(buf);
 	json_decref(j);
@@ -564,11 +608,13 @@ test_bad_dates(void **state)
 
 	/* 2024 is a leap year, 2025 is not. */
 	accepted("{'statusUpdate':{'commitmentId':'C','date':'2024-02-29',"
-	         "'completion':'COMPLETION_LIMITED'}}", "statusUpdate");
+	         "'completion':'COMPLETION_LIMITED'}}",
+	         "statusUpdate");
 	rejected("{'statusUpdate':{'commitmentId':'C','date':'2025-02-29',"
-	         "'completion':'COMPLETION_LIMITED'}}", "statusUpdate.date");
-	const char *bad[] = { "2024-04-31", "2024-13-01", "2024-1-01", "01/02/2024", "1899-12-31",
-	                      "2024-02-29T00:00:00Z" };
+	         "'completion':'COMPLETION_LIMITED'}}",
+	         "statusUpdate.date");
+	const char *bad[] = { "2024-04-31", "2024-13-01", "2024-1-01",
+		              "01/02/2024", "1899-12-31", "2024-02-29T00:00:00Z" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		snprintf(js, sizeof(js), "{'consultation':{'id':'C','date':'%s'}}", bad[i]);
 		rejected(js, "consultation.date");
@@ -578,12 +624,14 @@ test_bad_dates(void **state)
 	         "programme.stageDate");
 	rejected("{'programme':{'id':'P','title':{'fr':'t'},'startDate':'2024-06-31'}}",
 	         "programme.startDate");
-	rejected("{'commitment':{'id':'C','title':{'fr':'t'},'principles':['PRINCIPLE_TRANSPARENCY'],"
-	         "'milestones':[{'id':'M1','dueDate':'2024-06-30'},{'id':'M2','dueDate':'2024-6-30'}]}}",
-	         "commitment.milestones[1].dueDate");
+	rejected(
+	        "{'commitment':{'id':'C','title':{'fr':'t'},'principles':['PRINCIPLE_TRANSPARENCY'],"
+	        "'milestones':[{'id':'M1','dueDate':'2024-06-30'},{'id':'M2','dueDate':'2024-6-30'}]}}",
+	        "commitment.milestones[1].dueDate");
 	rejected("{'compliancePolicy':{'date':'2025-00-01'}}", "compliancePolicy.date");
 	rejected("{'evidence':{'id':'E','url':'https://x','date':'yesterday',"
-	         "'sha256':'47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='}}", "evidence.date");
+	         "'sha256':'47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='}}",
+	         "evidence.date");
 }
 
 static void
@@ -591,11 +639,12 @@ test_bad_periods(void **state)
 {
 	char js[512];
 	(void)state;
-	const char *bad[] = { "2024-Q5", "2024-Q0", "2024-13", "2024-00", "2024Q1", "24", "2024-",
-	                      "2024-H2", "2024-01-01" };
+	const char *bad[] = { "2024-Q5", "2024-Q0", "2024-13", "2024-00",   "2024Q1",
+		              "24",      "2024-",   "2024-H2", "2024-01-01" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		snprintf(js, sizeof(js), "{'measurement':{'indicatorId':'I','period':'%s'}}", bad[i]);
+		snprintf(js, sizeof(js), "{'measurement':{'indicatorId':'I','period':'%s'}}",
+		         bad[i]);
 		rejected(js, "measurement.period");
 	}
 	rejected("{'indicator':{'id':'I','title':{'fr':'t'},'baselinePeriod':'2023-Q7'}}",
@@ -610,11 +659,14 @@ test_bad_published(void **state)
 {
 	char js[256];
 	(void)state;
-	const char *good[] = { "2024-02-29T23:59:59Z", "2016-12-31T23:59:60Z", "1900-01-01T00:00:00Z" };
-	const char *bad[] = { "2024-05-01", "2024-05-01T12:00:00+01:00", "2024-05-01T12:00:00.5Z",
-	                      "2024-05-01 12:00:00Z", "2024-05-01T24:00:00Z", "2024-05-01T12:60:00Z",
-	                      "2024-05-01T12:00:61Z", "2025-02-29T12:00:00Z", "2024-05-01t12:00:00z",
-	                      "2024-05-01T1a:00:00Z", "2024-05-01T12:00:00", "1714564800" };
+	const char *good[] = { "2024-02-29T23:59:59Z", "2016-12-31T23:59:60Z",
+		               "1900-01-01T00:00:00Z" };
+	const char *bad[] = {
+		"2024-05-01",           "2024-05-01T12:00:00+01:00", "2024-05-01T12:00:00.5Z",
+		"2024-05-01 12:00:00Z", "2024-05-01T24:00:00Z",      "2024-05-01T12:60:00Z",
+		"2024-05-01T12:00:61Z", "2025-02-29T12:00:00Z",      "2024-05-01t12:00:00z",
+		"2024-05-01T1a:00:00Z", "2024-05-01T12:00:00",       "1714564800"
+	};
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
 		snprintf(js, sizeof(js), "{'published':'%s','compliancePolicy':{}}", good[i]);
@@ -646,9 +698,11 @@ test_sha256(void **state)
 	(void)state;
 	/* 31 and 33 bytes. */
 	rejected("{'evidence':{'id':'E','url':'https://x',"
-	         "'sha256':'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=='}}", "evidence.sha256");
+	         "'sha256':'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=='}}",
+	         "evidence.sha256");
 	rejected("{'evidence':{'id':'E','url':'https://x',"
-	         "'sha256':'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'}}", "evidence.sha256");
+	         "'sha256':'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'}}",
+	         "evidence.sha256");
 	/* Absent: the evidence rule requires it. */
 	rejected("{'evidence':{'id':'E','url':'https://x'}}", "evidence.sha256");
 }
@@ -658,30 +712,38 @@ test_missing_per_kind(void **state)
 {
 	char vk[NOTE_VKEY_MAX + 1], js[1024];
 	(void)state;
-	static const struct { const char *json, *path; } cases[] = {
+	static const struct {
+		const char *json, *path;
+	} cases[] = {
 		{ "{'programme':{'title':{'fr':'t'}}}", "programme.id" },
 		{ "{'programme':{'id':'P'}}", "programme.title" },
 		{ "{'programme':{'id':'P','title':{}}}", "programme.title" },
 		{ "{'consultation':{'date':'2024-01-01'}}", "consultation.id" },
 		{ "{'consultation':{'id':'C'}}", "consultation.date" },
-		{ "{'assessment':{'date':'2024-01-01','assessor':'a'}}", "assessment.commitmentId" },
+		{ "{'assessment':{'date':'2024-01-01','assessor':'a'}}",
+		  "assessment.commitmentId" },
 		{ "{'assessment':{'commitmentId':'C','assessor':'a'}}", "assessment.date" },
-		{ "{'assessment':{'commitmentId':'C','date':'2024-01-01'}}", "assessment.assessor" },
+		{ "{'assessment':{'commitmentId':'C','date':'2024-01-01'}}",
+		  "assessment.assessor" },
 		{ "{'commitment':{'title':{'fr':'t'},'principles':['PRINCIPLE_TRANSPARENCY']}}",
 		  "commitment.id" },
 		{ "{'commitment':{'id':'C','principles':['PRINCIPLE_TRANSPARENCY']}}",
 		  "commitment.title" },
 		{ "{'commitment':{'id':'C','title':{'fr':'t'}}}", "commitment.principles" },
 		{ "{'commitment':{'id':'C','title':{'fr':'t'},'principles':['PRINCIPLE_TRANSPARENCY'],"
-		  "'milestones':[{'title':{'fr':'m'}}]}}", "commitment.milestones.id" },
+		  "'milestones':[{'title':{'fr':'m'}}]}}",
+		  "commitment.milestones.id" },
 		{ "{'milestoneUpdate':{'milestoneId':'M','status':'MILESTONE_STATUS_MET',"
-		  "'date':'2024-01-01'}}", "milestoneUpdate.commitmentId" },
+		  "'date':'2024-01-01'}}",
+		  "milestoneUpdate.commitmentId" },
 		{ "{'milestoneUpdate':{'commitmentId':'C','status':'MILESTONE_STATUS_MET',"
-		  "'date':'2024-01-01'}}", "milestoneUpdate.milestoneId" },
+		  "'date':'2024-01-01'}}",
+		  "milestoneUpdate.milestoneId" },
 		{ "{'milestoneUpdate':{'commitmentId':'C','milestoneId':'M','date':'2024-01-01'}}",
 		  "milestoneUpdate.status" },
 		{ "{'milestoneUpdate':{'commitmentId':'C','milestoneId':'M',"
-		  "'status':'MILESTONE_STATUS_MET'}}", "milestoneUpdate.date" },
+		  "'status':'MILESTONE_STATUS_MET'}}",
+		  "milestoneUpdate.date" },
 		{ "{'indicator':{'title':{'fr':'t'}}}", "indicator.id" },
 		{ "{'indicator':{'id':'I'}}", "indicator.title" },
 		{ "{'indicator':{'id':'I','title':{'fr':'t'},'targets':[{'value':3}]}}",
@@ -697,17 +759,21 @@ test_missing_per_kind(void **state)
 		{ "{'amendment':{'subjectId':'C','field':'endDate','reason':{'fr':'r'}}}",
 		  "amendment.subject" },
 		{ "{'amendment':{'subject':'SUBJECT_COMMITMENT','field':'endDate',"
-		  "'reason':{'fr':'r'}}}", "amendment.subjectId" },
+		  "'reason':{'fr':'r'}}}",
+		  "amendment.subjectId" },
 		{ "{'amendment':{'subject':'SUBJECT_COMMITMENT','subjectId':'C',"
-		  "'reason':{'fr':'r'}}}", "amendment.field" },
+		  "'reason':{'fr':'r'}}}",
+		  "amendment.field" },
 		{ "{'amendment':{'subject':'SUBJECT_COMMITMENT','subjectId':'C','field':'endDate'}}",
 		  "amendment.reason" },
 		{ "{'evidence':{'url':'https://x',"
-		  "'sha256':'47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='}}", "evidence.id" },
+		  "'sha256':'47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='}}",
+		  "evidence.id" },
 		{ "{'evidence':{'id':'E','sha256':'47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='}}",
 		  "evidence.url" },
 		{ "{'evidence':{'id':'E','url':'ftp://x',"
-		  "'sha256':'47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='}}", "evidence.url" },
+		  "'sha256':'47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='}}",
+		  "evidence.url" },
 		{ "{'memberSuspension':{'lifted':true}}", "memberSuspension.origin" },
 		{ "{'catalogIndicator':{'principle':'PRINCIPLE_TRANSPARENCY'}}",
 		  "catalogIndicator.code" },
@@ -718,20 +784,27 @@ test_missing_per_kind(void **state)
 		  "peerAnnouncement.url" },
 		{ "{'keyRotation':{'origin':'" ORIGIN "'}}", "keyRotation.verifierKey" },
 		{ "{'memberAdmission':{'origin':'" ORIGIN "','kind':'MEMBER_KIND_COMMUNE',"
-		  "'name':{'fr':'n'}}}", "memberAdmission.verifierKey" },
+		  "'name':{'fr':'n'}}}",
+		  "memberAdmission.verifierKey" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
 		rejected(cases[i].json, cases[i].path);
 
 	vkey_of(ORIGIN, NOTE_ALG_ED25519, 7, vk, sizeof(vk));
-	snprintf(js, sizeof(js), "{'memberAdmission':{'origin':'" ORIGIN "','verifierKey':'%s',"
-	         "'name':{'fr':'n'}}}", vk);
+	snprintf(js, sizeof(js),
+	         "{'memberAdmission':{'origin':'" ORIGIN "','verifierKey':'%s',"
+	         "'name':{'fr':'n'}}}",
+	         vk);
 	rejected(js, "memberAdmission.kind");
-	snprintf(js, sizeof(js), "{'memberAdmission':{'origin':'" ORIGIN "','verifierKey':'%s',"
-	         "'kind':'MEMBER_KIND_COMMUNE'}}", vk);
+	snprintf(js, sizeof(js),
+	         "{'memberAdmission':{'origin':'" ORIGIN "','verifierKey':'%s',"
+	         "'kind':'MEMBER_KIND_COMMUNE'}}",
+	         vk);
 	rejected(js, "memberAdmission.name");
-	snprintf(js, sizeof(js), "{'memberAdmission':{'verifierKey':'%s',"
-	         "'kind':'MEMBER_KIND_COMMUNE','name':{'fr':'n'}}}", vk);
+	snprintf(js, sizeof(js),
+	         "{'memberAdmission':{'verifierKey':'%s',"
+	         "'kind':'MEMBER_KIND_COMMUNE','name':{'fr':'n'}}}",
+	         vk);
 	rejected(js, "memberAdmission.origin");
 	snprintf(js, sizeof(js), "{'keyRotation':{'origin':'has space','verifierKey':'%s'}}", vk);
 	rejected(js, "keyRotation.origin");
@@ -765,13 +838,16 @@ test_commitment_rules(void **state)
 	(void)state;
 #define C_HEAD "{'commitment':{'id':'C','title':{'fr':'t'},"
 	rejected(C_HEAD "'principles':['PRINCIPLE_TRANSPARENCY','PRINCIPLE_ACCOUNTABILITY',"
-	         "'PRINCIPLE_TRANSPARENCY']}}", "commitment.principles");
+	                "'PRINCIPLE_TRANSPARENCY']}}",
+	         "commitment.principles");
 	assert_non_null(strstr(err, "twice"));
 	rejected(C_HEAD "'principles':['PRINCIPLE_UNSPECIFIED']}}", "commitment.principles");
 	rejected(C_HEAD "'principles':['PRINCIPLE_TRANSPARENCY'],'startDate':'2024-06-01',"
-	         "'endDate':'2024-05-31'}}", "commitment.endDate");
+	                "'endDate':'2024-05-31'}}",
+	         "commitment.endDate");
 	rejected(C_HEAD "'principles':['PRINCIPLE_TRANSPARENCY'],'startDate':'2025-01-01',"
-	         "'endDate':'2024-12-31'}}", "commitment.endDate");
+	                "'endDate':'2024-12-31'}}",
+	         "commitment.endDate");
 	rejected(C_HEAD "'principles':['PRINCIPLE_TRANSPARENCY'],'weight':101}}",
 	         "commitment.weight");
 	rejected(C_HEAD "'principles':['PRINCIPLE_TRANSPARENCY'],'budgetMad':'-1'}}",
@@ -779,7 +855,8 @@ test_commitment_rules(void **state)
 	rejected(C_HEAD "'principles':['PRINCIPLE_TRANSPARENCY'],'parentId':'C'}}",
 	         "commitment.parentId");
 	rejected(C_HEAD "'principles':['PRINCIPLE_TRANSPARENCY'],"
-	         "'milestones':[{'id':'M1'},{'id':'M2'},{'id':'M1'}]}}", "commitment.milestones.id");
+	                "'milestones':[{'id':'M1'},{'id':'M2'},{'id':'M1'}]}}",
+	         "commitment.milestones.id");
 	/* An end without a start (or the reverse) is fine. */
 	accepted(C_HEAD "'principles':['PRINCIPLE_TRANSPARENCY'],'endDate':'2024-05-31'}}",
 	         "commitment");
@@ -794,8 +871,10 @@ test_registry_keys(void **state)
 
 	/* A real key, but named for another member. */
 	vkey_of("remacto.ma/tetouan", NOTE_ALG_ED25519, 9, vk, sizeof(vk));
-	snprintf(js, sizeof(js), "{'memberAdmission':{'origin':'" ORIGIN "','verifierKey':'%s',"
-	         "'kind':'MEMBER_KIND_PREFECTURE','name':{'fr':'Rabat'}}}", vk);
+	snprintf(js, sizeof(js),
+	         "{'memberAdmission':{'origin':'" ORIGIN "','verifierKey':'%s',"
+	         "'kind':'MEMBER_KIND_PREFECTURE','name':{'fr':'Rabat'}}}",
+	         vk);
 	rejected(js, "memberAdmission.verifierKey");
 	assert_non_null(strstr(err, "origin"));
 	snprintf(js, sizeof(js), "{'keyRotation':{'origin':'" ORIGIN "','verifierKey':'%s'}}", vk);
@@ -803,12 +882,15 @@ test_registry_keys(void **state)
 
 	/* The right name but a witness (cosignature) key: logs sign with Ed25519 keys. */
 	vkey_of(ORIGIN, NOTE_ALG_COSIGNATURE_V1, 9, vk, sizeof(vk));
-	snprintf(js, sizeof(js), "{'memberAdmission':{'origin':'" ORIGIN "','verifierKey':'%s',"
-	         "'kind':'MEMBER_KIND_PREFECTURE','name':{'fr':'Rabat'}}}", vk);
+	snprintf(js, sizeof(js),
+	         "{'memberAdmission':{'origin':'" ORIGIN "','verifierKey':'%s',"
+	         "'kind':'MEMBER_KIND_PREFECTURE','name':{'fr':'Rabat'}}}",
+	         vk);
 	rejected(js, "memberAdmission.verifierKey");
 
 	/* Not a key at all; a key whose id does not match. */
-	rejected("{'memberAdmission':{'origin':'" ORIGIN "','verifierKey':'" ORIGIN "+00000000+AAAA',"
+	rejected("{'memberAdmission':{'origin':'" ORIGIN "','verifierKey':'" ORIGIN
+	         "+00000000+AAAA',"
 	         "'kind':'MEMBER_KIND_PREFECTURE','name':{'fr':'Rabat'}}}",
 	         "memberAdmission.verifierKey");
 	vkey_of(ORIGIN, NOTE_ALG_ED25519, 9, vk, sizeof(vk));
@@ -921,7 +1003,8 @@ test_unknown_fields_kept(void **state)
 {
 	json_t *in = jload("{'schema':1," PUB ",'statusUpdate':{'commitmentId':'RBT-2024-03',"
 	                   "'date':'2024-12-31','completion':'COMPLETION_COMPLETE',"
-	                   "'progressPercent':100}}"), *out;
+	                   "'progressPercent':100}}"),
+	       *out;
 	uint8_t *buf, *raw, *again;
 	size_t len, rawlen;
 	Remacto__V1__Entry *e;
@@ -960,7 +1043,7 @@ test_unknown_fields_kept(void **state)
 	uint8_t nested[128];
 	size_t k = 0;
 	assert_true(sl + 3 < 120);
-	nested[k++] = 0x8a, nested[k++] = 0x01;   /* field 17, length-delimited */
+	nested[k++] = 0x8a, nested[k++] = 0x01; /* field 17, length-delimited */
 	nested[k++] = (uint8_t)(sl + 3);
 	remacto__v1__status_update__pack(&su, nested + k);
 	k += sl;
@@ -1001,7 +1084,7 @@ test_embedded_nul(void **state)
 	e.kind_case = REMACTO__V1__ENTRY__KIND_PROGRAMME;
 	e.programme = &p;
 	p.id = "P", p.title = &t;
-	t.fr = "okZ\x1b\xff";          /* Z becomes NUL below: "ok\0<ESC><0xff>" */
+	t.fr = "okZ\x1b\xff"; /* Z becomes NUL below: "ok\0<ESC><0xff>" */
 	len = remacto__v1__entry__pack(&e, buf);
 	for (size_t i = 0; i + 2 < len; i++)
 		if (buf[i] == 'k' && buf[i + 1] == 'Z' && buf[i + 2] == 0x1b)
@@ -1017,34 +1100,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_programme),
-		cmocka_unit_test(test_consultation),
-		cmocka_unit_test(test_assessment),
-		cmocka_unit_test(test_commitment),
-		cmocka_unit_test(test_milestone_update),
-		cmocka_unit_test(test_indicator),
-		cmocka_unit_test(test_measurement),
-		cmocka_unit_test(test_status_update),
-		cmocka_unit_test(test_amendment),
-		cmocka_unit_test(test_evidence),
-		cmocka_unit_test(test_member_admission),
-		cmocka_unit_test(test_key_rotation),
-		cmocka_unit_test(test_registry_others),
-		cmocka_unit_test(test_dates_and_periods),
-		cmocka_unit_test(test_invalid_utf8),
-		cmocka_unit_test(test_control_characters),
-		cmocka_unit_test(test_unknown_enum),
-		cmocka_unit_test(test_bad_dates),
-		cmocka_unit_test(test_bad_periods),
-		cmocka_unit_test(test_bad_published),
-		cmocka_unit_test(test_percent),
-		cmocka_unit_test(test_sha256),
-		cmocka_unit_test(test_missing_per_kind),
-		cmocka_unit_test(test_no_kind_and_schema),
-		cmocka_unit_test(test_commitment_rules),
-		cmocka_unit_test(test_registry_keys),
-		cmocka_unit_test(test_size_cap),
-		cmocka_unit_test(test_unknown_fields_kept),
+		cmocka_unit_test(test_programme),        cmocka_unit_test(test_consultation),
+		cmocka_unit_test(test_assessment),       cmocka_unit_test(test_commitment),
+		cmocka_unit_test(test_milestone_update), cmocka_unit_test(test_indicator),
+		cmocka_unit_test(test_measurement),      cmocka_unit_test(test_status_update),
+		cmocka_unit_test(test_amendment),        cmocka_unit_test(test_evidence),
+		cmocka_unit_test(test_member_admission), cmocka_unit_test(test_key_rotation),
+		cmocka_unit_test(test_registry_others),  cmocka_unit_test(test_dates_and_periods),
+		cmocka_unit_test(test_invalid_utf8),     cmocka_unit_test(test_control_characters),
+		cmocka_unit_test(test_unknown_enum),     cmocka_unit_test(test_bad_dates),
+		cmocka_unit_test(test_bad_periods),      cmocka_unit_test(test_bad_published),
+		cmocka_unit_test(test_percent),          cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_missing_per_kind), cmocka_unit_test(test_no_kind_and_schema),
+		cmocka_unit_test(test_commitment_rules), cmocka_unit_test(test_registry_keys),
+		cmocka_unit_test(test_size_cap),         cmocka_unit_test(test_unknown_fields_kept),
 		cmocka_unit_test(test_embedded_nul),
 	};
 	return cmocka_run_group_tests_name("entry", tests, NULL, NULL);

@@ -5,19 +5,18 @@
  * shares nothing with merkle.c but OpenSSL's SHA-256). Then tampered proofs, edge cases, the
  * compact range's emit order and rollback, and the O(log n) reader budget on large trees.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <errno.h>
+#include <openssl/sha.h>
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/sha.h>
+#include <cmocka.h>
 
 #include "core/merkle.h"
 
@@ -27,22 +26,23 @@
 
 #define U(x) ((unsigned long long)(x))
 /* uint8_t[][HL] to the verifiers' const parameter (ISO C before C23 wants the cast). */
-#define CP(p) ((const uint8_t (*)[HL])(p))
+#define CP(p) ((const uint8_t(*)[HL])(p))
 
 /* Like assert_true, with the loop variables in the message. */
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		print_error("%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
-		print_error(__VA_ARGS__); \
-		print_error("\n"); \
-		fail(); \
-	} \
-} while (0)
+#define CHECK(cond, ...)                                                                     \
+	do {                                                                                 \
+		if (!(cond)) {                                                               \
+			print_error("%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
+			print_error(__VA_ARGS__);                                            \
+			print_error("\n");                                                   \
+			fail();                                                              \
+		}                                                                            \
+	} while (0)
 
 /* ---- Naive reference, straight from RFC 6962 §2.1 and RFC 9162 §2.1.3.1 / §2.1.4.1. ---- */
 
-static void ref_hash(uint8_t prefix, const void *a, size_t alen, const void *b, size_t blen,
-                     uint8_t out[HL])
+static void
+ref_hash(uint8_t prefix, const void *a, size_t alen, const void *b, size_t blen, uint8_t out[HL])
 {
 	uint8_t *buf = malloc(1 + alen + blen);
 	assert_non_null(buf);
@@ -55,18 +55,21 @@ static void ref_hash(uint8_t prefix, const void *a, size_t alen, const void *b, 
 	free(buf);
 }
 
-static void ref_leaf(const void *data, size_t len, uint8_t out[HL])
+static void
+ref_leaf(const void *data, size_t len, uint8_t out[HL])
 {
 	ref_hash(0x00, data, len, NULL, 0, out);
 }
 
-static void ref_node(const uint8_t l[HL], const uint8_t r[HL], uint8_t out[HL])
+static void
+ref_node(const uint8_t l[HL], const uint8_t r[HL], uint8_t out[HL])
 {
 	ref_hash(0x01, l, HL, r, HL, out);
 }
 
 /* The largest power of two strictly less than n (n >= 2), by counting. */
-static size_t ref_k(size_t n)
+static size_t
+ref_k(size_t n)
 {
 	size_t k = 1;
 	while (k * 2 < n)
@@ -75,7 +78,8 @@ static size_t ref_k(size_t n)
 }
 
 /* MTH(D[lo:hi]) over leaf hashes lh. */
-static void ref_mth(const uint8_t (*lh)[HL], size_t lo, size_t hi, uint8_t out[HL])
+static void
+ref_mth(const uint8_t (*lh)[HL], size_t lo, size_t hi, uint8_t out[HL])
 {
 	size_t n = hi - lo;
 	if (n == 0) {
@@ -94,8 +98,8 @@ static void ref_mth(const uint8_t (*lh)[HL], size_t lo, size_t hi, uint8_t out[H
 }
 
 /* PATH(m, D[lo:hi]), m relative to lo, appended to out[*cnt]. */
-static void ref_path(const uint8_t (*lh)[HL], size_t m, size_t lo, size_t hi, uint8_t (*out)[HL],
-                     size_t *cnt)
+static void
+ref_path(const uint8_t (*lh)[HL], size_t m, size_t lo, size_t hi, uint8_t (*out)[HL], size_t *cnt)
 {
 	size_t n = hi - lo;
 	if (n <= 1)
@@ -111,8 +115,9 @@ static void ref_path(const uint8_t (*lh)[HL], size_t m, size_t lo, size_t hi, ui
 }
 
 /* SUBPROOF(m, D[lo:hi], b), m relative to lo. */
-static void ref_subproof(const uint8_t (*lh)[HL], size_t m, size_t lo, size_t hi, bool b,
-                         uint8_t (*out)[HL], size_t *cnt)
+static void
+ref_subproof(const uint8_t (*lh)[HL], size_t m, size_t lo, size_t hi, bool b, uint8_t (*out)[HL],
+             size_t *cnt)
 {
 	size_t n = hi - lo;
 	if (m == n) {
@@ -131,15 +136,16 @@ static void ref_subproof(const uint8_t (*lh)[HL], size_t m, size_t lo, size_t hi
 }
 
 /* PROOF(m, D[n]) for 0 < m <= n. */
-static void ref_consistency(const uint8_t (*lh)[HL], size_t m, size_t n, uint8_t (*out)[HL],
-                            size_t *cnt)
+static void
+ref_consistency(const uint8_t (*lh)[HL], size_t m, size_t n, uint8_t (*out)[HL], size_t *cnt)
 {
 	*cnt = 0;
 	ref_subproof(lh, m, 0, n, true, out, cnt);
 }
 
 /* Proof lengths as the RFC 9162 verifiers consume them (iterations until sn reaches 0). */
-static size_t ref_inclusion_len(uint64_t index, uint64_t size)
+static size_t
+ref_inclusion_len(uint64_t index, uint64_t size)
 {
 	uint64_t fn = index, sn = size - 1;
 	size_t len = 0;
@@ -156,7 +162,8 @@ static size_t ref_inclusion_len(uint64_t index, uint64_t size)
 	return len;
 }
 
-static size_t ref_consistency_len(uint64_t old, uint64_t size)
+static size_t
+ref_consistency_len(uint64_t old, uint64_t size)
 {
 	uint64_t fn = old - 1, sn = size - 1;
 	while (fn & 1) {
@@ -177,7 +184,8 @@ static size_t ref_consistency_len(uint64_t old, uint64_t size)
 	return len;
 }
 
-static unsigned ceil_log2(uint64_t n)
+static unsigned
+ceil_log2(uint64_t n)
 {
 	unsigned l = 0;
 	while (l < 64 && (UINT64_C(1) << l) < n)
@@ -185,7 +193,8 @@ static unsigned ceil_log2(uint64_t n)
 	return l;
 }
 
-static void from_hex(const char *hex, uint8_t *out, size_t len)
+static void
+from_hex(const char *hex, uint8_t *out, size_t len)
 {
 	assert_int_equal(strlen(hex), 2 * len);
 	for (size_t i = 0; i < len; i++) {
@@ -205,7 +214,8 @@ struct store {
 	unsigned long fail_read_at, fail_emit_at; /* 1-based ordinal to fail with -EIO, 0: never */
 };
 
-static struct store *store_new(uint64_t cap)
+static struct store *
+store_new(uint64_t cap)
 {
 	struct store *st = calloc(1, sizeof *st);
 	assert_non_null(st);
@@ -217,7 +227,8 @@ static struct store *store_new(uint64_t cap)
 	return st;
 }
 
-static void store_free(struct store *st)
+static void
+store_free(struct store *st)
 {
 	if (st == NULL)
 		return;
@@ -226,7 +237,8 @@ static void store_free(struct store *st)
 	free(st);
 }
 
-static int store_read(void *ctx, unsigned level, uint64_t index, uint8_t out[HL])
+static int
+store_read(void *ctx, unsigned level, uint64_t index, uint8_t out[HL])
 {
 	struct store *st = ctx;
 	st->reads++;
@@ -239,7 +251,8 @@ static int store_read(void *ctx, unsigned level, uint64_t index, uint8_t out[HL]
 }
 
 /* Each (level, index) must arrive once and in order; a retry after a failure repeats it exactly. */
-static int store_emit(void *ctx, unsigned level, uint64_t index, const uint8_t hash[HL])
+static int
+store_emit(void *ctx, unsigned level, uint64_t index, const uint8_t hash[HL])
 {
 	struct store *st = ctx;
 	st->emits++;
@@ -259,20 +272,22 @@ static int store_emit(void *ctx, unsigned level, uint64_t index, const uint8_t h
 /* ---- The fixture: 64 leaves of varied lengths, their hashes and the trees over them. ---- */
 
 struct fixture {
-	uint8_t lh[NLEAVES][HL];          /* reference leaf hashes */
-	uint8_t root[NLEAVES + 1][HL];    /* reference roots, by size */
+	uint8_t lh[NLEAVES][HL];              /* reference leaf hashes */
+	uint8_t root[NLEAVES + 1][HL];        /* reference roots, by size */
 	struct merkle_range rng[NLEAVES + 1]; /* range after each size */
-	struct store *st;                 /* all 64 leaves appended */
+	struct store *st;                     /* all 64 leaves appended */
 };
 
-static void leaf_data(size_t i, uint8_t *buf, size_t *len)
+static void
+leaf_data(size_t i, uint8_t *buf, size_t *len)
 {
 	*len = (i * 7) % 13;
 	for (size_t j = 0; j < *len; j++)
 		buf[j] = (uint8_t)(i * 31 + j * 17 + 5);
 }
 
-static int fixture_setup(void **state)
+static int
+fixture_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
 	assert_non_null(f);
@@ -294,7 +309,8 @@ static int fixture_setup(void **state)
 	return 0;
 }
 
-static int fixture_teardown(void **state)
+static int
+fixture_teardown(void **state)
 {
 	struct fixture *f = *state;
 	if (f != NULL)
@@ -306,7 +322,13 @@ static int fixture_teardown(void **state)
 /* ---- Vectors. ---- */
 
 static const char *const vec_leaves[8] = {
-	"", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+	"",
+	"00",
+	"10",
+	"2021",
+	"3031",
+	"40414243",
+	"5051525354555657",
 	"606162636465666768696a6b6c6d6e6f",
 };
 static const char *const vec_roots[9] = {
@@ -321,7 +343,8 @@ static const char *const vec_roots[9] = {
 	"5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
 };
 
-static void test_hash_vectors(void **state)
+static void
+test_hash_vectors(void **state)
 {
 	(void)state;
 	uint8_t want[HL], got[HL], a[HL], b[HL];
@@ -370,7 +393,8 @@ static void test_hash_vectors(void **state)
 	}
 }
 
-static void test_vector_roots(void **state)
+static void
+test_vector_roots(void **state)
 {
 	(void)state;
 	struct store *st = store_new(8);
@@ -404,7 +428,8 @@ static void test_vector_roots(void **state)
 
 /* ---- Roots, subtrees and the range over the 64-leaf fixture. ---- */
 
-static void test_roots_and_subtrees(void **state)
+static void
+test_roots_and_subtrees(void **state)
 {
 	struct fixture *f = *state;
 	struct store *st = f->st;
@@ -444,7 +469,8 @@ static void test_roots_and_subtrees(void **state)
 		}
 }
 
-static void test_range_load(void **state)
+static void
+test_range_load(void **state)
 {
 	struct fixture *f = *state;
 	struct store *st = f->st;
@@ -498,7 +524,8 @@ struct emit_log {
 	int err;
 };
 
-static int log_emit(void *ctx, unsigned level, uint64_t index, const uint8_t hash[HL])
+static int
+log_emit(void *ctx, unsigned level, uint64_t index, const uint8_t hash[HL])
 {
 	struct emit_log *lg = ctx;
 	(void)hash;
@@ -511,7 +538,8 @@ static int log_emit(void *ctx, unsigned level, uint64_t index, const uint8_t has
 	return 0;
 }
 
-static unsigned trailing_ones(uint64_t s)
+static unsigned
+trailing_ones(uint64_t s)
 {
 	unsigned t = 0;
 	while (t < 64 && ((s >> t) & 1))
@@ -519,7 +547,8 @@ static unsigned trailing_ones(uint64_t s)
 	return t;
 }
 
-static void test_range_emit_order_and_rollback(void **state)
+static void
+test_range_emit_order_and_rollback(void **state)
 {
 	struct fixture *f = *state;
 	struct merkle_range r, before;
@@ -583,14 +612,16 @@ static void test_range_emit_order_and_rollback(void **state)
 
 /* ---- Inclusion. ---- */
 
-static bool incl_ok(const uint8_t leaf[HL], uint64_t m, uint64_t n, const void *proof,
-                    size_t len, const uint8_t root[HL])
+static bool
+incl_ok(const uint8_t leaf[HL], uint64_t m, uint64_t n, const void *proof, size_t len,
+        const uint8_t root[HL])
 {
 	return merkle_verify_inclusion(leaf, m, n, CP(proof), len, root);
 }
 
 /* Leaf m of the fixture's tree of n: the proof is PATH, verifies, and no variant does. */
-static void check_inclusion(struct fixture *f, uint64_t m, uint64_t n)
+static void
+check_inclusion(struct fixture *f, uint64_t m, uint64_t n)
 {
 	struct store *st = f->st;
 	uint8_t proof[MERKLE_MAX_PROOF][HL], want[MERKLE_MAX_PROOF][HL];
@@ -604,8 +635,10 @@ static void check_inclusion(struct fixture *f, uint64_t m, uint64_t n)
 	CHECK(st->reads <= 2 * ceil_log2(n) + 2, "proof %llu in %llu: %lu reads", U(m), U(n),
 	      st->reads);
 	ref_path(CP(f->lh), m, 0, n, want, &wlen);
-	CHECK(len == wlen && len == ref_inclusion_len(m, n), "proof %llu in %llu: length %zu, "
-	      "want %zu", U(m), U(n), len, wlen);
+	CHECK(len == wlen && len == ref_inclusion_len(m, n),
+	      "proof %llu in %llu: length %zu, "
+	      "want %zu",
+	      U(m), U(n), len, wlen);
 	CHECK(memcmp(proof, want, len * HL) == 0, "proof %llu in %llu is not PATH", U(m), U(n));
 	CHECK(incl_ok(leaf, m, n, proof, len, root), "proof %llu in %llu rejected", U(m), U(n));
 
@@ -613,8 +646,10 @@ static void check_inclusion(struct fixture *f, uint64_t m, uint64_t n)
 	for (size_t i = 0; i < len; i++) {
 		memcpy(t, proof, len * HL);
 		t[i][(i * 5 + m) % HL] ^= (uint8_t)(1u << ((i + n) % 8));
-		CHECK(!incl_ok(leaf, m, n, t, len, root), "proof %llu in %llu, hash %zu flipped: "
-		      "accepted", U(m), U(n), i);
+		CHECK(!incl_ok(leaf, m, n, t, len, root),
+		      "proof %llu in %llu, hash %zu flipped: "
+		      "accepted",
+		      U(m), U(n), i);
 	}
 	memcpy(bad, leaf, HL);
 	bad[m % HL] ^= 0x80;
@@ -627,17 +662,23 @@ static void check_inclusion(struct fixture *f, uint64_t m, uint64_t n)
 	for (size_t i = 0; i < len; i++) {
 		memcpy(t, proof, i * HL);
 		memcpy(t[i], proof[i + 1], (len - i - 1) * HL);
-		CHECK(!incl_ok(leaf, m, n, t, len - 1, root), "proof %llu in %llu, hash %zu "
-		      "dropped: accepted", U(m), U(n), i);
+		CHECK(!incl_ok(leaf, m, n, t, len - 1, root),
+		      "proof %llu in %llu, hash %zu "
+		      "dropped: accepted",
+		      U(m), U(n), i);
 	}
 	memcpy(t, proof, len * HL);
 	memcpy(t[len], root, HL);
-	CHECK(!incl_ok(leaf, m, n, t, len + 1, root), "%llu in %llu: extra hash at the end "
-	      "accepted", U(m), U(n));
+	CHECK(!incl_ok(leaf, m, n, t, len + 1, root),
+	      "%llu in %llu: extra hash at the end "
+	      "accepted",
+	      U(m), U(n));
 	memcpy(t[0], leaf, HL);
 	memcpy(t[1], proof, len * HL);
-	CHECK(!incl_ok(leaf, m, n, t, len + 1, root), "%llu in %llu: extra hash in front "
-	      "accepted", U(m), U(n));
+	CHECK(!incl_ok(leaf, m, n, t, len + 1, root),
+	      "%llu in %llu: extra hash in front "
+	      "accepted",
+	      U(m), U(n));
 
 	/*
 	 * Wrong index. Wrong size, with that size's own root; and with this root where the proof
@@ -646,27 +687,35 @@ static void check_inclusion(struct fixture *f, uint64_t m, uint64_t n)
 	 */
 	for (uint64_t w = 0; w < NLEAVES + 2; w++) {
 		if (w != m)
-			CHECK(!incl_ok(leaf, w, n, proof, len, root), "proof %llu in %llu accepted "
-			      "at index %llu", U(m), U(n), U(w));
+			CHECK(!incl_ok(leaf, w, n, proof, len, root),
+			      "proof %llu in %llu accepted "
+			      "at index %llu",
+			      U(m), U(n), U(w));
 		if (w == n)
 			continue;
 		if (w > m && w <= NLEAVES)
-			CHECK(!incl_ok(leaf, m, w, proof, len, f->root[w]), "proof %llu in %llu "
-			      "accepted for size %llu", U(m), U(n), U(w));
+			CHECK(!incl_ok(leaf, m, w, proof, len, f->root[w]),
+			      "proof %llu in %llu "
+			      "accepted for size %llu",
+			      U(m), U(n), U(w));
 		if (w <= m || ref_inclusion_len(m, w) != len)
-			CHECK(!incl_ok(leaf, m, w, proof, len, root), "proof %llu in %llu accepted "
-			      "for size %llu, same root", U(m), U(n), U(w));
+			CHECK(!incl_ok(leaf, m, w, proof, len, root),
+			      "proof %llu in %llu accepted "
+			      "for size %llu, same root",
+			      U(m), U(n), U(w));
 	}
 }
 
-static void test_inclusion_all(void **state)
+static void
+test_inclusion_all(void **state)
 {
 	for (uint64_t n = 1; n <= NLEAVES; n++)
 		for (uint64_t m = 0; m < n; m++)
 			check_inclusion(*state, m, n);
 }
 
-static void test_inclusion_edges(void **state)
+static void
+test_inclusion_edges(void **state)
 {
 	struct fixture *f = *state;
 	struct store *st = f->st;
@@ -732,14 +781,16 @@ static void test_inclusion_edges(void **state)
 
 /* ---- Consistency. ---- */
 
-static bool cons_ok(uint64_t m, uint64_t n, const uint8_t mroot[HL], const uint8_t nroot[HL],
-                    const void *proof, size_t len)
+static bool
+cons_ok(uint64_t m, uint64_t n, const uint8_t mroot[HL], const uint8_t nroot[HL], const void *proof,
+        size_t len)
 {
 	return merkle_verify_consistency(m, n, mroot, nroot, CP(proof), len);
 }
 
 /* Sizes m -> n of the fixture, 1 <= m <= n: the proof is SUBPROOF, verifies, no variant does. */
-static void check_consistency(struct fixture *f, uint64_t m, uint64_t n)
+static void
+check_consistency(struct fixture *f, uint64_t m, uint64_t n)
 {
 	struct store *st = f->st;
 	uint8_t proof[MERKLE_MAX_PROOF][HL], want[MERKLE_MAX_PROOF][HL];
@@ -752,8 +803,10 @@ static void check_consistency(struct fixture *f, uint64_t m, uint64_t n)
 	      "%llu -> %llu", U(m), U(n));
 	CHECK(st->reads <= 2 * ceil_log2(n) + 2, "%llu -> %llu: %lu reads", U(m), U(n), st->reads);
 	ref_consistency(CP(f->lh), m, n, want, &wlen);
-	CHECK(len == wlen && (m == n || len == ref_consistency_len(m, n)), "%llu -> %llu: length "
-	      "%zu, want %zu", U(m), U(n), len, wlen);
+	CHECK(len == wlen && (m == n || len == ref_consistency_len(m, n)),
+	      "%llu -> %llu: length "
+	      "%zu, want %zu",
+	      U(m), U(n), len, wlen);
 	CHECK(memcmp(proof, want, len * HL) == 0, "%llu -> %llu is not SUBPROOF", U(m), U(n));
 	CHECK(cons_ok(m, n, mroot, nroot, proof, len), "%llu -> %llu rejected", U(m), U(n));
 
@@ -761,8 +814,10 @@ static void check_consistency(struct fixture *f, uint64_t m, uint64_t n)
 	for (size_t i = 0; i < len; i++) {
 		memcpy(t, proof, len * HL);
 		t[i][(i * 3 + n) % HL] ^= (uint8_t)(1u << ((i + m) % 8));
-		CHECK(!cons_ok(m, n, mroot, nroot, t, len), "%llu -> %llu, hash %zu flipped: "
-		      "accepted", U(m), U(n), i);
+		CHECK(!cons_ok(m, n, mroot, nroot, t, len),
+		      "%llu -> %llu, hash %zu flipped: "
+		      "accepted",
+		      U(m), U(n), i);
 	}
 	memcpy(bad, mroot, HL);
 	bad[(m + n) % HL] ^= 0x04;
@@ -773,25 +828,33 @@ static void check_consistency(struct fixture *f, uint64_t m, uint64_t n)
 	CHECK(!cons_ok(m, n, mroot, bad, proof, len), "%llu -> %llu: bad new root accepted", U(m),
 	      U(n));
 	if (m < n)
-		CHECK(!cons_ok(m, n, nroot, mroot, proof, len), "%llu -> %llu: swapped roots "
-		      "accepted", U(m), U(n));
+		CHECK(!cons_ok(m, n, nroot, mroot, proof, len),
+		      "%llu -> %llu: swapped roots "
+		      "accepted",
+		      U(m), U(n));
 
 	/* One hash dropped, at each place; one too many: the new root at the end, the old root
 	 * in front (what the proof from a power-of-two size leaves out). */
 	for (size_t i = 0; i < len; i++) {
 		memcpy(t, proof, i * HL);
 		memcpy(t[i], proof[i + 1], (len - i - 1) * HL);
-		CHECK(!cons_ok(m, n, mroot, nroot, t, len - 1), "%llu -> %llu, hash %zu dropped: "
-		      "accepted", U(m), U(n), i);
+		CHECK(!cons_ok(m, n, mroot, nroot, t, len - 1),
+		      "%llu -> %llu, hash %zu dropped: "
+		      "accepted",
+		      U(m), U(n), i);
 	}
 	memcpy(t, proof, len * HL);
 	memcpy(t[len], nroot, HL);
-	CHECK(!cons_ok(m, n, mroot, nroot, t, len + 1), "%llu -> %llu: extra hash at the end "
-	      "accepted", U(m), U(n));
+	CHECK(!cons_ok(m, n, mroot, nroot, t, len + 1),
+	      "%llu -> %llu: extra hash at the end "
+	      "accepted",
+	      U(m), U(n));
 	memcpy(t[0], mroot, HL);
 	memcpy(t[1], proof, len * HL);
-	CHECK(!cons_ok(m, n, mroot, nroot, t, len + 1), "%llu -> %llu: old root in front "
-	      "accepted", U(m), U(n));
+	CHECK(!cons_ok(m, n, mroot, nroot, t, len + 1),
+	      "%llu -> %llu: old root in front "
+	      "accepted",
+	      U(m), U(n));
 
 	/* Wrong sizes, each with its own root (an empty proof rightly leads from the empty tree
 	 * anywhere); and a wrong new size with this root where the proof lengths differ. */
@@ -801,15 +864,20 @@ static void check_consistency(struct fixture *f, uint64_t m, uint64_t n)
 			      "%llu -> %llu accepted as %llu -> %llu", U(m), U(n), U(w), U(n));
 		if (w == n)
 			continue;
-		CHECK(!cons_ok(m, w, mroot, f->root[w], proof, len), "%llu -> %llu accepted as "
-		      "%llu -> %llu", U(m), U(n), U(m), U(w));
+		CHECK(!cons_ok(m, w, mroot, f->root[w], proof, len),
+		      "%llu -> %llu accepted as "
+		      "%llu -> %llu",
+		      U(m), U(n), U(m), U(w));
 		if (w < m || (w == m ? 0 : ref_consistency_len(m, w)) != len)
-			CHECK(!cons_ok(m, w, mroot, nroot, proof, len), "%llu -> %llu accepted for "
-			      "size %llu, same root", U(m), U(n), U(w));
+			CHECK(!cons_ok(m, w, mroot, nroot, proof, len),
+			      "%llu -> %llu accepted for "
+			      "size %llu, same root",
+			      U(m), U(n), U(w));
 	}
 }
 
-static void test_consistency_all(void **state)
+static void
+test_consistency_all(void **state)
 {
 	for (uint64_t n = 1; n <= NLEAVES; n++)
 		for (uint64_t m = 1; m <= n; m++)
@@ -817,7 +885,8 @@ static void test_consistency_all(void **state)
 }
 
 /* Capacity (refused before any read) and reader errors (passed back, whichever read fails). */
-static void check_consistency_failures(struct store *st, uint64_t m, uint64_t n)
+static void
+check_consistency_failures(struct store *st, uint64_t m, uint64_t n)
 {
 	uint8_t proof[MERKLE_MAX_PROOF][HL];
 	size_t need = ref_consistency_len(m, n), len;
@@ -841,7 +910,8 @@ static void check_consistency_failures(struct store *st, uint64_t m, uint64_t n)
 	st->fail_read_at = 0;
 }
 
-static void test_consistency_edges(void **state)
+static void
+test_consistency_edges(void **state)
 {
 	struct fixture *f = *state;
 	struct store *st = f->st;
@@ -898,14 +968,16 @@ static void test_consistency_edges(void **state)
 
 /* ---- Reader budget on large trees. ---- */
 
-static uint64_t lcg(uint64_t *x)
+static uint64_t
+lcg(uint64_t *x)
 {
 	*x = *x * 6364136223846793005u + 1442695040888963407u;
 	return *x >> 11;
 }
 
 /* A real million-leaf tree: every proof verifies, within 2·ceil(log2 n) + 2 reads. */
-static void test_big_tree(void **state)
+static void
+test_big_tree(void **state)
 {
 	(void)state;
 	const uint64_t n = BIG_SIZE;
@@ -936,7 +1008,8 @@ static void test_big_tree(void **state)
 	for (size_t i = 0; i < 40; i++) {
 		st->reads = 0;
 		assert_int_equal(merkle_inclusion_proof(store_read, st, idx[i], n, proof,
-		                                        MERKLE_MAX_PROOF, &len), 0);
+		                                        MERKLE_MAX_PROOF, &len),
+		                 0);
 		CHECK(st->reads <= budget, "inclusion of %llu: %lu reads", U(idx[i]), st->reads);
 		assert_int_equal(len, ref_inclusion_len(idx[i], n));
 		memcpy(leaf, st->lv[0][idx[i]], HL);
@@ -950,7 +1023,8 @@ static void test_big_tree(void **state)
 		assert_int_equal(merkle_root(store_read, st, old[i], oldroot), 0);
 		st->reads = 0;
 		assert_int_equal(merkle_consistency_proof(store_read, st, old[i], n, proof,
-		                                          MERKLE_MAX_PROOF, &len), 0);
+		                                          MERKLE_MAX_PROOF, &len),
+		                 0);
 		CHECK(st->reads <= budget, "consistency %llu: %lu reads", U(old[i]), st->reads);
 		assert_int_equal(len, ref_consistency_len(old[i], n));
 		CHECK(cons_ok(old[i], n, oldroot, root, proof, len), "consistency %llu", U(old[i]));
@@ -959,7 +1033,8 @@ static void test_big_tree(void **state)
 }
 
 /* Answers any (level, index) with a hash derived from the coordinates, counting reads. */
-static int synth_read(void *ctx, unsigned level, uint64_t index, uint8_t out[HL])
+static int
+synth_read(void *ctx, unsigned level, uint64_t index, uint8_t out[HL])
 {
 	unsigned long *reads = ctx;
 	uint8_t buf[9];
@@ -975,12 +1050,20 @@ static int synth_read(void *ctx, unsigned level, uint64_t index, uint8_t out[HL]
 }
 
 /* Sizes up to 2^64 - 1: proof lengths as the verifier expects them, reads within budget. */
-static void test_huge_sizes(void **state)
+static void
+test_huge_sizes(void **state)
 {
 	(void)state;
 	static const uint64_t sizes[] = {
-		2, 3, 1000000, UINT64_C(1) << 32, (UINT64_C(1) << 32) + 1, UINT64_C(1) << 63,
-		(UINT64_C(1) << 63) + 1, UINT64_MAX - 1, UINT64_MAX,
+		2,
+		3,
+		1000000,
+		UINT64_C(1) << 32,
+		(UINT64_C(1) << 32) + 1,
+		UINT64_C(1) << 63,
+		(UINT64_C(1) << 63) + 1,
+		UINT64_MAX - 1,
+		UINT64_MAX,
 	};
 	uint8_t proof[MERKLE_MAX_PROOF][HL], h[HL];
 	const size_t cap = MERKLE_MAX_PROOF;
@@ -1019,11 +1102,11 @@ static void test_huge_sizes(void **state)
 	}
 
 	/* The longest proofs fit MERKLE_MAX_PROOF. */
-	assert_int_equal(merkle_inclusion_proof(synth_read, &reads, 0, UINT64_MAX, proof, cap,
-	                                        &len), 0);
+	assert_int_equal(
+	        merkle_inclusion_proof(synth_read, &reads, 0, UINT64_MAX, proof, cap, &len), 0);
 	assert_int_equal(len, 64);
-	assert_int_equal(merkle_consistency_proof(synth_read, &reads, 3, UINT64_MAX, proof, cap,
-	                                          &len), 0);
+	assert_int_equal(
+	        merkle_consistency_proof(synth_read, &reads, 3, UINT64_MAX, proof, cap, &len), 0);
 	assert_int_equal(len, 65);
 	struct merkle_range r;
 	reads = 0;
@@ -1031,7 +1114,8 @@ static void test_huge_sizes(void **state)
 	assert_int_equal(reads, 64);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hash_vectors),

@@ -6,23 +6,22 @@
  * signature line Ed25519's determinism lets us reproduce byte for byte) and from the C2SP
  * specs; everything else is a tampered variant that must be refused with a precise reason.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
+#include <cmocka.h>
 
 #include "core/b64.h"
 #include "core/note.h"
@@ -33,20 +32,23 @@
 #define PETER_L1 "If you think cryptography is the answer to your problem,\n"
 #define PETER_L2 "then you don't know what your problem is.\n"
 #define PETER_TEXT PETER_L1 PETER_L2
-#define PETER_LINE "\xe2\x80\x94 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZIn" \
+#define PETER_LINE                                                               \
+	"\xe2\x80\x94 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZIn" \
 	"NIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
 #define PETER_NOTE PETER_TEXT "\n" PETER_LINE
 
 /* C2SP signed-note v1.0.0 (github.com/C2SP/C2SP, signed-note.md, tag signed-note/v1.0.0),
  * section "Verifier keys", subsection "Example": this verifier key verifies this note. */
 #define C2SP_VKEY "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
-#define C2SP_NOTE "This is an example message.\n" \
-	"\n" \
+#define C2SP_NOTE                                                                                 \
+	"This is an example message.\n"                                                           \
+	"\n"                                                                                      \
 	"\xe2\x80\x94 example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERY" \
 	"NZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n"
 
 /* C2SP tlog-checkpoint v1.0.0 (tlog-checkpoint.md): the example checkpoint's body. */
-#define C2SP_CHECKPOINT "example.com/behind-the-sofa\n20852163\n" \
+#define C2SP_CHECKPOINT                           \
+	"example.com/behind-the-sofa\n20852163\n" \
 	"CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
 
 #define EM "\xe2\x80\x94 "
@@ -75,8 +77,7 @@ open_str(const char *msg, const struct note_verifier *vs, size_t nv, struct note
 
 /* Asserts that msg is refused by vs and that the reason contains want. */
 static void
-refused(const char *msg, size_t len, const struct note_verifier *vs, size_t nv,
-        const char *want)
+refused(const char *msg, size_t len, const struct note_verifier *vs, size_t nv, const char *want)
 {
 	static struct note n;
 	err[0] = '\0';
@@ -145,9 +146,9 @@ static void
 test_b64_rfc4648_vectors(void **state)
 {
 	(void)state;
-	static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-	static const char *const enc[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
-	                                  "Zm9vYmFy"};
+	static const char *const plain[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
+	static const char *const enc[] = { "",         "Zg==",     "Zm8=",    "Zm9v",
+		                           "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
 	for (size_t i = 0; i < 7; i++) {
 		char out[16];
 		uint8_t dec[16];
@@ -199,7 +200,7 @@ test_b64_encode_capacity(void **state)
 {
 	(void)state;
 	char out[8];
-	const uint8_t in[6] = {1, 2, 3, 4, 5, 6};
+	const uint8_t in[6] = { 1, 2, 3, 4, 5, 6 };
 	assert_int_equal(b64_encode(in, 6, out, 8), -1); /* needs 8 + NUL */
 	assert_int_equal(b64_encode(in, 3, out, 5), 4);
 	assert_int_equal(b64_encode(in, 3, out, 4), -1);
@@ -214,15 +215,42 @@ test_b64_rejects(void **state)
 	(void)state;
 	static const char *const bad[] = {
 		/* characters outside the standard alphabet */
-		"Zm9v!A==", "Zm-v", "Zm_v", "Zm9\x80", "Zm.v",
+		"Zm9v!A==",
+		"Zm-v",
+		"Zm_v",
+		"Zm9\x80",
+		"Zm.v",
 		/* padding */
-		"Zg=", "Zg", "Z===", "====", "Zg==Zg==", "Zm=v", "Z=g=", "=Zm9", "Zg=A", "Zm9vY===",
+		"Zg=",
+		"Zg",
+		"Z===",
+		"====",
+		"Zg==Zg==",
+		"Zm=v",
+		"Z=g=",
+		"=Zm9",
+		"Zg=A",
+		"Zm9vY===",
 		/* non-zero padding slack bits */
-		"Zh==", "Zm9=", "Zm/=", "Zv==", "AB==", "AAB=",
+		"Zh==",
+		"Zm9=",
+		"Zm/=",
+		"Zv==",
+		"AB==",
+		"AAB=",
 		/* whitespace, anywhere */
-		"Zm9v\n", " Zm9v", "Zm9v ", "Zm 9", "Zm9v\r\n", "Zm\t9v", "Zm9v\nZm9v",
+		"Zm9v\n",
+		" Zm9v",
+		"Zm9v ",
+		"Zm 9",
+		"Zm9v\r\n",
+		"Zm\t9v",
+		"Zm9v\nZm9v",
 		/* wrong length */
-		"Zm9vY", "Z", "Zm9vYm", "Zm9vYmF",
+		"Zm9vY",
+		"Z",
+		"Zm9vYm",
+		"Zm9vYmF",
 	};
 	uint8_t out[64];
 	size_t n;
@@ -251,20 +279,26 @@ test_name_valid(void **state)
 	char longname[NOTE_NAME_MAX + 2];
 	assert_true(note_name_valid("PeterNeumann"));
 	assert_true(note_name_valid("remacto.ma/rabat-prefecture"));
-	assert_true(note_name_valid("r\xc3\xa9gion.ma/\xd8\xa7\xd9\x84\xd8\xb1\xd8\xa8\xd8\xa7\xd8\xb7"));
+	assert_true(note_name_valid(
+	        "r\xc3\xa9gion.ma/\xd8\xa7\xd9\x84\xd8\xb1\xd8\xa8\xd8\xa7\xd8\xb7"));
 	assert_false(note_name_valid(NULL));
 	assert_false(note_name_valid(""));
 	assert_false(note_name_valid("a b"));
 	assert_false(note_name_valid("a+b"));
 	assert_false(note_name_valid("a\tb"));
 	assert_false(note_name_valid("a\nb"));
-	assert_false(note_name_valid("a\x01" "b"));
-	assert_false(note_name_valid("a\xc2\xa0" "b"));     /* U+00A0 no-break space */
-	assert_false(note_name_valid("a\xe2\x80\x83" "b")); /* U+2003 em space */
-	assert_false(note_name_valid("a\xe3\x80\x80" "b")); /* U+3000 ideographic space */
-	assert_false(note_name_valid("a\xff" "b"));
-	assert_false(note_name_valid("a\xc0\xaf"));         /* overlong '/' */
-	assert_false(note_name_valid("a\xed\xa0\x80"));     /* surrogate */
+	assert_false(note_name_valid("a\x01"
+	                             "b"));
+	assert_false(note_name_valid("a\xc2\xa0"
+	                             "b")); /* U+00A0 no-break space */
+	assert_false(note_name_valid("a\xe2\x80\x83"
+	                             "b")); /* U+2003 em space */
+	assert_false(note_name_valid("a\xe3\x80\x80"
+	                             "b")); /* U+3000 ideographic space */
+	assert_false(note_name_valid("a\xff"
+	                             "b"));
+	assert_false(note_name_valid("a\xc0\xaf"));     /* overlong '/' */
+	assert_false(note_name_valid("a\xed\xa0\x80")); /* surrogate */
 	memset(longname, 'a', NOTE_NAME_MAX);
 	longname[NOTE_NAME_MAX] = '\0';
 	assert_true(note_name_valid(longname));
@@ -315,7 +349,8 @@ test_peter_signer_reproduces_line(void **state)
 	/* exact capacity: note and NUL */
 	assert_int_equal(note_sign(&s, PETER_TEXT, strlen(PETER_TEXT), out, strlen(PETER_NOTE) + 1),
 	                 len);
-	assert_int_equal(note_sign(&s, PETER_TEXT, strlen(PETER_TEXT), out, strlen(PETER_NOTE)), -1);
+	assert_int_equal(note_sign(&s, PETER_TEXT, strlen(PETER_TEXT), out, strlen(PETER_NOTE)),
+	                 -1);
 
 	assert_true(open_str(PETER_NOTE, &v, 1, &n));
 	assert_int_equal(n.text_len, strlen(PETER_TEXT));
@@ -337,31 +372,36 @@ test_verifier_parse_rejects(void **state)
 	static const struct {
 		const char *vkey, *why;
 	} bad[] = {
-		{"PeterNeumann", "no '+' after the key name"},
-		{"PeterNeumann+c74f20a3", "no '+' after the key ID"},
-		{"+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "key name is empty"},
-		{"Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "space"},
-		{"PeterNeumann+c74f20a+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "8 hex digits"},
-		{"PeterNeumann+c74f20a33+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "8 hex digits"},
-		{"PeterNeumann+c74f20g3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "8 hex digits"},
-		{"PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "does not match"},
-		{"PeterNeumenn+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "does not match"},
-		{"PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TX",
-		 "does not match"},
-		{"PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T!", "base64"},
-		{"PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T", "base64"},
-		{"PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW ", "base64"},
-		{"PeterNeumann+c74f20a3+", "key is empty"},
-		{"PeterNeumann+c74f20a3+Ag==", "unsupported signature type 0x02"},
-		{"PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy", "want 32"},
+		{ "PeterNeumann", "no '+' after the key name" },
+		{ "PeterNeumann+c74f20a3", "no '+' after the key ID" },
+		{ "+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "key name is empty" },
+		{ "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "space" },
+		{ "PeterNeumann+c74f20a+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+		  "8 hex digits" },
+		{ "PeterNeumann+c74f20a33+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+		  "8 hex digits" },
+		{ "PeterNeumann+c74f20g3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+		  "8 hex digits" },
+		{ "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+		  "does not match" },
+		{ "PeterNeumenn+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+		  "does not match" },
+		{ "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TX",
+		  "does not match" },
+		{ "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T!", "base64" },
+		{ "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T", "base64" },
+		{ "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW ", "base64" },
+		{ "PeterNeumann+c74f20a3+", "key is empty" },
+		{ "PeterNeumann+c74f20a3+Ag==", "unsupported signature type 0x02" },
+		{ "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy", "want 32" },
 	};
 	struct note_verifier v;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
 		bool ok = note_verifier_parse(bad[i].vkey, &v, err, sizeof(err));
 		if (ok || strstr(err, bad[i].why) == NULL)
-			print_error("vkey %s: ok=%d err=\"%s\", want \"%s\"\n", bad[i].vkey, ok, err,
-			            bad[i].why);
+			print_error("vkey %s: ok=%d err=\"%s\", want \"%s\"\n", bad[i].vkey, ok,
+			            err, bad[i].why);
 		assert_false(ok);
 		assert_non_null(strstr(err, bad[i].why));
 	}
@@ -376,7 +416,8 @@ test_verifier_parse_rejects(void **state)
 	assert_false(note_verifier_parse("x", &v, NULL, 0));
 	/* upper-case hex is the same key ID */
 	assert_true(note_verifier_parse("PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/"
-	                                "LDE4izWy10TW", &v, err, sizeof(err)));
+	                                "LDE4izWy10TW",
+	                                &v, err, sizeof(err)));
 }
 
 static void
@@ -387,24 +428,25 @@ test_signer_string_rejects(void **state)
 	static const struct {
 		const char *skey, *why;
 	} bad[] = {
-		{"PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz", "PRIVATE+KEY+"},
-		{"PRIVATE+KEY+PeterNeumann+c74f20a4+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
-		 "does not match"},
-		{"PRIVATE+KEY+PeterNeumann+c74f20a3+AoEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
-		 "unsupported signature type 0x02"},
-		{"PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKD==",
-		 "base64"},
-		{"PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXH",
-		 "want 32"},
-		{"PRIVATE+KEY+Peter+Neumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
-		 "8 hex digits"},
+		{ "PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+		  "PRIVATE+KEY+" },
+		{ "PRIVATE+KEY+PeterNeumann+c74f20a4+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+		  "does not match" },
+		{ "PRIVATE+KEY+PeterNeumann+c74f20a3+AoEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+		  "unsupported signature type 0x02" },
+		{ "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKD==",
+		  "base64" },
+		{ "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXH",
+		  "want 32" },
+		{ "PRIVATE+KEY+Peter+Neumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+		  "8 hex digits" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
 		int rc = note_signer_from_string(&s, bad[i].skey, err, sizeof(err));
 		if (rc != -EINVAL || strstr(err, bad[i].why) == NULL)
-			print_error("skey %s: rc=%d err=\"%s\", want \"%s\"\n", bad[i].skey, rc, err,
-			            bad[i].why);
+			print_error("skey %s: rc=%d err=\"%s\", want \"%s\"\n", bad[i].skey, rc,
+			            err, bad[i].why);
 		assert_int_equal(rc, -EINVAL);
 		assert_non_null(strstr(err, bad[i].why));
 		assert_null(s.pkey);
@@ -444,7 +486,8 @@ test_open_tampered(void **state)
 	/* flipped bit in the text */
 	strcpy(buf, PETER_NOTE);
 	buf[3] ^= 0x01;
-	refused_str(buf, &v, 1, "signature line 1: signature by PeterNeumann+c74f20a3 does not verify");
+	refused_str(buf, &v, 1,
+	            "signature line 1: signature by PeterNeumann+c74f20a3 does not verify");
 
 	/* flipped bit in the signature, in every byte position of the Ed25519 part */
 	n = line_raw(PETER_LINE, raw, sizeof(raw));
@@ -482,8 +525,10 @@ test_open_tampered(void **state)
 	snprintf(buf, sizeof(buf), "%s\n%s", PETER_TEXT, line);
 	refused_str(buf, &v, 1, "no signature from a known key");
 	/* same for another name with the right key ID */
-	snprintf(buf, sizeof(buf), "%s\n" EM "PeterNeuman x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcEl"
-	         "ZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n", PETER_TEXT);
+	snprintf(buf, sizeof(buf),
+	         "%s\n" EM "PeterNeuman x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcEl"
+	         "ZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n",
+	         PETER_TEXT);
 	refused_str(buf, &v, 1, "no signature from a known key");
 
 	/* swapped text lines */
@@ -502,28 +547,31 @@ test_open_tampered(void **state)
 
 	/* carriage returns */
 	refused_str(PETER_TEXT "\r\n" PETER_LINE, &v, 1, "note line 3: carriage return");
-	refused_str("If you think cryptography is the answer to your problem,\r\n" PETER_L2 "\n"
-	            PETER_LINE, &v, 1, "note line 1: carriage return");
+	refused_str("If you think cryptography is the answer to your problem,\r\n" PETER_L2
+	            "\n" PETER_LINE,
+	            &v, 1, "note line 1: carriage return");
 	strcpy(buf, PETER_NOTE);
 	buf[strlen(buf) - 1] = '\r';
 	refused_str(buf, &v, 1, "carriage return");
 
 	/* control characters, NUL included */
-	refused_str("If you think\x01 cryptography is the answer to your problem,\n" PETER_L2 "\n"
-	            PETER_LINE, &v, 1, "note line 1: control character 0x01");
+	refused_str("If you think\x01 cryptography is the answer to your problem,\n" PETER_L2
+	            "\n" PETER_LINE,
+	            &v, 1, "note line 1: control character 0x01");
 	refused_str(PETER_L1 "then you don't\tknow what your problem is.\n\n" PETER_LINE, &v, 1,
 	            "note line 2: control character 0x09");
-	refused_str(PETER_TEXT "\n\xe2\x80\x94\x1bPeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pA"
-	            "cElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n", &v, 1,
-	            "control character 0x1b");
+	refused_str(PETER_TEXT
+	            "\n\xe2\x80\x94\x1bPeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pA"
+	            "cElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n",
+	            &v, 1, "control character 0x1b");
 	memcpy(buf, PETER_NOTE, sizeof(PETER_NOTE));
 	buf[10] = '\0';
 	refused(buf, strlen(PETER_NOTE), &v, 1, "note line 1: control character 0x00");
 
 	/* invalid UTF-8: stray continuation, 0xff, overlong, surrogate, truncated sequence */
-	static const char *const bad_utf8[] = {"\x80", "\xff", "\xc0\xaf", "\xe0\x80\xaf",
-	                                       "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x80",
-	                                       "\xf0\x9f\x98"};
+	static const char *const bad_utf8[] = { "\x80",         "\xff",         "\xc0\xaf",
+		                                "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+		                                "\xe2\x80",     "\xf0\x9f\x98" };
 	for (size_t i = 0; i < sizeof(bad_utf8) / sizeof(bad_utf8[0]); i++) {
 		snprintf(buf, sizeof(buf), "If you think %s cryptography is the answer\n\n%s",
 		         bad_utf8[i], PETER_LINE);
@@ -541,30 +589,37 @@ test_open_tampered(void **state)
 
 	/* malformed signature lines */
 	refused_str(PETER_TEXT "\n- PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIu"
-	            "GUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n", &v, 1,
-	            "signature line 1: does not start with an em dash");
-	refused_str(PETER_TEXT "\n\xe2\x80\x94PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcEl"
-	            "ZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n", &v, 1,
-	            "does not start with an em dash");
+	                       "GUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n",
+	            &v, 1, "signature line 1: does not start with an em dash");
+	refused_str(PETER_TEXT
+	            "\n\xe2\x80\x94PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcEl"
+	            "ZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n",
+	            &v, 1, "does not start with an em dash");
 	refused_str(PETER_TEXT "\n" EM "PeterNeumann\n", &v, 1, "signature line 1: no space");
-	refused_str(PETER_TEXT "\n" EM "PeterNeumann \n", &v, 1, "signature line 1: signature is empty");
-	refused_str(PETER_TEXT "\n" EM " x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2p"
-	            "ZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n", &v, 1, "signature line 1: key name is empty");
+	refused_str(PETER_TEXT "\n" EM "PeterNeumann \n", &v, 1,
+	            "signature line 1: signature is empty");
+	refused_str(PETER_TEXT "\n" EM
+	                       " x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2p"
+	                       "ZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n",
+	            &v, 1, "signature line 1: key name is empty");
 	refused_str(PETER_TEXT "\n" EM "Peter+Neumann AAAAAAA=\n", &v, 1, "key name contains '+'");
 	refused_str(PETER_TEXT "\n" EM "Peter\xc2\xa0Neumann AAAAAAA=\n", &v, 1,
 	            "key name contains a space");
 	refused_str(PETER_TEXT "\n" PETER_LINE EM "PeterNeumann  x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLL"
-	            "r8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n", &v, 1,
-	            "signature line 2: base64 invalid");
-	refused_str(PETER_TEXT "\n" PETER_LINE EM "PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8p"
-	            "AcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM= \n", &v, 1,
-	            "signature line 2: base64 invalid");
-	refused_str(PETER_TEXT "\n" EM "PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIu"
-	            "GUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM\n", &v, 1,
-	            "signature line 1: base64 invalid");
-	refused_str(PETER_TEXT "\n" EM "PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIu"
-	            "GUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAN=\n", &v, 1,
-	            "signature line 1: base64 invalid"); /* non-zero padding bits */
+	                       "r8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n",
+	            &v, 1, "signature line 2: base64 invalid");
+	refused_str(PETER_TEXT "\n" PETER_LINE EM
+	                       "PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8p"
+	                       "AcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM= \n",
+	            &v, 1, "signature line 2: base64 invalid");
+	refused_str(PETER_TEXT "\n" EM
+	                       "PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIu"
+	                       "GUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM\n",
+	            &v, 1, "signature line 1: base64 invalid");
+	refused_str(PETER_TEXT "\n" EM
+	                       "PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIu"
+	                       "GUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAN=\n",
+	            &v, 1, "signature line 1: base64 invalid"); /* non-zero padding bits */
 	refused_str(PETER_TEXT "\n" EM "PeterNeumann AAAAAA==\n", &v, 1,
 	            "signature line 1: signature is 4 bytes");
 	refused_str(PETER_TEXT "\n" EM "PeterNeumann AAAA\n", &v, 1,
@@ -633,9 +688,11 @@ test_open_unknown_and_forged(void **state)
 	sig_line(forged, sizeof(forged), "PeterNeumann", raw, len);
 	unknown_line(line, sizeof(line), "witness.example/w1", 1, 72);
 	snprintf(buf, sizeof(buf), "%s\n%s%s%s", PETER_TEXT, PETER_LINE, line, forged);
-	refused_str(buf, &v, 1, "signature line 3: signature by PeterNeumann+c74f20a3 does not verify");
+	refused_str(buf, &v, 1,
+	            "signature line 3: signature by PeterNeumann+c74f20a3 does not verify");
 	snprintf(buf, sizeof(buf), "%s\n%s%s%s", PETER_TEXT, forged, line, PETER_LINE);
-	refused_str(buf, &v, 1, "signature line 1: signature by PeterNeumann+c74f20a3 does not verify");
+	refused_str(buf, &v, 1,
+	            "signature line 1: signature by PeterNeumann+c74f20a3 does not verify");
 
 	/* a repeated valid line is fine; a second known key verifying too */
 	struct note_signer s2;
@@ -647,7 +704,7 @@ test_open_unknown_and_forged(void **state)
 	assert_true(k > 0);
 	const char *l2 = two + strlen(PETER_TEXT) + 1;
 	snprintf(buf, sizeof(buf), "%s\n%s%s%s", PETER_TEXT, PETER_LINE, l2, PETER_LINE);
-	struct note_verifier vs[2] = {v, s2.v};
+	struct note_verifier vs[2] = { v, s2.v };
 	assert_true(open_str(buf, vs, 2, &n));
 	assert_int_equal(n.nsigs, 3);
 	assert_true(n.sigs[0].verified && n.sigs[1].verified && n.sigs[2].verified);
@@ -655,7 +712,7 @@ test_open_unknown_and_forged(void **state)
 	snprintf(buf, sizeof(buf), "%s\n%s%s", PETER_TEXT, l2, PETER_LINE);
 	assert_true(open_str(buf, vs, 2, &n));
 	/* two verifiers with the same name and key ID: ambiguous, refused */
-	struct note_verifier dup[2] = {v, v};
+	struct note_verifier dup[2] = { v, v };
 	refused_str(PETER_NOTE, dup, 2, "matches 2 verifiers");
 	note_signer_free(&s2);
 
@@ -749,7 +806,7 @@ test_pem_keygen_load_sign(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
-	char head[64] = {0};
+	char head[64] = { 0 };
 	assert_non_null(fgets(head, sizeof(head), f));
 	fclose(f);
 	assert_string_equal(head, "-----BEGIN PRIVATE KEY-----\n");
@@ -762,7 +819,8 @@ test_pem_keygen_load_sign(void **state)
 	assert_int_equal(note_keygen_pem(nodir, err, sizeof(err)), -ENOENT);
 
 	assert_int_equal(note_signer_from_pem(&s, "remacto.ma/rabat-prefecture", NOTE_ALG_ED25519,
-	                                      path, err, sizeof(err)), 0);
+	                                      path, err, sizeof(err)),
+	                 0);
 	assert_int_equal(s.v.key_id, note_key_id(s.v.name, NOTE_ALG_ED25519, s.v.pub));
 	int len = note_sign(&s, C2SP_CHECKPOINT, strlen(C2SP_CHECKPOINT), out, sizeof(out));
 	assert_true(len > 0);
@@ -777,15 +835,17 @@ test_pem_keygen_load_sign(void **state)
 	struct note_signer s2;
 	char out2[1024];
 	assert_int_equal(note_signer_from_pem(&s2, "remacto.ma/rabat-prefecture", NOTE_ALG_ED25519,
-	                                      path, err, sizeof(err)), 0);
-	assert_int_equal(note_sign(&s2, C2SP_CHECKPOINT, strlen(C2SP_CHECKPOINT), out2,
-	                           sizeof(out2)), len);
+	                                      path, err, sizeof(err)),
+	                 0);
+	assert_int_equal(
+	        note_sign(&s2, C2SP_CHECKPOINT, strlen(C2SP_CHECKPOINT), out2, sizeof(out2)), len);
 	assert_string_equal(out, out2);
 	note_signer_free(&s2);
 
 	/* the same key as a cosigner: another key ID */
 	assert_int_equal(note_signer_from_pem(&s2, "remacto.ma/rabat-prefecture",
-	                                      NOTE_ALG_COSIGNATURE_V1, path, err, sizeof(err)), 0);
+	                                      NOTE_ALG_COSIGNATURE_V1, path, err, sizeof(err)),
+	                 0);
 	assert_memory_equal(s2.v.pub, s.v.pub, 32);
 	assert_int_not_equal(s2.v.key_id, s.v.key_id);
 	note_signer_free(&s2);
@@ -813,16 +873,18 @@ test_pem_refusals(void **state)
 	/* group- or world-readable key files */
 	path_in_tmp(path, sizeof(path), "open.key");
 	assert_int_equal(note_keygen_pem(path, err, sizeof(err)), 0);
-	static const mode_t modes[] = {0644, 0640, 0604, 0660, 0602, 0610};
+	static const mode_t modes[] = { 0644, 0640, 0604, 0660, 0602, 0610 };
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		assert_int_equal(chmod(path, modes[i]), 0);
-		assert_int_equal(note_signer_from_pem(&s, "n", NOTE_ALG_ED25519, path, err,
-		                                      sizeof(err)), -EPERM);
+		assert_int_equal(
+		        note_signer_from_pem(&s, "n", NOTE_ALG_ED25519, path, err, sizeof(err)),
+		        -EPERM);
 		assert_non_null(strstr(err, "chmod 600"));
 		assert_null(s.pkey);
 	}
 	assert_int_equal(chmod(path, 0400), 0);
-	assert_int_equal(note_signer_from_pem(&s, "n", NOTE_ALG_ED25519, path, err, sizeof(err)), 0);
+	assert_int_equal(note_signer_from_pem(&s, "n", NOTE_ALG_ED25519, path, err, sizeof(err)),
+	                 0);
 	note_signer_free(&s);
 
 	/* not Ed25519: EC P-256, X25519 (also 32 raw bytes), RSA */
@@ -890,11 +952,13 @@ test_cosignature(void **state)
 	const uint64_t ts = 1679315147;
 
 	seed_of(seed, 21);
-	assert_int_equal(note_signer_from_seed(&log, "example.com/behind-the-sofa",
-	                                       NOTE_ALG_ED25519, seed), 0);
+	assert_int_equal(
+	        note_signer_from_seed(&log, "example.com/behind-the-sofa", NOTE_ALG_ED25519, seed),
+	        0);
 	seed_of(seed, 42);
 	assert_int_equal(note_signer_from_seed(&wit, "witness.example.com/w1",
-	                                       NOTE_ALG_COSIGNATURE_V1, seed), 0);
+	                                       NOTE_ALG_COSIGNATURE_V1, seed),
+	                 0);
 	/* the cosigner's verifier key string round-trips with type 0x04 */
 	assert_true(note_verifier_format(&wit.v, vk, sizeof(vk)) > 0);
 	struct note_verifier wv = vkey(vk);
@@ -912,8 +976,9 @@ test_cosignature(void **state)
 	assert_int_equal(cl, 4 + strlen("witness.example.com/w1") + 1 + 104 + 1);
 	uint8_t raw[128];
 	assert_int_equal(line_raw(cline, raw, sizeof(raw)), 76);
-	assert_int_equal(((uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 | (uint32_t)raw[2] << 8 |
-	                  raw[3]), wit.v.key_id);
+	assert_int_equal(
+	        ((uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 | (uint32_t)raw[2] << 8 | raw[3]),
+	        wit.v.key_id);
 	uint64_t t = 0;
 	for (int i = 0; i < 8; i++)
 		t = t << 8 | raw[4 + i];
@@ -932,7 +997,7 @@ test_cosignature(void **state)
 
 	/* the served form: checkpoint, log signature, cosignature */
 	strcat(note, cline);
-	struct note_verifier both[2] = {log.v, wv};
+	struct note_verifier both[2] = { log.v, wv };
 	assert_true(open_str(note, both, 2, &n));
 	assert_int_equal(n.nsigs, 2);
 	assert_true(n.sigs[0].verified);
@@ -968,9 +1033,10 @@ test_cosignature(void **state)
 	strcpy(bad + base, badline);
 	refused_str(bad, both, 2, "is not 72 bytes long");
 	/* a cosignature over another body */
-	int cl2 = note_cosign_line(&wit, "example.com/behind-the-sofa\n20852164\n"
-	                           "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n", strlen(body),
-	                           ts, badline, sizeof(badline));
+	int cl2 = note_cosign_line(&wit,
+	                           "example.com/behind-the-sofa\n20852164\n"
+	                           "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
+	                           strlen(body), ts, badline, sizeof(badline));
 	assert_true(cl2 > 0);
 	strcpy(bad + base, badline);
 	refused_str(bad, both, 2, "does not verify");
@@ -994,7 +1060,8 @@ test_cosignature(void **state)
 
 	/* misuse */
 	assert_int_equal(note_cosign_line(&wit, body, strlen(body), (uint64_t)INT64_MAX + 1, cline,
-	                                  sizeof(cline)), -1);
+	                                  sizeof(cline)),
+	                 -1);
 	assert_int_equal(note_cosign_line(&log, body, strlen(body), ts, cline, sizeof(cline)), -1);
 	assert_int_equal(note_sign(&wit, body, strlen(body), note, sizeof(note)), -1);
 	assert_int_equal(note_cosign_line(&wit, "x", 1, ts, cline, sizeof(cline)), -1);
@@ -1013,14 +1080,14 @@ test_checkpoint_roundtrip(void **state)
 	struct checkpoint c, d;
 	char out[512];
 
-	assert_true(checkpoint_parse(C2SP_CHECKPOINT, strlen(C2SP_CHECKPOINT), &c, err,
-	                             sizeof(err)));
+	assert_true(
+	        checkpoint_parse(C2SP_CHECKPOINT, strlen(C2SP_CHECKPOINT), &c, err, sizeof(err)));
 	assert_string_equal(c.origin, "example.com/behind-the-sofa");
 	assert_int_equal(c.size, 20852163);
 	assert_int_equal(checkpoint_format(&c, out, sizeof(out)), strlen(C2SP_CHECKPOINT));
 	assert_string_equal(out, C2SP_CHECKPOINT);
 
-	static const uint64_t sizes[] = {0, 1, 9, 10, 255, 256, 1234067, INT64_MAX};
+	static const uint64_t sizes[] = { 0, 1, 9, 10, 255, 256, 1234067, INT64_MAX };
 	memset(&c, 0, sizeof(c));
 	strcpy(c.origin, "remacto.ma/rabat-prefecture");
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -1074,39 +1141,49 @@ test_checkpoint_rejects(void **state)
 	static const struct {
 		const char *text, *why;
 	} bad[] = {
-		{"o\n01\n" ROOT, "checkpoint line 2: size has a leading zero"},
-		{"o\n00\n" ROOT, "checkpoint line 2: size has a leading zero"},
-		{"o\n\n" ROOT, "checkpoint line 2: size is empty"},
-		{"o\n+5\n" ROOT, "checkpoint line 2: size is not a decimal number"},
-		{"o\n-1\n" ROOT, "checkpoint line 2: size is not a decimal number"},
-		{"o\n 5\n" ROOT, "checkpoint line 2: size is not a decimal number"},
-		{"o\n5 \n" ROOT, "checkpoint line 2: size is not a decimal number"},
-		{"o\n0x10\n" ROOT, "checkpoint line 2: size is not a decimal number"},
-		{"o\n1e3\n" ROOT, "checkpoint line 2: size is not a decimal number"},
-		{"o\n9223372036854775808\n" ROOT, "checkpoint line 2: size exceeds 2^63-1"},
-		{"o\n18446744073709551616\n" ROOT, "checkpoint line 2: size exceeds 2^63-1"},
-		{"\n5\n" ROOT, "checkpoint line 1: origin is empty"},
-		{"o\n5\n", "checkpoint has 2 lines"},
-		{"o\n", "checkpoint has 1 line,"},
-		{"", "does not end in a newline"},
-		{"o\n5\n" "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=", "does not end in a newline"},
-		{"o\n5\n" "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2J=\n",
-		 "checkpoint line 3: root hash is not valid base64"},
-		{"o\n5\n" "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I\n",
-		 "checkpoint line 3: root hash is 43 characters, want 44"},
-		{"o\n5\n" "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I==\n", "want 44"},
-		{"o\n5\n" "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I_\n",
-		 "checkpoint line 3: root hash is not valid base64"},
-		{"o\n5\n" "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq===\n",
-		 "checkpoint line 3: root hash is not valid base64"},
-		{"o\n5\n" "\n", "checkpoint line 3: root hash is 0 characters"},
-		{"o\n5\n" ROOT "\n", "checkpoint line 4: extension line is empty"},
-		{"o\n5\n" ROOT "ext\n\n", "checkpoint line 5: extension line is empty"},
-		{"o\r\n5\n" ROOT, "checkpoint line 1: carriage return"},
-		{"o\n5\r\n" ROOT, "checkpoint line 2: carriage return"},
-		{"o\x01\n5\n" ROOT, "checkpoint line 1: control character 0x01"},
-		{"o\n5\n" ROOT "e\txt\n", "checkpoint line 4: control character 0x09"},
-		{"o\xff\n5\n" ROOT, "checkpoint line 1: invalid UTF-8"},
+		{ "o\n01\n" ROOT, "checkpoint line 2: size has a leading zero" },
+		{ "o\n00\n" ROOT, "checkpoint line 2: size has a leading zero" },
+		{ "o\n\n" ROOT, "checkpoint line 2: size is empty" },
+		{ "o\n+5\n" ROOT, "checkpoint line 2: size is not a decimal number" },
+		{ "o\n-1\n" ROOT, "checkpoint line 2: size is not a decimal number" },
+		{ "o\n 5\n" ROOT, "checkpoint line 2: size is not a decimal number" },
+		{ "o\n5 \n" ROOT, "checkpoint line 2: size is not a decimal number" },
+		{ "o\n0x10\n" ROOT, "checkpoint line 2: size is not a decimal number" },
+		{ "o\n1e3\n" ROOT, "checkpoint line 2: size is not a decimal number" },
+		{ "o\n9223372036854775808\n" ROOT, "checkpoint line 2: size exceeds 2^63-1" },
+		{ "o\n18446744073709551616\n" ROOT, "checkpoint line 2: size exceeds 2^63-1" },
+		{ "\n5\n" ROOT, "checkpoint line 1: origin is empty" },
+		{ "o\n5\n", "checkpoint has 2 lines" },
+		{ "o\n", "checkpoint has 1 line," },
+		{ "", "does not end in a newline" },
+		{ "o\n5\n"
+		  "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=",
+		  "does not end in a newline" },
+		{ "o\n5\n"
+		  "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2J=\n",
+		  "checkpoint line 3: root hash is not valid base64" },
+		{ "o\n5\n"
+		  "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I\n",
+		  "checkpoint line 3: root hash is 43 characters, want 44" },
+		{ "o\n5\n"
+		  "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I==\n",
+		  "want 44" },
+		{ "o\n5\n"
+		  "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I_\n",
+		  "checkpoint line 3: root hash is not valid base64" },
+		{ "o\n5\n"
+		  "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq===\n",
+		  "checkpoint line 3: root hash is not valid base64" },
+		{ "o\n5\n"
+		  "\n",
+		  "checkpoint line 3: root hash is 0 characters" },
+		{ "o\n5\n" ROOT "\n", "checkpoint line 4: extension line is empty" },
+		{ "o\n5\n" ROOT "ext\n\n", "checkpoint line 5: extension line is empty" },
+		{ "o\r\n5\n" ROOT, "checkpoint line 1: carriage return" },
+		{ "o\n5\r\n" ROOT, "checkpoint line 2: carriage return" },
+		{ "o\x01\n5\n" ROOT, "checkpoint line 1: control character 0x01" },
+		{ "o\n5\n" ROOT "e\txt\n", "checkpoint line 4: control character 0x09" },
+		{ "o\xff\n5\n" ROOT, "checkpoint line 1: invalid UTF-8" },
 	};
 	struct checkpoint c;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -1119,8 +1196,8 @@ test_checkpoint_rejects(void **state)
 		assert_non_null(strstr(err, bad[i].why));
 	}
 	/* boundaries that are fine */
-	static const char *const good[] = {"o\n0\n" ROOT, "o\n9223372036854775807\n" ROOT,
-	                                   "o\n10\n" ROOT};
+	static const char *const good[] = { "o\n0\n" ROOT, "o\n9223372036854775807\n" ROOT,
+		                            "o\n10\n" ROOT };
 	for (size_t i = 0; i < 3; i++)
 		assert_true(checkpoint_parse(good[i], strlen(good[i]), &c, err, sizeof(err)));
 

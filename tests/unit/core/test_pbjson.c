@@ -5,22 +5,23 @@
  * JSON → message → packed bytes → unpacked message → JSON; the packed bytes are also read back by
  * Google's protoc (--decode) when it is installed, as an independent check of the encoding.
  */
+#include <math.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
-#include <cmocka.h>
-
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmocka.h>
+
 #include "core/pbjson.h"
-#include "pbjson_test.pb-c.h"
 #include "pbjson_test_proto2.pb-c.h"
+
+#include "pbjson_test.pb-c.h"
 #include "remacto.pb-c.h"
 
 #define ENTRY (&remacto__v1__entry__descriptor)
@@ -28,7 +29,8 @@
 #define NODE (&pbjson__test__node__descriptor)
 #define PRESENCE (&pbjson__test2__presence__descriptor)
 
-static json_t *load(const char *text)
+static json_t *
+load(const char *text)
 {
 	json_error_t e;
 	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e);
@@ -39,7 +41,8 @@ static json_t *load(const char *text)
 }
 
 /* The canonical text of j: sorted keys, no spaces. Caller frees. */
-static char *dump(const json_t *j)
+static char *
+dump(const json_t *j)
 {
 	char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
 
@@ -47,7 +50,8 @@ static char *dump(const json_t *j)
 	return s;
 }
 
-static ProtobufCMessage *decode_ok(const ProtobufCMessageDescriptor *desc, const char *text)
+static ProtobufCMessage *
+decode_ok(const ProtobufCMessageDescriptor *desc, const char *text)
 {
 	json_t *j = load(text);
 	char err[256] = "";
@@ -59,7 +63,8 @@ static ProtobufCMessage *decode_ok(const ProtobufCMessageDescriptor *desc, const
 	return m;
 }
 
-static uint8_t *pack(const ProtobufCMessage *m, size_t *len)
+static uint8_t *
+pack(const ProtobufCMessage *m, size_t *len)
 {
 	uint8_t *buf;
 
@@ -70,7 +75,8 @@ static uint8_t *pack(const ProtobufCMessage *m, size_t *len)
 	return buf;
 }
 
-static char *encode_text(const ProtobufCMessage *m)
+static char *
+encode_text(const ProtobufCMessage *m)
 {
 	json_t *j = pbjson_encode(m);
 	char *s;
@@ -84,7 +90,8 @@ static char *encode_text(const ProtobufCMessage *m)
 /* Decodes in, checks its JSON is expect (the canonical text of in when NULL), then that packing,
  * unpacking and encoding again gives the same text, and that decoding that text packs to the same
  * bytes. */
-static void roundtrip(const ProtobufCMessageDescriptor *desc, const char *in, const char *expect)
+static void
+roundtrip(const ProtobufCMessageDescriptor *desc, const char *in, const char *expect)
 {
 	ProtobufCMessage *m = decode_ok(desc, in), *m2, *m3;
 	char *want = NULL, *got, *got2;
@@ -124,7 +131,8 @@ static void roundtrip(const ProtobufCMessageDescriptor *desc, const char *in, co
 
 /* Checks that in is refused with exactly the error want (also with a tiny buffer, which must
  * hold a cut, terminated prefix of it). */
-static void rejects(const ProtobufCMessageDescriptor *desc, const char *in, const char *want)
+static void
+rejects(const ProtobufCMessageDescriptor *desc, const char *in, const char *want)
 {
 	json_t *j = load(in);
 	char err[512] = "", small[8] = "xxxxxxx";
@@ -140,15 +148,17 @@ static void rejects(const ProtobufCMessageDescriptor *desc, const char *in, cons
 
 /* ---- names ---------------------------------------------------------------------------------- */
 
-static void test_field_name(void **state)
+static void
+test_field_name(void **state)
 {
 	static const struct {
 		const char *proto, *json;
 	} cases[] = {
-		{ "due_date", "dueDate" },     { "id", "id" },       { "f_int32", "fInt32" },
-		{ "milestone_update", "milestoneUpdate" },           { "sha256", "sha256" },
-		{ "a__b", "aB" },               { "trailing_", "trailing" },
-		{ "_lead", "Lead" },            { "x_1y", "x1y" },    { "mixed_Case", "mixedCase" },
+		{ "due_date", "dueDate" },   { "id", "id" },
+		{ "f_int32", "fInt32" },     { "milestone_update", "milestoneUpdate" },
+		{ "sha256", "sha256" },      { "a__b", "aB" },
+		{ "trailing_", "trailing" }, { "_lead", "Lead" },
+		{ "x_1y", "x1y" },           { "mixed_Case", "mixedCase" },
 	};
 	ProtobufCFieldDescriptor f = { 0 };
 	char out[32];
@@ -170,19 +180,20 @@ static void test_field_name(void **state)
 /* ---- the ledger's entries ------------------------------------------------------------------- */
 
 static const char commitment_json[] =
-    "{\"schema\":1,\"published\":\"2024-06-01T10:00:00Z\",\"commitment\":{"
-    "\"id\":\"RBT-2024-03\",\"programmeId\":\"OPEN-RABAT-2024\","
-    "\"title\":{\"fr\":\"Budget participatif\",\"ar\":\"الميزانية التشاركية\"},"
-    "\"principles\":[\"PRINCIPLE_TRANSPARENCY\",\"PRINCIPLE_CITIZEN_PARTICIPATION\"],"
-    "\"leadBody\":\"Direction des affaires financières\","
-    "\"stakeholders\":[\"ONG Tafra\",\"Conseil des jeunes\"],"
-    "\"startDate\":\"2024-07-01\",\"endDate\":\"2026-06-30\",\"budgetMad\":\"2500000\","
-    "\"weight\":20,\"milestones\":["
-    "{\"id\":\"M1\",\"title\":{\"fr\":\"Ateliers de quartier\"},\"dueDate\":\"2024-09-30\"},"
-    "{\"id\":\"M2\",\"dueDate\":\"2025-03-31\"},"
-    "{\"id\":\"M3\",\"dueDate\":\"2026-06-30\"}]}}";
+        "{\"schema\":1,\"published\":\"2024-06-01T10:00:00Z\",\"commitment\":{"
+        "\"id\":\"RBT-2024-03\",\"programmeId\":\"OPEN-RABAT-2024\","
+        "\"title\":{\"fr\":\"Budget participatif\",\"ar\":\"الميزانية التشاركية\"},"
+        "\"principles\":[\"PRINCIPLE_TRANSPARENCY\",\"PRINCIPLE_CITIZEN_PARTICIPATION\"],"
+        "\"leadBody\":\"Direction des affaires financières\","
+        "\"stakeholders\":[\"ONG Tafra\",\"Conseil des jeunes\"],"
+        "\"startDate\":\"2024-07-01\",\"endDate\":\"2026-06-30\",\"budgetMad\":\"2500000\","
+        "\"weight\":20,\"milestones\":["
+        "{\"id\":\"M1\",\"title\":{\"fr\":\"Ateliers de quartier\"},\"dueDate\":\"2024-09-30\"},"
+        "{\"id\":\"M2\",\"dueDate\":\"2025-03-31\"},"
+        "{\"id\":\"M3\",\"dueDate\":\"2026-06-30\"}]}}";
 
-static void test_commitment(void **state)
+static void
+test_commitment(void **state)
 {
 	Remacto__V1__Entry *e;
 
@@ -215,24 +226,28 @@ static void test_commitment(void **state)
 	protobuf_c_message_free_unpacked(&e->base, NULL);
 }
 
-static void test_measurement(void **state)
+static void
+test_measurement(void **state)
 {
 	Remacto__V1__Entry *e;
 	static const char in[] =
-	    "{\"schema\":1,\"measurement\":{\"indicatorId\":\"IND-7\",\"period\":\"2024-Q3\","
-	    "\"value\":42.75,\"dimensions\":[{\"name\":\"gender\",\"value\":\"female\"},"
-	    "{\"name\":\"age\",\"value\":\"18-25\"}],\"evidenceId\":\"EV-3\","
-	    "\"comment\":{\"fr\":\"Relevé trimestriel\"}}}";
+	        "{\"schema\":1,\"measurement\":{\"indicatorId\":\"IND-7\",\"period\":\"2024-Q3\","
+	        "\"value\":42.75,\"dimensions\":[{\"name\":\"gender\",\"value\":\"female\"},"
+	        "{\"name\":\"age\",\"value\":\"18-25\"}],\"evidenceId\":\"EV-3\","
+	        "\"comment\":{\"fr\":\"Relevé trimestriel\"}}}";
 
 	(void)state;
-	roundtrip(ENTRY, in,
-	          "{\"measurement\":{\"comment\":{\"fr\":\"Relevé trimestriel\"},"
-	          "\"dimensions\":[{\"name\":\"gender\",\"value\":\"female\"},"
-	          "{\"name\":\"age\",\"value\":\"18-25\"}],\"evidenceId\":\"EV-3\","
-	          "\"indicatorId\":\"IND-7\",\"period\":\"2024-Q3\",\"value\":42.75},\"schema\":1}");
+	roundtrip(
+	        ENTRY, in,
+	        "{\"measurement\":{\"comment\":{\"fr\":\"Relevé trimestriel\"},"
+	        "\"dimensions\":[{\"name\":\"gender\",\"value\":\"female\"},"
+	        "{\"name\":\"age\",\"value\":\"18-25\"}],\"evidenceId\":\"EV-3\","
+	        "\"indicatorId\":\"IND-7\",\"period\":\"2024-Q3\",\"value\":42.75},\"schema\":1}");
 	/* An integral double is written as an integer, as Google's printer does. */
-	roundtrip(ENTRY, "{\"measurement\":{\"value\":1200.0}}", "{\"measurement\":{\"value\":1200}}");
-	roundtrip(ENTRY, "{\"measurement\":{\"value\":-0.5}}", "{\"measurement\":{\"value\":-0.5}}");
+	roundtrip(ENTRY, "{\"measurement\":{\"value\":1200.0}}",
+	          "{\"measurement\":{\"value\":1200}}");
+	roundtrip(ENTRY, "{\"measurement\":{\"value\":-0.5}}",
+	          "{\"measurement\":{\"value\":-0.5}}");
 
 	e = (Remacto__V1__Entry *)decode_ok(ENTRY, in);
 	assert_true(e->measurement->value == 42.75);
@@ -241,17 +256,19 @@ static void test_measurement(void **state)
 	protobuf_c_message_free_unpacked(&e->base, NULL);
 }
 
-static void test_evidence_bytes(void **state)
+static void
+test_evidence_bytes(void **state)
 {
 	/* SHA-256 of "abc". */
 	static const uint8_t sha[32] = {
-		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
-		0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
+		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+		0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+		0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
 	};
 	static const char in[] =
-	    "{\"evidence\":{\"id\":\"EV-3\",\"url\":\"https://rabat.ma/doc.pdf\","
-	    "\"sha256\":\"ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\","
-	    "\"mediaType\":\"application/pdf\",\"date\":\"2024-10-02\"}}";
+	        "{\"evidence\":{\"id\":\"EV-3\",\"url\":\"https://rabat.ma/doc.pdf\","
+	        "\"sha256\":\"ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\","
+	        "\"mediaType\":\"application/pdf\",\"date\":\"2024-10-02\"}}";
 	Remacto__V1__Entry *e;
 
 	(void)state;
@@ -266,10 +283,12 @@ static void test_evidence_bytes(void **state)
 	protobuf_c_message_free_unpacked(&e->base, NULL);
 	/* Empty bytes are the default: not written. */
 	roundtrip(ENTRY, "{\"evidence\":{\"sha256\":\"\"}}", "{\"evidence\":{}}");
-	roundtrip(ENTRY, "{\"evidence\":{\"sha256\":\"AA==\"}}", "{\"evidence\":{\"sha256\":\"AA==\"}}");
+	roundtrip(ENTRY, "{\"evidence\":{\"sha256\":\"AA==\"}}",
+	          "{\"evidence\":{\"sha256\":\"AA==\"}}");
 }
 
-static void test_member_admission(void **state)
+static void
+test_member_admission(void **state)
 {
 	Remacto__V1__Entry *e;
 
@@ -299,7 +318,8 @@ static void test_member_admission(void **state)
 	protobuf_c_message_free_unpacked(&e->base, NULL);
 }
 
-static void test_defaults_omitted(void **state)
+static void
+test_defaults_omitted(void **state)
 {
 	(void)state;
 	/* Defaults vanish; a set oneof member is written even when empty. */
@@ -308,8 +328,10 @@ static void test_defaults_omitted(void **state)
 	          "\"budgetMad\":\"0\",\"principles\":[],\"milestones\":[],\"parentId\":\"\"}}",
 	          "{\"commitment\":{}}");
 	roundtrip(ENTRY, "{}", "{}");
-	roundtrip(ENTRY, "{\"statusUpdate\":{\"completion\":\"COMPLETION_UNSPECIFIED\","
-	          "\"progressPercent\":0}}", "{\"statusUpdate\":{}}");
+	roundtrip(ENTRY,
+	          "{\"statusUpdate\":{\"completion\":\"COMPLETION_UNSPECIFIED\","
+	          "\"progressPercent\":0}}",
+	          "{\"statusUpdate\":{}}");
 	/* An empty submessage outside a oneof is present, and stays so on the wire. */
 	roundtrip(ENTRY, "{\"programme\":{\"title\":{}}}", "{\"programme\":{\"title\":{}}}");
 	roundtrip(SCALARS, "{\"cString\":\"\"}", "{\"cString\":\"\"}");
@@ -317,22 +339,25 @@ static void test_defaults_omitted(void **state)
 	roundtrip(SCALARS, "{\"cColor\":0}", "{\"cColor\":\"COLOR_UNSPECIFIED\"}");
 	roundtrip(SCALARS, "{\"cBytes\":\"\"}", "{\"cBytes\":\"\"}");
 	roundtrip(SCALARS, "{\"cDouble\":0}", "{\"cDouble\":0}");
-	roundtrip(SCALARS,
-	          "{\"fInt32\":0,\"fSint32\":0,\"fSfixed32\":0,\"fInt64\":\"0\",\"fSint64\":0,"
-	          "\"fSfixed64\":\"0\",\"fUint32\":0,\"fFixed32\":0,\"fUint64\":0,\"fFixed64\":\"0\","
-	          "\"fFloat\":0,\"fDouble\":0.0,\"fBool\":false,\"fColor\":\"COLOR_UNSPECIFIED\","
-	          "\"fString\":\"\",\"fBytes\":\"\",\"rInt32\":[],\"rInner\":[]}",
-	          "{}");
+	roundtrip(
+	        SCALARS,
+	        "{\"fInt32\":0,\"fSint32\":0,\"fSfixed32\":0,\"fInt64\":\"0\",\"fSint64\":0,"
+	        "\"fSfixed64\":\"0\",\"fUint32\":0,\"fFixed32\":0,\"fUint64\":0,\"fFixed64\":\"0\","
+	        "\"fFloat\":0,\"fDouble\":0.0,\"fBool\":false,\"fColor\":\"COLOR_UNSPECIFIED\","
+	        "\"fString\":\"\",\"fBytes\":\"\",\"rInt32\":[],\"rInner\":[]}",
+	        "{}");
 }
 
-static void test_snake_case_and_null(void **state)
+static void
+test_snake_case_and_null(void **state)
 {
 	(void)state;
-	roundtrip(ENTRY,
-	          "{\"milestone_update\":{\"commitment_id\":\"RBT-2024-03\",\"milestone_id\":\"M2\","
-	          "\"status\":\"MILESTONE_STATUS_PARTIALLY_MET\",\"date\":\"2025-04-02\"}}",
-	          "{\"milestoneUpdate\":{\"commitmentId\":\"RBT-2024-03\",\"date\":\"2025-04-02\","
-	          "\"milestoneId\":\"M2\",\"status\":\"MILESTONE_STATUS_PARTIALLY_MET\"}}");
+	roundtrip(
+	        ENTRY,
+	        "{\"milestone_update\":{\"commitment_id\":\"RBT-2024-03\",\"milestone_id\":\"M2\","
+	        "\"status\":\"MILESTONE_STATUS_PARTIALLY_MET\",\"date\":\"2025-04-02\"}}",
+	        "{\"milestoneUpdate\":{\"commitmentId\":\"RBT-2024-03\",\"date\":\"2025-04-02\","
+	        "\"milestoneId\":\"M2\",\"status\":\"MILESTONE_STATUS_PARTIALLY_MET\"}}");
 	roundtrip(SCALARS, "{\"f_sfixed64\":\"-5\",\"r_bool\":[true,false],\"c_inner\":{\"n\":3}}",
 	          "{\"cInner\":{\"n\":3},\"fSfixed64\":\"-5\",\"rBool\":[true,false]}");
 	/* null is "absent", for every kind of field, and does not take a oneof. */
@@ -341,46 +366,49 @@ static void test_snake_case_and_null(void **state)
 	          "\"commitment\":{\"title\":null,\"principles\":null,\"milestones\":null,"
 	          "\"budgetMad\":null,\"weight\":null}}",
 	          "{\"commitment\":{}}");
-	roundtrip(SCALARS, "{\"fBytes\":null,\"fColor\":null,\"fBool\":null,\"fDouble\":null}", "{}");
+	roundtrip(SCALARS, "{\"fBytes\":null,\"fColor\":null,\"fBool\":null,\"fDouble\":null}",
+	          "{}");
 }
 
 /* ---- every scalar type ---------------------------------------------------------------------- */
 
-static void test_all_scalars(void **state)
+static void
+test_all_scalars(void **state)
 {
 	static const char in[] =
-	    "{\"fInt32\":-2147483648,\"fSint32\":-2147483648,\"fSfixed32\":2147483647,"
-	    "\"fInt64\":\"-9223372036854775808\",\"fSint64\":\"9223372036854775807\","
-	    "\"fSfixed64\":\"-1\",\"fUint32\":4294967295,\"fFixed32\":4294967295,"
-	    "\"fUint64\":\"18446744073709551615\",\"fFixed64\":\"18446744073709551615\","
-	    "\"fFloat\":-1.25,\"fDouble\":2.5e-300,\"fBool\":true,\"fColor\":\"COLOR_GREEN\","
-	    "\"fString\":\"é ع \\\" \\\\ \\n 😀\",\"fBytes\":\"AP8Q\",\"fInner\":{\"name\":\"x\",\"n\":-1},"
-	    "\"rInt32\":[1,-1,0],\"rSint32\":[-2,2],\"rSfixed32\":[-3],"
-	    "\"rInt64\":[\"1\",\"-1\",\"0\"],\"rSint64\":[\"-9223372036854775808\"],"
-	    "\"rSfixed64\":[\"9223372036854775807\"],\"rUint32\":[0,4294967295],"
-	    "\"rFixed32\":[7],\"rUint64\":[\"0\",\"18446744073709551615\"],\"rFixed64\":[\"8\"],"
-	    "\"rFloat\":[0.5,-0.375,0],\"rDouble\":[1e+300,-2.5,0],\"rBool\":[false,true],"
-	    "\"rColor\":[\"COLOR_RED\",\"COLOR_UNSPECIFIED\",9],\"rString\":[\"\",\"a\"],"
-	    "\"rBytes\":[\"\",\"AAEC\"],\"rInner\":[{},{\"n\":2}],\"cBytes\":\"3q2+7w==\"}";
+	        "{\"fInt32\":-2147483648,\"fSint32\":-2147483648,\"fSfixed32\":2147483647,"
+	        "\"fInt64\":\"-9223372036854775808\",\"fSint64\":\"9223372036854775807\","
+	        "\"fSfixed64\":\"-1\",\"fUint32\":4294967295,\"fFixed32\":4294967295,"
+	        "\"fUint64\":\"18446744073709551615\",\"fFixed64\":\"18446744073709551615\","
+	        "\"fFloat\":-1.25,\"fDouble\":2.5e-300,\"fBool\":true,\"fColor\":\"COLOR_GREEN\","
+	        "\"fString\":\"é ع \\\" \\\\ \\n 😀\",\"fBytes\":\"AP8Q\",\"fInner\":{\"name\":\"x\",\"n\":-1},"
+	        "\"rInt32\":[1,-1,0],\"rSint32\":[-2,2],\"rSfixed32\":[-3],"
+	        "\"rInt64\":[\"1\",\"-1\",\"0\"],\"rSint64\":[\"-9223372036854775808\"],"
+	        "\"rSfixed64\":[\"9223372036854775807\"],\"rUint32\":[0,4294967295],"
+	        "\"rFixed32\":[7],\"rUint64\":[\"0\",\"18446744073709551615\"],\"rFixed64\":[\"8\"],"
+	        "\"rFloat\":[0.5,-0.375,0],\"rDouble\":[1e+300,-2.5,0],\"rBool\":[false,true],"
+	        "\"rColor\":[\"COLOR_RED\",\"COLOR_UNSPECIFIED\",9],\"rString\":[\"\",\"a\"],"
+	        "\"rBytes\":[\"\",\"AAEC\"],\"rInner\":[{},{\"n\":2}],\"cBytes\":\"3q2+7w==\"}";
 	Pbjson__Test__Scalars *s;
 
 	(void)state;
-	roundtrip(SCALARS, in,
-	          "{\"cBytes\":\"3q2+7w==\",\"fBool\":true,\"fBytes\":\"AP8Q\",\"fColor\":\"COLOR_GREEN\","
-	          "\"fDouble\":2.5e-300,\"fFixed32\":4294967295,"
-	          "\"fFixed64\":\"18446744073709551615\",\"fFloat\":-1.25,"
-	          "\"fInner\":{\"n\":-1,\"name\":\"x\"},\"fInt32\":-2147483648,"
-	          "\"fInt64\":\"-9223372036854775808\",\"fSfixed32\":2147483647,"
-	          "\"fSfixed64\":\"-1\",\"fSint32\":-2147483648,\"fSint64\":\"9223372036854775807\","
-	          "\"fString\":\"é ع \\\" \\\\ \\n 😀\",\"fUint32\":4294967295,"
-	          "\"fUint64\":\"18446744073709551615\",\"rBool\":[false,true],"
-	          "\"rBytes\":[\"\",\"AAEC\"],\"rColor\":[\"COLOR_RED\",\"COLOR_UNSPECIFIED\",9],"
-	          "\"rDouble\":[1.0000000000000001e300,-2.5,0],\"rFixed32\":[7],\"rFixed64\":[\"8\"],"
-	          "\"rFloat\":[0.5,-0.375,0],\"rInner\":[{},{\"n\":2}],\"rInt32\":[1,-1,0],"
-	          "\"rInt64\":[\"1\",\"-1\",\"0\"],\"rSfixed32\":[-3],"
-	          "\"rSfixed64\":[\"9223372036854775807\"],\"rSint32\":[-2,2],"
-	          "\"rSint64\":[\"-9223372036854775808\"],\"rString\":[\"\",\"a\"],"
-	          "\"rUint32\":[0,4294967295],\"rUint64\":[\"0\",\"18446744073709551615\"]}");
+	roundtrip(
+	        SCALARS, in,
+	        "{\"cBytes\":\"3q2+7w==\",\"fBool\":true,\"fBytes\":\"AP8Q\",\"fColor\":\"COLOR_GREEN\","
+	        "\"fDouble\":2.5e-300,\"fFixed32\":4294967295,"
+	        "\"fFixed64\":\"18446744073709551615\",\"fFloat\":-1.25,"
+	        "\"fInner\":{\"n\":-1,\"name\":\"x\"},\"fInt32\":-2147483648,"
+	        "\"fInt64\":\"-9223372036854775808\",\"fSfixed32\":2147483647,"
+	        "\"fSfixed64\":\"-1\",\"fSint32\":-2147483648,\"fSint64\":\"9223372036854775807\","
+	        "\"fString\":\"é ع \\\" \\\\ \\n 😀\",\"fUint32\":4294967295,"
+	        "\"fUint64\":\"18446744073709551615\",\"rBool\":[false,true],"
+	        "\"rBytes\":[\"\",\"AAEC\"],\"rColor\":[\"COLOR_RED\",\"COLOR_UNSPECIFIED\",9],"
+	        "\"rDouble\":[1.0000000000000001e300,-2.5,0],\"rFixed32\":[7],\"rFixed64\":[\"8\"],"
+	        "\"rFloat\":[0.5,-0.375,0],\"rInner\":[{},{\"n\":2}],\"rInt32\":[1,-1,0],"
+	        "\"rInt64\":[\"1\",\"-1\",\"0\"],\"rSfixed32\":[-3],"
+	        "\"rSfixed64\":[\"9223372036854775807\"],\"rSint32\":[-2,2],"
+	        "\"rSint64\":[\"-9223372036854775808\"],\"rString\":[\"\",\"a\"],"
+	        "\"rUint32\":[0,4294967295],\"rUint64\":[\"0\",\"18446744073709551615\"]}");
 
 	s = (Pbjson__Test__Scalars *)decode_ok(SCALARS, in);
 	assert_int_equal(s->f_int32, INT32_MIN);
@@ -396,7 +424,8 @@ static void test_all_scalars(void **state)
 	protobuf_c_message_free_unpacked(&s->base, NULL);
 }
 
-static void test_accepted_forms(void **state)
+static void
+test_accepted_forms(void **state)
 {
 	Pbjson__Test__Scalars *s;
 	json_t *j;
@@ -404,16 +433,17 @@ static void test_accepted_forms(void **state)
 	(void)state;
 	/* 32-bit integers as decimal strings or integral numbers in any notation; enums as numbers;
 	 * 64-bit integers as numbers within ±2^53. */
-	roundtrip(SCALARS,
-	          "{\"fInt32\":\"-12\",\"fUint32\":1e2,\"fSint32\":3.0,\"fFixed32\":\"007\","
-	          "\"fColor\":2,\"fInt64\":-42,\"fUint64\":4.5e15,\"rColor\":[1,\"COLOR_GREEN\"],"
-	          "\"rInt32\":[\"5\",-6e0],\"fFloat\":\"Infinity\",\"fDouble\":\"NaN\","
-	          "\"rDouble\":[\"-Infinity\",\"Infinity\",\"NaN\"],\"rFloat\":[\"NaN\",\"-Infinity\"]}",
-	          "{\"fColor\":\"COLOR_GREEN\",\"fDouble\":\"NaN\",\"fFixed32\":7,\"fFloat\":\"Infinity\","
-	          "\"fInt32\":-12,\"fInt64\":\"-42\",\"fSint32\":3,\"fUint32\":100,"
-	          "\"fUint64\":\"4500000000000000\",\"rColor\":[\"COLOR_RED\",\"COLOR_GREEN\"],"
-	          "\"rDouble\":[\"-Infinity\",\"Infinity\",\"NaN\"],\"rFloat\":[\"NaN\",\"-Infinity\"],"
-	          "\"rInt32\":[5,-6]}");
+	roundtrip(
+	        SCALARS,
+	        "{\"fInt32\":\"-12\",\"fUint32\":1e2,\"fSint32\":3.0,\"fFixed32\":\"007\","
+	        "\"fColor\":2,\"fInt64\":-42,\"fUint64\":4.5e15,\"rColor\":[1,\"COLOR_GREEN\"],"
+	        "\"rInt32\":[\"5\",-6e0],\"fFloat\":\"Infinity\",\"fDouble\":\"NaN\","
+	        "\"rDouble\":[\"-Infinity\",\"Infinity\",\"NaN\"],\"rFloat\":[\"NaN\",\"-Infinity\"]}",
+	        "{\"fColor\":\"COLOR_GREEN\",\"fDouble\":\"NaN\",\"fFixed32\":7,\"fFloat\":\"Infinity\","
+	        "\"fInt32\":-12,\"fInt64\":\"-42\",\"fSint32\":3,\"fUint32\":100,"
+	        "\"fUint64\":\"4500000000000000\",\"rColor\":[\"COLOR_RED\",\"COLOR_GREEN\"],"
+	        "\"rDouble\":[\"-Infinity\",\"Infinity\",\"NaN\"],\"rFloat\":[\"NaN\",\"-Infinity\"],"
+	        "\"rInt32\":[5,-6]}");
 	/* An enum number unknown to the schema is kept (proto3 enums are open). */
 	roundtrip(SCALARS, "{\"fColor\":77}", "{\"fColor\":77}");
 	roundtrip(ENTRY, "{\"commitment\":{\"principles\":[5,6,-1]}}",
@@ -429,7 +459,8 @@ static void test_accepted_forms(void **state)
 	j = pbjson_encode(&s->base);
 	assert_non_null(j);
 	assert_true(json_real_value(json_object_get(j, "fFloat")) == 0.1);
-	assert_true(json_real_value(json_array_get(json_object_get(j, "rFloat"), 0)) == 3.4028235e38);
+	assert_true(json_real_value(json_array_get(json_object_get(j, "rFloat"), 0)) ==
+	            3.4028235e38);
 	assert_true(json_real_value(json_array_get(json_object_get(j, "rFloat"), 1)) == 1e-45);
 	assert_int_equal(json_integer_value(json_array_get(json_object_get(j, "rFloat"), 2)),
 	                 16777216);
@@ -441,7 +472,8 @@ static void test_accepted_forms(void **state)
 }
 
 /* Every float, shown as pbjson writes it and dumped as jansson does, reads back bit for bit. */
-static void test_float_bits(void **state)
+static void
+test_float_bits(void **state)
 {
 	Pbjson__Test__Scalars s = PBJSON__TEST__SCALARS__INIT;
 	uint32_t x = 0x12345678;
@@ -478,7 +510,8 @@ static void test_float_bits(void **state)
 	}
 }
 
-static void test_oneofs(void **state)
+static void
+test_oneofs(void **state)
 {
 	Pbjson__Test__Scalars *s;
 
@@ -503,7 +536,8 @@ static void test_oneofs(void **state)
 
 /* ---- explicit presence (proto2) -------------------------------------------------------------- */
 
-static void test_presence(void **state)
+static void
+test_presence(void **state)
 {
 	Pbjson__Test2__Presence *p;
 	char *got;
@@ -536,7 +570,8 @@ static void test_presence(void **state)
 
 /* ---- what encoding does with messages built or unpacked elsewhere ---------------------------- */
 
-static void test_encode_built(void **state)
+static void
+test_encode_built(void **state)
 {
 	Remacto__V1__Entry e = REMACTO__V1__ENTRY__INIT;
 	Remacto__V1__Programme prog = REMACTO__V1__PROGRAMME__INIT;
@@ -589,7 +624,8 @@ static void test_encode_built(void **state)
 
 /* ---- strict decoding ------------------------------------------------------------------------ */
 
-static void test_reject_shape(void **state)
+static void
+test_reject_shape(void **state)
 {
 	(void)state;
 	rejects(ENTRY, "[]", "(root): expected an object");
@@ -597,8 +633,7 @@ static void test_reject_shape(void **state)
 	        "commitment.foo: unknown field of remacto.v1.Commitment");
 	rejects(ENTRY, "{\"Schema\":1}", "Schema: unknown field of remacto.v1.Entry");
 	rejects(ENTRY, "{\"kind\":{}}", "kind: unknown field of remacto.v1.Entry");
-	rejects(ENTRY,
-	        "{\"commitment\":{\"milestones\":[{\"id\":\"M1\"},{},{\"dueDate\":5}]}}",
+	rejects(ENTRY, "{\"commitment\":{\"milestones\":[{\"id\":\"M1\"},{},{\"dueDate\":5}]}}",
 	        "commitment.milestones[2].dueDate: expected a string");
 	rejects(ENTRY, "{\"commitment\":[]}", "commitment: expected an object");
 	rejects(ENTRY, "{\"commitment\":{\"principles\":\"PRINCIPLE_TRANSPARENCY\"}}",
@@ -618,24 +653,29 @@ static void test_reject_shape(void **state)
 	rejects(ENTRY, "{\"schema\":[1]}",
 	        "schema: expected an integer (a number or a decimal string)");
 	rejects(ENTRY, "{\"published\":20240601}", "published: expected a string");
-	rejects(ENTRY, "{\"published\":\"a\\u0000b\"}", "published: string contains a NUL character");
-	rejects(ENTRY, "{\"evidence\":{\"sha256\":32}}", "evidence.sha256: expected a base64 string");
+	rejects(ENTRY, "{\"published\":\"a\\u0000b\"}",
+	        "published: string contains a NUL character");
+	rejects(ENTRY, "{\"evidence\":{\"sha256\":32}}",
+	        "evidence.sha256: expected a base64 string");
 	rejects(ENTRY, "{\"commitment\":{\"principles\":[true]}}",
 	        "commitment.principles[0]: expected an enum value name (a string) or number");
 	/* The same field under both spellings. */
 	rejects(ENTRY, "{\"commitment\":{\"milestones\":[{\"due_date\":\"x\",\"dueDate\":\"y\"}]}}",
 	        "commitment.milestones[0].due_date: given twice, as \"due_date\" and \"dueDate\"");
-	rejects(ENTRY, "{\"commitmentId\":1,\"statusUpdate\":{\"commitmentId\":\"a\","
+	rejects(ENTRY,
+	        "{\"commitmentId\":1,\"statusUpdate\":{\"commitmentId\":\"a\","
 	        "\"commitment_id\":null}}",
 	        "commitmentId: unknown field of remacto.v1.Entry");
 	rejects(ENTRY, "{\"statusUpdate\":{\"commitmentId\":\"a\",\"commitment_id\":null}}",
 	        "statusUpdate.commitmentId: given twice, as \"commitment_id\" and \"commitmentId\"");
 }
 
-static void test_reject_enum_and_bytes(void **state)
+static void
+test_reject_enum_and_bytes(void **state)
 {
 	(void)state;
-	rejects(ENTRY, "{\"commitment\":{\"principles\":[\"PRINCIPLE_TRANSPARENCY\",\"PRINCIPLE_X\"]}}",
+	rejects(ENTRY,
+	        "{\"commitment\":{\"principles\":[\"PRINCIPLE_TRANSPARENCY\",\"PRINCIPLE_X\"]}}",
 	        "commitment.principles[1]: unknown value \"PRINCIPLE_X\" of enum remacto.v1.Principle");
 	rejects(ENTRY, "{\"memberAdmission\":{\"kind\":\"member_kind_region\"}}",
 	        "memberAdmission.kind: unknown value \"member_kind_region\" of enum "
@@ -668,7 +708,8 @@ static void test_reject_enum_and_bytes(void **state)
 	        "rBytes[1]: invalid base64 (standard alphabet, padded with '=')");
 }
 
-static void test_reject_numbers(void **state)
+static void
+test_reject_numbers(void **state)
 {
 	(void)state;
 	rejects(SCALARS, "{\"fInt32\":2147483648}", "fInt32: out of range for int32: 2147483648");
@@ -681,7 +722,8 @@ static void test_reject_numbers(void **state)
 	rejects(ENTRY, "{\"commitment\":{\"weight\":4294967296}}",
 	        "commitment.weight: out of range for uint32: 4294967296");
 	rejects(SCALARS, "{\"fFixed32\":-0.5}", "fFixed32: not an integer: -0.5");
-	rejects(ENTRY, "{\"commitment\":{\"weight\":1.5}}", "commitment.weight: not an integer: 1.5");
+	rejects(ENTRY, "{\"commitment\":{\"weight\":1.5}}",
+	        "commitment.weight: not an integer: 1.5");
 	rejects(ENTRY, "{\"commitment\":{\"weight\":\"1.0\"}}",
 	        "commitment.weight: not a decimal integer: \"1.0\"");
 	rejects(ENTRY, "{\"schema\":\"\"}", "schema: not a decimal integer: \"\"");
@@ -717,7 +759,8 @@ static void test_reject_numbers(void **state)
 }
 
 /* head, then n copies of item separated by commas, then tail; caller frees. */
-static char *repeat_json(const char *head, const char *item, size_t n, const char *tail)
+static char *
+repeat_json(const char *head, const char *item, size_t n, const char *tail)
 {
 	size_t hl = strlen(head), il = strlen(item), tl = strlen(tail);
 	char *s = malloc(hl + n * (il + 1) + tl + 1), *p = s;
@@ -738,7 +781,8 @@ static char *repeat_json(const char *head, const char *item, size_t n, const cha
 /* Base64 characters of PBJSON_MAX_STRING bytes. */
 #define B64_CHARS ((PBJSON_MAX_STRING + 2) / 3 * 4)
 
-static void test_reject_caps(void **state)
+static void
+test_reject_caps(void **state)
 {
 	char *big, *text, want[256];
 	ProtobufCMessage *m;
@@ -781,9 +825,11 @@ static void test_reject_caps(void **state)
 	free(text);
 
 	/* Repeated fields: PBJSON_MAX_REPEATED elements pass, one more does not. */
-	text = repeat_json("{\"commitment\":{\"stakeholders\":[", "\"s\"", PBJSON_MAX_REPEATED, "]}}");
+	text = repeat_json("{\"commitment\":{\"stakeholders\":[", "\"s\"", PBJSON_MAX_REPEATED,
+	                   "]}}");
 	m = decode_ok(ENTRY, text);
-	assert_int_equal(((Remacto__V1__Entry *)m)->commitment->n_stakeholders, PBJSON_MAX_REPEATED);
+	assert_int_equal(((Remacto__V1__Entry *)m)->commitment->n_stakeholders,
+	                 PBJSON_MAX_REPEATED);
 	protobuf_c_message_free_unpacked(m, NULL);
 	free(text);
 	text = repeat_json("{\"commitment\":{\"milestones\":[", "{\"id\":\"M\"}",
@@ -796,7 +842,8 @@ static void test_reject_caps(void **state)
 }
 
 /* {"child":{"child":...{inner}...}} with n "child" keys; caller frees. */
-static char *nested(int n, const char *inner)
+static char *
+nested(int n, const char *inner)
 {
 	size_t cap = (size_t)n * 10 + strlen(inner) + 1;
 	char *s = malloc(cap);
@@ -811,7 +858,8 @@ static char *nested(int n, const char *inner)
 	return s;
 }
 
-static void test_reject_depth(void **state)
+static void
+test_reject_depth(void **state)
 {
 	char *text, want[256];
 	ProtobufCMessage *m;
@@ -839,7 +887,8 @@ static void test_reject_depth(void **state)
 	free(text);
 }
 
-static void test_error_path_cut(void **state)
+static void
+test_error_path_cut(void **state)
 {
 	char text[400], err[512];
 	json_t *j;
@@ -891,8 +940,8 @@ static void test_error_path_cut(void **state)
 
 /* Runs `protoc --decode=type --proto_path=dir file` on buf; returns its output (caller frees) or
  * NULL when protoc or the schema is not there. */
-static char *protoc_decode(const char *type, const char *dir, const char *file, const uint8_t *buf,
-                           size_t len)
+static char *
+protoc_decode(const char *type, const char *dir, const char *file, const uint8_t *buf, size_t len)
 {
 	char in[] = "/tmp/test_pbjson.XXXXXX", cmd[512], *out;
 	size_t cap = 1 << 16, n = 0, r;
@@ -919,8 +968,9 @@ static char *protoc_decode(const char *type, const char *dir, const char *file, 
 	return out;
 }
 
-static void check_protoc(const ProtobufCMessageDescriptor *desc, const char *json,
-                         const char *dir, const char *file, const char *want)
+static void
+check_protoc(const ProtobufCMessageDescriptor *desc, const char *json, const char *dir,
+             const char *file, const char *want)
 {
 	ProtobufCMessage *m = decode_ok(desc, json);
 	size_t len;
@@ -931,44 +981,47 @@ static void check_protoc(const ProtobufCMessageDescriptor *desc, const char *jso
 	protobuf_c_message_free_unpacked(m, NULL);
 	if (got == NULL) {
 		print_message("protoc or %s not found (run from the repository root): "
-		              "cross-check skipped\n", file);
+		              "cross-check skipped\n",
+		              file);
 		skip();
 	}
 	assert_string_equal(got, want);
 	free(got);
 }
 
-static void test_protoc_entry(void **state)
+static void
+test_protoc_entry(void **state)
 {
 	(void)state;
-	check_protoc(ENTRY,
-	             "{\"schema\":1,\"published\":\"2024-06-01T10:00:00Z\",\"commitment\":{"
-	             "\"id\":\"RBT-2024-03\",\"title\":{\"fr\":\"Budget\"},"
-	             "\"principles\":[\"PRINCIPLE_TRANSPARENCY\",4,9],\"stakeholders\":[\"A\",\"B\"],"
-	             "\"budgetMad\":\"-2500000\",\"weight\":20,\"milestones\":["
-	             "{\"id\":\"M1\",\"dueDate\":\"2024-09-30\"},{}]}}",
-	             "proto", "proto/remacto.proto",
-	             "schema: 1\n"
-	             "published: \"2024-06-01T10:00:00Z\"\n"
-	             "commitment {\n"
-	             "  id: \"RBT-2024-03\"\n"
-	             "  title {\n"
-	             "    fr: \"Budget\"\n"
-	             "  }\n"
-	             "  principles: PRINCIPLE_TRANSPARENCY\n"
-	             "  principles: PRINCIPLE_CITIZEN_PARTICIPATION\n"
-	             "  principles: 9\n"
-	             "  stakeholders: \"A\"\n"
-	             "  stakeholders: \"B\"\n"
-	             "  budget_mad: -2500000\n"
-	             "  weight: 20\n"
-	             "  milestones {\n"
-	             "    id: \"M1\"\n"
-	             "    due_date: \"2024-09-30\"\n"
-	             "  }\n"
-	             "  milestones {\n"
-	             "  }\n"
-	             "}\n");
+	check_protoc(
+	        ENTRY,
+	        "{\"schema\":1,\"published\":\"2024-06-01T10:00:00Z\",\"commitment\":{"
+	        "\"id\":\"RBT-2024-03\",\"title\":{\"fr\":\"Budget\"},"
+	        "\"principles\":[\"PRINCIPLE_TRANSPARENCY\",4,9],\"stakeholders\":[\"A\",\"B\"],"
+	        "\"budgetMad\":\"-2500000\",\"weight\":20,\"milestones\":["
+	        "{\"id\":\"M1\",\"dueDate\":\"2024-09-30\"},{}]}}",
+	        "proto", "proto/remacto.proto",
+	        "schema: 1\n"
+	        "published: \"2024-06-01T10:00:00Z\"\n"
+	        "commitment {\n"
+	        "  id: \"RBT-2024-03\"\n"
+	        "  title {\n"
+	        "    fr: \"Budget\"\n"
+	        "  }\n"
+	        "  principles: PRINCIPLE_TRANSPARENCY\n"
+	        "  principles: PRINCIPLE_CITIZEN_PARTICIPATION\n"
+	        "  principles: 9\n"
+	        "  stakeholders: \"A\"\n"
+	        "  stakeholders: \"B\"\n"
+	        "  budget_mad: -2500000\n"
+	        "  weight: 20\n"
+	        "  milestones {\n"
+	        "    id: \"M1\"\n"
+	        "    due_date: \"2024-09-30\"\n"
+	        "  }\n"
+	        "  milestones {\n"
+	        "  }\n"
+	        "}\n");
 	check_protoc(ENTRY,
 	             "{\"memberAdmission\":{\"population\":\"18446744073709551615\","
 	             "\"kind\":\"MEMBER_KIND_COMMUNE\"},\"evidence\":null}",
@@ -977,62 +1030,66 @@ static void test_protoc_entry(void **state)
 	             "  kind: MEMBER_KIND_COMMUNE\n"
 	             "  population: 18446744073709551615\n"
 	             "}\n");
-	check_protoc(ENTRY,
-	             "{\"evidence\":{\"sha256\":\"ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\"}}",
-	             "proto", "proto/remacto.proto",
-	             "evidence {\n"
-	             "  sha256: \"\\272x\\026\\277\\217\\001\\317\\352AA@\\336]\\256\\\"#\\260\\003a"
-	             "\\243\\226\\027z\\234\\264\\020\\377a\\362\\000\\025\\255\"\n"
-	             "}\n");
+	check_protoc(
+	        ENTRY,
+	        "{\"evidence\":{\"sha256\":\"ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=\"}}",
+	        "proto", "proto/remacto.proto",
+	        "evidence {\n"
+	        "  sha256: \"\\272x\\026\\277\\217\\001\\317\\352AA@\\336]\\256\\\"#\\260\\003a"
+	        "\\243\\226\\027z\\234\\264\\020\\377a\\362\\000\\025\\255\"\n"
+	        "}\n");
 }
 
-static void test_protoc_scalars(void **state)
+static void
+test_protoc_scalars(void **state)
 {
 	(void)state;
-	check_protoc(SCALARS,
-	             "{\"fInt32\":-1,\"fSint32\":-2,\"fSfixed32\":-3,\"fInt64\":\"-4\","
-	             "\"fSint64\":\"-9223372036854775808\",\"fSfixed64\":\"-6\",\"fUint32\":4294967295,"
-	             "\"fFixed32\":8,\"fUint64\":\"18446744073709551615\",\"fFixed64\":\"10\","
-	             "\"fFloat\":-1.25,\"fDouble\":\"-Infinity\",\"fBool\":true,\"fColor\":\"COLOR_RED\","
-	             "\"fString\":\"s\",\"fBytes\":\"AP8=\",\"fInner\":{\"n\":-1},"
-	             "\"rSint32\":[-1,1],\"rSint64\":[\"-2\",\"2\"],\"rFixed64\":[\"1\"],"
-	             "\"rFloat\":[0.5,\"NaN\"],\"rBool\":[true,false],\"rColor\":[2,0],"
-	             "\"cInt64\":\"0\"}",
-	             "tests/unit", "tests/unit/pbjson_test.proto",
-	             "f_int32: -1\n"
-	             "f_sint32: -2\n"
-	             "f_sfixed32: -3\n"
-	             "f_int64: -4\n"
-	             "f_sint64: -9223372036854775808\n"
-	             "f_sfixed64: -6\n"
-	             "f_uint32: 4294967295\n"
-	             "f_fixed32: 8\n"
-	             "f_uint64: 18446744073709551615\n"
-	             "f_fixed64: 10\n"
-	             "f_float: -1.25\n"
-	             "f_double: -inf\n"
-	             "f_bool: true\n"
-	             "f_color: COLOR_RED\n"
-	             "f_string: \"s\"\n"
-	             "f_bytes: \"\\000\\377\"\n"
-	             "f_inner {\n"
-	             "  n: -1\n"
-	             "}\n"
-	             "r_sint32: -1\n"
-	             "r_sint32: 1\n"
-	             "r_sint64: -2\n"
-	             "r_sint64: 2\n"
-	             "r_fixed64: 1\n"
-	             "r_float: 0.5\n"
-	             "r_float: nan\n"
-	             "r_bool: true\n"
-	             "r_bool: false\n"
-	             "r_color: COLOR_GREEN\n"
-	             "r_color: COLOR_UNSPECIFIED\n"
-	             "c_int64: 0\n");
+	check_protoc(
+	        SCALARS,
+	        "{\"fInt32\":-1,\"fSint32\":-2,\"fSfixed32\":-3,\"fInt64\":\"-4\","
+	        "\"fSint64\":\"-9223372036854775808\",\"fSfixed64\":\"-6\",\"fUint32\":4294967295,"
+	        "\"fFixed32\":8,\"fUint64\":\"18446744073709551615\",\"fFixed64\":\"10\","
+	        "\"fFloat\":-1.25,\"fDouble\":\"-Infinity\",\"fBool\":true,\"fColor\":\"COLOR_RED\","
+	        "\"fString\":\"s\",\"fBytes\":\"AP8=\",\"fInner\":{\"n\":-1},"
+	        "\"rSint32\":[-1,1],\"rSint64\":[\"-2\",\"2\"],\"rFixed64\":[\"1\"],"
+	        "\"rFloat\":[0.5,\"NaN\"],\"rBool\":[true,false],\"rColor\":[2,0],"
+	        "\"cInt64\":\"0\"}",
+	        "tests/unit", "tests/unit/pbjson_test.proto",
+	        "f_int32: -1\n"
+	        "f_sint32: -2\n"
+	        "f_sfixed32: -3\n"
+	        "f_int64: -4\n"
+	        "f_sint64: -9223372036854775808\n"
+	        "f_sfixed64: -6\n"
+	        "f_uint32: 4294967295\n"
+	        "f_fixed32: 8\n"
+	        "f_uint64: 18446744073709551615\n"
+	        "f_fixed64: 10\n"
+	        "f_float: -1.25\n"
+	        "f_double: -inf\n"
+	        "f_bool: true\n"
+	        "f_color: COLOR_RED\n"
+	        "f_string: \"s\"\n"
+	        "f_bytes: \"\\000\\377\"\n"
+	        "f_inner {\n"
+	        "  n: -1\n"
+	        "}\n"
+	        "r_sint32: -1\n"
+	        "r_sint32: 1\n"
+	        "r_sint64: -2\n"
+	        "r_sint64: 2\n"
+	        "r_fixed64: 1\n"
+	        "r_float: 0.5\n"
+	        "r_float: nan\n"
+	        "r_bool: true\n"
+	        "r_bool: false\n"
+	        "r_color: COLOR_GREEN\n"
+	        "r_color: COLOR_UNSPECIFIED\n"
+	        "c_int64: 0\n");
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_field_name),

@@ -5,27 +5,26 @@
  * Filters, history order and indexes, pagination (cursor and offset), CSV columns, the 400, 404
  * and 405 answers, and index_rebuild giving byte-identical answers.
  */
+#include <errno.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
-#include <cmocka.h>
-
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/api.h"
-#include "views/csvimport.h"
-#include "core/entry.h"
-#include "store/index.h"
-#include "daemon/node.h"
-#include "core/pbjson.h"
-#include "store/tlog.h"
+#include <cmocka.h>
 
+#include "core/entry.h"
+#include "core/pbjson.h"
+#include "daemon/api.h"
+#include "daemon/node.h"
 #include "demo.h"
+#include "store/index.h"
+#include "store/tlog.h"
+#include "views/csvimport.h"
 
 #define RABAT "remacto.ma/rabat-prefecture"
 #define SALE "remacto.ma/sale-commune"
@@ -45,8 +44,8 @@ append(struct fx *f, const struct note_signer *signer, const char *const *json, 
 	assert_true(n <= 64);
 	for (size_t i = 0; i < n; i++)
 		v[i] = blob(json[i]);
-	if (tlog_append(&f->n->store, signer->v.name, signer, v, n, NULL, NULL, err,
-	                sizeof(err)) != 0)
+	if (tlog_append(&f->n->store, signer->v.name, signer, v, n, NULL, NULL, err, sizeof(err)) !=
+	    0)
 		fail_msg("append: %s", err);
 	for (size_t i = 0; i < n; i++)
 		free((void *)v[i].data);
@@ -171,7 +170,8 @@ bad_request(struct fx *f, const char *path, const char *query, const char *field
 	json_t *j = get_json(f, path, query, 400);
 	const char *got = json_string_value(json_object_get(json_object_get(j, "error"), "field"));
 	if (!got || strcmp(got, field) != 0)
-		fail_msg("GET %s?%s: field %s, expected %s", path, query, got ? got : "(none)", field);
+		fail_msg("GET %s?%s: field %s, expected %s", path, query, got ? got : "(none)",
+		         field);
 	json_decref(j);
 }
 
@@ -184,8 +184,8 @@ ids(json_t *j, const char *name, const char *key, char *out, size_t cap)
 	assert_true(json_is_array(rows));
 	out[0] = '\0';
 	json_array_foreach(rows, i, row)
-		o += (size_t)snprintf(out + o, cap - o, "%s%s", i ? " " : "",
-		                      json_string_value(json_object_get(row, key)));
+	        o += (size_t)snprintf(out + o, cap - o, "%s%s", i ? " " : "",
+	                              json_string_value(json_object_get(row, key)));
 }
 
 static char *
@@ -224,8 +224,9 @@ test_list_commitments(void **state)
 	assert_string_equal(json_string_value(json_object_get(row, "origin")), RABAT);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(row, "title"), "en")),
 	                    "Open and understandable budget");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(row, "principles"), 1)),
-	                    "PRINCIPLE_ACCOUNTABILITY");
+	assert_string_equal(
+	        json_string_value(json_array_get(json_object_get(row, "principles"), 1)),
+	        "PRINCIPLE_ACCOUNTABILITY");
 	assert_string_equal(json_string_value(json_object_get(row, "programme")),
 	                    "OPEN-RABAT-2024");
 	assert_string_equal(json_string_value(json_object_get(row, "status")),
@@ -257,7 +258,9 @@ test_list_commitments(void **state)
 static void
 test_filters(void **state)
 {
-	static const struct { const char *query, *ids; } cases[] = {
+	static const struct {
+		const char *query, *ids;
+	} cases[] = {
 		{ "member=rabat-prefecture", "RBT-2024-01 RBT-2024-02 RBT-2024-03" },
 		{ "member=sale-commune", "SAL-01" },
 		{ "principle=transparency", "RBT-2024-01 SAL-01" },
@@ -337,8 +340,8 @@ test_not_found_and_methods(void **state)
 	json_decref(j);
 
 	static const char *const paths[] = { "/api/v1/commitments", "/api/v1/indicators.csv",
-	                                     "/api/v1/measurements",
-	                                     "/api/v1/commitments/rabat-prefecture/RBT-2024-01" };
+		                             "/api/v1/measurements",
+		                             "/api/v1/commitments/rabat-prefecture/RBT-2024-01" };
 	for (size_t i = 0; i < 4; i++) {
 		struct api_resp r = request(f, API_POST, paths[i], NULL, false);
 		assert_int_equal(r.status, 405);
@@ -350,9 +353,10 @@ test_not_found_and_methods(void **state)
 	}
 
 	/* Not ours: the route declines. */
-	static const char *const others[] = { "/api/v1/logs", "/api/v1/commitmentsx",
-	                                      "/api/v1/indicators/x", "/api/v2/commitments",
-	                                      "/api/v1/measurements.json", "/" };
+	static const char *const others[] = {
+		"/api/v1/logs",        "/api/v1/commitmentsx",      "/api/v1/indicators/x",
+		"/api/v2/commitments", "/api/v1/measurements.json", "/"
+	};
 	for (size_t i = 0; i < 6; i++) {
 		struct api_req *req = calloc(1, sizeof(*req));
 		struct api_resp resp = { 0 };
@@ -385,8 +389,13 @@ test_detail_history(void **state)
 	struct fx *f = *state;
 	json_t *j = get_json(f, "/api/v1/commitments/rabat-prefecture/RBT-2024-01", NULL, 200);
 	json_t *hist = json_object_get(j, "history"), *item;
-	static const struct { int index; const char *kind; } want[] = {
-		{ 3, "commitment" }, { 12, "milestoneUpdate" }, { 14, "statusUpdate" },
+	static const struct {
+		int index;
+		const char *kind;
+	} want[] = {
+		{ 3, "commitment" },
+		{ 12, "milestoneUpdate" },
+		{ 14, "statusUpdate" },
 		{ 17, "assessment" },
 	};
 	size_t i;
@@ -396,9 +405,11 @@ test_detail_history(void **state)
 	assert_string_equal(json_string_value(json_object_get(entry, "published")),
 	                    "2024-05-15T10:00:00Z");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(entry, "commitment"),
-	                                                      "budgetMad")), "450000");
+	                                                      "budgetMad")),
+	                    "450000");
 	assert_int_equal(json_array_size(hist), 4);
-	json_array_foreach(hist, i, item) {
+	json_array_foreach(hist, i, item)
+	{
 		assert_int_equal(json_integer_value(json_object_get(item, "index")), want[i].index);
 		assert_string_equal(json_string_value(json_object_get(item, "kind")), want[i].kind);
 		assert_non_null(json_object_get(json_object_get(item, "entry"), want[i].kind));
@@ -406,8 +417,10 @@ test_detail_history(void **state)
 	item = json_array_get(hist, 3);
 	assert_string_equal(json_string_value(json_object_get(item, "published")),
 	                    "2025-09-20T10:00:00Z");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(
-	                    item, "entry"), "assessment"), "assessor")), "Association Tafra");
+	assert_string_equal(
+	        json_string_value(json_object_get(
+	                json_object_get(json_object_get(item, "entry"), "assessment"), "assessor")),
+	        "Association Tafra");
 	json_decref(j);
 
 	/* The amendment of RBT-2024-03 (subjectId = the commitment) is in its history. */
@@ -417,8 +430,10 @@ test_detail_history(void **state)
 	item = json_array_get(hist, 1);
 	assert_int_equal(json_integer_value(json_object_get(item, "index")), 13);
 	assert_string_equal(json_string_value(json_object_get(item, "kind")), "amendment");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(
-	                    item, "entry"), "amendment"), "newValue")), "2025-05-31");
+	assert_string_equal(
+	        json_string_value(json_object_get(
+	                json_object_get(json_object_get(item, "entry"), "amendment"), "newValue")),
+	        "2025-05-31");
 	json_decref(j);
 
 	/* A new version and a status: both appended to the history, the row shows the latest. */
@@ -450,13 +465,14 @@ test_detail_history(void **state)
 	                            NULL, true);
 	assert_int_equal(r.status, 200);
 	char *csv = body_of(&r);
-	assert_string_equal(csv,
-		"member,commitment_id,log_index,kind,published,date\r\n"
-		"rabat-prefecture,RBT-2024-03,5,commitment,2024-05-15T10:10:00Z,\r\n"
-		"rabat-prefecture,RBT-2024-03,13,amendment,2025-04-15T10:00:00Z,2025-04-15\r\n"
-		"rabat-prefecture,RBT-2024-03,18,statusUpdate,2025-10-01T09:00:00Z,2025-10-01\r\n"
-		"rabat-prefecture,RBT-2024-03,19,commitment,2025-12-01T10:00:00Z,\r\n"
-		"rabat-prefecture,RBT-2024-03,20,statusUpdate,,2025-12-02\r\n");
+	assert_string_equal(
+	        csv,
+	        "member,commitment_id,log_index,kind,published,date\r\n"
+	        "rabat-prefecture,RBT-2024-03,5,commitment,2024-05-15T10:10:00Z,\r\n"
+	        "rabat-prefecture,RBT-2024-03,13,amendment,2025-04-15T10:00:00Z,2025-04-15\r\n"
+	        "rabat-prefecture,RBT-2024-03,18,statusUpdate,2025-10-01T09:00:00Z,2025-10-01\r\n"
+	        "rabat-prefecture,RBT-2024-03,19,commitment,2025-12-01T10:00:00Z,\r\n"
+	        "rabat-prefecture,RBT-2024-03,20,statusUpdate,,2025-12-02\r\n");
 	free(csv);
 	api_resp_free(&r);
 }
@@ -556,15 +572,16 @@ test_indicators(void **state)
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.content_type, "text/csv; charset=utf-8");
 	char *csv = body_of(&r);
-	assert_string_equal(csv,
-		"member,id,catalog_code,commitment_id,title_fr,title_ar,title_en,unit,measure,"
-		"ascending,baseline_period,baseline_value,targets,published,log_index\r\n"
-		"rabat-prefecture,IND-AI-01,AI-01,RBT-2024-02,Délai médian de réponse (jours "
-		"ouvrables),المدة الوسيطة للرد (أيام العمل),,working days,unit,false,2023,38,"
-		"2025=20;2026=15,2024-05-16T09:05:00Z,7\r\n"
-		"rabat-prefecture,IND-TR-03,TR-03,RBT-2024-01,Documents budgétaires publiés en "
-		"format ouvert,وثائق الميزانية المنشورة بصيغة مفتوحة,,percent,percentage,true,2023,0,"
-		"2024=50;2025=100,2024-05-16T09:00:00Z,6\r\n");
+	assert_string_equal(
+	        csv,
+	        "member,id,catalog_code,commitment_id,title_fr,title_ar,title_en,unit,measure,"
+	        "ascending,baseline_period,baseline_value,targets,published,log_index\r\n"
+	        "rabat-prefecture,IND-AI-01,AI-01,RBT-2024-02,Délai médian de réponse (jours "
+	        "ouvrables),المدة الوسيطة للرد (أيام العمل),,working days,unit,false,2023,38,"
+	        "2025=20;2026=15,2024-05-16T09:05:00Z,7\r\n"
+	        "rabat-prefecture,IND-TR-03,TR-03,RBT-2024-01,Documents budgétaires publiés en "
+	        "format ouvert,وثائق الميزانية المنشورة بصيغة مفتوحة,,percent,percentage,true,2023,0,"
+	        "2024=50;2025=100,2024-05-16T09:00:00Z,6\r\n");
 	free(csv);
 	api_resp_free(&r);
 }
@@ -581,9 +598,10 @@ test_measurements(void **state)
 	json_t *r0 = json_array_get(rows, 0), *r3 = json_array_get(rows, 3);
 	assert_true(json_number_value(json_object_get(r0, "value")) == 24);
 	assert_int_equal(json_integer_value(json_object_get(r0, "logIndex")), 10);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(
-	                    r0, "dimensions"), 0), "value")), "online");
-	assert_true(json_is_integer(json_object_get(r3, "value")));   /* 0 is shown, not omitted */
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_array_get(json_object_get(r0, "dimensions"), 0), "value")),
+	                    "online");
+	assert_true(json_is_integer(json_object_get(r3, "value"))); /* 0 is shown, not omitted */
 	assert_int_equal(json_integer_value(json_object_get(r3, "value")), 0);
 	json_decref(j);
 
@@ -594,12 +612,16 @@ test_measurements(void **state)
 	assert_true(json_real_value(json_object_get(r, "value")) == 66.7);
 	json_decref(j);
 
-	j = get_json(f, "/api/v1/measurements", "indicator=IND-AI-01&member=rabat-prefecture&"
-	             "period=2025-Q2", 200);
+	j = get_json(f, "/api/v1/measurements",
+	             "indicator=IND-AI-01&member=rabat-prefecture&"
+	             "period=2025-Q2",
+	             200);
 	ids(j, "measurements", "period", got, sizeof(got));
 	assert_string_equal(got, "2025-Q2");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(
-	                    j, "measurements"), 0), "evidenceId")), "EV-BUDGET-2025");
+	assert_string_equal(
+	        json_string_value(json_object_get(
+	                json_array_get(json_object_get(j, "measurements"), 0), "evidenceId")),
+	        "EV-BUDGET-2025");
 	json_decref(j);
 
 	j = get_json(f, "/api/v1/measurements", "member=sale-commune", 200);
@@ -620,10 +642,10 @@ test_csv_columns(void **state)
 	assert_memory_equal(r.body, r2.body, r.len);
 	char *csv = body_of(&r);
 	const char *header =
-		"member,id,programme_id,parent_id,title_fr,title_ar,title_en,problem_fr,problem_ar,"
-		"problem_en,description_fr,description_ar,description_en,principles,lead_body,"
-		"stakeholders,start_date,end_date,budget_mad,weight,milestones,status,"
-		"progress_percent,status_date,published,log_index,status_log_index\r\n";
+	        "member,id,programme_id,parent_id,title_fr,title_ar,title_en,problem_fr,problem_ar,"
+	        "problem_en,description_fr,description_ar,description_en,principles,lead_body,"
+	        "stakeholders,start_date,end_date,budget_mad,weight,milestones,status,"
+	        "progress_percent,status_date,published,log_index,status_log_index\r\n";
 	assert_memory_equal(csv, header, strlen(header));
 	assert_int_equal(count_lines(csv), 5);
 	/* The commune's row: quotes doubled, list items with ';' escaped, no status yet. */
@@ -632,8 +654,8 @@ test_csv_columns(void **state)
 	char line[512];
 	snprintf(line, sizeof(line), "%.*s", (int)strcspn(sal, "\r"), sal);
 	assert_string_equal(line, "sale-commune,SAL-01,SALE-OUVERTE,,\"Portail des données, "
-	                    "\"\"ouvert\"\"\",بوابة,,,,,,,,transparency;digitalisation,,"
-	                    "A%3B B;%20lead,,,1000,,,,,,,1,");
+	                          "\"\"ouvert\"\"\",بوابة,,,,,,,,transparency;digitalisation,,"
+	                          "A%3B B;%20lead,,,1000,,,,,,,1,");
 	/* RBT-2024-01's status columns. */
 	assert_non_null(strstr(csv, ",substantial,70,2025-06-30,2024-05-15T10:00:00Z,3,14\r\n"));
 	free(csv);
@@ -642,15 +664,16 @@ test_csv_columns(void **state)
 
 	r = request(f, API_GET, "/api/v1/measurements.csv", "member=rabat-prefecture", false);
 	csv = body_of(&r);
-	assert_string_equal(csv,
-		"member,indicator_id,period,value,dimensions,evidence_id,comment_fr,comment_ar,"
-		"comment_en,published,log_index\r\n"
-		"rabat-prefecture,IND-AI-01,2024-Q4,24,channel=online,,,,,2025-01-10T12:00:00Z,10\r\n"
-		"rabat-prefecture,IND-AI-01,2025-Q2,19,channel=online,EV-BUDGET-2025,,,,"
-		"2025-07-01T09:00:00Z,16\r\n"
-		"rabat-prefecture,IND-TR-03,2024,66.7,,,Budget et programme publiés ; compte "
-		"administratif en attente.,نشرت الميزانية والبرنامج؛ الحساب الإداري في طور الإعداد.,,"
-		"2024-12-31T12:00:00Z,9\r\n");
+	assert_string_equal(
+	        csv,
+	        "member,indicator_id,period,value,dimensions,evidence_id,comment_fr,comment_ar,"
+	        "comment_en,published,log_index\r\n"
+	        "rabat-prefecture,IND-AI-01,2024-Q4,24,channel=online,,,,,2025-01-10T12:00:00Z,10\r\n"
+	        "rabat-prefecture,IND-AI-01,2025-Q2,19,channel=online,EV-BUDGET-2025,,,,"
+	        "2025-07-01T09:00:00Z,16\r\n"
+	        "rabat-prefecture,IND-TR-03,2024,66.7,,,Budget et programme publiés ; compte "
+	        "administratif en attente.,نشرت الميزانية والبرنامج؛ الحساب الإداري في طور الإعداد.,,"
+	        "2024-12-31T12:00:00Z,9\r\n");
 	free(csv);
 	api_resp_free(&r);
 
@@ -668,7 +691,10 @@ test_csv_columns(void **state)
 static void
 test_rebuild_same_output(void **state)
 {
-	static const struct { const char *path, *query; bool csv; } reqs[] = {
+	static const struct {
+		const char *path, *query;
+		bool csv;
+	} reqs[] = {
 		{ "/api/v1/commitments", NULL, false },
 		{ "/api/v1/commitments", NULL, true },
 		{ "/api/v1/commitments", "status=substantial&limit=1", false },

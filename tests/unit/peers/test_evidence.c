@@ -2,15 +2,15 @@
  * Tests for peers/evidence.c: equivocation records, the forked state they put a log in, and the
  * registry's answer to a fork (a key rotation after the evidence) that lifts it.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
-#include <cmocka.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "peers/evidence.h"
 #include "peers/registry.h"

@@ -10,19 +10,19 @@
  * in strict mode, ignored in lenient mode), registry_key_for's refusals (not a member, no
  * authority) and registry_set_authority's (another network, a malformed key).
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <dirent.h>
 #include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "core/entry.h"
 #include "core/note.h"
@@ -35,14 +35,15 @@
 #define ORIGIN_B "remacto.ma/rabat-prefecture"
 #define ORIGIN_C "remacto.ma/tetouan"
 
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		print_error("%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
-		print_error(__VA_ARGS__); \
-		print_error("\n"); \
-		fail(); \
-	} \
-} while (0)
+#define CHECK(cond, ...)                                                                     \
+	do {                                                                                 \
+		if (!(cond)) {                                                               \
+			print_error("%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
+			print_error(__VA_ARGS__);                                            \
+			print_error("\n");                                                   \
+			fail();                                                              \
+		}                                                                            \
+	} while (0)
 
 static char err[1024];
 
@@ -52,7 +53,7 @@ struct fx {
 	bool open;
 	struct note_signer auth, a, a2, b, c;
 	char auth_vkey[NOTE_VKEY_MAX + 1], a_vkey[NOTE_VKEY_MAX + 1], a2_vkey[NOTE_VKEY_MAX + 1],
-	     b_vkey[NOTE_VKEY_MAX + 1], c_vkey[NOTE_VKEY_MAX + 1];
+	        b_vkey[NOTE_VKEY_MAX + 1], c_vkey[NOTE_VKEY_MAX + 1];
 };
 
 static void
@@ -325,8 +326,9 @@ test_admission(void **state)
 	struct fx *f = *state;
 	Remacto__Store__MemberRecord *m;
 
-	assert_int_equal(admit(f, ORIGIN_A, f->a_vkey, REMACTO__V1__MEMBER_KIND__MEMBER_KIND_REGION,
-	                       "04"), 0);
+	assert_int_equal(
+	        admit(f, ORIGIN_A, f->a_vkey, REMACTO__V1__MEMBER_KIND__MEMBER_KIND_REGION, "04"),
+	        0);
 	assert_int_equal(size_of(f, REG), 1);
 	m = member(f, ORIGIN_A);
 	assert_string_equal(m->origin, ORIGIN_A);
@@ -337,8 +339,8 @@ test_admission(void **state)
 	assert_int_equal(m->admission_index, 0);
 	assert_false(m->suspended);
 	assert_string_equal(m->peer_url, "");
-	Remacto__V1__MemberAdmission *a =
-		remacto__v1__member_admission__unpack(NULL, m->admission.len, m->admission.data);
+	Remacto__V1__MemberAdmission *a = remacto__v1__member_admission__unpack(
+	        NULL, m->admission.len, m->admission.data);
 	assert_non_null(a);
 	assert_string_equal(a->hcp_code, "04");
 	assert_int_equal(a->kind, REMACTO__V1__MEMBER_KIND__MEMBER_KIND_REGION);
@@ -351,22 +353,26 @@ test_admission(void **state)
 
 	/* A second admission of the same origin, even with another key: refused, nothing stored,
 	 * the first key stands. */
-	assert_int_equal(admit(f, ORIGIN_A, f->a2_vkey, REMACTO__V1__MEMBER_KIND__MEMBER_KIND_REGION,
-	                       "04"), -EINVAL);
+	assert_int_equal(
+	        admit(f, ORIGIN_A, f->a2_vkey, REMACTO__V1__MEMBER_KIND__MEMBER_KIND_REGION, "04"),
+	        -EINVAL);
 	CHECK(strstr(err, "already in the registry") && strstr(err, ORIGIN_A), "%s", err);
 	assert_int_equal(size_of(f, REG), 1);
 	assert_int_equal(key_id_for(f, ORIGIN_A, 5), f->a.v.key_id);
 
 	/* The registry's own origin is not a member. */
-	assert_int_equal(admit(f, REG, f->auth_vkey, REMACTO__V1__MEMBER_KIND__MEMBER_KIND_REGION,
-	                       "99"), -EINVAL);
+	assert_int_equal(
+	        admit(f, REG, f->auth_vkey, REMACTO__V1__MEMBER_KIND__MEMBER_KIND_REGION, "99"),
+	        -EINVAL);
 	assert_int_equal(size_of(f, REG), 1);
 
 	/* Members in origin order. */
-	assert_int_equal(admit(f, ORIGIN_C, f->c_vkey, REMACTO__V1__MEMBER_KIND__MEMBER_KIND_COMMUNE,
-	                       "5110101"), 0);
+	assert_int_equal(admit(f, ORIGIN_C, f->c_vkey,
+	                       REMACTO__V1__MEMBER_KIND__MEMBER_KIND_COMMUNE, "5110101"),
+	                 0);
 	assert_int_equal(admit(f, ORIGIN_B, f->b_vkey,
-	                       REMACTO__V1__MEMBER_KIND__MEMBER_KIND_PREFECTURE, "421"), 0);
+	                       REMACTO__V1__MEMBER_KIND__MEMBER_KIND_PREFECTURE, "421"),
+	                 0);
 	assert_int_equal(size_of(f, REG), 3);
 	char list[256] = "";
 	MDB_txn *txn;
@@ -380,10 +386,12 @@ static void
 test_admission_index(void **state)
 {
 	struct fx *f = *state;
-	assert_int_equal(admit(f, ORIGIN_C, f->c_vkey, REMACTO__V1__MEMBER_KIND__MEMBER_KIND_COMMUNE,
-	                       "5110101"), 0);
+	assert_int_equal(admit(f, ORIGIN_C, f->c_vkey,
+	                       REMACTO__V1__MEMBER_KIND__MEMBER_KIND_COMMUNE, "5110101"),
+	                 0);
 	assert_int_equal(admit(f, ORIGIN_B, f->b_vkey,
-	                       REMACTO__V1__MEMBER_KIND__MEMBER_KIND_PREFECTURE, "421"), 0);
+	                       REMACTO__V1__MEMBER_KIND__MEMBER_KIND_PREFECTURE, "421"),
+	                 0);
 	Remacto__Store__MemberRecord *m = member(f, ORIGIN_B);
 	assert_int_equal(m->admission_index, 1);
 	assert_int_equal(m->keys[0]->registry_index, 1);
@@ -396,8 +404,9 @@ test_rotation(void **state)
 	struct fx *f = *state;
 	struct note_verifier v;
 
-	assert_int_equal(admit(f, ORIGIN_A, f->a_vkey, REMACTO__V1__MEMBER_KIND__MEMBER_KIND_REGION,
-	                       "04"), 0);
+	assert_int_equal(
+	        admit(f, ORIGIN_A, f->a_vkey, REMACTO__V1__MEMBER_KIND__MEMBER_KIND_REGION, "04"),
+	        0);
 	assert_int_equal(rotate(f, ORIGIN_A, f->a2_vkey, 10), 0);
 	assert_int_equal(size_of(f, REG), 2);
 	assert_int_not_equal(f->a.v.key_id, f->a2.v.key_id);
@@ -441,8 +450,9 @@ test_suspension(void **state)
 	struct fx *f = *state;
 	struct note_verifier v;
 
-	assert_int_equal(admit(f, ORIGIN_A, f->a_vkey, REMACTO__V1__MEMBER_KIND__MEMBER_KIND_REGION,
-	                       "04"), 0);
+	assert_int_equal(
+	        admit(f, ORIGIN_A, f->a_vkey, REMACTO__V1__MEMBER_KIND__MEMBER_KIND_REGION, "04"),
+	        0);
 	assert_int_equal(suspend(f, ORIGIN_A, 5, false), 0);
 	Remacto__Store__MemberRecord *m = member(f, ORIGIN_A);
 	assert_true(m->suspended);
@@ -479,11 +489,12 @@ test_announcement(void **state)
 	Remacto__Store__MemberRecord *m;
 
 	assert_int_equal(admit(f, ORIGIN_B, f->b_vkey,
-	                       REMACTO__V1__MEMBER_KIND__MEMBER_KIND_PREFECTURE, "421"), 0);
+	                       REMACTO__V1__MEMBER_KIND__MEMBER_KIND_PREFECTURE, "421"),
+	                 0);
 	assert_int_equal(announce(f, ORIGIN_B, "wss://rabat.example:8443/peer", false), 0);
 	m = member(f, ORIGIN_B);
 	assert_string_equal(m->peer_url, "wss://rabat.example:8443/peer");
-	assert_int_equal(m->n_keys, 1);       /* the rest of the record is kept */
+	assert_int_equal(m->n_keys, 1); /* the rest of the record is kept */
 	member_free(m);
 	assert_int_equal(announce(f, ORIGIN_B, "wss://rabat2.example:8443/peer", false), 0);
 	m = member(f, ORIGIN_B);
@@ -561,8 +572,9 @@ test_catalog_policy(void **state)
 	assert_int_equal(reg_index(f, "reg:policy", "current"), UINT64_MAX);
 	assert_int_equal(catalog(f, "TR-01", REMACTO__V1__PRINCIPLE__PRINCIPLE_TRANSPARENCY, false),
 	                 0);
-	assert_int_equal(catalog(f, "AI-01",
-	                         REMACTO__V1__PRINCIPLE__PRINCIPLE_ACCESS_TO_INFORMATION, false), 0);
+	assert_int_equal(
+	        catalog(f, "AI-01", REMACTO__V1__PRINCIPLE__PRINCIPLE_ACCESS_TO_INFORMATION, false),
+	        0);
 	assert_int_equal(policy(f, 30), 0);
 	assert_int_equal(size_of(f, REG), 3);
 	assert_int_equal(reg_index(f, "reg:catalog", "TR-01"), 0);
@@ -613,8 +625,9 @@ test_member_log(void **state)
 	struct note_verifier v;
 	uint8_t buf[4096];
 
-	assert_int_equal(admit(f, ORIGIN_A, f->a_vkey, REMACTO__V1__MEMBER_KIND__MEMBER_KIND_REGION,
-	                       "04"), 0);
+	assert_int_equal(
+	        admit(f, ORIGIN_A, f->a_vkey, REMACTO__V1__MEMBER_KIND__MEMBER_KIND_REGION, "04"),
+	        0);
 	assert_int_equal(tlog_create(&f->s, &f->a, NULL, err, sizeof(err)), 0);
 
 	/* A member admitting C in its own log: refused in strict mode (its own publication). */
@@ -668,7 +681,8 @@ test_key_for_refusals(void **state)
 	assert_int_equal(key_for(f, ORIGIN_B, 0, &v), -EPERM);
 	CHECK(strstr(err, "not a member") && strstr(err, ORIGIN_B), "%s", err);
 	assert_int_equal(admit(f, ORIGIN_B, f->b_vkey,
-	                       REMACTO__V1__MEMBER_KIND__MEMBER_KIND_PREFECTURE, "421"), 0);
+	                       REMACTO__V1__MEMBER_KIND__MEMBER_KIND_PREFECTURE, "421"),
+	                 0);
 	assert_int_equal(key_id_for(f, ORIGIN_B, 0), f->b.v.key_id);
 	assert_int_equal(key_for(f, ORIGIN_C, 3, &v), -EPERM);
 
@@ -726,8 +740,9 @@ test_set_authority(void **state)
 
 	/* Malformed: the parser's reason is reported. */
 	err[0] = '\0';
-	assert_int_equal(registry_set_authority(&f->s, "remacto.ma/registry+0000", err,
-	                                        sizeof(err)), -EINVAL);
+	assert_int_equal(
+	        registry_set_authority(&f->s, "remacto.ma/registry+0000", err, sizeof(err)),
+	        -EINVAL);
 	CHECK(strstr(err, "authority verifier key") && !strstr(err, "Ed25519"), "%s", err);
 
 	/* Not an Ed25519 key (a cosignature key). */

@@ -4,14 +4,14 @@
  * cryptography package from the same seed and nonces), every check of a peer's Hello, and
  * the reconnection backoff schedule with its jitter and cap.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
-#include <cmocka.h>
-
 #include <stdio.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "peers/handshake.h"
 #include "peers/transport.h"
@@ -22,8 +22,8 @@
 /* Ed25519 over "remacto-peer-v1 hello\nremacto\n" ‖ 0xaa × 32 ‖ 0xbb × 32 with that seed,
  * made with python3-cryptography. */
 static const char want_sig_hex[] =
-	"031487da382083693f96cfd47f5a5a0f8eec49bbcc9a05c5cbb23cf453674cd1"
-	"b8c5ce1e03900d61e68898157afa71933a7be85964fa5aee3437d6420246e704";
+        "031487da382083693f96cfd47f5a5a0f8eec49bbcc9a05c5cbb23cf453674cd1"
+        "b8c5ce1e03900d61e68898157afa71933a7be85964fa5aee3437d6420246e704";
 
 static uint8_t nonce_a[32], nonce_b[32];
 
@@ -184,7 +184,7 @@ test_hello_ok(void **state)
 	assert_int_equal(key.alg, NOTE_ALG_ED25519);
 	note_signer_free(&s);
 
-	h.listen_url = "";   /* a peer that accepts no connections */
+	h.listen_url = ""; /* a peer that accepts no connections */
 	assert_true(handshake_check_hello(&h, "remacto", &key, err, sizeof(err)));
 }
 
@@ -218,7 +218,8 @@ test_hello_errors(void **state)
 
 	h = good_hello();
 	h.verifier_key = "remacto.ma/test+34ca0513+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4";
-	expect_hello_error(&h, "verifier key of remacto.ma/test: key ID 34ca0513 does not match the "
+	expect_hello_error(&h,
+	                   "verifier key of remacto.ma/test: key ID 34ca0513 does not match the "
 	                   "name and key (they give 34ca0512)");
 
 	h = good_hello();
@@ -275,7 +276,7 @@ test_backoff_schedule(void **state)
 	assert_int_equal(handshake_backoff_ms(1, 50), PEER_BACKOFF_MIN_MS * 125 / 100);
 	assert_int_equal(handshake_backoff_ms(2, 25), 2 * PEER_BACKOFF_MIN_MS);
 	assert_int_equal(handshake_backoff_ms(3, 25), 4 * PEER_BACKOFF_MIN_MS);
-	assert_int_equal(handshake_backoff_ms(8, 25), 128 * PEER_BACKOFF_MIN_MS);   /* 32 s */
+	assert_int_equal(handshake_backoff_ms(8, 25), 128 * PEER_BACKOFF_MIN_MS); /* 32 s */
 	/* 64 s capped at 60 s; jitter never goes past the cap */
 	assert_int_equal(handshake_backoff_ms(9, 25), max);
 	assert_int_equal(handshake_backoff_ms(9, 50), max);
@@ -289,7 +290,7 @@ test_backoff_bounds(void **state)
 {
 	(void)state;
 	const uint64_t max = PEER_BACKOFF_MAX_S * 1000;
-	uint32_t x = 2463534242u;   /* xorshift32: any spread of rnd values */
+	uint32_t x = 2463534242u; /* xorshift32: any spread of rnd values */
 
 	for (unsigned f = 1; f < 64; f++) {
 		uint64_t base = PEER_BACKOFF_MIN_MS;
@@ -307,7 +308,8 @@ test_backoff_bounds(void **state)
 			hi = d > hi ? d : hi;
 		}
 		/* The jitter actually spreads: peers cut off together come back apart. */
-		assert_true(hi - lo >= base * 40 / 100 || (base == max && hi - lo >= base * 20 / 100));
+		assert_true(hi - lo >= base * 40 / 100 ||
+		            (base == max && hi - lo >= base * 20 / 100));
 	}
 }
 

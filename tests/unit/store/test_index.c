@@ -5,23 +5,22 @@
  * rejections (a failed batch stores nothing: the head does not move), new versions, lenient
  * indexing of what a replicated log says, and index_rebuild reproducing the index byte for byte.
  */
+#include <errno.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
-#include <cmocka.h>
-
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <cmocka.h>
+
 #include "core/entry.h"
+#include "demo.h"
 #include "store/index.h"
 #include "store/tlog.h"
-
-#include "demo.h"
 
 #define ORIGIN "remacto.ma/rabat-prefecture"
 #define DEMO_SIZE 19
@@ -283,7 +282,7 @@ test_history_order(void **state)
 	struct fx *f = *state;
 	char h[256];
 	history(f, "RBT-2024-01", h, sizeof(h));
-	assert_string_equal(h, "3:13 12:14 14:17 17:12");   /* kinds: Entry oneof numbers */
+	assert_string_equal(h, "3:13 12:14 14:17 17:12"); /* kinds: Entry oneof numbers */
 	history(f, "RBT-2024-02", h, sizeof(h));
 	assert_string_equal(h, "4:13 8:14 15:17");
 	history(f, "RBT-2024-03", h, sizeof(h));
@@ -331,7 +330,9 @@ test_measurements(void **state)
 static void
 test_strict_rejections(void **state)
 {
-	static const struct { const char *json, *err; } cases[] = {
+	static const struct {
+		const char *json, *err;
+	} cases[] = {
 		{ "{\"statusUpdate\":{\"commitmentId\":\"RBT-9\",\"date\":\"2025-01-01\","
 		  "\"completion\":\"COMPLETION_LIMITED\"}}",
 		  "statusUpdate.commitmentId: no commitment RBT-9 in this log" },
@@ -408,7 +409,7 @@ test_strict_accepts(void **state)
 	assert_int_equal(c.events, 5);
 	assert_int_equal(c.updated_index, 22);
 	assert_string_equal(c.updated, "2025-11-02");
-	assert_int_equal(c.status_index, 14);     /* a milestone is not a status */
+	assert_int_equal(c.status_index, 14); /* a milestone is not a status */
 }
 
 static void
@@ -429,7 +430,7 @@ test_new_version(void **state)
 	assert_int_equal(c.first, 5);
 	assert_int_equal(c.versions, 2);
 	assert_int_equal(c.events, 4);
-	assert_int_equal(c.status_index, 18);       /* the status carries over */
+	assert_int_equal(c.status_index, 18); /* the status carries over */
 	assert_int_equal(c.progress, 30);
 	assert_string_equal(c.updated, "2025-12-01");
 	assert_string_equal(c.programme, "OPEN-RABAT-2025");
@@ -452,8 +453,10 @@ test_too_long_id(void **state)
 	char json[1024], err[512], id[302];
 	memset(id, 'X', 301);
 	id[301] = '\0';
-	snprintf(json, sizeof(json), "{\"commitment\":{\"id\":\"%s\",\"title\":{\"fr\":\"t\"},"
-	         "\"principles\":[\"PRINCIPLE_TRANSPARENCY\"]}}", id);
+	snprintf(json, sizeof(json),
+	         "{\"commitment\":{\"id\":\"%s\",\"title\":{\"fr\":\"t\"},"
+	         "\"principles\":[\"PRINCIPLE_TRANSPARENCY\"]}}",
+	         id);
 	const char *batch[] = { json };
 	assert_int_equal(append_json(f, batch, 1, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "commitment.id: longer than 200 bytes"));
@@ -504,7 +507,7 @@ test_lenient(void **state)
 	assert_false(has_commitment(f, "RBT-9"));
 	char h[256];
 	history(f, "RBT-2024-02", h, sizeof(h));
-	assert_string_equal(h, "4:13 8:14 15:17 21:14");   /* linked to its commitment */
+	assert_string_equal(h, "4:13 8:14 15:17 21:14"); /* linked to its commitment */
 
 	/* The measurement of an unknown indicator is kept in the index. */
 	MDB_txn *txn;
@@ -583,7 +586,7 @@ test_rebuild_after_drop(void **state)
 	free(d1);
 	/* The rebuilt index still enforces: the strict check reads it. */
 	const char *bad[] = { "{\"statusUpdate\":{\"commitmentId\":\"RBT-9\",\"date\":"
-	                      "\"2025-01-01\",\"completion\":\"COMPLETION_LIMITED\"}}" };
+		              "\"2025-01-01\",\"completion\":\"COMPLETION_LIMITED\"}}" };
 	assert_int_equal(append_json(f, bad, 1, err, sizeof(err)), -EINVAL);
 }
 
@@ -596,7 +599,10 @@ test_keys(void **state)
 	assert_int_equal(index_key(key, 0x01020304, NULL, NULL), 4);
 	assert_memory_equal(key, "\x01\x02\x03\x04", 4);
 	assert_int_equal(index_key(key, 7, "AB", "C"), 4 + 2 + 1 + 1);
-	assert_memory_equal(key, "\0\0\0\x07" "AB\0C", 8);
+	assert_memory_equal(key,
+	                    "\0\0\0\x07"
+	                    "AB\0C",
+	                    8);
 	MDB_val k = { 8, key };
 	assert_int_equal(index_key_log(&k), 7);
 	memset(long_id, 'x', sizeof(long_id) - 1);
@@ -628,9 +634,10 @@ test_batch_of_measurements(void **state)
 	char json[256], err[256];
 	assert_non_null(v);
 	for (size_t i = 0; i < N; i++) {
-		snprintf(json, sizeof(json), "{\"measurement\":{\"indicatorId\":\"%s\",\"period\":"
-		         "\"%zu\",\"value\":%zu}}", i % 2 ? "IND-TR-03" : "IND-AI-01", 2000 + i % 100,
-		         i);
+		snprintf(json, sizeof(json),
+		         "{\"measurement\":{\"indicatorId\":\"%s\",\"period\":"
+		         "\"%zu\",\"value\":%zu}}",
+		         i % 2 ? "IND-TR-03" : "IND-AI-01", 2000 + i % 100, i);
 		v[i] = blob(json);
 	}
 	if (tlog_append(&f->s, ORIGIN, &f->signer, v, N, NULL, NULL, err, sizeof(err)) != 0)
@@ -670,7 +677,7 @@ test_batch_of_measurements(void **state)
 	}
 	mdb_cursor_close(c);
 	mdb_txn_abort(txn);
-	assert_int_equal(count, 1 + N / 2);   /* the demo's one and every odd i */
+	assert_int_equal(count, 1 + N / 2); /* the demo's one and every odd i */
 }
 
 int

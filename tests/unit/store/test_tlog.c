@@ -9,21 +9,20 @@
  * agree with the model. Then corruption must be found, two logs must not mix, failed appends must
  * leave nothing behind, a tiny map must grow, and a reopened store must hold all of it.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <dirent.h>
 #include <errno.h>
+#include <openssl/sha.h>
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/sha.h>
+#include <cmocka.h>
 
 #include "core/entry.h"
 #include "core/merkle.h"
@@ -36,14 +35,15 @@
 #define ORIGIN_B "remacto.ma/tetouan"
 
 /* Like assert_true, with the loop variables in the message. */
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		print_error("%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
-		print_error(__VA_ARGS__); \
-		print_error("\n"); \
-		fail(); \
-	} \
-} while (0)
+#define CHECK(cond, ...)                                                                     \
+	do {                                                                                 \
+		if (!(cond)) {                                                               \
+			print_error("%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
+			print_error(__VA_ARGS__);                                            \
+			print_error("\n");                                                   \
+			fail();                                                              \
+		}                                                                            \
+	} while (0)
 
 static char err[1024];
 
@@ -157,8 +157,8 @@ struct model {
 	size_t *len;
 	uint8_t (*leaf)[HL];
 	size_t n, cap;
-	uint8_t root[HL];   /* root of the last head seen, for the client-side consistency check */
-	uint64_t seen;      /* its size */
+	uint8_t root[HL]; /* root of the last head seen, for the client-side consistency check */
+	uint64_t seen;    /* its size */
 };
 
 static void
@@ -325,8 +325,8 @@ checkpoint_get(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, char 
 
 /* Opens a checkpoint note with the log's key and checks what it says. */
 static void
-check_checkpoint(const char *note_text, size_t len, const struct note_signer *s,
-                 const char *origin, uint64_t size, const uint8_t root[HL])
+check_checkpoint(const char *note_text, size_t len, const struct note_signer *s, const char *origin,
+                 uint64_t size, const uint8_t root[HL])
 {
 	struct note *n = calloc(1, sizeof(*n));
 	struct checkpoint cp;
@@ -424,20 +424,20 @@ check_inclusion(struct fx *f, MDB_txn *txn, const struct tlog_head *h, const str
 	CHECK(rc == 0, "tlog_inclusion(%llu, %llu): %d", (unsigned long long)index,
 	      (unsigned long long)size, rc);
 	assert_memory_equal(leaf, m->leaf[index], HL);
-	ref_root((const uint8_t (*)[HL])m->leaf, size, want_root);
+	ref_root((const uint8_t(*)[HL])m->leaf, size, want_root);
 	assert_memory_equal(root, want_root, HL);
-	ref_path((const uint8_t (*)[HL])m->leaf, index, 0, size, want, &wn);
+	ref_path((const uint8_t(*)[HL])m->leaf, index, 0, size, want, &wn);
 	CHECK(n == wn, "inclusion (%llu, %llu): %zu hashes, RFC 6962 says %zu",
 	      (unsigned long long)index, (unsigned long long)size, n, wn);
 	if (n)
 		assert_memory_equal(proof, want, n * HL);
-	CHECK(merkle_verify_inclusion(leaf, index, size, (const uint8_t (*)[HL])proof, n, root),
+	CHECK(merkle_verify_inclusion(leaf, index, size, (const uint8_t(*)[HL])proof, n, root),
 	      "inclusion (%llu, %llu) does not verify", (unsigned long long)index,
 	      (unsigned long long)size);
 	if (n) {
 		proof[n - 1][7] ^= 1;
-		assert_false(merkle_verify_inclusion(leaf, index, size,
-		                                     (const uint8_t (*)[HL])proof, n, root));
+		assert_false(merkle_verify_inclusion(leaf, index, size, (const uint8_t(*)[HL])proof,
+		                                     n, root));
 	}
 }
 
@@ -452,23 +452,23 @@ check_consistency(struct fx *f, MDB_txn *txn, const struct tlog_head *h, const s
 	int rc = tlog_consistency(&f->s, txn, h, old, size, old_root, root, proof, &n);
 	CHECK(rc == 0, "tlog_consistency(%llu, %llu): %d", (unsigned long long)old,
 	      (unsigned long long)size, rc);
-	ref_root((const uint8_t (*)[HL])m->leaf, old, want_old);
-	ref_root((const uint8_t (*)[HL])m->leaf, size, want_root);
+	ref_root((const uint8_t(*)[HL])m->leaf, old, want_old);
+	ref_root((const uint8_t(*)[HL])m->leaf, size, want_root);
 	assert_memory_equal(old_root, want_old, HL);
 	assert_memory_equal(root, want_root, HL);
 	if (old < size)
-		ref_subproof((const uint8_t (*)[HL])m->leaf, old, 0, size, true, want, &wn);
+		ref_subproof((const uint8_t(*)[HL])m->leaf, old, 0, size, true, want, &wn);
 	CHECK(n == wn, "consistency (%llu, %llu): %zu hashes, RFC 6962 says %zu",
 	      (unsigned long long)old, (unsigned long long)size, n, wn);
 	if (n)
 		assert_memory_equal(proof, want, n * HL);
-	CHECK(merkle_verify_consistency(old, size, old_root, root, (const uint8_t (*)[HL])proof, n),
+	CHECK(merkle_verify_consistency(old, size, old_root, root, (const uint8_t(*)[HL])proof, n),
 	      "consistency (%llu, %llu) does not verify", (unsigned long long)old,
 	      (unsigned long long)size);
 	if (n) {
 		proof[0][3] ^= 0x80;
 		assert_false(merkle_verify_consistency(old, size, old_root, root,
-		                                       (const uint8_t (*)[HL])proof, n));
+		                                       (const uint8_t(*)[HL])proof, n));
 	}
 }
 
@@ -499,15 +499,17 @@ check_hashes(struct fx *f, MDB_txn *txn, uint32_t log, const struct model *m)
 
 	for (unsigned level = 0; level < 64 && (size >> level) > 0; level++) {
 		size_t count = (size_t)(size >> level);
-		uint8_t (*got)[HL] = malloc(count * HL);
+		uint8_t(*got)[HL] = malloc(count * HL);
 		assert_non_null(got);
 		int rc = store_hash_range(&f->s, txn, log, level, 0, count, got);
 		CHECK(rc == 0, "store_hash_range(level %u, 0, %zu): %d", level, count, rc);
 		for (size_t k = 0; k < count; k++) {
-			ref_mth((const uint8_t (*)[HL])m->leaf, (uint64_t)k << level,
+			ref_mth((const uint8_t(*)[HL])m->leaf, (uint64_t)k << level,
 			        UINT64_C(1) << level, want);
-			CHECK(memcmp(got[k], want, HL) == 0, "%s hash (level %u, index %zu) is not "
-			      "the MTH of its leaves", m->origin, level, k);
+			CHECK(memcmp(got[k], want, HL) == 0,
+			      "%s hash (level %u, index %zu) is not "
+			      "the MTH of its leaves",
+			      m->origin, level, k);
 		}
 		free(got);
 		assert_int_equal(store_hash_get(&f->s, txn, log, level, count, one), MDB_NOTFOUND);
@@ -518,12 +520,12 @@ check_hashes(struct fx *f, MDB_txn *txn, uint32_t log, const struct model *m)
 	}
 	/* Tiles: one full level-0 tile and one level-8 tile, read from their start. */
 	if (size >= 512) {
-		uint8_t (*tile)[HL] = malloc(256 * HL);
+		uint8_t(*tile)[HL] = malloc(256 * HL);
 		assert_non_null(tile);
 		assert_int_equal(store_hash_range(&f->s, txn, log, 0, 256, 256, tile), 0);
 		assert_memory_equal(tile, m->leaf + 256, 256 * HL);
 		assert_int_equal(store_hash_range(&f->s, txn, log, 8, 1, 1, tile), 0);
-		ref_mth((const uint8_t (*)[HL])m->leaf, 256, 256, want);
+		ref_mth((const uint8_t(*)[HL])m->leaf, 256, 256, want);
 		assert_memory_equal(tile[0], want, HL);
 		free(tile);
 	}
@@ -555,7 +557,7 @@ check_log(struct fx *f, struct model *m, const struct note_signer *s, const stru
 	}
 
 	/* Root and signed checkpoint. */
-	ref_root((const uint8_t (*)[HL])m->leaf, size, root);
+	ref_root((const uint8_t(*)[HL])m->leaf, size, root);
 	assert_memory_equal(h->root, root, HL);
 	check_checkpoint(h->checkpoint, h->checkpoint_len, s, m->origin, size, root);
 	/* The checkpoint is also kept under its size. */
@@ -591,8 +593,8 @@ check_log(struct fx *f, struct model *m, const struct note_signer *s, const stru
 					check_inclusion(f, txn, h, m, x, sizes[j]);
 		}
 		/* Consistency for a sample of (old, size). */
-		uint64_t olds[] = { 1, 2, 3, 7, 8, 255, 256, 257, 511, 512, 513, size / 2, size - 1,
-		                    size, m->seen };
+		uint64_t olds[] = { 1,   2,   3,   7,        8,        255,  256,    257,
+			            511, 512, 513, size / 2, size - 1, size, m->seen };
 		for (size_t i = 0; i < sizeof(olds) / sizeof(*olds); i++) {
 			uint64_t o = olds[i];
 			if (o == 0 || o > size)
@@ -611,17 +613,19 @@ check_log(struct fx *f, struct model *m, const struct note_signer *s, const stru
 		assert_int_equal(tlog_consistency(&f->s, txn, h, size, size + 1, a, b, p, &n),
 		                 -EINVAL);
 		if (size >= 2)
-			assert_int_equal(tlog_consistency(&f->s, txn, h, 2, 1, a, b, p, &n), -EINVAL);
+			assert_int_equal(tlog_consistency(&f->s, txn, h, 2, 1, a, b, p, &n),
+			                 -EINVAL);
 	}
 
 	/* A client holding the previous checkpoint gets a proof from it to this one. */
 	if (m->seen > 0 && m->seen < size) {
 		uint8_t old_root[HL], new_root[HL], p[MERKLE_MAX_PROOF][HL];
 		size_t n;
-		assert_int_equal(tlog_consistency(&f->s, txn, h, m->seen, size, old_root, new_root,
-		                                  p, &n), 0);
+		assert_int_equal(
+		        tlog_consistency(&f->s, txn, h, m->seen, size, old_root, new_root, p, &n),
+		        0);
 		assert_true(merkle_verify_consistency(m->seen, size, m->root, h->root,
-		                                      (const uint8_t (*)[HL])p, n));
+		                                      (const uint8_t(*)[HL])p, n));
 	}
 	mdb_txn_abort(txn);
 	memcpy(m->root, h->root, HL);
@@ -703,14 +707,16 @@ test_batches(void **state)
 	assert_int_equal(store_read_begin(&f->s, &txn), 0);
 	for (size_t i = 0; i <= sizeof(batches) / sizeof(*batches); i++) {
 		uint8_t root[HL];
-		assert_int_equal(checkpoint_get(&f->s, txn, head->id, at, cp, NOTE_MAX_LEN, &cplen), 0);
-		ref_root((const uint8_t (*)[HL])f->ma.leaf, at, root);
+		assert_int_equal(checkpoint_get(&f->s, txn, head->id, at, cp, NOTE_MAX_LEN, &cplen),
+		                 0);
+		ref_root((const uint8_t(*)[HL])f->ma.leaf, at, root);
 		check_checkpoint(cp, cplen, &f->a, ORIGIN_A, at, root);
 		if (i == sizeof(batches) / sizeof(*batches))
 			break;
 		if (batches[i] > 1)
-			assert_int_equal(checkpoint_get(&f->s, txn, head->id, at + 1, cp, NOTE_MAX_LEN,
-			                                &cplen), MDB_NOTFOUND);
+			assert_int_equal(checkpoint_get(&f->s, txn, head->id, at + 1, cp,
+			                                NOTE_MAX_LEN, &cplen),
+			                 MDB_NOTFOUND);
 		at += batches[i];
 	}
 	mdb_txn_abort(txn);
@@ -740,17 +746,19 @@ test_corruption(void **state)
 	head_of(f, ORIGIN_A, f->h);
 	uint32_t id = f->h->id;
 
-	static const struct { unsigned level; uint64_t index; const char *w1, *w2; } cases[] = {
-		{ 3, 5, "level 3", "index 5" },
-		{ 8, 2, "level 8", "index 2" },
-		{ 1, 399, "level 1", "index 399" },
-		{ 0, 700, "entry 700", NULL },
+	static const struct {
+		unsigned level;
+		uint64_t index;
+		const char *w1, *w2;
+	} cases[] = {
+		{ 3, 5, "level 3", "index 5" },     { 8, 2, "level 8", "index 2" },
+		{ 1, 399, "level 1", "index 399" }, { 0, 700, "entry 700", NULL },
 		{ 0, 0, "entry 0", NULL },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		assert_int_equal(store_read_begin(&f->s, &txn), 0);
-		assert_int_equal(store_hash_get(&f->s, txn, id, cases[i].level, cases[i].index, good),
-		                 0);
+		assert_int_equal(
+		        store_hash_get(&f->s, txn, id, cases[i].level, cases[i].index, good), 0);
 		mdb_txn_abort(txn);
 		memcpy(bad, good, HL);
 		bad[HL - 1] ^= 0x01;
@@ -819,21 +827,24 @@ test_refused_appends(void **state)
 	head_of(f, ORIGIN_A, before);
 
 	/* No entries. */
-	assert_int_equal(tlog_append(&f->s, ORIGIN_A, &f->a, &one, 0, &first, NULL, err,
-	                             sizeof(err)), -EINVAL);
+	assert_int_equal(
+	        tlog_append(&f->s, ORIGIN_A, &f->a, &one, 0, &first, NULL, err, sizeof(err)),
+	        -EINVAL);
 	assert_non_null(strstr(err, "not 0"));
 	assert_int_equal(first, 77);
 	unchanged(f, &f->ma, &f->a, before);
 
 	/* Too many (refused before any entry is read). */
 	assert_int_equal(tlog_append(&f->s, ORIGIN_A, &f->a, &one, TLOG_MAX_BATCH + 1, &first, NULL,
-	                             err, sizeof(err)), -EINVAL);
+	                             err, sizeof(err)),
+	                 -EINVAL);
 	unchanged(f, &f->ma, &f->a, before);
 
 	/* A key named for another log. */
 	err[0] = '\0';
-	assert_int_equal(tlog_append(&f->s, ORIGIN_A, &f->b, &one, 1, &first, NULL, err,
-	                             sizeof(err)), -EPERM);
+	assert_int_equal(
+	        tlog_append(&f->s, ORIGIN_A, &f->b, &one, 1, &first, NULL, err, sizeof(err)),
+	        -EPERM);
 	CHECK(strstr(err, ORIGIN_B) && strstr(err, ORIGIN_A), "%s", err);
 	assert_int_equal(first, 77);
 	unchanged(f, &f->ma, &f->a, before);
@@ -845,15 +856,17 @@ test_refused_appends(void **state)
 	CHECK(ve != NULL, "%s", err);
 	remacto__v1__entry__free_unpacked(ve, NULL);
 	err[0] = '\0';
-	assert_int_equal(tlog_append(&f->s, ORIGIN_A, &f->a, two, 2, &first, NULL, err,
-	                             sizeof(err)), -EINVAL);
+	assert_int_equal(
+	        tlog_append(&f->s, ORIGIN_A, &f->a, two, 2, &first, NULL, err, sizeof(err)),
+	        -EINVAL);
 	CHECK(strstr(err, "entry 2"), "%s", err);
 	assert_int_equal(first, 77);
 	unchanged(f, &f->ma, &f->a, before);
 
 	/* A log the store does not hold. */
-	assert_int_equal(tlog_append(&f->s, ORIGIN_B, &f->b, &one, 1, &first, NULL, err,
-	                             sizeof(err)), MDB_NOTFOUND);
+	assert_int_equal(
+	        tlog_append(&f->s, ORIGIN_B, &f->b, &one, 1, &first, NULL, err, sizeof(err)),
+	        MDB_NOTFOUND);
 	assert_non_null(strstr(err, "no log"));
 	MDB_txn *txn;
 	assert_int_equal(store_read_begin(&f->s, &txn), 0);
@@ -997,8 +1010,8 @@ test_two_logs(void **state)
 	check_log(f, &f->ma, &f->a, ha);
 	check_log(f, &f->mb, &f->b, hb);
 	struct tlog_blob x = { valid_entry, sizeof(valid_entry) };
-	assert_int_not_equal(tlog_append(&f->s, ORIGIN_A, &f->a, &x, 1, NULL, NULL, err,
-	                                 sizeof(err)), 0);
+	assert_int_not_equal(
+	        tlog_append(&f->s, ORIGIN_A, &f->a, &x, 1, NULL, NULL, err, sizeof(err)), 0);
 	check_log(f, &f->ma, &f->a, ha);
 
 	free(ha);

@@ -17,27 +17,28 @@
  *   m6      region      06      2,000,000   40 / - (adopted)        -            -
  *   m7      commune     06      15,000      (nothing adopted)
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <errno.h>
 #include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "views/benchmark.h"
+#include <cmocka.h>
+
 #include "synth.h"
+#include "views/benchmark.h"
 
 #define E(pub, body) "{\"schema\":1,\"published\":\"" pub "T10:00:00Z\"," body "}"
-#define IND(id, code) E("2024-02-01", "\"indicator\":{\"id\":\"" id "\",\"catalogCode\":\"" \
-                        code "\"}")
-#define MEAS(pub, ind, period, value) E(pub, "\"measurement\":{\"indicatorId\":\"" ind "\"," \
-                        "\"period\":\"" period "\",\"value\":" value "}")
+#define IND(id, code) \
+	E("2024-02-01", "\"indicator\":{\"id\":\"" id "\",\"catalogCode\":\"" code "\"}")
+#define MEAS(pub, ind, period, value)                          \
+	E(pub, "\"measurement\":{\"indicatorId\":\"" ind "\"," \
+	       "\"period\":\"" period "\",\"value\":" value "}")
 
 static struct synth sy;
 static struct facts *f;
@@ -46,34 +47,51 @@ static void
 build(struct synth *s)
 {
 	static const char *const m1[] = {
-		IND("TR", "TR-01"), IND("CP", "CP-01"), IND("AI", "AI-01"),
-		MEAS("2024-02-02", "TR", "2023", "60"), MEAS("2025-01-10", "TR", "2024", "65"),
-		MEAS("2025-01-20", "TR", "2024", "70"), MEAS("2025-01-20", "CP", "2024", "10"),
+		IND("TR", "TR-01"),
+		IND("CP", "CP-01"),
+		IND("AI", "AI-01"),
+		MEAS("2024-02-02", "TR", "2023", "60"),
+		MEAS("2025-01-10", "TR", "2024", "65"),
+		MEAS("2025-01-20", "TR", "2024", "70"),
+		MEAS("2025-01-20", "CP", "2024", "10"),
 		MEAS("2025-01-20", "AI", "2024", "30"),
 	};
 	static const char *const m2[] = {
-		IND("TR", "TR-01"), IND("CP", "CP-01"), IND("AI", "AI-01"),
+		IND("TR", "TR-01"),
+		IND("CP", "CP-01"),
+		IND("AI", "AI-01"),
 		MEAS("2025-01-20", "TR", "2024", "70"),
-		E("2025-01-20", "\"measurement\":{\"indicatorId\":\"TR\",\"period\":\"2024\","
+		E("2025-01-20",
+		  "\"measurement\":{\"indicatorId\":\"TR\",\"period\":\"2024\","
 		  "\"value\":99,\"dimensions\":[{\"name\":\"gender\",\"value\":\"female\"}]}"),
-		MEAS("2025-01-20", "CP", "2024", "20"), MEAS("2025-01-20", "AI", "2024", "15"),
+		MEAS("2025-01-20", "CP", "2024", "20"),
+		MEAS("2025-01-20", "AI", "2024", "15"),
 	};
 	static const char *const m3[] = {
-		IND("TR", "TR-01"), IND("CP", "CP-01"), IND("AI", "AI-01"),
-		MEAS("2025-01-20", "TR", "2024", "50"), MEAS("2025-01-20", "CP", "2024", "8"),
+		IND("TR", "TR-01"),
+		IND("CP", "CP-01"),
+		IND("AI", "AI-01"),
+		MEAS("2025-01-20", "TR", "2024", "50"),
+		MEAS("2025-01-20", "CP", "2024", "8"),
 		MEAS("2025-01-20", "AI", "2024", "15"),
 	};
 	static const char *const m4[] = {
-		IND("TR", "TR-01"), IND("CP", "CP-01"), IND("AI", "AI-01"),
-		MEAS("2025-01-20", "TR", "2024", "90"), MEAS("2025-01-20", "CP", "2024", "100"),
+		IND("TR", "TR-01"),
+		IND("CP", "CP-01"),
+		IND("AI", "AI-01"),
+		MEAS("2025-01-20", "TR", "2024", "90"),
+		MEAS("2025-01-20", "CP", "2024", "100"),
 		MEAS("2025-01-20", "AI", "2024", "25"),
 	};
 	static const char *const m5[] = {
-		IND("TR", "TR-01"), IND("CP", "CP-01"),
-		MEAS("2025-01-20", "TR", "2024", "60"), MEAS("2025-01-20", "CP", "2024", "5"),
+		IND("TR", "TR-01"),
+		IND("CP", "CP-01"),
+		MEAS("2025-01-20", "TR", "2024", "60"),
+		MEAS("2025-01-20", "CP", "2024", "5"),
 	};
 	static const char *const m6[] = {
-		IND("TR", "TR-01"), MEAS("2024-02-02", "TR", "2023", "40"),
+		IND("TR", "TR-01"),
+		MEAS("2024-02-02", "TR", "2023", "40"),
 	};
 	static const char *const m7[] = {
 		E("2024-02-01", "\"indicator\":{\"id\":\"LOCAL\",\"title\":{\"fr\":\"Local\"}}"),
@@ -123,8 +141,7 @@ static void
 run(const char *code, enum benchmark_group g, const char *period, const char *member,
     struct benchmark_result *r)
 {
-	struct benchmark_query q = { .code = code, .period = period, .group = g,
-	                             .member = member };
+	struct benchmark_query q = { .code = code, .period = period, .group = g, .member = member };
 	const char *bad;
 	char err[256];
 	int rc = benchmark_run(f, &q, r, &bad, err, sizeof(err));
@@ -144,8 +161,8 @@ group(const struct benchmark_result *r, const char *key)
 
 /* Row k of g: member slug, rank (0: missing), percentile, value, reason when missing. */
 static void
-row(const struct benchmark_groupres *g, size_t k, const char *slug, unsigned rank,
-    double pct, double value, const char *reason)
+row(const struct benchmark_groupres *g, size_t k, const char *slug, unsigned rank, double pct,
+    double value, const char *reason)
 {
 	if (k >= g->n_rows)
 		fail_msg("group %s: no row %zu", g->key, k);
@@ -184,8 +201,8 @@ test_ties_missing_default_period(void **state)
 	assert_int_equal(r.n_groups, 1);
 	const struct benchmark_groupres *g = group(&r, "all");
 	row(g, 0, "m4", 1, 90.0, 90, NULL);
-	row(g, 1, "m1", 2, 60.0, 70, NULL);      /* the correction, not 65 */
-	row(g, 2, "m2", 2, 60.0, 70, NULL);      /* the gender breakdown (99) is not the total */
+	row(g, 1, "m1", 2, 60.0, 70, NULL); /* the correction, not 65 */
+	row(g, 2, "m2", 2, 60.0, 70, NULL); /* the gender breakdown (99) is not the total */
 	row(g, 3, "m5", 4, 30.0, 60, NULL);
 	row(g, 4, "m3", 5, 10.0, 50, NULL);
 	row(g, 5, "m6", 0, 0, 0, "not reported");
@@ -235,7 +252,7 @@ test_normalisation_and_kinds(void **state)
 	run("CP-01", BENCHMARK_ALL, "2024", NULL, &r);
 	const struct benchmark_groupres *g = group(&r, "all");
 	row(g, 0, "m3", 1, 87.5, 10, NULL);
-	row(g, 1, "m1", 2, 50.0, 5, NULL);       /* 10 for 20,000 and 20 for 40,000: a tie */
+	row(g, 1, "m1", 2, 50.0, 5, NULL); /* 10 for 20,000 and 20 for 40,000: a tie */
 	row(g, 2, "m2", 2, 50.0, 5, NULL);
 	row(g, 3, "m4", 4, 12.5, 2, NULL);
 	row(g, 4, "m5", 0, 0, 0, "no population");
@@ -255,19 +272,20 @@ test_normalisation_and_kinds(void **state)
 	row(g, 3, "m5", 0, 0, 0, "no population");
 	row(g, 4, "m7", 0, 0, 0, "not adopted");
 	stats(&g->stats, 5, 3, 20.0 / 3, 5, false);
-	g = &r.groups[1];                        /* a group of one */
+	g = &r.groups[1]; /* a group of one */
 	row(g, 0, "m4", 1, 50.0, 2, NULL);
 	stats(&g->stats, 1, 1, 2, 2, true);
 	stats(&r.groups[2].stats, 1, 0, 0, 0, false);
 
 	/* In JSON: missing is null, never 0; the group of one says so. */
 	char *js = synth_dump(benchmark_result_json(f, &r));
-	assert_non_null(strstr(js, "\"member\":\"m7\",\"missing\":true,\"name\":\"Nom de m7\","
+	assert_non_null(strstr(js,
+	                       "\"member\":\"m7\",\"missing\":true,\"name\":\"Nom de m7\","
 	                       "\"origin\":\"remacto.ma/m7\",\"percentile\":null,\"population\":"
 	                       "15000,\"rank\":null,\"rawValue\":null,\"reason\":\"not adopted\","
 	                       "\"region\":\"06\",\"value\":null}"));
 	assert_non_null(strstr(js, "\"note\":\"one member reported: the mean and median are its "
-	                       "own value, not a comparison\""));
+	                           "own value, not a comparison\""));
 	assert_non_null(strstr(js, "\"note\":\"no member of this group reported\""));
 	assert_non_null(strstr(js, "\"normalisation\":\"per_10000_inhabitants\""));
 	free(js);
@@ -300,7 +318,7 @@ test_population_region(void **state)
 	row(g, 0, "m4", 1, 83.3, 90, NULL);
 	row(g, 1, "m1", 2, 33.3, 70, NULL);
 	row(g, 2, "m2", 2, 33.3, 70, NULL);
-	g = group(&r, "06");                     /* a region is in its own region */
+	g = group(&r, "06"); /* a region is in its own region */
 	row(g, 0, "m6", 0, 0, 0, "not reported");
 	row(g, 1, "m7", 0, 0, 0, "not adopted");
 	benchmark_result_free(&r);
@@ -312,7 +330,7 @@ test_position_series_custom(void **state)
 	struct benchmark_result r;
 	(void)state;
 	run("TR-01", BENCHMARK_KIND, NULL, "m1", &r);
-	assert_int_equal(r.n_groups, 1);          /* its own group only */
+	assert_int_equal(r.n_groups, 1); /* its own group only */
 	assert_string_equal(r.member_group->key, "commune");
 	assert_non_null(r.position);
 	assert_int_equal(r.position->rank, 1);
@@ -321,12 +339,13 @@ test_position_series_custom(void **state)
 	assert_int_equal(r.n_series, 2);
 	assert_string_equal(r.series[0].period, "2023");
 	assert_true(r.series[0].value == 60 && r.series[0].index == 3);
-	stats(&r.series[0].group, 5, 1, 60, 60, true);   /* m6 is a region, not a commune */
+	stats(&r.series[0].group, 5, 1, 60, 60, true); /* m6 is a region, not a commune */
 	assert_string_equal(r.series[1].period, "2024");
 	assert_true(r.series[1].value == 70 && r.series[1].index == 5);
 	stats(&r.series[1].group, 5, 4, 62.5, 65, false);
 	char *js = synth_dump(benchmark_result_json(f, &r));
-	assert_non_null(strstr(js, "\"position\":{\"group\":\"commune\",\"groupMean\":62.5,"
+	assert_non_null(strstr(js,
+	                       "\"position\":{\"group\":\"commune\",\"groupMean\":62.5,"
 	                       "\"groupMedian\":65,\"member\":\"m1\",\"missing\":false,\"of\":4,"
 	                       "\"percentile\":75,\"rank\":1,\"value\":70,\"vsMedian\":5}"));
 	free(js);
@@ -334,8 +353,11 @@ test_position_series_custom(void **state)
 
 	/* A custom group: m1 and m3 listed, m4 the reference (added). */
 	const char *const list[] = { "m1", "remacto.ma/m3" };
-	struct benchmark_query q = { .code = "TR-01", .group = BENCHMARK_CUSTOM, .member = "m4",
-	                             .custom = list, .n_custom = 2 };
+	struct benchmark_query q = { .code = "TR-01",
+		                     .group = BENCHMARK_CUSTOM,
+		                     .member = "m4",
+		                     .custom = list,
+		                     .n_custom = 2 };
 	const char *bad;
 	char err[256];
 	assert_int_equal(benchmark_run(f, &q, &r, &bad, err, sizeof(err)), 0);
@@ -386,9 +408,15 @@ static char *
 answers(void)
 {
 	json_t *all = json_array();
-	static const struct { const char *code; enum benchmark_group g; const char *member; } qs[] = {
-		{ "TR-01", BENCHMARK_ALL, NULL }, { "CP-01", BENCHMARK_KIND, NULL },
-		{ "AI-01", BENCHMARK_REGION, "m2" }, { "TR-01", BENCHMARK_POPULATION, "m1" },
+	static const struct {
+		const char *code;
+		enum benchmark_group g;
+		const char *member;
+	} qs[] = {
+		{ "TR-01", BENCHMARK_ALL, NULL },
+		{ "CP-01", BENCHMARK_KIND, NULL },
+		{ "AI-01", BENCHMARK_REGION, "m2" },
+		{ "TR-01", BENCHMARK_POPULATION, "m1" },
 	};
 	for (size_t i = 0; i < sizeof(qs) / sizeof(*qs); i++) {
 		struct benchmark_result r;
@@ -430,7 +458,7 @@ test_incremental(void **state)
 	static const char *const more[] = { MEAS("2025-02-01", "TR", "2024", "95") };
 	(void)state;
 	uint64_t folded = f->folded;
-	synth_log(&sy, 2, more, 1);                 /* m3 corrects 2024 to 95 */
+	synth_log(&sy, 2, more, 1); /* m3 corrects 2024 to 95 */
 	synth_refresh(&sy, f);
 	assert_int_equal(f->folded, folded + 1);
 	run("TR-01", BENCHMARK_ALL, "2024", NULL, &r);

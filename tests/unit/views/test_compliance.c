@@ -20,55 +20,71 @@
  * and the same results after a restart, after index_rebuild, and on a second node holding the
  * same logs as replicas; the overview, its trend, memoisation and incremental folding.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <errno.h>
 #include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "views/compliance.h"
+#include <cmocka.h>
+
 #include "synth.h"
+#include "views/compliance.h"
 
 #define E(pub, body) "{\"schema\":1,\"published\":\"" pub "T10:00:00Z\"," body "}"
 
-#define P0 E("2024-03-01", "\"programme\":{\"id\":\"P\",\"title\":{\"fr\":\"Programme\"}," \
-             "\"stage\":\"PROGRAMME_STAGE_IMPLEMENTATION\"}")
-#define C1 E("2024-03-01", "\"commitment\":{\"id\":\"C1\",\"programmeId\":\"P\",\"title\":" \
-             "{\"fr\":\"Un\"},\"principles\":[\"PRINCIPLE_TRANSPARENCY\"," \
-             "\"PRINCIPLE_ACCOUNTABILITY\"],\"startDate\":\"2024-04-01\",\"endDate\":" \
-             "\"2026-12-31\",\"milestones\":[{\"id\":\"M1\",\"title\":{\"fr\":\"J\"}," \
-             "\"dueDate\":\"2025-03-31\"}]}")
-#define C2(extra) E("2024-03-01", "\"commitment\":{\"id\":\"C2\",\"programmeId\":\"P\"," \
-             "\"title\":{\"fr\":\"Deux\"},\"principles\":[\"PRINCIPLE_ACCESS_TO_INFORMATION\"," \
-             "\"PRINCIPLE_CITIZEN_PARTICIPATION\"" extra "],\"startDate\":\"2024-04-01\"," \
-             "\"endDate\":\"2026-12-31\",\"milestones\":[{\"id\":\"M1\",\"title\":{\"fr\":" \
-             "\"J\"},\"dueDate\":\"2025-04-30\"}]}")
+#define P0                                                                              \
+	E("2024-03-01", "\"programme\":{\"id\":\"P\",\"title\":{\"fr\":\"Programme\"}," \
+	                "\"stage\":\"PROGRAMME_STAGE_IMPLEMENTATION\"}")
+#define C1                                                                                        \
+	E("2024-03-01", "\"commitment\":{\"id\":\"C1\",\"programmeId\":\"P\",\"title\":"          \
+	                "{\"fr\":\"Un\"},\"principles\":[\"PRINCIPLE_TRANSPARENCY\","             \
+	                "\"PRINCIPLE_ACCOUNTABILITY\"],\"startDate\":\"2024-04-01\",\"endDate\":" \
+	                "\"2026-12-31\",\"milestones\":[{\"id\":\"M1\",\"title\":{\"fr\":\"J\"}," \
+	                "\"dueDate\":\"2025-03-31\"}]}")
+#define C2(extra)                                                                            \
+	E("2024-03-01",                                                                      \
+	  "\"commitment\":{\"id\":\"C2\",\"programmeId\":\"P\","                             \
+	  "\"title\":{\"fr\":\"Deux\"},\"principles\":[\"PRINCIPLE_ACCESS_TO_INFORMATION\"," \
+	  "\"PRINCIPLE_CITIZEN_PARTICIPATION\"" extra "],\"startDate\":\"2024-04-01\","      \
+	  "\"endDate\":\"2026-12-31\",\"milestones\":[{\"id\":\"M1\",\"title\":{\"fr\":"     \
+	  "\"J\"},\"dueDate\":\"2025-04-30\"}]}")
 #define DIGI ",\"PRINCIPLE_DIGITALISATION\""
-#define I1(pub, t25, t26) E(pub, "\"indicator\":{\"id\":\"I1\",\"catalogCode\":\"TR-01\"," \
-             "\"commitmentId\":\"C1\",\"ascending\":true,\"targets\":[{\"period\":\"2025\"," \
-             "\"value\":" t25 "},{\"period\":\"2026\",\"value\":" t26 "}]}")
-#define I2 E("2024-03-05", "\"indicator\":{\"id\":\"I2\",\"catalogCode\":\"AI-01\"," \
-             "\"commitmentId\":\"C2\",\"targets\":[{\"period\":\"2025\",\"value\":20}]}")
-#define MEAS(pub, ind, period, value) E(pub, "\"measurement\":{\"indicatorId\":\"" ind "\"," \
-             "\"period\":\"" period "\",\"value\":" value "}")
-#define MU(pub, c, status, date) E(pub, "\"milestoneUpdate\":{\"commitmentId\":\"" c "\"," \
-             "\"milestoneId\":\"M1\",\"status\":\"MILESTONE_STATUS_" status "\",\"date\":\"" \
-             date "\"}")
-#define SU(pub, c, completion, date) E(pub, "\"statusUpdate\":{\"commitmentId\":\"" c "\"," \
-             "\"date\":\"" date "\",\"completion\":\"COMPLETION_" completion "\"}")
+#define I1(pub, t25, t26)                                                                      \
+	E(pub, "\"indicator\":{\"id\":\"I1\",\"catalogCode\":\"TR-01\","                       \
+	       "\"commitmentId\":\"C1\",\"ascending\":true,\"targets\":[{\"period\":\"2025\"," \
+	       "\"value\":" t25 "},{\"period\":\"2026\",\"value\":" t26 "}]}")
+#define I2                                                          \
+	E("2024-03-05",                                             \
+	  "\"indicator\":{\"id\":\"I2\",\"catalogCode\":\"AI-01\"," \
+	  "\"commitmentId\":\"C2\",\"targets\":[{\"period\":\"2025\",\"value\":20}]}")
+#define MEAS(pub, ind, period, value)                          \
+	E(pub, "\"measurement\":{\"indicatorId\":\"" ind "\"," \
+	       "\"period\":\"" period "\",\"value\":" value "}")
+#define MU(pub, c, status, date)                                              \
+	E(pub, "\"milestoneUpdate\":{\"commitmentId\":\"" c "\","             \
+	       "\"milestoneId\":\"M1\",\"status\":\"MILESTONE_STATUS_" status \
+	       "\",\"date\":\"" date "\"}")
+#define SU(pub, c, completion, date)                           \
+	E(pub, "\"statusUpdate\":{\"commitmentId\":\"" c "\"," \
+	       "\"date\":\"" date "\",\"completion\":\"COMPLETION_" completion "\"}")
 
 /* The base log: 11 entries, indexes 0-10. */
 static const char *const base[] = {
-	P0, C1, C2(DIGI), I1("2024-03-05", "80", "90"), I2,
-	MEAS("2025-02-01", "I1", "2024", "70"), MEAS("2025-02-01", "I2", "2024", "15"),
-	MU("2025-03-30", "C1", "MET", "2025-03-30"), MU("2025-04-29", "C2", "MET", "2025-04-29"),
+	P0,
+	C1,
+	C2(DIGI),
+	I1("2024-03-05", "80", "90"),
+	I2,
+	MEAS("2025-02-01", "I1", "2024", "70"),
+	MEAS("2025-02-01", "I2", "2024", "15"),
+	MU("2025-03-30", "C1", "MET", "2025-03-30"),
+	MU("2025-04-29", "C2", "MET", "2025-04-29"),
 	SU("2025-06-01", "C1", "SUBSTANTIAL", "2025-06-01"),
 	SU("2025-06-01", "C2", "LIMITED", "2025-06-01"),
 };
@@ -77,9 +93,10 @@ static const char *const base[] = {
 static const char *const charlie_c2 = C2("");
 static const char *const delta_7 = MU("2025-03-01", "C1", "SCHEDULED", "2025-03-01");
 static const char *const delta_8 = E("2025-04-29", "\"consultation\":{\"id\":\"K1\",\"date\":"
-                                     "\"2025-04-29\"}");
+                                                   "\"2025-04-29\"}");
 static const char *const echo_more[] = {
-	E("2025-05-01", "\"amendment\":{\"subject\":\"SUBJECT_INDICATOR\",\"subjectId\":\"I1\","
+	E("2025-05-01",
+	  "\"amendment\":{\"subject\":\"SUBJECT_INDICATOR\",\"subjectId\":\"I1\","
 	  "\"field\":\"targets[2025]\",\"oldValue\":\"80\",\"newValue\":\"60\",\"reason\":{\"fr\":"
 	  "\"Budget réduit\"},\"date\":\"2025-05-01\"}"),
 	I1("2025-05-02", "60", "70"),
@@ -91,8 +108,8 @@ static const char *const hotel_10 = SU("2025-02-01", "C2", "LIMITED", "2025-02-0
 
 enum { ALPHA, BRAVO, CHARLIE, DELTA, ECHO, FOXTROT, HOTEL, NMEMBERS };
 static const char *const names[NMEMBERS] = {
-	"remacto.ma/alpha", "remacto.ma/bravo", "remacto.ma/charlie", "remacto.ma/delta",
-	"remacto.ma/echo", "remacto.ma/foxtrot", "remacto.ma/hotel",
+	"remacto.ma/alpha", "remacto.ma/bravo",   "remacto.ma/charlie", "remacto.ma/delta",
+	"remacto.ma/echo",  "remacto.ma/foxtrot", "remacto.ma/hotel",
 };
 #define WITNESS "remacto.ma/witness-1"
 
@@ -120,30 +137,41 @@ build(struct synth *sy)
 	synth_catalog(sy, "AI-01", "ACCESS_TO_INFORMATION", false, false);
 	synth_catalog(sy, "CP-01", "CITIZEN_PARTICIPATION", true, true);
 	synth_registry(sy, "{\"schema\":1,\"published\":\"2024-01-06T09:00:00Z\","
-	               "\"compliancePolicy\":{\"livenessDays\":30,\"followUpDays\":90,"
-	               "\"milestoneGraceDays\":30,\"atRiskScore\":90,\"nonCompliantScore\":60,"
-	               "\"date\":\"2024-01-06\"}}");
+	                   "\"compliancePolicy\":{\"livenessDays\":30,\"followUpDays\":90,"
+	                   "\"milestoneGraceDays\":30,\"atRiskScore\":90,\"nonCompliantScore\":60,"
+	                   "\"date\":\"2024-01-06\"}}");
 
 	for (size_t i = 0; i < NMEMBERS; i++) {
 		memcpy(v, base, sizeof(base));
 		size_t n = NBASE;
 		switch (i) {
-		case CHARLIE: v[2] = charlie_c2; break;
-		case DELTA: v[7] = delta_7, v[8] = delta_8; break;
-		case ECHO: v[n++] = echo_more[0], v[n++] = echo_more[1]; break;
-		case HOTEL: v[5] = hotel_5, v[6] = hotel_6, v[9] = hotel_9, v[10] = hotel_10; break;
-		default: break;
+		case CHARLIE:
+			v[2] = charlie_c2;
+			break;
+		case DELTA:
+			v[7] = delta_7, v[8] = delta_8;
+			break;
+		case ECHO:
+			v[n++] = echo_more[0], v[n++] = echo_more[1];
+			break;
+		case HOTEL:
+			v[5] = hotel_5, v[6] = hotel_6, v[9] = hotel_9, v[10] = hotel_10;
+			break;
+		default:
+			break;
 		}
 		member_log(sy, i, v, n);
 		if (i == BRAVO) {
 			synth_cosign(sy, names[i], 11, WITNESS, "2025-04-01");
-			synth_cosign(sy, names[i], 11, names[i], "2025-06-29");   /* its own: ignored */
+			synth_cosign(sy, names[i], 11, names[i],
+			             "2025-06-29"); /* its own: ignored */
 		} else {
 			synth_cosign(sy, names[i], 9, WITNESS, "2025-04-05");
 			synth_cosign(sy, names[i], n, WITNESS, "2025-06-25");
 		}
 	}
-	synth_evidence(sy, names[FOXTROT], "remacto.ma/foxtrot\n11\nAAAA\n\n— remacto.ma/foxtrot x\n",
+	synth_evidence(sy, names[FOXTROT],
+	               "remacto.ma/foxtrot\n11\nAAAA\n\n— remacto.ma/foxtrot x\n",
 	               "remacto.ma/foxtrot\n11\nBBBB\n\n— remacto.ma/foxtrot y\n");
 }
 
@@ -195,7 +223,8 @@ check_finding(const struct compliance_report *r, size_t k, const char *code,
 		fail_msg("%s: no finding %zu (only %zu)", r->member->origin, k, r->n_findings);
 	const struct compliance_finding *fd = &r->findings[k];
 	if (strcmp(fd->code, code) != 0)
-		fail_msg("%s finding %zu: code %s, expected %s", r->member->origin, k, fd->code, code);
+		fail_msg("%s finding %zu: code %s, expected %s", r->member->origin, k, fd->code,
+		         code);
 	assert_int_equal(fd->severity, sev);
 	assert_string_equal(fd->subject, subject);
 	assert_true(strncmp(fd->code, fd->rule, strlen(fd->rule)) == 0);
@@ -205,8 +234,8 @@ check_finding(const struct compliance_report *r, size_t k, const char *code,
 		if (n >= fd->n_indexes)
 			fail_msg("%s %s: fewer indexes than expected", r->member->origin, code);
 		if (fd->indexes[n] != (uint64_t)x)
-			fail_msg("%s %s: index %zu is %llu, expected %ld", r->member->origin, code, n,
-			         (unsigned long long)fd->indexes[n], x);
+			fail_msg("%s %s: index %zu is %llu, expected %ld", r->member->origin, code,
+			         n, (unsigned long long)fd->indexes[n], x);
 	}
 	va_end(ap);
 	assert_int_equal(fd->n_indexes, n);
@@ -246,7 +275,7 @@ test_compliant(void **state)
 	assert_int_equal(r.seen_size, 11);
 	assert_int_equal(r.policy.at_risk_score, 90);
 	assert_int_equal(r.policy.non_compliant_score, 60);
-	assert_int_equal(r.policy.index, 10);      /* 7 admissions, 3 catalog entries, then it */
+	assert_int_equal(r.policy.index, 10); /* 7 admissions, 3 catalog entries, then it */
 	compliance_report_free(&r);
 	facts_free(f);
 }
@@ -263,16 +292,16 @@ test_stale_log(void **state)
 	assert_int_equal(r.n_findings, 1);
 	check_finding(&r, 0, "liveness.stale", COMPLIANCE_MAJOR, names[BRAVO], 10L, -1L);
 	assert_string_equal(r.findings[0].en, "Last witnessed on 2025-04-01, 90 days ago "
-	                    "(limit: 30).");
+	                                      "(limit: 30).");
 	assert_string_equal(r.findings[0].fr, "Dernière cosignature d'un témoin le 2025-04-01, il "
-	                    "y a 90 jours (limite : 30).");
+	                                      "y a 90 jours (limite : 30).");
 	compliance_report_free(&r);
 
 	/* A month earlier the same log was alive. */
 	report(f, BRAVO, facts_day_parse("2025-04-30"), &r);
 	assert_int_equal(r.status, COMPLIANCE_COMPLIANT);
 	assert_int_equal(r.score, 100);
-	check_rule(&r, COMPLIANCE_MILESTONES, false, 0, 0);   /* nothing due yet */
+	check_rule(&r, COMPLIANCE_MILESTONES, false, 0, 0); /* nothing due yet */
 	compliance_report_free(&r);
 
 	/* Before any witness: never witnessed. */
@@ -293,10 +322,10 @@ test_missing_principle(void **state)
 	assert_int_equal(r.status, COMPLIANCE_AT_RISK);
 	assert_int_equal(r.score, 97);
 	assert_int_equal(r.n_findings, 1);
-	check_finding(&r, 0, "coverage.missing-principle", COMPLIANCE_MAJOR, "digitalisation",
-	              0L, 1L, 2L, -1L);
+	check_finding(&r, 0, "coverage.missing-principle", COMPLIANCE_MAJOR, "digitalisation", 0L,
+	              1L, 2L, -1L);
 	assert_string_equal(r.findings[0].en, "The open programme has no commitment under the "
-	                    "principle \"digitalisation\".");
+	                                      "principle \"digitalisation\".");
 	check_rule(&r, COMPLIANCE_COVERAGE, true, 5, 4);
 	compliance_report_free(&r);
 	facts_free(f);
@@ -314,7 +343,8 @@ test_overdue_milestones(void **state)
 	assert_int_equal(r.n_findings, 2);
 	check_finding(&r, 0, "milestones.overdue", COMPLIANCE_MINOR, "C1/M1", 1L, 7L, -1L);
 	check_finding(&r, 1, "milestones.overdue", COMPLIANCE_MINOR, "C2/M1", 2L, -1L);
-	assert_string_equal(r.findings[0].en, "Milestone M1 of commitment C1: due on 2025-03-31, "
+	assert_string_equal(r.findings[0].en,
+	                    "Milestone M1 of commitment C1: due on 2025-03-31, "
 	                    "91 days overdue with no recorded outcome (grace: 30 days).");
 	check_rule(&r, COMPLIANCE_MILESTONES, true, 2, 0);
 	compliance_report_free(&r);
@@ -335,10 +365,11 @@ test_lowered_target(void **state)
 	              12L, -1L);
 	check_finding(&r, 1, "integrity.declared-downgrade", COMPLIANCE_INFO, "I1 targets[2025]",
 	              11L, -1L);
-	assert_string_equal(r.findings[0].en, "Indicator I1: targets[2026] changed from 90 to 70 "
+	assert_string_equal(r.findings[0].en,
+	                    "Indicator I1: targets[2026] changed from 90 to 70 "
 	                    "by a new version (target lowered), with no amendment published.");
 	assert_string_equal(r.findings[1].en, "Published amendment (target lowered): "
-	                    "targets[2025] of I1, 80 → 60.");
+	                                      "targets[2025] of I1, 80 → 60.");
 	check_rule(&r, COMPLIANCE_INTEGRITY, true, 2, 1);
 	assert_int_equal(r.count[COMPLIANCE_INFO], 1);
 	assert_int_equal(r.count[COMPLIANCE_MAJOR], 1);
@@ -383,10 +414,11 @@ test_follow_up_indicators_timeliness(void **state)
 	              -1L);
 	check_finding(&r, 2, "indicators.not-reported", COMPLIANCE_MINOR, "TR-01", 3L, -1L);
 	check_finding(&r, 3, "timeliness.slow-answers", COMPLIANCE_MINOR, "AI-01", 6L, -1L);
-	assert_string_equal(r.findings[0].en, "Commitment C1: no status update or measurement since "
+	assert_string_equal(r.findings[0].en,
+	                    "Commitment C1: no status update or measurement since "
 	                    "2025-02-01 (149 days; limit: 90).");
 	assert_string_equal(r.findings[2].en, "Catalog indicator TR-01 adopted but not reported "
-	                    "for the period 2024.");
+	                                      "for the period 2024.");
 	check_rule(&r, COMPLIANCE_INDICATORS, true, 2, 1);
 	check_rule(&r, COMPLIANCE_TIMELINESS, true, 1, 0);
 	compliance_report_free(&r);
@@ -406,8 +438,7 @@ find_tally(const struct compliance_tally *t, size_t n, const char *key)
 }
 
 static void
-check_tally(const struct compliance_tally *t, unsigned members, unsigned c, unsigned a,
-            unsigned nc)
+check_tally(const struct compliance_tally *t, unsigned members, unsigned c, unsigned a, unsigned nc)
 {
 	assert_int_equal(t->members, members);
 	assert_int_equal(t->status[COMPLIANCE_COMPLIANT], c);
@@ -463,7 +494,8 @@ test_overview(void **state)
 
 	/* Charlie publishes a digitalisation commitment: only Charlie is evaluated again. */
 	static const char *const c3[] = {
-		E("2025-06-20", "\"commitment\":{\"id\":\"C3\",\"programmeId\":\"P\",\"title\":"
+		E("2025-06-20",
+		  "\"commitment\":{\"id\":\"C3\",\"programmeId\":\"P\",\"title\":"
 		  "{\"fr\":\"Trois\"},\"principles\":[\"PRINCIPLE_DIGITALISATION\"]}"),
 	};
 	synth_log(&sy, CHARLIE, c3, 1);
@@ -473,7 +505,7 @@ test_overview(void **state)
 	assert_int_equal(o.memoised, 19);
 	assert_int_equal(o.status[COMPLIANCE_COMPLIANT], 2);
 	assert_int_equal(o.rows[CHARLIE].score, 100);
-	assert_int_equal(o.trend[0].status[COMPLIANCE_NON_COMPLIANT], 5);   /* C3 not yet seen */
+	assert_int_equal(o.trend[0].status[COMPLIANCE_NON_COMPLIANT], 5); /* C3 not yet seen */
 	compliance_overview_free(&o);
 	facts_free(f);
 }
@@ -628,7 +660,8 @@ test_identical_everywhere(void **state)
 			synth_cosign(&two, names[i], i == ECHO ? 13 : 11, WITNESS, "2025-06-25");
 		}
 	}
-	synth_evidence(&two, names[FOXTROT], "remacto.ma/foxtrot\n11\nAAAA\n\n— remacto.ma/foxtrot x\n",
+	synth_evidence(&two, names[FOXTROT],
+	               "remacto.ma/foxtrot\n11\nAAAA\n\n— remacto.ma/foxtrot x\n",
 	               "remacto.ma/foxtrot\n11\nBBBB\n\n— remacto.ma/foxtrot y\n");
 	again = everything(&two);
 	assert_string_equal(first, again);
@@ -671,14 +704,14 @@ test_defaults(void **state)
 
 	/* A policy with zeros keeps the defaults; a later one replaces it whole. */
 	synth_registry(&s, "{\"schema\":1,\"published\":\"2024-01-06T09:00:00Z\","
-	               "\"compliancePolicy\":{\"livenessDays\":7}}");
+	                   "\"compliancePolicy\":{\"livenessDays\":7}}");
 	synth_refresh(&s, f);
 	compliance_policy_of(f, &p);
 	assert_int_equal(p.liveness_days, 7);
 	assert_int_equal(p.follow_up_days, COMPLIANCE_DEFAULT_FOLLOW_UP_DAYS);
 	assert_int_equal(p.index, 1);
 	synth_registry(&s, "{\"schema\":1,\"published\":\"2024-01-07T09:00:00Z\","
-	               "\"compliancePolicy\":{\"followUpDays\":45}}");
+	                   "\"compliancePolicy\":{\"followUpDays\":45}}");
 	synth_refresh(&s, f);
 	compliance_policy_of(f, &p);
 	assert_int_equal(p.liveness_days, COMPLIANCE_DEFAULT_LIVENESS_DAYS);

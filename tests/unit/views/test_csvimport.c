@@ -4,28 +4,27 @@
  * a cell can carry), the RFC 4180 reader (quotes, CRLF/LF, BOM, blank lines, multi-line fields),
  * the header rules, per-row errors naming row and column, all-or-nothing, and the caps.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <errno.h>
 #include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/api.h"
-#include "views/csvimport.h"
-#include "core/entry.h"
-#include "store/index.h"
-#include "daemon/node.h"
-#include "core/pbjson.h"
-#include "store/tlog.h"
+#include <cmocka.h>
 
+#include "core/entry.h"
+#include "core/pbjson.h"
+#include "daemon/api.h"
+#include "daemon/node.h"
 #include "demo.h"
+#include "store/index.h"
+#include "store/tlog.h"
+#include "views/csvimport.h"
 
 #define RABAT "remacto.ma/rabat-prefecture"
 #define DEMO_SIZE 19
@@ -222,14 +221,14 @@ round_trip(struct fx *f, const char *table, const char *kind, size_t want)
 		char *e = json_dumps(out.errors, 0);
 		fail_msg("import of the export failed: %s %s", err, e);
 	}
-	assert_int_equal(out.table, strcmp(kind, "commitment") ? CSVIMPORT_MEASUREMENTS :
-	                            CSVIMPORT_COMMITMENTS);
+	assert_int_equal(out.table, strcmp(kind, "commitment") ? CSVIMPORT_MEASUREMENTS
+	                                                       : CSVIMPORT_COMMITMENTS);
 	assert_int_equal(out.n, want);
 	assert_int_equal(json_array_size(rows), want);
 	for (size_t i = 0; i < out.n; i++) {
 		json_t *row = json_array_get(rows, i);
-		json_t *orig = stored_kind(f, (uint64_t)json_integer_value(
-		                                  json_object_get(row, "logIndex")), kind);
+		json_t *orig = stored_kind(
+		        f, (uint64_t)json_integer_value(json_object_get(row, "logIndex")), kind);
 		json_t *back = imported_kind(&out.entries[i], kind, o.published);
 		char what[128];
 		snprintf(what, sizeof(what), "%s row %zu", table, out.rows[i]);
@@ -266,8 +265,8 @@ test_export_is_stable(void **state)
 	struct api_resp a = get(f, "/api/v1/commitments.csv", NULL);
 	struct csvimport out;
 	char err[256];
-	assert_int_equal(csvimport_parse_ex((const char *)a.body, a.len, NULL, &out, err,
-	                                    sizeof(err)), 0);
+	assert_int_equal(
+	        csvimport_parse_ex((const char *)a.body, a.len, NULL, &out, err, sizeof(err)), 0);
 	assert_int_equal(append_blobs(f, out.entries, out.n, err, sizeof(err)), 0);
 	csvimport_free(&out);
 	struct api_resp b = get(f, "/api/v1/commitments.csv", NULL);
@@ -353,8 +352,9 @@ field_of(struct result *r, size_t i, const char *path)
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (char *p = strtok_r(buf, ".", &save); p && v; p = strtok_r(NULL, ".", &save))
 		v = json_object_get(v, p);
-	char *s = v ? (json_is_string(v) ? strdup(json_string_value(v)) :
-	               json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT)) : strdup("(absent)");
+	char *s = v ? (json_is_string(v) ? strdup(json_string_value(v))
+	                                 : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT))
+	            : strdup("(absent)");
 	json_decref(j);
 	remacto__v1__entry__free_unpacked(e, NULL);
 	return s;
@@ -376,7 +376,8 @@ expect_error(struct result *r, size_t row, const char *column, const char *fragm
 	json_t *e;
 	size_t i;
 	assert_int_equal(r->rc, -EINVAL);
-	json_array_foreach(r->out.errors, i, e) {
+	json_array_foreach(r->out.errors, i, e)
+	{
 		const char *c = json_string_value(json_object_get(e, "column"));
 		const char *why = json_string_value(json_object_get(e, "reason"));
 		if ((size_t)json_integer_value(json_object_get(e, "row")) == row && c &&
@@ -394,14 +395,17 @@ test_reader(void **state)
 	struct result *r;
 
 	r = parse_ok("id,title_fr,principles\r\nC1,\"Titre, avec \"\"guillemets\"\"\",transparency"
-	             "\r\n", 1);
+	             "\r\n",
+	             1);
 	expect_field(r, 0, "commitment.title.fr", "Titre, avec \"guillemets\"");
 	expect_field(r, 0, "commitment.principles", "[\"PRINCIPLE_TRANSPARENCY\"]");
 	result_free(r);
 
 	/* LF, no final newline, a BOM, blank lines, a field over two lines, header spaces. */
-	r = parse_ok("\xef\xbb\xbf" "id, title_fr ,principles\n\nC1,\"deux\nlignes\",Transparency;"
-	             " accountability \n\n\nC2,b,PRINCIPLE_DIGITALISATION", 2);
+	r = parse_ok("\xef\xbb\xbf"
+	             "id, title_fr ,principles\n\nC1,\"deux\nlignes\",Transparency;"
+	             " accountability \n\n\nC2,b,PRINCIPLE_DIGITALISATION",
+	             2);
 	expect_field(r, 0, "commitment.title.fr", "deux\nlignes");
 	expect_field(r, 0, "commitment.principles",
 	             "[\"PRINCIPLE_TRANSPARENCY\",\"PRINCIPLE_ACCOUNTABILITY\"]");
@@ -411,7 +415,8 @@ test_reader(void **state)
 
 	/* Empty cells are absent fields; export-only columns are ignored; "" is an empty field. */
 	r = parse_ok("member,id,title_fr,principles,status,progress_percent,log_index,budget_mad,"
-	             "weight\nanyone,C1,t,transparency,complete,100,42,\"\",\n", 1);
+	             "weight\nanyone,C1,t,transparency,complete,100,42,\"\",\n",
+	             1);
 	expect_field(r, 0, "commitment.budgetMad", "(absent)");
 	expect_field(r, 0, "commitment.weight", "(absent)");
 	result_free(r);
@@ -423,10 +428,12 @@ test_reader(void **state)
 
 	/* Measurements: dimensions, special values, trailing comma = empty last field. */
 	r = parse_ok("indicator_id,period,value,dimensions,comment_fr\nI,2024,Infinity,"
-	             "a%3Db=c%25;  gender = female ;,\nI,2024-Q1,-0.5e3,,\n", 2);
+	             "a%3Db=c%25;  gender = female ;,\nI,2024-Q1,-0.5e3,,\n",
+	             2);
 	expect_field(r, 0, "measurement.value", "Infinity");
-	expect_field(r, 0, "measurement.dimensions",
-	             "[{\"name\":\"a=b\",\"value\":\"c%\"},{\"name\":\"gender\",\"value\":\"female\"}]");
+	expect_field(
+	        r, 0, "measurement.dimensions",
+	        "[{\"name\":\"a=b\",\"value\":\"c%\"},{\"name\":\"gender\",\"value\":\"female\"}]");
 	expect_field(r, 1, "measurement.value", "-500");
 	result_free(r);
 }
@@ -474,19 +481,19 @@ test_row_errors(void **state)
 {
 	(void)state;
 	const char *csv =
-		"id,title_fr,principles,budget_mad,weight,milestones,start_date,end_date\n"
-		"C1,ok,transparency,,,,,\n"                                 /* 2: fine */
-		"C2,t,openness,12k,,,,\n"                                   /* 3: two errors */
-		"C3,t,transparency,,101,,,\n"                               /* 4: weight */
-		"C4,t,transparency,,,\"[{\"\"id\"\":1}]\",,\n"              /* 5: milestone id */
-		"C5,t,transparency,,,not json,,\n"                          /* 6: milestones */
-		"C6,t,transparency,,,,2025-02-01,2025-01-01\n"              /* 7: end before start */
-		"C7,,transparency,,,,,\n"                                   /* 8: no title */
-		"C8,t,transparency,,,,2025-02-30,\n"                        /* 9: bad date */
-		"C9,t\n"                                                    /* 10: field count */
-		",t,transparency,,,,,\n"                                    /* 11: no id */
-		"C11,t,transparency,-5,,,,\n"                               /* 12: budget */
-		"C12,t,transparency,,x,,,\n";                               /* 13: weight */
+	        "id,title_fr,principles,budget_mad,weight,milestones,start_date,end_date\n"
+	        "C1,ok,transparency,,,,,\n"                    /* 2: fine */
+	        "C2,t,openness,12k,,,,\n"                      /* 3: two errors */
+	        "C3,t,transparency,,101,,,\n"                  /* 4: weight */
+	        "C4,t,transparency,,,\"[{\"\"id\"\":1}]\",,\n" /* 5: milestone id */
+	        "C5,t,transparency,,,not json,,\n"             /* 6: milestones */
+	        "C6,t,transparency,,,,2025-02-01,2025-01-01\n" /* 7: end before start */
+	        "C7,,transparency,,,,,\n"                      /* 8: no title */
+	        "C8,t,transparency,,,,2025-02-30,\n"           /* 9: bad date */
+	        "C9,t\n"                                       /* 10: field count */
+	        ",t,transparency,,,,,\n"                       /* 11: no id */
+	        "C11,t,transparency,-5,,,,\n"                  /* 12: budget */
+	        "C12,t,transparency,,x,,,\n";                  /* 13: weight */
 	struct result *r = parse(csv, strlen(csv), NULL);
 	expect_error(r, 3, "principles", "unknown principle 'openness'");
 	expect_error(r, 3, "budget_mad", "whole number");
@@ -505,15 +512,14 @@ test_row_errors(void **state)
 	assert_non_null(strstr(r->err, "12 errors"));
 	result_free(r);
 
-	const char *m =
-		"indicator_id,period,value,dimensions,evidence_id\n"
-		"I,2024,,,\n"                        /* 2: value required */
-		"I,2024-13,1,,\n"                    /* 3: period */
-		"I,2024,\"1,5\",,\n"                 /* 4: not a number */
-		"I,2024,0x10,,\n"                    /* 5: not a decimal */
-		"I,2024,1,gender,\n"                 /* 6: dimension without '=' */
-		",2024,1,,\n"                        /* 7: indicator */
-		"I,2024,nan,,\n";                    /* 8: only NaN, Infinity, -Infinity */
+	const char *m = "indicator_id,period,value,dimensions,evidence_id\n"
+	                "I,2024,,,\n"        /* 2: value required */
+	                "I,2024-13,1,,\n"    /* 3: period */
+	                "I,2024,\"1,5\",,\n" /* 4: not a number */
+	                "I,2024,0x10,,\n"    /* 5: not a decimal */
+	                "I,2024,1,gender,\n" /* 6: dimension without '=' */
+	                ",2024,1,,\n"        /* 7: indicator */
+	                "I,2024,nan,,\n";    /* 8: only NaN, Infinity, -Infinity */
 	r = parse(m, strlen(m), NULL);
 	expect_error(r, 2, "value", "required");
 	expect_error(r, 3, "period", "period");
@@ -530,7 +536,11 @@ static void
 test_malformed(void **state)
 {
 	(void)state;
-	static const struct { const char *csv; size_t row; const char *why; } cases[] = {
+	static const struct {
+		const char *csv;
+		size_t row;
+		const char *why;
+	} cases[] = {
 		{ "id,title_fr\nC1,\"open\n", 2, "not closed" },
 		{ "id,title_fr\nC1,ab\"c\n", 2, "quote inside an unquoted field" },
 		{ "id,title_fr\nC1,\"ab\"c\n", 2, "after the closing quote" },
@@ -620,8 +630,10 @@ test_caps(void **state)
 	r = parse(buf, n, NULL);
 	assert_int_equal(r->rc, -EINVAL);
 	assert_int_equal(json_array_size(r->out.errors), CSVIMPORT_MAX_ERRORS);
-	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(r->out.errors,
-	                CSVIMPORT_MAX_ERRORS - 1), "reason")), "more than"));
+	assert_non_null(
+	        strstr(json_string_value(json_object_get(
+	                       json_array_get(r->out.errors, CSVIMPORT_MAX_ERRORS - 1), "reason")),
+	               "more than"));
 	assert_non_null(strstr(r->err, "1500 errors"));
 	result_free(r);
 	free(buf);
@@ -678,10 +690,14 @@ test_enums_and_numbers(void **state)
 	assert_string_equal(csvimport_enum_short(p, 4, s, sizeof(s)), "citizen_participation");
 	assert_string_equal(csvimport_enum_short(p, 99, s, sizeof(s)), "");
 
-	static const struct { double x; const char *s; } nums[] = {
-		{ 0, "0" }, { 20, "20" }, { 100, "100" }, { -3, "-3" }, { 0.1, "0.1" },
-		{ 66.7, "66.7" }, { 1e21, "1e+21" }, { 1e15, "1e+15" }, { 123456789012.25,
-		"123456789012.25" }, { 5e-324, "5e-324" }, { 2.5e-7, "2.5e-07" },
+	static const struct {
+		double x;
+		const char *s;
+	} nums[] = {
+		{ 0, "0" },           { 20, "20" },          { 100, "100" },
+		{ -3, "-3" },         { 0.1, "0.1" },        { 66.7, "66.7" },
+		{ 1e21, "1e+21" },    { 1e15, "1e+15" },     { 123456789012.25, "123456789012.25" },
+		{ 5e-324, "5e-324" }, { 2.5e-7, "2.5e-07" },
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		csvimport_number(nums[i].x, s, sizeof(s));
