@@ -1,7 +1,7 @@
 /*
- * fed — the federation logic: what to do with what peers say. Runs in the service thread; the
- * transport (transport.h) owns the sockets and the handshake and hands every later message
- * here.
+ * fed — the federation logic: what to do with what peers say. The transport (transport.h) owns
+ * the sockets and the handshake and hands every later message here through the peer_ops that
+ * fed_peer_ops() gives; fed talks back through transport.h's peer_send and peer_penalise only.
  *
  * Gossip: on a new session, fed sends its checkpoint vector (every log's latest signed
  * checkpoint, with the cosignatures it holds); afterwards every checkpoint it stores — its own
@@ -26,6 +26,17 @@
  * log. A bigger checkpoint of its own log from a peer (a restored backup, a key used on two
  * machines) stops publishing (fed_may_publish() false) until the node has caught up from its
  * peers; an inconsistent one stops it for good and is logged as critical.
+ *
+ * Threads and ownership: everything here runs in the service thread (the transport's). Fed
+ * owns what it keeps in memory — targets, requests in flight, received chunks, checkpoints
+ * waiting for the registry — and nothing of it outlives a restart; what was verified is in
+ * the store. It borrows the store, the keys and the callback of its fed_ctx; struct peer
+ * pointers are the transport's, valid from ops.ready to ops.closed.
+ *
+ * Files: fed.c (entry points, the peer list, the tick), fed_accept.c (opening checkpoints,
+ * deciding what they mean, equivocation), fed_fetch.c (requests, catch-up, committing
+ * verified entries), fed_gossip.c (vectors, gossip, serving entries to peers); fed_impl.h is
+ * what they share.
  */
 #ifndef REMACTO_FED_H
 #define REMACTO_FED_H
@@ -34,19 +45,40 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/note.h"
+#include "store/store.h"
+#include "transport.h"
+
 #include "peer.pb-c.h"
 
-struct node;
 struct fed;
-struct peer;
 
 #define FED_BATCH 1024 /* entries per request */
 #define FED_WINDOW 8   /* requests in flight per peer */
 #define FED_REQUEST_TIMEOUT_S 30
 
-/* Lifetime: created by remactod after the store is open, destroyed after the transport. */
-struct fed *fed_create(struct node *n, char *err, size_t errcap);
+/* What fed works with. Copied by fed_create; what the pointers point to must outlive fed. */
+struct fed_ctx {
+	struct store *store;
+	/* The node's own log key, NULL on a mirror: its log is recognised by this key, and fed
+	 * never cosigns it. */
+	const struct note_signer *own;
+	/* The node's witness key (tlog-cosignature, alg 0x04): cosigns what fed verified. */
+	const struct note_signer *witness;
+	/* Peers are configured: publishing waits until one of them sent its vector. */
+	bool peers_configured;
+	/* A checkpoint of origin at size was stored (service thread). May be NULL. */
+	void (*stored)(void *arg, const char *origin, uint64_t size);
+	void *stored_arg;
+};
+
+/* Lifetime: created after the store is open, destroyed after the transport stopped. NULL with
+ * err set when out of memory or ctx lacks the store or the witness key. */
+struct fed *fed_create(const struct fed_ctx *ctx, char *err, size_t errcap);
 void fed_destroy(struct fed *f);
+
+/* The callbacks to start the transport with: they call the four functions below. */
+struct peer_ops fed_peer_ops(struct fed *f);
 
 /* From the transport, in the service thread. */
 void fed_peer_ready(struct fed *f, struct peer *p);  /* handshake done: send our vector */
@@ -57,7 +89,8 @@ void fed_peer_message(struct fed *f, struct peer *p, const Remacto__Peer__V1__Pe
  * schedule fetches. */
 void fed_tick(struct fed *f);
 
-/* False while the federation holds a newer or conflicting view of the node's own log. */
+/* False while the federation holds a newer or conflicting view of the node's own log. Service
+ * thread (the admin routes ask before publishing). */
 bool fed_may_publish(struct fed *f);
 
 #endif

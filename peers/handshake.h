@@ -4,7 +4,7 @@
  * reconnection backoff schedule. docs/PROTOCOL.md §5 is the wire description.
  *
  * HelloProof: Ed25519 over "remacto-peer-v1 hello\n" ‖ network ‖ "\n" ‖ the other side's nonce
- * ‖ the signer's own nonce. Each side signs with its identity key (node.h) and verifies the
+ * ‖ the signer's own nonce. Each side signs with its identity key (transport_ctx) and verifies the
  * other's proof with the key its Hello carried, so a proof answers one session's nonces only.
  */
 #ifndef REMACTO_HANDSHAKE_H

@@ -1,7 +1,7 @@
 /*
  * transport — peer sessions over WebSocket: the "remacto-peer-v1" protocol on the public vhost
  * (wss://host:port/peer) and client connections to every configured or announced peer, in the
- * node's one lws context and service loop.
+ * node's one lws context and service loop. docs/PROTOCOL.md §5 is the wire description.
  *
  * Per session: binary frames only, each one PeerMessage, reassembled under PEER_MAX_FRAME;
  * a send queue capped at PEER_MAX_QUEUE bytes (writes from WRITEABLE only, one per callback);
@@ -10,22 +10,28 @@
  * else is accepted; an inbound message budget (PEER_MAX_MSGS_PER_S) against floods.
  *
  * A violation (undecodable or oversized frame, message before the handshake, forged proof,
- * anything fed reports through peer_penalise) closes the session; outgoing connections are
- * retried with exponential backoff and jitter, capped at PEER_BACKOFF_MAX_S so a peer is never
- * cut off for good; an incoming peer that keeps misbehaving is refused for the same delay.
- * Every peer has counters (frames, bytes, violations, reconnects) and a state for /metrics,
- * /api/v1/peers and `remacto peers`.
+ * anything the user reports through peer_penalise) closes the session; outgoing connections
+ * are retried with exponential backoff and jitter, capped at PEER_BACKOFF_MAX_S so a peer is
+ * never cut off for good; an incoming peer that keeps misbehaving is refused for the same
+ * delay. Every peer has counters (frames, bytes, violations, reconnects) and a state for
+ * /metrics, /api/v1/peers and `remacto peers`.
  *
- * Lifetime of struct peer, for fed: a pointer handed over by fed_peer_ready stays valid until
- * the matching fed_peer_closed returns, and not a moment longer: fed must forget it there.
- * fed_peer_closed is called exactly once per fed_peer_ready, from the service thread, when
- * the session stops being usable: the connection went away, a duplicate session replaced it,
- * the transport stops, or a violation — then synchronously from inside peer_penalise, also
- * when fed itself called peer_penalise (possibly while handling that peer's message: the
- * message stays valid until fed_peer_message returns, but the peer is gone). Between a
- * violation and the socket closing, the peer's memory is still there but peer_send says
- * -EPIPE. Without a network authority (n->fed NULL) the transport is not started and the
- * public listener answers peers with an Error message and closes.
+ * The transport knows nothing of what the messages mean: after the handshake it hands every
+ * message to the peer_ops it was started with (fed, in the daemon), and that user talks back
+ * through peer_send / peer_penalise only.
+ *
+ * Threads: everything here, the peer_ops calls included, runs in the service thread (the one
+ * that runs lws_service); nothing locks. Host names are resolved by a thread of the transport's
+ * own (resolver.h), which only ever wakes the service loop.
+ *
+ * Lifetime of struct peer, for the user: a pointer handed over by ops.ready stays valid until
+ * the matching ops.closed returns, and not a moment longer: the user must forget it there.
+ * ops.closed is called exactly once per ops.ready, when the session stops being usable: the
+ * connection went away, a duplicate session replaced it, the transport stops, or a
+ * violation — then synchronously from inside peer_penalise, also when the user itself called
+ * peer_penalise (possibly while handling that peer's message: the message stays valid until
+ * ops.message returns, but the peer is gone). Between a violation and the socket closing, the
+ * peer's memory is still there but peer_send says -EPIPE.
  */
 #ifndef REMACTO_TRANSPORT_H
 #define REMACTO_TRANSPORT_H
@@ -35,11 +41,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/config.h"
+#include "core/note.h"
+#include "store/store.h"
+
 #include "peer.pb-c.h"
 
-struct node;
 struct peer;
+struct transport;
 struct lws_protocols;
+struct lws_context;
+struct lws_vhost;
 
 #define PEER_MAX_FRAME (4u << 20)
 #define PEER_MAX_QUEUE (32u << 20)
@@ -48,17 +60,58 @@ struct lws_protocols;
 #define PEER_BACKOFF_MAX_S 60
 #define PEER_PROTOCOL "remacto-peer-v1"
 
-/* The protocol entry for the public vhost's protocol list (http.c adds it). */
+/* What the transport calls, from the service thread, with arg as first argument. */
+struct peer_ops {
+	void *arg;
+	/* The handshake is done: p may be sent to. */
+	void (*ready)(void *arg, struct peer *p);
+	/* Any message after the handshake (Error included). m is the transport's: valid until
+	 * the call returns. */
+	void (*message)(void *arg, struct peer *p, const Remacto__Peer__V1__PeerMessage *m);
+	/* p is no longer usable (see the lifetime above). */
+	void (*closed)(void *arg, struct peer *p);
+	/* About every 100 ms, and whenever the service loop is woken (lws_cancel_service, which
+	 * the publisher calls after each commit). */
+	void (*tick)(void *arg);
+};
+
+/* What a transport works with. Copied by transport_start; what the pointers point to (the
+ * daemon's configuration, store and keys) must outlive the transport. */
+struct transport_ctx {
+	struct lws_context *lws;
+	/* The public listener's vhost: its protocol list holds transport_protocol. */
+	struct lws_vhost *listener;
+	/* The registry: members' keys (checked at the handshake) and announced peer URLs. */
+	struct store *store;
+	/* The node's identity key (Hello, HelloProof); its name is the node's origin. */
+	const struct note_signer *identity;
+	const char *network;
+	const char (*peers)[CONFIG_PEER_URL_MAX]; /* [peer] url lines */
+	size_t npeers;
+	const char *ca_file; /* CAs for peers' certificates; "" = the system's */
+	bool tls_insecure;
+	/* The public listener, for the listen URL our Hello announces. */
+	const char *listen_host;
+	int listen_port;
+	bool listen_tls;
+	struct peer_ops ops;
+};
+
+/* The protocol entry for the public vhost's protocol list (http.c adds it). Before
+ * transport_start, and without a transport, it answers peers with an Error and closes. */
 extern const struct lws_protocols transport_protocol;
 
-/* Starts the client side: connects to cfg.peers and to peers the registry announces, and keeps
- * reconnecting. Call after http_start (needs n->lws). */
-int transport_start(struct node *n, char *err, size_t errcap);
-void transport_stop(struct node *n);
+/* Starts the client side: connects to ctx->peers and to peers the registry announces, keeps
+ * reconnecting, and takes the peers the public listener accepts. Call after the lws context
+ * and its public vhost exist. NULL with err set on failure (unreadable CA file, TLS set-up). */
+struct transport *transport_start(const struct transport_ctx *ctx, char *err, size_t errcap);
+/* Calls ops.closed for every ready session, frees everything; t may be NULL. Before the lws
+ * context is destroyed. */
+void transport_stop(struct transport *t);
 
 /* Queues one message to the peer (packed now: m may go once this returns). -ENOBUFS when its
- * queue would pass the cap (the message is dropped: fed asks someone else), -EPIPE when the
- * session is not ready (handshake, closing), -EMSGSIZE over PEER_MAX_FRAME, -ENOMEM. */
+ * queue would pass the cap (the message is dropped: the user asks someone else), -EPIPE when
+ * the session is not ready (handshake, closing), -EMSGSIZE over PEER_MAX_FRAME, -ENOMEM. */
 int peer_send(struct peer *p, const Remacto__Peer__V1__PeerMessage *m);
 /* Counts a violation, logs it with why, closes the session; reconnection backs off. */
 void peer_penalise(struct peer *p, const char *why);
@@ -73,11 +126,12 @@ size_t peer_queued(const struct peer *p);
  * the listen URL their Hello gave, address = where from), and inbound peers refused for now
  * after violations. state: backoff | connecting | handshake | ready | closing | standby
  * (connected the other way) | self (the URL leads to this node) | refused; backoffMs: time
- * left before the next attempt (or the end of a refusal). An empty array without a transport. */
-json_t *transport_peers_json(struct node *n);
+ * left before the next attempt (or the end of a refusal). An empty array when t is NULL. */
+json_t *transport_peers_json(const struct transport *t);
 /* Prometheus lines for /metrics, appended to the growing buffer *buf (*len used of *cap,
  * realloc'd as needed; on allocation failure the output stops at a whole line). Labels:
- * peer (origin, or URL/address before the first handshake), direction, url. */
-void transport_metrics(struct node *n, char **buf, size_t *len, size_t *cap);
+ * peer (origin, or URL/address before the first handshake), direction, url. Nothing when t
+ * is NULL. */
+void transport_metrics(const struct transport *t, char **buf, size_t *len, size_t *cap);
 
 #endif

@@ -25,7 +25,7 @@ route_peers(struct node *n, const struct api_req *req, struct api_resp *resp)
 		"reconnects", "backoff_ms",      "frames_in",  "frames_out",
 		"bytes_in",   "bytes_out",       "queued",
 	};
-	json_t *peers = transport_peers_json(n), *p;
+	json_t *peers = transport_peers_json(n->transport), *p;
 	struct csv csv = { 0 };
 	size_t i;
 

@@ -315,6 +315,51 @@ done:
 	return rc;
 }
 
+/* fed stored a checkpoint: the dashboard hears of it. */
+static void
+fed_stored(void *arg, const char *origin, uint64_t size)
+{
+	live_checkpoint(arg, origin, size);
+}
+
+/* Federation needs the trust anchor: without one the node stands alone, and its public
+ * listener refuses peers. */
+static int
+start_federation(struct node *n, char *err, size_t errcap)
+{
+	struct fed_ctx fc = {
+		.store = &n->store,
+		.own = n->own_log ? &n->signer : NULL,
+		.witness = &n->witness,
+		.peers_configured = n->cfg.npeers > 0,
+		.stored = fed_stored,
+		.stored_arg = n,
+	};
+	if (!n->cfg.authority_vkey[0]) {
+		log_info(
+		        "no network authority configured: not connecting to peers, refusing theirs");
+		return 0;
+	}
+	if (!(n->fed = fed_create(&fc, err, errcap)))
+		return -1;
+	struct transport_ctx tc = {
+		.lws = n->lws,
+		.listener = lws_get_vhost_by_name(n->lws, "public"),
+		.store = &n->store,
+		.identity = &n->identity,
+		.network = n->cfg.network,
+		.peers = (const char(*)[CONFIG_PEER_URL_MAX])n->cfg.peers,
+		.npeers = n->cfg.npeers,
+		.ca_file = n->cfg.peer_ca_file,
+		.tls_insecure = n->cfg.peer_tls_insecure,
+		.listen_host = n->cfg.pub.host,
+		.listen_port = n->cfg.pub.port,
+		.listen_tls = n->cfg.tls_cert[0] != '\0',
+		.ops = fed_peer_ops(n->fed),
+	};
+	return (n->transport = transport_start(&tc, err, errcap)) ? 0 : -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -408,9 +453,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	signal_ctx = n->lws;
-	/* Federation needs the trust anchor: without one the node stands alone. */
-	if (n->cfg.authority_vkey[0] && (!(n->fed = fed_create(n, err, sizeof(err))) ||
-	                                 transport_start(n, err, sizeof(err)) != 0)) {
+	if (start_federation(n, err, sizeof(err)) != 0) {
 		log_err("%s", err);
 		goto out;
 	}
@@ -423,7 +466,8 @@ main(int argc, char **argv)
 	status = 0;
 out:
 	signal_ctx = NULL;
-	transport_stop(n);
+	transport_stop(n->transport);
+	n->transport = NULL;
 	http_stop(n);
 	fed_destroy(n->fed);
 	n->fed = NULL;

@@ -1,6 +1,6 @@
 /*
  * libFuzzer harness for what a peer sends before anyone trusts it: every input is one frame,
- * unpacked as a PeerMessage when it is within the cap (as transport.c does), and a Hello goes
+ * unpacked as a PeerMessage when it is within the cap (as session.c does), and a Hello goes
  * through handshake_check_hello, a HelloProof through handshake_verify with a fixed key and
  * nonces (in the order opposite to the seed's valid proof). Besides the sanitizers it checks
  * that an accepted Hello's key re-formats to the string it came from (up to the case of the

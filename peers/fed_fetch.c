@@ -1,0 +1,388 @@
+/*
+ * fed_fetch — catching up: for each log with a candidate checkpoint bigger than what the node
+ * holds, ask the peers that announced it for the missing entries (FED_BATCH at a time, within
+ * a window per peer and per log), check each answer's consistency proof against the signed
+ * root, and commit what verifies, in order, in one transaction per chunk. See fed.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/entry.h"
+#include "core/log.h"
+#include "fed_impl.h"
+#include "witness.h"
+
+void
+fed_chunk_free(struct chunk *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		free(c->data[i]);
+	free(c->data);
+	free(c->len);
+	free(c->proof);
+	free(c);
+}
+
+void
+fed_log_drop(struct fed_log *l)
+{
+	while (l->chunks) {
+		struct chunk *c = l->chunks;
+		l->chunks = c->next;
+		fed_chunk_free(c);
+	}
+	while (l->ncands)
+		free(l->cands[--l->ncands].note);
+	l->target = NULL;
+}
+
+void
+fed_add_retry(struct fed_log *l, uint64_t start, uint64_t end)
+{
+	if (start >= end)
+		return;
+	if (l->nretry == MAX_RETRY) {
+		/* Too fragmented: start over from the lowest point. */
+		for (size_t i = 0; i < l->nretry; i++)
+			if (l->retry[i].start < start)
+				start = l->retry[i].start;
+		l->nretry = 0;
+		if (start < l->want)
+			l->want = start;
+		return;
+	}
+	l->retry[l->nretry++] = (struct range){ start, end };
+}
+
+/* Splits a note into its text (ending in '\n') and returns the text length, 0 if malformed. */
+/* ---- applying entries ---- */
+
+struct apply_arg {
+	struct fed *f;
+	struct fed_log *l;
+	struct chunk *c;
+	uint64_t skip; /* entries of the chunk already held */
+	bool with_note;
+	struct tlog_head *head;
+	bool verified;
+};
+
+static int
+apply_txn(MDB_txn *txn, void *arg)
+{
+	struct apply_arg *a = arg;
+	struct store *s = a->f->ctx.store;
+	struct tlog_batch b;
+	uint8_t root[32];
+	char err[256];
+	int rc;
+
+	a->verified = false;
+	rc = tlog_create_replica(s, txn, a->l->origin, a->c->vkey);
+	if (rc != 0 && rc != -EEXIST)
+		return rc;
+	if ((rc = tlog_batch_begin(&b, s, txn, a->l->origin)) != 0)
+		return rc;
+	if (b.range.size != a->c->start + a->skip) {
+		rc = -EAGAIN;
+		goto fail;
+	}
+	for (size_t i = a->skip; i < a->c->n; i++)
+		if ((rc = tlog_batch_add(&b, txn, a->c->data[i], a->c->len[i], false, err,
+		                         sizeof(err))) != 0)
+			goto fail;
+	tlog_batch_root(&b, root);
+	uint64_t e = b.range.size;
+	if (e == a->c->proof_size)
+		a->verified = a->c->nproof == 0 && !memcmp(root, a->c->proof_root, 32);
+	else
+		a->verified = merkle_verify_consistency(e, a->c->proof_size, root, a->c->proof_root,
+		                                        (const uint8_t(*)[32])a->c->proof,
+		                                        a->c->nproof);
+	if (!a->verified) {
+		rc = -EBADMSG;
+		goto fail;
+	}
+	/* Reaching a signed checkpoint: it becomes the log's checkpoint. */
+	const struct cand *at = NULL;
+	for (size_t i = 0; i < a->l->ncands; i++)
+		if (a->l->cands[i].size == e && !memcmp(root, a->l->cands[i].root, 32))
+			at = &a->l->cands[i];
+	a->with_note = at != NULL;
+	rc = tlog_batch_seal_verified(&b, txn, at ? at->note : NULL, at ? at->len : 0,
+	                              at ? at->vkey : NULL, a->head);
+	if (rc == 0 && a->with_note && !fed_is_own(a->f, a->l->origin)) {
+		/* Witness it: consistent with everything this node saw of the log. */
+		char line[NOTE_NAME_MAX + 160];
+		size_t tl = fed_note_text_len(at->note, at->len);
+		uint64_t now = (uint64_t)time(NULL);
+		int ll = tl ? note_cosign_line(a->f->ctx.witness, at->note, tl, now, line,
+		                               sizeof(line))
+		            : -1;
+		if (ll > 0)
+			rc = witness_put(s, txn, b.rec->id, e, a->f->ctx.witness->v.name, now, line,
+			                 (size_t)ll);
+	}
+fail:
+	tlog_batch_end(&b);
+	return rc;
+}
+
+static void
+apply_chunks(struct fed *f, struct fed_log *l)
+{
+	struct tlog_head *h = malloc(sizeof(*h));
+	if (!h)
+		return;
+	while (l->chunks && !l->forked) {
+		MDB_txn *txn;
+		uint64_t m = 0;
+		if (store_read_begin(f->ctx.store, &txn) != 0)
+			break;
+		if (tlog_head(f->ctx.store, txn, l->origin, h) == 0)
+			m = h->size;
+		mdb_txn_abort(txn);
+		/* Drop what is already held; stop at a gap. */
+		struct chunk *c = l->chunks;
+		if (c->start + c->n <= m) {
+			l->chunks = c->next;
+			fed_chunk_free(c);
+			continue;
+		}
+		if (c->start > m)
+			break;
+		struct apply_arg a = { f, l, c, m - c->start, false, h, false };
+		int rc = store_write(f->ctx.store, apply_txn, &a);
+		l->chunks = c->next;
+		if (rc == -EBADMSG) {
+			peer_penalise(c->from, "entries that do not reproduce the signed root");
+			fed_add_retry(l, c->start, c->start + c->n);
+		} else if (rc != 0) {
+			log_warn("fed: cannot store entries of %s: %s%s", l->origin,
+			         store_strerror(rc), store_io_hint(rc));
+			fed_add_retry(l, c->start, c->start + c->n);
+		} else if (a.with_note) {
+			MDB_txn *rt;
+			if (f->ctx.stored)
+				f->ctx.stored(f->ctx.stored_arg, h->origin, h->size);
+			if (store_read_begin(f->ctx.store, &rt) == 0) {
+				fed_gossip_head(f, rt, h, NULL);
+				mdb_txn_abort(rt);
+			}
+		}
+		fed_chunk_free(c);
+		if (rc != 0)
+			break;
+	}
+	free(h);
+}
+
+static struct fed_req *
+take_request(struct fed *f, struct peer *p, uint64_t id)
+{
+	for (struct fed_req **pp = &f->reqs; *pp; pp = &(*pp)->next)
+		if ((*pp)->id == id && (*pp)->p == p) {
+			struct fed_req *r = *pp;
+			*pp = r->next;
+			return r;
+		}
+	return NULL;
+}
+
+void
+fed_request_done(struct fed *f, struct fed_req *r)
+{
+	struct fed_peer *fp = fed_find_peer(f, r->p);
+	if (fp && fp->inflight)
+		fp->inflight--;
+	if (r->log->inflight)
+		r->log->inflight--;
+	free(r);
+}
+
+void
+fed_on_entries(struct fed *f, struct peer *p, const Remacto__Peer__V1__Entries *e)
+{
+	struct fed_req *r = take_request(f, p, e->request_id);
+	struct chunk *c;
+
+	if (!r) {
+		peer_penalise(p, "entries nobody asked for");
+		return;
+	}
+	struct fed_log *l = r->log;
+	if (strcmp(e->origin, l->origin) || e->start != r->start || e->n_entries == 0 ||
+	    e->n_entries > r->count || e->n_proof > MERKLE_MAX_PROOF) {
+		fed_add_retry(l, r->start, r->start + r->count);
+		fed_request_done(f, r);
+		peer_penalise(p, "an answer that does not match its request");
+		return;
+	}
+	for (size_t i = 0; i < e->n_entries; i++)
+		if (e->entries[i].len == 0 || e->entries[i].len > ENTRY_MAX_LEN) {
+			fed_add_retry(l, r->start, r->start + r->count);
+			fed_request_done(f, r);
+			peer_penalise(p, "an entry over 64 KiB or empty");
+			return;
+		}
+	for (size_t i = 0; i < e->n_proof; i++)
+		if (e->proof[i].len != 32) {
+			fed_add_retry(l, r->start, r->start + r->count);
+			fed_request_done(f, r);
+			peer_penalise(p, "a proof hash that is not 32 bytes");
+			return;
+		}
+	if (e->n_entries < r->count)
+		fed_add_retry(l, r->start + e->n_entries, r->start + r->count);
+	if (l->forked || !(c = calloc(1, sizeof(*c))))
+		goto out;
+	c->start = e->start;
+	c->n = e->n_entries;
+	c->data = calloc(c->n, sizeof(*c->data));
+	c->len = calloc(c->n, sizeof(*c->len));
+	c->proof = malloc((e->n_proof ? e->n_proof : 1) * 32);
+	if (!c->data || !c->len || !c->proof) {
+		fed_chunk_free(c);
+		goto out;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		if (!(c->data[i] = malloc(e->entries[i].len))) {
+			fed_chunk_free(c);
+			goto out;
+		}
+		memcpy(c->data[i], e->entries[i].data, e->entries[i].len);
+		c->len[i] = e->entries[i].len;
+	}
+	for (size_t i = 0; i < e->n_proof; i++)
+		memcpy(c->proof[i], e->proof[i].data, 32);
+	c->nproof = e->n_proof;
+	c->proof_size = r->proof_size;
+	memcpy(c->proof_root, r->proof_root, 32);
+	memcpy(c->vkey, r->vkey, sizeof(c->vkey));
+	c->from = p;
+	/* Keep chunks in start order. */
+	struct chunk **pp = &l->chunks;
+	while (*pp && (*pp)->start < c->start)
+		pp = &(*pp)->next;
+	c->next = *pp;
+	*pp = c;
+out:
+	fed_request_done(f, r);
+	apply_chunks(f, l);
+}
+
+static struct peer *
+pick_holder(struct fed *f, struct fed_log *l, uint64_t need, struct fed_peer **out)
+{
+	struct fed_peer *best = NULL;
+	for (size_t i = 0; i < l->nholders; i++) {
+		if (l->holders[i].size < need)
+			continue;
+		struct fed_peer *fp = fed_find_peer(f, l->holders[i].p);
+		if (!fp || fp->inflight >= FED_WINDOW || peer_queued(fp->p) > (1u << 20))
+			continue;
+		if (!best || fp->inflight < best->inflight)
+			best = fp;
+	}
+	*out = best;
+	return best ? best->p : NULL;
+}
+
+static void
+request(struct fed *f, struct fed_log *l, const struct cand *t, uint64_t start, uint64_t end)
+{
+	Remacto__Peer__V1__PeerMessage m = REMACTO__PEER__V1__PEER_MESSAGE__INIT;
+	Remacto__Peer__V1__GetEntries g = REMACTO__PEER__V1__GET_ENTRIES__INIT;
+	struct fed_peer *fp;
+	struct peer *p = pick_holder(f, l, t->size, &fp);
+	struct fed_req *r;
+
+	if (!p || !(r = calloc(1, sizeof(*r)))) {
+		fed_add_retry(l, start, end);
+		return;
+	}
+	r->id = f->next_id++;
+	r->p = p;
+	r->log = l;
+	r->start = start;
+	r->count = (uint32_t)(end - start);
+	r->proof_size = t->size;
+	memcpy(r->proof_root, t->root, 32);
+	memcpy(r->vkey, t->vkey, sizeof(r->vkey));
+	r->sent = time(NULL);
+	r->next = f->reqs;
+	f->reqs = r;
+	fp->inflight++;
+	l->inflight++;
+	g.request_id = r->id;
+	g.origin = l->origin;
+	g.start = start;
+	g.count = r->count;
+	g.proof_size = r->proof_size;
+	m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_GET_ENTRIES;
+	m.get_entries = &g;
+	fed_send_to(p, &m);
+}
+
+/* Forgets candidates the node has reached, and picks the biggest one a live peer can serve. */
+static struct cand *
+choose_target(struct fed *f, struct fed_log *l, uint64_t held)
+{
+	struct cand *best = NULL;
+	for (size_t i = 0; i < l->ncands;) {
+		if (l->cands[i].size <= held) {
+			free(l->cands[i].note);
+			l->cands[i] = l->cands[--l->ncands];
+			continue;
+		}
+		for (size_t h = 0; h < l->nholders; h++)
+			if (l->holders[h].size >= l->cands[i].size &&
+			    fed_find_peer(f, l->holders[h].p) &&
+			    (!best || l->cands[i].size > best->size))
+				best = &l->cands[i];
+		i++;
+	}
+	l->target = best;
+	return best;
+}
+
+void
+fed_schedule(struct fed *f, struct fed_log *l, uint64_t held)
+{
+	struct fed_peer *fp;
+	struct cand *t = choose_target(f, l, held);
+
+	if (!t)
+		return;
+	if (l->want < held)
+		l->want = held;
+	while (!l->forked && l->inflight < LOG_WINDOW && pick_holder(f, l, t->size, &fp)) {
+		uint64_t start, end;
+		size_t i;
+		/* Missing ranges first, those this target covers. */
+		for (i = 0; i < l->nretry && l->retry[i].start >= t->size; i++)
+			;
+		if (i < l->nretry) {
+			struct range r = l->retry[i];
+			l->retry[i] = l->retry[--l->nretry];
+			if (r.end <= held)
+				continue;
+			start = r.start < held ? held : r.start;
+			end = r.end > t->size ? t->size : r.end;
+			if (end - start > FED_BATCH)
+				end = start + FED_BATCH;
+			fed_add_retry(l, end, r.end);
+		} else if (l->want < t->size) {
+			start = l->want;
+			end = t->size - start > FED_BATCH ? start + FED_BATCH : t->size;
+			l->want = end;
+		} else {
+			break;
+		}
+		request(f, l, t, start, end);
+	}
+}

@@ -1,0 +1,203 @@
+/*
+ * fed_gossip — what fed tells peers of its own accord or on request: the checkpoint vector of a
+ * new session, every stored checkpoint pushed to every ready peer, and the entries (with their
+ * consistency proof) a peer asks for. See fed.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "fed_impl.h"
+#include "witness.h"
+
+void
+fed_send_to(struct peer *p, Remacto__Peer__V1__PeerMessage *m)
+{
+	int rc = peer_send(p, m);
+	if (rc != 0 && rc != -EPIPE)
+		log_debug("fed: cannot queue a message to %s: %s", peer_name(p), strerror(-rc));
+}
+
+/* The note of (log, size) with every cosignature held, into buf. */
+static int
+full_note(struct fed *f, MDB_txn *txn, const struct tlog_head *h, char *buf, size_t cap)
+{
+	return witness_note(f->ctx.store, txn, h->id, h->size, h->checkpoint, h->checkpoint_len,
+	                    buf, cap);
+}
+
+void
+fed_gossip_head(struct fed *f, MDB_txn *txn, const struct tlog_head *h, struct peer *except)
+{
+	Remacto__Peer__V1__PeerMessage m = REMACTO__PEER__V1__PEER_MESSAGE__INIT;
+	Remacto__Peer__V1__SignedCheckpoint sc = REMACTO__PEER__V1__SIGNED_CHECKPOINT__INIT;
+	char *buf = malloc(NOTE_MAX_LEN);
+	int len;
+
+	if (!buf || h->checkpoint_len == 0 || (len = full_note(f, txn, h, buf, NOTE_MAX_LEN)) < 0) {
+		free(buf);
+		return;
+	}
+	sc.origin = (char *)h->origin;
+	sc.note.data = (uint8_t *)buf, sc.note.len = (size_t)len;
+	m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_CHECKPOINT;
+	m.checkpoint = &sc;
+	for (struct fed_peer *fp = f->peers; fp; fp = fp->next)
+		if (fp->p != except)
+			fed_send_to(fp->p, &m);
+	free(buf);
+}
+
+struct vector_ctx {
+	struct fed *f;
+	struct peer *p;
+	MDB_txn *txn;
+	Remacto__Peer__V1__SignedCheckpoint **items;
+	size_t n, cap, bytes;
+};
+
+static void
+flush_vector(struct vector_ctx *v)
+{
+	Remacto__Peer__V1__PeerMessage m = REMACTO__PEER__V1__PEER_MESSAGE__INIT;
+	Remacto__Peer__V1__CheckpointVector cv = REMACTO__PEER__V1__CHECKPOINT_VECTOR__INIT;
+	cv.checkpoints = v->items;
+	cv.n_checkpoints = v->n;
+	m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_VECTOR;
+	m.vector = &cv;
+	fed_send_to(v->p, &m);
+	for (size_t i = 0; i < v->n; i++) {
+		free(v->items[i]->origin);
+		free(v->items[i]->note.data);
+		free(v->items[i]);
+	}
+	v->n = 0;
+	v->bytes = 0;
+}
+
+static int
+vector_item(const Remacto__Store__LogRecord *rec, void *arg)
+{
+	struct vector_ctx *v = arg;
+	struct tlog_head *h = malloc(sizeof(*h));
+	Remacto__Peer__V1__SignedCheckpoint *sc = NULL;
+	char *buf = malloc(NOTE_MAX_LEN);
+	int len;
+
+	if (!h || !buf || tlog_head(v->f->ctx.store, v->txn, rec->origin, h) != 0 ||
+	    h->checkpoint_len == 0)
+		goto done;
+	/* The note held is of the size it names, which may be below the log's during a catch-up. */
+	struct checkpoint cp;
+	char why[64];
+	size_t tl = fed_note_text_len(h->checkpoint, h->checkpoint_len);
+	if (!tl || !checkpoint_parse(h->checkpoint, tl, &cp, why, sizeof(why)))
+		goto done;
+	h->size = cp.size;
+	if ((len = full_note(v->f, v->txn, h, buf, NOTE_MAX_LEN)) < 0)
+		goto done;
+	if (v->n == v->cap) {
+		size_t ncap = v->cap ? v->cap * 2 : 64;
+		void *ni = realloc(v->items, ncap * sizeof(*v->items));
+		if (!ni)
+			goto done;
+		v->items = ni, v->cap = ncap;
+	}
+	if (!(sc = malloc(sizeof(*sc))))
+		goto done;
+	remacto__peer__v1__signed_checkpoint__init(sc);
+	sc->origin = strdup(rec->origin);
+	sc->note.data = (uint8_t *)buf, sc->note.len = (size_t)len;
+	buf = NULL;
+	v->items[v->n++] = sc;
+	v->bytes += sc->note.len + strlen(rec->origin) + 8;
+	if (v->bytes > VECTOR_FRAME_BYTES)
+		flush_vector(v);
+done:
+	free(buf);
+	free(h);
+	return 0;
+}
+
+void
+fed_send_vector(struct fed *f, struct peer *p)
+{
+	struct vector_ctx v = { f, p, NULL, NULL, 0, 0, 0 };
+	if (store_read_begin(f->ctx.store, &v.txn) != 0)
+		return;
+	store_log_each(f->ctx.store, v.txn, vector_item, &v);
+	mdb_txn_abort(v.txn);
+	/* Always at least one vector frame, even empty: it tells the peer we said all we hold. */
+	flush_vector(&v);
+	free(v.items);
+}
+
+/* ---- serving entries ---- */
+
+void
+fed_on_get_entries(struct fed *f, struct peer *p, const Remacto__Peer__V1__GetEntries *g)
+{
+	Remacto__Peer__V1__PeerMessage m = REMACTO__PEER__V1__PEER_MESSAGE__INIT;
+	Remacto__Peer__V1__Entries e = REMACTO__PEER__V1__ENTRIES__INIT;
+	struct tlog_head *h = malloc(sizeof(*h));
+	uint8_t proof[MERKLE_MAX_PROOF][MERKLE_HASH_LEN], r1[32], r2[32];
+	ProtobufCBinaryData *items = NULL, pr[MERKLE_MAX_PROOF];
+	MDB_txn *txn = NULL;
+	size_t n = 0, bytes = 0, np = 0;
+
+	if (!h)
+		return;
+	if (g->count == 0 || g->count > FED_BATCH || g->proof_size < g->start + g->count ||
+	    g->start + g->count < g->start) {
+		peer_penalise(p, "a malformed entries request");
+		goto done;
+	}
+	if (store_read_begin(f->ctx.store, &txn) != 0)
+		goto done;
+	if (tlog_head(f->ctx.store, txn, g->origin, h) != 0 || g->proof_size > h->size) {
+		Remacto__Peer__V1__Error er = REMACTO__PEER__V1__ERROR__INIT;
+		er.reason = "entries beyond what this node holds";
+		m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_ERROR;
+		m.error = &er;
+		fed_send_to(p, &m);
+		goto done;
+	}
+	if (!(items = calloc(g->count, sizeof(*items))))
+		goto done;
+	for (; n < g->count; n++) {
+		const uint8_t *d;
+		size_t dl;
+		if (store_entry_get(f->ctx.store, txn, h->id, g->start + n, &d, &dl) != 0)
+			break;
+		if (n > 0 && bytes + dl > ENTRIES_FRAME_BYTES)
+			break;
+		/* Points into the map: valid while txn is open, which it is until sent. */
+		items[n].data = (uint8_t *)d;
+		items[n].len = dl;
+		bytes += dl + 4;
+	}
+	if (n == 0)
+		goto done;
+	if (g->start + n < g->proof_size &&
+	    tlog_consistency(f->ctx.store, txn, h, g->start + n, g->proof_size, r1, r2, proof, &np))
+		goto done;
+	for (size_t i = 0; i < np; i++)
+		pr[i].data = proof[i], pr[i].len = 32;
+	e.request_id = g->request_id;
+	e.origin = g->origin;
+	e.start = g->start;
+	e.entries = items;
+	e.n_entries = n;
+	e.proof = pr;
+	e.n_proof = np;
+	m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_ENTRIES;
+	m.entries = &e;
+	fed_send_to(p, &m);
+done:
+	if (txn)
+		mdb_txn_abort(txn);
+	free(items);
+	free(h);
+}
