@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/be.h"
+#include "core/err.h"
 
 const char *const registry_db_names[REGISTRY_NDBS] = {
 	"reg:members",
@@ -35,8 +36,8 @@ registry_set_authority(struct store *s, const char *vkey, char *err, size_t errc
 	int rc;
 
 	if (!note_verifier_parse(vkey, &v, why, sizeof(why)) || v.alg != NOTE_ALG_ED25519) {
-		snprintf(err, errcap, "authority verifier key: %s",
-		         v.alg != NOTE_ALG_ED25519 ? "must be an Ed25519 key" : why);
+		err_set(err, errcap, "authority verifier key: %s",
+		        v.alg != NOTE_ALG_ED25519 ? "must be an Ed25519 key" : why);
 		return -EINVAL;
 	}
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
@@ -47,10 +48,10 @@ registry_set_authority(struct store *s, const char *vkey, char *err, size_t errc
 		mdb_txn_abort(txn);
 		if (same)
 			return 0;
-		snprintf(err, errcap,
-		         "this data folder belongs to the network of authority %.*s, not "
-		         "%s: use another data folder",
-		         (int)val.mv_size, (char *)val.mv_data, vkey);
+		err_set(err, errcap,
+		        "this data folder belongs to the network of authority %.*s, not "
+		        "%s: use another data folder",
+		        (int)val.mv_size, (char *)val.mv_data, vkey);
 		return -EEXIST;
 	}
 	val.mv_size = strlen(vkey), val.mv_data = (void *)vkey;
@@ -61,7 +62,7 @@ registry_set_authority(struct store *s, const char *vkey, char *err, size_t errc
 	if ((rc = mdb_txn_commit(txn)) == 0)
 		return 0;
 fail:
-	snprintf(err, errcap, "cannot record the authority key: %s", store_strerror(rc));
+	err_set(err, errcap, "cannot record the authority key: %s", store_strerror(rc));
 	return rc;
 }
 
@@ -115,7 +116,7 @@ refuse(bool strict, char *err, size_t errcap, const char *field, const char *why
        const char *origin)
 {
 	if (strict)
-		snprintf(err, errcap, "%s: %s %s", field, origin, why);
+		err_set(err, errcap, "%s: %s %s", field, origin, why);
 	return strict;
 }
 
@@ -193,10 +194,10 @@ registry_apply(struct store *s, MDB_txn *txn, const char *origin, uint64_t index
 		return 0;
 	if (!registry_authority(s, txn, &auth) || strcmp(auth.name, origin) != 0) {
 		if (strict)
-			snprintf(err, errcap,
-			         "registry entries belong in the network's registry log, "
-			         "not in %s",
-			         origin);
+			err_set(err, errcap,
+			        "registry entries belong in the network's registry log, "
+			        "not in %s",
+			        origin);
 		return strict ? -EINVAL : 0;
 	}
 	if ((who = subject(e)) != NULL) {
@@ -294,7 +295,7 @@ registry_key_for(struct store *s, MDB_txn *txn, const char *origin, uint64_t siz
 	int rc;
 
 	if (!registry_authority(s, txn, &auth)) {
-		snprintf(err, errcap, "no network authority configured");
+		err_set(err, errcap, "no network authority configured");
 		return -ENOENT;
 	}
 	if (!strcmp(origin, auth.name)) {
@@ -302,12 +303,12 @@ registry_key_for(struct store *s, MDB_txn *txn, const char *origin, uint64_t siz
 		return 0;
 	}
 	if ((rc = registry_member(s, txn, origin, &m)) != 0) {
-		snprintf(err, errcap, "%s is not a member of the network", origin);
+		err_set(err, errcap, "%s is not a member of the network", origin);
 		return rc == MDB_NOTFOUND ? -EPERM : rc;
 	}
 	if (m->suspended && size > m->suspended_at_size) {
-		snprintf(err, errcap, "%s is suspended since size %llu", origin,
-		         (unsigned long long)m->suspended_at_size);
+		err_set(err, errcap, "%s is suspended since size %llu", origin,
+		        (unsigned long long)m->suspended_at_size);
 		rc = -EPERM;
 		goto done;
 	}
@@ -316,8 +317,8 @@ registry_key_for(struct store *s, MDB_txn *txn, const char *origin, uint64_t siz
 			vkey = m->keys[i]->verifier_key;
 	if (!vkey || !note_verifier_parse(vkey, out, why, sizeof(why)) ||
 	    strcmp(out->name, origin) != 0) {
-		snprintf(err, errcap, "%s has no usable key for size %llu", origin,
-		         (unsigned long long)size);
+		err_set(err, errcap, "%s has no usable key for size %llu", origin,
+		        (unsigned long long)size);
 		rc = -EPERM;
 	}
 done:

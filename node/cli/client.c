@@ -27,6 +27,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/buf.h"
+#include "core/err.h"
+
 #define CHUNK 65536    /* request body bytes per lws_write */
 #define READ_BUF 16384 /* response bytes per lws_http_client_read */
 #define TOKEN_MAX 512
@@ -48,7 +51,7 @@ struct request {
 	size_t len, sent;
 	unsigned timeout;
 	struct client_response *out;
-	size_t cap;                /* allocated size of out->body */
+	struct buf resp;           /* the response body, handed to out at the end */
 	uint8_t *chunk;            /* LWS_PRE + CHUNK, for the body */
 	char auth[TOKEN_MAX + 16]; /* "Bearer <token>", wiped at the end */
 	enum stage stage;
@@ -84,7 +87,7 @@ fail(struct request *r, int rc, const char *fmt, ...)
 		return;
 	r->rc = rc;
 	va_start(ap, fmt);
-	vsnprintf(r->err, r->errcap, fmt, ap);
+	err_vset(r->err, r->errcap, fmt, ap);
 	va_end(ap);
 }
 
@@ -105,27 +108,13 @@ watchdog(lws_sorted_usec_list_t *sul)
 static int
 append_body(struct request *r, const void *in, size_t len)
 {
-	struct client_response *out = r->out;
-	if (len > CLIENT_MAX_RESPONSE - out->len) {
+	int rc = buf_put(&r->resp, in, len);
+	if (rc == -EMSGSIZE)
 		fail(r, CLIENT_ETOOBIG, "the response is larger than %zu MiB",
 		     CLIENT_MAX_RESPONSE >> 20);
-		return -1;
-	}
-	if (out->len + len + 1 > r->cap) {
-		size_t ncap = r->cap ? r->cap : 16384;
-		while (ncap < out->len + len + 1)
-			ncap *= 2;
-		uint8_t *nb = realloc(out->body, ncap);
-		if (!nb) {
-			fail(r, CLIENT_ESYS, "out of memory reading the response");
-			return -1;
-		}
-		out->body = nb, r->cap = ncap;
-	}
-	memcpy(out->body + out->len, in, len);
-	out->len += len;
-	out->body[out->len] = '\0';
-	return 0;
+	else if (rc != 0)
+		fail(r, CLIENT_ESYS, "out of memory reading the response");
+	return rc != 0 ? -1 : 0;
 }
 
 static int
@@ -343,14 +332,14 @@ client_request(const struct client_opts *o, const char *method, const char *path
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(err, errcap, "no error");
+	err_set(err, errcap, "no error");
 	if (o->token && strlen(o->token) > TOKEN_MAX) {
-		snprintf(err, errcap, "the bearer token is longer than %d characters", TOKEN_MAX);
+		err_set(err, errcap, "the bearer token is longer than %d characters", TOKEN_MAX);
 		return CLIENT_EPROTO;
 	}
 	if (!(r = calloc(1, sizeof(*r))) || !(r->chunk = malloc(LWS_PRE + CHUNK))) {
 		free(r);
-		snprintf(err, errcap, "out of memory");
+		err_set(err, errcap, "out of memory");
 		return CLIENT_ESYS;
 	}
 	r->o = o;
@@ -359,6 +348,7 @@ client_request(const struct client_opts *o, const char *method, const char *path
 	r->len = body ? len : 0;
 	r->timeout = o->timeout ? o->timeout : CLIENT_DEFAULT_TIMEOUT;
 	r->out = out;
+	r->resp = (struct buf)BUF_INIT(CLIENT_MAX_RESPONSE);
 	r->err = err;
 	r->errcap = errcap;
 	r->stage = ST_CONNECTING;
@@ -411,7 +401,7 @@ client_request(const struct client_opts *o, const char *method, const char *path
 	    !connect_reason(o->host, o->port, r->timeout, err, errcap) && o->tls) {
 		char lwsmsg[256];
 		snprintf(lwsmsg, sizeof(lwsmsg), "%s", err);
-		snprintf(err, errcap, "TLS handshake failed (%s)", lwsmsg);
+		err_set(err, errcap, "TLS handshake failed (%s)", lwsmsg);
 	}
 done:
 	if (ctx)
@@ -419,8 +409,11 @@ done:
 	rc = r->complete && r->rc == 0 ? 0 : r->rc ? r->rc : CLIENT_EPROTO;
 	if (rc != 0) {
 		if (r->rc == 0)
-			snprintf(err, errcap, "the request ended without a complete response");
+			err_set(err, errcap, "the request ended without a complete response");
 		client_response_free(out);
+		buf_free(&r->resp);
+	} else {
+		out->body = (uint8_t *)buf_steal(&r->resp, &out->len);
 	}
 	OPENSSL_cleanse(r->auth, sizeof(r->auth));
 	free(r->chunk);

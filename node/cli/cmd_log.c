@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "core/b64.h"
 #include "core/entry.h"
+#include "core/err.h"
 #include "core/pbjson.h"
 #include "store/index.h"
 #include "store/tlog.h"
@@ -118,9 +119,9 @@ parse_line(char *line, size_t len, bool raw, uint8_t **out, size_t *outlen, char
 		Remacto__V1__Entry *e;
 		size_t cap = B64_DECODED_MAX(len);
 		if (cap == 0 || !(*out = malloc(cap)))
-			return snprintf(err, errcap, "empty entry"), -EINVAL;
+			return err_set(err, errcap, "empty entry"), -EINVAL;
 		if (!b64_decode(line, len, *out, cap, outlen)) {
-			snprintf(err, errcap, "not strict base64");
+			err_set(err, errcap, "not strict base64");
 			goto bad;
 		}
 		if (!(e = entry_decode(*out, *outlen, err, errcap)))
@@ -135,7 +136,7 @@ bad:
 	json_error_t jerr;
 	json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!j) {
-		snprintf(err, errcap, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+		err_set(err, errcap, "invalid JSON at column %d: %s", jerr.column, jerr.text);
 		return -EINVAL;
 	}
 	int rc = entry_from_json(j, out, outlen, err, errcap);

@@ -22,7 +22,7 @@
 #include "cli.h"
 #include "client.h"
 #include "core/config.h"
-#include "daemon/api.h"
+#include "core/wire.h"
 
 #define INPUT_MAX ((size_t)64 << 20) /* one publish or import file */
 #define TOKEN_FILE_MAX 1024
@@ -315,14 +315,14 @@ call(struct target *t, const char *method, const char *path, const char *ctype, 
 		               "cannot connect to the admin listener %s:%d: %s — is "
 		               "remactod running?",
 		               t->host, t->opts.port, err);
-	if (rc != 0 && len > API_MAX_BODY)
+	if (rc != 0 && len > WIRE_MAX_BODY)
 		/* The node answers 413 and closes before reading it all: name the likely cause. */
 		return cli_err(
 		        EXIT_FAIL,
 		        "%s %s on the admin listener %s:%d failed: %s; the body is "
 		        "%.1f MiB and a node takes at most %u MiB per request: split the input",
 		        method, path, t->host, t->opts.port, err, (double)len / (1 << 20),
-		        API_MAX_BODY >> 20);
+		        WIRE_MAX_BODY >> 20);
 	if (rc != 0)
 		return cli_err(EXIT_FAIL, "%s %s on the admin listener %s:%d failed: %s", method,
 		               path, t->host, t->opts.port, err);

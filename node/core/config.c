@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <syslog.h>
 
+#include "err.h"
 #include "note.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024) /* a config file is a few kilobytes */
@@ -101,17 +102,6 @@ struct parse {
 	int peer_line[CONFIG_MAX_PEERS]; /* line of each [peer] url */
 };
 
-static void
-seterr(char *err, size_t errcap, const char *fmt, ...)
-{
-	if (err == NULL || errcap == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errcap, fmt, ap);
-	va_end(ap);
-}
-
 /* Records "file:line: <fmt>" as the parse's error unless an earlier one was recorded. */
 static void parse_fail(struct parse *p, int line, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
@@ -129,7 +119,7 @@ parse_fail(struct parse *p, int line, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(p->err + n, p->errcap - (size_t)n, fmt, ap);
+	err_vset(p->err + n, p->errcap - (size_t)n, fmt, ap);
 	va_end(ap);
 }
 
@@ -153,24 +143,24 @@ parse_ulong(const char *v, unsigned long min, unsigned long max, unsigned long *
 {
 	size_t n = strlen(v);
 	if (n == 0) {
-		seterr(why, whycap, "no value; give a number from %lu to %lu", min, max);
+		err_set(why, whycap, "no value; give a number from %lu to %lu", min, max);
 		return false;
 	}
 	if (!is_digits(v, n)) {
-		seterr(why, whycap, "\"%.40s\" is not a whole number (digits only, no unit)", v);
+		err_set(why, whycap, "\"%.40s\" is not a whole number (digits only, no unit)", v);
 		return false;
 	}
 	unsigned long x = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned d = (unsigned)(v[i] - '0');
 		if (x > max / 10 || d > max - x * 10) {
-			seterr(why, whycap, "%.40s out of range %lu-%lu", v, min, max);
+			err_set(why, whycap, "%.40s out of range %lu-%lu", v, min, max);
 			return false;
 		}
 		x = x * 10 + d;
 	}
 	if (x < min) {
-		seterr(why, whycap, "%lu out of range %lu-%lu", x, min, max);
+		err_set(why, whycap, "%lu out of range %lu-%lu", x, min, max);
 		return false;
 	}
 	*out = x;
@@ -181,18 +171,18 @@ static bool
 parse_port(const char *s, size_t n, int *port, char *why, size_t whycap)
 {
 	if (n == 0) {
-		seterr(why, whycap, "empty port after ':'");
+		err_set(why, whycap, "empty port after ':'");
 		return false;
 	}
 	if (!is_digits(s, n)) {
-		seterr(why, whycap, "port \"%.*s\" is not a number", (int)(n > 40 ? 40 : n), s);
+		err_set(why, whycap, "port \"%.*s\" is not a number", (int)(n > 40 ? 40 : n), s);
 		return false;
 	}
 	unsigned long x = 0;
 	for (size_t i = 0; i < n && x <= 65535; i++)
 		x = x * 10 + (unsigned long)(s[i] - '0');
 	if (x < 1 || x > 65535) {
-		seterr(why, whycap, "port %.*s out of range 1-65535", (int)(n > 40 ? 40 : n), s);
+		err_set(why, whycap, "port %.*s out of range 1-65535", (int)(n > 40 ? 40 : n), s);
 		return false;
 	}
 	*port = (int)x;
@@ -217,7 +207,7 @@ host_valid(const char *h, size_t n, char *why, size_t whycap)
 			if (inet_pton(AF_INET, tmp, &a) == 1)
 				return true;
 		}
-		seterr(why, whycap, "\"%.*s\" is not an IPv4 address", (int)(n > 60 ? 60 : n), h);
+		err_set(why, whycap, "\"%.*s\" is not an IPv4 address", (int)(n > 60 ? 60 : n), h);
 		return false;
 	}
 	if (n > 253)
@@ -238,8 +228,8 @@ host_valid(const char *h, size_t n, char *why, size_t whycap)
 	}
 	return true;
 bad:
-	seterr(why, whycap, "\"%.*s\" is not an IP address or host name", (int)(n > 60 ? 60 : n),
-	       h);
+	err_set(why, whycap, "\"%.*s\" is not an IP address or host name", (int)(n > 60 ? 60 : n),
+	        h);
 	return false;
 }
 
@@ -253,13 +243,13 @@ parse_hostport(const char *s, size_t n, bool port_required, char host[256], int 
 	size_t hn;
 
 	if (n == 0) {
-		seterr(why, whycap, "empty; give address:port, as 127.0.0.1:8080 or [::1]:8080");
+		err_set(why, whycap, "empty; give address:port, as 127.0.0.1:8080 or [::1]:8080");
 		return false;
 	}
 	if (s[0] == '[') {
 		const char *close = memchr(s, ']', n);
 		if (close == NULL) {
-			seterr(why, whycap, "no ']' after the IPv6 address (write [::1]:8080)");
+			err_set(why, whycap, "no ']' after the IPv6 address (write [::1]:8080)");
 			return false;
 		}
 		h = s + 1;
@@ -267,33 +257,33 @@ parse_hostport(const char *s, size_t n, bool port_required, char host[256], int 
 		char tmp[INET6_ADDRSTRLEN];
 		struct in6_addr a6;
 		if (hn == 0 || hn >= sizeof(tmp)) {
-			seterr(why, whycap, "\"%.*s\" is not an IPv6 address",
-			       (int)(hn > 60 ? 60 : hn), h);
+			err_set(why, whycap, "\"%.*s\" is not an IPv6 address",
+			        (int)(hn > 60 ? 60 : hn), h);
 			return false;
 		}
 		memcpy(tmp, h, hn);
 		tmp[hn] = '\0';
 		if (inet_pton(AF_INET6, tmp, &a6) != 1) {
-			seterr(why, whycap, "\"%s\" is not an IPv6 address", tmp);
+			err_set(why, whycap, "\"%s\" is not an IPv6 address", tmp);
 			return false;
 		}
 		rest = close + 1;
 		if (rest < s + n && *rest != ':') {
-			seterr(why, whycap, "unexpected \"%.*s\" after ']' (write [%s]:port)",
-			       (int)(s + n - rest > 40 ? 40 : s + n - rest), rest, tmp);
+			err_set(why, whycap, "unexpected \"%.*s\" after ']' (write [%s]:port)",
+			        (int)(s + n - rest > 40 ? 40 : s + n - rest), rest, tmp);
 			return false;
 		}
 	} else {
 		const char *colon = memchr(s, ':', n);
 		if (colon != NULL && memchr(colon + 1, ':', (size_t)(s + n - colon - 1)) != NULL) {
-			seterr(why, whycap, "IPv6 addresses go in brackets, as [::1]:8080");
+			err_set(why, whycap, "IPv6 addresses go in brackets, as [::1]:8080");
 			return false;
 		}
 		h = s;
 		hn = colon != NULL ? (size_t)(colon - s) : n;
 		rest = s + hn;
 		if (hn == 0) {
-			seterr(why, whycap, "no address before ':port' (0.0.0.0 or [::] for all)");
+			err_set(why, whycap, "no address before ':port' (0.0.0.0 or [::] for all)");
 			return false;
 		}
 		if (!host_valid(h, hn, why, whycap))
@@ -301,10 +291,10 @@ parse_hostport(const char *s, size_t n, bool port_required, char host[256], int 
 	}
 	if (rest == s + n) {
 		if (port_required) {
-			seterr(why, whycap,
-			       "no port in \"%.*s\"; write address:port, as "
-			       "127.0.0.1:8080",
-			       (int)(n > 60 ? 60 : n), s);
+			err_set(why, whycap,
+			        "no port in \"%.*s\"; write address:port, as "
+			        "127.0.0.1:8080",
+			        (int)(n > 60 ? 60 : n), s);
 			return false;
 		}
 		*port = 0;
@@ -335,11 +325,11 @@ config_peer_url(const char *v, struct config_peer_url *out, char *why, size_t wh
 
 	memset(&u, 0, sizeof(u));
 	if (n == 0) {
-		seterr(why, whycap, "empty; give the peer's URL, as wss://node.example.ma/peer");
+		err_set(why, whycap, "empty; give the peer's URL, as wss://node.example.ma/peer");
 		return false;
 	}
 	if (n >= CONFIG_PEER_URL_MAX) {
-		seterr(why, whycap, "URL longer than %d bytes", CONFIG_PEER_URL_MAX - 1);
+		err_set(why, whycap, "URL longer than %d bytes", CONFIG_PEER_URL_MAX - 1);
 		return false;
 	}
 	if (strncmp(v, "wss://", 6) == 0) {
@@ -348,39 +338,39 @@ config_peer_url(const char *v, struct config_peer_url *out, char *why, size_t wh
 	} else if (strncmp(v, "ws://", 5) == 0) {
 		skip = 5;
 	} else {
-		seterr(why, whycap,
-		       "\"%.60s\" does not start with wss:// (peers talk over TLS "
-		       "WebSocket only)",
-		       v);
+		err_set(why, whycap,
+		        "\"%.60s\" does not start with wss:// (peers talk over TLS "
+		        "WebSocket only)",
+		        v);
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)v[i];
 		if (ch <= 0x20 || ch >= 0x7f) {
-			seterr(why, whycap,
-			       "URL has a space, control or non-ASCII byte at offset %zu "
-			       "(percent-encode it)",
-			       i);
+			err_set(why, whycap,
+			        "URL has a space, control or non-ASCII byte at offset %zu "
+			        "(percent-encode it)",
+			        i);
 			return false;
 		}
 	}
 	const char *a = v + skip;
 	size_t an = strcspn(a, "/?#");
 	if (memchr(a, '@', an) != NULL) {
-		seterr(why, whycap, "user info (user@host) is not allowed in a peer URL");
+		err_set(why, whycap, "user info (user@host) is not allowed in a peer URL");
 		return false;
 	}
 	if (an == 0) {
-		seterr(why, whycap, "no host after %.*s", (int)skip, v);
+		err_set(why, whycap, "no host after %.*s", (int)skip, v);
 		return false;
 	}
 	if (!parse_hostport(a, an, false, u.host, &u.port, why, whycap))
 		return false;
 	if (!u.tls && !is_loopback(u.host)) {
-		seterr(why, whycap,
-		       "ws:// (without TLS) is for test peers on a loopback address "
-		       "(127.0.0.1, [::1]) only; use wss://%.60s",
-		       a);
+		err_set(why, whycap,
+		        "ws:// (without TLS) is for test peers on a loopback address "
+		        "(127.0.0.1, [::1]) only; use wss://%.60s",
+		        a);
 		return false;
 	}
 	if (u.port == 0)
@@ -401,16 +391,16 @@ path_valid(const char *v, size_t cap, bool required, char *why, size_t whycap)
 {
 	size_t n = strlen(v);
 	if (n == 0 && required) {
-		seterr(why, whycap, "empty; give a path");
+		err_set(why, whycap, "empty; give a path");
 		return false;
 	}
 	if (n >= cap) {
-		seterr(why, whycap, "path longer than %zu bytes", cap - 1);
+		err_set(why, whycap, "path longer than %zu bytes", cap - 1);
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f) {
-			seterr(why, whycap, "path has a control character at offset %zu", i);
+			err_set(why, whycap, "path has a control character at offset %zu", i);
 			return false;
 		}
 	}
@@ -434,10 +424,10 @@ set_value(struct config *c, const struct key *k, const char *v, char *why, size_
 		return true;
 	case K_ORIGIN:
 		if (n > 0 && (n >= k->size || !note_name_valid(v))) {
-			seterr(why, whycap,
-			       "\"%.60s\" is not a valid log name (non-empty UTF-8, no "
-			       "spaces, no '+', at most 255 bytes, as remacto.ma/commune)",
-			       v);
+			err_set(why, whycap,
+			        "\"%.60s\" is not a valid log name (non-empty UTF-8, no "
+			        "spaces, no '+', at most 255 bytes, as remacto.ma/commune)",
+			        v);
 			return false;
 		}
 		memcpy(field, v, n + 1);
@@ -446,10 +436,10 @@ set_value(struct config *c, const struct key *k, const char *v, char *why, size_
 		if (n == 0 || n >= k->size ||
 		    strspn(v, "abcdefghijklmnopqrstuvwxyz"
 		              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n) {
-			seterr(why, whycap,
-			       "\"%.60s\" is not a network name (1-%zu letters, digits, "
-			       "'.', '_' or '-')",
-			       v, k->size - 1);
+			err_set(why, whycap,
+			        "\"%.60s\" is not a network name (1-%zu letters, digits, "
+			        "'.', '_' or '-')",
+			        v, k->size - 1);
 			return false;
 		}
 		memcpy(field, v, n + 1);
@@ -484,19 +474,20 @@ set_value(struct config *c, const struct key *k, const char *v, char *why, size_
 				return true;
 			}
 		}
-		seterr(why, whycap, "unknown level \"%.40s\" (want error, warn, info or debug)", v);
+		err_set(why, whycap, "unknown level \"%.40s\" (want error, warn, info or debug)",
+		        v);
 		return false;
 	}
 	case K_VKEY: {
 		struct note_verifier nv;
 		char e[256];
 		if (n > 0 && n >= k->size) {
-			seterr(why, whycap, "longer than %zu bytes", k->size - 1);
+			err_set(why, whycap, "longer than %zu bytes", k->size - 1);
 			return false;
 		}
 		if (n > 0 && !note_verifier_parse(v, &nv, e, sizeof(e))) {
 			const char *r = strncmp(e, "verifier key: ", 14) == 0 ? e + 14 : e;
-			seterr(why, whycap, "%s", r);
+			err_set(why, whycap, "%s", r);
 			return false;
 		}
 		memcpy(field, v, n + 1);
@@ -506,20 +497,20 @@ set_value(struct config *c, const struct key *k, const char *v, char *why, size_
 		if (!config_peer_url(v, NULL, why, whycap))
 			return false;
 		if (c->npeers >= CONFIG_MAX_PEERS) {
-			seterr(why, whycap, "more than %d peers", CONFIG_MAX_PEERS);
+			err_set(why, whycap, "more than %d peers", CONFIG_MAX_PEERS);
 			return false;
 		}
 		memcpy(c->peers[c->npeers++], v, n + 1);
 		return true;
 	case K_BOOL:
 		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
-			seterr(why, whycap, "\"%.40s\" is neither yes nor no", v);
+			err_set(why, whycap, "\"%.40s\" is neither yes nor no", v);
 			return false;
 		}
 		*(bool *)(void *)field = v[0] == 'y';
 		return true;
 	}
-	seterr(why, whycap, "internal error: unknown kind of key");
+	err_set(why, whycap, "internal error: unknown kind of key");
 	return false;
 }
 
@@ -687,33 +678,33 @@ config_load(struct config *c, const char *file, char *err, size_t errcap)
 	int rc = -1;
 
 	if (file == NULL || file[0] == '\0') {
-		seterr(err, errcap, "config: no file name given");
+		err_set(err, errcap, "config: no file name given");
 		return -1;
 	}
 	if (strlen(file) >= sizeof(c->file)) {
-		seterr(err, errcap, "%.60s...: config file path longer than %zu bytes", file,
-		       sizeof(c->file) - 1);
+		err_set(err, errcap, "%.60s...: config file path longer than %zu bytes", file,
+		        sizeof(c->file) - 1);
 		return -1;
 	}
 	if ((fp = fopen(file, "r")) == NULL) {
-		seterr(err, errcap, "%s: cannot open: %s", file, strerror(errno));
+		err_set(err, errcap, "%s: cannot open: %s", file, strerror(errno));
 		goto fail;
 	}
 	if (fstat(fileno(fp), &st) == -1) {
-		seterr(err, errcap, "%s: cannot stat: %s", file, strerror(errno));
+		err_set(err, errcap, "%s: cannot stat: %s", file, strerror(errno));
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		seterr(err, errcap, "%s: not a regular file", file);
+		err_set(err, errcap, "%s: not a regular file", file);
 		goto fail;
 	}
 	if (st.st_size > CONFIG_FILE_MAX) {
-		seterr(err, errcap, "%s: larger than %d bytes; is this the configuration file?",
-		       file, CONFIG_FILE_MAX);
+		err_set(err, errcap, "%s: larger than %d bytes; is this the configuration file?",
+		        file, CONFIG_FILE_MAX);
 		goto fail;
 	}
 	if ((tmp = malloc(sizeof(*tmp))) == NULL) {
-		seterr(err, errcap, "%s: out of memory", file);
+		err_set(err, errcap, "%s: out of memory", file);
 		goto fail;
 	}
 	*tmp = *c;
@@ -734,13 +725,13 @@ config_load(struct config *c, const char *file, char *err, size_t errcap)
 		p.err_line = 0;
 		parse_fail(&p, r, "syntax error: expected key = value or [section]");
 	} else if (r == -2 && p.err_line == 0) {
-		seterr(err, errcap, "%s: out of memory", file);
+		err_set(err, errcap, "%s: out of memory", file);
 		goto fail;
 	}
 	if (p.err_line != 0)
 		goto fail;
 	if (ferror(fp)) {
-		seterr(err, errcap, "%s: read error after line %d", file, p.line);
+		err_set(err, errcap, "%s: read error after line %d", file, p.line);
 		goto fail;
 	}
 	*c = *tmp;
@@ -788,58 +779,58 @@ config_finish(struct config *c, char *err, size_t errcap)
 	const char *f = c->file[0] != '\0' ? c->file : "embedded defaults";
 
 	if (c->data[0] == '\0') {
-		seterr(err, errcap, "%s: [node] data: empty; give the data folder", f);
+		err_set(err, errcap, "%s: [node] data: empty; give the data folder", f);
 		return -1;
 	}
 	if (c->key[0] == '\0' && !join(c->key, sizeof(c->key), c->data, "node.key")) {
-		seterr(err, errcap,
-		       "%s: [node] data: path too long to hold node.key; shorten it or "
-		       "set [node] key",
-		       f);
+		err_set(err, errcap,
+		        "%s: [node] data: path too long to hold node.key; shorten it or "
+		        "set [node] key",
+		        f);
 		return -1;
 	}
 	if (c->token_file[0] == '\0' &&
 	    !join(c->token_file, sizeof(c->token_file), c->data, "admin.token")) {
-		seterr(err, errcap,
-		       "%s: [node] data: path too long to hold admin.token; shorten it "
-		       "or set [admin] token_file",
-		       f);
+		err_set(err, errcap,
+		        "%s: [node] data: path too long to hold admin.token; shorten it "
+		        "or set [admin] token_file",
+		        f);
 		return -1;
 	}
 	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
-		seterr(err, errcap, "%s: [public] %s is set but %s is not; set both or neither", f,
-		       c->tls_cert[0] != '\0' ? "tls_cert" : "tls_key",
-		       c->tls_cert[0] != '\0' ? "tls_key" : "tls_cert");
+		err_set(err, errcap, "%s: [public] %s is set but %s is not; set both or neither", f,
+		        c->tls_cert[0] != '\0' ? "tls_cert" : "tls_key",
+		        c->tls_cert[0] != '\0' ? "tls_key" : "tls_cert");
 		return -1;
 	}
 	if (c->pub.port == c->admin.port &&
 	    (same_host(c->pub.host, c->admin.host) || is_wildcard(c->pub.host) ||
 	     is_wildcard(c->admin.host))) {
-		seterr(err, errcap,
-		       "%s: [public] listen and [admin] listen overlap on port %d; give "
-		       "the admin API its own port",
-		       f, c->pub.port);
+		err_set(err, errcap,
+		        "%s: [public] listen and [admin] listen overlap on port %d; give "
+		        "the admin API its own port",
+		        f, c->pub.port);
 		return -1;
 	}
 	if (c->npeers > 0 && c->authority_vkey[0] == '\0') {
-		seterr(err, errcap,
-		       "%s: [peer] url lines need [authority] verifier_key: a node "
-		       "replicates only the logs the network's registry admits",
-		       f);
+		err_set(err, errcap,
+		        "%s: [peer] url lines need [authority] verifier_key: a node "
+		        "replicates only the logs the network's registry admits",
+		        f);
 		return -1;
 	}
 	if (c->origin[0] == '\0' && c->seed[0] != '\0') {
-		seterr(err, errcap,
-		       "%s: [node] seed is set but origin is empty; a read-only mirror "
-		       "publishes nothing: set origin or remove seed",
-		       f);
+		err_set(err, errcap,
+		        "%s: [node] seed is set but origin is empty; a read-only mirror "
+		        "publishes nothing: set origin or remove seed",
+		        f);
 		return -1;
 	}
 	if (c->peer_tls_insecure && c->peer_ca_file[0] != '\0') {
-		seterr(err, errcap,
-		       "%s: [peer] tls_insecure = yes accepts any certificate, so "
-		       "ca_file would be ignored: remove one of them",
-		       f);
+		err_set(err, errcap,
+		        "%s: [peer] tls_insecure = yes accepts any certificate, so "
+		        "ca_file would be ignored: remove one of them",
+		        f);
 		return -1;
 	}
 	return 0;

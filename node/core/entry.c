@@ -9,51 +9,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "note.h"
 #include "pbjson.h"
+#include "utf8.h"
 
 #define PATH_MAX_LEN 256
 
 static bool
 fail(char *err, size_t errcap, const char *path, const char *why)
 {
-	snprintf(err, errcap, "%s%s%s", path, *path ? ": " : "", why);
+	err_set(err, errcap, "%s%s%s", path, *path ? ": " : "", why);
 	return false;
 }
 
-/* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) without C0 or C1 controls but
- * tab/newline and without DEL. */
+/* Valid UTF-8 without C0 or C1 controls but tab/newline and without DEL. */
 static bool
 text_ok(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		unsigned c = *p;
-		if (c < 0x80) {
-			if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
-				return false;
-			p++;
-			continue;
-		}
-		int n;
-		unsigned cp;
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3, cp = c & 0x07;
-		else
+	const uint8_t *p = (const uint8_t *)s;
+	size_t len = strlen(s);
+	uint32_t cp;
+
+	for (size_t i = 0; i < len;) {
+		size_t k = utf8_decode(p + i, len - i, &cp);
+		if (k == 0 || (cp < 0x20 && cp != '\t' && cp != '\n') || (cp >= 0x7f && cp <= 0x9f))
 			return false;
-		for (int i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-			return false;
-		p += n + 1;
+		i += k;
 	}
 	return true;
 }
@@ -463,12 +445,12 @@ entry_decode(const uint8_t *data, size_t len, char *err, size_t errcap)
 {
 	Remacto__V1__Entry *e;
 	if (len == 0 || len > ENTRY_MAX_LEN) {
-		snprintf(err, errcap, "an entry is 1 to %d bytes, this one is %zu", ENTRY_MAX_LEN,
-		         len);
+		err_set(err, errcap, "an entry is 1 to %d bytes, this one is %zu", ENTRY_MAX_LEN,
+		        len);
 		return NULL;
 	}
 	if (!(e = remacto__v1__entry__unpack(NULL, len, data))) {
-		snprintf(err, errcap, "not a protobuf remacto.v1.Entry");
+		err_set(err, errcap, "not a protobuf remacto.v1.Entry");
 		return NULL;
 	}
 	if (!wire_strings_ok(&remacto__v1__entry__descriptor, data, len, 0, "", err, errcap)) {
@@ -499,8 +481,8 @@ entry_from_json(const json_t *json, uint8_t **out, size_t *len, char *err, size_
 	}
 	n = remacto__v1__entry__get_packed_size(e);
 	if (n > ENTRY_MAX_LEN) {
-		snprintf(err, errcap, "entry is %zu bytes encoded, over the %d-byte cap", n,
-		         ENTRY_MAX_LEN);
+		err_set(err, errcap, "entry is %zu bytes encoded, over the %d-byte cap", n,
+		        ENTRY_MAX_LEN);
 		rc = -E2BIG;
 		goto fail;
 	}

@@ -12,7 +12,7 @@
  * fetched once: OpenSSL 3's SHA256() looks the algorithm up by name on every call, which cost
  * a tenth of a replicating node's CPU. SHA-256 only fails when OpenSSL cannot allocate or is
  * misconfigured; the hashing functions have no error path in the API and a wrong hash would
- * corrupt the log, so they abort.
+ * corrupt the log, so they stop the process with BUG().
  */
 #include "merkle.h"
 
@@ -22,6 +22,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "err.h"
 
 /* Leaves up to this many bytes are hashed from one stack copy; longer ones stream. */
 #define LEAF_STACK_MAX 1024
@@ -48,7 +50,7 @@ md_sha256(void)
 {
 	pthread_once(&sha256_once, fetch_sha256);
 	if (sha256_md == NULL)
-		abort();
+		BUG("OpenSSL has no SHA-256");
 	return sha256_md;
 }
 
@@ -56,7 +58,7 @@ static void
 sha256(const uint8_t *buf, size_t len, uint8_t out[MERKLE_HASH_LEN])
 {
 	if (!EVP_Digest(buf, len, out, NULL, md_sha256(), NULL))
-		abort();
+		BUG("SHA-256 of %zu bytes failed", len);
 }
 
 /* floor(log2(x)), x > 0. */
@@ -98,7 +100,7 @@ merkle_leaf_hash(const uint8_t *data, size_t len, uint8_t out[MERKLE_HASH_LEN])
 	if (c == NULL || !EVP_DigestInit_ex(c, md_sha256(), NULL) ||
 	    !EVP_DigestUpdate(c, &prefix, 1) || !EVP_DigestUpdate(c, data, len) ||
 	    !EVP_DigestFinal_ex(c, out, NULL))
-		abort();
+		BUG("SHA-256 of a %zu-byte leaf failed", len);
 	EVP_MD_CTX_free(c);
 }
 

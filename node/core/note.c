@@ -29,6 +29,9 @@
 
 #include "b64.h"
 #include "be.h"
+#include "err.h"
+#include "hex.h"
+#include "utf8.h"
 
 #define EM_DASH_SP "\xe2\x80\x94 " /* U+2014 and a space: the start of every signature line */
 #define EM_DASH_SP_LEN 4
@@ -39,65 +42,7 @@
 #define SKEY_PREFIX_LEN 12
 #define COSIG_HEADER_MAX 64 /* "cosignature/v1\ntime " + 20 digits + "\n" */
 
-static void seterr(char *err, size_t errcap, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errcap, const char *fmt, ...)
-{
-	if (err == NULL || errcap == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errcap, fmt, ap);
-	va_end(ap);
-}
-
-
 /* ---- text rules ---- */
-
-/* Decodes one UTF-8 sequence at s[0..len). Returns its length, or 0 when it is not valid
- * UTF-8 (overlong forms, surrogates and code points above U+10FFFF included), as Go's
- * utf8.DecodeRune does when it returns RuneError with size 1. */
-static size_t
-utf8_next(const uint8_t *s, size_t len, uint32_t *cp)
-{
-	uint8_t c = s[0];
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	size_t n;
-	uint8_t lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		*cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		*cp = c & 0x0f;
-		if (c == 0xe0)
-			lo = 0xa0; /* overlong */
-		else if (c == 0xed)
-			hi = 0x9f; /* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		*cp = c & 0x07;
-		if (c == 0xf0)
-			lo = 0x90; /* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f; /* above U+10FFFF */
-	} else {
-		return 0;
-	}
-	if (len < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = *cp << 6 | (s[i] & 0x3f);
-	}
-	return n;
-}
 
 /* Go's unicode.IsSpace: the White_Space property. */
 static bool
@@ -136,7 +81,7 @@ name_problem(const char *s, size_t n)
 		return "is longer than 255 bytes";
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		size_t k = utf8_next((const uint8_t *)s + i, n - i, &cp);
+		size_t k = utf8_decode((const uint8_t *)s + i, n - i, &cp);
 		if (k == 0)
 			return "is not valid UTF-8";
 		if (cp == '+')
@@ -167,22 +112,22 @@ check_chars(const char *what, const char *s, size_t len, char *err, size_t errca
 	size_t line = 1;
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
-		size_t k = utf8_next((const uint8_t *)s + i, len - i, &cp);
+		size_t k = utf8_decode((const uint8_t *)s + i, len - i, &cp);
 		if (k == 0) {
-			seterr(err, errcap, "%s line %zu: invalid UTF-8 at byte %zu", what, line,
-			       i);
+			err_set(err, errcap, "%s line %zu: invalid UTF-8 at byte %zu", what, line,
+			        i);
 			return false;
 		}
 		if (cp == '\n') {
 			line++;
 		} else if (cp == '\r') {
-			seterr(err, errcap,
-			       "%s line %zu: carriage return (CRLF line ends are not allowed)",
-			       what, line);
+			err_set(err, errcap,
+			        "%s line %zu: carriage return (CRLF line ends are not allowed)",
+			        what, line);
 			return false;
 		} else if (cp < 0x20) {
-			seterr(err, errcap, "%s line %zu: control character 0x%02x", what, line,
-			       (unsigned)cp);
+			err_set(err, errcap, "%s line %zu: control character 0x%02x", what, line,
+			        (unsigned)cp);
 			return false;
 		}
 		i += k;
@@ -234,63 +179,54 @@ parse_key_string(const char *what, const char *s, char name[NOTE_NAME_MAX + 1], 
 {
 	size_t len = strnlen(s, NOTE_VKEY_MAX + 1);
 	if (len > NOTE_VKEY_MAX) {
-		seterr(err, errcap, "%s is longer than %d bytes", what, NOTE_VKEY_MAX);
+		err_set(err, errcap, "%s is longer than %d bytes", what, NOTE_VKEY_MAX);
 		return false;
 	}
 	const char *p1 = memchr(s, '+', len);
 	if (p1 == NULL) {
-		seterr(err, errcap, "%s: no '+' after the key name (want name+keyid+key)", what);
+		err_set(err, errcap, "%s: no '+' after the key name (want name+keyid+key)", what);
 		return false;
 	}
 	size_t nlen = (size_t)(p1 - s);
 	const char *why = name_problem(s, nlen);
 	if (why != NULL) {
-		seterr(err, errcap, "%s: key name %s", what, why);
+		err_set(err, errcap, "%s: key name %s", what, why);
 		return false;
 	}
 	const char *hex = p1 + 1;
 	const char *p2 = memchr(hex, '+', len - nlen - 1);
 	if (p2 == NULL) {
-		seterr(err, errcap, "%s: no '+' after the key ID (want name+keyid+key)", what);
+		err_set(err, errcap, "%s: no '+' after the key ID (want name+keyid+key)", what);
 		return false;
 	}
 	if (p2 - hex != 8) {
-		seterr(err, errcap, "%s: key ID must be 8 hex digits", what);
+		err_set(err, errcap, "%s: key ID must be 8 hex digits", what);
 		return false;
 	}
-	uint32_t v = 0;
-	for (int i = 0; i < 8; i++) {
-		char c = hex[i];
-		unsigned d;
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			d = (unsigned)(c - 'A' + 10);
-		else {
-			seterr(err, errcap, "%s: key ID must be 8 hex digits", what);
-			return false;
-		}
-		v = v << 4 | d;
+	uint8_t idb[4];
+	size_t idn;
+	if (!hex_decode(hex, 8, idb, sizeof(idb), &idn)) {
+		err_set(err, errcap, "%s: key ID must be 8 hex digits", what);
+		return false;
 	}
+	uint32_t v = get_be32(idb);
 	const char *k64 = p2 + 1;
 	size_t klen = len - (size_t)(k64 - s);
 	if (!b64_decode(k64, klen, key, keycap, keylen)) {
-		seterr(err, errcap, "%s: key is not valid base64", what);
+		err_set(err, errcap, "%s: key is not valid base64", what);
 		return false;
 	}
 	if (*keylen == 0) {
-		seterr(err, errcap, "%s: key is empty", what);
+		err_set(err, errcap, "%s: key is empty", what);
 		return false;
 	}
 	if (!alg_supported(key[0])) {
-		seterr(err, errcap, "%s: unsupported signature type 0x%02x (want 0x01 or 0x04)",
-		       what, key[0]);
+		err_set(err, errcap, "%s: unsupported signature type 0x%02x (want 0x01 or 0x04)",
+		        what, key[0]);
 		return false;
 	}
 	if (*keylen != 33) {
-		seterr(err, errcap, "%s: Ed25519 key is %zu bytes, want 32", what, *keylen - 1);
+		err_set(err, errcap, "%s: Ed25519 key is %zu bytes, want 32", what, *keylen - 1);
 		return false;
 	}
 	memcpy(name, s, nlen);
@@ -307,7 +243,7 @@ note_verifier_parse(const char *vkey, struct note_verifier *out, char *err, size
 	struct note_verifier v;
 
 	if (vkey == NULL || out == NULL) {
-		seterr(err, errcap, "verifier key: missing");
+		err_set(err, errcap, "verifier key: missing");
 		return false;
 	}
 	memset(&v, 0, sizeof(v));
@@ -318,10 +254,10 @@ note_verifier_parse(const char *vkey, struct note_verifier *out, char *err, size
 	memcpy(v.pub, key + 1, 32);
 	uint32_t want = note_key_id(v.name, v.alg, v.pub);
 	if (want != v.key_id) {
-		seterr(err, errcap,
-		       "verifier key: key ID %08" PRIx32 " does not match the name and "
-		       "key (they give %08" PRIx32 ")",
-		       v.key_id, want);
+		err_set(err, errcap,
+		        "verifier key: key ID %08" PRIx32 " does not match the name and "
+		        "key (they give %08" PRIx32 ")",
+		        v.key_id, want);
 		return false;
 	}
 	*out = v;
@@ -404,48 +340,48 @@ note_signer_from_pem(struct note_signer *s, const char *name, uint8_t alg, const
 	struct stat st;
 
 	if (s == NULL || path == NULL) {
-		seterr(err, errcap, "key file: missing argument");
+		err_set(err, errcap, "key file: missing argument");
 		return -EINVAL;
 	}
 	memset(s, 0, sizeof(*s));
 	if (!note_name_valid(name)) {
-		seterr(err, errcap, "key name is not a valid note key name");
+		err_set(err, errcap, "key name is not a valid note key name");
 		return -EINVAL;
 	}
 	if (!alg_supported(alg)) {
-		seterr(err, errcap, "unsupported signature type 0x%02x", alg);
+		err_set(err, errcap, "unsupported signature type 0x%02x", alg);
 		return -EINVAL;
 	}
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		rc = -errno;
-		seterr(err, errcap, "cannot open key file %s: %s", path, strerror(errno));
+		err_set(err, errcap, "cannot open key file %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	/* fstat on the opened descriptor: the mode checked is the mode of the file read. */
 	if (fstat(fd, &st) < 0) {
 		rc = -errno;
-		seterr(err, errcap, "cannot stat key file %s: %s", path, strerror(errno));
+		err_set(err, errcap, "cannot stat key file %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		rc = -EINVAL;
-		seterr(err, errcap, "key file %s is not a regular file", path);
+		err_set(err, errcap, "key file %s is not a regular file", path);
 		goto fail;
 	}
 	if ((st.st_mode & 077) != 0) {
 		rc = -EPERM;
-		seterr(err, errcap,
-		       "key file %s has mode %04o, open to group or others; "
-		       "run chmod 600 on it",
-		       path, (unsigned)(st.st_mode & 07777));
+		err_set(err, errcap,
+		        "key file %s has mode %04o, open to group or others; "
+		        "run chmod 600 on it",
+		        path, (unsigned)(st.st_mode & 07777));
 		goto fail;
 	}
 	if (st.st_size >= KEYFILE_MAX) {
 		rc = -EFBIG;
-		seterr(err, errcap, "key file %s is %jd bytes, too large for a PEM Ed25519 key",
-		       path, (intmax_t)st.st_size);
+		err_set(err, errcap, "key file %s is %jd bytes, too large for a PEM Ed25519 key",
+		        path, (intmax_t)st.st_size);
 		goto fail;
 	}
 	for (;;) {
@@ -454,7 +390,7 @@ note_signer_from_pem(struct note_signer *s, const char *name, uint8_t alg, const
 			continue;
 		if (n < 0) {
 			rc = -errno;
-			seterr(err, errcap, "cannot read key file %s: %s", path, strerror(errno));
+			err_set(err, errcap, "cannot read key file %s: %s", path, strerror(errno));
 			goto fail;
 		}
 		if (n == 0)
@@ -462,7 +398,7 @@ note_signer_from_pem(struct note_signer *s, const char *name, uint8_t alg, const
 		len += (size_t)n;
 		if (len == sizeof(buf)) {
 			rc = -EFBIG;
-			seterr(err, errcap, "key file %s grew too large while being read", path);
+			err_set(err, errcap, "key file %s grew too large while being read", path);
 			goto fail;
 		}
 	}
@@ -470,28 +406,28 @@ note_signer_from_pem(struct note_signer *s, const char *name, uint8_t alg, const
 	bio = BIO_new_mem_buf(buf, (int)len);
 	if (bio == NULL) {
 		rc = -ENOMEM;
-		seterr(err, errcap, "out of memory reading key file %s", path);
+		err_set(err, errcap, "out of memory reading key file %s", path);
 		goto fail;
 	}
 	pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 	if (pkey == NULL) {
 		rc = -EINVAL;
-		seterr(err, errcap,
-		       "key file %s holds no readable PEM private key "
-		       "(encrypted keys are not supported)",
-		       path);
+		err_set(err, errcap,
+		        "key file %s holds no readable PEM private key "
+		        "(encrypted keys are not supported)",
+		        path);
 		goto fail;
 	}
 	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519) {
 		rc = -EINVAL;
 		const char *type = EVP_PKEY_get0_type_name(pkey);
-		seterr(err, errcap, "key file %s holds a %s key, not Ed25519", path,
-		       type != NULL ? type : "non-Ed25519");
+		err_set(err, errcap, "key file %s holds a %s key, not Ed25519", path,
+		        type != NULL ? type : "non-Ed25519");
 		goto fail;
 	}
 	rc = signer_init(s, name, alg, pkey);
 	if (rc < 0) {
-		seterr(err, errcap, "cannot derive the public key from %s", path);
+		err_set(err, errcap, "cannot derive the public key from %s", path);
 		goto fail;
 	}
 	pkey = NULL; /* owned by s now */
@@ -516,12 +452,12 @@ note_signer_from_string(struct note_signer *s, const char *skey, char *err, size
 	int rc;
 
 	if (s == NULL || skey == NULL) {
-		seterr(err, errcap, "signer key: missing");
+		err_set(err, errcap, "signer key: missing");
 		return -EINVAL;
 	}
 	memset(s, 0, sizeof(*s));
 	if (strncmp(skey, SKEY_PREFIX, SKEY_PREFIX_LEN) != 0) {
-		seterr(err, errcap, "signer key: does not start with " SKEY_PREFIX);
+		err_set(err, errcap, "signer key: does not start with " SKEY_PREFIX);
 		return -EINVAL;
 	}
 	if (!parse_key_string("signer key", skey + SKEY_PREFIX_LEN, name, &id, key, sizeof(key),
@@ -531,15 +467,15 @@ note_signer_from_string(struct note_signer *s, const char *skey, char *err, size
 	}
 	rc = note_signer_from_seed(s, name, key[0], key + 1);
 	if (rc < 0) {
-		seterr(err, errcap, "signer key: cannot load the Ed25519 seed");
+		err_set(err, errcap, "signer key: cannot load the Ed25519 seed");
 		goto out;
 	}
 	/* The ID covers the public key, which only exists once derived from the seed. */
 	if (s->v.key_id != id) {
-		seterr(err, errcap,
-		       "signer key: key ID %08" PRIx32 " does not match the name and key "
-		       "(they give %08" PRIx32 ")",
-		       id, s->v.key_id);
+		err_set(err, errcap,
+		        "signer key: key ID %08" PRIx32 " does not match the name and key "
+		        "(they give %08" PRIx32 ")",
+		        id, s->v.key_id);
 		note_signer_free(s);
 		rc = -EINVAL;
 	}
@@ -584,13 +520,13 @@ note_keygen_pem(const char *path, char *err, size_t errcap)
 	bool created = false;
 
 	if (path == NULL) {
-		seterr(err, errcap, "key file: no path");
+		err_set(err, errcap, "key file: no path");
 		return -EINVAL;
 	}
 	ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
 	if (ctx == NULL || EVP_PKEY_keygen_init(ctx) != 1 || EVP_PKEY_keygen(ctx, &pkey) != 1) {
 		rc = -EIO;
-		seterr(err, errcap, "cannot generate an Ed25519 key (OpenSSL failed)");
+		err_set(err, errcap, "cannot generate an Ed25519 key (OpenSSL failed)");
 		goto fail;
 	}
 	/* secmem: the PEM text is cleared when the BIO is freed, as well as by us below. */
@@ -599,7 +535,7 @@ note_keygen_pem(const char *path, char *err, size_t errcap)
 	    PEM_write_bio_PKCS8PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL) != 1 ||
 	    (pemlen = BIO_get_mem_data(bio, &pem)) <= 0) {
 		rc = -EIO;
-		seterr(err, errcap, "cannot encode the key as PKCS#8 PEM (OpenSSL failed)");
+		err_set(err, errcap, "cannot encode the key as PKCS#8 PEM (OpenSSL failed)");
 		goto fail;
 	}
 
@@ -607,9 +543,11 @@ note_keygen_pem(const char *path, char *err, size_t errcap)
 	if (fd < 0) {
 		rc = -errno;
 		if (errno == EEXIST)
-			seterr(err, errcap, "key file %s already exists; not overwriting it", path);
+			err_set(err, errcap, "key file %s already exists; not overwriting it",
+			        path);
 		else
-			seterr(err, errcap, "cannot create key file %s: %s", path, strerror(errno));
+			err_set(err, errcap, "cannot create key file %s: %s", path,
+			        strerror(errno));
 		goto fail;
 	}
 	created = true;
@@ -620,14 +558,14 @@ note_keygen_pem(const char *path, char *err, size_t errcap)
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
 	if (rc < 0) {
-		seterr(err, errcap, "cannot write key file %s: %s", path, strerror(-rc));
+		err_set(err, errcap, "cannot write key file %s: %s", path, strerror(-rc));
 		goto fail;
 	}
 	int fdc = fd;
 	fd = -1;
 	if (close(fdc) < 0) {
 		rc = -errno;
-		seterr(err, errcap, "cannot write key file %s: %s", path, strerror(errno));
+		err_set(err, errcap, "cannot write key file %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	rc = 0;
@@ -817,16 +755,17 @@ note_open(const char *msg, size_t len, const struct note_verifier *vs, size_t nv
 	size_t nverified = 0;
 
 	if (out == NULL) {
-		seterr(err, errcap, "note: no output");
+		err_set(err, errcap, "note: no output");
 		return false;
 	}
 	memset(out, 0, sizeof(*out));
 	if (msg == NULL) {
-		seterr(err, errcap, "note: missing");
+		err_set(err, errcap, "note: missing");
 		return false;
 	}
 	if (len > NOTE_MAX_LEN) {
-		seterr(err, errcap, "note is %zu bytes, over the %d-byte limit", len, NOTE_MAX_LEN);
+		err_set(err, errcap, "note is %zu bytes, over the %d-byte limit", len,
+		        NOTE_MAX_LEN);
 		return false;
 	}
 	if (!check_chars("note", msg, len, err, errcap))
@@ -843,18 +782,18 @@ note_open(const char *msg, size_t len, const struct note_verifier *vs, size_t nv
 		}
 	}
 	if (!found) {
-		seterr(err, errcap, "note has no blank line before its signatures");
+		err_set(err, errcap, "note has no blank line before its signatures");
 		return false;
 	}
 	out->text = msg;
 	out->text_len = split + 1;
 	const char *p = msg + split + 2, *end = msg + len;
 	if (p == end) {
-		seterr(err, errcap, "note has no signature lines after the blank line");
+		err_set(err, errcap, "note has no signature lines after the blank line");
 		return false;
 	}
 	if (end[-1] != '\n') {
-		seterr(err, errcap, "note does not end in a newline");
+		err_set(err, errcap, "note does not end in a newline");
 		return false;
 	}
 
@@ -862,47 +801,48 @@ note_open(const char *msg, size_t len, const struct note_verifier *vs, size_t nv
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		/* Cannot be NULL: the block ends in '\n'. */
 		if (out->nsigs == NOTE_MAX_SIGS) {
-			seterr(err, errcap, "note has more than %d signature lines", NOTE_MAX_SIGS);
+			err_set(err, errcap, "note has more than %d signature lines",
+			        NOTE_MAX_SIGS);
 			return false;
 		}
 		if ((size_t)(eol - p) < EM_DASH_SP_LEN ||
 		    memcmp(p, EM_DASH_SP, EM_DASH_SP_LEN) != 0) {
-			seterr(err, errcap,
-			       "signature line %zu: does not start with an em dash "
-			       "(U+2014) and a space",
-			       lineno);
+			err_set(err, errcap,
+			        "signature line %zu: does not start with an em dash "
+			        "(U+2014) and a space",
+			        lineno);
 			return false;
 		}
 		const char *name = p + EM_DASH_SP_LEN;
 		const char *sp = memchr(name, ' ', (size_t)(eol - name));
 		if (sp == NULL) {
-			seterr(err, errcap,
-			       "signature line %zu: no space between key name and "
-			       "signature",
-			       lineno);
+			err_set(err, errcap,
+			        "signature line %zu: no space between key name and "
+			        "signature",
+			        lineno);
 			return false;
 		}
 		size_t nlen = (size_t)(sp - name);
 		const char *why = name_problem(name, nlen);
 		if (why != NULL) {
-			seterr(err, errcap, "signature line %zu: key name %s", lineno, why);
+			err_set(err, errcap, "signature line %zu: key name %s", lineno, why);
 			return false;
 		}
 		const char *b = sp + 1;
 		size_t blen = (size_t)(eol - b), rawlen;
 		if (blen == 0) {
-			seterr(err, errcap, "signature line %zu: signature is empty", lineno);
+			err_set(err, errcap, "signature line %zu: signature is empty", lineno);
 			return false;
 		}
 		if (!b64_decode(b, blen, raw, sizeof(raw), &rawlen)) {
-			seterr(err, errcap, "signature line %zu: base64 invalid", lineno);
+			err_set(err, errcap, "signature line %zu: base64 invalid", lineno);
 			return false;
 		}
 		if (rawlen < 5) {
-			seterr(err, errcap,
-			       "signature line %zu: signature is %zu bytes, want a 4-byte "
-			       "key ID and at least 1 byte",
-			       lineno, rawlen);
+			err_set(err, errcap,
+			        "signature line %zu: signature is %zu bytes, want a 4-byte "
+			        "key ID and at least 1 byte",
+			        lineno, rawlen);
 			return false;
 		}
 
@@ -928,10 +868,10 @@ note_open(const char *msg, size_t len, const struct note_verifier *vs, size_t nv
 			}
 		}
 		if (nmatch > 1) {
-			seterr(err, errcap,
-			       "signature line %zu: key %s+%08" PRIx32 " matches %zu "
-			       "verifiers",
-			       lineno, ns->name, ns->key_id, nmatch);
+			err_set(err, errcap,
+			        "signature line %zu: key %s+%08" PRIx32 " matches %zu "
+			        "verifiers",
+			        lineno, ns->name, ns->key_id, nmatch);
 			return false;
 		}
 		/* Unknown keys are ignored; a known key that fails is a forgery, not noise. Unlike
@@ -939,9 +879,9 @@ note_open(const char *msg, size_t len, const struct note_verifier *vs, size_t nv
 		if (match != NULL) {
 			if (!verify_sig(match, msg, out->text_len, sig, siglen, &ns->timestamp,
 			                &why)) {
-				seterr(err, errcap,
-				       "signature line %zu: signature by %s+%08" PRIx32 " %s",
-				       lineno, ns->name, ns->key_id, why);
+				err_set(err, errcap,
+				        "signature line %zu: signature by %s+%08" PRIx32 " %s",
+				        lineno, ns->name, ns->key_id, why);
 				return false;
 			}
 			ns->verified = true;
@@ -951,8 +891,9 @@ note_open(const char *msg, size_t len, const struct note_verifier *vs, size_t nv
 	}
 
 	if (nverified == 0) {
-		seterr(err, errcap, "note has no signature from a known key (%zu signature line%s)",
-		       out->nsigs, out->nsigs == 1 ? "" : "s");
+		err_set(err, errcap,
+		        "note has no signature from a known key (%zu signature line%s)", out->nsigs,
+		        out->nsigs == 1 ? "" : "s");
 		return false;
 	}
 	return true;
@@ -987,20 +928,20 @@ checkpoint_parse(const char *text, size_t len, struct checkpoint *out, char *err
 	struct checkpoint c;
 
 	if (text == NULL || out == NULL) {
-		seterr(err, errcap, "checkpoint: missing");
+		err_set(err, errcap, "checkpoint: missing");
 		return false;
 	}
 	memset(out, 0, sizeof(*out));
 	memset(&c, 0, sizeof(c));
 	if (len > NOTE_MAX_LEN) {
-		seterr(err, errcap, "checkpoint is %zu bytes, over the %d-byte limit", len,
-		       NOTE_MAX_LEN);
+		err_set(err, errcap, "checkpoint is %zu bytes, over the %d-byte limit", len,
+		        NOTE_MAX_LEN);
 		return false;
 	}
 	if (!check_chars("checkpoint", text, len, err, errcap))
 		return false;
 	if (len == 0 || text[len - 1] != '\n') {
-		seterr(err, errcap, "checkpoint does not end in a newline");
+		err_set(err, errcap, "checkpoint does not end in a newline");
 		return false;
 	}
 
@@ -1012,40 +953,40 @@ checkpoint_parse(const char *text, size_t len, struct checkpoint *out, char *err
 		lineno++;
 		if (lineno == 1) {
 			if (n == 0) {
-				seterr(err, errcap, "checkpoint line 1: origin is empty");
+				err_set(err, errcap, "checkpoint line 1: origin is empty");
 				return false;
 			}
 			if (n > NOTE_NAME_MAX) {
-				seterr(err, errcap,
-				       "checkpoint line 1: origin is longer than %d bytes",
-				       NOTE_NAME_MAX);
+				err_set(err, errcap,
+				        "checkpoint line 1: origin is longer than %d bytes",
+				        NOTE_NAME_MAX);
 				return false;
 			}
 			memcpy(c.origin, p, n);
 			c.origin[n] = '\0';
 		} else if (lineno == 2) {
 			if (n == 0) {
-				seterr(err, errcap, "checkpoint line 2: size is empty");
+				err_set(err, errcap, "checkpoint line 2: size is empty");
 				return false;
 			}
 			for (size_t i = 0; i < n; i++) {
 				if (p[i] < '0' || p[i] > '9') {
-					seterr(err, errcap,
-					       "checkpoint line 2: size is not a decimal "
-					       "number");
+					err_set(err, errcap,
+					        "checkpoint line 2: size is not a decimal "
+					        "number");
 					return false;
 				}
 			}
 			if (n > 1 && p[0] == '0') {
-				seterr(err, errcap, "checkpoint line 2: size has a leading zero");
+				err_set(err, errcap, "checkpoint line 2: size has a leading zero");
 				return false;
 			}
 			uint64_t v = 0;
 			for (size_t i = 0; i < n; i++) {
 				uint64_t d = (uint64_t)(p[i] - '0');
 				if (v > ((uint64_t)INT64_MAX - d) / 10) {
-					seterr(err, errcap,
-					       "checkpoint line 2: size exceeds 2^63-1");
+					err_set(err, errcap,
+					        "checkpoint line 2: size exceeds 2^63-1");
 					return false;
 				}
 				v = v * 10 + d;
@@ -1053,35 +994,35 @@ checkpoint_parse(const char *text, size_t len, struct checkpoint *out, char *err
 			c.size = v;
 		} else if (lineno == 3) {
 			if (n != B64_ENCODED_LEN(32)) {
-				seterr(err, errcap,
-				       "checkpoint line 3: root hash is %zu characters, want "
-				       "%d (32 bytes in base64)",
-				       n, B64_ENCODED_LEN(32));
+				err_set(err, errcap,
+				        "checkpoint line 3: root hash is %zu characters, want "
+				        "%d (32 bytes in base64)",
+				        n, B64_ENCODED_LEN(32));
 				return false;
 			}
 			size_t rlen;
 			if (!b64_decode(p, n, c.root, sizeof(c.root), &rlen) || rlen != 32) {
-				seterr(err, errcap,
-				       "checkpoint line 3: root hash is not valid base64");
+				err_set(err, errcap,
+				        "checkpoint line 3: root hash is not valid base64");
 				return false;
 			}
 		} else {
 			if (n == 0) {
-				seterr(err, errcap, "checkpoint line %zu: extension line is empty",
-				       lineno);
+				err_set(err, errcap, "checkpoint line %zu: extension line is empty",
+				        lineno);
 				return false;
 			}
 			if (lineno - 3 > CHECKPOINT_MAX_EXT) {
-				seterr(err, errcap, "checkpoint has more than %d extension lines",
-				       CHECKPOINT_MAX_EXT);
+				err_set(err, errcap, "checkpoint has more than %d extension lines",
+				        CHECKPOINT_MAX_EXT);
 				return false;
 			}
 		}
 		p = eol + 1;
 	}
 	if (lineno < 3) {
-		seterr(err, errcap, "checkpoint has %zu line%s, want origin, size and root hash",
-		       lineno, lineno == 1 ? "" : "s");
+		err_set(err, errcap, "checkpoint has %zu line%s, want origin, size and root hash",
+		        lineno, lineno == 1 ? "" : "s");
 		return false;
 	}
 	*out = c;

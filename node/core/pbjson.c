@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "b64.h"
+#include "utf8.h"
 
 #define MEMBER(msg, off) ((void *)((char *)(msg) + (off)))
 #define CMEMBER(msg, off) ((const void *)((const char *)(msg) + (off)))
@@ -140,37 +141,8 @@ is_integral(double x)
 
 /* ---- encoding ------------------------------------------------------------------------------ */
 
-/* Length of the well-formed UTF-8 sequence at s (jansson's rules: no overlong forms, surrogates or
- * code points above U+10FFFF), 0 when it is not one. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t need;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return 0;
-	need = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-	if (need > n)
-		return 0;
-	cp = s[0] & (0x7f >> need);
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (need == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-		return 0;
-	if (need == 4 && (cp < 0x10000 || cp > 0x10ffff))
-		return 0;
-	return need;
-}
-
-/* A JSON string of s. protobuf-c does not check that strings it unpacks are UTF-8, and a view of
- * the log should not fail on one bad entry: each byte that is not part of well-formed UTF-8 is
- * shown as U+FFFD. */
+/* protobuf-c does not check that strings it unpacks are UTF-8, and a view of the log should not
+ * fail on one bad entry: each byte that is not part of well-formed UTF-8 is shown as U+FFFD. */
 static json_t *
 text_json(const char *s, size_t n)
 {
@@ -184,7 +156,8 @@ text_json(const char *s, size_t n)
 	if ((buf = malloc(3 * n)) == NULL)
 		return NULL;
 	for (size_t i = 0; i < n;) {
-		size_t k = utf8_seq(u + i, n - i);
+		uint32_t cp;
+		size_t k = utf8_decode(u + i, n - i, &cp);
 
 		if (k == 0) {
 			memcpy(buf + o, "\xef\xbf\xbd", 3);
@@ -199,6 +172,12 @@ text_json(const char *s, size_t n)
 	j = json_stringn(buf, o);
 	free(buf);
 	return j;
+}
+
+json_t *
+pbjson_string(const char *s)
+{
+	return s != NULL ? text_json(s, strlen(s)) : json_string("");
 }
 
 /* A double the way the canonical mapping writes it: special values as strings, integral values
@@ -305,7 +284,7 @@ encode_value(const ProtobufCFieldDescriptor *f, const void *p)
 		return ev != NULL ? json_string(ev->name) : json_integer(i32);
 	case PROTOBUF_C_TYPE_STRING:
 		memcpy(&s, p, sizeof s);
-		return s != NULL ? text_json(s, strlen(s)) : json_string("");
+		return pbjson_string(s);
 	case PROTOBUF_C_TYPE_BYTES:
 		return bytes_json(p);
 	case PROTOBUF_C_TYPE_MESSAGE:
@@ -441,25 +420,14 @@ struct dec {
 	size_t errcap;
 };
 
-/* The length of s[0..n) cut to at most max bytes without splitting a UTF-8 sequence, so that
- * error messages stay valid UTF-8 for the JSON responses that carry them. */
-static size_t
-utf8_cut(const char *s, size_t n, size_t max)
-{
-	if (n <= max)
-		return n;
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	return max;
-}
-
 /* Appends s[0..n) to the path, control characters shown as '?', cut at max bytes with "...". */
 static void
 path_put(struct dec *d, const char *s, size_t n, size_t max)
 {
 	bool cut = n > max;
 
-	n = utf8_cut(s, n, max);
+	n = utf8_cut(s, n,
+	             max); /* error messages stay valid UTF-8 for the JSON that carries them */
 	for (size_t i = 0; i < n && d->len + 1 < sizeof d->path; i++) {
 		unsigned char c = (unsigned char)s[i];
 

@@ -38,6 +38,12 @@ json_t *pbjson_encode(const ProtobufCMessage *msg);
 ProtobufCMessage *pbjson_decode(const ProtobufCMessageDescriptor *desc, const json_t *json,
                                 char *err, size_t errcap);
 
+/* A JSON string of a text from the ledger ("" for NULL), as pbjson_encode shows strings: each
+ * byte that is not part of well-formed UTF-8 (protobuf-c does not check, and a replicated entry
+ * may carry any bytes) becomes U+FFFD, rather than the text being dropped. The one way views and
+ * routes turn a text into JSON. NULL on allocation failure. */
+json_t *pbjson_string(const char *s);
+
 /* The JSON name of a field (lowerCamelCase of its proto name) into out; returns out. */
 const char *pbjson_field_name(const ProtobufCFieldDescriptor *f, char *out, size_t cap);
 

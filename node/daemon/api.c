@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "node.h"
 
 void
@@ -76,32 +77,6 @@ api_error(struct api_resp *resp, int status, const char *field, const char *fmt,
 	resp->cache_control = NULL;
 }
 
-json_t *
-api_jstr(const char *s)
-{
-	json_t *j = json_string(s ? s : "");
-	if (j)
-		return j;
-	char *copy = strdup(s);
-	if (!copy)
-		return json_null();
-	for (char *p = copy; *p; p++)
-		if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
-			*p = '?';
-	j = json_string(copy);
-	free(copy);
-	return j ? j : json_null();
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 bool
 api_query(const struct api_req *req, const char *name, char *out, size_t cap)
 {
@@ -120,7 +95,7 @@ api_query(const struct api_req *req, const char *name, char *out, size_t cap)
 				} else if (c == '%') {
 					if (i + 2 >= plen)
 						return false;
-					int h = hexval(p[i + 1]), l = hexval(p[i + 2]);
+					int h = hex_digit(p[i + 1]), l = hex_digit(p[i + 2]);
 					if (h < 0 || l < 0)
 						return false;
 					c = h << 4 | l;
@@ -218,76 +193,17 @@ api_query_u64(const struct api_req *req, struct api_resp *resp, const char *name
 
 /* ---- CSV ---- */
 
-static void
-csv_put(struct csv *c, const char *s, size_t n)
-{
-	if (c->oom)
-		return;
-	if (c->len + n + 1 > c->cap) {
-		size_t ncap = c->cap ? c->cap : 4096;
-		while (ncap < c->len + n + 1)
-			ncap *= 2;
-		char *nb = realloc(c->buf, ncap);
-		if (!nb) {
-			c->oom = true;
-			return;
-		}
-		c->buf = nb, c->cap = ncap;
-	}
-	memcpy(c->buf + c->len, s, n);
-	c->len += n;
-}
-
-void
-csv_field(struct csv *c, const char *s)
-{
-	if (!s)
-		s = "";
-	if (c->len > 0 && !c->line_start)
-		csv_put(c, ",", 1);
-	c->line_start = false;
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		csv_put(c, s, strlen(s));
-		return;
-	}
-	csv_put(c, "\"", 1);
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
-			csv_put(c, "\"", 1);
-		csv_put(c, p, 1);
-	}
-	csv_put(c, "\"", 1);
-}
-
-void
-csv_fieldf(struct csv *c, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	csv_field(c, buf);
-}
-
-void
-csv_end_row(struct csv *c)
-{
-	csv_put(c, "\r\n", 2);
-	c->line_start = true;
-}
-
 void
 api_csv(struct api_resp *resp, struct csv *c)
 {
-	if (c->oom) {
-		free(c->buf);
+	size_t len;
+	if (!csv_ok(c)) {
+		csv_free(c);
 		api_error(resp, 500, NULL, "out of memory building CSV");
 		return;
 	}
-	api_bytes(resp, 200, "text/csv; charset=utf-8", (uint8_t *)c->buf, c->len);
-	c->buf = NULL;
-	c->len = c->cap = 0;
+	char *data = buf_steal(&c->out, &len);
+	api_bytes(resp, 200, "text/csv; charset=utf-8", (uint8_t *)data, len);
 }
 
 /* ---- routing ---- */

@@ -15,10 +15,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/csv.h"
+#include "core/pbjson.h"
+#include "core/wire.h"
+
 struct node;
 struct publish_job;
 
-#define API_MAX_BODY (8u << 20) /* request body cap (admin listener) */
+#define API_MAX_BODY WIRE_MAX_BODY /* request body cap (admin listener), core/wire.h */
 #define API_MAX_PATH 1024
 #define API_MAX_QUERY 2048
 
@@ -59,9 +63,9 @@ void api_text(struct api_resp *resp, int status, const char *type, const char *t
 /* Takes ownership of a malloc'd buffer. */
 void api_bytes(struct api_resp *resp, int status, const char *type, uint8_t *buf, size_t len);
 
-/* A JSON string of s ("" for NULL). Text that is not valid UTF-8 (from a replicated entry) is
- * shown with '?' in place of the bytes jansson refuses, rather than dropped. */
-json_t *api_jstr(const char *s);
+/* A JSON string of a text ("" for NULL): core/pbjson.h's pbjson_string, under the name the
+ * routes have used. */
+#define api_jstr pbjson_string
 
 /* Query parameters: copies the decoded value of name into out (false when absent or too long). */
 bool api_query(const struct api_req *req, const char *name, char *out, size_t cap);
@@ -75,17 +79,7 @@ bool api_query_str(const struct api_req *req, struct api_resp *resp, const char 
 bool api_query_u64(const struct api_req *req, struct api_resp *resp, const char *name, uint64_t def,
                    uint64_t max, uint64_t *out);
 
-/* CSV building: a growing buffer with RFC 4180 quoting. */
-struct csv {
-	char *buf;
-	size_t len, cap;
-	bool oom;
-	bool line_start;
-};
-void csv_field(struct csv *c, const char *s);
-void csv_fieldf(struct csv *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void csv_end_row(struct csv *c);
-/* Hands the buffer to resp as text/csv (or a 500 when allocation failed). */
+/* Hands the table (core/csv.h) to resp as text/csv (or a 500 when allocation failed). */
 void api_csv(struct api_resp *resp, struct csv *c);
 
 /* Route groups, each in its own file. They return false when the path is not theirs. */

@@ -201,7 +201,7 @@ member_report(struct node *n, MDB_txn *txn, const struct api_req *req, struct ap
 		char *ix = malloc(fd->n_indexes * 21 + 1);
 		size_t o = 0;
 		if (!ix) {
-			c.oom = true;
+			csv_fail(&c);
 			break;
 		}
 		ix[0] = '\0';

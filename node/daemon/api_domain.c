@@ -416,8 +416,7 @@ static void
 scan_free(struct scan *sc)
 {
 	json_decref(sc->rows);
-	free(sc->csv.buf);
-	sc->csv.buf = NULL;
+	csv_free(&sc->csv);
 }
 
 /* ---- commitments ---- */
@@ -745,7 +744,7 @@ done:
 		store_error(x, rc, "cannot read the commitment's history");
 		json_decref(j);
 		json_decref(hist);
-		free(csv.buf);
+		csv_free(&csv);
 		return;
 	}
 	if (x->csv) {
@@ -805,7 +804,7 @@ indicator_csv(struct csv *c, const char *slug, const Remacto__V1__Entry *e, uint
 			size_t add = strlen(p) + strlen(num) + 2;
 			char *nc = realloc(cell, len + add + 1);
 			if (!nc) {
-				c->oom = true;
+				csv_fail(c);
 				break;
 			}
 			cell = nc;

@@ -138,7 +138,7 @@ route_logs(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_r
 	rc = store_log_each(&n->store, txn, list_one, &c);
 	if (rc != 0) {
 		json_decref(c.arr);
-		free(csv.buf);
+		csv_free(&csv);
 		api_error(resp, 500, NULL, "cannot list logs: %s", store_strerror(rc));
 		return;
 	}

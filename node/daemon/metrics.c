@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "node.h"
 #include "peers/transport.h"
 #include "store/tlog.h"
@@ -35,46 +36,12 @@ metrics_count_status(struct metrics *m, int status)
 		atomic_fetch_add(&m->http_by_status[c], 1);
 }
 
-struct out {
-	char *buf;
-	size_t len, cap;
-	bool oom;
-};
-
-static void __attribute__((format(printf, 2, 3))) put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	for (;;) {
-		size_t room = o->cap - o->len;
-		va_start(ap, fmt);
-		int n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? room : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			o->oom = true;
-			return;
-		}
-		if (o->buf && (size_t)n < room) {
-			o->len += (size_t)n;
-			return;
-		}
-		size_t ncap = o->cap ? o->cap * 2 : 8192;
-		while (ncap < o->len + (size_t)n + 1)
-			ncap *= 2;
-		char *nb = realloc(o->buf, ncap);
-		if (!nb) {
-			o->oom = true;
-			return;
-		}
-		o->buf = nb, o->cap = ncap;
-	}
-}
-
 static int
 log_size(const Remacto__Store__LogRecord *rec, void *arg)
 {
 	/* Origins are key names: no '"', '\\' or newline can reach a label value. */
-	put(arg, "remacto_log_entries{origin=\"%s\"} %llu\n", rec->origin,
-	    (unsigned long long)rec->size);
+	buf_printf(arg, "remacto_log_entries{origin=\"%s\"} %llu\n", rec->origin,
+	           (unsigned long long)rec->size);
 	return 0;
 }
 
@@ -82,67 +49,69 @@ int
 metrics_render(struct node *n, char **text, size_t *len)
 {
 	struct metrics *m = &n->metrics;
-	struct out o = { 0 };
+	struct buf o = BUF_INIT(0);
 	MDB_envinfo info;
 	MDB_stat st;
 	MDB_txn *txn;
 
-	put(&o, "# HELP remacto_http_requests_total HTTP requests by status class.\n"
-	        "# TYPE remacto_http_requests_total counter\n");
+	buf_printf(&o, "# HELP remacto_http_requests_total HTTP requests by status class.\n"
+	               "# TYPE remacto_http_requests_total counter\n");
 	for (int c = 1; c <= 5; c++)
-		put(&o, "remacto_http_requests_total{code=\"%dxx\"} %llu\n", c,
-		    (unsigned long long)atomic_load(&m->http_by_status[c]));
-	put(&o,
-	    "# HELP remacto_entries_published_total Entries this node published in its own log.\n"
-	    "# TYPE remacto_entries_published_total counter\n"
-	    "remacto_entries_published_total %llu\n",
-	    (unsigned long long)atomic_load(&m->entries_published));
-	put(&o,
-	    "# HELP remacto_commits_total Durable group commits (one signed checkpoint each).\n"
-	    "# TYPE remacto_commits_total counter\nremacto_commits_total %llu\n",
-	    (unsigned long long)atomic_load(&m->commits));
-	put(&o,
-	    "# HELP remacto_publish_rejected_total Publications rejected by state checks.\n"
-	    "# TYPE remacto_publish_rejected_total counter\n"
-	    "remacto_publish_rejected_total %llu\n",
-	    (unsigned long long)atomic_load(&m->publish_rejected));
-	put(&o, "# HELP remacto_append_latency_seconds From request to durable commit.\n"
-	        "# TYPE remacto_append_latency_seconds histogram\n");
+		buf_printf(&o, "remacto_http_requests_total{code=\"%dxx\"} %llu\n", c,
+		           (unsigned long long)atomic_load(&m->http_by_status[c]));
+	buf_printf(
+	        &o,
+	        "# HELP remacto_entries_published_total Entries this node published in its own log.\n"
+	        "# TYPE remacto_entries_published_total counter\n"
+	        "remacto_entries_published_total %llu\n",
+	        (unsigned long long)atomic_load(&m->entries_published));
+	buf_printf(
+	        &o,
+	        "# HELP remacto_commits_total Durable group commits (one signed checkpoint each).\n"
+	        "# TYPE remacto_commits_total counter\nremacto_commits_total %llu\n",
+	        (unsigned long long)atomic_load(&m->commits));
+	buf_printf(&o,
+	           "# HELP remacto_publish_rejected_total Publications rejected by state checks.\n"
+	           "# TYPE remacto_publish_rejected_total counter\n"
+	           "remacto_publish_rejected_total %llu\n",
+	           (unsigned long long)atomic_load(&m->publish_rejected));
+	buf_printf(&o, "# HELP remacto_append_latency_seconds From request to durable commit.\n"
+	               "# TYPE remacto_append_latency_seconds histogram\n");
 	uint64_t cum = 0;
 	for (int b = 0; b <= METRICS_LATENCY_BUCKETS; b++) {
 		cum += atomic_load(&m->append_latency[b]);
 		if (b < METRICS_LATENCY_BUCKETS)
-			put(&o, "remacto_append_latency_seconds_bucket{le=\"%g\"} %llu\n",
-			    latency_bounds[b], (unsigned long long)cum);
+			buf_printf(&o, "remacto_append_latency_seconds_bucket{le=\"%g\"} %llu\n",
+			           latency_bounds[b], (unsigned long long)cum);
 		else
-			put(&o, "remacto_append_latency_seconds_bucket{le=\"+Inf\"} %llu\n",
-			    (unsigned long long)cum);
+			buf_printf(&o, "remacto_append_latency_seconds_bucket{le=\"+Inf\"} %llu\n",
+			           (unsigned long long)cum);
 	}
-	put(&o,
-	    "remacto_append_latency_seconds_sum %.6f\nremacto_append_latency_seconds_count %llu\n",
-	    atomic_load(&m->append_latency_sum_us) / 1e6,
-	    (unsigned long long)atomic_load(&m->append_latency_count));
+	buf_printf(
+	        &o,
+	        "remacto_append_latency_seconds_sum %.6f\nremacto_append_latency_seconds_count %llu\n",
+	        atomic_load(&m->append_latency_sum_us) / 1e6,
+	        (unsigned long long)atomic_load(&m->append_latency_count));
 
-	put(&o, "# HELP remacto_log_entries Entries held per log.\n"
-	        "# TYPE remacto_log_entries gauge\n");
+	buf_printf(&o, "# HELP remacto_log_entries Entries held per log.\n"
+	               "# TYPE remacto_log_entries gauge\n");
 	if (store_read_begin(&n->store, &txn) == 0) {
 		store_log_each(&n->store, txn, log_size, &o);
 		mdb_txn_abort(txn);
 	}
 	mdb_env_info(n->store.env, &info);
 	mdb_env_stat(n->store.env, &st);
-	put(&o,
-	    "# HELP remacto_lmdb_map_bytes Size of the LMDB map.\n"
-	    "# TYPE remacto_lmdb_map_bytes gauge\nremacto_lmdb_map_bytes %zu\n"
-	    "# HELP remacto_lmdb_used_bytes Bytes of the map in use.\n"
-	    "# TYPE remacto_lmdb_used_bytes gauge\nremacto_lmdb_used_bytes %zu\n",
-	    info.me_mapsize, (size_t)(info.me_last_pgno + 1) * st.ms_psize);
-	transport_metrics(n->transport, &o.buf, &o.len, &o.cap);
-	if (o.oom) {
-		free(o.buf);
+	buf_printf(&o,
+	           "# HELP remacto_lmdb_map_bytes Size of the LMDB map.\n"
+	           "# TYPE remacto_lmdb_map_bytes gauge\nremacto_lmdb_map_bytes %zu\n"
+	           "# HELP remacto_lmdb_used_bytes Bytes of the map in use.\n"
+	           "# TYPE remacto_lmdb_used_bytes gauge\nremacto_lmdb_used_bytes %zu\n",
+	           info.me_mapsize, (size_t)(info.me_last_pgno + 1) * st.ms_psize);
+	transport_metrics(n->transport, &o.data, &o.len, &o.cap);
+	if (o.err) {
+		buf_free(&o);
 		return -1;
 	}
-	*text = o.buf;
-	*len = o.len;
+	*text = buf_steal(&o, len);
 	return 0;
 }

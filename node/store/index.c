@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/be.h"
+#include "core/err.h"
 
 const char *const index_db_names[INDEX_NDBS] = {
 	"ix:commitments", "ix:history",      "ix:milestones",
@@ -834,31 +835,31 @@ index_rebuild(struct store *s,
 
 	err[0] = '\0';
 	if ((rc = store_write(s, drop_txn, s)) != 0) {
-		snprintf(err, errcap, "cannot empty the index: %s%s", store_strerror(rc),
-		         store_io_hint(rc));
+		err_set(err, errcap, "cannot empty the index: %s%s", store_strerror(rc),
+		        store_io_hint(rc));
 		return rc;
 	}
 	if ((rc = store_read_begin(s, &txn)) != 0) {
-		snprintf(err, errcap, "cannot read the logs: %s", store_strerror(rc));
+		err_set(err, errcap, "cannot read the logs: %s", store_strerror(rc));
 		return rc;
 	}
 	rc = store_log_each(s, txn, collect_log, &logs);
 	mdb_txn_abort(txn);
 	if (rc != 0) {
-		snprintf(err, errcap, "cannot list the logs: %s", store_strerror(rc));
+		err_set(err, errcap, "cannot list the logs: %s", store_strerror(rc));
 		goto done;
 	}
 	for (size_t i = 0; i < logs.n; i++) {
 		struct replay r = { s, NULL, &logs.v[i], 0, progress, arg, err, errcap };
 		if ((rc = store_write(s, replay_txn, &r)) != 0) {
 			if (rc == MDB_NOTFOUND)
-				snprintf(err, errcap,
-				         "log %s: an entry is missing (the store is "
-				         "damaged: run `remacto log verify`)",
-				         logs.v[i].origin);
+				err_set(err, errcap,
+				        "log %s: an entry is missing (the store is "
+				        "damaged: run `remacto log verify`)",
+				        logs.v[i].origin);
 			else
-				snprintf(err, errcap, "cannot index log %s: %s%s", logs.v[i].origin,
-				         store_strerror(rc), store_io_hint(rc));
+				err_set(err, errcap, "cannot index log %s: %s%s", logs.v[i].origin,
+				        store_strerror(rc), store_io_hint(rc));
 			goto done;
 		}
 		if (progress)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "core/be.h"
+#include "core/err.h"
 #include "index.h"
 #include "peers/registry.h"
 
@@ -59,13 +60,13 @@ store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, cha
 
 	memset(s, 0, sizeof(*s));
 	if (strlen(dir) >= sizeof(s->path)) {
-		snprintf(err, errcap, "data folder path too long: %.64s...", dir);
+		err_set(err, errcap, "data folder path too long: %.64s...", dir);
 		return -ENAMETOOLONG;
 	}
 	strcpy(s->path, dir);
 	if ((flags & STORE_CREATE) && mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		rc = -errno;
-		snprintf(err, errcap, "cannot create data folder %s: %s", dir, strerror(errno));
+		err_set(err, errcap, "cannot create data folder %s: %s", dir, strerror(errno));
 		return rc;
 	}
 	s->mapsize = env_mapsize(mapsize);
@@ -85,11 +86,10 @@ store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, cha
 	step = "mdb_env_open";
 	if ((rc = mdb_env_open(s->env, dir, (rdonly ? MDB_RDONLY : 0) | MDB_NOTLS, 0600)) != 0) {
 		if (rc == ENOENT)
-			snprintf(err, errcap,
-			         "no ledger in %s (create one with `remacto log init`)", dir);
+			err_set(err, errcap, "no ledger in %s (create one with `remacto log init`)",
+			        dir);
 		else
-			snprintf(err, errcap, "cannot open ledger in %s: %s", dir,
-			         mdb_strerror(rc));
+			err_set(err, errcap, "cannot open ledger in %s: %s", dir, mdb_strerror(rc));
 		mdb_env_close(s->env);
 		s->env = NULL;
 		return rc > 0 ? -rc : rc;
@@ -125,10 +125,10 @@ store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, cha
 		for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++)
 			if ((rc = mdb_dbi_open(txn, dbs[i].name, dbf, dbs[i].dbi)) != 0) {
 				if (rc == MDB_NOTFOUND)
-					snprintf(err, errcap,
-					         "%s holds no REMACTO ledger (database '%s' "
-					         "missing); initialise it with `remacto log init`",
-					         dir, dbs[i].name);
+					err_set(err, errcap,
+					        "%s holds no REMACTO ledger (database '%s' "
+					        "missing); initialise it with `remacto log init`",
+					        dir, dbs[i].name);
 				goto fail_quiet;
 			}
 		for (size_t i = 0; i < REGISTRY_NDBS; i++)
@@ -164,10 +164,10 @@ store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, cha
 				goto fail;
 		} else if (rc == 0 &&
 		           (v.mv_size != 4 || ((uint8_t *)v.mv_data)[3] > STORE_FORMAT)) {
-			snprintf(err, errcap,
-			         "%s was written by a newer REMACTO (format %u); upgrade "
-			         "this node",
-			         dir, v.mv_size == 4 ? ((uint8_t *)v.mv_data)[3] : 0);
+			err_set(err, errcap,
+			        "%s was written by a newer REMACTO (format %u); upgrade "
+			        "this node",
+			        dir, v.mv_size == 4 ? ((uint8_t *)v.mv_data)[3] : 0);
 			rc = EPROTO;
 			goto fail_quiet;
 		}
@@ -180,7 +180,7 @@ store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, cha
 	return 0;
 
 fail:
-	snprintf(err, errcap, "cannot open ledger in %s: %s: %s", dir, step, mdb_strerror(rc));
+	err_set(err, errcap, "cannot open ledger in %s: %s: %s", dir, step, mdb_strerror(rc));
 fail_quiet:
 	if (txn)
 		mdb_txn_abort(txn);

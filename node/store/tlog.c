@@ -11,6 +11,7 @@
 
 #include "core/b64.h"
 #include "core/entry.h"
+#include "core/err.h"
 #include "index.h"
 #include "peers/registry.h"
 
@@ -161,8 +162,8 @@ tlog_create(struct store *s, const struct note_signer *signer, const char *key_f
 	err[0] = '\0';
 	int rc = store_write(s, create_txn, &a);
 	if (rc != 0 && err[0] == '\0')
-		snprintf(err, errcap, "cannot create log %s: %s", signer->v.name,
-		         store_strerror(rc));
+		err_set(err, errcap, "cannot create log %s: %s", signer->v.name,
+		        store_strerror(rc));
 	return rc;
 }
 
@@ -197,8 +198,8 @@ tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t l
 	int rc;
 
 	if (len == 0 || len > ENTRY_MAX_LEN) {
-		snprintf(err, errcap, "an entry is 1 to %d bytes, this one is %zu", ENTRY_MAX_LEN,
-		         len);
+		err_set(err, errcap, "an entry is 1 to %d bytes, this one is %zu", ENTRY_MAX_LEN,
+		        len);
 		return -EINVAL;
 	}
 	/* Entries that do not decode are still log leaves (a replicated log is what its member
@@ -214,7 +215,7 @@ tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t l
 		if (rc != 0)
 			return rc;
 	} else if (strict) {
-		snprintf(err, errcap, "not a protobuf remacto.v1.Entry");
+		err_set(err, errcap, "not a protobuf remacto.v1.Entry");
 		return -EINVAL;
 	}
 	merkle_leaf_hash(data, len, leaf);
@@ -392,14 +393,14 @@ tlog_append(struct store *s, const char *origin, const struct note_signer *signe
 
 	err[0] = '\0';
 	if (n == 0 || n > TLOG_MAX_BATCH) {
-		snprintf(err, errcap, "a batch holds 1 to %d entries, not %zu", TLOG_MAX_BATCH, n);
+		err_set(err, errcap, "a batch holds 1 to %d entries, not %zu", TLOG_MAX_BATCH, n);
 		return -EINVAL;
 	}
 	rc = store_write(s, append_txn, &a);
 	if (rc != 0) {
 		if (err[0] == '\0')
-			snprintf(err, errcap, "append to %s failed, nothing stored: %s%s", origin,
-			         store_strerror(rc), store_io_hint(rc));
+			err_set(err, errcap, "append to %s failed, nothing stored: %s%s", origin,
+			        store_strerror(rc), store_io_hint(rc));
 		return rc;
 	}
 	if (first)
@@ -519,7 +520,7 @@ tlog_verify(struct store *s, const char *origin,
 		goto fail;
 	if ((rc = tlog_head(s, txn, origin, h)) != 0) {
 		if (rc == MDB_NOTFOUND)
-			snprintf(err, errcap, "no log %s in %s", origin, s->path);
+			err_set(err, errcap, "no log %s in %s", origin, s->path);
 		goto fail;
 	}
 	*v = (struct verify_ctx){ .s = s,
@@ -533,16 +534,16 @@ tlog_verify(struct store *s, const char *origin,
 	merkle_range_init(&v->range);
 	rc = store_entry_each(s, txn, h->id, 0, h->size, verify_entry, v);
 	if (rc == MDB_NOTFOUND) {
-		snprintf(err, errcap, "entry %llu is missing (the log claims %llu entries)",
-		         (unsigned long long)v->range.size, (unsigned long long)h->size);
+		err_set(err, errcap, "entry %llu is missing (the log claims %llu entries)",
+		        (unsigned long long)v->range.size, (unsigned long long)h->size);
 		rc = -EBADMSG;
 	}
 	if (rc != 0)
 		goto fail;
 	merkle_range_root(&v->range, root);
 	if (memcmp(root, h->root, 32) != 0) {
-		snprintf(err, errcap, "root of the %llu entries does not match the log record",
-		         (unsigned long long)h->size);
+		err_set(err, errcap, "root of the %llu entries does not match the log record",
+		        (unsigned long long)h->size);
 		rc = -EBADMSG;
 		goto fail;
 	}
@@ -553,17 +554,17 @@ tlog_verify(struct store *s, const char *origin,
 		goto fail;
 	}
 	if (!note_verifier_parse(h->vkey, &nv, why, sizeof(why))) {
-		snprintf(err, errcap, "verifier key of %s is unusable: %s", origin, why);
+		err_set(err, errcap, "verifier key of %s is unusable: %s", origin, why);
 		rc = -EBADMSG;
 		goto fail;
 	}
 	if (!note_open(h->checkpoint, h->checkpoint_len, &nv, 1, note, why, sizeof(why))) {
-		snprintf(err, errcap, "checkpoint signature does not verify: %s", why);
+		err_set(err, errcap, "checkpoint signature does not verify: %s", why);
 		rc = -EBADMSG;
 		goto fail;
 	}
 	if (!checkpoint_parse(note->text, note->text_len, &cp, why, sizeof(why))) {
-		snprintf(err, errcap, "checkpoint is malformed: %s", why);
+		err_set(err, errcap, "checkpoint is malformed: %s", why);
 		rc = -EBADMSG;
 		goto fail;
 	}
@@ -573,10 +574,10 @@ tlog_verify(struct store *s, const char *origin,
 			goto fail;
 	}
 	if (strcmp(cp.origin, origin) != 0 || cp.size > h->size || memcmp(cp.root, root, 32)) {
-		snprintf(err, errcap,
-		         "signed checkpoint (size %llu) does not match the %llu "
-		         "entries held",
-		         (unsigned long long)cp.size, (unsigned long long)h->size);
+		err_set(err, errcap,
+		        "signed checkpoint (size %llu) does not match the %llu "
+		        "entries held",
+		        (unsigned long long)cp.size, (unsigned long long)h->size);
 		rc = -EBADMSG;
 		goto fail;
 	}
@@ -584,7 +585,7 @@ tlog_verify(struct store *s, const char *origin,
 		progress(h->size, h->size, arg);
 fail:
 	if (rc != 0 && err[0] == '\0')
-		snprintf(err, errcap, "cannot verify %s: %s", origin, store_strerror(rc));
+		err_set(err, errcap, "cannot verify %s: %s", origin, store_strerror(rc));
 	if (txn)
 		mdb_txn_abort(txn);
 	free(note);

@@ -14,8 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
+#include "core/pbjson.h"
 #include "csvimport.h"
-#include "daemon/api.h"
 
 #define NONE UINT32_MAX
 
@@ -517,21 +518,20 @@ benchmark_run(const struct facts *f, const struct benchmark_query *q, struct ben
 	err[0] = '\0';
 	r->group = q->group;
 	if (!(r->catalog = facts_catalog_find(f, q->code))) {
-		snprintf(err, errcap, "the national catalog has no indicator %.64s", q->code);
+		err_set(err, errcap, "the national catalog has no indicator %.64s", q->code);
 		*bad_field = "code";
 		return -ENOENT;
 	}
 	const struct facts_catalog *ce = r->catalog;
 	if (q->member && *q->member && !(r->member = facts_member_find(f, q->member))) {
-		snprintf(err, errcap, "no member %.128s in the registry", q->member);
+		err_set(err, errcap, "no member %.128s in the registry", q->member);
 		*bad_field = "member";
 		return -ENOENT;
 	}
 	if (q->group == BENCHMARK_CUSTOM) {
 		if (q->n_custom == 0 || q->n_custom > BENCHMARK_MAX_CUSTOM) {
-			snprintf(err, errcap,
-			         "group=custom takes members=a,b,... (1 to %d members)",
-			         BENCHMARK_MAX_CUSTOM);
+			err_set(err, errcap, "group=custom takes members=a,b,... (1 to %d members)",
+			        BENCHMARK_MAX_CUSTOM);
 			*bad_field = "members";
 			return -EINVAL;
 		}
@@ -540,8 +540,8 @@ benchmark_run(const struct facts *f, const struct benchmark_query *q, struct ben
 		for (size_t i = 0; i < q->n_custom; i++) {
 			const struct facts_member *m = facts_member_find(f, q->custom[i]);
 			if (!m) {
-				snprintf(err, errcap, "no member %.128s in the registry",
-				         q->custom[i]);
+				err_set(err, errcap, "no member %.128s in the registry",
+				        q->custom[i]);
 				*bad_field = "members";
 				free(custom);
 				return -ENOENT;
@@ -555,7 +555,7 @@ benchmark_run(const struct facts *f, const struct benchmark_query *q, struct ben
 	if (q->period && *q->period) {
 		if (!facts_period_parse(q->period, &a, &b, &g) ||
 		    strlen(q->period) >= sizeof(r->period)) {
-			snprintf(err, errcap, "expected a period YYYY, YYYY-Qn or YYYY-MM");
+			err_set(err, errcap, "expected a period YYYY, YYYY-Qn or YYYY-MM");
 			*bad_field = "period";
 			free(custom);
 			return -EINVAL;
@@ -606,7 +606,7 @@ fail:
 	free(custom);
 	free(in);
 	benchmark_result_free(r);
-	snprintf(err, errcap, "out of memory");
+	err_set(err, errcap, "out of memory");
 	return rc;
 }
 
@@ -657,9 +657,10 @@ static json_t *
 row_json(const struct benchmark_row *row)
 {
 	const struct facts_member *m = row->member;
-	json_t *j = json_pack("{s:o, s:o, s:o, s:s, s:o, s:I}", "member", api_jstr(m->slug),
-	                      "origin", api_jstr(m->origin), "name", api_jstr(m->name_fr), "kind",
-	                      kind_name(m->kind), "region", api_jstr(m->region), "population",
+	json_t *j = json_pack("{s:o, s:o, s:o, s:s, s:o, s:I}", "member", pbjson_string(m->slug),
+	                      "origin", pbjson_string(m->origin), "name", pbjson_string(m->name_fr),
+	                      "kind", kind_name(m->kind), "region", pbjson_string(m->region),
+	                      "population",
 	                      (json_int_t)(m->population < INT64_MAX ? m->population : 0));
 	json_object_set_new(j, "missing", json_boolean(row->missing));
 	json_object_set_new(j, "reason", row->missing ? json_string(row->reason) : json_null());
@@ -685,13 +686,14 @@ benchmark_result_json(const struct facts *f, const struct benchmark_result *r)
 		json_decref(groups);
 		return NULL;
 	}
-	json_object_set_new(j, "code", api_jstr(facts_string(f, ce->code)));
+	json_object_set_new(j, "code", pbjson_string(facts_string(f, ce->code)));
 	json_object_set_new(
 	        j, "indicator",
 	        json_pack("{s:{s:o, s:o, s:o}, s:o, s:s, s:b, s:s, s:b, "
 	                  "s:I}",
-	                  "title", "fr", api_jstr(ce->title_fr), "ar", api_jstr(ce->title_ar), "en",
-	                  api_jstr(ce->title_en), "unit", api_jstr(ce->unit), "principle",
+	                  "title", "fr", pbjson_string(ce->title_fr), "ar",
+	                  pbjson_string(ce->title_ar), "en", pbjson_string(ce->title_en), "unit",
+	                  pbjson_string(ce->unit), "principle",
 	                  csvimport_enum_short(&remacto__v1__principle__descriptor, ce->principle,
 	                                       principle, sizeof(principle)),
 	                  "higherIsBetter", ce->higher_is_better, "normalisation",
@@ -712,7 +714,8 @@ benchmark_result_json(const struct facts *f, const struct benchmark_result *r)
 	if (r->member) {
 		const struct benchmark_row *p = r->position;
 		const struct benchmark_stats *s = r->member_group ? &r->member_group->stats : NULL;
-		json_t *pos = json_pack("{s:o, s:o}", "member", api_jstr(r->member->slug), "group",
+		json_t *pos = json_pack("{s:o, s:o}", "member", pbjson_string(r->member->slug),
+		                        "group",
 		                        json_string(r->member_group ? r->member_group->key : ""));
 		json_object_set_new(pos, "value", p && !p->missing ? jnum(p->value) : json_null());
 		json_object_set_new(pos, "missing", json_boolean(!p || p->missing));

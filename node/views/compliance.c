@@ -18,8 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/pbjson.h"
 #include "csvimport.h"
-#include "daemon/api.h"
 
 #define NONE UINT32_MAX
 #define TEXT_MAX 1024
@@ -1055,10 +1055,10 @@ static json_t *
 member_json(const struct facts_member *m)
 {
 	return json_pack("{s:o, s:o, s:{s:o, s:o, s:o}, s:s, s:o, s:o, s:I}", "member",
-	                 api_jstr(m->slug), "origin", api_jstr(m->origin), "name", "fr",
-	                 api_jstr(m->name_fr), "ar", api_jstr(m->name_ar), "en",
-	                 api_jstr(m->name_en), "kind", compliance_kind_name(m->kind), "hcp",
-	                 api_jstr(m->hcp), "region", api_jstr(m->region), "population",
+	                 pbjson_string(m->slug), "origin", pbjson_string(m->origin), "name", "fr",
+	                 pbjson_string(m->name_fr), "ar", pbjson_string(m->name_ar), "en",
+	                 pbjson_string(m->name_en), "kind", compliance_kind_name(m->kind), "hcp",
+	                 pbjson_string(m->hcp), "region", pbjson_string(m->region), "population",
 	                 (json_int_t)(m->population < INT64_MAX ? m->population : 0));
 }
 
@@ -1107,12 +1107,12 @@ compliance_report_json(const struct facts *f, const struct compliance_report *r)
 		json_t *ix = json_array();
 		for (size_t k = 0; ix && k < fd->n_indexes; k++)
 			json_array_append_new(ix, json_integer((json_int_t)fd->indexes[k]));
-		json_array_append_new(fs, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "rule",
-		                                    fd->rule, "code", fd->code, "severity",
-		                                    compliance_severity_name(fd->severity),
-		                                    "subject", api_jstr(fd->subject), "fr",
-		                                    api_jstr(fd->fr), "en", api_jstr(fd->en),
-		                                    "logIndexes", ix ? ix : json_array()));
+		json_array_append_new(
+		        fs, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "rule", fd->rule,
+		                      "code", fd->code, "severity",
+		                      compliance_severity_name(fd->severity), "subject",
+		                      pbjson_string(fd->subject), "fr", pbjson_string(fd->fr), "en",
+		                      pbjson_string(fd->en), "logIndexes", ix ? ix : json_array()));
 	}
 	json_object_set_new(j, "rules", rules);
 	json_object_set_new(j, "findings", fs);

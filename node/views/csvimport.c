@@ -18,7 +18,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/buf.h"
 #include "core/entry.h"
+#include "core/err.h"
+#include "core/hex.h"
 #include "core/pbjson.h"
 
 enum ctype {
@@ -173,33 +176,6 @@ csvimport_enum_short(const ProtobufCEnumDescriptor *d, int value, char *out, siz
 
 /* ---- list cells ---- */
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void
-buf_put(struct buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t ncap = b->cap ? b->cap : 128;
-		while (ncap < b->len + n + 1)
-			ncap *= 2;
-		char *np = realloc(b->p, ncap);
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np, b->cap = ncap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
 /* One list item with '%', ';', '=' and leading/trailing spaces percent-encoded. */
 static void
 buf_item(struct buf *b, const char *s)
@@ -222,15 +198,6 @@ buf_item(struct buf *b, const char *s)
 	}
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Decodes %XX sequences of s[0..n) in place (a '%' not followed by two hex digits stays);
  * returns the new length. */
 static size_t
@@ -239,8 +206,8 @@ pct_decode(char *s, size_t n)
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		int h, l;
-		if (s[i] == '%' && i + 2 < n && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (l = hexval((unsigned char)s[i + 2])) >= 0 && (h | l) != 0) {
+		if (s[i] == '%' && i + 2 < n && (h = hex_digit((unsigned char)s[i + 1])) >= 0 &&
+		    (l = hex_digit((unsigned char)s[i + 2])) >= 0 && (h | l) != 0) {
 			s[o++] = (char)(h << 4 | l);
 			i += 2;
 		} else {
@@ -358,7 +325,7 @@ static void
 export_cell(struct csv *c, const struct col *col, const json_t *obj)
 {
 	const json_t *v = json_object_get(obj, col->json);
-	struct buf b = { 0 };
+	struct buf b = BUF_INIT(0);
 	char num[40];
 	size_t i;
 	json_t *item;
@@ -425,7 +392,7 @@ export_cell(struct csv *c, const struct col *col, const json_t *obj)
 		if (json_is_array(v) && json_array_size(v) > 0) {
 			char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
 			if (!s)
-				c->oom = true;
+				csv_fail(c);
 			csv_field(c, s);
 			free(s);
 			return;
@@ -436,10 +403,10 @@ export_cell(struct csv *c, const struct col *col, const json_t *obj)
 		csv_field(c, "");
 		return;
 	}
-	if (b.oom)
-		c->oom = true;
-	csv_field(c, b.p ? b.p : "");
-	free(b.p);
+	if (b.err)
+		csv_fail(c);
+	csv_field(c, b.data);
+	buf_free(&b);
 }
 
 void
@@ -452,7 +419,7 @@ csvimport_commitment_row(struct csv *c, const char *member, const Remacto__V1__E
 	char s[64];
 
 	if (!obj) {
-		c->oom = true;
+		csv_fail(c);
 		return;
 	}
 	for (size_t i = 0; i < NCOLS(commitment_cols); i++) {
@@ -506,7 +473,7 @@ csvimport_measurement_row(struct csv *c, const char *member, const Remacto__V1__
 	                      ? pbjson_encode(&e->measurement->base)
 	                      : NULL;
 	if (!obj) {
-		c->oom = true;
+		csv_fail(c);
 		return;
 	}
 	for (size_t i = 0; i < NCOLS(measurement_cols); i++) {
@@ -530,110 +497,6 @@ csvimport_measurement_row(struct csv *c, const char *member, const Remacto__V1__
 	json_decref(obj);
 }
 
-/* ---- CSV reading (RFC 4180) ---- */
-
-struct reader {
-	const char *p, *end;
-	char *buf; /* the current record's fields, NUL-separated */
-	size_t len, cap;
-	size_t off[CSVIMPORT_MAX_COLUMNS];
-	size_t n;
-};
-
-static bool
-rd_put(struct reader *r, char c)
-{
-	if (r->len + 1 > r->cap) {
-		size_t ncap = r->cap ? r->cap * 2 : 1024;
-		char *nb = realloc(r->buf, ncap);
-		if (!nb)
-			return false;
-		r->buf = nb, r->cap = ncap;
-	}
-	r->buf[r->len++] = c;
-	return true;
-}
-
-/* Reads one record. 1: a record; 0: end of input; -1: malformed (*why); -ENOMEM. */
-static int
-next_record(struct reader *r, const char **why)
-{
-	if (r->p >= r->end)
-		return 0;
-	r->len = 0;
-	r->n = 0;
-	for (;;) {
-		if (r->n == CSVIMPORT_MAX_COLUMNS) {
-			*why = "more than 64 fields in a row";
-			return -1;
-		}
-		r->off[r->n++] = r->len;
-		if (r->p < r->end && *r->p == '"') {
-			r->p++;
-			for (;;) {
-				if (r->p >= r->end) {
-					*why = "a quoted field is not closed (a missing '\"')";
-					return -1;
-				}
-				char c = *r->p++;
-				if (c == '"') {
-					if (r->p < r->end && *r->p == '"')
-						r->p++;
-					else
-						break;
-				} else if (c == '\0') {
-					*why = "a NUL byte in a field";
-					return -1;
-				}
-				if (!rd_put(r, c))
-					return -ENOMEM;
-			}
-			if (r->p < r->end && *r->p != ',' && *r->p != '\n' && *r->p != '\r') {
-				*why = "text after the closing quote of a field";
-				return -1;
-			}
-		} else {
-			while (r->p < r->end && *r->p != ',' && *r->p != '\n' && *r->p != '\r') {
-				if (*r->p == '"') {
-					*why = "a quote inside an unquoted field (put the field in quotes "
-					       "and double the quote)";
-					return -1;
-				}
-				if (*r->p == '\0') {
-					*why = "a NUL byte in a field";
-					return -1;
-				}
-				if (!rd_put(r, *r->p++))
-					return -ENOMEM;
-			}
-		}
-		if (!rd_put(r, '\0'))
-			return -ENOMEM;
-		if (r->p >= r->end)
-			return 1;
-		if (*r->p == ',') {
-			r->p++;
-			continue;
-		}
-		if (*r->p == '\r') {
-			if (r->p + 1 < r->end && r->p[1] == '\n') {
-				r->p += 2;
-				return 1;
-			}
-			*why = "a carriage return without a line feed";
-			return -1;
-		}
-		r->p++; /* '\n' */
-		return 1;
-	}
-}
-
-static char *
-field(struct reader *r, size_t i)
-{
-	return r->buf + r->off[i];
-}
-
 /* ---- import ---- */
 
 struct import {
@@ -647,24 +510,6 @@ struct import {
 	struct csvimport *out;
 	size_t cap;
 };
-
-/* A JSON string of s, with bytes that break UTF-8 shown as '?' (reasons quote user input). */
-static json_t *
-safe_string(const char *s)
-{
-	json_t *j = json_string(s);
-	if (j)
-		return j;
-	char *copy = strdup(s);
-	if (!copy)
-		return NULL;
-	for (char *p = copy; *p; p++)
-		if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
-			*p = '?';
-	j = json_string(copy);
-	free(copy);
-	return j;
-}
 
 static void add_error(struct import *im, size_t row, const char *column, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
@@ -684,7 +529,7 @@ add_error(struct import *im, size_t row, const char *column, const char *fmt, ..
 		snprintf(reason, sizeof(reason), "more than %d errors: the rest are not listed",
 		         CSVIMPORT_MAX_ERRORS - 1);
 	json_t *e = json_object();
-	json_t *c = safe_string(column ? column : ""), *r = safe_string(reason);
+	json_t *c = pbjson_string(column), *r = pbjson_string(reason);
 	if (!e || !c || !r || json_object_set_new(e, "row", json_integer((json_int_t)row)) ||
 	    json_object_set_new(e, "column", c) || json_object_set_new(e, "reason", r) ||
 	    json_array_append_new(im->errors, e)) {
@@ -703,23 +548,23 @@ find_col(const struct table *tb, const char *name)
 }
 
 static bool
-header_has(struct reader *r, const char *name)
+header_has(struct csv_reader *r, const char *name)
 {
 	for (size_t i = 0; i < r->n; i++)
-		if (!strcasecmp(field(r, i), name))
+		if (!strcasecmp(csv_reader_field(r, i), name))
 			return true;
 	return false;
 }
 
 /* Trims the header names in place and maps them to the table's columns. */
 static bool
-read_header(struct import *im, struct reader *r)
+read_header(struct import *im, struct csv_reader *r)
 {
 	const char *required[3] = { NULL };
 	size_t before = im->nerrors;
 
 	for (size_t i = 0; i < r->n; i++) {
-		char *f = field(r, i), *q;
+		char *f = csv_reader_field(r, i), *q;
 		while (*f == ' ' || *f == '\t')
 			memmove(f, f + 1, strlen(f));
 		q = f + strlen(f);
@@ -736,7 +581,7 @@ read_header(struct import *im, struct reader *r)
 	im->tb = &tables[im->out->table];
 	im->ncols = r->n;
 	for (size_t i = 0; i < r->n; i++) {
-		const char *name = field(r, i);
+		const char *name = csv_reader_field(r, i);
 		const struct col *c = find_col(im->tb, name);
 		if (!*name) {
 			add_error(im, 1, "", "column %zu has no name", i + 1);
@@ -998,7 +843,7 @@ error_column(const struct table *tb, const char *err)
 }
 
 static void
-import_row(struct import *im, struct reader *r, size_t row)
+import_row(struct import *im, struct csv_reader *r, size_t row)
 {
 	json_t *entry, *msg;
 	char err[400];
@@ -1021,7 +866,7 @@ import_row(struct import *im, struct reader *r, size_t row)
 		return;
 	}
 	for (size_t i = 0; i < r->n; i++)
-		if (!import_cell(im, row, im->map[i], field(r, i), msg))
+		if (!import_cell(im, row, im->map[i], csv_reader_field(r, i), msg))
 			ok = false;
 	if (ok && !im->oom) {
 		int rc = entry_from_json(entry, &data, &len, err, sizeof(err));
@@ -1086,7 +931,7 @@ csvimport_parse_ex(const char *data, size_t len, const struct csvimport_opts *op
                    struct csvimport *out, char *err, size_t errcap)
 {
 	static const struct csvimport_opts none = { NULL, NULL };
-	struct reader r = { 0 };
+	struct csv_reader r = { 0 };
 	struct import im = { 0 };
 	const char *why = NULL;
 	size_t record = 0, rows = 0;
@@ -1101,35 +946,32 @@ csvimport_parse_ex(const char *data, size_t len, const struct csvimport_opts *op
 	if (len > CSVIMPORT_MAX_BYTES) {
 		add_error(&im, 0, "", "the file is %zu bytes, over the %u-byte cap: split it", len,
 		          CSVIMPORT_MAX_BYTES);
-		snprintf(err, errcap, "the CSV is over %u MiB; nothing was imported",
-		         CSVIMPORT_MAX_BYTES >> 20);
+		err_set(err, errcap, "the CSV is over %u MiB; nothing was imported",
+		        CSVIMPORT_MAX_BYTES >> 20);
 		goto fail;
 	}
-	r.p = data;
-	r.end = data + len;
-	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
-		r.p += 3;
+	csv_reader_init(&r, data, len);
 
-	rc = next_record(&r, &why);
+	rc = csv_read(&r, &why);
 	record = 1;
 	if (rc == 0) {
 		add_error(&im, 0, "",
 		          "the file is empty: a header row naming the columns is "
 		          "required");
-		snprintf(err, errcap, "the CSV is empty; nothing was imported");
+		err_set(err, errcap, "the CSV is empty; nothing was imported");
 		goto fail;
 	}
 	if (rc < 0)
 		goto bad_record;
 	if (!read_header(&im, &r)) {
-		snprintf(err, errcap,
-		         "the CSV's header is not that of a commitments or a "
-		         "measurements export; nothing was imported");
+		err_set(err, errcap,
+		        "the CSV's header is not that of a commitments or a "
+		        "measurements export; nothing was imported");
 		goto fail;
 	}
-	while ((rc = next_record(&r, &why)) > 0) {
+	while ((rc = csv_read(&r, &why)) > 0) {
 		record++;
-		if (r.n == 1 && field(&r, 0)[0] == '\0')
+		if (r.n == 1 && csv_reader_field(&r, 0)[0] == '\0')
 			continue; /* a blank line */
 		if (++rows > CSVIMPORT_MAX_ROWS) {
 			add_error(&im, record, "", "more than %d rows: split the file",
@@ -1147,11 +989,11 @@ csvimport_parse_ex(const char *data, size_t len, const struct csvimport_opts *op
 	if (im.oom)
 		goto oom;
 	if (im.nerrors > 0) {
-		snprintf(err, errcap, "%zu error%s in the CSV; nothing was imported", im.nerrors,
-		         im.nerrors == 1 ? "" : "s");
+		err_set(err, errcap, "%zu error%s in the CSV; nothing was imported", im.nerrors,
+		        im.nerrors == 1 ? "" : "s");
 		goto fail;
 	}
-	free(r.buf);
+	csv_reader_free(&r);
 	json_decref(im.errors);
 	return 0;
 
@@ -1159,20 +1001,20 @@ bad_record:
 	if (rc == -ENOMEM)
 		goto oom;
 	add_error(&im, record, "", "%s", why);
-	snprintf(err, errcap, "row %zu of the CSV is malformed: %s; nothing was imported", record,
-	         why);
+	err_set(err, errcap, "row %zu of the CSV is malformed: %s; nothing was imported", record,
+	        why);
 fail:
 	if (im.oom)
 		goto oom;
-	free(r.buf);
+	csv_reader_free(&r);
 	drop_entries(out);
 	out->errors = im.errors;
 	return -EINVAL;
 oom:
-	free(r.buf);
+	csv_reader_free(&r);
 	drop_entries(out);
 	json_decref(im.errors);
-	snprintf(err, errcap, "out of memory reading the CSV");
+	err_set(err, errcap, "out of memory reading the CSV");
 	return -ENOMEM;
 }
 

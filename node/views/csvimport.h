@@ -39,13 +39,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/api.h"
+#include "core/csv.h"
 #include "store/index.h"
 #include "store/tlog.h"
 
 #define CSVIMPORT_MAX_BYTES (8u << 20)
 #define CSVIMPORT_MAX_ROWS 100000
-#define CSVIMPORT_MAX_COLUMNS 64
+#define CSVIMPORT_MAX_COLUMNS CSV_MAX_FIELDS /* 64 */
 #define CSVIMPORT_MAX_ERRORS 1000
 
 enum csvimport_table {

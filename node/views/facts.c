@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "csvimport.h"
 #include "peers/evidence.h"
 #include "peers/registry.h"
@@ -1238,9 +1239,9 @@ refresh_member(struct facts *f, struct store *s, MDB_txn *txn, struct facts_memb
 		if (rc == 0)
 			rc = x.rc;
 		if (rc != 0) {
-			snprintf(err, errcap, "log %s: cannot fold entries %llu-%llu: %s",
-			         m->origin, (unsigned long long)m->size,
-			         (unsigned long long)rec->size - 1, store_strerror(rc));
+			err_set(err, errcap, "log %s: cannot fold entries %llu-%llu: %s", m->origin,
+			        (unsigned long long)m->size, (unsigned long long)rec->size - 1,
+			        store_strerror(rc));
 			/* Half a fold is worse than none: the next refresh starts this log over. */
 			member_reset(m);
 			m->gen = ++f->clock;
@@ -1251,8 +1252,8 @@ refresh_member(struct facts *f, struct store *s, MDB_txn *txn, struct facts_memb
 	}
 	if ((rc = refresh_seen(s, txn, m, &changed)) != 0 ||
 	    (rc = refresh_evidence(s, txn, m, &changed)) != 0) {
-		snprintf(err, errcap, "log %s: cannot read cosignatures or evidence: %s", m->origin,
-		         store_strerror(rc));
+		err_set(err, errcap, "log %s: cannot read cosignatures or evidence: %s", m->origin,
+		        store_strerror(rc));
 		return rc;
 	}
 	if (changed)
@@ -1517,8 +1518,8 @@ reload_registry(struct facts *f, struct store *s, MDB_txn *txn, const char *orig
 		rc = install_members(f, &r);
 	if (rc != 0) {
 		abandon(f, &r);
-		snprintf(err, errcap, "cannot read the registry%s%s: %s", origin ? " " : "",
-		         origin ? origin : "", store_strerror(rc));
+		err_set(err, errcap, "cannot read the registry%s%s: %s", origin ? " " : "",
+		        origin ? origin : "", store_strerror(rc));
 		return rc;
 	}
 	if (!f->federated) {
@@ -1571,8 +1572,8 @@ facts_refresh(struct facts *f, struct store *s, MDB_txn *txn, const char *origin
 	if (federated) {
 		rc = store_log_get(s, txn, auth.name, &rec);
 		if (rc != 0 && rc != MDB_NOTFOUND) {
-			snprintf(err, errcap, "cannot read the registry log %s: %s", auth.name,
-			         store_strerror(rc));
+			err_set(err, errcap, "cannot read the registry log %s: %s", auth.name,
+			        store_strerror(rc));
 			return rc;
 		}
 		if (rec)
@@ -1597,8 +1598,8 @@ facts_refresh(struct facts *f, struct store *s, MDB_txn *txn, const char *origin
 			return 0;
 		rc = store_log_get(s, txn, m->origin, &rec);
 		if (rc != 0 && rc != MDB_NOTFOUND) {
-			snprintf(err, errcap, "cannot read log %s: %s", m->origin,
-			         store_strerror(rc));
+			err_set(err, errcap, "cannot read log %s: %s", m->origin,
+			        store_strerror(rc));
 			return rc;
 		}
 		rc = refresh_member(f, s, txn, m, rec, err, errcap);
@@ -1608,7 +1609,7 @@ facts_refresh(struct facts *f, struct store *s, MDB_txn *txn, const char *origin
 
 	struct each_log x = { f, s, txn, err, errcap, calloc(f->n_members + 1, sizeof(bool)), 0 };
 	if (!x.seen) {
-		snprintf(err, errcap, "out of memory");
+		err_set(err, errcap, "out of memory");
 		return -ENOMEM;
 	}
 	rc = store_log_each(s, txn, refresh_one_log, &x);
@@ -1617,7 +1618,7 @@ facts_refresh(struct facts *f, struct store *s, MDB_txn *txn, const char *origin
 			rc = refresh_member(f, s, txn, f->members[i], NULL, err, errcap);
 	free(x.seen);
 	if (rc != 0 && !err[0])
-		snprintf(err, errcap, "cannot list the logs: %s", store_strerror(rc));
+		err_set(err, errcap, "cannot list the logs: %s", store_strerror(rc));
 	/* A standalone node's members are its logs: a new log means a new member list. */
 	if (rc == 0 && !f->federated && x.nlogs != f->nlogs) {
 		if ((rc = reload_registry(f, s, txn, NULL, 0, err, errcap)) == 0) {
