@@ -1,11 +1,62 @@
 /*
- * csv — RFC 4180 writer and reader. See csv.h.
+ * csv — RFC 4180 writer with formula neutralisation, and the matching reader. See csv.h.
  */
 #include "csv.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+
+/* The first characters that make a spreadsheet evaluate a cell. */
+static bool
+formula_lead(char c)
+{
+	return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+/* [+-]digits[.digits][(e|E)[+-]digits]: a number as the node writes them, never a formula. */
+static bool
+plain_number(const char *s)
+{
+	const char *p = s;
+	if (*p == '+' || *p == '-')
+		p++;
+	if (!isdigit((unsigned char)*p))
+		return false;
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return false;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return false;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	return *p == '\0';
+}
+
+bool
+csv_is_formula(const char *s)
+{
+	return formula_lead(s[0]) && !plain_number(s);
+}
+
+/* A quote the reader would take away: the writer adds one in front. */
+static bool
+quote_escape(const char *s)
+{
+	return s[0] == '\'' && (formula_lead(s[1]) || s[1] == '\'');
+}
 
 void
 csv_field(struct csv *c, const char *s)
@@ -18,6 +69,8 @@ csv_field(struct csv *c, const char *s)
 	bool quote = strpbrk(s, ",\"\r\n") != NULL;
 	if (quote)
 		buf_putc(&c->out, '"');
+	if (csv_is_formula(s) || quote_escape(s))
+		buf_putc(&c->out, '\'');
 	if (!quote) {
 		buf_puts(&c->out, s);
 		return;
@@ -96,13 +149,14 @@ csv_reader_field(struct csv_reader *r, size_t i)
 	return r->rec.data + r->off[i];
 }
 
-/* Ends field i: NUL-terminates it. */
+/* Ends field i: NUL-terminates it and takes back the writer's neutralising quote. */
 static int
 end_field(struct csv_reader *r, size_t i)
 {
 	if (buf_putc(&r->rec, '\0') != 0)
 		return -ENOMEM;
-	(void)i;
+	if (quote_escape(r->rec.data + r->off[i]))
+		r->off[i]++;
 	return 0;
 }
 

@@ -3,9 +3,17 @@
  * API, the views and the CLI export, and the reader the CSV import parses with.
  *
  * Writer: cells are quoted only when they hold ',', '"', CR or LF; rows end in CRLF.
+ * Formula neutralisation (OWASP "CSV injection"): a spreadsheet runs a cell that begins with
+ * '=', '+', '-', '@', TAB or CR as a formula, and the ledger carries texts members and
+ * replicated logs wrote. Such a cell is written with a leading single quote, which spreadsheets
+ * show as text, unless it is a plain decimal number ("-3", "+1.5e3": a number is no formula, and
+ * numeric columns stay numbers). A cell that itself begins with a quote followed by one of
+ * those characters or another quote gets one more quote, so that the reader's rule below undoes
+ * exactly what the writer did: read(write(s)) == s for every text s.
  *
  * Reader: one record at a time; fields optionally quoted with "" for a quote, CRLF or LF line
- * ends, at most CSV_MAX_FIELDS fields a record, no NUL byte.
+ * ends, at most CSV_MAX_FIELDS fields a record, no NUL byte. A field that begins with a single
+ * quote followed by '=', '+', '-', '@', TAB, CR or a quote loses that first quote.
  *
  * Both sides work on memory the caller owns; one thread at a time per struct.
  */
@@ -33,6 +41,9 @@ void csv_end_row(struct csv *c);
 void csv_fail(struct csv *c);
 bool csv_ok(const struct csv *c);
 void csv_free(struct csv *c);
+
+/* Whether a spreadsheet would take text s for a formula: what the writer neutralises. */
+bool csv_is_formula(const char *s);
 
 /* ---- reading ---- */
 

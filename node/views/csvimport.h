@@ -23,6 +23,9 @@
  * Export-only columns, ignored on import: member (but see csvimport_opts), status,
  * progress_percent, status_date, published, log_index, status_log_index.
  *
+ * Cells are written and read by core/csv.h, which neutralises formula cells (a leading '=',
+ * '+', '-', '@', TAB or CR gets a single quote in front, plain numbers excepted) and takes the
+ * quote back on import: what was exported imports as it was.
  * Import (RFC 4180): header row required, fields optionally in double quotes with "" for a
  * quote, CRLF or LF line ends, UTF-8 (a leading BOM is skipped). Caps: CSVIMPORT_MAX_BYTES,
  * CSVIMPORT_MAX_ROWS data rows, CSVIMPORT_MAX_COLUMNS columns. The header decides the table: a

@@ -1,5 +1,6 @@
 /*
- * Unit tests of node/core/csv.c: the writer's quoting and rows, the reader on literal input
+ * Unit tests of node/core/csv.c: the writer's quoting and rows, formula neutralisation (which
+ * cells get the quote, which stay as they are: plain numbers), the reader on literal input
  * (quotes, CRLF/LF, BOM, the malformed cases), and the property the CSV import depends on:
  * reading what the writer wrote gives back every text exactly, over every string of up to four
  * characters from an alphabet of the characters that matter.
@@ -59,10 +60,10 @@ test_writer(void **state)
 	csv_field(&c, "n");
 	csv_end_row(&c);
 	csv_fieldf(&c, "%d", -3);
-	csv_fieldf(&c, "%s", "x");
+	csv_fieldf(&c, "%s", "=x");
 	csv_end_row(&c);
 	assert_true(csv_ok(&c));
-	assert_string_equal(c.out.data, "n\r\n-3,x\r\n");
+	assert_string_equal(c.out.data, "n\r\n-3,'=x\r\n");
 	csv_free(&c);
 	/* A failure of the caller's is reported by csv_ok. */
 	csv_field(&c, "x");
@@ -70,6 +71,33 @@ test_writer(void **state)
 	assert_false(csv_ok(&c));
 	csv_free(&c);
 	assert_true(csv_ok(&c));
+}
+
+static void
+test_formula_cells(void **state)
+{
+	(void)state;
+	/* Formulas get a quote; quoting for commas still applies around it. */
+	ROW("'=1+1,'+1+2,'-2+3+cmd|' /C calc'!A0,'@SUM(A1)\r\n", "=1+1", "+1+2",
+	    "-2+3+cmd|' /C calc'!A0", "@SUM(A1)");
+	ROW("\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'\tx,\"'\rx\"\r\n",
+	    "=HYPERLINK(\"http://x\",\"y\")", "\tx", "\rx");
+	ROW("'-,'+,'=,'@\r\n", "-", "+", "=", "@");
+	ROW("'-inf,'-Infinity,'--1,'-1e,'-.5,'+1.\r\n", "-inf", "-Infinity", "--1", "-1e", "-.5",
+	    "+1.");
+	/* Numbers are no formulas: numeric columns stay numbers. */
+	ROW("-3,+3,-3.25,-1e+21,-3.5e-300,2E10,0\r\n", "-3", "+3", "-3.25", "-1e+21", "-3.5e-300",
+	    "2E10", "0");
+	/* A text that begins with the quote the writer adds gets one more. */
+	ROW("''=x,''',''-3,'plain,'\r\n", "'=x", "''", "'-3", "'plain", "'");
+	/* Not at the start: left alone. */
+	ROW("a=b,x-y,mail@example.ma, =1\r\n", "a=b", "x-y", "mail@example.ma", " =1");
+
+	assert_true(csv_is_formula("=A1"));
+	assert_true(csv_is_formula("-A1"));
+	assert_false(csv_is_formula("-1"));
+	assert_false(csv_is_formula("A1"));
+	assert_false(csv_is_formula(""));
 }
 
 /* Reads all of s: the fields of each record joined by '|', records by '/', or "ERR:why". */
@@ -117,6 +145,9 @@ test_reader(void **state)
 	            "a|b,\"c\"\nd|");
 	expect_read("\n", "");
 	expect_read(",\n", "|");
+	/* The writer's quotes come off; other quotes stay. */
+	expect_read("'=1,'-x,''',''x,'x,'-3,x'=\n", "=1|-x|''|'x|'x|-3|x'=");
+	expect_read("\"'=1,2\"\n", "=1,2");
 	/* Malformed. */
 	expect_read("\"open", "ERR:a quoted field is not closed (a missing '\"')");
 	expect_read("\"a\"b\n", "ERR:text after the closing quote of a field");
@@ -140,7 +171,8 @@ test_reader(void **state)
 	free(got);
 }
 
-/* read(write(s)) == s for every string of up to 4 characters of the alphabet. */
+/* read(write(s)) == s for every string of up to 4 characters of the alphabet, and a written
+ * cell never starts with a formula character unless it is a plain number. */
 static void
 test_round_trip_property(void **state)
 {
@@ -160,6 +192,12 @@ test_round_trip_property(void **state)
 			s[len] = '\0';
 			const char *cells[2] = { s, "z" };
 			char *row = write_row(cells, 2);
+			/* The cell as written, without RFC 4180 quoting. */
+			const char *cell = row[0] == '"' ? row + 1 : row;
+			if ((cell[0] == '=' || cell[0] == '+' || cell[0] == '-' || cell[0] == '@' ||
+			     cell[0] == '\t' || cell[0] == '\r') &&
+			    csv_is_formula(s))
+				fail_msg("[%s] written as a formula: [%s]", s, row);
 			struct csv_reader r;
 			const char *why = NULL;
 			csv_reader_init(&r, row, strlen(row));
@@ -182,6 +220,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_writer),
+		cmocka_unit_test(test_formula_cells),
 		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_round_trip_property),
 	};

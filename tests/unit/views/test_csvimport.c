@@ -80,6 +80,15 @@ static const char *const tricky[] = {
 	"{\"measurement\":{\"indicatorId\":\"IND-AI-01\",\"period\":\"2026-01\",\"value\":0}}",
 	"{\"measurement\":{\"indicatorId\":\"IND-AI-01\",\"period\":\"2026-02\",\"value\":"
 	"123456789012.25}}",
+	/* Texts a spreadsheet would run as formulas (issue 9), and texts that already begin with
+	 * the quote the export puts in front of those. */
+	"{\"schema\":1,\"commitment\":{\"id\":\"TRK-3\",\"title\":{\"fr\":"
+	"\"=HYPERLINK(\\\"http://evil.example\\\",\\\"x\\\")\",\"ar\":\"+1+2\",\"en\":\"@SUM(A1)\"},"
+	"\"problem\":{\"fr\":\"-2+3+cmd|' /C calc'!A0\",\"ar\":\"'=already quoted\",\"en\":"
+	"\"'plain quote\"},\"description\":{\"fr\":\"-3\",\"en\":\"\\tindented\"},"
+	"\"leadBody\":\"''\",\"stakeholders\":[\"=a\",\"-b\",\"+1\"],"
+	"\"principles\":[\"PRINCIPLE_TRANSPARENCY\"]}}",
+	"{\"measurement\":{\"indicatorId\":\"IND-AI-01\",\"period\":\"2026-03\",\"value\":-3}}",
 };
 
 static int
@@ -248,13 +257,13 @@ round_trip(struct fx *f, const char *table, const char *kind, size_t want)
 static void
 test_round_trip_commitments(void **state)
 {
-	round_trip(*state, "commitments", "commitment", 5);
+	round_trip(*state, "commitments", "commitment", 6);
 }
 
 static void
 test_round_trip_measurements(void **state)
 {
-	round_trip(*state, "measurements", "measurement", 3 + 7);
+	round_trip(*state, "measurements", "measurement", 3 + 8);
 }
 
 /* Export → import → publish → export gives the same data columns again. */
@@ -290,11 +299,35 @@ test_export_is_stable(void **state)
 		records++;
 		px = ex + 2, py = ey + 2;
 	}
-	assert_int_equal(records, 1 + 5);
+	assert_int_equal(records, 1 + 6);
 	free(x);
 	free(y);
 	api_resp_free(&a);
 	api_resp_free(&b);
+}
+
+/* Formula cells leave with a quote in front (the round trips above bring them back as they
+ * were); numbers, negative ones included, leave as numbers. */
+static void
+test_formula_cells(void **state)
+{
+	struct fx *f = *state;
+	struct api_resp c = get(f, "/api/v1/commitments.csv", NULL);
+	struct api_resp m = get(f, "/api/v1/measurements.csv", NULL);
+	char *cs = strndup((const char *)c.body, c.len), *ms = strndup((const char *)m.body, m.len);
+
+	assert_non_null(strstr(cs, ",\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\","));
+	assert_non_null(strstr(cs, ",'+1+2,'@SUM(A1),'-2+3+cmd|' /C calc'!A0,''=already quoted,"
+	                           "'plain quote,-3,,'\tindented,"));
+	assert_non_null(strstr(cs, ",''',"));        /* leadBody "''": one more quote */
+	assert_non_null(strstr(cs, ",%3Da;-b;+1,")); /* list items escape '=' themselves */
+	assert_null(strstr(cs, ",=HYPERLINK"));
+	assert_non_null(strstr(ms, ",2026-03,-3,"));
+	assert_non_null(strstr(ms, ",2025-Q2,-3.5e-300,"));
+	free(cs);
+	free(ms);
+	api_resp_free(&c);
+	api_resp_free(&m);
 }
 
 /* ---- the reader and the rules, on literal CSV ---- */
@@ -716,6 +749,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip_commitments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_trip_measurements, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_formula_cells, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_export_is_stable, setup, teardown),
 		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_header_errors),
