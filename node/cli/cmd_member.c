@@ -13,6 +13,7 @@
 #include "core/note.h"
 #include "peers/registry.h"
 #include "regcmd.h"
+#include "store/store.h"
 #include "store/tlog.h"
 
 static bool
@@ -149,16 +150,163 @@ done:
 	return rc;
 }
 
+/* What the authority's data folder holds of a member's log. The authority's node replicates
+ * every log, so this is what the network is known to hold; a member's own node may be a few
+ * entries ahead (gossip takes a moment), which is why the runbooks stop its publishing first. */
+struct held {
+	bool found;       /* the folder holds a copy */
+	uint64_t size;    /* entries held, verified */
+	bool catching_up; /* entries held past the latest checkpoint held: they were verified
+	                   * against a bigger signed checkpoint, not stored yet, whose size this
+	                   * folder does not know */
+};
+
+static int
+held_of(struct regcmd_registry *r, const char *origin, struct held *out)
+{
+	struct tlog_head *h = malloc(sizeof(*h));
+	struct checkpoint cp;
+	char why[160];
+	MDB_txn *txn;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!h)
+		return cli_err(EXIT_FAIL, "out of memory");
+	if ((rc = store_read_begin(&r->s, &txn)) == 0) {
+		rc = tlog_head(&r->s, txn, origin, h);
+		mdb_txn_abort(txn);
+	}
+	if (rc == MDB_NOTFOUND) {
+		free(h);
+		return EXIT_OK;
+	}
+	if (rc != 0) {
+		free(h);
+		return cli_err(EXIT_FAIL, "cannot read %s's log: %s", origin, store_strerror(rc));
+	}
+	const char *end = memmem(h->checkpoint, h->checkpoint_len, "\n\n", 2);
+	bool has_cp = end && checkpoint_parse(h->checkpoint, (size_t)(end - h->checkpoint) + 1, &cp,
+	                                      why, sizeof(why));
+	out->found = true;
+	out->size = h->size;
+	out->catching_up = !has_cp || cp.size < h->size;
+	free(h);
+	return EXIT_OK;
+}
+
+/* The registry's record of origin into *m (NULL when not a member). */
+static int
+member_of(struct regcmd_registry *r, const char *origin, Remacto__Store__MemberRecord **m)
+{
+	MDB_txn *txn;
+	int rc = store_read_begin(&r->s, &txn);
+	if (rc == 0) {
+		rc = registry_member(&r->s, txn, origin, m);
+		mdb_txn_abort(txn);
+	}
+	if (rc == MDB_NOTFOUND)
+		return cli_err(EXIT_INVALID, "%s is not a member of the network; nothing appended",
+		               origin);
+	return rc ? cli_err(EXIT_FAIL, "cannot read the registry: %s", store_strerror(rc))
+	          : EXIT_OK;
+}
+
+/* The size a new key signs from. A checkpoint of size n must be signed by the key the registry
+ * gives for n, so a rotation from N leaves every checkpoint below N to the old key and makes
+ * every checkpoint of N or more need the new one. The authority's node holds ORIGIN's log at
+ * S entries with a checkpoint of size S signed by the old key, and so may any node: N must be
+ * above S, and S + 1 is the next size — the first checkpoint the member's node signs with the
+ * new key is the one that adds its next entry, at S + 1 (remactod takes a new key file when the
+ * registry gives it for its next size). */
+static int
+rotate_from(const struct regcmd_args *a, const struct held *h, uint64_t *from)
+{
+	const char *o = a->v[O_ORIGIN];
+
+	if (!a->v[O_FROM_SIZE]) {
+		if (!h->found)
+			return cli_err(
+			        EXIT_USAGE,
+			        "the authority's data folder holds no copy of %s's log, so the "
+			        "next size is unknown: give --from-size N, N being 1 + the size "
+			        "of the log on the member's node (GET /api/v1/logs/%s)",
+			        o, store_slug(o));
+		if (h->catching_up)
+			return cli_err(
+			        EXIT_INVALID,
+			        "the authority's node is catching up with %s's log (%" PRIu64
+			        " entries held, a bigger checkpoint seen): the next size is not "
+			        "known yet; run this again once it has caught up (remacto log "
+			        "list --data %s); nothing appended",
+			        o, h->size, a->v[O_DATA]);
+		*from = h->size + 1;
+		return EXIT_OK;
+	}
+	if (!cli_u64("--from-size", a->v[O_FROM_SIZE], from))
+		return EXIT_USAGE;
+	if (*from == 0)
+		return EXIT_OK; /* the registry refuses it: the first key signs from size 0 */
+	if (!h->found) {
+		fprintf(stderr,
+		        "remacto: note: the authority's data folder holds no copy of %s's log: "
+		        "--from-size %" PRIu64 " is not checked against what the network holds\n",
+		        o, *from);
+		return EXIT_OK;
+	}
+	if (*from > h->size) {
+		if (h->catching_up)
+			fprintf(stderr,
+			        "remacto: note: the authority's node is catching up with %s's log "
+			        "(%" PRIu64
+			        " entries held): if the network holds a checkpoint of size "
+			        "%" PRIu64 " or more, it stops verifying\n",
+			        o, h->size, *from);
+		return EXIT_OK;
+	}
+	if (!a->set[O_FORCE])
+		return cli_err(
+		        EXIT_INVALID,
+		        "the authority's node holds %s's log at size %" PRIu64 ", signed by "
+		        "its current key: from size %" PRIu64 " on, the checkpoints nodes "
+		        "hold would no longer verify and honest nodes would refuse each "
+		        "other's; rotate from the next size, --from-size %" PRIu64 " (the "
+		        "default), or give --force (see docs/OPERATIONS.md, \"Recovering from "
+		        "a bad rotation\"); nothing appended",
+		        o, h->size, *from, h->size + 1);
+	fprintf(stderr,
+	        "remacto: WARNING: --force: rotating %s's key from size %" PRIu64 ", at or below "
+	        "size %" PRIu64 " that the authority's node holds.\n"
+	        "remacto: WARNING: every checkpoint of size %" PRIu64
+	        " or more signed by the old key "
+	        "(sizes %" PRIu64 " to %" PRIu64 " at least) stops verifying on each node that "
+	        "applies this rotation: nodes holding the log past %" PRIu64 " set those "
+	        "checkpoints aside, and nodes that do not set them aside refuse their peers' "
+	        "checkpoint vectors and disconnect, until the member's node signs a checkpoint with "
+	        "the new key.\n"
+	        "remacto: WARNING: entries %" PRIu64 " to %" PRIu64 " stay in the log, vouched "
+	        "for by no valid checkpoint until then. See docs/OPERATIONS.md, \"Recovering from "
+	        "a bad rotation\".\n",
+	        o, *from, h->size, *from, *from, h->size, *from - 1, *from - 1, h->size - 1);
+	return EXIT_OK;
+}
+
 static int
 member_rotate(const struct regcmd_args *a)
 {
 	Remacto__V1__Entry e = REMACTO__V1__ENTRY__INIT;
 	Remacto__V1__KeyRotation rot = REMACTO__V1__KEY_ROTATION__INIT;
 	Remacto__V1__Text reason = REMACTO__V1__TEXT__INIT;
+	struct regcmd_registry r;
+	struct held h;
 	char today[16];
+	int rc;
 
-	if (!cli_u64("--from-size", a->v[O_FROM_SIZE], &rot.from_size))
-		return EXIT_USAGE;
+	if ((rc = regcmd_open(&r, a->v[O_DATA], true)) != EXIT_OK)
+		return rc;
+	if ((rc = held_of(&r, a->v[O_ORIGIN], &h)) != EXIT_OK ||
+	    (rc = rotate_from(a, &h, &rot.from_size)) != EXIT_OK)
+		goto done;
 	reason.fr = regcmd_or_empty(a->v[O_REASON_FR]);
 	reason.ar = regcmd_or_empty(a->v[O_REASON_AR]);
 	rot.origin = a->v[O_ORIGIN];
@@ -167,32 +315,125 @@ member_rotate(const struct regcmd_args *a)
 	rot.date = regcmd_date(a, today);
 	e.kind_case = REMACTO__V1__ENTRY__KIND_KEY_ROTATION;
 	e.key_rotation = &rot;
-	return regcmd_append_one(a, &e);
+	if ((rc = regcmd_append_entry(&r, a->what, &e)) == EXIT_OK)
+		fprintf(stderr,
+		        "remacto: %s's checkpoints of size %" PRIu64 " and more are signed by %s "
+		        "from now on\n",
+		        rot.origin, rot.from_size, rot.verifier_key);
+done:
+	regcmd_close(&r);
+	return rc;
+}
+
+/* The last size still accepted while suspended: by default what the authority's node holds,
+ * so that no checkpoint the network holds stops being accepted. */
+static int
+suspend_at(const struct regcmd_args *a, const struct held *h, uint64_t *at)
+{
+	const char *o = a->v[O_ORIGIN];
+
+	if (!a->v[O_AT_SIZE]) {
+		if (!h->found)
+			return cli_err(
+			        EXIT_USAGE,
+			        "the authority's data folder holds no copy of %s's log: give "
+			        "--at-size N, the last size of the log still accepted (its "
+			        "size on the member's node: GET /api/v1/logs/%s)",
+			        o, store_slug(o));
+		if (h->catching_up)
+			return cli_err(
+			        EXIT_INVALID,
+			        "the authority's node is catching up with %s's log (%" PRIu64
+			        " entries held, a bigger checkpoint seen): run this again once "
+			        "it has caught up, or give --at-size; nothing appended",
+			        o, h->size);
+		*at = h->size;
+		return EXIT_OK;
+	}
+	if (!cli_u64("--at-size", a->v[O_AT_SIZE], at))
+		return EXIT_USAGE;
+	if (!h->found || *at >= h->size)
+		return EXIT_OK;
+	if (!a->set[O_FORCE])
+		return cli_err(EXIT_INVALID,
+		               "the authority's node holds %s's log at size %" PRIu64 ": suspended "
+		               "past %" PRIu64 ", the checkpoints of sizes %" PRIu64 " to %" PRIu64
+		               " that nodes hold would no longer be accepted; suspend at "
+		               "--at-size %" PRIu64 " (the default), or give --force; nothing "
+		               "appended",
+		               o, h->size, *at, *at + 1, h->size, h->size);
+	fprintf(stderr,
+	        "remacto: WARNING: --force: suspending %s past size %" PRIu64 ", below size "
+	        "%" PRIu64 " that the authority's node holds: nodes that hold the log past %" PRIu64
+	        " keep it, but no node accepts a checkpoint past %" PRIu64 " any more, so nodes "
+	        "that do not hold those entries yet never will while the suspension lasts\n",
+	        o, *at, h->size, *at, *at);
+	return EXIT_OK;
+}
+
+static int
+suspension(const struct regcmd_args *a, bool lift)
+{
+	Remacto__V1__Entry e = REMACTO__V1__ENTRY__INIT;
+	Remacto__V1__MemberSuspension sus = REMACTO__V1__MEMBER_SUSPENSION__INIT;
+	Remacto__V1__Text reason = REMACTO__V1__TEXT__INIT;
+	Remacto__Store__MemberRecord *m = NULL;
+	struct regcmd_registry r;
+	struct held h;
+	char today[16];
+	int rc;
+
+	if ((rc = regcmd_open(&r, a->v[O_DATA], true)) != EXIT_OK)
+		return rc;
+	if ((rc = member_of(&r, a->v[O_ORIGIN], &m)) != EXIT_OK)
+		goto done;
+	if (lift && !m->suspended) {
+		rc = cli_err(EXIT_INVALID, "%s is not suspended; nothing appended", m->origin);
+		goto done;
+	}
+	if (!lift && ((rc = held_of(&r, a->v[O_ORIGIN], &h)) != EXIT_OK ||
+	              (rc = suspend_at(a, &h, &sus.at_size)) != EXIT_OK))
+		goto done;
+	reason.fr = regcmd_or_empty(a->v[O_REASON_FR]);
+	reason.ar = regcmd_or_empty(a->v[O_REASON_AR]);
+	sus.origin = a->v[O_ORIGIN];
+	sus.lifted = lift;
+	sus.reason = (a->v[O_REASON_FR] || a->v[O_REASON_AR]) ? &reason : NULL;
+	sus.date = regcmd_date(a, today);
+	e.kind_case = REMACTO__V1__ENTRY__KIND_MEMBER_SUSPENSION;
+	e.member_suspension = &sus;
+	if ((rc = regcmd_append_entry(&r, a->what, &e)) != EXIT_OK)
+		goto done;
+	if (lift)
+		fprintf(stderr,
+		        "remacto: %s is reinstated: its node publishes again once it has "
+		        "replicated this registry entry\n",
+		        sus.origin);
+	else
+		fprintf(stderr,
+		        "remacto: %s is suspended: no node accepts its checkpoints past size "
+		        "%" PRIu64 "; its own node refuses to publish%s\n",
+		        sus.origin, sus.at_size,
+		        m->suspended ? " (it was suspended already: this entry replaces the size)"
+		                     : "");
+done:
+	remacto__store__member_record__free_unpacked(m, NULL);
+	regcmd_close(&r);
+	return rc;
 }
 
 static int
 member_suspend(const struct regcmd_args *a)
 {
-	Remacto__V1__Entry e = REMACTO__V1__ENTRY__INIT;
-	Remacto__V1__MemberSuspension sus = REMACTO__V1__MEMBER_SUSPENSION__INIT;
-	Remacto__V1__Text reason = REMACTO__V1__TEXT__INIT;
-	char today[16];
+	if (a->set[O_LIFT] && (a->v[O_AT_SIZE] || a->set[O_FORCE]))
+		return cli_err(EXIT_USAGE, "member suspend --lift takes no --at-size or --force");
+	return suspension(a, a->set[O_LIFT]);
+}
 
-	if (!a->set[O_LIFT] && !a->v[O_AT_SIZE])
-		return cli_err(EXIT_USAGE,
-		               "member suspend needs --at-size N (the last tree size of "
-		               "the member's log still accepted), or --lift");
-	if (a->v[O_AT_SIZE] && !cli_u64("--at-size", a->v[O_AT_SIZE], &sus.at_size))
-		return EXIT_USAGE;
-	reason.fr = regcmd_or_empty(a->v[O_REASON_FR]);
-	reason.ar = regcmd_or_empty(a->v[O_REASON_AR]);
-	sus.origin = a->v[O_ORIGIN];
-	sus.lifted = a->set[O_LIFT];
-	sus.reason = (a->v[O_REASON_FR] || a->v[O_REASON_AR]) ? &reason : NULL;
-	sus.date = regcmd_date(a, today);
-	e.kind_case = REMACTO__V1__ENTRY__KIND_MEMBER_SUSPENSION;
-	e.member_suspension = &sus;
-	return regcmd_append_one(a, &e);
+static int
+member_reinstate(const struct regcmd_args *a)
+{
+	return suspension(a, true);
 }
 
 static int
@@ -219,13 +460,18 @@ static const char member_usage[] =
         "              admits ORIGIN with the key VK (its name must be ORIGIN; make one with\n"
         "              remacto keygen); CODE: HCP code, 2 digits for a region, 3 for a\n"
         "              prefecture or province, 7 for a commune; --region: its region's code\n"
-        "  rotate-key  --verifier-key VK --from-size N [--reason-fr TEXT] [--reason-ar TEXT]\n"
+        "  rotate-key  --verifier-key VK [--from-size N] [--force] [--reason-fr TEXT]\n"
+        "              [--reason-ar TEXT] [--date YYYY-MM-DD]\n"
+        "              checkpoints of ORIGIN's log of size >= N are signed by VK from now on.\n"
+        "              N defaults to the next size: 1 + the size of ORIGIN's log that DIR (the\n"
+        "              authority's node) holds. A size at or below that is refused: checkpoints\n"
+        "              nodes hold would stop verifying; --force rotates anyway, and warns\n"
+        "  suspend     [--at-size N] [--force] [--reason-fr TEXT] [--reason-ar TEXT]\n"
         "              [--date YYYY-MM-DD]\n"
-        "              checkpoints of ORIGIN's log of size >= N are signed by VK from now on\n"
-        "  suspend     --at-size N [--reason-fr TEXT] [--reason-ar TEXT] [--date YYYY-MM-DD]\n"
-        "              ORIGIN's log is no longer accepted past size N\n"
-        "  suspend     --lift [--reason-fr TEXT] [--reason-ar TEXT] [--date YYYY-MM-DD]\n"
-        "              lifts the suspension\n"
+        "              ORIGIN's log is no longer accepted past size N, and its node refuses to\n"
+        "              publish. N defaults to the size DIR holds; a smaller one needs --force\n"
+        "  reinstate   [--reason-fr TEXT] [--reason-ar TEXT] [--date YYYY-MM-DD]\n"
+        "              lifts the suspension (also: suspend --lift)\n"
         "  announce    --url wss://HOST:PORT/peer [--withdraw]\n"
         "              announces (or withdraws) the address of ORIGIN's node\n"
         "exit codes: 0 appended, 1 failure, 2 usage, 3 refused (nothing appended)\n";
@@ -244,12 +490,17 @@ cmd_member(int argc, char **argv)
 		  member_usage },
 		{ "rotate-key", member_rotate,
 		  OPT_BIT(O_DATA) | OPT_BIT(O_ORIGIN) | OPT_BIT(O_VKEY) | OPT_BIT(O_FROM_SIZE) |
-		          OPT_BIT(O_REASON_FR) | OPT_BIT(O_REASON_AR) | OPT_BIT(O_DATE),
-		  OPT_BIT(O_DATA) | OPT_BIT(O_ORIGIN) | OPT_BIT(O_VKEY) | OPT_BIT(O_FROM_SIZE),
-		  member_usage },
+		          OPT_BIT(O_FORCE) | OPT_BIT(O_REASON_FR) | OPT_BIT(O_REASON_AR) |
+		          OPT_BIT(O_DATE),
+		  OPT_BIT(O_DATA) | OPT_BIT(O_ORIGIN) | OPT_BIT(O_VKEY), member_usage },
 		{ "suspend", member_suspend,
 		  OPT_BIT(O_DATA) | OPT_BIT(O_ORIGIN) | OPT_BIT(O_AT_SIZE) | OPT_BIT(O_LIFT) |
-		          OPT_BIT(O_REASON_FR) | OPT_BIT(O_REASON_AR) | OPT_BIT(O_DATE),
+		          OPT_BIT(O_FORCE) | OPT_BIT(O_REASON_FR) | OPT_BIT(O_REASON_AR) |
+		          OPT_BIT(O_DATE),
+		  OPT_BIT(O_DATA) | OPT_BIT(O_ORIGIN), member_usage },
+		{ "reinstate", member_reinstate,
+		  OPT_BIT(O_DATA) | OPT_BIT(O_ORIGIN) | OPT_BIT(O_REASON_FR) |
+		          OPT_BIT(O_REASON_AR) | OPT_BIT(O_DATE),
 		  OPT_BIT(O_DATA) | OPT_BIT(O_ORIGIN), member_usage },
 		{ "announce", member_announce,
 		  OPT_BIT(O_DATA) | OPT_BIT(O_ORIGIN) | OPT_BIT(O_URL) | OPT_BIT(O_WITHDRAW),

@@ -42,6 +42,7 @@ static const struct option all_opts[] = {
 	{ "milestone-grace-days", required_argument, NULL, O_GRACE },
 	{ "at-risk-score", required_argument, NULL, O_AT_RISK },
 	{ "non-compliant-score", required_argument, NULL, O_NON_COMPLIANT },
+	{ "force", no_argument, NULL, O_FORCE },
 	{ "help", no_argument, NULL, O_HELP },
 	{ 0 },
 };
@@ -250,17 +251,25 @@ int
 regcmd_append_one(const struct regcmd_args *a, Remacto__V1__Entry *e)
 {
 	struct regcmd_registry r;
+	int rc = regcmd_open(&r, a->v[O_DATA], true);
+	if (rc == EXIT_OK) {
+		rc = regcmd_append_entry(&r, a->what, e);
+		regcmd_close(&r);
+	}
+	return rc;
+}
+
+int
+regcmd_append_entry(struct regcmd_registry *r, const char *what, Remacto__V1__Entry *e)
+{
 	struct tlog_blob b = { 0 };
 	char published[32], date[16], err[512];
 	int rc;
 
 	regcmd_now(published, date);
 	if (regcmd_pack(e, published, &b, err, sizeof(err)) != 0)
-		return cli_err(EXIT_INVALID, "%s: %s; nothing appended", a->what, err);
-	if ((rc = regcmd_open(&r, a->v[O_DATA], true)) == EXIT_OK) {
-		rc = regcmd_append(&r, a->what, &b, 1);
-		regcmd_close(&r);
-	}
+		return cli_err(EXIT_INVALID, "%s: %s; nothing appended", what, err);
+	rc = regcmd_append(r, what, &b, 1);
 	free((void *)b.data);
 	return rc;
 }

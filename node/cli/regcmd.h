@@ -52,6 +52,7 @@ enum opt_id {
 	O_GRACE,
 	O_AT_RISK,
 	O_NON_COMPLIANT,
+	O_FORCE,
 	O_HELP,
 	O_COUNT
 };
@@ -102,6 +103,8 @@ int regcmd_pack(Remacto__V1__Entry *e, char *published, struct tlog_blob *out, c
 int regcmd_append(struct regcmd_registry *r, const char *what, const struct tlog_blob *v, size_t n);
 /* Packs one entry and appends it to the registry of a->v[O_DATA]; an exit code. */
 int regcmd_append_one(const struct regcmd_args *a, Remacto__V1__Entry *e);
+/* The same on a registry opened with sign. */
+int regcmd_append_entry(struct regcmd_registry *r, const char *what, Remacto__V1__Entry *e);
 
 /* s, or "" for an option not given. */
 char *regcmd_or_empty(char *s);

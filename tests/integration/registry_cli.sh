@@ -95,22 +95,37 @@ check_eq "member rotate-key" 20 "$n"
 check_eq "members shows the new key and the size it signs from" \
 	"$(key_id "$(vk rabat2)") 12" "$(member_row "$RABAT" | cut -d' ' -f5-6)"
 
+"$REMACTO" member rotate-key --data "$D" --origin "$PREF" --verifier-key "$(vk pref)" \
+	> /dev/null 2> "$T/err"
+check_eq "rotate-key without --from-size, the log not held here: a usage error (2)" 2 $?
+check "which says why and how to find the size" grep -q "holds no copy of $PREF's log.*--from-size N" "$T/err"
+
 n=$("$REMACTO" member suspend --data "$D" --origin "$TET" --at-size 3 --reason-fr "clé compromise")
 check_eq "member suspend" 21 "$n"
 check_eq "members shows the suspension" "past 3" "$(member_row "$TET" | cut -d' ' -f7-8)"
 n=$("$REMACTO" member suspend --data "$D" --origin "$TET" --lift)
 check_eq "member suspend --lift" 22 "$n"
 check_eq "members shows the suspension lifted" "no" "$(member_row "$TET" | cut -d' ' -f7)"
+"$REMACTO" member suspend --data "$D" --origin "$TET" > /dev/null 2> "$T/err"
+check_eq "suspend without --at-size, the log not held here: a usage error (2)" 2 $?
+n=$("$REMACTO" member suspend --data "$D" --origin "$PREF" --at-size 0 --reason-fr "audit")
+check_eq "member suspend (the prefecture)" 23 "$n"
+n=$("$REMACTO" member reinstate --data "$D" --origin "$PREF" --reason-fr "audit clos" 2> "$T/err")
+check_eq "member reinstate" 24 "$n"
+check "member reinstate says what follows" grep -q "$PREF is reinstated" "$T/err"
+check_eq "members shows the prefecture reinstated" "no" "$(member_row "$PREF" | cut -d' ' -f7)"
+check "the reinstatement is a memberSuspension entry with lifted" sh -c \
+	"'$REMACTO' log entry --data '$D' --origin '$REG' --index 23 | grep -q '\"lifted\":true'"
 
 n=$("$REMACTO" member announce --data "$D" --origin "$PREF" --url wss://127.0.0.1:7443/peer)
-check_eq "member announce" 23 "$n"
+check_eq "member announce" 25 "$n"
 check_eq "members shows the announced peer" "wss://127.0.0.1:7443/peer" \
 	"$(member_row "$PREF" | cut -d' ' -f8)"
 
 n=$("$REMACTO" policy set --data "$D" --liveness-days 30 --at-risk-score 60 --non-compliant-score 40)
-check_eq "policy set" 24 "$n"
+check_eq "policy set" 26 "$n"
 check "the policy entry holds the thresholds" sh -c \
-	"'$REMACTO' log entry --data '$D' --origin '$REG' --index 23 | grep -q '\"livenessDays\":30'"
+	"'$REMACTO' log entry --data '$D' --origin '$REG' --index 25 | grep -q '\"livenessDays\":30'"
 
 # Bad input: exit 3, and the registry is byte for byte what it was.
 "$REMACTO" log checkpoint --data "$D" --origin "$REG" > "$T/cp"
@@ -142,6 +157,9 @@ check "the registry's refusal is the message" grep -q "remacto.ma/fes is not a m
 refused "rotate-key back below the current key's size" "$REMACTO" member rotate-key --data "$D" \
 	--origin "$RABAT" --verifier-key "$(vk rabat)" --from-size 5
 refused "suspend a non-member" "$REMACTO" member suspend --data "$D" --origin remacto.ma/fes --at-size 0
+refused "reinstate a non-member" "$REMACTO" member reinstate --data "$D" --origin remacto.ma/fes
+refused "reinstate a member that is not suspended" "$REMACTO" member reinstate --data "$D" --origin "$TET"
+check "the refusal says so" grep -q "$TET is not suspended; nothing appended" "$T/check.log"
 refused "announce a non-wss URL" "$REMACTO" member announce --data "$D" --origin "$PREF" \
 	--url http://127.0.0.1:7443/peer
 sed 's/^DG-02,digitalisation,/DG-02,digitalization,/' "$CONF/indicator-catalog.csv" > "$T/bad.csv"
@@ -155,6 +173,40 @@ refused "catalog CSV with an unclosed quote" "$REMACTO" catalog add --data "$D" 
 refused "policy with non-compliant above at-risk" "$REMACTO" policy set --data "$D" \
 	--at-risk-score 40 --non-compliant-score 60
 
+# The authority's node holds a member's log (here Tétouan's, 3 entries): a rotation at or below
+# that size would make checkpoints nodes hold stop verifying, and is refused without --force.
+"$REMACTO" log init --data "$D" --origin "$TET" --key "$T/tet.key" > /dev/null
+for i in 1 2 3; do
+	echo "{\"schema\":1,\"consultation\":{\"id\":\"C$i\",\"date\":\"2025-01-0$i\"}}"
+done | "$REMACTO" log append --data "$D" --origin "$TET" > /dev/null
+"$REMACTO" keygen --origin "$TET" --out "$T/tet2.key" > "$T/tet2.vk"
+refused "rotate-key at the size the authority holds (3)" "$REMACTO" member rotate-key --data "$D" \
+	--origin "$TET" --verifier-key "$(vk tet2)" --from-size 3
+check "the refusal names the size held and the next one" \
+	grep -q "holds $TET's log at size 3.*--from-size 4 (the default)" "$T/check.log"
+refused "suspend below the size the authority holds" "$REMACTO" member suspend --data "$D" \
+	--origin "$TET" --at-size 1
+n=$("$REMACTO" member rotate-key --data "$D" --origin "$TET" --verifier-key "$(vk tet2)" \
+	--from-size 2 --force 2> "$T/err")
+check_eq "rotate-key --from-size 2 --force is appended" 27 "$n"
+check "and warns loudly, naming what stops verifying" \
+	grep -q "WARNING: every checkpoint of size 2 or more signed by the old key (sizes 2 to 3 at least)" "$T/err"
+check_eq "members shows the forced rotation" "$(key_id "$(vk tet2)") 2" "$(member_row "$TET" | cut -d' ' -f5-6)"
+"$REMACTO" keygen --origin "$TET" --out "$T/tet3.key" > "$T/tet3.vk"
+n=$("$REMACTO" member rotate-key --data "$D" --origin "$TET" --verifier-key "$(vk tet3)" 2> "$T/err")
+check_eq "rotate-key without --from-size is appended" 28 "$n"
+check_eq "from the next size, 4" "$(key_id "$(vk tet3)") 4" "$(member_row "$TET" | cut -d' ' -f5-6)"
+check "and says so" grep -q "$TET's checkpoints of size 4 and more are signed by $(vk tet3)" "$T/err"
+n=$("$REMACTO" member suspend --data "$D" --origin "$TET" 2> "$T/err")
+check_eq "suspend without --at-size is appended" 29 "$n"
+check_eq "at the size the authority holds" "past 3" "$(member_row "$TET" | cut -d' ' -f7-8)"
+n=$("$REMACTO" member suspend --data "$D" --origin "$TET" --at-size 1 --force 2> "$T/err")
+check_eq "suspend --at-size 1 --force is appended" 30 "$n"
+check "and warns" grep -q "WARNING: --force: suspending $TET past size 1, below size 3" "$T/err"
+n=$("$REMACTO" member reinstate --data "$D" --origin "$TET")
+check_eq "reinstate" 31 "$n"
+"$REMACTO" log checkpoint --data "$D" --origin "$REG" > "$T/cp"
+
 "$REMACTO" member add --data "$D" --origin remacto.ma/fes --verifier-key "$(vk fes)" --kind region \
 	--name-fr Fès --name-ar فاس > /dev/null 2>> "$T/check.log"
 check_eq "a missing option is a usage error (2)" 2 $?
@@ -163,6 +215,8 @@ check_eq "an option of another action is a usage error (2)" 2 $?
 "$REMACTO" member rotate-key --data "$T/nowhere" --origin "$RABAT" --verifier-key "$(vk rabat)" \
 	--from-size 30 > /dev/null 2>> "$T/check.log"
 check_eq "a folder without a registry fails (1)" 1 $?
+"$REMACTO" member suspend --data "$D" --origin "$TET" --lift --at-size 3 > /dev/null 2>> "$T/check.log"
+check_eq "suspend --lift with --at-size is a usage error (2)" 2 $?
 
 # A member node's data folder holds no registry log: nothing to append to.
 "$REMACTO" log init --data "$T/node" --origin "$RABAT" --key "$T/rabat2.key" > /dev/null
@@ -170,10 +224,10 @@ check_fails "member add refused where the registry log is not held" "$REMACTO" m
 	--data "$T/node" --origin remacto.ma/fes --verifier-key "$(vk fes)" --hcp 03 --kind region \
 	--name-fr Fès --name-ar فاس
 
-check_eq "the registry holds 24 entries" 24 "$(size)"
+check_eq "the registry holds 31 entries" 31 "$(size)"
 check "log verify passes on the registry" "$REMACTO" log verify --data "$D" --origin "$REG"
 "$REMACTO" log checkpoint --data "$D" --origin "$REG" > "$T/cp"
 opened=$(goverify checkpoint "$avk" "$T/cp")
 check_eq "the registry's checkpoint opens with Go's note.Open under the printed key" \
-	"$REG 24" "${opened% *}"
+	"$REG 31" "${opened% *}"
 finish
