@@ -312,11 +312,14 @@ store_log_new_id(struct store *s, MDB_txn *txn, uint32_t *id)
 	uint8_t buf[4];
 	uint32_t next = 1;
 	int rc = mdb_get(txn, s->meta, &k, &v);
-	if (rc == 0 && v.mv_size == 4)
+	/* Any other size is damage: starting again at 1 would give a new log the id of an old one
+	 * and mix their entries. */
+	if (rc == 0 && v.mv_size != 4)
+		return MDB_CORRUPTED;
+	if (rc == 0)
 		next = get_be32(v.mv_data);
-	else if (rc != MDB_NOTFOUND && rc != 0) {
+	else if (rc != MDB_NOTFOUND)
 		return rc;
-	}
 	if (next > STORE_MAX_LOGS)
 		return -ENOSPC;
 	*id = next;

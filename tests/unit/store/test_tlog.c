@@ -1064,6 +1064,42 @@ test_map_growth(void **state)
 	free(head);
 }
 
+/* A "next-log-id" counter of the wrong size in the meta database is damage: creating a log then
+ * fails and changes nothing, instead of restarting the ids at 1 and mixing a new log's entries
+ * with those of log 1. */
+static void
+test_bad_next_log_id(void **state)
+{
+	static const size_t sizes[] = { 3, 8 };
+	struct fx *f = *state;
+	MDB_txn *txn;
+	MDB_val k = { 11, (void *)"next-log-id" }, v;
+	uint8_t bad[8] = { 0, 0, 0, 0, 0, 0, 0, 2 };
+
+	open_store(f, STORE_CREATE, 0);
+	create(f, &f->a, NULL);
+	append(f, &f->ma, &f->a, 3, 0, NULL);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		assert_int_equal(mdb_txn_begin(f->s.env, NULL, 0, &txn), 0);
+		v.mv_size = sizes[i], v.mv_data = bad;
+		assert_int_equal(mdb_put(txn, f->s.meta, &k, &v, 0), 0);
+		assert_int_equal(mdb_txn_commit(txn), 0);
+
+		err[0] = '\0';
+		int rc = tlog_create(&f->s, &f->b, NULL, err, sizeof(err));
+		CHECK(rc == MDB_CORRUPTED, "a %zu-byte next-log-id: tlog_create returned %d (%s)",
+		      sizes[i], rc, err);
+		CHECK(strstr(err, ORIGIN_B) != NULL, "the error names the log: %s", err);
+		assert_int_equal(store_read_begin(&f->s, &txn), 0);
+		assert_int_equal(tlog_head(&f->s, txn, ORIGIN_B, f->h), MDB_NOTFOUND);
+		assert_int_equal(mdb_get(txn, f->s.meta, &k, &v), 0);
+		assert_int_equal(v.mv_size, sizes[i]); /* left as found, for the operator to see */
+		mdb_txn_abort(txn);
+	}
+	head_of(f, ORIGIN_A, f->h);
+	check_log(f, &f->ma, &f->a, f->h);
+}
+
 int
 main(void)
 {
@@ -1077,6 +1113,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_oversized_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_logs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_growth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_next_log_id, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("tlog", tests, NULL, NULL);
 }
