@@ -261,6 +261,7 @@ registry_apply(struct store *s, MDB_txn *txn, const char *origin, uint64_t index
 	case REMACTO__V1__ENTRY__KIND_MEMBER_SUSPENSION:
 		m->suspended = !e->member_suspension->lifted;
 		m->suspended_at_size = e->member_suspension->at_size;
+		m->suspension_index = index;
 		rc = put_member(s, txn, m);
 		break;
 	case REMACTO__V1__ENTRY__KIND_PEER_ANNOUNCEMENT: {
@@ -324,6 +325,97 @@ registry_key_for(struct store *s, MDB_txn *txn, const char *origin, uint64_t siz
 done:
 	remacto__store__member_record__free_unpacked(m, NULL);
 	return rc;
+}
+
+/* Copies src into dst, cut at a UTF-8 character boundary when it does not fit. */
+static void
+copy_text(char *dst, size_t cap, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+	if (n >= cap)
+		for (n = cap - 1; n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80; n--)
+			;
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+int
+registry_suspension(struct store *s, MDB_txn *txn, const char *origin,
+                    struct registry_suspension *out)
+{
+	Remacto__Store__MemberRecord *m = NULL;
+	Remacto__Store__LogRecord *log = NULL;
+	Remacto__V1__Entry *e = NULL;
+	struct note_verifier auth;
+	const uint8_t *data;
+	size_t len;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = registry_member(s, txn, origin, &m)) != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	out->member = true;
+	out->suspended = m->suspended;
+	out->at_size = m->suspended ? m->suspended_at_size : 0;
+	out->index = m->suspension_index;
+	remacto__store__member_record__free_unpacked(m, NULL);
+	/* The date and the reason are in the registry entry; a record from before the index was
+	 * kept, or an entry that does not read back, leaves them unknown. */
+	if (!out->index || !registry_authority(s, txn, &auth) ||
+	    store_log_get(s, txn, auth.name, &log) != 0 ||
+	    store_entry_get(s, txn, log->id, out->index, &data, &len) != 0 ||
+	    !(e = remacto__v1__entry__unpack(NULL, len, data)) ||
+	    e->kind_case != REMACTO__V1__ENTRY__KIND_MEMBER_SUSPENSION ||
+	    strcmp(e->member_suspension->origin, origin) != 0) {
+		out->index = 0;
+		goto done;
+	}
+	copy_text(out->date, sizeof(out->date), e->member_suspension->date);
+	if (e->member_suspension->reason) {
+		copy_text(out->reason_fr, sizeof(out->reason_fr), e->member_suspension->reason->fr);
+		copy_text(out->reason_ar, sizeof(out->reason_ar), e->member_suspension->reason->ar);
+	}
+done:
+	if (e)
+		remacto__v1__entry__free_unpacked(e, NULL);
+	remacto__store__log_record__free_unpacked(log, NULL);
+	return 0;
+}
+
+void
+registry_suspension_text(const char *origin, const struct registry_suspension *sp, char *out,
+                         size_t cap)
+{
+	const char *reason = sp->reason_fr[0] ? sp->reason_fr : sp->reason_ar;
+	int n = snprintf(out, cap, "%s is suspended by the network authority past size %llu",
+	                 origin, (unsigned long long)sp->at_size);
+	if (n < 0 || (size_t)n >= cap || !sp->index)
+		return;
+	snprintf(out + n, cap - (size_t)n, " (registry entry %llu%s%s%s%s)",
+	         (unsigned long long)sp->index, sp->date[0] ? ", " : "", sp->date,
+	         reason[0] ? ": " : "", reason);
+}
+
+json_t *
+registry_suspension_json(const struct registry_suspension *sp)
+{
+	json_t *j = json_pack("{s:I}", "atSize", (json_int_t)sp->at_size);
+	if (!j || !sp->index)
+		return j;
+	json_object_set_new(j, "registryIndex", json_integer((json_int_t)sp->index));
+	if (sp->date[0])
+		json_object_set_new(j, "date", json_string(sp->date));
+	if (sp->reason_fr[0] || sp->reason_ar[0]) {
+		json_t *r = json_object();
+		/* Texts signed by the authority are UTF-8 (entry.h checks it); a cut one stays so. */
+		if (r && sp->reason_fr[0])
+			json_object_set_new(r, "fr", json_string(sp->reason_fr));
+		if (r && sp->reason_ar[0])
+			json_object_set_new(r, "ar", json_string(sp->reason_ar));
+		json_object_set_new(j, "reason", r);
+	}
+	return j;
 }
 
 int

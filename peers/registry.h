@@ -15,6 +15,7 @@
 #ifndef REMACTO_REGISTRY_H
 #define REMACTO_REGISTRY_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,6 +48,29 @@ int registry_key_for(struct store *s, MDB_txn *txn, const char *origin, uint64_t
 /* A member's record (NULL-safe free with remacto__store__member_record__free_unpacked). */
 int registry_member(struct store *s, MDB_txn *txn, const char *origin,
                     Remacto__Store__MemberRecord **out);
+/* A member's suspension: its record, and the registry entry that last suspended or reinstated
+ * it for the date and the reason. What a suspended member's own node shows and why it refuses to
+ * publish. Reasons longer than REGISTRY_REASON_MAX - 1 bytes are cut at a character boundary. */
+#define REGISTRY_REASON_MAX 400
+struct registry_suspension {
+	bool member; /* the origin is a member of the network */
+	bool suspended;
+	uint64_t at_size; /* the last size of its log still accepted while suspended */
+	uint64_t index;   /* registry index of the entry; 0 when unknown (an older record) */
+	char date[16];    /* the entry's date, "" when unknown */
+	char reason_fr[REGISTRY_REASON_MAX], reason_ar[REGISTRY_REASON_MAX];
+};
+/* 0 (a non-member is not suspended), or an MDB error. */
+int registry_suspension(struct store *s, MDB_txn *txn, const char *origin,
+                        struct registry_suspension *out);
+/* One line for an operator: "remacto.ma/x is suspended by the network authority past size 19
+ * (registry entry 31, 2026-12-03: reason)". */
+void registry_suspension_text(const char *origin, const struct registry_suspension *sp, char *out,
+                              size_t cap);
+/* {"atSize":19,"registryIndex":31,"date":"…","reason":{"fr":…,"ar":…}}, unknown fields left
+ * out; NULL on allocation failure. */
+json_t *registry_suspension_json(const struct registry_suspension *sp);
+
 /* Calls fn for each member in origin order. */
 int registry_each(struct store *s, MDB_txn *txn,
                   int (*fn)(const Remacto__Store__MemberRecord *m, void *arg), void *arg);

@@ -6,7 +6,8 @@
  * The authority and the members sign with keys from fixed seeds. Checked: admissions (and the
  * refusal of a second one for the same origin), key rotation (the old key below from_size, the
  * new one from it), suspension (refused past at_size, accepted at or below) and its lifting,
- * peer announcements, catalog and policy entries, registry entries in a member's log (refused
+ * registry_suspension (what a suspended member's node shows: size, entry, date, reasons cut at
+ * a character), peer announcements, catalog and policy entries, registry entries in a member's log (refused
  * in strict mode, ignored in lenient mode), registry_key_for's refusals (not a member, no
  * authority) and registry_set_authority's (another network, a malformed key).
  */
@@ -482,6 +483,87 @@ test_suspension(void **state)
 	assert_int_equal(size_of(f, REG), 3);
 }
 
+/* registry_suspension: what a suspended member's own node shows (remacto status, /healthz, the
+ * publish refusal): the size, the registry entry, its date and reasons, a reason too long for
+ * the buffer cut at a character and not inside one. */
+static void
+test_suspension_details(void **state)
+{
+	struct fx *f = *state;
+	struct registry_suspension sp;
+	Remacto__V1__Entry e = REMACTO__V1__ENTRY__INIT;
+	Remacto__V1__MemberSuspension su = REMACTO__V1__MEMBER_SUSPENSION__INIT;
+	Remacto__V1__Text reason = REMACTO__V1__TEXT__INIT;
+	char ar[3 * REGISTRY_REASON_MAX + 1] = "", text[1024];
+	MDB_txn *txn;
+
+	/* Two-byte letters only: a cut at REGISTRY_REASON_MAX - 1 (odd) bytes would fall inside
+	 * one. */
+	while (strlen(ar) + 2 < sizeof(ar))
+		strcat(ar, "\xd8\xaa"); /* ت */
+	assert_int_equal(
+	        admit(f, ORIGIN_A, f->a_vkey, REMACTO__V1__MEMBER_KIND__MEMBER_KIND_REGION, "04"),
+	        0);
+	reason.fr = "Audit en cours";
+	reason.ar = ar;
+	su.origin = ORIGIN_A;
+	su.at_size = 7;
+	su.reason = &reason;
+	su.date = "2026-12-03";
+	e.kind_case = REMACTO__V1__ENTRY__KIND_MEMBER_SUSPENSION;
+	e.member_suspension = &su;
+	assert_int_equal(append(f, REG, &f->auth, &e), 0);
+
+	assert_int_equal(store_read_begin(&f->s, &txn), 0);
+	assert_int_equal(registry_suspension(&f->s, txn, ORIGIN_A, &sp), 0);
+	assert_true(sp.member && sp.suspended);
+	assert_int_equal(sp.at_size, 7);
+	assert_int_equal(sp.index, 1);
+	assert_string_equal(sp.date, "2026-12-03");
+	assert_string_equal(sp.reason_fr, "Audit en cours");
+	size_t n = strlen(sp.reason_ar);
+	CHECK(n == REGISTRY_REASON_MAX - 2 && !strncmp(sp.reason_ar, ar, n),
+	      "the Arabic reason is cut at a character boundary below the cap: %zu bytes", n);
+	registry_suspension_text(ORIGIN_A, &sp, text, sizeof(text));
+	assert_string_equal(text, ORIGIN_A " is suspended by the network authority past size 7 "
+	                                   "(registry entry 1, 2026-12-03: Audit en cours)");
+	json_t *j = registry_suspension_json(&sp);
+	assert_non_null(j);
+	assert_int_equal(json_integer_value(json_object_get(j, "atSize")), 7);
+	assert_int_equal(json_integer_value(json_object_get(j, "registryIndex")), 1);
+	assert_string_equal(json_string_value(json_object_get(j, "date")), "2026-12-03");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "reason"), "fr")),
+	                    "Audit en cours");
+	/* jansson refuses invalid UTF-8: the cut reason made it in. */
+	assert_int_equal(
+	        strlen(json_string_value(json_object_get(json_object_get(j, "reason"), "ar"))), n);
+	json_decref(j);
+
+	/* Not a member: not suspended, nothing to show. */
+	assert_int_equal(registry_suspension(&f->s, txn, ORIGIN_B, &sp), 0);
+	assert_false(sp.member || sp.suspended);
+	mdb_txn_abort(txn);
+
+	/* Reinstated: not suspended; the entry that says so is the reinstatement. */
+	assert_int_equal(suspend(f, ORIGIN_A, 0, true), 0);
+	assert_int_equal(store_read_begin(&f->s, &txn), 0);
+	assert_int_equal(registry_suspension(&f->s, txn, ORIGIN_A, &sp), 0);
+	mdb_txn_abort(txn);
+	assert_true(sp.member);
+	assert_false(sp.suspended);
+	assert_int_equal(sp.index, 2);
+	assert_int_equal(sp.at_size, 0);
+
+	/* Suspended again without a reason or date: the text says what it knows. */
+	assert_int_equal(suspend(f, ORIGIN_A, 9, false), 0);
+	assert_int_equal(store_read_begin(&f->s, &txn), 0);
+	assert_int_equal(registry_suspension(&f->s, txn, ORIGIN_A, &sp), 0);
+	mdb_txn_abort(txn);
+	registry_suspension_text(ORIGIN_A, &sp, text, sizeof(text));
+	assert_string_equal(text, ORIGIN_A " is suspended by the network authority past size 9 "
+	                                   "(registry entry 3)");
+}
+
 static void
 test_announcement(void **state)
 {
@@ -772,6 +854,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_admission_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_suspension, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_suspension_details, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_announcement, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_member_log, setup, teardown),
