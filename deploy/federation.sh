@@ -94,13 +94,16 @@ field() {   # NAME FIELD#: a column of DIR/nodes
 names() { awk '{ print $1 }' "$D/nodes"; }
 pid_of() { [ -r "$D/$1/remactod.pid" ] && cat "$D/$1/remactod.pid"; }
 alive() { p=$(pid_of "$1") && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
-get() {   # NAME PATH: GET on the node's public listener
+get() {   # NAME PATH [CURL-OPTION]: GET on the node's public listener (fails on an HTTP error)
 	if [ "$SCHEME" = http ]; then
-		curl -sf --max-time 5 "http://127.0.0.1:$(field "$1" 3)$2"
+		curl -s "${3:--f}" --max-time 5 "http://127.0.0.1:$(field "$1" 3)$2"
 	else
-		curl -sf --max-time 5 --cacert "$CA" "https://127.0.0.1:$(field "$1" 3)$2"
+		curl -s "${3:--f}" --max-time 5 --cacert "$CA" "https://127.0.0.1:$(field "$1" 3)$2"
 	fi
 }
+# NAME: the node is up: /healthz says ok, or degraded (503: it runs, but its commits fail or the
+# network authority suspended its member, so it does not publish).
+up() { get "$1" /healthz -S | grep -q '"status":"\(ok\|degraded\)"'; }
 
 free_ports() {   # COUNT: that many distinct ports nobody listens on right now, one a line
 	/usr/bin/python3 -c 'import socket, sys
@@ -127,7 +130,7 @@ start_one() {   # NAME: starts the node in the background, waits for /healthz
 wait_healthy() {   # NAME
 	i=0
 	while [ $i -lt $((HEALTH_WAIT_S * 10)) ]; do
-		get "$1" /healthz > /dev/null 2>&1 && return 0
+		up "$1" 2> /dev/null && return 0
 		if ! alive "$1"; then
 			echo "federation: $1 exited at start; the end of $D/$1/remactod.log:" >&2
 			tail -n 8 "$D/$1/remactod.log" >&2

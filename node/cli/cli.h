@@ -15,6 +15,8 @@ enum {
 	EXIT_USAGE = 2,   /* bad command line */
 	EXIT_INVALID = 3, /* input rejected (malformed entry, bad JSON...): nothing stored */
 	EXIT_VERIFY = 4,  /* verification failed: the log does not match its hashes or signature */
+	EXIT_SUSPENDED = 5, /* the node refused to publish: the network authority suspended its
+	                     * member; nothing stored, until the authority reinstates it */
 };
 
 /* "remacto: <message>\n" on stderr; returns code so callers can `return cli_err(...)`. */

@@ -36,19 +36,22 @@ static const char publish_usage[] =
         "  tree size. --config is the node's configuration (default: the embedded defaults,\n"
         "  admin 127.0.0.1:8081, token in ./var/admin.token).\n"
         "  Exit codes: 0 published, 1 failure (node unreachable, server error), 2 usage,\n"
-        "  3 rejected (the node's reason is printed; nothing was stored).\n";
+        "  3 rejected (the node's reason is printed; nothing was stored), 5 refused: the\n"
+        "  network authority suspended this node's member (nothing stored; ask the authority).\n";
 
 static const char import_usage[] =
         "usage: remacto import [--config FILE] ROWS.csv|-\n"
         "  Imports a CSV of commitments or measurements (the CSV export's columns) into the\n"
         "  node's own log, all rows or none. On rejection prints one line per faulty row.\n"
         "  --config is the node's configuration (default: the embedded defaults).\n"
-        "  Exit codes: 0 imported, 1 failure, 2 usage, 3 rejected.\n";
+        "  Exit codes: 0 imported, 1 failure, 2 usage, 3 rejected, 5 refused: the member is\n"
+        "  suspended.\n";
 
 static const char status_usage[] =
         "usage: remacto status [--config FILE]\n"
-        "  Shows the running node's origin, tree size, uptime, publication counters and its\n"
-        "  latest checkpoint. --config is the node's configuration (default: embedded defaults).\n"
+        "  Shows the running node's origin, tree size, uptime, publication counters, its\n"
+        "  latest checkpoint, and whether the network authority suspended its member. --config\n"
+        "  is the node's configuration (default: embedded defaults).\n"
         "  Exit codes: 0 ok, 1 failure (node unreachable), 2 usage.\n";
 
 struct target {
@@ -253,11 +256,14 @@ show_progress(size_t sent, size_t total, void *arg)
 static int
 report_error(const struct target *t, const struct client_response *resp)
 {
-	/* The input was refused (3); anything else — token, route, node state — is a failure (1). */
+	/* The input was refused (3); the member is suspended (5); anything else — token, route,
+	 * node state — is a failure (1). */
 	int code = resp->status == 400 || resp->status == 413 || resp->status == 415 ? EXIT_INVALID
 	                                                                             : EXIT_FAIL;
 	json_t *j = resp->body ? json_loadb((const char *)resp->body, resp->len, 0, NULL) : NULL;
 	json_t *e = json_object_get(j, "error");
+	if (resp->status == 403 && json_is_object(json_object_get(e, "suspended")))
+		code = EXIT_SUSPENDED;
 	const char *reason = json_string_value(json_object_get(e, "reason"));
 	const char *field = json_string_value(json_object_get(e, "field"));
 	json_t *rows = json_object_get(e, "rows");
@@ -286,6 +292,10 @@ report_error(const struct target *t, const struct client_response *resp)
 		        col && col[0] ? ", column " : "", col && col[0] ? col : "",
 		        why ? why : "invalid");
 	}
+	if (code == EXIT_SUSPENDED)
+		fprintf(stderr,
+		        "remacto: nothing was stored; `remacto status` shows the suspension, "
+		        "the network authority lifts it (remacto member reinstate)\n");
 	if (resp->status == 401)
 		fprintf(stderr,
 		        "remacto: the token in %s is not this node's admin token; is --config "
@@ -517,6 +527,35 @@ print_uptime(long long s)
 		printf("%llds\n", s);
 }
 
+/* "suspended: past size 19 since registry entry 31 (2026-12-03)", the reasons, and what it
+ * means for this node. */
+static void
+print_suspension(json_t *sp)
+{
+	json_t *ix = json_object_get(sp, "registryIndex");
+	const char *date = json_string_value(json_object_get(sp, "date"));
+	json_t *reason = json_object_get(sp, "reason");
+	const char *fr = json_string_value(json_object_get(reason, "fr"));
+	const char *ar = json_string_value(json_object_get(reason, "ar"));
+
+	if (!json_is_object(sp))
+		return;
+	printf("%-18s past size %lld",
+	       "suspended:", (long long)json_integer_value(json_object_get(sp, "atSize")));
+	if (json_is_integer(ix))
+		printf(", registry entry %lld", (long long)json_integer_value(ix));
+	if (date)
+		printf(" (%s)", date);
+	printf("\n");
+	if (fr)
+		printf("%-18s %s\n", "  reason (fr):", fr);
+	if (ar)
+		printf("%-18s %s\n", "  reason (ar):", ar);
+	printf("%-18s %s\n", "publishing:",
+	       "refused: the network authority suspended this member; it resumes when the "
+	       "authority reinstates it");
+}
+
 int
 cmd_status(int argc, char **argv)
 {
@@ -550,6 +589,7 @@ cmd_status(int argc, char **argv)
 	       (long long)json_integer_value(json_object_get(j, "entriesPublished")));
 	printf("%-18s %lld\n",
 	       "commits:", (long long)json_integer_value(json_object_get(j, "commits")));
+	print_suspension(json_object_get(j, "suspended"));
 	if (cp) {
 		printf("checkpoint:\n");
 		for (const char *p = cp; *p;) {

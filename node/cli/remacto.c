@@ -36,7 +36,7 @@ usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nexit codes: 0 ok, 1 failure, 2 usage, 3 input rejected, 4 verification "
-	           "failed\n");
+	           "failed,\n            5 publishing refused: this node's member is suspended\n");
 }
 
 int

@@ -18,9 +18,61 @@
 #include "core/entry.h"
 #include "node.h"
 #include "peers/fed.h"
+#include "peers/registry.h"
 #include "publish.h"
 #include "store/tlog.h"
 #include "views/csvimport.h"
+
+/* What the registry says of this node's own log: suspended (403 with the suspension, which
+ * `remacto publish` turns into its own exit code), or its key rotated away from the one this node
+ * signs with (its checkpoints would verify nowhere). 403, not 503: the authority's decision, not
+ * a passing state of the node; retrying changes nothing until a person acts. The writer does not
+ * check again: a suspension replicated between here and the commit lets that batch through,
+ * and peers refuse its checkpoint past atSize. */
+static bool
+registry_allows(struct node *n, struct api_resp *resp)
+{
+	struct registry_suspension *sp = calloc(1, sizeof(*sp));
+	Remacto__Store__MemberRecord *m = NULL;
+	const char *origin = n->signer.v.name;
+	struct note_verifier cur;
+	char text[1024], why[160];
+	MDB_txn *txn;
+	bool ok = false;
+
+	if (!sp || store_read_begin(&n->store, &txn) != 0) {
+		api_error(resp, 503, NULL, "storage unavailable; retry later");
+		free(sp);
+		return false;
+	}
+	if (registry_suspension(&n->store, txn, origin, sp) != 0) {
+		api_error(resp, 503, NULL, "cannot read the registry; retry later");
+	} else if (sp->suspended) {
+		registry_suspension_text(origin, sp, text, sizeof(text));
+		json_t *e = json_pack("{s:i, s:s+, s:o*}", "status", 403, "reason", text,
+		                      "; publishing is refused until the authority reinstates it",
+		                      "suspended", registry_suspension_json(sp));
+		api_json(resp, 403, json_pack("{s:o}", "error", e));
+		resp->cache_control = NULL;
+	} else if (registry_member(&n->store, txn, origin, &m) == 0 && m->n_keys &&
+	           note_verifier_parse(m->keys[m->n_keys - 1]->verifier_key, &cur, why,
+	                               sizeof(why)) &&
+	           memcmp(cur.pub, n->signer.v.pub, 32) != 0) {
+		api_error(
+		        resp, 403, NULL,
+		        "the network authority rotated the key of %s (to %s from size %llu): "
+		        "this node still signs with the old key, and its checkpoints would verify "
+		        "nowhere; set [node] key to the new key file and restart the node",
+		        origin, m->keys[m->n_keys - 1]->verifier_key,
+		        (unsigned long long)m->keys[m->n_keys - 1]->from_size);
+	} else {
+		ok = true;
+	}
+	remacto__store__member_record__free_unpacked(m, NULL);
+	mdb_txn_abort(txn);
+	free(sp);
+	return ok;
+}
 
 static bool
 can_publish(struct node *n, struct api_resp *resp)
@@ -31,6 +83,8 @@ can_publish(struct node *n, struct api_resp *resp)
 		          "own to publish into");
 		return false;
 	}
+	if (!registry_allows(n, resp))
+		return false;
 	if (n->fed && !fed_may_publish(n->fed)) {
 		api_error(resp, 503, NULL,
 		          "the node is catching up with what the federation holds "
@@ -158,19 +212,23 @@ get_status(struct node *n, struct api_resp *resp)
 {
 	MDB_txn *txn;
 	struct tlog_head *h = calloc(1, sizeof(*h));
+	struct registry_suspension *sp = calloc(1, sizeof(*sp));
 	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I}", "network", n->cfg.network, "origin",
 	                      n->own_log ? n->signer.v.name : "", "uptimeSeconds",
 	                      (json_int_t)(time(NULL) - n->started), "entriesPublished",
 	                      (json_int_t)atomic_load(&n->metrics.entries_published), "commits",
 	                      (json_int_t)atomic_load(&n->metrics.commits));
-	if (h && n->own_log && store_read_begin(&n->store, &txn) == 0) {
+	if (h && sp && n->own_log && store_read_begin(&n->store, &txn) == 0) {
 		if (tlog_head(&n->store, txn, n->signer.v.name, h) == 0) {
 			json_object_set_new(j, "treeSize", json_integer((json_int_t)h->size));
 			json_object_set_new(j, "checkpoint",
 			                    json_stringn(h->checkpoint, h->checkpoint_len));
 		}
+		if (registry_suspension(&n->store, txn, n->signer.v.name, sp) == 0 && sp->suspended)
+			json_object_set_new(j, "suspended", registry_suspension_json(sp));
 		mdb_txn_abort(txn);
 	}
+	free(sp);
 	free(h);
 	api_json(resp, 200, j);
 }

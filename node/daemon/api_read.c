@@ -19,6 +19,7 @@
 #include "core/pbjson.h"
 #include "node.h"
 #include "peers/evidence.h"
+#include "peers/registry.h"
 #include "peers/witness.h"
 #include "publish.h"
 #include "store/tlog.h"
@@ -450,16 +451,24 @@ api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp)
 		return true;
 	}
 	if (!strcmp(path, "/healthz")) {
+		/* Degraded (503) when the node cannot do all its work: its commits fail, or the
+		 * network authority suspended its member, so it refuses to publish. */
+		struct registry_suspension sp = { 0 };
+		char why[1024] = "";
 		int last = publish_last_error(n->pub);
+		if (n->own_log)
+			registry_suspension(&n->store, txn, n->signer.v.name, &sp);
 		if (last != 0)
-			api_json(resp, 503,
-			         json_pack("{s:s, s:s, s:I}", "status", "degraded", "reason",
-			                   store_strerror(last), "uptimeSeconds",
-			                   (json_int_t)(time(NULL) - n->started)));
-		else
-			api_json(resp, 200,
-			         json_pack("{s:s, s:I}", "status", "ok", "uptimeSeconds",
-			                   (json_int_t)(time(NULL) - n->started)));
+			snprintf(why, sizeof(why), "%s", store_strerror(last));
+		else if (sp.suspended)
+			registry_suspension_text(n->signer.v.name, &sp, why, sizeof(why));
+		json_t *j = json_pack("{s:s, s:I}", "status", why[0] ? "degraded" : "ok",
+		                      "uptimeSeconds", (json_int_t)(time(NULL) - n->started));
+		if (why[0])
+			json_object_set_new(j, "reason", json_string(why));
+		if (sp.suspended)
+			json_object_set_new(j, "suspended", registry_suspension_json(&sp));
+		api_json(resp, why[0] ? 503 : 200, j);
 		goto done;
 	}
 	if (logs_api && path[12] == '\0') {

@@ -1074,6 +1074,20 @@ time_json(uint64_t t)
 	return json_string(buf);
 }
 
+/* "suspended", and while suspended "suspendedAtSize" and "suspensionIndex" (the registry entry
+ * that says when and why, when known). */
+static void
+suspension_json(json_t *j, const struct facts_member *m)
+{
+	json_object_set_new(j, "suspended", json_boolean(m->suspended));
+	if (!m->suspended)
+		return;
+	json_object_set_new(j, "suspendedAtSize", json_integer((json_int_t)m->suspended_at));
+	if (m->suspension_index)
+		json_object_set_new(j, "suspensionIndex",
+		                    json_integer((json_int_t)m->suspension_index));
+}
+
 json_t *
 compliance_report_json(const struct facts *f, const struct compliance_report *r)
 {
@@ -1083,7 +1097,7 @@ compliance_report_json(const struct facts *f, const struct compliance_report *r)
 	if (!j || !rules || !fs)
 		goto fail;
 	json_object_set_new(j, "registered", json_boolean(m->registered));
-	json_object_set_new(j, "suspended", json_boolean(m->suspended));
+	suspension_json(j, m);
 	json_object_set_new(j, "held", json_boolean(m->held));
 	json_object_set_new(j, "logSize", json_integer((json_int_t)m->size));
 	json_object_set_new(j, "asOf", jday(r->as_of));
@@ -1157,7 +1171,12 @@ compliance_overview_json(const struct facts *f, const struct compliance_overview
 	}
 	json_object_set_new(j, "asOf", jday(o->as_of));
 	json_object_set_new(j, "policy", compliance_policy_json(&o->policy));
-	json_object_set_new(j, "counts", status_counts((unsigned)o->n_rows, o->status));
+	json_t *counts = status_counts((unsigned)o->n_rows, o->status);
+	unsigned suspended = 0;
+	for (size_t i = 0; i < o->n_rows; i++)
+		suspended += o->rows[i].member->suspended;
+	json_object_set_new(counts, "suspended", json_integer(suspended));
+	json_object_set_new(j, "counts", counts);
 	json_object_set_new(j, "byRegion", tallies_json(o->regions, o->n_regions, "region"));
 	json_object_set_new(j, "byKind", tallies_json(o->kinds, o->n_kinds, "kind"));
 	for (size_t i = 0; i < o->n_trend; i++) {
@@ -1177,6 +1196,7 @@ compliance_overview_json(const struct facts *f, const struct compliance_overview
 		json_object_set_new(row, "status", json_string(compliance_status_name(r->status)));
 		json_object_set_new(row, "score", json_integer(r->score));
 		json_object_set_new(row, "findings", counts_json(c));
+		suspension_json(row, r->member);
 		json_array_append_new(rows, row);
 	}
 	json_object_set_new(j, "members", rows);

@@ -1353,6 +1353,8 @@ reload_member(const Remacto__Store__MemberRecord *rec, void *arg)
 	}
 	m->registered = true;
 	m->suspended = rec->suspended;
+	m->suspended_at = rec->suspended ? rec->suspended_at_size : 0;
+	m->suspension_index = rec->suspension_index;
 	if (a)
 		remacto__v1__member_admission__free_unpacked(a, NULL);
 	if (!m->name_fr || !m->name_ar || !m->name_en)

@@ -198,6 +198,8 @@ struct facts_member {
 	uint64_t admission; /* registry index, FACTS_NO_INDEX when none */
 	facts_day admitted; /* admission date (else the day it was published); 0 unknown */
 	bool registered, suspended;
+	uint64_t suspended_at;     /* while suspended: the last size of its log accepted */
+	uint64_t suspension_index; /* registry entry of the latest (un)suspension, 0 unknown */
 
 	/* The log. */
 	bool held;
