@@ -212,6 +212,31 @@ member_of(struct regcmd_registry *r, const char *origin, Remacto__Store__MemberR
 	          : EXIT_OK;
 }
 
+/* The size the authority's node holds, as the default of option opt; refused, saying what to
+ * give instead (`what`), when it holds no copy or is catching up. */
+static int
+held_size(const struct regcmd_args *a, const struct held *h, int opt, const char *what,
+          uint64_t *size)
+{
+	const char *o = a->v[O_ORIGIN];
+
+	*size = h->size;
+	if (!h->found)
+		return cli_err(EXIT_USAGE,
+		               "the authority's data folder holds no copy of %s's log, so the size "
+		               "is unknown: give --%s N, N being %s (GET /api/v1/logs/%s)",
+		               o, regcmd_opt_name(opt), what, store_slug(o));
+	if (h->catching_up)
+		return cli_err(
+		        EXIT_INVALID,
+		        "the authority's node is catching up with %s's log (%" PRIu64
+		        " entries held, a bigger checkpoint seen): the size is not known yet; "
+		        "run this again once it has caught up (remacto log list --data %s), "
+		        "or give --%s; nothing appended",
+		        o, h->size, a->v[O_DATA], regcmd_opt_name(opt));
+	return EXIT_OK;
+}
+
 /* The size a new key signs from. A checkpoint of size n must be signed by the key the registry
  * gives for n, so a rotation from N leaves every checkpoint below N to the old key and makes
  * every checkpoint of N or more need the new one. The authority's node holds ORIGIN's log at
@@ -225,23 +250,10 @@ rotate_from(const struct regcmd_args *a, const struct held *h, uint64_t *from)
 	const char *o = a->v[O_ORIGIN];
 
 	if (!a->v[O_FROM_SIZE]) {
-		if (!h->found)
-			return cli_err(
-			        EXIT_USAGE,
-			        "the authority's data folder holds no copy of %s's log, so the "
-			        "next size is unknown: give --from-size N, N being 1 + the size "
-			        "of the log on the member's node (GET /api/v1/logs/%s)",
-			        o, store_slug(o));
-		if (h->catching_up)
-			return cli_err(
-			        EXIT_INVALID,
-			        "the authority's node is catching up with %s's log (%" PRIu64
-			        " entries held, a bigger checkpoint seen): the next size is not "
-			        "known yet; run this again once it has caught up (remacto log "
-			        "list --data %s); nothing appended",
-			        o, h->size, a->v[O_DATA]);
-		*from = h->size + 1;
-		return EXIT_OK;
+		int rc = held_size(a, h, O_FROM_SIZE,
+		                   "1 + the size of the log on the member's node", from);
+		*from += 1;
+		return rc;
 	}
 	if (!cli_u64("--from-size", a->v[O_FROM_SIZE], from))
 		return EXIT_USAGE;
@@ -332,24 +344,12 @@ suspend_at(const struct regcmd_args *a, const struct held *h, uint64_t *at)
 {
 	const char *o = a->v[O_ORIGIN];
 
-	if (!a->v[O_AT_SIZE]) {
-		if (!h->found)
-			return cli_err(
-			        EXIT_USAGE,
-			        "the authority's data folder holds no copy of %s's log: give "
-			        "--at-size N, the last size of the log still accepted (its "
-			        "size on the member's node: GET /api/v1/logs/%s)",
-			        o, store_slug(o));
-		if (h->catching_up)
-			return cli_err(
-			        EXIT_INVALID,
-			        "the authority's node is catching up with %s's log (%" PRIu64
-			        " entries held, a bigger checkpoint seen): run this again once "
-			        "it has caught up, or give --at-size; nothing appended",
-			        o, h->size);
-		*at = h->size;
-		return EXIT_OK;
-	}
+	if (!a->v[O_AT_SIZE])
+		return held_size(
+		        a, h, O_AT_SIZE,
+		        "the last size still accepted: the size of the log on the member's "
+		        "node",
+		        at);
 	if (!cli_u64("--at-size", a->v[O_AT_SIZE], at))
 		return EXIT_USAGE;
 	if (!h->found || *at >= h->size)
