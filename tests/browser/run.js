@@ -537,6 +537,47 @@ async function main() {
 		await p.close();
 	});
 
+	// ---- a suspended member (issue 9): flagged on every node, and its own node says why it
+	// refuses to publish; reinstated, the notice goes ----
+	const suspend = (origin, atSize) => publish(N.registry, { schema: 1, memberSuspension: { origin, atSize: String(atSize), reason: { fr: 'Audit en cours', ar: 'تدقيق جار' }, date: '2026-01-02' } });
+	const suspendedOnM1 = (slug, want) => async () => (await api('/api/v1/compliance')).members.some((m) => m.member === slug && !!m.suspended === want);
+	await check('a suspended member is flagged on the network and member pages, with a link to its registry entry', async () => {
+		const ix = (await suspend('remacto.ma/commune-sans-donnees', 0)).indexes[0];
+		await waitFor('the suspension on m1', suspendedOnM1('commune-sans-donnees', true));
+		await visit(page, base, '#/network');
+		eq((await page.textContent('[data-stat=suspended]')).trim(), '1', 'suspended members stat');
+		assert(await page.$('tr[data-member="commune-sans-donnees"] [data-suspended="0"]'), 'no suspended badge in the member\'s row');
+		assert(!(await page.$('[data-suspension=own]')), 'm1 says it is suspended itself');
+		await go(page, '#/member/commune-sans-donnees');
+		assert(await page.$('.badges [data-suspended]'), 'no suspended badge on the member page');
+		assert(await page.$('[data-suspension=member]'), 'no suspension notice on the member page');
+		eq(await page.getAttribute('[data-suspension-entry]', 'href'), `#/entry/registry/${ix}`, 'link to the registry entry');
+		await shot(page, 'member-suspended');
+		await page.click('[data-suspension-entry]');
+		await page.waitForFunction((h) => document.body.dataset.ready === h, `#/entry/registry/${ix}`, { timeout: WAIT });
+		const text = await page.textContent('main');
+		assert(text.includes('memberSuspension') && text.includes('Audit en cours'), 'the entry page shows the suspension and its reason');
+	});
+	await check('on the suspended member\'s own node the dashboard says it refuses to publish (403); reinstated, it publishes', async () => {
+		const size = (await api(`/api/v1/logs/${m1.slug}`)).size;
+		await suspend(m1.origin, size);
+		await waitFor('m1 suspended on m1', suspendedOnM1(m1.slug, true));
+		await visit(page, base, '#/network');
+		assert(await page.$('[data-suspension=own]'), 'no "this node refuses to publish" notice');
+		await shot(page, 'network-own-suspended');
+		const res = await fetch(`http://127.0.0.1:${m1.adm}/api/v1/entries`, {
+			method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${m1.token}` },
+			body: JSON.stringify({ schema: 1, consultation: { id: 'BROWSER-SUSP', date: '2026-01-03' } }),
+		});
+		eq(res.status, 403, 'publishing while suspended');
+		eq((await res.json()).error.suspended.atSize, size, 'the refusal carries the suspension');
+		await publish(N.registry, { schema: 1, memberSuspension: { origin: m1.origin, lifted: true, date: '2026-01-04' } });
+		await waitFor('m1 reinstated on m1', suspendedOnM1(m1.slug, false));
+		await visit(page, base, '#/network');
+		assert(!(await page.$('[data-suspension=own]')), 'the notice stays after reinstatement');
+		await publish(m1, { schema: 1, consultation: { id: 'BROWSER-SUSP', date: '2026-01-03' } });
+	});
+
 	// ---- performance: the Network page with 1,600 members ----
 	await check(`Network page with ${PERF_MEMBERS} members renders (time to interactive measured)`, async () => {
 		const batch = [];

@@ -2,8 +2,8 @@
 // region, compliance) from /api/v1/compliance, the logs this node holds, the forked logs.
 
 import { getJSON, ApiError } from '../api.js';
-import { t, pick, regionName } from '../i18n.js';
-import { h, badge, txt } from '../dom.js';
+import { t, num, pick, regionName } from '../i18n.js';
+import { h, badge, state, txt } from '../dom.js';
 
 // {members: Map slug → row, list, overview, logs: Map origin → log, forked: Set origin}
 export async function directory(signal) {
@@ -74,4 +74,22 @@ export function replBadge(row) {
 
 export function memberLink(dir, slug) {
 	return h('a', { href: `#/member/${encodeURIComponent(slug)}` }, memberNameEl(dir, slug));
+}
+
+// A suspended member (the registry's memberSuspension, from the compliance overview): a badge,
+// and the state that explains it with a link to the registry entry that says when and why. On
+// the member's own node the state says that this node refuses to publish.
+export function suspendedBadge(row) {
+	return row && row.suspended ? badge('danger', t('badge.suspended'), { 'data-suspended': String(row.suspendedAtSize) }) : null;
+}
+
+export function suspensionState(row) {
+	if (!row || !row.suspended) return null;
+	const n = num(row.suspendedAtSize || 0);
+	const link = row.suspensionIndex ? h('a', { href: `#/entry/registry/${row.suspensionIndex}`, 'data-suspension-entry': String(row.suspensionIndex) }, t('state.suspended.entry')) : null;
+	const el = row.own
+		? state('warning', t('state.suspended.own'), t('state.suspended.own.detail', { name: pick(row.name).s || row.member, n }), link)
+		: state('warning', t('state.suspended'), t('state.suspended.detail', { n }), link);
+	el.dataset.suspension = row.own ? 'own' : 'member';
+	return el;
 }

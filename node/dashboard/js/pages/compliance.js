@@ -5,7 +5,7 @@
 import { getJSON, seg } from '../api.js';
 import { t, num, date, pick, lang } from '../i18n.js';
 import { h, state, section, table, tableCSV, download, field, select, statusBadge, badge, loading, errorState, clear } from '../dom.js';
-import { directory, regionLabel, kindLabel } from './common.js';
+import { directory, regionLabel, kindLabel, suspendedBadge, suspensionState } from './common.js';
 
 const filters = { q: '', status: '', kind: '', region: '' };
 const SEV = ['critical', 'major', 'minor', 'info'];
@@ -41,7 +41,8 @@ export default async function compliance(ctx) {
 		h('div', { class: 'stat' }, h('span', { class: 'stat-value' }, num(c.members)), h('span', { class: 'stat-label' }, t('net.members'))),
 		h('div', { class: 'stat stat-ok' }, h('span', { class: 'stat-value' }, num(c.compliant)), h('span', { class: 'stat-label' }, t('status.compliant'))),
 		h('div', { class: 'stat stat-warn' }, h('span', { class: 'stat-value' }, num(c.atRisk)), h('span', { class: 'stat-label' }, t('status.at_risk'))),
-		h('div', { class: 'stat stat-bad' }, h('span', { class: 'stat-value' }, num(c.nonCompliant)), h('span', { class: 'stat-label' }, t('status.non_compliant')))));
+		h('div', { class: 'stat stat-bad' }, h('span', { class: 'stat-value' }, num(c.nonCompliant)), h('span', { class: 'stat-label' }, t('status.non_compliant'))),
+		c.suspended ? h('div', { class: 'stat stat-bad', 'data-stat': 'suspended' }, h('span', { class: 'stat-value' }, num(c.suspended)), h('span', { class: 'stat-label' }, t('net.suspended'))) : null));
 
 	const report = h('div', { class: 'report', id: 'report', tabindex: '-1' });
 	const all = ['', t('f.all')];
@@ -60,7 +61,7 @@ export default async function compliance(ctx) {
 			cell: (r) => { const p = pick(r.name); return h('a', { href: `#/member/${seg(r.member)}`, lang: p.lang || null }, p.s || r.member); } },
 		{ key: 'kind', label: t('col.kind'), value: (r) => kindLabel(r.kind), csv: (r) => r.kind, cell: (r) => kindLabel(r.kind) },
 		{ key: 'region', label: t('col.region'), value: (r) => regionLabel(dir, r.region), csv: (r) => r.region, cell: (r) => regionLabel(dir, r.region) },
-		{ key: 'status', label: t('col.status'), value: (r) => ['non_compliant', 'at_risk', 'compliant'].indexOf(r.status), csv: (r) => r.status, cell: (r) => statusBadge(r.status) },
+		{ key: 'status', label: t('col.status'), value: (r) => ['non_compliant', 'at_risk', 'compliant'].indexOf(r.status), csv: (r) => r.status, cell: (r) => (r.suspended ? h('span', null, statusBadge(r.status), ' ', suspendedBadge(r)) : statusBadge(r.status)) },
 		{ key: 'score', label: t('col.score'), num: true, value: (r) => r.score },
 		...SEV.map((k) => ({ key: k, label: t(`col.${k}`), num: true, value: (r) => f(r, k) })),
 		{ key: 'findings', label: t('col.findings'), sortable: false, csv: false,
@@ -100,7 +101,7 @@ export default async function compliance(ctx) {
 		clear(report).append(section(t('comp.findingsOf', { name }),
 			h('div', { class: 'badges' }, statusBadge(r.status), ' ', h('strong', null, `${t('col.score')} ${num(r.score)}/100`)),
 			h('p', { class: 'muted' }, t('net.asOf', { date: date(r.asOf) }), r.lastWitnessed ? ` · ${t('col.witnessed')}${t('colon')}${date(r.lastWitnessed)}` : ''),
-			r.suspended ? state('warning', t('state.suspended')) : null,
+			r.suspended ? suspensionState({ ...(m || {}), ...r, own: !!(m && m.own) }) : null,
 			rulesTable(r.rules || []),
 			findingsTable(slug, r.findings || []),
 			h('p', null, h('a', { class: 'btn', href: `/api/v1/compliance/${seg(slug)}.csv`, download: `compliance-${slug}.csv` }, t('f.csv.full')))));

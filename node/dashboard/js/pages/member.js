@@ -5,7 +5,7 @@
 import { getJSON, getAll, seg } from '../api.js';
 import { t, num, date, pick, period, periodEnd } from '../i18n.js';
 import { h, txt, state, section, badge, statusBadge, progressBar, loading, errorState, clear, short } from '../dom.js';
-import { directory, regionLabel, kindLabel, replBadge } from './common.js';
+import { directory, regionLabel, kindLabel, replBadge, suspendedBadge, suspensionState } from './common.js';
 import * as charts from '../charts.js';
 
 const PRINCIPLES = ['PRINCIPLE_TRANSPARENCY', 'PRINCIPLE_ACCOUNTABILITY', 'PRINCIPLE_ACCESS_TO_INFORMATION',
@@ -76,7 +76,7 @@ export default async function member(ctx) {
 		row.name ? txt(row.name, 'h1') : h('h1', null, slug),
 		h('p', { class: 'subtitle' }, [row.kind ? kindLabel(row.kind) : null, row.region ? regionLabel(dir, row.region) : null,
 			row.population ? `${num(row.population)} ${t('col.population').toLowerCase()}` : null].filter(Boolean).join(' · ')),
-		h('div', { class: 'badges' }, row.status ? statusBadge(row.status) : null, replBadge(row)),
+		h('div', { class: 'badges' }, row.status ? statusBadge(row.status) : null, replBadge(row), suspendedBadge(row)),
 		h('p', { class: 'links' },
 			row.status ? h('a', { href: `#/compliance?member=${seg(slug)}` }, t('m.seeCompliance')) : null,
 			row.status ? ' · ' : null,
@@ -84,6 +84,7 @@ export default async function member(ctx) {
 	const notice = h('div', { class: 'notice', hidden: true, role: 'status' });
 	body.append(notice);
 	if (row.forked) body.append(state('error', t('state.forked'), t('state.forked.detail'), h('a', { href: '#/federation' }, t('nav.federation'))));
+	if (row.suspended) body.append(suspensionState(row));
 
 	body.append(section(t('m.identity'), h('dl', { class: 'facts' },
 		h('dt', null, t('m.origin')), h('dd', null, h('code', null, row.origin)),

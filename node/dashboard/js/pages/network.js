@@ -5,7 +5,7 @@
 import { getJSON, seg } from '../api.js';
 import { t, num, date, ago, pick } from '../i18n.js';
 import { h, state, section, table, tableCSV, download, field, select, statusBadge, announce, loading, errorState, clear } from '../dom.js';
-import { directory, regionLabel, kindLabel, replState, replBadge } from './common.js';
+import { directory, regionLabel, kindLabel, replState, replBadge, suspendedBadge, suspensionState } from './common.js';
 import * as charts from '../charts.js';
 
 const filters = { q: '', region: '', kind: '', status: '', repl: '' };
@@ -48,7 +48,11 @@ export default async function network(ctx) {
 			stat(t('status.at_risk'), num(counts.atRisk), 'at_risk', 'stat-warn'),
 			stat(t('status.non_compliant'), num(counts.nonCompliant), 'non_compliant', 'stat-bad'),
 			stat(t('net.forked'), num(dir.forked.size), 'forked', dir.forked.size ? 'stat-bad' : ''),
-		].map((s) => { s.setAttribute('role', 'listitem'); return s; })));
+			counts.suspended ? stat(t('net.suspended'), num(counts.suspended), 'suspended', 'stat-bad') : null,
+		].filter(Boolean).map((s) => { s.setAttribute('role', 'listitem'); return s; })));
+	// This node's own member suspended: say it first, it is why publishing is refused here.
+	const ownSuspended = rows.find((r) => r.own && r.suspended);
+	if (ownSuspended) body.append(suspensionState(ownSuspended));
 	if (ov && ov.asOf) body.append(h('p', { class: 'muted' }, t('net.asOf', { date: date(ov.asOf) })));
 	if (dir.forked.size) {
 		body.append(state('error', t('state.forked'), t('state.forked.detail'),
@@ -116,7 +120,7 @@ export default async function network(ctx) {
 			cell: (r) => { const el = h('span', { 'data-size': r.origin }, r.size === null ? t('none') : num(r.size)); sizeCells.set(r.origin, el); return el; } },
 		{ key: 'witnessed', label: t('col.witnessed'), value: (r) => (witnessed.get(r.member) || {}).time || '', csv: (r) => (witnessed.get(r.member) || {}).time || '',
 			cell: (r) => witnessCell(r) },
-		{ key: 'status', label: t('col.status'), value: (r) => r.status, csv: (r) => r.status, cell: (r) => statusBadge(r.status) },
+		{ key: 'status', label: t('col.status'), value: (r) => r.status, csv: (r) => r.status, cell: (r) => (r.suspended ? h('span', null, statusBadge(r.status), ' ', suspendedBadge(r)) : statusBadge(r.status)) },
 		{ key: 'score', label: t('col.score'), num: true, value: (r) => r.score },
 		{ key: 'repl', label: t('col.repl'), value: (r) => t(`repl.${replState(r)}`), csv: (r) => replState(r), cell: (r) => replBadge(r) },
 	];
