@@ -15,6 +15,16 @@
 
 #define KEY_MAX (NOTE_NAME_MAX + 5)
 
+static const char *const db_names[] = { "ev:records", NULL };
+
+const struct store_module evidence_module = { "the equivocation evidence", db_names, NULL };
+
+static MDB_dbi
+records(struct store *s)
+{
+	return store_dbs(s, &evidence_module)[0];
+}
+
 static size_t
 prefix(uint8_t *k, const char *origin)
 {
@@ -48,7 +58,7 @@ each(struct store *s, MDB_txn *txn, const char *origin,
 	MDB_cursor *c;
 	MDB_val k, v;
 	size_t pl = origin ? prefix(key, origin) : 0;
-	int rc = mdb_cursor_open(txn, s->evidence, &c);
+	int rc = mdb_cursor_open(txn, records(s), &c);
 
 	*count = 0;
 	if (rc != 0)
@@ -118,7 +128,7 @@ evidence_put(struct store *s, MDB_txn *txn, const char *origin, const char *note
 	e.note_b.data = (uint8_t *)note_b, e.note_b.len = len_b;
 	size_t len = remacto__peer__v1__equivocation__get_packed_size(&e);
 	MDB_val k = { pl + 4, key }, v = { 4 + len, NULL };
-	if ((rc = mdb_put(txn, s->evidence, &k, &v, MDB_RESERVE)) != 0)
+	if ((rc = mdb_put(txn, records(s), &k, &v, MDB_RESERVE)) != 0)
 		return rc;
 	put_be32(v.mv_data, registry_keys(s, txn, origin));
 	remacto__peer__v1__equivocation__pack(&e, (uint8_t *)v.mv_data + 4);

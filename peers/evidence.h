@@ -19,6 +19,9 @@
 
 #define EVIDENCE_MAX_PER_LOG 16
 
+/* The evidence as a store module (database ev:records, no hook). */
+extern const struct store_module evidence_module;
+
 /* Stores the pair unless the same pair is already there; 1 when new, 0 when known. */
 int evidence_put(struct store *s, MDB_txn *txn, const char *origin, const char *note_a,
                  size_t len_a, const char *note_b, size_t len_b);

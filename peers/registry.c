@@ -16,13 +16,26 @@
 #include "core/be.h"
 #include "core/err.h"
 
-const char *const registry_db_names[REGISTRY_NDBS] = {
+static const char *const db_names[] = {
 	"reg:members",
 	"reg:catalog",
 	"reg:policy",
+	NULL,
 };
 
 enum { DB_MEMBERS, DB_CATALOG, DB_POLICY };
+
+static int apply_hook(struct store *s, MDB_txn *txn, uint32_t log, const char *origin,
+                      uint64_t index, const Remacto__V1__Entry *e, bool strict, char *err,
+                      size_t errcap);
+
+const struct store_module registry_module = { "the registry view", db_names, apply_hook };
+
+static MDB_dbi
+db(struct store *s, int which)
+{
+	return store_dbs(s, &registry_module)[which];
+}
 
 static const char authority_key[] = "authority-vkey";
 
@@ -83,7 +96,7 @@ registry_member(struct store *s, MDB_txn *txn, const char *origin,
                 Remacto__Store__MemberRecord **out)
 {
 	MDB_val k = { strlen(origin), (void *)origin }, v;
-	int rc = mdb_get(txn, s->reg[DB_MEMBERS], &k, &v);
+	int rc = mdb_get(txn, db(s, DB_MEMBERS), &k, &v);
 	*out = NULL;
 	if (rc != 0)
 		return rc;
@@ -96,19 +109,19 @@ put_member(struct store *s, MDB_txn *txn, const Remacto__Store__MemberRecord *m)
 {
 	size_t len = remacto__store__member_record__get_packed_size(m);
 	MDB_val k = { strlen(m->origin), m->origin }, v = { len, NULL };
-	int rc = mdb_put(txn, s->reg[DB_MEMBERS], &k, &v, MDB_RESERVE);
+	int rc = mdb_put(txn, db(s, DB_MEMBERS), &k, &v, MDB_RESERVE);
 	if (rc == 0)
 		remacto__store__member_record__pack(m, v.mv_data);
 	return rc;
 }
 
 static int
-put_index(struct store *s, MDB_txn *txn, int db, const char *key, uint64_t index)
+put_index(struct store *s, MDB_txn *txn, int which, const char *key, uint64_t index)
 {
 	uint8_t be[8];
 	put_be64(be, index);
 	MDB_val k = { strlen(key), (void *)key }, v = { 8, be };
-	return mdb_put(txn, s->reg[db], &k, &v, 0);
+	return mdb_put(txn, db(s, which), &k, &v, 0);
 }
 
 static bool
@@ -285,6 +298,15 @@ done:
 	return rc;
 }
 
+/* The store module's hook: the registry view does not need the log id. */
+static int
+apply_hook(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t index,
+           const Remacto__V1__Entry *e, bool strict, char *err, size_t errcap)
+{
+	(void)log;
+	return registry_apply(s, txn, origin, index, e, strict, err, errcap);
+}
+
 int
 registry_key_for(struct store *s, MDB_txn *txn, const char *origin, uint64_t size,
                  struct note_verifier *out, char *err, size_t errcap)
@@ -424,7 +446,7 @@ registry_each(struct store *s, MDB_txn *txn,
 {
 	MDB_cursor *c;
 	MDB_val k, v;
-	int rc = mdb_cursor_open(txn, s->reg[DB_MEMBERS], &c);
+	int rc = mdb_cursor_open(txn, db(s, DB_MEMBERS), &c);
 	if (rc != 0)
 		return rc;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;

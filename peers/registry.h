@@ -23,8 +23,9 @@
 #include "core/note.h"
 #include "store/store.h"
 
-#define REGISTRY_NDBS 3
-extern const char *const registry_db_names[REGISTRY_NDBS];
+/* The registry view as a store module: databases reg:members, reg:catalog, reg:policy, and
+ * registry_apply as the hook tlog_batch_add calls for every entry. */
+extern const struct store_module registry_module;
 
 /* Records the registry's origin and verifier key in the store (meta), from the authority key of
  * the configuration or `remacto network init`. A store holds one network: a different authority

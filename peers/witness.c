@@ -12,6 +12,16 @@
 #include "core/b64.h"
 #include "core/be.h"
 
+static const char *const db_names[] = { "wit:cosigs", NULL };
+
+const struct store_module witness_module = { "the cosignatures", db_names, NULL };
+
+static MDB_dbi
+cosigs(struct store *s)
+{
+	return store_dbs(s, &witness_module)[0];
+}
+
 static size_t
 key_prefix(uint8_t *k, uint32_t log, uint64_t size)
 {
@@ -38,7 +48,7 @@ witness_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const ch
 	int vl = snprintf(val, 32, "%llu ", (unsigned long long)timestamp);
 	memcpy(val + vl, line, len);
 	MDB_val k = { kl + nl, key }, v = { (size_t)vl + len, val };
-	rc = mdb_put(txn, s->cosigs, &k, &v, 0);
+	rc = mdb_put(txn, cosigs(s), &k, &v, 0);
 	free(val);
 	return rc;
 }
@@ -51,7 +61,7 @@ each(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size,
 	uint8_t key[12];
 	MDB_cursor *c;
 	MDB_val k = { key_prefix(key, log, size), key }, v;
-	int rc = mdb_cursor_open(txn, s->cosigs, &c), n = 0;
+	int rc = mdb_cursor_open(txn, cosigs(s), &c), n = 0;
 	if (rc != 0)
 		return rc;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
@@ -138,7 +148,7 @@ witness_list(struct store *s, MDB_txn *txn, uint32_t log, size_t limit)
 	/* Newest sizes first: walk this log's keys backwards from the next log's first key. */
 	key_prefix(key, log + 1, 0);
 	k.mv_size = 12, k.mv_data = key;
-	if (mdb_cursor_open(txn, s->cosigs, &c) != 0)
+	if (mdb_cursor_open(txn, cosigs(s), &c) != 0)
 		return l.arr;
 	int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	rc = rc == 0 ? mdb_cursor_get(c, &k, &v, MDB_PREV) : mdb_cursor_get(c, &k, &v, MDB_LAST);

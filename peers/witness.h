@@ -19,6 +19,9 @@
 
 #define WITNESS_MAX_PER_CHECKPOINT 64
 
+/* The cosignatures as a store module (database wit:cosigs, no hook). */
+extern const struct store_module witness_module;
+
 /* Stores a cosignature line (with its timestamp) of log/size by witness name. */
 int witness_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *name,
                 uint64_t timestamp, const char *line, size_t len);

@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "peers/ledger.h"
 #include "views/benchmark.h"
 #include "views/compliance.h"
 #include "views/facts.h"
@@ -342,7 +343,7 @@ local_open(struct local *l, const char *dir)
 	int rc;
 
 	memset(l, 0, sizeof(*l));
-	if (store_open(&l->s, dir, STORE_RDONLY, 0, err, sizeof(err)) != 0)
+	if (ledger_open(&l->s, dir, STORE_RDONLY, 0, err, sizeof(err)) != 0)
 		return cli_err(EXIT_FAIL, "%s", err);
 	l->open = true;
 	if (!(l->f = facts_new()))

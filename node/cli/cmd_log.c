@@ -17,6 +17,7 @@
 #include "core/entry.h"
 #include "core/err.h"
 #include "core/pbjson.h"
+#include "peers/ledger.h"
 #include "store/index.h"
 #include "store/tlog.h"
 
@@ -48,7 +49,7 @@ static int
 open_store(struct store *s, const struct opts *o, unsigned flags)
 {
 	char err[512];
-	if (store_open(s, o->data, flags, 0, err, sizeof(err)) != 0)
+	if (ledger_open(s, o->data, flags, 0, err, sizeof(err)) != 0)
 		return cli_err(EXIT_FAIL, "%s", err);
 	return EXIT_OK;
 }

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "core/note.h"
+#include "peers/ledger.h"
 #include "peers/registry.h"
 #include "regcmd.h"
 #include "store/tlog.h"
@@ -52,7 +53,7 @@ network_init(const struct regcmd_args *a)
 	if (note_signer_from_pem(&signer, origin, NOTE_ALG_ED25519, path, err, sizeof(err)))
 		return cli_err(EXIT_FAIL, "%s", err);
 	note_verifier_format(&signer.v, vkey, sizeof(vkey));
-	if (store_open(&s, a->v[O_DATA], STORE_CREATE, 0, err, sizeof(err)) != 0) {
+	if (ledger_open(&s, a->v[O_DATA], STORE_CREATE, 0, err, sizeof(err)) != 0) {
 		rc = cli_err(EXIT_FAIL, "%s", err);
 		goto done_key;
 	}

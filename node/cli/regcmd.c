@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "core/entry.h"
+#include "peers/ledger.h"
 #include "peers/registry.h"
 
 static const struct option all_opts[] = {
@@ -136,7 +137,7 @@ regcmd_open(struct regcmd_registry *r, const char *dir, bool sign)
 	memset(r, 0, sizeof(*r));
 	if (!(r->head = calloc(1, sizeof(*r->head))))
 		return cli_err(EXIT_FAIL, "out of memory");
-	if (store_open(&r->s, dir, sign ? 0 : STORE_RDONLY, 0, err, sizeof(err)) != 0) {
+	if (ledger_open(&r->s, dir, sign ? 0 : STORE_RDONLY, 0, err, sizeof(err)) != 0) {
 		rc = cli_err(EXIT_FAIL, "%s", err);
 		goto fail;
 	}

@@ -327,7 +327,7 @@ scan_run(struct scan *sc)
 		memcpy(start, sc->cursor, sc->cursor_len);
 		start_len = sc->cursor_len;
 	}
-	if ((rc = mdb_cursor_open(x->txn, x->s->ix[sc->db], &c)) != 0)
+	if ((rc = mdb_cursor_open(x->txn, index_db(x->s, sc->db), &c)) != 0)
 		return rc;
 	k.mv_data = start, k.mv_size = start_len;
 	op = start_len ? MDB_SET_RANGE : MDB_FIRST;
@@ -551,7 +551,7 @@ programme_exists(struct ctx *x, const char *id, uint32_t only, bool *found)
 		*found = rc == 0;
 		return rc == MDB_NOTFOUND ? 0 : rc;
 	}
-	if ((rc = mdb_cursor_open(x->txn, x->s->ix[INDEX_PROGRAMMES], &c)) != 0)
+	if ((rc = mdb_cursor_open(x->txn, index_db(x->s, INDEX_PROGRAMMES), &c)) != 0)
 		return rc;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && !*found;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
@@ -693,7 +693,7 @@ get_commitment(struct ctx *x, const char *rest)
 	/* The history: log‖id‖0‖index, in log order. */
 	kl = index_key(key, log, id, NULL);
 	key[kl++] = 0;
-	if ((rc = mdb_cursor_open(x->txn, x->s->ix[INDEX_HISTORY], &c)) != 0)
+	if ((rc = mdb_cursor_open(x->txn, index_db(x->s, INDEX_HISTORY), &c)) != 0)
 		goto done;
 	k.mv_data = key, k.mv_size = kl;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;

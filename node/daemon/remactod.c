@@ -26,6 +26,7 @@
 #include "live.h"
 #include "node.h"
 #include "peers/fed.h"
+#include "peers/ledger.h"
 #include "peers/registry.h"
 #include "peers/transport.h"
 #include "publish.h"
@@ -424,8 +425,8 @@ main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (store_open(&n->store, n->cfg.data, STORE_CREATE, (size_t)n->cfg.mapsize_mb << 20, err,
-	               sizeof(err)) != 0) {
+	if (ledger_open(&n->store, n->cfg.data, STORE_CREATE, (size_t)n->cfg.mapsize_mb << 20, err,
+	                sizeof(err)) != 0) {
 		log_err("%s", err);
 		return 1;
 	}

@@ -16,10 +16,12 @@
 #include "core/be.h"
 #include "core/err.h"
 
-const char *const index_db_names[INDEX_NDBS] = {
-	"ix:commitments", "ix:history",      "ix:milestones",
-	"ix:indicators",  "ix:measurements", "ix:programmes",
+static const char *const index_db_names[INDEX_NDBS + 1] = {
+	"ix:commitments", "ix:history", "ix:milestones", "ix:indicators", "ix:measurements",
+	"ix:programmes",  NULL,
 };
+
+const struct store_module index_module = { "the domain index", index_db_names, index_apply };
 
 #define VALUE_FORMAT 1
 
@@ -270,7 +272,7 @@ lookup(struct store *s, MDB_txn *txn, enum index_db db, uint32_t log, const char
 		return MDB_NOTFOUND; /* too long to have been indexed */
 	k->mv_size = n;
 	k->mv_data = key;
-	return mdb_get(txn, s->ix[db], k, v);
+	return mdb_get(txn, index_db(s, db), k, v);
 }
 
 int
@@ -364,7 +366,7 @@ put(struct apply *a, enum index_db db, const uint8_t *key, size_t klen, const vo
     size_t vlen, unsigned flags)
 {
 	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
-	return mdb_put(a->txn, a->s->ix[db], &k, &v, flags);
+	return mdb_put(a->txn, index_db(a->s, db), &k, &v, flags);
 }
 
 /* The date an event happened: its own date, else the day it was published. */
@@ -758,7 +760,7 @@ drop_txn(MDB_txn *txn, void *arg)
 {
 	struct store *s = arg;
 	for (size_t i = 0; i < INDEX_NDBS; i++) {
-		int rc = mdb_drop(txn, s->ix[i], 0);
+		int rc = mdb_drop(txn, index_db(s, i), 0);
 		if (rc != 0)
 			return rc;
 	}
@@ -790,7 +792,7 @@ clear_log(struct store *s, MDB_txn *txn, uint32_t log)
 	for (size_t i = 0; i < INDEX_NDBS; i++) {
 		MDB_cursor *c;
 		MDB_val k = { 4, prefix }, v;
-		int rc = mdb_cursor_open(txn, s->ix[i], &c);
+		int rc = mdb_cursor_open(txn, index_db(s, i), &c);
 		if (rc != 0)
 			return rc;
 		for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);

@@ -41,9 +41,10 @@
 
 #include "store.h"
 
-/* The named LMDB databases the index owns; store_open opens them as s->ix[i]. */
+/* The index as a store module: its databases (in the order of enum index_db) and index_apply as
+ * the hook tlog_batch_add calls for every entry. */
+extern const struct store_module index_module;
 #define INDEX_NDBS 6
-extern const char *const index_db_names[INDEX_NDBS];
 
 enum index_db {
 	INDEX_COMMITMENTS,
@@ -58,6 +59,13 @@ enum index_db {
 #define INDEX_MAX_KEY (4 + 4 + 2 * (INDEX_MAX_ID + 1) + 8)
 #define INDEX_BLOCK_SHIFT 12  /* 4096 log entries per measurement block */
 #define INDEX_NONE UINT64_MAX /* "no such entry" for an index field */
+
+/* The handle of one of the index's databases in s. */
+static inline MDB_dbi
+index_db(const struct store *s, enum index_db db)
+{
+	return store_dbs(s, &index_module)[db];
+}
 
 /* Indexes entry `index` of log (id, origin). Returns 0; -EINVAL with err naming the field when
  * strict and a reference does not resolve (nothing written then); an MDB error otherwise. */

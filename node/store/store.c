@@ -11,8 +11,6 @@
 
 #include "core/be.h"
 #include "core/err.h"
-#include "index.h"
-#include "peers/registry.h"
 
 #define STORE_FORMAT 1
 
@@ -49,9 +47,74 @@ env_mapsize(size_t want)
 	return want ? want : STORE_DEFAULT_MAPSIZE;
 }
 
+/* Opens the databases of every module (in txn); 0, or an MDB error with err set. */
+static int
+open_modules(struct store *s, MDB_txn *txn, const struct store_module *const *modules, unsigned dbf,
+             char *err, size_t errcap)
+{
+	for (size_t m = 0; modules && modules[m]; m++) {
+		const struct store_module *mod = modules[m];
+		if (m == STORE_MAX_MODULES)
+			BUG("more than %d store modules", STORE_MAX_MODULES);
+		s->mods[m] = mod;
+		s->nmods = m + 1;
+		for (size_t i = 0; mod->dbs[i]; i++) {
+			int rc;
+			if (i == STORE_MODULE_DBS)
+				BUG("%s has more than %d databases", mod->what, STORE_MODULE_DBS);
+			if ((rc = mdb_dbi_open(txn, mod->dbs[i], dbf, &s->mod_dbs[m][i])) == 0)
+				continue;
+			if (rc == MDB_NOTFOUND)
+				err_set(err, errcap,
+				        "%s has no %s yet (database '%s'); open it once read-write "
+				        "(remactod or remacto log) to create it",
+				        s->path, mod->what, mod->dbs[i]);
+			else
+				err_set(err, errcap, "cannot open ledger in %s: database '%s': %s",
+				        s->path, mod->dbs[i], mdb_strerror(rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+const MDB_dbi *
+store_dbs(const struct store *s, const struct store_module *m)
+{
+	for (size_t i = 0; i < s->nmods; i++)
+		if (s->mods[i] == m)
+			return s->mod_dbs[i];
+	BUG("%s used on a store opened without it (add it to store_open's modules)", m->what);
+}
+
 int
-store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, char *err,
-           size_t errcap)
+store_db(const struct store *s, const char *name, MDB_dbi *dbi)
+{
+	for (size_t m = 0; m < s->nmods; m++)
+		for (size_t i = 0; s->mods[m]->dbs[i]; i++)
+			if (!strcmp(s->mods[m]->dbs[i], name)) {
+				*dbi = s->mod_dbs[m][i];
+				return 0;
+			}
+	return MDB_NOTFOUND;
+}
+
+int
+store_apply(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t index,
+            const Remacto__V1__Entry *e, bool strict, char *err, size_t errcap)
+{
+	for (size_t m = 0; m < s->nmods; m++) {
+		int rc;
+		if (s->mods[m]->apply && (rc = s->mods[m]->apply(s, txn, log, origin, index, e,
+		                                                 strict, err, errcap)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize,
+           const struct store_module *const *modules, char *err, size_t errcap)
 {
 	MDB_txn *txn = NULL;
 	const char *step;
@@ -118,8 +181,6 @@ store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, cha
 			{ "hashes", &s->hashes },
 			{ "checkpoints", &s->checkpoints },
 			{ "meta", &s->meta },
-			{ "wit:cosigs", &s->cosigs },
-			{ "ev:records", &s->evidence },
 		};
 		step = "mdb_dbi_open";
 		for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++)
@@ -131,26 +192,8 @@ store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, cha
 					        dir, dbs[i].name);
 				goto fail_quiet;
 			}
-		for (size_t i = 0; i < REGISTRY_NDBS; i++)
-			if ((rc = mdb_dbi_open(txn, registry_db_names[i], dbf, &s->reg[i])) != 0) {
-				if (rc == MDB_NOTFOUND)
-					snprintf(
-					        err, errcap,
-					        "%s has no registry view yet; open it once "
-					        "read-write (remactod or remacto log) to create it",
-					        dir);
-				goto fail_quiet;
-			}
-		for (size_t i = 0; i < INDEX_NDBS; i++)
-			if ((rc = mdb_dbi_open(txn, index_db_names[i], dbf, &s->ix[i])) != 0) {
-				if (rc == MDB_NOTFOUND)
-					snprintf(
-					        err, errcap,
-					        "%s has no domain index yet; open it once "
-					        "read-write (remactod or remacto log) to create it",
-					        dir);
-				goto fail_quiet;
-			}
+		if ((rc = open_modules(s, txn, modules, dbf, err, errcap)) != 0)
+			goto fail_quiet;
 	}
 	if (!rdonly) {
 		MDB_val k = { 6, (void *)"format" }, v;

@@ -8,9 +8,9 @@
  *   hashes       log id ‖ level (u8) ‖ index (u64 BE) → 32-byte hash of a perfect subtree
  *   checkpoints  log id ‖ size (u64 BE) → signed checkpoint note, every one the node held
  *   meta         small counters ("next-log-id", "format")
- *   ix:*         the domain index (index.h): derived, rebuildable
- *   reg:*        the registry view (peers/registry.h): derived from the registry log
- *   wit:cosigs   cosignatures (peers/witness.h); ev:records  equivocation evidence
+ * and the databases of the modules store_open is given (struct store_module below): the domain
+ * index, the registry view, cosignatures and evidence, each described by its own module. The
+ * store names none of them; peers/ledger.h lists the node's.
  * Big-endian keys keep each log, and each tree level of a log, contiguous and in order, so a tile
  * is one cursor walk and a log is one range.
  *
@@ -39,22 +39,59 @@ enum {
 	STORE_RDONLY = 1 << 1,
 };
 
+struct store;
+
+/* ---- modules: databases of the layers above the log ----
+ * A module that keeps data in the environment describes its databases, and the hook that folds
+ * each appended entry into them, in a struct store_module. store_open opens (or creates) the
+ * databases of every module it is given; tlog_batch_add calls each module's apply hook, in the
+ * order given, for every entry it appends, inside the append's write transaction, so derived
+ * data never disagrees with the log. The modules are static and outlive every store. */
+#define STORE_MAX_MODULES 8
+#define STORE_MODULE_DBS 8
+
+/* Folds entry `index` of log (log, origin) into the module's databases. strict: the node's own
+ * publication, checked against the node's state (-EINVAL with err, nothing written); otherwise
+ * what a member signed is taken leniently. */
+typedef int (*store_apply_fn)(struct store *s, MDB_txn *txn, uint32_t log, const char *origin,
+                              uint64_t index, const Remacto__V1__Entry *e, bool strict, char *err,
+                              size_t errcap);
+
+struct store_module {
+	const char *what;       /* in errors: "the domain index" */
+	const char *const *dbs; /* its databases' names, NULL-terminated, at most STORE_MODULE_DBS */
+	store_apply_fn apply;   /* NULL: the module folds no entries */
+};
+
 struct store {
 	MDB_env *env;
 	MDB_dbi logs, slugs, entries, hashes, checkpoints, meta;
-	MDB_dbi ix[8];            /* the domain index's databases (index.h), opened here */
-	MDB_dbi reg[4];           /* the registry's databases (peers/registry.h) */
-	MDB_dbi cosigs, evidence; /* peers/witness.h, peers/evidence.h */
+	const struct store_module *mods[STORE_MAX_MODULES]; /* as given to store_open */
+	MDB_dbi mod_dbs[STORE_MAX_MODULES][STORE_MODULE_DBS];
+	size_t nmods;
 	size_t mapsize;
 	char path[4096];
 };
 
-/* Opens (or with STORE_CREATE creates) the environment in folder dir. mapsize 0 = default;
- * REMACTO_MAPSIZE in the environment overrides it (tests use it to reach MDB_MAP_FULL).
- * Clears stale reader slots (mdb_reader_check). Returns 0 or a negative error with err set. */
-int store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize, char *err,
-               size_t errcap);
+/* Opens (or with STORE_CREATE creates) the environment in folder dir with the databases of
+ * modules (NULL-terminated, may be NULL). mapsize 0 = default; REMACTO_MAPSIZE in the
+ * environment overrides it (tests use it to reach MDB_MAP_FULL). Clears stale reader slots
+ * (mdb_reader_check). Returns 0 or a negative error with err set. The node, its CLI and its
+ * tests open the store through ledger_open (peers/ledger.h), which names every module. */
+int store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize,
+               const struct store_module *const *modules, char *err, size_t errcap);
 void store_close(struct store *s);
+
+/* Module m's database handles, in the order of m->dbs. Using a module on a store opened
+ * without it is a BUG(). */
+const MDB_dbi *store_dbs(const struct store *s, const struct store_module *m);
+/* The handle of the database called name, of whichever module has it: for readers that walk
+ * another module's data (the views). MDB_NOTFOUND when no module of s has it. */
+int store_db(const struct store *s, const char *name, MDB_dbi *dbi);
+/* Runs every module's apply hook on entry `index` of a log, in order; stops at the first
+ * failure and returns it. */
+int store_apply(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t index,
+                const Remacto__V1__Entry *e, bool strict, char *err, size_t errcap);
 
 /* Runs fn(txn, arg) in one write transaction and commits it. fn returns 0 to commit, an MDB
  * error or negative errno to abort (returned unchanged). Retries after growing the map on

@@ -12,8 +12,6 @@
 #include "core/b64.h"
 #include "core/entry.h"
 #include "core/err.h"
-#include "index.h"
-#include "peers/registry.h"
 
 struct reader_ctx {
 	struct store *s;
@@ -206,11 +204,10 @@ tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t l
 	 * signed); only what decodes can be indexed. */
 	e = remacto__v1__entry__unpack(NULL, len, data);
 	if (e) {
-		rc = index_apply(b->s, txn, b->rec->id, b->rec->origin, b->range.size, e, strict,
+		/* The modules' derived data (the domain index, the registry view) in the same
+		 * transaction as the entry. */
+		rc = store_apply(b->s, txn, b->rec->id, b->rec->origin, b->range.size, e, strict,
 		                 err, errcap);
-		if (rc == 0)
-			rc = registry_apply(b->s, txn, b->rec->origin, b->range.size, e, strict,
-			                    err, errcap);
 		remacto__v1__entry__free_unpacked(e, NULL);
 		if (rc != 0)
 			return rc;

@@ -53,8 +53,9 @@ int tlog_set_key(struct store *s, const char *origin, const char *vkey, const ch
 int tlog_head(struct store *s, MDB_txn *txn, const char *origin, struct tlog_head *out);
 
 /* Appends n entries (1 <= n <= TLOG_MAX_BATCH) to origin and signs one checkpoint over them with
- * signer, all in one durable transaction. Each entry goes through the domain index in strict
- * mode (index.h): a reference to something the log does not hold fails the whole batch. On success *first is the index of the first entry and
+ * signer, all in one durable transaction. Each entry goes through the store's modules in strict
+ * mode (store_apply: the domain index, the registry view): a reference to something the log
+ * does not hold fails the whole batch. On success *first is the index of the first entry and
  * head (if not NULL) the new head. On failure nothing is stored. */
 int tlog_append(struct store *s, const char *origin, const struct note_signer *signer,
                 const struct tlog_blob *entries, size_t n, uint64_t *first, struct tlog_head *head,
@@ -73,8 +74,8 @@ struct tlog_batch {
 };
 
 int tlog_batch_begin(struct tlog_batch *b, struct store *s, MDB_txn *txn, const char *origin);
-/* strict: the node's own publication, checked against the node's state by index_apply
- * (-EINVAL with err); otherwise indexed leniently. */
+/* strict: the node's own publication, checked against the node's state by the store's modules
+ * (store_apply; -EINVAL with err); otherwise folded leniently. */
 int tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len, bool strict,
                    char *err, size_t errcap);
 int tlog_batch_seal(struct tlog_batch *b, MDB_txn *txn, const struct note_signer *signer,

@@ -19,6 +19,7 @@
 #include "csvimport.h"
 #include "peers/evidence.h"
 #include "peers/registry.h"
+#include "peers/witness.h"
 
 #include "peer.pb-c.h"
 
@@ -1126,7 +1127,7 @@ refresh_seen(struct store *s, MDB_txn *txn, struct facts_member *m, bool *change
 		key[i] = (uint8_t)(m->log >> (24 - 8 * i));
 	for (int i = 0; i < 8; i++)
 		key[4 + i] = (uint8_t)(m->seen_from >> (56 - 8 * i));
-	if ((rc = mdb_cursor_open(txn, s->cosigs, &c)) != 0)
+	if ((rc = mdb_cursor_open(txn, store_dbs(s, &witness_module)[0], &c)) != 0)
 		return rc;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
@@ -1263,15 +1264,6 @@ refresh_member(struct facts *f, struct store *s, MDB_txn *txn, struct facts_memb
 
 /* ---- the registry snapshot ---- */
 
-static int
-db_of(const char *name)
-{
-	for (int i = 0; i < REGISTRY_NDBS; i++)
-		if (!strcmp(registry_db_names[i], name))
-			return i;
-	return -1;
-}
-
 /* Decodes registry entry index (NULL when it does not decode). */
 static Remacto__V1__Entry *
 registry_entry(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index)
@@ -1373,16 +1365,16 @@ static int
 reload_catalog(struct reload *r)
 {
 	struct facts *f = r->f;
-	int db = db_of("reg:catalog");
+	MDB_dbi db;
 	MDB_cursor *c;
 	MDB_val k, v;
 	size_t cap = 0;
 	int rc;
 
 	catalog_clear(f);
-	if (db < 0)
+	if (store_db(r->s, "reg:catalog", &db) != 0)
 		return 0;
-	if ((rc = mdb_cursor_open(r->txn, r->s->reg[db], &c)) != 0)
+	if ((rc = mdb_cursor_open(r->txn, db, &c)) != 0)
 		return rc;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
@@ -1438,11 +1430,12 @@ static int
 reload_policy(struct reload *r)
 {
 	struct facts_policy *p = &r->f->policy;
-	int db = db_of("reg:policy");
+	MDB_dbi db;
 	MDB_val k = { 7, "current" }, v;
 	memset(p, 0, sizeof(*p));
 	p->index = FACTS_NO_INDEX;
-	if (db < 0 || mdb_get(r->txn, r->s->reg[db], &k, &v) != 0 || v.mv_size != 8)
+	if (store_db(r->s, "reg:policy", &db) != 0 || mdb_get(r->txn, db, &k, &v) != 0 ||
+	    v.mv_size != 8)
 		return 0;
 	Remacto__V1__Entry *e = registry_entry(r->s, r->txn, r->log, be64(v.mv_data));
 	if (e && e->kind_case == REMACTO__V1__ENTRY__KIND_COMPLIANCE_POLICY) {

@@ -27,6 +27,7 @@
 
 #include "core/entry.h"
 #include "peers/evidence.h"
+#include "peers/ledger.h"
 #include "peers/registry.h"
 #include "peers/witness.h"
 #include "store/tlog.h"
@@ -445,7 +446,7 @@ generate(const char *dir, uint64_t total, uint32_t members)
 		return 1;
 	}
 	mkdir(dir, 0700);
-	if (store_open(&s, dir, STORE_CREATE, (size_t)8 << 30, err, sizeof(err)) != 0) {
+	if (ledger_open(&s, dir, STORE_CREATE, (size_t)8 << 30, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bench_compliance: %s\n", err);
 		return 1;
 	}
@@ -623,7 +624,7 @@ run(const char *dir, int rounds)
 	size_t bytes = 0;
 	struct compliance_overview o;
 
-	if (!t || store_open(&s, dir, 0, 0, err, sizeof(err)) != 0) {
+	if (!t || ledger_open(&s, dir, 0, 0, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bench_compliance: %s (generate it first)\n", err);
 		return 1;
 	}

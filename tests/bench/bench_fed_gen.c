@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "core/entry.h"
+#include "peers/ledger.h"
 #include "peers/registry.h"
 #include "store/tlog.h"
 
@@ -232,7 +233,7 @@ main(int argc, char **argv)
 		die(path, strerror(errno));
 
 	snprintf(path, sizeof(path), "%s/registry", dir);
-	if (store_open(&s, path, STORE_CREATE, (size_t)4 << 30, err, sizeof(err)) != 0)
+	if (ledger_open(&s, path, STORE_CREATE, (size_t)4 << 30, err, sizeof(err)) != 0)
 		die(path, err);
 	if (registry_set_authority(&s, vkey, err, sizeof(err)) != 0 ||
 	    tlog_create(&s, &auth, abs, err, sizeof(err)) != 0)

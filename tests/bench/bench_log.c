@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "core/entry.h"
+#include "peers/ledger.h"
 #include "store/tlog.h"
 
 #define ORIGIN "remacto.ma/bench"
@@ -78,7 +79,7 @@ open_log(struct store *s, struct note_signer *signer, const char *dir)
 	for (int i = 0; i < 32; i++)
 		seed[i] = (uint8_t)(i * 7 + 1);
 	if (note_signer_from_seed(signer, ORIGIN, NOTE_ALG_ED25519, seed) != 0 ||
-	    store_open(s, dir, STORE_CREATE, 0, err, sizeof(err)) != 0) {
+	    ledger_open(s, dir, STORE_CREATE, 0, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bench_log: cannot open %s: %s\n", dir, err);
 		return -1;
 	}

@@ -18,6 +18,7 @@
 #include "core/entry.h"
 #include "core/note.h"
 #include "peers/evidence.h"
+#include "peers/ledger.h"
 #include "peers/registry.h"
 #include "peers/witness.h"
 #include "store/index.h"
@@ -73,7 +74,7 @@ synth_rm(const char *dir)
 static inline void
 synth_store_open(struct synth *sy)
 {
-	int rc = store_open(&sy->s, sy->dir, STORE_CREATE, 0, synth_err, sizeof(synth_err));
+	int rc = ledger_open(&sy->s, sy->dir, STORE_CREATE, 0, synth_err, sizeof(synth_err));
 	if (rc != 0)
 		fail_msg("store_open: %d %s", rc, synth_err);
 	sy->open = true;

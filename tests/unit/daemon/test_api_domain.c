@@ -22,6 +22,7 @@
 #include "daemon/api.h"
 #include "daemon/node.h"
 #include "demo.h"
+#include "peers/ledger.h"
 #include "store/index.h"
 #include "store/tlog.h"
 #include "views/csvimport.h"
@@ -97,7 +98,7 @@ setup(void **state)
 		return -1;
 	seed[0] ^= 0xff;
 	if (note_signer_from_seed(&f->sale, SALE, NOTE_ALG_ED25519, seed) != 0 ||
-	    store_open(&f->n->store, f->dir, STORE_CREATE, 0, err, sizeof(err)) != 0 ||
+	    ledger_open(&f->n->store, f->dir, STORE_CREATE, 0, err, sizeof(err)) != 0 ||
 	    tlog_create(&f->n->store, &f->rabat, NULL, err, sizeof(err)) != 0 ||
 	    tlog_create(&f->n->store, &f->sale, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "setup: %s\n", err);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "peers/evidence.h"
+#include "peers/ledger.h"
 #include "peers/registry.h"
 #include "store/tlog.h"
 
@@ -57,7 +58,7 @@ setup(void **state)
 	assert_non_null(f);
 	strcpy(f->dir, "/tmp/remacto-evidence.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(&f->s, f->dir, STORE_CREATE, 0, err, sizeof(err)), 0);
+	assert_int_equal(ledger_open(&f->s, f->dir, STORE_CREATE, 0, err, sizeof(err)), 0);
 	seeded(&f->auth, REG, 1);
 	seeded(&f->k1, MEMBER, 2);
 	seeded(&f->k2, MEMBER, 3);

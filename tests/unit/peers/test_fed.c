@@ -32,6 +32,7 @@
 #include "core/note.h"
 #include "peers/evidence.h"
 #include "peers/fed.h"
+#include "peers/ledger.h"
 #include "peers/registry.h"
 #include "peers/transport.h"
 #include "peers/witness.h"
@@ -212,7 +213,7 @@ open_member_store(struct fx *f, struct store_dir *sd)
 	char js[2048];
 	snprintf(sd->dir, sizeof(sd->dir), "/tmp/remacto-fed-XXXXXX");
 	assert_non_null(mkdtemp(sd->dir));
-	if (store_open(&sd->s, sd->dir, STORE_CREATE, 0, err, sizeof(err)) != 0 ||
+	if (ledger_open(&sd->s, sd->dir, STORE_CREATE, 0, err, sizeof(err)) != 0 ||
 	    registry_set_authority(&sd->s, f->auth_vkey, err, sizeof(err)) != 0 ||
 	    tlog_create(&sd->s, &f->auth, NULL, err, sizeof(err)) != 0)
 		fail_msg("store: %s", err);

@@ -27,6 +27,7 @@
 
 #include "core/entry.h"
 #include "core/note.h"
+#include "peers/ledger.h"
 #include "peers/registry.h"
 #include "store/store.h"
 #include "store/tlog.h"
@@ -98,7 +99,7 @@ setup_bare(void **state)
 	signer(&f->a2, f->a2_vkey, ORIGIN_A, 0x12);
 	signer(&f->b, f->b_vkey, ORIGIN_B, 0x22);
 	signer(&f->c, f->c_vkey, ORIGIN_C, 0x33);
-	int rc = store_open(&f->s, f->dir, STORE_CREATE, 0, err, sizeof(err));
+	int rc = ledger_open(&f->s, f->dir, STORE_CREATE, 0, err, sizeof(err));
 	CHECK(rc == 0, "store_open: %d %s", rc, err);
 	f->open = true;
 	*state = f;
@@ -599,12 +600,10 @@ reg_index(struct fx *f, const char *db, const char *key)
 	MDB_txn *txn;
 	MDB_val k = { strlen(key), (void *)key }, v;
 	uint64_t out = UINT64_MAX;
-	size_t i;
-	for (i = 0; i < REGISTRY_NDBS && strcmp(registry_db_names[i], db); i++)
-		;
-	assert_true(i < REGISTRY_NDBS);
+	MDB_dbi dbi;
+	assert_int_equal(store_db(&f->s, db, &dbi), 0);
 	assert_int_equal(store_read_begin(&f->s, &txn), 0);
-	if (mdb_get(txn, f->s.reg[i], &k, &v) == 0) {
+	if (mdb_get(txn, dbi, &k, &v) == 0) {
 		assert_int_equal(v.mv_size, 8);
 		out = 0;
 		for (int j = 0; j < 8; j++)

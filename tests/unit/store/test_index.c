@@ -19,6 +19,7 @@
 
 #include "core/entry.h"
 #include "demo.h"
+#include "peers/ledger.h"
 #include "store/index.h"
 #include "store/tlog.h"
 
@@ -112,7 +113,7 @@ setup(void **state)
 	for (int i = 0; i < 32; i++)
 		seed[i] = (uint8_t)(i * 13 + 5);
 	if (note_signer_from_seed(&f->signer, ORIGIN, NOTE_ALG_ED25519, seed) != 0 ||
-	    store_open(&f->s, f->dir, STORE_CREATE, 0, err, sizeof(err)) != 0 ||
+	    ledger_open(&f->s, f->dir, STORE_CREATE, 0, err, sizeof(err)) != 0 ||
 	    tlog_create(&f->s, &f->signer, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "setup: %s\n", err);
 		return -1;
@@ -174,7 +175,7 @@ history(struct fx *f, const char *id, char *out, size_t cap)
 	key[kl++] = 0;
 	out[0] = '\0';
 	assert_int_equal(store_read_begin(&f->s, &txn), 0);
-	assert_int_equal(mdb_cursor_open(txn, f->s.ix[INDEX_HISTORY], &c), 0);
+	assert_int_equal(mdb_cursor_open(txn, index_db(&f->s, INDEX_HISTORY), &c), 0);
 	k.mv_data = key, k.mv_size = kl;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
@@ -203,7 +204,7 @@ dump_index(struct fx *f, size_t *len)
 		MDB_cursor *c;
 		MDB_val k, v;
 		int rc;
-		assert_int_equal(mdb_cursor_open(txn, f->s.ix[i], &c), 0);
+		assert_int_equal(mdb_cursor_open(txn, index_db(&f->s, i), &c), 0);
 		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 		     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 			size_t need = 1 + 2 * sizeof(size_t) + k.mv_size + v.mv_size;
@@ -303,7 +304,7 @@ test_measurements(void **state)
 	MDB_val k, v;
 	struct index_measurement m;
 	assert_int_equal(store_read_begin(&f->s, &txn), 0);
-	assert_int_equal(mdb_cursor_open(txn, f->s.ix[INDEX_MEASUREMENTS], &c), 0);
+	assert_int_equal(mdb_cursor_open(txn, index_db(&f->s, INDEX_MEASUREMENTS), &c), 0);
 	k.mv_data = key, k.mv_size = kl;
 	assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_SET_RANGE), 0);
 	assert_true(index_measurement_decode(&k, &v, &m));
@@ -517,7 +518,7 @@ test_lenient(void **state)
 	MDB_val k = { kl, key }, val;
 	struct index_measurement m;
 	assert_int_equal(store_read_begin(&f->s, &txn), 0);
-	assert_int_equal(mdb_cursor_open(txn, f->s.ix[INDEX_MEASUREMENTS], &c), 0);
+	assert_int_equal(mdb_cursor_open(txn, index_db(&f->s, INDEX_MEASUREMENTS), &c), 0);
 	assert_int_equal(mdb_cursor_get(c, &k, &val, MDB_SET_RANGE), 0);
 	assert_true(index_measurement_decode(&k, &val, &m));
 	assert_string_equal(m.indicator, "IND-9");
@@ -611,7 +612,7 @@ test_keys(void **state)
 	long_id[INDEX_MAX_ID] = '\0';
 	assert_int_equal(index_key(key, 1, long_id, long_id), 4 + 2 * INDEX_MAX_ID + 1);
 	assert_true(INDEX_MAX_KEY <= 511);
-	assert_true(INDEX_NDBS <= 8);
+	assert_true(INDEX_NDBS <= STORE_MODULE_DBS);
 
 	/* Malformed records do not decode. */
 	struct index_commitment c;
@@ -658,7 +659,7 @@ test_batch_of_measurements(void **state)
 	struct index_measurement m;
 	uint64_t count = 0, last = 0;
 	assert_int_equal(store_read_begin(&f->s, &txn), 0);
-	assert_int_equal(mdb_cursor_open(txn, f->s.ix[INDEX_MEASUREMENTS], &c), 0);
+	assert_int_equal(mdb_cursor_open(txn, index_db(&f->s, INDEX_MEASUREMENTS), &c), 0);
 	for (uint32_t b = 0; b <= (DEMO_SIZE + N) >> INDEX_BLOCK_SHIFT; b++) {
 		size_t kl = index_measurement_key(key, f->log, b, "IND-TR-03");
 		int rc;

@@ -27,6 +27,7 @@
 #include "core/entry.h"
 #include "core/merkle.h"
 #include "core/note.h"
+#include "peers/ledger.h"
 #include "store/store.h"
 #include "store/tlog.h"
 
@@ -289,7 +290,7 @@ teardown(void **state)
 static void
 open_store(struct fx *f, unsigned flags, size_t mapsize)
 {
-	int rc = store_open(&f->s, f->dir, flags, mapsize, err, sizeof(err));
+	int rc = ledger_open(&f->s, f->dir, flags, mapsize, err, sizeof(err));
 	CHECK(rc == 0, "store_open: %d %s", rc, err);
 }
 

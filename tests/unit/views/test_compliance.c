@@ -33,6 +33,7 @@
 
 #include <cmocka.h>
 
+#include "peers/ledger.h"
 #include "synth.h"
 #include "views/compliance.h"
 

@@ -22,6 +22,7 @@
 #include "daemon/api.h"
 #include "daemon/node.h"
 #include "demo.h"
+#include "peers/ledger.h"
 #include "store/index.h"
 #include "store/tlog.h"
 #include "views/csvimport.h"
@@ -106,7 +107,7 @@ setup(void **state)
 	for (int i = 0; i < 32; i++)
 		seed[i] = (uint8_t)(i * 13 + 5);
 	if (note_signer_from_seed(&f->signer, RABAT, NOTE_ALG_ED25519, seed) != 0 ||
-	    store_open(&f->n->store, f->dir, STORE_CREATE, 0, err, sizeof(err)) != 0 ||
+	    ledger_open(&f->n->store, f->dir, STORE_CREATE, 0, err, sizeof(err)) != 0 ||
 	    tlog_create(&f->n->store, &f->signer, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "setup: %s\n", err);
 		return -1;
