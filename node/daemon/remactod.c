@@ -194,7 +194,7 @@ open_own_log(struct node *n)
 		mdb_txn_abort(txn);
 	}
 	if (rc == MDB_NOTFOUND) {
-		char path[CONFIG_PATH_MAX];
+		char path[PATH_MAX]; /* realpath writes up to PATH_MAX bytes */
 		if (!realpath(n->cfg.key, path) ||
 		    tlog_create(&n->store, &n->signer, path, err, sizeof(err)) != 0) {
 			log_err("cannot create log %s: %s", n->cfg.origin, err);
@@ -210,7 +210,7 @@ open_own_log(struct node *n)
 		free(h);
 		return -1;
 	} else {
-		char vkey[NOTE_VKEY_MAX + 1], path[CONFIG_PATH_MAX], why[256];
+		char vkey[NOTE_VKEY_MAX + 1], path[PATH_MAX], why[256];
 		struct note_verifier reg;
 		bool rotated = false;
 		note_verifier_format(&n->signer.v, vkey, sizeof(vkey));
