@@ -1,8 +1,12 @@
 # REMACTO Ledger — build, run, test, bench, fuzz.
-#   make         builds build/remactod and build/remacto
-#   make run     installs what is missing, builds, and starts the main job on embedded defaults
-#   make test    installs what is missing, builds, runs unit (also under ASan/UBSan),
+#   make         builds build/remactod and build/remacto (hardened; installs nothing)
+#   make deps    installs the Debian packages the build needs (deploy/deps.sh, the only place
+#                that installs anything); run, test, bench and fuzz call it first
+#   make run     installs what is missing, builds, and starts a local demo federation
+#   make test    installs what is missing, builds, runs lint, unit (also under ASan/UBSan),
 #                integration and browser tests
+#   make lint    layer rules over the #include lines (tools/check-layers.sh) and the house style
+#                on the lines changed since main (tools/check-format.sh)
 #   make bench   performance benchmarks (results go to docs/BENCHMARKS.md by hand)
 #   make fuzz    short bounded libFuzzer runs of every decoder harness
 
@@ -12,6 +16,11 @@ PKGS      = libwebsockets libprotobuf-c lmdb jansson inih libcrypto libssl
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
+# Release hardening (Debian's hardening=+all set): bounds-checked libc calls, stack canaries,
+# a position-independent executable, and the GOT read-only after start. The sanitizer build
+# turns it off (HARDEN= HARDEN_LD=): ASan brings its own checks and FORTIFY gets in its way.
+HARDEN    ?= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+HARDEN_LD ?= -pie -Wl,-z,relro -Wl,-z,now
 CPPFLAGS += -std=c11 -D_GNU_SOURCE -I. -Inode -I$(BUILD)/gen -MMD -MP
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
@@ -30,11 +39,11 @@ UNIT_SRC  = $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BINS      = $(BUILD)/remacto $(BUILD)/remactod
 
-.PHONY: all deps test-deps run run-node test unit integration browser asan bench fuzz clean
+.PHONY: all deps test-deps run run-node test lint unit integration browser asan bench fuzz clean
 .DELETE_ON_ERROR:
 .SECONDARY: $(GEN_C) $(GEN_H) $(TEST_GEN_H) $(TEST_GEN_H:.h=.c)
 
-all: deps $(BINS)
+all: $(BINS)
 
 deps:
 	@deploy/deps.sh build
@@ -52,49 +61,58 @@ $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: tests/unit/%.proto
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -w -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) -w -c -o $@ $<
 
 $(BUILD)/obj/tests/%.o: CPPFLAGS += -Itests/unit
 
 $(BUILD)/obj/%.o: %.c | $(GEN_H) $(TEST_GEN_H)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(WARN) -c -o $@ $<
 
 $(BUILD)/libremacto.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/remacto: $(BUILD)/obj/node/cli/remacto.o $(BUILD)/libremacto.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/remactod: $(BUILD)/obj/node/daemon/remactod.o $(BUILD)/libremacto.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libremacto.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/core/test_pbjson: $(BUILD)/obj/tests/unit/core/test_pbjson.o $(TEST_GEN_O) $(BUILD)/libremacto.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LDLIBS) -lcmocka
 
-run: deps $(BINS)
+# Packages first, then a fresh make (so that pkg-config sees what deps installed).
+run: deps
+	@$(MAKE) --no-print-directory all
 	@deploy/run.sh $(BUILD)
 
 # One node on the embedded defaults, seeded with the demo programme.
-run-node: deps $(BINS)
+run-node: deps
+	@$(MAKE) --no-print-directory all
 	@deploy/run-node.sh $(BUILD)
 
-# Unit tests, then the same unit tests built with ASan/UBSan, then the integration scenarios,
-# then the dashboard in a headless browser.
+# Lint, unit tests, then the same unit tests built with ASan/UBSan, then the integration
+# scenarios, then the dashboard in a headless browser.
 test: test-deps
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 HARDEN= HARDEN_LD= \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" unit
 	@$(MAKE) --no-print-directory integration
 	@$(MAKE) --no-print-directory browser
+
+lint:
+	@tools/test-check-layers.sh >/dev/null || tools/test-check-layers.sh
+	@tools/check-layers.sh
+	@tools/check-format.sh
 
 unit: $(BUILD)/libremacto.a $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
@@ -120,10 +138,10 @@ clean:
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 $(BUILD)/bench_log: $(BUILD)/obj/tests/bench/bench_log.o $(BUILD)/libremacto.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench_compliance: $(BUILD)/obj/tests/bench/bench_compliance.o $(BUILD)/libremacto.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench_fed_gen: $(BUILD)/obj/tests/bench/bench_fed_gen.o $(BUILD)/libremacto.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LDLIBS)
