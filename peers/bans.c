@@ -13,7 +13,7 @@ void
 bans_init(struct bans *b, size_t max)
 {
 	memset(b, 0, sizeof(*b));
-	b->max = max;
+	b->max = max ? max : 1;
 }
 
 void
@@ -28,51 +28,62 @@ bans_free(struct bans *b)
 }
 
 struct ban *
-bans_find(const struct bans *b, const uint8_t *pub, const char *addr)
+bans_find(const struct bans *b, const uint8_t pub[32])
 {
 	for (struct ban *e = b->list; e; e = e->next)
-		if (pub ? e->by_key && !memcmp(e->pub, pub, 32)
-		        : !e->by_key && !strcmp(e->addr, addr))
+		if (!memcmp(e->pub, pub, 32))
 			return e;
 	return NULL;
 }
 
-struct ban *
-bans_get(struct bans *b, const uint8_t *pub, const char *addr, int64_t now)
+/* The entry to forget from a full table: not refused before refused, then the least recently
+ * touched. */
+static struct ban **
+victim(struct bans *b, int64_t now)
 {
-	struct ban *e = bans_find(b, pub, addr), **oldest = NULL;
-	if (e)
-		return e;
-	if (b->n >= b->max) {
-		/* Forget the one not heard of for longest, preferably one no longer refused. */
-		for (struct ban **pp = &b->list; *pp; pp = &(*pp)->next) {
-			bool expired = (*pp)->until <= now;
-			if (!oldest || (expired && (*oldest)->until > now) ||
-			    (expired == ((*oldest)->until <= now) && (*pp)->last < (*oldest)->last))
-				oldest = pp;
+	struct ban **worst = NULL;
+	for (struct ban **pp = &b->list; *pp; pp = &(*pp)->next) {
+		if (!worst) {
+			worst = pp;
+			continue;
 		}
-		e = *oldest;
-		*oldest = e->next;
+		bool free_p = (*pp)->until <= now, free_w = (*worst)->until <= now;
+		if ((free_p && !free_w) || (free_p == free_w && (*pp)->last < (*worst)->last))
+			worst = pp;
+	}
+	return worst;
+}
+
+struct ban *
+bans_get(struct bans *b, const uint8_t pub[32], int64_t now)
+{
+	struct ban *e = bans_find(b, pub);
+	if (e) {
+		e->last = now;
+		return e;
+	}
+	if (b->n >= b->max) {
+		struct ban **v = victim(b, now);
+		e = *v;
+		*v = e->next;
 		memset(e, 0, sizeof(*e));
 	} else if ((e = calloc(1, sizeof(*e))) != NULL) {
 		b->n++;
 	} else {
 		return NULL;
 	}
-	e->by_key = pub != NULL;
-	if (pub)
-		memcpy(e->pub, pub, 32);
-	else
-		snprintf(e->addr, sizeof(e->addr), "%s", addr);
+	memcpy(e->pub, pub, 32);
+	/* Touched now, so that the next entry made on a full table does not take its place. */
+	e->last = now;
 	e->next = b->list;
 	b->list = e;
 	return e;
 }
 
 int64_t
-bans_refused_ms(const struct bans *b, const uint8_t *pub, const char *addr, int64_t now)
+bans_refused_ms(const struct bans *b, const uint8_t pub[32], int64_t now)
 {
-	struct ban *e = bans_find(b, pub, addr);
+	struct ban *e = bans_find(b, pub);
 	int64_t left = e ? e->until - now : 0;
 	return left > 0 ? left : 0;
 }
@@ -80,9 +91,13 @@ bans_refused_ms(const struct bans *b, const uint8_t *pub, const char *addr, int6
 void
 bans_violation(struct ban *e, const char *name, int64_t now, uint32_t rnd)
 {
+	if (e->failures && now > e->last_violation) {
+		int64_t steps = (now - e->last_violation) / BANS_DECAY_MS;
+		e->failures = steps >= (int64_t)e->failures ? 0 : e->failures - (unsigned)steps;
+	}
 	e->failures++;
 	e->violations++;
-	e->last = now;
+	e->last = e->last_violation = now;
 	e->until = now + handshake_backoff_ms(e->failures, rnd);
 	if (name && name[0])
 		snprintf(e->name, sizeof(e->name), "%s", name);

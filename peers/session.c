@@ -48,117 +48,29 @@ peer_name(const struct peer *p)
 	return p->dir == DIR_OUT ? p->url : p->addr;
 }
 
-size_t
-peer_queued(const struct peer *p)
-{
-	return p->queued;
-}
-
 static void
-queue_clear(struct peer *p, bool keep_started)
+rx_release(struct peer *p)
 {
-	struct qmsg *keep = NULL;
-	if (keep_started && p->qhead && p->qhead->off > 0) {
-		/* Half a message is on the wire: finish it, or the stream is garbage. */
-		keep = p->qhead;
-		p->qhead = keep->next;
-		keep->next = NULL;
-	}
-	while (p->qhead) {
-		struct qmsg *q = p->qhead;
-		p->qhead = q->next;
-		free(q);
-	}
-	p->qhead = p->qtail = keep;
-	p->queued = keep ? keep->len - keep->off : 0;
+	budget_give(&p->t->rx, p->rx_cls, p->rx_charged);
+	p->rx_charged = 0;
+	free(p->rx);
+	p->rx = NULL;
+	p->rx_cap = 0;
 }
 
 void
 session_free(struct peer *p)
 {
-	queue_clear(p, false);
-	free(p->rx);
-	p->rx = NULL;
-	p->rx_len = p->rx_cap = 0;
+	sendq_clear(p, false);
+	rx_release(p);
+	p->rx_len = 0;
+	p->paused = 0;
 }
 
-/* ---- sending ---- */
-
-static int
-enqueue(struct peer *p, const Remacto__Peer__V1__PeerMessage *m, bool over_cap)
+bool
+peer_registered(const struct peer *p)
 {
-	size_t len = remacto__peer__v1__peer_message__get_packed_size(m);
-	struct qmsg *q;
-
-	if (len > PEER_MAX_FRAME)
-		return -EMSGSIZE;
-	if (!over_cap && p->queued + len > PEER_MAX_QUEUE)
-		return -ENOBUFS;
-	if (!(q = malloc(sizeof(*q) + LWS_PRE + len)))
-		return -ENOMEM;
-	remacto__peer__v1__peer_message__pack(m, q->buf + LWS_PRE);
-	q->len = len;
-	q->off = 0;
-	q->next = NULL;
-	if (p->qtail)
-		p->qtail->next = q;
-	else
-		p->qhead = q;
-	p->qtail = q;
-	p->queued += len;
-	if (p->wsi)
-		lws_callback_on_writable(p->wsi);
-	return 0;
-}
-
-int
-peer_send(struct peer *p, const Remacto__Peer__V1__PeerMessage *m)
-{
-	if (!p || p->state != ST_READY || !p->wsi)
-		return -EPIPE;
-	return enqueue(p, m, false);
-}
-
-/* Writes the next fragment of the head message; closes a closing session once all is out. */
-int
-session_writeable(struct peer *p)
-{
-	struct qmsg *q = p->qhead;
-
-	if (!q) {
-		if (p->state != ST_CLOSING)
-			return 0;
-		lws_close_reason(p->wsi,
-		                 p->violated ? LWS_CLOSE_STATUS_POLICY_VIOLATION
-		                             : LWS_CLOSE_STATUS_NORMAL,
-		                 NULL, 0);
-		return -1;
-	}
-	size_t n = q->len - q->off < WRITE_CHUNK ? q->len - q->off : WRITE_CHUNK;
-	bool last = q->off + n == q->len;
-	int flags = q->off == 0 ? LWS_WRITE_BINARY : LWS_WRITE_CONTINUATION;
-	if (!last)
-		flags |= LWS_WRITE_NO_FIN;
-	/* The frame header goes in the LWS_PRE bytes before the fragment: the headroom for the
-	 * first one, bytes already sent for the others. */
-	int w = lws_write(p->wsi, q->buf + LWS_PRE + q->off, n, (enum lws_write_protocol)flags);
-	if (w < (int)n) {
-		session_set_error(p, "write failed");
-		return -1;
-	}
-	q->off += n;
-	p->queued -= n;
-	p->bytes_out += n;
-	if (last) {
-		p->frames_out++;
-		p->qhead = q->next;
-		if (!p->qhead)
-			p->qtail = NULL;
-		free(q);
-	}
-	if (p->qhead || p->state == ST_CLOSING)
-		lws_callback_on_writable(p->wsi);
-	return 0;
+	return p->registered;
 }
 
 /* ---- leaving a session ---- */
@@ -181,6 +93,8 @@ leave_ready(struct peer *p)
 	if (p->state != ST_READY)
 		return;
 	p->state = ST_CLOSING;
+	if (p->dir == DIR_IN && !p->registered && t->nanon)
+		t->nanon--;
 	t->ctx.ops.closed(t->ctx.ops.arg, p);
 	/* An outbound slot that stood by for this peer takes over. */
 	for (struct peer *q = t->peers; q; q = q->next)
@@ -202,11 +116,14 @@ session_refuse(struct peer *p, enum after after, const char *why)
 	if (p->after != AFTER_REMOVE) /* a slot on its way out stays on its way out */
 		p->after = after;
 	session_set_error(p, "%s", why);
-	queue_clear(p, true);
+	sendq_clear(p, true);
 	e.reason = (char *)why;
 	m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_ERROR;
 	m.error = &e;
-	enqueue(p, &m, true);
+	sendq_push(p, &m, true, false);
+	/* Read again, to see the peer's close: what it sends now is dropped (closing). */
+	sendq_pause(p, PAUSE_QUEUE, false);
+	sendq_pause(p, PAUSE_RX, false);
 	lws_set_timer_usecs(p->wsi, LWS_SET_TIMER_USEC_CANCEL);
 	lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, CLOSE_WAIT_S);
 	lws_callback_on_writable(p->wsi);
@@ -230,16 +147,27 @@ violation(struct peer *p, const char *why)
 		         (unsigned long long)p->violations);
 	if (p->dir == DIR_OUT) {
 		p->failures++; /* on top of the one the close counts: violators back off faster */
-	} else {
-		/* By key only once the peer proved it holds it: anyone can claim a key. */
+	} else if (p->proven) {
+		/* By key, and only once the peer proved it holds it: anyone can claim a key, and
+		 * an address may be shared by honest peers. */
 		int64_t now = tp_mono_ms();
-		struct ban *hs[2] = { bans_get(&t->bans, NULL, p->addr, now),
-			              p->proven ? bans_get(&t->bans, p->key.pub, NULL, now)
-			                        : NULL };
-		for (int i = 0; i < 2; i++)
-			if (hs[i])
-				bans_violation(hs[i], p->origin, now, tp_rand32());
+		struct ban *b = bans_get(&t->bans, p->key.pub, now);
+		if (b)
+			bans_violation(b, p->origin, now, tp_rand32());
 	}
+	session_refuse(p, AFTER_RETRY, why);
+}
+
+/* What line noise can do to a session (a garbled frame, a silent link): close it, count a
+ * link error, ban nobody; an outbound slot whose session was ready dials again at once. */
+static void
+link_error(struct peer *p, const char *why)
+{
+	if (p->state == ST_CLOSING || !p->wsi)
+		return;
+	p->link_errors++;
+	p->link_broken = true;
+	log_info("peer %s: %s: closing the session (broken link; reconnecting)", peer_name(p), why);
 	session_refuse(p, AFTER_RETRY, why);
 }
 
@@ -257,6 +185,9 @@ session_gone(struct peer *p, const char *why)
 	struct transport *t = p->t;
 	bool healthy = p->ready_at != 0 && !p->violated &&
 	               tp_mono_ms() - p->ready_at >= HEALTHY_S * 1000;
+	/* A ready session that the link, not the peer, ended (noise, a reset, silence): the
+	 * peer is there and willing, so the slot dials again after the shortest backoff. */
+	bool quick = p->ready_at != 0 && !p->violated && !p->peer_refused;
 
 	leave_ready(p);
 	if (why && !p->error_set)
@@ -265,10 +196,9 @@ session_gone(struct peer *p, const char *why)
 	p->wsi = NULL;
 	if (p->dir == DIR_IN) {
 		if (p->proven) {
-			struct ban *h = bans_get(&t->bans, p->key.pub, NULL, tp_mono_ms());
+			struct ban *h = bans_get(&t->bans, p->key.pub, tp_mono_ms());
 			if (h) {
 				h->sessions++;
-				h->last = tp_mono_ms();
 				snprintf(h->name, sizeof(h->name), "%s", p->origin);
 				if (healthy)
 					h->failures = 0;
@@ -283,7 +213,7 @@ session_gone(struct peer *p, const char *why)
 		free(p);
 		return;
 	}
-	if (healthy)
+	if (healthy || quick)
 		p->failures = 0;
 	switch (p->after) {
 	case AFTER_REMOVE:
@@ -332,13 +262,20 @@ session_start(struct peer *p)
 
 	p->state = ST_HELLO;
 	p->proven = false;
+	p->registered = p->key_registered = false;
 	p->claimed[0] = '\0';
 	p->rx_len = 0;
 	p->win_start = tp_mono_ms();
 	p->win_msgs = 0;
 	p->violated = false;
+	p->link_broken = false;
+	p->peer_refused = false;
 	p->error_set = false;
 	p->ready_at = 0;
+	p->answers = 0;
+	p->paused = 0;
+	p->ping_at = 0;
+	p->last_rx = p->last_tx = tp_mono_ms();
 	p->connected_since = time(NULL);
 	lws_set_timer_usecs(p->wsi, (lws_usec_t)HANDSHAKE_TIMEOUT_S * LWS_US_PER_SEC);
 	if (RAND_bytes(p->own_nonce, sizeof(p->own_nonce)) != 1 ||
@@ -355,16 +292,17 @@ session_start(struct peer *p)
 	h.listen_url = t->listen_url;
 	m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_HELLO;
 	m.hello = &h;
-	enqueue(p, &m, false);
+	sendq_push(p, &m, true, false);
 }
 
 /* A member's (or the registry's) key must be the registry's: the key valid at the size of its
  * log this node holds (0 when none), or a later one it rotated to that this node has not
  * replicated up to yet. Other origins (mirrors, logs not admitted) may use any key: the user
- * (fed) accepts nothing from them that the registry does not vouch for. */
+ * (fed) accepts nothing from them that the registry does not vouch for. *registered says
+ * whether the origin is the registry's or a member's (the key then checked). */
 static bool
-registry_allows(struct transport *t, const char *origin, const struct note_verifier *key, char *why,
-                size_t whycap)
+registry_allows(struct transport *t, const char *origin, const struct note_verifier *key,
+                bool *registered, char *why, size_t whycap)
 {
 	struct store *s = t->ctx.store;
 	Remacto__Store__MemberRecord *m = NULL;
@@ -380,6 +318,7 @@ registry_allows(struct transport *t, const char *origin, const struct note_verif
 	}
 	bool registry = registry_authority(s, txn, &auth) && !strcmp(auth.name, origin);
 	bool member = registry_member(s, txn, origin, &m) == 0;
+	*registered = registry || member;
 	if (!registry && !member) {
 		mdb_txn_abort(txn);
 		return true;
@@ -418,22 +357,21 @@ on_hello(struct peer *p, const Remacto__Peer__V1__Hello *h)
 		session_refuse(p, AFTER_SELF, "this is the node itself");
 		return;
 	}
-	int64_t left = p->dir == DIR_IN ? bans_refused_ms(&t->bans, key.pub, NULL, tp_mono_ms())
-	                                : 0;
+	int64_t left = p->dir == DIR_IN ? bans_refused_ms(&t->bans, key.pub, tp_mono_ms()) : 0;
 	if (left > 0) {
 		snprintf(why, sizeof(why), "%s is refused for %.0f more seconds after violations",
 		         h->origin, (double)(left + 999) / 1000);
 		session_refuse(p, AFTER_RETRY, why);
 		return;
 	}
-	if (!registry_allows(t, h->origin, &key, why, sizeof(why))) {
+	if (!registry_allows(t, h->origin, &key, &p->key_registered, why, sizeof(why))) {
 		violation(p, why);
 		return;
 	}
 	p->key = key;
 	p->key_known = true;
 	if (p->dir == DIR_IN) {
-		struct ban *hk = bans_find(&t->bans, key.pub, NULL);
+		struct ban *hk = bans_find(&t->bans, key.pub);
 		p->violations = hk ? hk->violations : 0;
 		p->reconnects = hk ? hk->sessions : 0;
 	}
@@ -450,7 +388,7 @@ on_hello(struct peer *p, const Remacto__Peer__V1__Hello *h)
 	m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_HELLO_PROOF;
 	m.hello_proof = &pr;
 	p->state = ST_PROOF;
-	enqueue(p, &m, false);
+	sendq_push(p, &m, true, false);
 }
 
 /* Whether the session was dialled by the node with the smaller key: of two sessions between
@@ -460,6 +398,20 @@ canonical(const struct peer *p)
 {
 	int c = memcmp(p->t->ctx.identity->v.pub, p->key.pub, 32);
 	return p->dir == DIR_OUT ? c < 0 : c > 0;
+}
+
+/* Whether an inbound anonymous session would pass the caps: PEER_MAX_ANON in all,
+ * PEER_ANON_PER_ADDR from its address. */
+static bool
+anon_full(const struct peer *p)
+{
+	unsigned same = 0;
+	if (p->t->nanon >= PEER_MAX_ANON)
+		return true;
+	for (const struct peer *q = p->t->peers; q; q = q->next)
+		same += q != p && q->dir == DIR_IN && q->state == ST_READY && !q->registered &&
+		        !strcmp(q->addr, p->addr);
+	return same >= PEER_ANON_PER_ADDR;
 }
 
 static void
@@ -474,6 +426,14 @@ on_proof(struct peer *p, const Remacto__Peer__V1__HelloProof *pr)
 	}
 	p->proven = true;
 	snprintf(p->origin, sizeof(p->origin), "%s", p->claimed);
+	if (p->dir == DIR_IN && !p->key_registered && anon_full(p)) {
+		session_refuse(
+		        p, AFTER_RETRY,
+		        "this node serves as many anonymous peers as it can (or as many from "
+		        "this address); try later or another node");
+		return;
+	}
+	p->registered = p->key_registered;
 	struct peer *q = session_find_ready(t, p->key.pub, p);
 	if (q) {
 		if (q->dir == p->dir || !canonical(p)) {
@@ -486,7 +446,9 @@ on_proof(struct peer *p, const Remacto__Peer__V1__HelloProof *pr)
 	}
 	lws_set_timer_usecs(p->wsi, LWS_SET_TIMER_USEC_CANCEL);
 	p->state = ST_READY;
-	p->ready_at = tp_mono_ms();
+	p->ready_at = p->last_rx = tp_mono_ms();
+	if (p->dir == DIR_IN && !p->registered)
+		t->nanon++;
 	if (p->dir == DIR_OUT)
 		log_info("peer %s: session ready (to %s)", p->origin, p->url);
 	else
@@ -502,6 +464,19 @@ session_timer(struct peer *p)
 {
 	if (p->state == ST_HELLO || p->state == ST_PROOF)
 		session_refuse(p, AFTER_RETRY, "handshake not finished in 10 s");
+}
+
+/* Ping: answered after what is already queued; Pong: nothing more to do (any bytes from the
+ * peer are news of it). */
+static void
+on_ping(struct peer *p, const Remacto__Peer__V1__Ping *ping)
+{
+	Remacto__Peer__V1__PeerMessage m = REMACTO__PEER__V1__PEER_MESSAGE__INIT;
+	Remacto__Peer__V1__Pong pong = REMACTO__PEER__V1__PONG__INIT;
+	pong.nonce = ping->nonce;
+	m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_PONG;
+	m.pong = &pong;
+	sendq_push(p, &m, true, false);
 }
 
 static void
@@ -526,6 +501,7 @@ dispatch(struct peer *p, const Remacto__Peer__V1__PeerMessage *m)
 		return;
 	case REMACTO__PEER__V1__PEER_MESSAGE__KIND_ERROR:
 		reason = m->error->reason;
+		p->peer_refused = true;
 		session_set_error(p, "%s says: %.200s",
 		                  p->state == ST_READY ? "peer" : "refused; peer", reason);
 		if (p->state != ST_READY) {
@@ -534,16 +510,52 @@ dispatch(struct peer *p, const Remacto__Peer__V1__PeerMessage *m)
 		}
 		break;
 	case REMACTO__PEER__V1__PEER_MESSAGE__KIND__NOT_SET:
-		violation(p, "a message of no known kind");
+		/* An unknown field only, or a garbled frame that still decodes. */
+		link_error(p, "a message of no known kind");
 		return;
 	default:
 		if (p->state != ST_READY) {
 			violation(p, "a message before the handshake");
 			return;
 		}
+		if (m->kind_case == REMACTO__PEER__V1__PEER_MESSAGE__KIND_PING) {
+			on_ping(p, m->ping);
+			return;
+		}
+		if (m->kind_case == REMACTO__PEER__V1__PEER_MESSAGE__KIND_PONG) {
+			if (m->pong->nonce == p->ping_nonce)
+				p->ping_at = 0;
+			return;
+		}
 		break;
 	}
 	t->ctx.ops.message(t->ctx.ops.arg, p, m);
+}
+
+/* Room for len more bytes of the message being reassembled, charged to the rx budget. The
+ * bytes are already read, so they are kept even over the budget; the session is then not
+ * read any more until the budget has room again (session_check_live). */
+static int
+rx_grow(struct peer *p, size_t len)
+{
+	if (p->rx_len + len <= p->rx_cap)
+		return 0;
+	size_t ncap = p->rx_cap ? p->rx_cap : 4096;
+	while (ncap < p->rx_len + len)
+		ncap *= 2;
+	uint8_t *nb = realloc(p->rx, ncap);
+	if (!nb)
+		return -ENOMEM;
+	p->rx = nb;
+	p->rx_cap = ncap;
+	budget_give(&p->t->rx, p->rx_cls, p->rx_charged);
+	p->rx_cls = tp_class(p);
+	p->rx_charged = ncap;
+	if (!budget_take(&p->t->rx, p->rx_cls, ncap)) {
+		budget_force(&p->t->rx, p->rx_cls, ncap);
+		sendq_pause(p, PAUSE_RX, true);
+	}
+	return 0;
 }
 
 void
@@ -554,26 +566,21 @@ session_receive(struct peer *p, const void *in, size_t len)
 
 	if (p->state != ST_HELLO && p->state != ST_PROOF && p->state != ST_READY)
 		return; /* closing: nothing more is read */
+	p->last_rx = tp_mono_ms();
+	/* What line noise makes of a frame (a flipped opcode, a length past the cap, bytes that
+	 * do not decode) is a broken link, not an attack: the next connection will do. */
 	if (!lws_frame_is_binary(wsi)) {
-		violation(p, "a text frame");
+		link_error(p, "a text frame");
 		return;
 	}
 	if (len > cap - p->rx_len) {
-		violation(p, p->state == ST_READY ? "a message over the 4 MiB cap"
-		                                  : "a handshake message over 4 KiB");
+		link_error(p, p->state == ST_READY ? "a message over the 4 MiB cap"
+		                                   : "a handshake message over 4 KiB");
 		return;
 	}
-	if (p->rx_len + len > p->rx_cap) {
-		size_t ncap = p->rx_cap ? p->rx_cap : 4096;
-		while (ncap < p->rx_len + len)
-			ncap *= 2;
-		uint8_t *nb = realloc(p->rx, ncap);
-		if (!nb) {
-			session_refuse(p, AFTER_RETRY, "out of memory for an incoming message");
-			return;
-		}
-		p->rx = nb;
-		p->rx_cap = ncap;
+	if (rx_grow(p, len) != 0) {
+		session_refuse(p, AFTER_RETRY, "out of memory for an incoming message");
+		return;
 	}
 	memcpy(p->rx + p->rx_len, in, len);
 	p->rx_len += len;
@@ -584,7 +591,7 @@ session_receive(struct peer *p, const void *in, size_t len)
 	size_t mlen = p->rx_len;
 	p->rx_len = 0;
 	p->frames_in++;
-	int64_t now = tp_mono_ms();
+	int64_t now = p->last_rx;
 	if (now - p->win_start >= 1000) {
 		p->win_start = now;
 		p->win_msgs = 0;
@@ -596,15 +603,62 @@ session_receive(struct peer *p, const void *in, size_t len)
 	/* Unpacked only now that the size is known to be within the cap. */
 	Remacto__Peer__V1__PeerMessage *m = remacto__peer__v1__peer_message__unpack(NULL, mlen,
 	                                                                            p->rx);
-	if (p->rx_cap > RX_KEEP) {
-		free(p->rx);
-		p->rx = NULL;
-		p->rx_cap = 0;
-	}
+	if (p->rx_cap > RX_KEEP)
+		rx_release(p);
 	if (!m) {
-		violation(p, "a frame that is not a PeerMessage");
+		link_error(p, "a frame that is not a PeerMessage");
 		return;
 	}
 	dispatch(p, m);
 	remacto__peer__v1__peer_message__free_unpacked(m, NULL);
+}
+
+/* ---- liveness ---- */
+
+static void
+check_one(struct peer *p, int64_t now)
+{
+	Remacto__Peer__V1__PeerMessage m = REMACTO__PEER__V1__PEER_MESSAGE__INIT;
+	Remacto__Peer__V1__Ping ping = REMACTO__PEER__V1__PING__INIT;
+	char why[ERR_MAX];
+
+	if ((p->paused & PAUSE_RX) && budget_room(&p->t->rx, p->rx_cls))
+		sendq_pause(p, PAUSE_RX, false);
+	if (p->state != ST_READY)
+		return;
+	int64_t dead = (int64_t)PEER_DEAD_S * 1000, quiet = now - p->last_rx;
+	/* Not reading it ourselves, we hear nothing: it is alive while it drains our queue. */
+	if (p->paused && now - p->last_tx < quiet)
+		quiet = now - p->last_tx;
+	if (quiet >= dead) {
+		snprintf(why, sizeof(why), "nothing from the peer for %d s (Ping unanswered)",
+		         PEER_DEAD_S);
+		link_error(p, why);
+		return;
+	}
+	if (p->qhead && now - p->last_tx >= dead) {
+		snprintf(why, sizeof(why), "the peer read nothing of what was sent for %d s",
+		         PEER_DEAD_S);
+		link_error(p, why);
+		return;
+	}
+	if (now - p->last_rx >= (int64_t)PEER_PING_S * 1000 && !p->ping_at) {
+		p->ping_at = now;
+		p->ping_nonce = ((uint64_t)tp_rand32() << 32) | tp_rand32();
+		ping.nonce = p->ping_nonce;
+		m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_PING;
+		m.ping = &ping;
+		sendq_push(p, &m, true, false);
+	}
+}
+
+void
+session_check_live(struct transport *t)
+{
+	int64_t now = tp_mono_ms();
+	for (struct peer *p = t->peers, *next; p; p = next) {
+		next = p->next;
+		if (p->wsi)
+			check_one(p, now);
+	}
 }

@@ -67,11 +67,22 @@ peer_of(struct lws *wsi)
 
 /* ---- inbound connections ---- */
 
+/* Inbound connections from addr that have not finished their handshake. */
+static unsigned
+unproven_from(const struct transport *t, const char *addr)
+{
+	unsigned n = 0;
+	for (const struct peer *p = t->peers; p; p = p->next)
+		n += p->dir == DIR_IN && (p->state == ST_HELLO || p->state == ST_PROOF) &&
+		     !strcmp(p->addr, addr);
+	return n;
+}
+
 /* An inbound connection: a session, or a polite refusal through pss. */
 static void
 accept_in(struct transport *t, struct lws *wsi, struct pss *pss)
 {
-	char addr[BANS_ADDR_MAX];
+	char addr[PEER_ADDR_MAX];
 	struct peer *p;
 
 	if (!lws_get_peer_simple(wsi, addr, sizeof(addr)))
@@ -80,8 +91,9 @@ accept_in(struct transport *t, struct lws *wsi, struct pss *pss)
 		pss->refusal = "this node does not federate (it has no [authority] verifier_key)";
 	} else if (t->nin >= MAX_INBOUND) {
 		pss->refusal = "this node has all the peers it can take; try another";
-	} else if (bans_refused_ms(&t->bans, NULL, addr, tp_mono_ms()) > 0) {
-		pss->refusal = "this address is refused for a while after violations; retry later";
+	} else if (unproven_from(t, addr) >= PEER_UNPROVEN_PER_ADDR) {
+		pss->refusal = "too many connections from this address still in their handshake; "
+		               "retry later";
 	} else if (!(p = calloc(1, sizeof(*p)))) {
 		pss->refusal = "out of memory";
 	} else {
@@ -90,9 +102,6 @@ accept_in(struct transport *t, struct lws *wsi, struct pss *pss)
 		p->wsi = wsi;
 		snprintf(p->addr, sizeof(p->addr), "%s", addr);
 		p->attempts = 1;
-		/* An inbound peer's counts are those of its address, then of its key. */
-		struct ban *h = bans_find(&t->bans, NULL, addr);
-		p->violations = h ? h->violations : 0;
 		p->next = t->peers;
 		t->peers = p;
 		t->nin++;
@@ -181,7 +190,7 @@ callback_peer(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		if ((p = peer_of(wsi)) && p->wsi == wsi)
-			return session_writeable(p);
+			return sendq_writeable(p);
 		return reason == LWS_CALLBACK_SERVER_WRITEABLE ? refusal_writeable(wsi, user) : -1;
 	case LWS_CALLBACK_TIMER:
 		if ((p = peer_of(wsi)) && p->wsi == wsi)
@@ -226,6 +235,16 @@ tick_cb(lws_sorted_usec_list_t *sul)
 	slots_resolved(t);
 	t->ctx.ops.tick(t->ctx.ops.arg);
 	lws_sul_schedule(t->ctx.lws, 0, &t->tick, tick_cb, (lws_usec_t)TICK_MS * 1000);
+}
+
+static void
+live_cb(lws_sorted_usec_list_t *sul)
+{
+	struct transport *t = lws_container_of(sul, struct transport, live);
+	if (t->stopping)
+		return;
+	session_check_live(t);
+	lws_sul_schedule(t->ctx.lws, 0, &t->live, live_cb, (lws_usec_t)LIVE_CHECK_MS * 1000);
 }
 
 static void
@@ -296,6 +315,8 @@ transport_start(const struct transport_ctx *ctx, char *err, size_t errcap)
 	}
 	t->ctx = *ctx;
 	bans_init(&t->bans, HIST_MAX);
+	budget_init(&t->sendq, PEER_QUEUE_BUDGET, PEER_QUEUE_BUDGET, PEER_ANON_QUEUE_BUDGET);
+	budget_init(&t->rx, PEER_RX_BUDGET, PEER_RX_BUDGET, PEER_ANON_RX_BUDGET);
 	memset(&info, 0, sizeof(info));
 	info.vhost_name = "peers";
 	info.port = CONTEXT_PORT_NO_LISTEN;
@@ -331,6 +352,7 @@ transport_start(const struct transport_ctx *ctx, char *err, size_t errcap)
 	slots_scan_announced(t);
 	lws_sul_schedule(ctx->lws, 0, &t->tick, tick_cb, (lws_usec_t)TICK_MS * 1000);
 	lws_sul_schedule(ctx->lws, 0, &t->scan, scan_cb, (lws_usec_t)SCAN_S * LWS_US_PER_SEC);
+	lws_sul_schedule(ctx->lws, 0, &t->live, live_cb, (lws_usec_t)LIVE_CHECK_MS * 1000);
 	log_info("peers: %zu configured, %zu in all; accepting peers on the public listener%s%s",
 	         ctx->npeers, t->nout, t->listen_url[0] ? " as " : "", t->listen_url);
 	return t;
@@ -345,6 +367,7 @@ transport_stop(struct transport *t)
 	resolver_stop(&t->res);
 	lws_sul_cancel(&t->tick);
 	lws_sul_cancel(&t->scan);
+	lws_sul_cancel(&t->live);
 	while (t->peers) {
 		struct peer *p = t->peers;
 		t->peers = p->next;

@@ -9,12 +9,31 @@
  * version checked, a registered member's key checked against the registry) before anything
  * else is accepted; an inbound message budget (PEER_MAX_MSGS_PER_S) against floods.
  *
- * A violation (undecodable or oversized frame, message before the handshake, forged proof,
- * anything the user reports through peer_penalise) closes the session; outgoing connections
- * are retried with exponential backoff and jitter, capped at PEER_BACKOFF_MAX_S so a peer is
- * never cut off for good; an incoming peer that keeps misbehaving is refused for the same
- * delay. Every peer has counters (frames, bytes, violations, reconnects) and a state for
- * /metrics, /api/v1/peers and `remacto peers`.
+ * Two ways a session ends badly. A broken link — what line noise can produce (a frame that is
+ * not a PeerMessage, a text or oversized frame, a TLS or WebSocket error) and a peer silent
+ * for PEER_DEAD_S (application-level Ping/Pong) — closes the session and counts a link error;
+ * an outbound slot dials again at once (PEER_BACKOFF_MIN_MS with jitter) when the session had
+ * been ready, and nobody is refused for it. A violation — a well-formed message that breaks
+ * the protocol (out of order, a flood, a forged proof) or anything the user reports through
+ * peer_penalise (data that fails verification) — closes the session, counts a violation and
+ * backs off: outgoing connections exponentially with jitter, capped at PEER_BACKOFF_MAX_S so
+ * a peer is never cut off for good; an incoming peer that proved its key is refused by that
+ * key (never by address: addresses are shared) for the same delay, which decays when it
+ * behaves (bans.h). Every peer has counters (frames, bytes, violations, link errors,
+ * reconnects) and a state for /metrics, /api/v1/peers and `remacto peers`.
+ *
+ * Memory is bounded whatever peers do. Sessions whose key is the registry's or a registered
+ * member's are "members"; any other (mirrors, fresh keys) is "anonymous", and so is every
+ * session before its handshake. Send queues draw on PEER_QUEUE_BUDGET for the whole node,
+ * anonymous ones on PEER_ANON_QUEUE_BUDGET of it, each session up to PEER_MAX_QUEUE
+ * (anonymous: PEER_ANON_MAX_QUEUE); messages being reassembled likewise on PEER_RX_BUDGET and
+ * PEER_ANON_RX_BUDGET. A session is not read (lws_rx_flow_control) while its queue is over
+ * its share or while its message could not be budgeted; its requests are dropped while
+ * PEER_MAX_ANSWERS answers wait in its queue (anonymous: PEER_ANON_MAX_ANSWERS,
+ * peer_may_answer); and a session that reads nothing of its queue for PEER_DEAD_S is closed
+ * as a broken link: a peer that asks and never reads holds one answer, briefly. At most PEER_MAX_ANON anonymous sessions at once,
+ * PEER_ANON_PER_ADDR from one address and one per key, and PEER_UNPROVEN_PER_ADDR connections
+ * in their handshake from one address; more are refused politely (an Error, no penalty).
  *
  * The transport knows nothing of what the messages mean: after the handshake it hands every
  * message to the peer_ops it was started with (fed, in the daemon), and that user talks back
@@ -54,8 +73,28 @@ struct lws_context;
 struct lws_vhost;
 
 #define PEER_MAX_FRAME (4u << 20)
-#define PEER_MAX_QUEUE (32u << 20)
 #define PEER_MAX_MSGS_PER_S 2000
+/* Send queues: per member session, per anonymous session, all, all anonymous ones. */
+#define PEER_MAX_QUEUE (32u << 20)
+#define PEER_ANON_MAX_QUEUE (4u << 20)
+#define PEER_QUEUE_BUDGET (160u << 20)
+#define PEER_ANON_QUEUE_BUDGET (24u << 20)
+/* Messages being reassembled: all, all anonymous ones. */
+#define PEER_RX_BUDGET (96u << 20)
+#define PEER_ANON_RX_BUDGET (16u << 20)
+/* Answers (peer_answer) waiting in a session's queue before its requests are dropped: above
+ * what an honest peer asks at once (FED_WINDOW requests in flight). */
+#define PEER_MAX_ANSWERS 16
+#define PEER_ANON_MAX_ANSWERS 1
+/* Sessions: anonymous ones at once, anonymous ones from one address, connections still in
+ * their handshake from one address. */
+#define PEER_MAX_ANON 32
+#define PEER_ANON_PER_ADDR 4
+#define PEER_UNPROVEN_PER_ADDR 16
+/* Liveness: Ping a session quiet this long; close one silent this long, or one that read
+ * nothing of its queue this long. */
+#define PEER_PING_S 5
+#define PEER_DEAD_S 20
 #define PEER_BACKOFF_MIN_MS 250
 #define PEER_BACKOFF_MAX_S 60
 #define PEER_PROTOCOL "remacto-peer-v1"
@@ -113,8 +152,17 @@ void transport_stop(struct transport *t);
  * queue would pass the cap (the message is dropped: the user asks someone else), -EPIPE when
  * the session is not ready (handshake, closing), -EMSGSIZE over PEER_MAX_FRAME, -ENOMEM. */
 int peer_send(struct peer *p, const Remacto__Peer__V1__PeerMessage *m);
+/* The same for an answer to one of p's requests, counted while it waits in p's queue. */
+int peer_answer(struct peer *p, const Remacto__Peer__V1__PeerMessage *m);
+/* False while PEER_MAX_ANSWERS answers (anonymous peers: PEER_ANON_MAX_ANSWERS) wait in p's
+ * queue: the user then drops p's request before doing any work for it (p asks again, or
+ * someone else, after its time-out), so a peer that asks without reading costs nothing. */
+bool peer_may_answer(const struct peer *p);
 /* Counts a violation, logs it with why, closes the session; reconnection backs off. */
 void peer_penalise(struct peer *p, const char *why);
+/* Whether the peer's key is the registry's or a registered member's (else it is anonymous:
+ * a mirror, or anyone with a key of its own), as checked at the handshake. */
+bool peer_registered(const struct peer *p);
 /* For logs and the API: the peer's origin once known, else its address. */
 const char *peer_name(const struct peer *p);
 /* Bytes waiting in the peer's send queue. */
@@ -122,7 +170,7 @@ size_t peer_queued(const struct peer *p);
 
 /* Every peer's state for /api/v1/peers and `remacto peers`: [{url, origin, address, state,
  * direction, connectedSince, lastError, violations, reconnects, backoffMs, framesIn, framesOut,
- * bytesIn, bytesOut, queued}]: outbound slots (url = where to) and inbound sessions (url =
+ * bytesIn, bytesOut, queued, linkErrors, anonymous}]: outbound slots (url = where to) and inbound sessions (url =
  * the listen URL their Hello gave, address = where from), and inbound peers refused for now
  * after violations. state: backoff | connecting | handshake | ready | closing | standby
  * (connected the other way) | self (the URL leads to this node) | refused; backoffMs: time

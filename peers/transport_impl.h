@@ -4,8 +4,10 @@
  *
  *   transport.c         start and stop, the lws callback, accepting inbound connections,
  *                       the timers (the user's tick, announced peers);
- *   session.c           one session: the handshake, receiving, the send queue, leaving it
- *                       (refusal, violation, the connection gone);
+ *   session.c           one session: the handshake, receiving, liveness (Ping), leaving it
+ *                       (refusal, link error, violation, the connection gone);
+ *   sendq.c             a session's send queue: the budgets it draws on, writing it out,
+ *                       and not reading a session whose queue is over its share;
  *   slots.c             outbound slots: one per peer URL, dialling, backoff, host names
  *                       (resolver.h), the peers the registry announces;
  *   transport_report.c  /api/v1/peers and /metrics.
@@ -16,7 +18,12 @@
  *     that no longer finds it) and carry their counters, backoff and last error across
  *     reconnections; each holds at most one connection at a time;
  *   inbound sessions, one per accepted connection, freed when it closes. What must outlive
- *     them — violations, the refusal delay after misbehaviour — is kept in t->bans.
+ *     them — violations, the refusal delay after misbehaviour — is kept by key in t->bans.
+ *
+ * Memory: every send queue and every message being reassembled draws on a budget shared by
+ * the node (t->sendq, t->rx), with a class share for anonymous sessions (budget.h); a session
+ * whose queue is over its share, or whose reassembly could not be budgeted, is not read
+ * (lws_rx_flow_control) until that is over.
  *
  * Everything runs in the service thread; nothing locks.
  */
@@ -31,6 +38,7 @@
 #include <time.h>
 
 #include "bans.h"
+#include "budget.h"
 #include "handshake.h"
 #include "resolver.h"
 #include "transport.h"
@@ -47,7 +55,9 @@
 #define RX_KEEP (64u << 10) /* reassembly buffers above this are freed after use */
 #define HIST_MAX 1024
 #define ERR_MAX 256
-#define RESOLVED_TTL_S 60 /* a peer's resolved address is reused this long */
+#define RESOLVED_TTL_S 60  /* a peer's resolved address is reused this long */
+#define PEER_ADDR_MAX 64   /* a remote address as text */
+#define LIVE_CHECK_MS 1000 /* liveness of ready sessions is looked at this often */
 
 enum dir { DIR_OUT, DIR_IN };
 
@@ -66,10 +76,18 @@ enum state {
 /* What an outbound slot does when its connection is gone. */
 enum after { AFTER_RETRY, AFTER_STANDBY, AFTER_SELF, AFTER_REMOVE };
 
+/* Why a session is not read (lws_rx_flow_control off while any is set). */
+enum pause {
+	PAUSE_QUEUE = 1, /* its send queue is over its share */
+	PAUSE_RX = 2,    /* the message it sends could not be budgeted */
+};
+
 struct qmsg {
 	struct qmsg *next;
-	size_t len, off; /* message bytes, bytes already written */
-	uint8_t buf[];   /* LWS_PRE headroom, then the packed message */
+	size_t len, off;     /* message bytes, bytes already written */
+	enum peer_class cls; /* the class its bytes were charged to */
+	bool answer;         /* an answer to one of the peer's requests (peer_answer) */
+	uint8_t buf[];       /* LWS_PRE headroom, then the packed message */
 };
 
 struct peer {
@@ -84,7 +102,7 @@ struct peer {
 	char url[CONFIG_PEER_URL_MAX];   /* outbound: where to; inbound: its listen URL */
 	char resolved[INET6_ADDRSTRLEN]; /* outbound: the host's address, "" when not known */
 	int64_t resolved_until;          /* monotonic ms */
-	char addr[BANS_ADDR_MAX];        /* inbound: the remote address */
+	char addr[PEER_ADDR_MAX];        /* inbound: the remote address */
 	bool from_config, announced, seen;
 
 	/* the session */
@@ -92,15 +110,28 @@ struct peer {
 	struct note_verifier key; /* theirs, from their Hello (kept by outbound slots) */
 	bool key_known;
 	bool proven;                     /* this session's HelloProof verified under key */
+	bool key_registered;             /* their Hello's key is the registry's or a member's */
+	bool registered;                 /* ... and proven: the session is of class member */
 	char origin[NOTE_NAME_MAX + 1];  /* once proven (outbound: kept from the last session) */
 	char claimed[NOTE_NAME_MAX + 1]; /* what this session's Hello says, proven or not */
 	uint8_t *rx;
 	size_t rx_len, rx_cap;
+	size_t rx_charged; /* bytes of rx charged to t->rx, for rx_cls */
+	enum peer_class rx_cls;
 	int64_t win_start; /* flood budget: messages in the current second */
 	unsigned win_msgs;
 	struct qmsg *qhead, *qtail;
-	size_t queued;
+	size_t queued;   /* bytes not written yet */
+	size_t answers;  /* answers (peer_answer) in the queue */
+	unsigned paused; /* enum pause bits */
+	/* monotonic ms: last bytes read; last bytes written, or when the queue last stopped
+	 * being empty */
+	int64_t last_rx, last_tx;
+	int64_t ping_at; /* monotonic ms of our unanswered Ping, 0 when none */
+	uint64_t ping_nonce;
 	bool violated;          /* this session broke the protocol */
+	bool link_broken;       /* it ended on a broken link (line noise, silence) */
+	bool peer_refused;      /* the peer sent an Error: it ended the session */
 	int64_t ready_at;       /* monotonic ms */
 	time_t connected_since; /* wall clock, for the API */
 
@@ -110,7 +141,7 @@ struct peer {
 	unsigned attempts;
 	char last_error[ERR_MAX];
 	bool error_set; /* last_error was set during this session */
-	uint64_t violations, reconnects, frames_in, frames_out, bytes_in, bytes_out;
+	uint64_t violations, link_errors, reconnects, frames_in, frames_out, bytes_in, bytes_out;
 };
 
 struct transport {
@@ -118,10 +149,12 @@ struct transport {
 	struct resolver res;
 	uint64_t next_id;
 	struct lws_vhost *vhost; /* "peers": the client side */
-	lws_sorted_usec_list_t tick, scan;
+	lws_sorted_usec_list_t tick, scan, live;
 	struct peer *peers;
 	size_t nout, nin;
 	struct bans bans;
+	struct budget sendq, rx;
+	size_t nanon; /* ready anonymous inbound sessions */
 	char listen_url[CONFIG_PEER_URL_MAX];
 	bool stopping;
 };
@@ -146,20 +179,39 @@ tp_rand32(void)
 /* transport.c: lws pings outbound connections after 30 s without traffic, gives up after 90 s. */
 extern const lws_retry_bo_t transport_idle_policy;
 
+/* The class a session's bytes are charged to. */
+static inline enum peer_class
+tp_class(const struct peer *p)
+{
+	return p->registered ? PEER_CLASS_MEMBER : PEER_CLASS_ANON;
+}
+
+/* sendq.c */
+/* Queues m (packed now). over_cap: a small control message (handshake, Error, Ping, Pong)
+ * that goes whatever the caps. 0, -EMSGSIZE, -ENOBUFS, -ENOMEM. */
+int sendq_push(struct peer *p, const Remacto__Peer__V1__PeerMessage *m, bool over_cap, bool answer);
+/* Drops what is queued, but the message half on the wire when keep_started. */
+void sendq_clear(struct peer *p, bool keep_started);
+/* WRITEABLE: the next fragment; -1 to close the connection. */
+int sendq_writeable(struct peer *p);
+/* Sets or clears a reason not to read p, and tells lws when that changes whether it reads. */
+void sendq_pause(struct peer *p, enum pause why, bool on);
+
 /* session.c */
 void session_set_error(struct peer *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Starts a session on p->wsi: sends our Hello, arms the handshake timer. */
 void session_start(struct peer *p);
 /* A piece of a message from the connection. */
 void session_receive(struct peer *p, const void *in, size_t len);
-/* WRITEABLE: the next fragment; -1 to close the connection. */
-int session_writeable(struct peer *p);
 /* Ends the session politely: drops what is queued, sends an Error saying why, closes. */
 void session_refuse(struct peer *p, enum after after, const char *why);
 /* The connection is gone (closed, failed, destroyed). For an inbound session p is freed. */
 void session_gone(struct peer *p, const char *why);
 /* The handshake did not finish in time. */
 void session_timer(struct peer *p);
+/* Every LIVE_CHECK_MS: pings quiet ready sessions, closes silent ones, reads paused ones
+ * again when the budget allows. */
+void session_check_live(struct transport *t);
 /* The ready session with key pub other than except, if any. */
 struct peer *session_find_ready(const struct transport *t, const uint8_t pub[32],
                                 const struct peer *except);

@@ -52,7 +52,7 @@ transport_peers_json(const struct transport *t)
 	for (struct peer *p = t->peers; p; p = p->next) {
 		json_t *o = json_pack(
 		        "{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:I, s:I, s:I, s:I, s:I,"
-		        " s:I, s:I, s:I}",
+		        " s:I, s:I, s:I, s:I, s:b}",
 		        "url", p->url, "origin", p->origin, "address", p->addr, "state",
 		        state_names[p->state], "direction", p->dir == DIR_OUT ? "out" : "in",
 		        "connectedSince", iso_or_null(connected(p) ? p->connected_since : 0),
@@ -60,24 +60,27 @@ transport_peers_json(const struct transport *t)
 		        "reconnects", (json_int_t)p->reconnects, "backoffMs",
 		        (json_int_t)backoff_left(p, now), "framesIn", (json_int_t)p->frames_in,
 		        "framesOut", (json_int_t)p->frames_out, "bytesIn", (json_int_t)p->bytes_in,
-		        "bytesOut", (json_int_t)p->bytes_out, "queued", (json_int_t)p->queued);
+		        "bytesOut", (json_int_t)p->bytes_out, "queued", (json_int_t)p->queued,
+		        "linkErrors", (json_int_t)p->link_errors, "anonymous",
+		        p->proven && !p->registered);
 		if (o)
 			json_array_append_new(a, o);
 	}
-	/* Inbound peers refused for now after violations, when not connected. */
+	/* Inbound peers refused for now after violations, when not connected: by key, so
+	 * without an address. */
 	for (const struct ban *h = t->bans.list; h; h = h->next) {
-		if (h->until <= now || (h->by_key && session_find_ready(t, h->pub, NULL)))
+		if (h->until <= now || session_find_ready(t, h->pub, NULL))
 			continue;
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:s, s:I, s:I, s:I, s:I, s:I,"
-		                      " s:I, s:I, s:I}",
-		                      "url", "", "origin", h->name, "address", h->addr, "state",
-		                      "refused", "direction", "in", "connectedSince", "lastError",
-		                      "refused after violations", "violations",
-		                      (json_int_t)h->violations, "reconnects",
-		                      (json_int_t)(h->sessions ? h->sessions - 1 : 0), "backoffMs",
-		                      (json_int_t)(h->until - now), "framesIn", (json_int_t)0,
-		                      "framesOut", (json_int_t)0, "bytesIn", (json_int_t)0,
-		                      "bytesOut", (json_int_t)0, "queued", (json_int_t)0);
+		json_t *o = json_pack(
+		        "{s:s, s:s, s:s, s:s, s:s, s:n, s:s, s:I, s:I, s:I, s:I, s:I,"
+		        " s:I, s:I, s:I, s:I, s:b}",
+		        "url", "", "origin", h->name, "address", "", "state", "refused",
+		        "direction", "in", "connectedSince", "lastError",
+		        "refused after violations", "violations", (json_int_t)h->violations,
+		        "reconnects", (json_int_t)(h->sessions ? h->sessions - 1 : 0), "backoffMs",
+		        (json_int_t)(h->until - now), "framesIn", (json_int_t)0, "framesOut",
+		        (json_int_t)0, "bytesIn", (json_int_t)0, "bytesOut", (json_int_t)0,
+		        "queued", (json_int_t)0, "linkErrors", (json_int_t)0, "anonymous", false);
 		if (o)
 			json_array_append_new(a, o);
 	}
@@ -158,6 +161,9 @@ transport_metrics(const struct transport *t, char **buf, size_t *len, size_t *ca
 		{ "remacto_peer_violations_total", "counter",
 		  "Protocol violations and failed verifications by the peer.",
 		  offsetof(struct peer, violations) },
+		{ "remacto_peer_link_errors_total", "counter",
+		  "Sessions closed on a broken link (garbled frames, silence).",
+		  offsetof(struct peer, link_errors) },
 		{ "remacto_peer_reconnects_total", "counter",
 		  "Connection attempts after the first.", offsetof(struct peer, reconnects) },
 	};
@@ -174,6 +180,20 @@ transport_metrics(const struct transport *t, char **buf, size_t *len, size_t *ca
 	     "# HELP remacto_peers_ready Peer sessions past the handshake.\n"
 	     "# TYPE remacto_peers_ready gauge\nremacto_peers_ready %zu\n",
 	     ready);
+	mput(&o,
+	     "# HELP remacto_peers_anonymous Inbound sessions past the handshake whose key is not a "
+	     "registered member's.\n# TYPE remacto_peers_anonymous gauge\n"
+	     "remacto_peers_anonymous %zu\n",
+	     t->nanon);
+	mput(&o, "# HELP remacto_peer_budget_bytes Bytes of the node's peer budgets in use "
+	         "(send queues, messages being reassembled), by class of session.\n"
+	         "# TYPE remacto_peer_budget_bytes gauge\n");
+	static const char *const classes[PEER_CLASSES] = { "member", "anonymous" };
+	for (int c = 0; c < PEER_CLASSES; c++)
+		mput(&o,
+		     "remacto_peer_budget_bytes{budget=\"send\",class=\"%s\"} %zu\n"
+		     "remacto_peer_budget_bytes{budget=\"receive\",class=\"%s\"} %zu\n",
+		     classes[c], t->sendq.class_used[c], classes[c], t->rx.class_used[c]);
 	mput(&o, "# HELP remacto_peer_up 1 while the session with the peer is ready.\n"
 	         "# TYPE remacto_peer_up gauge\n");
 	for (struct peer *p = t->peers; p; p = p->next) {

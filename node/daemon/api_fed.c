@@ -15,15 +15,18 @@ static void
 route_peers(struct node *n, const struct api_req *req, struct api_resp *resp)
 {
 	static const char *const cols[] = {
-		"url",       "origin",     "address",    "state",     "direction", "connectedSince",
-		"lastError", "violations", "reconnects", "backoffMs", "framesIn",  "framesOut",
-		"bytesIn",   "bytesOut",   "queued",
+		"url",        "origin",         "address",   "state",
+		"direction",  "connectedSince", "lastError", "violations",
+		"reconnects", "backoffMs",      "framesIn",  "framesOut",
+		"bytesIn",    "bytesOut",       "queued",    "linkErrors",
+		"anonymous",
 	};
 	static const char *const csv_cols[] = {
 		"url",        "origin",          "address",    "state",
 		"direction",  "connected_since", "last_error", "violations",
 		"reconnects", "backoff_ms",      "frames_in",  "frames_out",
-		"bytes_in",   "bytes_out",       "queued",
+		"bytes_in",   "bytes_out",       "queued",     "link_errors",
+		"anonymous",
 	};
 	json_t *peers = transport_peers_json(n->transport), *p;
 	struct csv csv = { 0 };
@@ -46,6 +49,8 @@ route_peers(struct node *n, const struct api_req *req, struct api_resp *resp)
 			json_t *v = json_object_get(p, cols[c]);
 			if (json_is_integer(v))
 				csv_fieldf(&csv, "%lld", (long long)json_integer_value(v));
+			else if (json_is_boolean(v))
+				csv_field(&csv, json_is_true(v) ? "true" : "false");
 			else
 				csv_field(&csv, json_string_value(v));
 		}

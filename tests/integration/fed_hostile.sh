@@ -4,7 +4,8 @@
 # HelloProof, a forged checkpoint of a member's log, a checkpoint of a log not in the
 # registry, unrequested entries, a member's checkpoint whose entries do not reproduce its root,
 # a flood. After each: the node stored nothing of it (same logs, sizes and roots), still serves
-# /healthz, and honest replication between two honest nodes goes on. Violations show per peer.
+# /healthz, and honest replication between two honest nodes goes on. Violations show per peer;
+# refusals go to the key that misbehaved, not to its address, and line noise refuses nobody.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS/integration/fedlib.inc"
 
@@ -58,23 +59,53 @@ for mode in garbage text oversized before-handshake before-proof forged-proof \
 	fi
 done
 
-# The counters: an address that misbehaves again and again is refused for a growing while, and
-# /api/v1/peers shows it with its violations meanwhile.
+# Refusals go to keys, never to addresses (shared behind NAT): a key that proved itself and then
+# broke the protocol is refused for a growing while, and /api/v1/peers shows it with its
+# violations meanwhile; another peer from the same address is served all along. Line noise
+# (garbage frames) refuses nobody.
+openssl genpkey -algorithm ed25519 -out "$T/bad.pem" 2> /dev/null
+BAD=$($PY -c '
+import sys
+from cryptography.hazmat.primitives import serialization
+k = serialization.load_pem_private_key(open(sys.argv[1], "rb").read(), password=None)
+print("mirror." + k.public_key().public_bytes(serialization.Encoding.Raw,
+                                              serialization.PublicFormat.Raw)[:4].hex())' "$T/bad.pem")
 refused() {
-	hostile garbage m1 --source 127.0.0.99 > /dev/null 2>&1
+	hostile unrequested-entries m1 --source 127.0.0.99 --identity "$T/bad.pem" > /dev/null 2>&1
 	get m1 /api/v1/peers | $PY -c '
 import json, sys
 d = json.load(sys.stdin)
-bad = [p for p in d["peers"] if p["violations"] > 0 and "127.0.0.99" in p["address"]]
-print(bad[0]["state"], bad[0]["violations"], bad[0]["backoffMs"]) if bad else sys.exit(1)'
+bad = [p for p in d["peers"] if p["state"] == "refused" and p["origin"] == sys.argv[1]]
+print(bad[0]["state"], bad[0]["violations"], bad[0]["backoffMs"], repr(bad[0]["address"])) if bad else sys.exit(1)' "$BAD"
 }
 n=0
 while [ $n -lt 8 ] && ! refused > "$T/refused" 2>&1; do n=$((n + 1)); done
 if [ $n -lt 8 ]; then
-	ok "/api/v1/peers counts the violations of a peer that keeps misbehaving: $(cat "$T/refused") (state, violations, ms refused)"
+	ok "/api/v1/peers shows $BAD refused after its violations: $(cat "$T/refused") (state, violations, ms refused, address)"
 else
-	notok "/api/v1/peers shows an inbound peer's violations (8 tries)"
+	notok "/api/v1/peers shows a misbehaving key refused (8 tries): $(cat "$T/refused")"
 fi
+n=0
+while [ $n -lt 8 ]; do
+	out=$(hostile unrequested-entries m1 --source 127.0.0.99 --identity "$T/bad.pem" 2>&1)
+	case $out in *"is refused for"*) break ;; esac
+	n=$((n + 1))
+done
+if [ $n -lt 8 ]; then
+	ok "that key is refused at its handshake: $(echo "$out" | tail -n 1 | sed 's/^hostile_peer [a-z-]*: [A-Z]*: //')"
+else
+	notok "that key is refused at its handshake (8 tries): $(echo "$out" | tail -n 2 | tr '\n' ' ')"
+fi
+check "another peer from the same address (127.0.0.99) is served meanwhile" \
+	hostile unknown-log m1 --source 127.0.0.99
+for i in 1 2 3; do hostile garbage m1 --source 127.0.0.98 > "$T/garbage.out" 2>&1; done
+if grep -q "close code 1002" "$T/garbage.out"; then
+	ok "garbage frames close the session as a broken link (1002, protocol error), not a violation (1008)"
+else
+	notok "garbage frames close as a broken link (1002): $(tail -n 1 "$T/garbage.out")"
+fi
+check "and refuse nobody: 127.0.0.98 is served right after" \
+	hostile unknown-log m1 --source 127.0.0.98
 check "/metrics has per-peer violation counters" \
 	sh -c "curl -sf --http1.1 --cacert '$F/tls/ca.pem' '$(url_of m1)/metrics' | grep -q '^remacto_peer_violations_total{'"
 check "m1 keeps its honest sessions (m2 and the authority ready)" sh -c "

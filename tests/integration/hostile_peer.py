@@ -26,6 +26,17 @@ Modes (one per run):
   flood                (mirror) small messages as fast as possible
   send-note            (mirror) the signed note in --note as a checkpoint of --origin: one the
                        node must refuse (e.g. signed by a key the registry no longer allows)
+  anon-flood           --sessions sessions at once, each a mirror with a fresh key from one of
+                       the --source addresses (comma-separated, in turn): after the handshake,
+                       GetEntries for the start of the biggest log the node holds, up to
+                       --flood of them, never reading an answer; a session the node closes
+                       or refuses is opened again, until --hold seconds have passed (at most
+                       4 × --sessions connections in all). Status 0 when it ran its course;
+                       it says how many sessions the node took and how many it refused.
+
+"(mirror)" modes first shake hands under a key of their own that is not in the registry, named
+mirror.<first 4 bytes of the key in hex>: a fresh one each run, or the PEM file --identity
+(then the same one every run, so that the node can hold its violations against it).
 
 Expected of the node: it closes the session (every mode but unknown-log), or ignores the data
 (unknown-log: it must never ask for that log's entries). Exit status 0 when the node did what
@@ -49,7 +60,7 @@ HELLO_PREFIX = b"remacto-peer-v1 hello\n"
 MAX_FRAME = 4 << 20
 MODES = ("garbage", "text", "oversized", "before-handshake", "before-proof", "forged-proof",
          "forged-checkpoint", "unknown-log", "unrequested-entries", "bad-entries", "flood",
-         "send-note")
+         "send-note", "anon-flood")
 
 try:
     import websockets
@@ -295,15 +306,89 @@ async def round_trip(s, timeout, origin):
     raise asyncio.TimeoutError()
 
 
-async def run(a, log):
+async def connect(a, source, max_queue=32):
     ctx = ssl.create_default_context(cafile=a.ca) if a.url.startswith("wss:") else None
     kw = {}
-    if a.source:
-        kw["local_addr"] = (a.source, 0)
+    if source:
+        kw["local_addr"] = (source, 0)
+    return await asyncio.wait_for(websockets.connect(
+        a.url, subprotocols=[SUBPROTOCOL], ssl=ctx, max_size=16 << 20, ping_interval=None,
+        close_timeout=2, open_timeout=a.timeout, compression=None, max_queue=max_queue,
+        **kw), a.timeout)
+
+
+async def flood_session(a, source, deadline, stats, log):
+    """One anonymous session that asks for the biggest log and never reads the answers."""
     try:
-        ws = await asyncio.wait_for(websockets.connect(
-            a.url, subprotocols=[SUBPROTOCOL], ssl=ctx, max_size=16 << 20, ping_interval=None,
-            close_timeout=2, open_timeout=a.timeout, compression=None, **kw), a.timeout)
+        ws = await connect(a, source, max_queue=1)
+    except Exception:
+        stats["connect_failed"] += 1
+        return
+    taken = False
+    try:
+        s = Session(ws, lambda line: None)
+        me = Ed25519PrivateKey.generate()
+        try:
+            _, vector = await handshake(s, mirror_name(me), me, a.timeout)
+        except Outcome:
+            stats["refused"] += 1
+            return
+        stats["taken"] += 1
+        taken = True
+        if not vector:
+            return
+        origin, note = max(vector.items(), key=lambda kv: parse_checkpoint(kv[1])[1])
+        size = parse_checkpoint(note)[1]
+        req = msg(get_entries=pb.GetEntries(request_id=1, origin=origin, start=0,
+                                            count=min(1024, size), proof_size=size))
+        for _ in range(a.flood):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                # The node stops reading a session that does not read its answers: then
+                # this send stalls, which is the point.
+                await asyncio.wait_for(s.send(req), min(left, 1.0))
+                stats["requests"] += 1
+            except asyncio.TimeoutError:
+                stats["stalled"] += 1
+                await asyncio.sleep(min(max(deadline - time.monotonic(), 0), 1.0))
+        # Hold the session without reading until the deadline or until the node drops it.
+        while time.monotonic() < deadline and not ws.closed:
+            await asyncio.sleep(0.2)
+        if ws.closed:
+            stats["closed_by_node"] += 1
+    except websockets.ConnectionClosed:
+        stats["closed_by_node" if taken else "refused"] += 1
+    finally:
+        ws.transport.abort()
+
+
+async def anon_flood(a, log):
+    sources = [x for x in (a.source or "").split(",") if x] or [None]
+    deadline = time.monotonic() + a.hold
+    stats = dict(taken=0, refused=0, connect_failed=0, requests=0, stalled=0,
+                 closed_by_node=0)
+    budget = [4 * a.sessions]
+
+    async def slot(i):
+        while time.monotonic() < deadline and budget[0] > 0:
+            budget[0] -= 1
+            await flood_session(a, sources[i % len(sources)], deadline, stats, log)
+            await asyncio.sleep(0.2)
+
+    await asyncio.gather(*(slot(i) for i in range(a.sessions)))
+    raise Outcome(0, "%d sessions taken, %d refused, %d connections failed, %d requests sent "
+                  "(%d sends stalled), %d sessions closed by the node, in %.0f s" % (
+                      stats["taken"], stats["refused"], stats["connect_failed"],
+                      stats["requests"], stats["stalled"], stats["closed_by_node"], a.hold))
+
+
+async def run(a, log):
+    if a.mode == "anon-flood":
+        await anon_flood(a, log)
+    try:
+        ws = await connect(a, a.source)
     except Exception as e:
         raise Outcome(3, "cannot connect to %s: %r" % (a.url, e))
     try:
@@ -319,7 +404,7 @@ async def run(a, log):
 async def mode_run(a, s):
     t = a.timeout
     mode = a.mode
-    me = Ed25519PrivateKey.generate()
+    me = load_key(a.identity) if a.identity else Ed25519PrivateKey.generate()
     try:
         if mode == "garbage":
             junk = [b"\x0a\xff\xff\xff\xff\x0f", b"\xff" * 11, b"\x08" + b"\x80" * 10 + b"\x01",
@@ -507,9 +592,12 @@ def main():
     p.add_argument("--vkey")
     p.add_argument("--key")
     p.add_argument("--note")
+    p.add_argument("--identity", help="PEM Ed25519 key of the mirror identity (default: fresh)")
     p.add_argument("--source", help="local address to connect from (127.0.0.x)")
     p.add_argument("--timeout", type=float, default=10.0)
     p.add_argument("--flood", type=int, default=20000, help="messages sent at most")
+    p.add_argument("--sessions", type=int, default=32, help="anon-flood: sessions at once")
+    p.add_argument("--hold", type=float, default=30.0, help="anon-flood: seconds it lasts")
     a = p.parse_args()
     t0 = time.monotonic()
     # Writes after the node dropped the connection (the flood) are expected: not worth a line.
@@ -520,7 +608,8 @@ def main():
 
     try:
         load_protos(a.pb, a.proto)
-        asyncio.run(asyncio.wait_for(run(a, log), a.timeout * 3 + 10))
+        bound = a.timeout * 3 + 10 + (a.hold + a.timeout if a.mode == "anon-flood" else 0)
+        asyncio.run(asyncio.wait_for(run(a, log), bound))
     except Outcome as o:
         print("hostile_peer %s: %s: %s" % (a.mode, "ok" if o.status == 0 else "FAIL", o.what))
         return o.status
