@@ -151,9 +151,17 @@ fed_peer_closed(struct fed *f, struct peer *p)
 			if (c->from == p)
 				c->from = NULL;
 	}
-	for (struct pending *pd = f->pending; pd; pd = pd->next)
-		if (pd->p == p)
-			pd->p = NULL;
+	/* Its checkpoints of unknown logs go with it: only it could have served them. */
+	for (struct pending **pp = &f->pending; *pp;) {
+		struct pending *pd = *pp;
+		if (pd->p != p) {
+			pp = &pd->next;
+			continue;
+		}
+		*pp = pd->next;
+		free(pd->note);
+		free(pd);
+	}
 }
 
 void
@@ -270,7 +278,8 @@ fed_tick(struct fed *f)
 	if (f->pending && f->verifiers_registry_size != f->pending_registry_size) {
 		struct pending *list = f->pending;
 		f->pending = NULL;
-		f->npending = 0;
+		for (struct fed_peer *fp = f->peers; fp; fp = fp->next)
+			fp->npending = fp->pending_bytes = 0;
 		f->pending_registry_size = f->verifiers_registry_size;
 		while (list) {
 			struct pending *pd = list;

@@ -147,6 +147,52 @@ open_checkpoint(struct fed *f, MDB_txn *txn, const char *origin, const char *not
 	return -1; /* only cosignatures: not the author's checkpoint */
 }
 
+/* Keeps a checkpoint of a log the registry does not know yet, to look at again when the
+ * registry grows: one per origin and peer (the latest), within the peer's own caps
+ * (FED_PENDING_*; much lower for an anonymous peer), so that no peer can crowd out the
+ * others' or use up memory. */
+static void
+pending_add(struct fed *f, struct peer *p, const char *origin, const uint8_t *data, size_t len)
+{
+	struct fed_peer *fp = fed_find_peer(f, p);
+	bool anon = !peer_registered(p);
+	size_t max_n = anon ? FED_ANON_PENDING_PER_PEER : FED_PENDING_PER_PEER;
+	size_t max_bytes = anon ? FED_ANON_PENDING_BYTES : FED_PENDING_BYTES;
+	struct pending *pd;
+	uint8_t *copy;
+
+	if (!fp || strlen(origin) > NOTE_NAME_MAX)
+		return;
+	for (pd = f->pending; pd; pd = pd->next)
+		if (pd->p == p && !strcmp(pd->origin, origin))
+			break;
+	size_t old = pd ? pd->len : 0;
+	if ((!pd && fp->npending >= max_n) || fp->pending_bytes - old + len > max_bytes) {
+		log_debug("fed: %s sent more checkpoints of logs this node does not know than it "
+		          "keeps for a peer; %s dropped",
+		          peer_name(p), origin);
+		return;
+	}
+	if (!(copy = malloc(len)))
+		return;
+	memcpy(copy, data, len);
+	if (!pd) {
+		if (!(pd = calloc(1, sizeof(*pd)))) {
+			free(copy);
+			return;
+		}
+		snprintf(pd->origin, sizeof(pd->origin), "%s", origin);
+		pd->p = p;
+		pd->next = f->pending;
+		f->pending = pd;
+		fp->npending++;
+	}
+	free(pd->note);
+	pd->note = copy;
+	pd->len = len;
+	fp->pending_bytes = fp->pending_bytes - old + len;
+}
+
 static void
 add_holder(struct fed_log *l, struct peer *p, uint64_t size)
 {
@@ -182,20 +228,8 @@ fed_on_checkpoint(struct fed *f, struct peer *p, const char *origin, const uint8
 		peer_penalise(p, "a checkpoint whose signature does not verify");
 		goto done;
 	}
-	if (rc == 0 && f->npending < MAX_PENDING) {
-		struct pending *pd = calloc(1, sizeof(*pd));
-		if (pd && (pd->note = malloc(len))) {
-			snprintf(pd->origin, sizeof(pd->origin), "%s", origin);
-			memcpy(pd->note, data, len);
-			pd->len = len;
-			pd->p = p;
-			pd->next = f->pending;
-			f->pending = pd;
-			f->npending++;
-		} else {
-			free(pd);
-		}
-	}
+	if (rc == 0)
+		pending_add(f, p, origin, data, len);
 	if (rc == 0 || evidence_forked(f->ctx.store, txn, origin))
 		goto done;
 	bool held = tlog_head(f->ctx.store, txn, origin, h) == 0;

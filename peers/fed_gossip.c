@@ -136,6 +136,16 @@ fed_send_vector(struct fed *f, struct peer *p)
 
 /* ---- serving entries ---- */
 
+/* An answer to p's request, counted by the transport while it waits (peer_may_answer); one
+ * that does not fit p's budget is dropped, and p asks again or elsewhere. */
+static void
+answer_to(struct peer *p, Remacto__Peer__V1__PeerMessage *m)
+{
+	int rc = peer_answer(p, m);
+	if (rc != 0 && rc != -EPIPE)
+		log_debug("fed: cannot queue an answer to %s: %s", peer_name(p), strerror(-rc));
+}
+
 void
 fed_on_get_entries(struct fed *f, struct peer *p, const Remacto__Peer__V1__GetEntries *g)
 {
@@ -154,6 +164,12 @@ fed_on_get_entries(struct fed *f, struct peer *p, const Remacto__Peer__V1__GetEn
 		peer_penalise(p, "a malformed entries request");
 		goto done;
 	}
+	if (!peer_may_answer(p)) {
+		/* Its earlier answers are still waiting: no work until it reads them. */
+		log_debug("fed: %s asks again before reading its answers; request dropped",
+		          peer_name(p));
+		goto done;
+	}
 	if (store_read_begin(f->ctx.store, &txn) != 0)
 		goto done;
 	if (tlog_head(f->ctx.store, txn, g->origin, h) != 0 || g->proof_size > h->size) {
@@ -161,7 +177,7 @@ fed_on_get_entries(struct fed *f, struct peer *p, const Remacto__Peer__V1__GetEn
 		er.reason = "entries beyond what this node holds";
 		m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_ERROR;
 		m.error = &er;
-		fed_send_to(p, &m);
+		answer_to(p, &m);
 		goto done;
 	}
 	if (!(items = calloc(g->count, sizeof(*items))))
@@ -194,7 +210,7 @@ fed_on_get_entries(struct fed *f, struct peer *p, const Remacto__Peer__V1__GetEn
 	e.n_proof = np;
 	m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_ENTRIES;
 	m.entries = &e;
-	fed_send_to(p, &m);
+	answer_to(p, &m);
 done:
 	if (txn)
 		mdb_txn_abort(txn);

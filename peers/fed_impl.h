@@ -28,6 +28,7 @@
 struct fed_peer {
 	struct peer *p;
 	unsigned inflight;
+	size_t npending, pending_bytes; /* its checkpoints in f->pending */
 	struct fed_peer *next;
 };
 
@@ -106,12 +107,16 @@ struct pending {
 	struct pending *next;
 };
 
-#define MAX_PENDING 4096
+/* Checkpoints of unknown logs kept per peer: a member's vector may name every log of the
+ * network before the registry that admits them; an anonymous peer gets far less. */
+#define FED_PENDING_PER_PEER 4096
+#define FED_PENDING_BYTES (8u << 20)
+#define FED_ANON_PENDING_PER_PEER 32
+#define FED_ANON_PENDING_BYTES (256u << 10)
 
 struct fed {
 	struct fed_ctx ctx;
-	struct pending *pending;
-	size_t npending;
+	struct pending *pending; /* every peer's, each within its caps (struct fed_peer) */
 	uint64_t pending_registry_size;
 	struct fed_peer *peers;
 	struct fed_log *logs;

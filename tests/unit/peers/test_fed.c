@@ -4,7 +4,8 @@
  * what the test calls (ready, message, closed, tick), and peer_send / peer_penalise / peer_name
  * / peer_queued are defined here, so the linker takes them from this file instead of the real
  * transport: every message fed sends is kept in the fake peer's outbox, and a penalty closes the
- * fake session synchronously, as transport.h promises.
+ * fake session synchronously, as transport.h promises. peer_answer, peer_may_answer (the fake
+ * peer's max_answers) and peer_registered too.
  *
  * The network: an authority, a member A admitted in the registry of the node under test, and
  * A's log built in a second store (the "remote" node) with A's key. Checked: a vector with a
@@ -41,6 +42,7 @@
 
 #define REG "remacto.ma/registry"
 #define ORIGIN_A "remacto.ma/commune-a"
+#define ORIGIN_B "remacto.ma/commune-b"
 #define WITNESS "remacto.ma/commune-w"
 #define MAX_OUT 64
 
@@ -49,8 +51,8 @@
 struct peer {
 	char name[32];
 	struct peer_ops ops;
-	bool ready;
-	unsigned penalties;
+	bool ready, registered;
+	unsigned penalties, answers, max_answers;
 	char why[256];
 	Remacto__Peer__V1__PeerMessage *out[MAX_OUT];
 	size_t nout;
@@ -74,6 +76,25 @@ peer_send(struct peer *p, const Remacto__Peer__V1__PeerMessage *m)
 	assert_non_null(p->out[p->nout]);
 	p->nout++;
 	return 0;
+}
+
+int
+peer_answer(struct peer *p, const Remacto__Peer__V1__PeerMessage *m)
+{
+	p->answers++;
+	return peer_send(p, m);
+}
+
+bool
+peer_may_answer(const struct peer *p)
+{
+	return p->answers < p->max_answers;
+}
+
+bool
+peer_registered(const struct peer *p)
+{
+	return p->registered;
 }
 
 void
@@ -126,8 +147,8 @@ struct store_dir {
 };
 
 struct fx {
-	struct note_signer auth, a, w;
-	char auth_vkey[NOTE_VKEY_MAX + 1], a_vkey[NOTE_VKEY_MAX + 1];
+	struct note_signer auth, a, b, w;
+	char auth_vkey[NOTE_VKEY_MAX + 1], a_vkey[NOTE_VKEY_MAX + 1], b_vkey[NOTE_VKEY_MAX + 1];
 	struct store_dir local, remote;
 	struct fed *fed;
 	struct peer_ops ops;
@@ -186,11 +207,11 @@ append_json(struct store *s, const char *origin, const struct note_signer *k, co
 	free(data);
 }
 
-/* n entries of A's log tagged tag (two tags, two histories) appended to s. */
+/* n entries of k's log tagged tag (two tags, two histories) appended to s. */
 static void
-build_log(struct fx *f, struct store *s, const char *tag, unsigned n)
+build_log_of(struct store *s, const struct note_signer *k, const char *tag, unsigned n)
 {
-	if (tlog_create(s, &f->a, NULL, err, sizeof(err)) != 0 && !strstr(err, "already"))
+	if (tlog_create(s, k, NULL, err, sizeof(err)) != 0 && !strstr(err, "already"))
 		fail_msg("tlog_create: %s", err);
 	for (unsigned i = 0; i < n; i++) {
 		char js[1024];
@@ -202,28 +223,41 @@ build_log(struct fx *f, struct store *s, const char *tag, unsigned n)
 		        "\"application/pdf\",\"title\":{\"fr\":\"Document %u\",\"ar\":\"وثيقة\"},"
 		        "\"date\":\"2025-06-01\"}}",
 		        tag, i, tag, i, i);
-		append_json(s, ORIGIN_A, &f->a, js);
+		append_json(s, k->v.name, k, js);
 	}
+}
+
+static void
+build_log(struct fx *f, struct store *s, const char *tag, unsigned n)
+{
+	build_log_of(s, &f->a, tag, n);
+}
+
+/* The registry of s admits origin with vkey. */
+static void
+admit(struct fx *f, struct store *s, const char *origin, const char *vkey, const char *hcp)
+{
+	char js[2048];
+	snprintf(js, sizeof(js),
+	         "{\"schema\":1,\"published\":\"2024-05-02T09:00:00Z\",\"memberAdmission\":"
+	         "{\"origin\":\"%s\",\"verifierKey\":\"%s\",\"hcpCode\":\"%s\",\"kind\":"
+	         "\"MEMBER_KIND_COMMUNE\",\"name\":{\"fr\":\"Commune\",\"ar\":\"جماعة\"},"
+	         "\"regionCode\":\"04\",\"population\":\"1000\"}}",
+	         origin, vkey, hcp);
+	append_json(s, REG, &f->auth, js);
 }
 
 /* A store with the authority recorded and A admitted in its registry log. */
 static void
 open_member_store(struct fx *f, struct store_dir *sd)
 {
-	char js[2048];
 	snprintf(sd->dir, sizeof(sd->dir), "/tmp/remacto-fed-XXXXXX");
 	assert_non_null(mkdtemp(sd->dir));
 	if (ledger_open(&sd->s, sd->dir, STORE_CREATE, 0, err, sizeof(err)) != 0 ||
 	    registry_set_authority(&sd->s, f->auth_vkey, err, sizeof(err)) != 0 ||
 	    tlog_create(&sd->s, &f->auth, NULL, err, sizeof(err)) != 0)
 		fail_msg("store: %s", err);
-	snprintf(js, sizeof(js),
-	         "{\"schema\":1,\"published\":\"2024-05-02T09:00:00Z\",\"memberAdmission\":"
-	         "{\"origin\":\"%s\",\"verifierKey\":\"%s\",\"hcpCode\":\"001.01\",\"kind\":"
-	         "\"MEMBER_KIND_COMMUNE\",\"name\":{\"fr\":\"Commune A\",\"ar\":\"جماعة\"},"
-	         "\"regionCode\":\"04\",\"population\":\"1000\"}}",
-	         ORIGIN_A, f->a_vkey);
-	append_json(&sd->s, REG, &f->auth, js);
+	admit(f, &sd->s, ORIGIN_A, f->a_vkey, "001.01");
 }
 
 static void
@@ -235,6 +269,7 @@ on_stored(void *arg, const char *origin, uint64_t size)
 	f->stored_calls++;
 }
 
+/* A session: a member's (registered) unless its name starts with "mirror". */
 static void
 connect_peer(struct fx *f, struct peer *p, const char *name)
 {
@@ -242,6 +277,8 @@ connect_peer(struct fx *f, struct peer *p, const char *name)
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	p->ops = f->ops;
 	p->ready = true;
+	p->registered = strncmp(name, "mirror", 6) != 0;
+	p->max_answers = 100;
 	f->ops.ready(f->ops.arg, p);
 }
 
@@ -252,6 +289,7 @@ setup(void **state)
 	assert_non_null(f);
 	signer(&f->auth, f->auth_vkey, REG, NOTE_ALG_ED25519, 0x01);
 	signer(&f->a, f->a_vkey, ORIGIN_A, NOTE_ALG_ED25519, 0x11);
+	signer(&f->b, f->b_vkey, ORIGIN_B, NOTE_ALG_ED25519, 0x31);
 	signer(&f->w, NULL, WITNESS, NOTE_ALG_COSIGNATURE_V1, 0x21);
 	open_member_store(f, &f->local);
 	open_member_store(f, &f->remote);
@@ -287,6 +325,7 @@ teardown(void **state)
 	rm_dir(f->remote.dir);
 	note_signer_free(&f->auth);
 	note_signer_free(&f->a);
+	note_signer_free(&f->b);
 	note_signer_free(&f->w);
 	free(f);
 	return 0;
@@ -653,6 +692,103 @@ test_unknown_log_ignored(void **state)
 	note_signer_free(&stranger);
 }
 
+/* Checkpoints of logs the registry does not know yet wait until it grows, within caps per
+ * session: an anonymous peer that sends thousands of them (more than the one cap all peers
+ * shared before) does not crowd out a member's; once the registry admits the member's log,
+ * fed asks that member for it. */
+static void
+test_unknown_logs_kept_per_session(void **state)
+{
+	struct fx *f = *state;
+	connect_peer(f, &f->p, "mirror.flood");
+	connect_peer(f, &f->q, "member-q");
+	for (unsigned i = 0; i < 5000; i++) {
+		char origin[64], note[256];
+		int n = snprintf(origin, sizeof(origin), "remacto.ma/fantome-%u", i);
+		assert_true(n > 0);
+		n = snprintf(note, sizeof(note),
+		             "%s\n1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\n"
+		             "\xe2\x80\x94 %s AAAAAAAA\n",
+		             origin, origin);
+		send_checkpoint(f, &f->p, origin, note, (size_t)n, false);
+	}
+	assert_int_equal(f->p.penalties, 0);
+	/* B's log, held by the member's node only, is not in this node's registry yet. */
+	build_log_of(&f->remote.s, &f->b, "b", 3);
+	struct tlog_head *bh = head(&f->remote.s, ORIGIN_B);
+	outbox_clear(&f->q);
+	send_checkpoint(f, &f->q, ORIGIN_B, bh->checkpoint, bh->checkpoint_len, false);
+	assert_int_equal(f->q.penalties, 0);
+	assert_null(sent(&f->q, REMACTO__PEER__V1__PEER_MESSAGE__KIND_GET_ENTRIES));
+	/* The registry admits B (as replication of the registry log would store it). */
+	admit(f, &f->local.s, ORIGIN_B, f->b_vkey, "001.02");
+	f->ops.tick(f->ops.arg);
+	const Remacto__Peer__V1__PeerMessage *m = sent(
+	        &f->q, REMACTO__PEER__V1__PEER_MESSAGE__KIND_GET_ENTRIES);
+	assert_non_null(m);
+	assert_string_equal(m->get_entries->origin, ORIGIN_B);
+	assert_int_equal(m->get_entries->proof_size, 3);
+	free(bh);
+}
+
+/* A request is answered with peer_answer (so that the transport counts what waits), with the
+ * entries and the proof a verifier needs; a peer whose answers wait gets no work done. */
+static void
+test_serves_entries_as_answers(void **state)
+{
+	struct fx *f = *state;
+	Remacto__Peer__V1__PeerMessage m = REMACTO__PEER__V1__PEER_MESSAGE__INIT;
+	Remacto__Peer__V1__GetEntries g = REMACTO__PEER__V1__GET_ENTRIES__INIT;
+	build_log(f, &f->local.s, "y", 5);
+	connect_peer(f, &f->p, "mirror.reader");
+	outbox_clear(&f->p);
+	g.request_id = 42;
+	g.origin = ORIGIN_A;
+	g.start = 1;
+	g.count = 2;
+	g.proof_size = 5;
+	m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_GET_ENTRIES;
+	m.get_entries = &g;
+	f->ops.message(f->ops.arg, &f->p, &m);
+	assert_int_equal(f->p.penalties, 0);
+	assert_int_equal(f->p.answers, 1);
+	const Remacto__Peer__V1__PeerMessage *a = sent(
+	        &f->p, REMACTO__PEER__V1__PEER_MESSAGE__KIND_ENTRIES);
+	assert_non_null(a);
+	assert_int_equal(a->entries->request_id, 42);
+	assert_int_equal(a->entries->start, 1);
+	assert_int_equal(a->entries->n_entries, 2);
+	/* The proof from 3 to 5 checks against the root of 5 with the root of 3. */
+	struct tlog_head *h = head(&f->local.s, ORIGIN_A);
+	uint8_t r3[32], r5[32], proof[MERKLE_MAX_PROOF][MERKLE_HASH_LEN];
+	size_t np;
+	MDB_txn *txn;
+	assert_int_equal(store_read_begin(&f->local.s, &txn), 0);
+	assert_int_equal(tlog_consistency(&f->local.s, txn, h, 3, 5, r3, r5, proof, &np), 0);
+	mdb_txn_abort(txn);
+	assert_int_equal(a->entries->n_proof, np);
+	for (size_t i = 0; i < np; i++)
+		assert_memory_equal(a->entries->proof[i].data, proof[i], 32);
+	free(h);
+	/* Beyond what the node holds: an Error, as an answer too. */
+	outbox_clear(&f->p);
+	g.proof_size = 9;
+	g.request_id = 43;
+	f->ops.message(f->ops.arg, &f->p, &m);
+	assert_int_equal(f->p.answers, 2);
+	assert_non_null(sent(&f->p, REMACTO__PEER__V1__PEER_MESSAGE__KIND_ERROR));
+	assert_int_equal(f->p.penalties, 0);
+	/* While the transport says its answers wait, a request is dropped before any work. */
+	f->p.max_answers = 2;
+	outbox_clear(&f->p);
+	g.proof_size = 5;
+	g.request_id = 44;
+	f->ops.message(f->ops.arg, &f->p, &m);
+	assert_int_equal(f->p.nout, 0);
+	assert_int_equal(f->p.answers, 2);
+	assert_int_equal(f->p.penalties, 0);
+}
+
 int
 main(void)
 {
@@ -665,6 +801,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_entries_penalised, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_equivocation_stores_evidence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_log_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_logs_kept_per_session, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_serves_entries_as_answers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
