@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/err.h"
 #include "core/log.h"
 #include "evidence.h"
 #include "fed_impl.h"
@@ -62,11 +63,11 @@ fed_create(const struct fed_ctx *ctx, char *err, size_t errcap)
 	struct fed *f;
 
 	if (!ctx->store || !ctx->witness) {
-		snprintf(err, errcap, "fed: a store and a witness key are needed");
+		err_set(err, errcap, "fed: a store and a witness key are needed");
 		return NULL;
 	}
 	if (!(f = calloc(1, sizeof(*f)))) {
-		snprintf(err, errcap, "fed: out of memory");
+		err_set(err, errcap, "fed: out of memory");
 		return NULL;
 	}
 	f->ctx = *ctx;

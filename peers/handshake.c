@@ -5,25 +5,11 @@
 #include "handshake.h"
 
 #include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "transport.h"
-
-static void seterr(char *err, size_t errcap, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errcap, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || !errcap)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errcap, fmt, ap);
-	va_end(ap);
-}
 
 size_t
 handshake_proof_msg(const char *network, const uint8_t other_nonce[HANDSHAKE_NONCE_LEN],
@@ -94,41 +80,42 @@ handshake_check_hello(const Remacto__Peer__V1__Hello *h, const char *network,
 	char why[160];
 
 	if (strcmp(h->network, network) != 0) {
-		seterr(err, errcap, "network \"%.63s\" is not this node's network \"%s\"",
-		       h->network, network);
+		err_set(err, errcap, "network \"%.63s\" is not this node's network \"%s\"",
+		        h->network, network);
 		return false;
 	}
 	if (h->version != HANDSHAKE_VERSION) {
-		seterr(err, errcap, "protocol version %u is not %d", h->version, HANDSHAKE_VERSION);
+		err_set(err, errcap, "protocol version %u is not %d", h->version,
+		        HANDSHAKE_VERSION);
 		return false;
 	}
 	if (strlen(h->origin) > NOTE_NAME_MAX || !note_name_valid(h->origin)) {
-		seterr(err, errcap, "origin \"%.60s\" is not a valid key name", h->origin);
+		err_set(err, errcap, "origin \"%.60s\" is not a valid key name", h->origin);
 		return false;
 	}
 	if (strlen(h->verifier_key) > NOTE_VKEY_MAX ||
 	    !note_verifier_parse(h->verifier_key, key, why, sizeof(why))) {
 		const char *r = strncmp(why, "verifier key: ", 14) == 0 ? why + 14 : why;
-		seterr(err, errcap, "verifier key of %s: %s", h->origin,
-		       strlen(h->verifier_key) > NOTE_VKEY_MAX ? "too long" : r);
+		err_set(err, errcap, "verifier key of %s: %s", h->origin,
+		        strlen(h->verifier_key) > NOTE_VKEY_MAX ? "too long" : r);
 		return false;
 	}
 	if (key->alg != NOTE_ALG_ED25519) {
-		seterr(err, errcap, "verifier key of %s is not an Ed25519 key (type 0x01)",
-		       h->origin);
+		err_set(err, errcap, "verifier key of %s is not an Ed25519 key (type 0x01)",
+		        h->origin);
 		return false;
 	}
 	if (strcmp(key->name, h->origin) != 0) {
-		seterr(err, errcap, "verifier key is named %s, not %s", key->name, h->origin);
+		err_set(err, errcap, "verifier key is named %s, not %s", key->name, h->origin);
 		return false;
 	}
 	if (h->nonce.len != HANDSHAKE_NONCE_LEN) {
-		seterr(err, errcap, "nonce of %zu bytes, not %d", h->nonce.len,
-		       HANDSHAKE_NONCE_LEN);
+		err_set(err, errcap, "nonce of %zu bytes, not %d", h->nonce.len,
+		        HANDSHAKE_NONCE_LEN);
 		return false;
 	}
 	if (strlen(h->listen_url) > HANDSHAKE_URL_MAX) {
-		seterr(err, errcap, "listen URL longer than %d bytes", HANDSHAKE_URL_MAX);
+		err_set(err, errcap, "listen URL longer than %d bytes", HANDSHAKE_URL_MAX);
 		return false;
 	}
 	return true;

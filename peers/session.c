@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "registry.h"
 #include "transport_impl.h"
@@ -53,9 +54,7 @@ rx_release(struct peer *p)
 {
 	budget_give(&p->t->rx, p->rx_cls, p->rx_charged);
 	p->rx_charged = 0;
-	free(p->rx);
-	p->rx = NULL;
-	p->rx_cap = 0;
+	buf_free(&p->rx);
 }
 
 void
@@ -63,7 +62,6 @@ session_free(struct peer *p)
 {
 	sendq_clear(p, false);
 	rx_release(p);
-	p->rx_len = 0;
 	p->paused = 0;
 }
 
@@ -264,7 +262,7 @@ session_start(struct peer *p)
 	p->proven = false;
 	p->registered = p->key_registered = false;
 	p->claimed[0] = '\0';
-	p->rx_len = 0;
+	buf_reset(&p->rx);
 	p->win_start = tp_mono_ms();
 	p->win_msgs = 0;
 	p->violated = false;
@@ -532,27 +530,22 @@ dispatch(struct peer *p, const Remacto__Peer__V1__PeerMessage *m)
 	t->ctx.ops.message(t->ctx.ops.arg, p, m);
 }
 
-/* Room for len more bytes of the message being reassembled, charged to the rx budget. The
- * bytes are already read, so they are kept even over the budget; the session is then not
- * read any more until the budget has room again (session_check_live). */
+/* Appends len bytes to the message being reassembled; what the buffer grew by is charged to
+ * the rx budget. The bytes are already read, so they are kept even over the budget; the
+ * session is then not read any more until the budget has room again (session_check_live). */
 static int
-rx_grow(struct peer *p, size_t len)
+rx_append(struct peer *p, const void *in, size_t len)
 {
-	if (p->rx_len + len <= p->rx_cap)
+	size_t before = p->rx.cap;
+	if (buf_put(&p->rx, in, len) != 0)
+		return p->rx.err;
+	if (p->rx.cap == before)
 		return 0;
-	size_t ncap = p->rx_cap ? p->rx_cap : 4096;
-	while (ncap < p->rx_len + len)
-		ncap *= 2;
-	uint8_t *nb = realloc(p->rx, ncap);
-	if (!nb)
-		return -ENOMEM;
-	p->rx = nb;
-	p->rx_cap = ncap;
 	budget_give(&p->t->rx, p->rx_cls, p->rx_charged);
 	p->rx_cls = tp_class(p);
-	p->rx_charged = ncap;
-	if (!budget_take(&p->t->rx, p->rx_cls, ncap)) {
-		budget_force(&p->t->rx, p->rx_cls, ncap);
+	p->rx_charged = p->rx.cap;
+	if (!budget_take(&p->t->rx, p->rx_cls, p->rx.cap)) {
+		budget_force(&p->t->rx, p->rx_cls, p->rx.cap);
 		sendq_pause(p, PAUSE_RX, true);
 	}
 	return 0;
@@ -573,23 +566,19 @@ session_receive(struct peer *p, const void *in, size_t len)
 		link_error(p, "a text frame");
 		return;
 	}
-	if (len > cap - p->rx_len) {
+	if (len > cap - p->rx.len) {
 		link_error(p, p->state == ST_READY ? "a message over the 4 MiB cap"
 		                                   : "a handshake message over 4 KiB");
 		return;
 	}
-	if (rx_grow(p, len) != 0) {
+	if (rx_append(p, in, len) != 0) {
 		session_refuse(p, AFTER_RETRY, "out of memory for an incoming message");
 		return;
 	}
-	memcpy(p->rx + p->rx_len, in, len);
-	p->rx_len += len;
 	p->bytes_in += len;
 	if (!lws_is_final_fragment(wsi))
 		return;
 
-	size_t mlen = p->rx_len;
-	p->rx_len = 0;
 	p->frames_in++;
 	int64_t now = p->last_rx;
 	if (now - p->win_start >= 1000) {
@@ -601,10 +590,12 @@ session_receive(struct peer *p, const void *in, size_t len)
 		return;
 	}
 	/* Unpacked only now that the size is known to be within the cap. */
-	Remacto__Peer__V1__PeerMessage *m = remacto__peer__v1__peer_message__unpack(NULL, mlen,
-	                                                                            p->rx);
-	if (p->rx_cap > RX_KEEP)
+	Remacto__Peer__V1__PeerMessage *m = remacto__peer__v1__peer_message__unpack(
+	        NULL, p->rx.len, (const uint8_t *)p->rx.data);
+	if (p->rx.cap > RX_KEEP)
 		rx_release(p);
+	else
+		buf_reset(&p->rx);
 	if (!m) {
 		link_error(p, "a frame that is not a PeerMessage");
 		return;

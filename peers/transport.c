@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "core/log.h"
 #include "transport_impl.h"
 
@@ -288,8 +289,7 @@ check_ca_file(const char *path, char *err, size_t errcap)
 	int ok = st && X509_STORE_load_file(st, path) == 1;
 	X509_STORE_free(st);
 	if (!ok)
-		snprintf(err, errcap, "[peer] ca_file %s: cannot read it as PEM certificates",
-		         path);
+		err_set(err, errcap, "[peer] ca_file %s: cannot read it as PEM certificates", path);
 	return ok ? 0 : -1;
 }
 
@@ -302,15 +302,15 @@ transport_start(const struct transport_ctx *ctx, char *err, size_t errcap)
 
 	if (!ctx->lws || !ctx->listener || !ctx->store || !ctx->identity || !ctx->network ||
 	    !ctx->ops.ready || !ctx->ops.message || !ctx->ops.closed || !ctx->ops.tick) {
-		snprintf(err, errcap,
-		         "transport: incomplete context (lws context, listener, store, "
-		         "identity, network and every peer_ops callback are needed)");
+		err_set(err, errcap,
+		        "transport: incomplete context (lws context, listener, store, "
+		        "identity, network and every peer_ops callback are needed)");
 		return NULL;
 	}
 	if (ca && check_ca_file(ctx->ca_file, err, errcap) != 0)
 		return NULL;
 	if (!(t = calloc(1, sizeof(*t)))) {
-		snprintf(err, errcap, "transport: out of memory");
+		err_set(err, errcap, "transport: out of memory");
 		return NULL;
 	}
 	t->ctx = *ctx;
@@ -329,14 +329,14 @@ transport_start(const struct transport_ctx *ctx, char *err, size_t errcap)
 	}
 	info.retry_and_idle_policy = &transport_idle_policy;
 	if (!(t->vhost = lws_create_vhost(ctx->lws, &info))) {
-		snprintf(err, errcap,
-		         "transport: cannot create the client side of the peer "
-		         "protocol (TLS set-up failed?)");
+		err_set(err, errcap,
+		        "transport: cannot create the client side of the peer "
+		        "protocol (TLS set-up failed?)");
 		free(t);
 		return NULL;
 	}
 	if (attach(t->vhost, t) != 0 || attach(ctx->listener, t) != 0) {
-		snprintf(err, errcap, "transport: out of memory");
+		err_set(err, errcap, "transport: out of memory");
 		attach(t->vhost, NULL);
 		free(t);
 		return NULL;

@@ -66,6 +66,7 @@
 
 #include "peer.pb-c.h"
 
+struct buf;
 struct peer;
 struct transport;
 struct lws_protocols;
@@ -176,10 +177,9 @@ size_t peer_queued(const struct peer *p);
  * (connected the other way) | self (the URL leads to this node) | refused; backoffMs: time
  * left before the next attempt (or the end of a refusal). An empty array when t is NULL. */
 json_t *transport_peers_json(const struct transport *t);
-/* Prometheus lines for /metrics, appended to the growing buffer *buf (*len used of *cap,
- * realloc'd as needed; on allocation failure the output stops at a whole line). Labels:
- * peer (origin, or URL/address before the first handshake), direction, url. Nothing when t
- * is NULL. */
-void transport_metrics(const struct transport *t, char **buf, size_t *len, size_t *cap);
+/* Prometheus lines for /metrics, appended to out (whose error, if any, the caller checks once,
+ * buf.h). Labels: peer (origin, or URL/address before the first handshake), direction, url.
+ * Nothing when t is NULL. */
+void transport_metrics(const struct transport *t, struct buf *out);
 
 #endif

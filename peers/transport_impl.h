@@ -39,6 +39,7 @@
 
 #include "bans.h"
 #include "budget.h"
+#include "core/buf.h"
 #include "handshake.h"
 #include "resolver.h"
 #include "transport.h"
@@ -114,9 +115,8 @@ struct peer {
 	bool registered;                 /* ... and proven: the session is of class member */
 	char origin[NOTE_NAME_MAX + 1];  /* once proven (outbound: kept from the last session) */
 	char claimed[NOTE_NAME_MAX + 1]; /* what this session's Hello says, proven or not */
-	uint8_t *rx;
-	size_t rx_len, rx_cap;
-	size_t rx_charged; /* bytes of rx charged to t->rx, for rx_cls */
+	struct buf rx;                   /* the message being reassembled (its frames so far) */
+	size_t rx_charged;               /* bytes of rx charged to t->rx, for rx_cls */
 	enum peer_class rx_cls;
 	int64_t win_start; /* flood budget: messages in the current second */
 	unsigned win_msgs;

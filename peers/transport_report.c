@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "transport_impl.h"
 
 static const char *const state_names[] = {
@@ -87,43 +88,6 @@ transport_peers_json(const struct transport *t)
 	return a;
 }
 
-struct mout {
-	char **buf;
-	size_t *len, *cap;
-	bool oom;
-};
-
-static void __attribute__((format(printf, 2, 3))) mput(struct mout *o, const char *fmt, ...)
-{
-	va_list ap;
-	if (o->oom)
-		return;
-	for (;;) {
-		size_t room = *o->cap - *o->len;
-		va_start(ap, fmt);
-		int k = vsnprintf(*o->buf ? *o->buf + *o->len : NULL, *o->buf ? room : 0, fmt, ap);
-		va_end(ap);
-		if (k < 0) {
-			o->oom = true;
-			return;
-		}
-		if (*o->buf && (size_t)k < room) {
-			*o->len += (size_t)k;
-			return;
-		}
-		size_t ncap = *o->cap ? *o->cap * 2 : 8192;
-		while (ncap < *o->len + (size_t)k + 1)
-			ncap *= 2;
-		char *nb = realloc(*o->buf, ncap);
-		if (!nb) {
-			o->oom = true;
-			return;
-		}
-		*o->buf = nb;
-		*o->cap = ncap;
-	}
-}
-
 /* A Prometheus label value: '\\', '"' and newlines escaped. */
 static void
 label(const char *s, char *out, size_t cap)
@@ -144,7 +108,7 @@ label(const char *s, char *out, size_t cap)
 }
 
 void
-transport_metrics(const struct transport *t, char **buf, size_t *len, size_t *cap)
+transport_metrics(const struct transport *t, struct buf *o)
 {
 	static const struct {
 		const char *name, *type, *help;
@@ -167,7 +131,6 @@ transport_metrics(const struct transport *t, char **buf, size_t *len, size_t *ca
 		{ "remacto_peer_reconnects_total", "counter",
 		  "Connection attempts after the first.", offsetof(struct peer, reconnects) },
 	};
-	struct mout o = { buf, len, cap, false };
 	char a[2 * CONFIG_PEER_URL_MAX], b[2 * CONFIG_PEER_URL_MAX];
 	int64_t now = tp_mono_ms();
 	size_t ready = 0;
@@ -176,63 +139,66 @@ transport_metrics(const struct transport *t, char **buf, size_t *len, size_t *ca
 		return;
 	for (struct peer *p = t->peers; p; p = p->next)
 		ready += p->state == ST_READY;
-	mput(&o,
-	     "# HELP remacto_peers_ready Peer sessions past the handshake.\n"
-	     "# TYPE remacto_peers_ready gauge\nremacto_peers_ready %zu\n",
-	     ready);
-	mput(&o,
-	     "# HELP remacto_peers_anonymous Inbound sessions past the handshake whose key is not a "
-	     "registered member's.\n# TYPE remacto_peers_anonymous gauge\n"
-	     "remacto_peers_anonymous %zu\n",
-	     t->nanon);
-	mput(&o, "# HELP remacto_peer_budget_bytes Bytes of the node's peer budgets in use "
-	         "(send queues, messages being reassembled), by class of session.\n"
-	         "# TYPE remacto_peer_budget_bytes gauge\n");
+	buf_printf(o,
+	           "# HELP remacto_peers_ready Peer sessions past the handshake.\n"
+	           "# TYPE remacto_peers_ready gauge\nremacto_peers_ready %zu\n",
+	           ready);
+	buf_printf(
+	        o,
+	        "# HELP remacto_peers_anonymous Inbound sessions past the handshake whose key is not a "
+	        "registered member's.\n# TYPE remacto_peers_anonymous gauge\n"
+	        "remacto_peers_anonymous %zu\n",
+	        t->nanon);
+	buf_printf(o, "# HELP remacto_peer_budget_bytes Bytes of the node's peer budgets in use "
+	              "(send queues, messages being reassembled), by class of session.\n"
+	              "# TYPE remacto_peer_budget_bytes gauge\n");
 	static const char *const classes[PEER_CLASSES] = { "member", "anonymous" };
 	for (int c = 0; c < PEER_CLASSES; c++)
-		mput(&o,
-		     "remacto_peer_budget_bytes{budget=\"send\",class=\"%s\"} %zu\n"
-		     "remacto_peer_budget_bytes{budget=\"receive\",class=\"%s\"} %zu\n",
-		     classes[c], t->sendq.class_used[c], classes[c], t->rx.class_used[c]);
-	mput(&o, "# HELP remacto_peer_up 1 while the session with the peer is ready.\n"
-	         "# TYPE remacto_peer_up gauge\n");
+		buf_printf(o,
+		           "remacto_peer_budget_bytes{budget=\"send\",class=\"%s\"} %zu\n"
+		           "remacto_peer_budget_bytes{budget=\"receive\",class=\"%s\"} %zu\n",
+		           classes[c], t->sendq.class_used[c], classes[c], t->rx.class_used[c]);
+	buf_printf(o, "# HELP remacto_peer_up 1 while the session with the peer is ready.\n"
+	              "# TYPE remacto_peer_up gauge\n");
 	for (struct peer *p = t->peers; p; p = p->next) {
 		label(peer_name(p), a, sizeof(a));
 		label(p->url, b, sizeof(b));
-		mput(&o, "remacto_peer_up{peer=\"%s\",direction=\"%s\",url=\"%s\"} %d\n", a,
-		     p->dir == DIR_OUT ? "out" : "in", b, p->state == ST_READY);
+		buf_printf(o, "remacto_peer_up{peer=\"%s\",direction=\"%s\",url=\"%s\"} %d\n", a,
+		           p->dir == DIR_OUT ? "out" : "in", b, p->state == ST_READY);
 	}
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
-		mput(&o, "# HELP %s %s\n# TYPE %s %s\n", counters[i].name, counters[i].help,
-		     counters[i].name, counters[i].type);
+		buf_printf(o, "# HELP %s %s\n# TYPE %s %s\n", counters[i].name, counters[i].help,
+		           counters[i].name, counters[i].type);
 		for (struct peer *p = t->peers; p; p = p->next) {
 			uint64_t v;
 			memcpy(&v, (const char *)p + counters[i].off, sizeof(v));
 			label(peer_name(p), a, sizeof(a));
 			label(p->url, b, sizeof(b));
-			mput(&o, "%s{peer=\"%s\",direction=\"%s\",url=\"%s\"} %llu\n",
-			     counters[i].name, a, p->dir == DIR_OUT ? "out" : "in", b,
-			     (unsigned long long)v);
+			buf_printf(o, "%s{peer=\"%s\",direction=\"%s\",url=\"%s\"} %llu\n",
+			           counters[i].name, a, p->dir == DIR_OUT ? "out" : "in", b,
+			           (unsigned long long)v);
 		}
 	}
-	mput(&o, "# HELP remacto_peer_queued_bytes Bytes waiting in the send queue.\n"
-	         "# TYPE remacto_peer_queued_bytes gauge\n");
+	buf_printf(o, "# HELP remacto_peer_queued_bytes Bytes waiting in the send queue.\n"
+	              "# TYPE remacto_peer_queued_bytes gauge\n");
 	for (struct peer *p = t->peers; p; p = p->next) {
 		label(peer_name(p), a, sizeof(a));
 		label(p->url, b, sizeof(b));
-		mput(&o, "remacto_peer_queued_bytes{peer=\"%s\",direction=\"%s\",url=\"%s\"} %zu\n",
-		     a, p->dir == DIR_OUT ? "out" : "in", b, p->queued);
+		buf_printf(
+		        o,
+		        "remacto_peer_queued_bytes{peer=\"%s\",direction=\"%s\",url=\"%s\"} %zu\n",
+		        a, p->dir == DIR_OUT ? "out" : "in", b, p->queued);
 	}
-	mput(&o, "# HELP remacto_peer_backoff_seconds Time left before the next connection "
-	         "attempt.\n# TYPE remacto_peer_backoff_seconds gauge\n");
+	buf_printf(o, "# HELP remacto_peer_backoff_seconds Time left before the next connection "
+	              "attempt.\n# TYPE remacto_peer_backoff_seconds gauge\n");
 	for (struct peer *p = t->peers; p; p = p->next) {
 		if (p->dir != DIR_OUT)
 			continue;
 		label(peer_name(p), a, sizeof(a));
 		label(p->url, b, sizeof(b));
-		mput(&o,
-		     "remacto_peer_backoff_seconds{peer=\"%s\",direction=\"out\",url=\"%s\"} "
-		     "%.3f\n",
-		     a, b, backoff_left(p, now) / 1000.0);
+		buf_printf(o,
+		           "remacto_peer_backoff_seconds{peer=\"%s\",direction=\"out\",url=\"%s\"} "
+		           "%.3f\n",
+		           a, b, backoff_left(p, now) / 1000.0);
 	}
 }

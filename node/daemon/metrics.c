@@ -107,7 +107,7 @@ metrics_render(struct node *n, char **text, size_t *len)
 	           "# HELP remacto_lmdb_used_bytes Bytes of the map in use.\n"
 	           "# TYPE remacto_lmdb_used_bytes gauge\nremacto_lmdb_used_bytes %zu\n",
 	           info.me_mapsize, (size_t)(info.me_last_pgno + 1) * st.ms_psize);
-	transport_metrics(n->transport, &o.data, &o.len, &o.cap);
+	transport_metrics(n->transport, &o);
 	if (o.err) {
 		buf_free(&o);
 		return -1;
