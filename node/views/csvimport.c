@@ -1,6 +1,7 @@
 /*
  * csvimport — commitments and measurements as CSV, both ways. See csvimport.h for the columns
- * and the cell formats.
+ * and the cell formats. Files: csvimport.c (the table of columns, enum names, the import),
+ * csvimport_export.c (the export); csvimport_impl.h is what they share.
  *
  * Both directions go through the canonical JSON of the message (pbjson) and one table of
  * columns: export reads each cell out of pbjson_encode's object, import writes each cell into
@@ -18,38 +19,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/buf.h"
 #include "core/entry.h"
 #include "core/err.h"
 #include "core/hex.h"
 #include "core/pbjson.h"
-
-enum ctype {
-	T_MEMBER,     /* export: the log's slug; import: checked against opts->member */
-	T_STRING,     /* a string field */
-	T_TEXT,       /* one language of a Text field */
-	T_PRINCIPLES, /* repeated Principle, short names joined by ';' */
-	T_LIST,       /* repeated string joined by ';' */
-	T_INT64,      /* a 64-bit integer (a JSON string in the canonical mapping) */
-	T_UINT32,
-	T_JSON,       /* the canonical JSON array of a repeated message field */
-	T_DOUBLE,     /* required on import */
-	T_DIMENSIONS, /* repeated Dimension, name=value joined by ';' */
-	/* export only, ignored on import */
-	T_X_STATUS,
-	T_X_PROGRESS,
-	T_X_STATUS_DATE,
-	T_X_PUBLISHED,
-	T_X_LOG_INDEX,
-	T_X_STATUS_INDEX,
-};
-
-struct col {
-	const char *name;
-	enum ctype type;
-	const char *json; /* the field's JSON name */
-	const char *sub;  /* T_TEXT: the language */
-};
+#include "csvimport_impl.h"
 
 #define COMMITMENT_COLUMNS(X)                             \
 	X("member", T_MEMBER, NULL, NULL)                 \
@@ -102,15 +76,7 @@ const char *const csvimport_measurement_columns[] = { MEASUREMENT_COLUMNS(COL_NA
 static const struct col commitment_cols[] = { COMMITMENT_COLUMNS(COL_DESC) };
 static const struct col measurement_cols[] = { MEASUREMENT_COLUMNS(COL_DESC) };
 
-#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
-
-struct table {
-	const struct col *cols;
-	size_t n;
-	const char *kind; /* the Entry field's JSON name */
-};
-
-static const struct table tables[] = {
+const struct table csvimport_tables[] = {
 	[CSVIMPORT_COMMITMENTS] = { commitment_cols, NCOLS(commitment_cols), "commitment" },
 	[CSVIMPORT_MEASUREMENTS] = { measurement_cols, NCOLS(measurement_cols), "measurement" },
 };
@@ -176,28 +142,6 @@ csvimport_enum_short(const ProtobufCEnumDescriptor *d, int value, char *out, siz
 
 /* ---- list cells ---- */
 
-/* One list item with '%', ';', '=' and leading/trailing spaces percent-encoded. */
-static void
-buf_item(struct buf *b, const char *s)
-{
-	size_t n = strlen(s), lead = strspn(s, " "), trail = 0;
-	while (trail < n - lead && s[n - 1 - trail] == ' ')
-		trail++;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c == '%')
-			buf_put(b, "%25", 3);
-		else if (c == ';')
-			buf_put(b, "%3B", 3);
-		else if (c == '=')
-			buf_put(b, "%3D", 3);
-		else if (c == ' ' && (i < lead || i >= n - trail))
-			buf_put(b, "%20", 3);
-		else
-			buf_put(b, &c, 1);
-	}
-}
-
 /* Decodes %XX sequences of s[0..n) in place (a '%' not followed by two hex digits stays);
  * returns the new length. */
 static size_t
@@ -242,28 +186,6 @@ each_item(char *cell, bool (*fn)(char *item, void *arg), void *arg)
 
 /* ---- doubles ---- */
 
-void
-csvimport_number(double x, char *out, size_t cap)
-{
-	if (isnan(x)) {
-		snprintf(out, cap, "NaN");
-		return;
-	}
-	if (isinf(x)) {
-		snprintf(out, cap, x > 0 ? "Infinity" : "-Infinity");
-		return;
-	}
-	/* Whole numbers as plain digits ("20", never "2e+01"); the rest in the fewest digits. */
-	if (x == floor(x) && fabs(x) < 1e15) {
-		snprintf(out, cap, "%.0f", x);
-		return;
-	}
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(out, cap, "%.*g", prec, x);
-		if (strtod(out, NULL) == x)
-			return;
-	}
-}
 
 /* A decimal number: [-+]digits[.digits][(e|E)[-+]digits], or the three special values. */
 static bool
@@ -300,201 +222,6 @@ parse_double(const char *s, json_t **out)
 		return false;
 	*out = json_real(x);
 	return true;
-}
-
-/* ---- export ---- */
-
-void
-csvimport_header(struct csv *c, enum csvimport_table t)
-{
-	const struct table *tb = &tables[t];
-	for (size_t i = 0; i < tb->n; i++)
-		csv_field(c, tb->cols[i].name);
-	csv_end_row(c);
-}
-
-static const char *
-jstr(const json_t *obj, const char *key)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-	return s ? s : "";
-}
-
-/* The cell of column col from the message's canonical JSON obj. */
-static void
-export_cell(struct csv *c, const struct col *col, const json_t *obj)
-{
-	const json_t *v = json_object_get(obj, col->json);
-	struct buf b = BUF_INIT(0);
-	char num[40];
-	size_t i;
-	json_t *item;
-
-	switch (col->type) {
-	case T_STRING:
-	case T_INT64:
-		csv_field(c, json_string_value(v));
-		return;
-	case T_TEXT:
-		csv_field(c, jstr(v, col->sub));
-		return;
-	case T_UINT32:
-		if (json_is_integer(v))
-			csv_fieldf(c, "%lld", (long long)json_integer_value(v));
-		else
-			csv_field(c, "");
-		return;
-	case T_DOUBLE:
-		if (json_is_string(v))
-			csv_field(c, json_string_value(v));
-		else {
-			csvimport_number(json_is_number(v) ? json_number_value(v) : 0, num,
-			                 sizeof(num));
-			csv_field(c, num);
-		}
-		return;
-	case T_PRINCIPLES:
-		json_array_foreach(v, i, item)
-		{
-			int p;
-			char s[64];
-			if (i > 0)
-				buf_put(&b, ";", 1);
-			if (json_is_string(item) &&
-			    csvimport_enum_parse(&remacto__v1__principle__descriptor,
-			                         json_string_value(item), &p))
-				buf_item(&b,
-				         csvimport_enum_short(&remacto__v1__principle__descriptor,
-				                              p, s, sizeof(s)));
-			else
-				buf_item(&b, json_is_string(item) ? json_string_value(item) : "");
-		}
-		break;
-	case T_LIST:
-		json_array_foreach(v, i, item)
-		{
-			if (i > 0)
-				buf_put(&b, ";", 1);
-			buf_item(&b, json_is_string(item) ? json_string_value(item) : "");
-		}
-		break;
-	case T_DIMENSIONS:
-		json_array_foreach(v, i, item)
-		{
-			if (i > 0)
-				buf_put(&b, ";", 1);
-			buf_item(&b, jstr(item, "name"));
-			buf_put(&b, "=", 1);
-			buf_item(&b, jstr(item, "value"));
-		}
-		break;
-	case T_JSON:
-		if (json_is_array(v) && json_array_size(v) > 0) {
-			char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			if (!s)
-				csv_fail(c);
-			csv_field(c, s);
-			free(s);
-			return;
-		}
-		csv_field(c, "");
-		return;
-	default:
-		csv_field(c, "");
-		return;
-	}
-	if (b.err)
-		csv_fail(c);
-	csv_field(c, b.data);
-	buf_free(&b);
-}
-
-void
-csvimport_commitment_row(struct csv *c, const char *member, const Remacto__V1__Entry *e,
-                         const struct index_commitment *st)
-{
-	json_t *obj = e->kind_case == REMACTO__V1__ENTRY__KIND_COMMITMENT && e->commitment
-	                      ? pbjson_encode(&e->commitment->base)
-	                      : NULL;
-	char s[64];
-
-	if (!obj) {
-		csv_fail(c);
-		return;
-	}
-	for (size_t i = 0; i < NCOLS(commitment_cols); i++) {
-		const struct col *col = &commitment_cols[i];
-		bool has_status = st->status_index != INDEX_NONE;
-		switch (col->type) {
-		case T_MEMBER:
-			csv_field(c, member);
-			break;
-		case T_X_STATUS:
-			csv_field(c, has_status ? csvimport_enum_short(
-			                                  &remacto__v1__completion__descriptor,
-			                                  st->completion, s, sizeof(s))
-			                        : "");
-			break;
-		case T_X_PROGRESS:
-			if (has_status)
-				csv_fieldf(c, "%u", (unsigned)st->progress);
-			else
-				csv_field(c, "");
-			break;
-		case T_X_STATUS_DATE:
-			csv_field(c, st->status_date);
-			break;
-		case T_X_PUBLISHED:
-			csv_field(c, e->published);
-			break;
-		case T_X_LOG_INDEX:
-			csv_fieldf(c, "%llu", (unsigned long long)st->entry);
-			break;
-		case T_X_STATUS_INDEX:
-			if (has_status)
-				csv_fieldf(c, "%llu", (unsigned long long)st->status_index);
-			else
-				csv_field(c, "");
-			break;
-		default:
-			export_cell(c, col, obj);
-			break;
-		}
-	}
-	csv_end_row(c);
-	json_decref(obj);
-}
-
-void
-csvimport_measurement_row(struct csv *c, const char *member, const Remacto__V1__Entry *e,
-                          uint64_t log_index)
-{
-	json_t *obj = e->kind_case == REMACTO__V1__ENTRY__KIND_MEASUREMENT && e->measurement
-	                      ? pbjson_encode(&e->measurement->base)
-	                      : NULL;
-	if (!obj) {
-		csv_fail(c);
-		return;
-	}
-	for (size_t i = 0; i < NCOLS(measurement_cols); i++) {
-		const struct col *col = &measurement_cols[i];
-		switch (col->type) {
-		case T_MEMBER:
-			csv_field(c, member);
-			break;
-		case T_X_PUBLISHED:
-			csv_field(c, e->published);
-			break;
-		case T_X_LOG_INDEX:
-			csv_fieldf(c, "%llu", (unsigned long long)log_index);
-			break;
-		default:
-			export_cell(c, col, obj);
-			break;
-		}
-	}
-	csv_end_row(c);
-	json_decref(obj);
 }
 
 /* ---- import ---- */
@@ -578,7 +305,7 @@ read_header(struct import *im, struct csv_reader *r)
 		im->out->table = CSVIMPORT_COMMITMENTS;
 		required[0] = "id";
 	}
-	im->tb = &tables[im->out->table];
+	im->tb = &csvimport_tables[im->out->table];
 	im->ncols = r->n;
 	for (size_t i = 0; i < r->n; i++) {
 		const char *name = csv_reader_field(r, i);
