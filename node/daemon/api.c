@@ -176,13 +176,19 @@ api_query_u64(const struct api_req *req, struct api_resp *resp, const char *name
               uint64_t max, uint64_t *out)
 {
 	char buf[32], *end;
-	if (!api_query(req, name, buf, sizeof(buf))) {
-		*out = def;
+	*out = def;
+	if (!query_present(req, name))
 		return true;
-	}
+	/* Present: it must be an integer in range, whatever else it is (too long for buf, a bad
+	 * %-escape, a NUL, empty). */
 	errno = 0;
-	unsigned long long v = strtoull(buf, &end, 10);
-	if (!buf[0] || buf[0] == '-' || *end || errno || v > max) {
+	unsigned long long v = 0;
+	bool ok = api_query(req, name, buf, sizeof(buf)) && buf[0] >= '0' && buf[0] <= '9';
+	if (ok) {
+		v = strtoull(buf, &end, 10);
+		ok = !*end && !errno && v <= max;
+	}
+	if (!ok) {
 		api_error(resp, 400, name, "expected an integer from 0 to %llu",
 		          (unsigned long long)max);
 		return false;
@@ -207,6 +213,13 @@ api_csv(struct api_resp *resp, struct csv *c)
 }
 
 /* ---- routing ---- */
+
+bool
+api_takes_body(const struct api_req *req)
+{
+	return req->admin && req->method == API_POST &&
+	       (!strcmp(req->path, "/api/v1/entries") || !strcmp(req->path, "/api/v1/import"));
+}
 
 int
 api_handle(struct node *n, const struct api_req *req, struct api_resp *resp)

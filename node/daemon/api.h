@@ -47,10 +47,14 @@ struct api_resp {
 	const char *cache_control; /* static string or NULL (then "no-store") */
 	uint8_t *body;             /* malloc'd, owned by the response */
 	size_t len;
+	const char *location;    /* static string or NULL: a Location header (redirects) */
 	bool deferred;           /* a publish queued for group commit: answered later */
 	struct publish_job *job; /* with deferred: the queued job (publish.h) */
 };
 
+/* Whether the request goes to a route that reads a body (POST /api/v1/entries and
+ * /api/v1/import on the admin listener). http.c reads no body for any other request. */
+bool api_takes_body(const struct api_req *req);
 /* Routes one request. Always fills resp (errors included); returns 0. */
 int api_handle(struct node *n, const struct api_req *req, struct api_resp *resp);
 void api_resp_free(struct api_resp *resp);

@@ -1,14 +1,29 @@
 /*
  * http — libwebsockets glue: parse requests, call the api, write responses. See http.h.
+ *
+ * Why the body rules are what they are: libwebsockets 4.1 reads a request body that follows
+ * pipelined input wrongly (lws_http_action drains the connection's buffered input from the
+ * start of the request line as if it were the body, then loops forever once the body is
+ * complete: the one-packet freeze of issue 9). A body is therefore only ever read as the first
+ * request of a connection that closes after its answer (the admin listener answers one request
+ * per connection), and every other request that announces a body is answered from the
+ * LWS_CALLBACK_HTTP callback itself, before lws reaches its body code, and closed.
  */
 #include "http.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <libwebsockets.h>
 #include <openssl/crypto.h>
+#include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "core/log.h"
@@ -18,9 +33,32 @@
 #include "publish.h"
 
 #define CHUNK 16384
+#define HEADERS_MAX 2048 /* our response headers, CSP included */
 
-enum phase { PH_IDLE, PH_BODY, PH_WAIT, PH_HEADERS, PH_BODY_OUT };
+/* PH_DONE: the last byte is written but lws still holds some of it (a full socket). */
+enum phase { PH_IDLE, PH_BODY, PH_WAIT, PH_HEADERS, PH_BODY_OUT, PH_DONE };
 
+/* A connection closed with input maybe still arriving: its socket, kept open (a dup of lws's
+ * descriptor) and drained, so that the peer reads the answer before any reset. */
+struct lingering {
+	int fd;
+	int64_t until_ms;
+	size_t drained;
+};
+
+/* The front end's own state, made by http_start (n->http). Service thread only. */
+struct http {
+	struct node *n;
+	lws_sorted_usec_list_t tick;
+	struct lingering linger[HTTP_LINGER_MAX];
+	size_t nlinger;
+};
+
+/* What the request says of a body. */
+enum body { BODY_NONE, BODY_LEN, BODY_BAD_LEN, BODY_NO_LEN, BODY_CHUNKED };
+
+/* One request: lws allocates it per transaction (it is freed and made again between two
+ * requests of a keep-alive connection). */
 struct session {
 	struct lws *wsi;
 	struct node *n;
@@ -28,7 +66,8 @@ struct session {
 	struct api_req req;
 	uint8_t *body;
 	size_t body_len, body_cap;
-	bool body_over, close_after;
+	bool body_over, close_after, rx_paused;
+	unsigned blocked_ms; /* time the answer made no progress */
 	struct api_resp resp;
 	size_t sent;
 	struct publish_job *job;
@@ -46,11 +85,34 @@ session_reset(struct session *s)
 	s->sent = 0;
 	s->job = NULL;
 	s->phase = PH_IDLE;
+	s->blocked_ms = 0;
+}
+
+/* Reads no more of the connection until this request is answered: what a client pipelines
+ * waits in the kernel's socket buffer (TCP pushes back), not in ours. */
+static void
+rx_pause(struct session *s)
+{
+	if (!s->rx_paused) {
+		lws_rx_flow_control(s->wsi, 0);
+		s->rx_paused = true;
+	}
+}
+
+static void
+rx_resume(struct session *s)
+{
+	if (s->rx_paused) {
+		lws_rx_flow_control(s->wsi, 1);
+		s->rx_paused = false;
+	}
 }
 
 static void
 respond(struct session *s)
 {
+	/* lws 4.1 services no write of a connection it reads no more of (h1). */
+	rx_resume(s);
 	s->phase = PH_HEADERS;
 	s->sent = 0;
 	metrics_count_status(&s->n->metrics, s->resp.status);
@@ -58,10 +120,17 @@ respond(struct session *s)
 }
 
 static void
-respond_error(struct session *s, int status, const char *field, const char *reason)
+set_error(struct session *s, int status, const char *field, const char *reason)
 {
+	api_resp_free(&s->resp);
 	memset(&s->resp, 0, sizeof(s->resp));
 	api_error(&s->resp, status, field, "%s", reason);
+}
+
+static void
+respond_error(struct session *s, int status, const char *field, const char *reason)
+{
+	set_error(s, status, field, reason);
 	respond(s);
 }
 
@@ -74,24 +143,30 @@ dispatch(struct session *s)
 	if (s->resp.deferred) {
 		s->phase = PH_WAIT; /* the publisher answers through publish_collect */
 		s->job = s->resp.job;
+		rx_pause(s); /* nothing to write meanwhile: read nothing either */
 		return;
 	}
 	respond(s);
 }
 
-/* Rebuilds the query string from lws's decoded fragments, re-encoding what api_query decodes. */
+/* Rebuilds the query string from lws's decoded fragments, re-encoding what api_query decodes.
+ * False when it does not fit in cap (or a fragment is longer than the whole cap). */
 static bool
 read_query(struct lws *wsi, char *out, size_t cap)
 {
 	char frag[API_MAX_QUERY];
 	size_t o = 0;
 	out[0] = '\0';
-	for (int i = 0;
-	     lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) >= (int)cap)
+		return false;
+	for (int i = 0; lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
+		int fl = lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i);
+		if (fl < 0)
+			return false;
 		if (o && o + 1 < cap)
 			out[o++] = '&';
-		for (char *p = frag; *p; p++) {
-			unsigned char c = (unsigned char)*p;
+		for (int k = 0; k < fl; k++) {
+			unsigned char c = (unsigned char)frag[k];
 			if (c == '%' || c == '&' || c == '+' || c < 0x21 || c == 0x7f) {
 				if (o + 3 >= cap)
 					return false;
@@ -118,15 +193,197 @@ header_has(struct lws *wsi, enum lws_token_indexes h, const char *needle)
 	return strstr(buf, needle) != NULL;
 }
 
+/* The token must be the whole value after "Bearer ": lws hands over what follows a NUL too,
+ * so the length compared is the one lws reports, never strlen's. */
 static bool
 bearer_ok(struct session *s)
 {
 	char buf[256];
 	const char *tok = s->n->token;
+	size_t tl = strlen(tok);
 	int len = lws_hdr_copy(s->wsi, buf, sizeof(buf), WSI_TOKEN_HTTP_AUTHORIZATION);
-	if (len <= 7 || strncasecmp(buf, "Bearer ", 7) != 0 || !tok[0])
-		return false;
-	return strlen(buf + 7) == strlen(tok) && CRYPTO_memcmp(buf + 7, tok, strlen(tok)) == 0;
+	bool ok = len > 7 && tl && strncasecmp(buf, "Bearer ", 7) == 0 && (size_t)len - 7 == tl &&
+	          CRYPTO_memcmp(buf + 7, tok, tl) == 0;
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return ok;
+}
+
+/* What the request announces of a body, and its length. A Content-Length is decimal digits
+ * only, once (lws joins repeated headers with ','), at most 18 digits. */
+static enum body
+body_of(struct lws *wsi, enum api_method m, uint64_t *len)
+{
+	char cl[32];
+	int n;
+
+	*len = 0;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+		return BODY_CHUNKED;
+	n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+	if (n <= 0) {
+		/* lws reads up to 100 MiB of body for a POST that gives no length. */
+		return m == API_POST || m == API_OTHER ? BODY_NO_LEN : BODY_NONE;
+	}
+	if (n > 18 || lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, 1) > 0 ||
+	    lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) != n)
+		return BODY_BAD_LEN;
+	for (int i = 0; i < n; i++) {
+		if (cl[i] < '0' || cl[i] > '9')
+			return BODY_BAD_LEN;
+		*len = *len * 10 + (uint64_t)(cl[i] - '0');
+	}
+	return *len ? BODY_LEN : BODY_NONE;
+}
+
+/* The response headers, for both ways of writing them. */
+static int
+add_headers(struct session *s, uint8_t **p, uint8_t *end)
+{
+	const char *cc = s->resp.cache_control ? s->resp.cache_control : "no-store";
+	struct lws *wsi = s->wsi;
+
+	if (lws_add_http_common_headers(wsi, (unsigned)s->resp.status,
+	                                s->resp.content_type ? s->resp.content_type : "text/plain",
+	                                s->resp.len, p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+	                                (const unsigned char *)cc, (int)strlen(cc), p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
+	                                (const unsigned char *)"nosniff", 7, p, end))
+		return -1;
+	if (!s->req.admin &&
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-origin:",
+	                                (const unsigned char *)"*", 1, p, end))
+		return -1;
+	if (s->resp.location &&
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_LOCATION,
+	                                 (const unsigned char *)s->resp.location,
+	                                 (int)strlen(s->resp.location), p, end))
+		return -1;
+	if (s->close_after &&
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
+	                                 5, p, end))
+		return -1;
+	return 0;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads and drops what the peer sends, until it closes, HTTP_LINGER_S pass or
+ * HTTP_LINGER_BYTES were dropped. True when the socket is done with. */
+static bool
+linger_drain(struct lingering *l, int64_t now)
+{
+	char buf[16384];
+	for (;;) {
+		ssize_t r = recv(l->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+			return true;
+		if (r < 0)
+			break;
+		l->drained += (size_t)r;
+		if (l->drained >= HTTP_LINGER_BYTES)
+			return true;
+	}
+	return now >= l->until_ms;
+}
+
+static void
+linger_service(struct http *h)
+{
+	int64_t now = now_ms();
+	for (size_t i = 0; i < h->nlinger;) {
+		if (linger_drain(&h->linger[i], now)) {
+			close(h->linger[i].fd);
+			h->linger[i] = h->linger[--h->nlinger];
+		} else {
+			i++;
+		}
+	}
+}
+
+/* Called just before returning -1 to have lws close a connection whose peer may still be
+ * sending (a body not read, pipelined requests): without it the kernel answers the unread
+ * bytes with a reset, and the peer may lose the answer it was sent. lws shuts the sending
+ * side and closes its descriptor; the dup keeps the connection until drained. */
+static void
+linger(struct session *s)
+{
+	struct http *h = s->n->http;
+	int fd = lws_get_socket_fd(s->wsi), d;
+
+	if (!h || fd < 0 || h->nlinger == HTTP_LINGER_MAX)
+		return; /* too many already: this one is closed at once */
+	if ((d = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return;
+	h->linger[h->nlinger++] = (struct lingering){ d, now_ms() + HTTP_LINGER_S * 1000, 0 };
+}
+
+/* Answers from inside LWS_CALLBACK_HTTP, headers and body in one write, for a request whose
+ * body is not read: the caller then returns -1 and lws closes the connection (after flushing
+ * what the socket did not take yet) before its body code runs. */
+static int
+answer_now(struct session *s)
+{
+	size_t cap = LWS_PRE + HEADERS_MAX + s->resp.len;
+	uint8_t *buf = malloc(cap), *start, *p, *end;
+
+	s->close_after = true;
+	metrics_count_status(&s->n->metrics, s->resp.status);
+	if (!buf)
+		return -1;
+	start = p = buf + LWS_PRE;
+	end = buf + LWS_PRE + HEADERS_MAX - 1;
+	if (add_headers(s, &p, end) == 0 && !lws_finalize_http_header(s->wsi, &p, end)) {
+		size_t hl = (size_t)(p - start), n = s->req.method == API_HEAD ? 0 : s->resp.len;
+		if (n)
+			memcpy(p, s->resp.body, n);
+		if (lws_write(s->wsi, start, hl + n, LWS_WRITE_HTTP) < 0)
+			log_debug("http: cannot write an early answer");
+	}
+	free(buf);
+	/* Nothing more is read from this connection while lws closes it. */
+	rx_pause(s);
+	linger(s);
+	session_reset(s);
+	return -1;
+}
+
+/* A request that announced a body it will not be read for: the answer, in s->resp. */
+static void
+refuse_body(struct session *s, enum body b, int early, const char *early_why)
+{
+	struct api_req *r = &s->req;
+
+	if (early) {
+		set_error(s, early, NULL, early_why);
+	} else if (b == BODY_BAD_LEN) {
+		set_error(s, 400, "Content-Length", "expected one decimal length");
+	} else if (b == BODY_CHUNKED) {
+		set_error(s, 411, "Transfer-Encoding",
+		          "chunked request bodies are not accepted; send a Content-Length");
+	} else if (r->method != API_POST) {
+		set_error(s, 400, NULL, "a GET or HEAD request carries no body");
+	} else if (api_takes_body(r) && r->authorized) {
+		if (b == BODY_NO_LEN)
+			set_error(s, 411, "Content-Length", "send the body with a Content-Length");
+		else
+			set_error(s, 413, NULL, "request body over the 8 MiB cap; split the batch");
+	} else {
+		/* A POST where no body is taken: the route's own refusal (401, 403, 404, 405). */
+		api_handle(s->n, r, &s->resp);
+		if (s->resp.deferred || s->resp.status < 400) {
+			/* Not reached with the routes of api.h; here so that a new route cannot make
+			 * a body be read where it must not be. */
+			log_err("http: %s answered a POST without its body", r->path);
+			set_error(s, 400, NULL, "this resource takes no request body");
+		}
+	}
 }
 
 static int
@@ -134,6 +391,10 @@ start_request(struct session *s, const char *uri, size_t len)
 {
 	struct lws *wsi = s->wsi;
 	struct api_req *r = &s->req;
+	const char *early_why = NULL;
+	uint64_t blen;
+	enum body b;
+	int early = 0;
 
 	session_reset(s);
 	memset(r, 0, sizeof(*r));
@@ -147,17 +408,23 @@ start_request(struct session *s, const char *uri, size_t len)
 		r->method = API_OTHER;
 	r->admin = !strcmp(lws_get_vhost_name(lws_get_vhost(wsi)), "admin");
 	r->authorized = r->admin && bearer_ok(s);
+	r->owner = s;
+	r->content_type = s->content_type;
+	/* The admin listener answers one request per connection (see the top of this file). */
+	s->close_after = r->admin;
+	b = body_of(wsi, r->method, &blen);
+
 	if (len >= sizeof(r->path)) {
-		respond_error(s, 414, NULL, "request path too long");
-		return 0;
+		early = 414, early_why = "request path too long";
+	} else {
+		memcpy(r->path, uri, len);
+		r->path[len] = '\0';
+		if (!read_query(wsi, r->query, sizeof(r->query)))
+			early = 414, early_why = "query string too long";
 	}
-	memcpy(r->path, uri, len);
-	r->path[len] = '\0';
-	if (!read_query(wsi, r->query, sizeof(r->query))) {
-		respond_error(s, 414, NULL, "query string too long");
-		return 0;
-	}
-	if (len > 4 && !strcmp(r->path + len - 4, ".csv")) {
+	if (!early && r->method == API_OTHER)
+		early = 405, early_why = "method not allowed: use GET, HEAD or POST";
+	if (!early && len > 4 && !strcmp(r->path + len - 4, ".csv")) {
 		r->path[len - 4] = '\0';
 		r->want_csv = true;
 	}
@@ -166,36 +433,33 @@ start_request(struct session *s, const char *uri, size_t len)
 	if (lws_hdr_copy(wsi, s->content_type, sizeof(s->content_type),
 	                 WSI_TOKEN_HTTP_CONTENT_TYPE) < 0)
 		s->content_type[0] = '\0';
-	r->content_type = s->content_type;
-	r->owner = s;
 
-	if (r->method == API_OTHER) {
-		respond_error(s, 405, NULL, "method not allowed: use GET, HEAD or POST");
+	if (b != BODY_NONE) {
+		/* Nothing after a body is read: the connection closes after its answer. */
+		s->close_after = true;
+		if (early || b != BODY_LEN || r->method != API_POST || !r->authorized ||
+		    !api_takes_body(r) || blen > API_MAX_BODY) {
+			refuse_body(s, b, early, early_why);
+			return answer_now(s);
+		}
+		s->phase = PH_BODY;
+		lws_set_timer_usecs(wsi, (lws_usec_t)HTTP_BODY_TIMEOUT_S * LWS_US_PER_SEC);
+		return 0;
+	}
+	if (early) {
+		respond_error(s, early, NULL, early_why);
 		return 0;
 	}
 	/* The dashboard lives under /ui/ (live.h): send browsers there from the root. */
 	if (!r->admin && !strcmp(r->path, "/") && r->method != API_POST &&
 	    live_mounts(s->n->live)) {
-		uint8_t buf[LWS_PRE + 256], *p = buf + LWS_PRE, *end = buf + sizeof(buf) - 1;
-		metrics_count_status(&s->n->metrics, HTTP_STATUS_FOUND);
-		if (lws_http_redirect(wsi, HTTP_STATUS_FOUND, (const unsigned char *)"/ui/", 4, &p,
-		                      end) < 0)
-			return -1;
-		return lws_http_transaction_completed(wsi) ? -1 : 0;
-	}
-	if (r->method != API_POST) {
-		dispatch(s);
+		static const char moved[] = "<a href=\"/ui/\">/ui/</a>\n";
+		api_text(&s->resp, 302, "text/html", moved, sizeof(moved) - 1);
+		s->resp.location = "/ui/";
+		respond(s);
 		return 0;
 	}
-	char cl[32];
-	if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
-	    strtoull(cl, NULL, 10) > API_MAX_BODY) {
-		s->close_after = true;
-		respond_error(s, 413, NULL, "request body over the 8 MiB cap; split the batch");
-		return 0;
-	}
-	s->phase = PH_BODY;
-	lws_set_timer_usecs(wsi, (lws_usec_t)HTTP_BODY_TIMEOUT_S * LWS_US_PER_SEC);
+	dispatch(s);
 	return 0;
 }
 
@@ -227,28 +491,11 @@ body_chunk(struct session *s, const void *in, size_t len)
 static int
 write_headers(struct session *s)
 {
-	uint8_t buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
-	                             *end = buf + sizeof(buf) - 1;
-	const char *cc = s->resp.cache_control ? s->resp.cache_control : "no-store";
-	struct lws *wsi = s->wsi;
-
-	if (lws_add_http_common_headers(wsi, (unsigned)s->resp.status,
-	                                s->resp.content_type ? s->resp.content_type : "text/plain",
-	                                s->resp.len, &p, end) ||
-	    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-	                                (const unsigned char *)cc, (int)strlen(cc), &p, end) ||
-	    lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
-	                                (const unsigned char *)"nosniff", 7, &p, end))
+	uint8_t buf[LWS_PRE + HEADERS_MAX], *start = buf + LWS_PRE, *p = start,
+	                                    *end = buf + sizeof(buf) - 1;
+	if (add_headers(s, &p, end))
 		return -1;
-	if (!s->req.admin &&
-	    lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-origin:",
-	                                (const unsigned char *)"*", 1, &p, end))
-		return -1;
-	if (s->close_after &&
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
-	                                 5, &p, end))
-		return -1;
-	return lws_finalize_write_http_header(wsi, start, &p, end) ? -1 : 0;
+	return lws_finalize_write_http_header(s->wsi, start, &p, end) ? -1 : 0;
 }
 
 /* After the last byte: keep the connection for the next request, or close it. */
@@ -257,9 +504,65 @@ complete(struct session *s)
 {
 	bool close_it = s->close_after;
 	session_reset(s);
-	if (close_it)
+	if (close_it) {
+		linger(s);
 		return -1;
+	}
+	rx_resume(s);
 	return lws_http_transaction_completed(s->wsi) ? -1 : 0;
+}
+
+/* A full socket (the client does not read): lws holds what the kernel did not take, and sends it
+ * when the socket drains. Meanwhile lws 4.1 spins on any input it holds or that arrives, since
+ * it reads none during an answer; and it services no write of a connection it is told to read
+ * no more of. So while lws holds output, a timer looks every HTTP_BLOCKED_POLL_MS: socket full,
+ * stop reading; socket writable again, read again (lws then sends). HTTP_SEND_TIMEOUT_S
+ * without progress closes the connection. */
+static bool
+socket_writable(struct lws *wsi)
+{
+	struct pollfd p = { .fd = lws_get_socket_fd(wsi), .events = POLLOUT };
+	return p.fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & (POLLOUT | POLLERR | POLLHUP));
+}
+
+static void
+watch_output(struct session *s)
+{
+	lws_set_timer_usecs(s->wsi, (lws_usec_t)HTTP_BLOCKED_POLL_MS * LWS_US_PER_MS);
+}
+
+/* The per-connection timer: a stalled request body, or output lws holds. */
+static int
+on_timer(struct session *s)
+{
+	if (s->phase == PH_BODY) {
+		rx_pause(s);
+		respond_error(s, 408, NULL, "request body not received in time");
+		return 0;
+	}
+	if (s->phase != PH_BODY_OUT && s->phase != PH_DONE)
+		return 0;
+	if (!lws_partial_buffered(s->wsi)) {
+		/* Sent: lws calls back for the rest of the answer. */
+		s->blocked_ms = 0;
+		rx_resume(s);
+		return 0;
+	}
+	if (socket_writable(s->wsi)) {
+		s->blocked_ms = 0;
+		rx_resume(s);
+	} else {
+		rx_pause(s);
+		s->blocked_ms += HTTP_BLOCKED_POLL_MS;
+		if (s->blocked_ms >= HTTP_SEND_TIMEOUT_S * 1000u) {
+			log_debug("http: closing a connection whose answer made no progress "
+			          "for %d s",
+			          HTTP_SEND_TIMEOUT_S);
+			return -1;
+		}
+	}
+	watch_output(s);
+	return 0;
 }
 
 static int
@@ -267,25 +570,35 @@ writeable(struct session *s)
 {
 	uint8_t buf[LWS_PRE + CHUNK];
 
-	if (s->phase == PH_HEADERS) {
+	switch (s->phase) {
+	case PH_HEADERS:
 		if (write_headers(s))
 			return -1;
-		if (s->req.method == API_HEAD || s->resp.len == 0)
-			return complete(s);
-		s->phase = PH_BODY_OUT;
-		lws_callback_on_writable(s->wsi);
+		s->phase = s->req.method == API_HEAD || s->resp.len == 0 ? PH_DONE : PH_BODY_OUT;
+		break;
+	case PH_BODY_OUT: {
+		size_t n = s->resp.len - s->sent < CHUNK ? s->resp.len - s->sent : CHUNK;
+		bool final = s->sent + n == s->resp.len;
+		memcpy(buf + LWS_PRE, s->resp.body + s->sent, n);
+		if (lws_write(s->wsi, buf + LWS_PRE, n,
+		              final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
+			return -1;
+		s->sent += n;
+		if (final)
+			s->phase = PH_DONE;
+		break;
+	}
+	case PH_DONE:
+		return complete(s); /* lws flushed what it held */
+	default:
 		return 0;
 	}
-	if (s->phase != PH_BODY_OUT)
+	if (lws_partial_buffered(s->wsi)) {
+		/* lws sends the rest on POLLOUT, then calls back. */
+		watch_output(s);
 		return 0;
-	size_t n = s->resp.len - s->sent < CHUNK ? s->resp.len - s->sent : CHUNK;
-	bool final = s->sent + n == s->resp.len;
-	memcpy(buf + LWS_PRE, s->resp.body + s->sent, n);
-	if (lws_write(s->wsi, buf + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
-	    (int)n)
-		return -1;
-	s->sent += n;
-	if (final)
+	}
+	if (s->phase == PH_DONE)
 		return complete(s);
 	lws_callback_on_writable(s->wsi);
 	return 0;
@@ -328,8 +641,8 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		if (s->phase != PH_BODY)
 			return 0;
 		lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
+		rx_pause(s);
 		if (s->body_over) {
-			s->close_after = true;
 			respond_error(s, 413, NULL,
 			              "request body over the 8 MiB cap; split the batch");
 			return 0;
@@ -337,11 +650,7 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		dispatch(s);
 		return 0;
 	case LWS_CALLBACK_TIMER:
-		if (s->phase == PH_BODY) {
-			s->close_after = true;
-			respond_error(s, 408, NULL, "request body not received in time");
-		}
-		return 0;
+		return on_timer(s);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return writeable(s);
 	case LWS_CALLBACK_CLOSED_HTTP:
@@ -416,10 +725,26 @@ listen_on(struct node *n, const char *name, const struct config_listen *l,
 	return vh;
 }
 
+/* Every HTTP_TICK_MS on the service thread: drains lingering sockets. Being scheduled, it
+ * also bounds lws's wait, so the loop sees the signal flags within a tick. */
+static void
+on_tick(lws_sorted_usec_list_t *sul)
+{
+	struct http *h = lws_container_of(sul, struct http, tick);
+	linger_service(h);
+	lws_sul_schedule(h->n->lws, 0, &h->tick, on_tick, (lws_usec_t)HTTP_TICK_MS * LWS_US_PER_MS);
+}
+
 int
 http_start(struct node *n, char *err, size_t errcap)
 {
 	struct lws_context_creation_info info;
+
+	if (!(n->http = calloc(1, sizeof(*n->http)))) {
+		snprintf(err, errcap, "out of memory");
+		return -1;
+	}
+	n->http->n = n;
 
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_logger);
 	memset(&info, 0, sizeof(info));
@@ -429,6 +754,9 @@ http_start(struct node *n, char *err, size_t errcap)
 	 * gets its 408 before lws drops the connection silently. */
 	info.timeout_secs = 3 * HTTP_BODY_TIMEOUT_S;
 	info.fd_limit_per_thread = n->cfg.max_connections + 16;
+	/* Room for a path over API_MAX_PATH, so that it gets its 414 instead of a closed
+	 * connection; header blocks over this still close it (lws's parser). */
+	info.max_http_header_data = HTTP_MAX_HEADER_BYTES;
 	n->lws = lws_create_context(&info);
 	if (!n->lws) {
 		snprintf(err, errcap, "cannot create the libwebsockets context");
@@ -441,6 +769,8 @@ http_start(struct node *n, char *err, size_t errcap)
 		n->lws = NULL;
 		return -1;
 	}
+	lws_sul_schedule(n->lws, 0, &n->http->tick, on_tick,
+	                 (lws_usec_t)HTTP_TICK_MS * LWS_US_PER_MS);
 	return 0;
 }
 
@@ -465,7 +795,15 @@ void
 http_stop(struct node *n)
 {
 	if (n->lws) {
+		if (n->http)
+			lws_sul_cancel(&n->http->tick);
 		lws_context_destroy(n->lws);
 		n->lws = NULL;
+	}
+	if (n->http) {
+		for (size_t i = 0; i < n->http->nlinger; i++)
+			close(n->http->linger[i].fd);
+		free(n->http);
+		n->http = NULL;
 	}
 }

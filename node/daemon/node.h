@@ -20,6 +20,7 @@ struct fed;
 struct transport;
 struct facts;
 struct live;
+struct http;
 
 #define METRICS_LATENCY_BUCKETS 12 /* append latency upper bounds, see metrics.c */
 
@@ -51,6 +52,7 @@ struct node {
 	struct transport *transport;
 	struct facts *facts; /* derived views (facts.h), made on first use; service thread */
 	struct live *live;   /* dashboard mounts and live updates (live.h) */
+	struct http *http;   /* the front end's own state (http.h), service thread */
 	struct metrics metrics;
 	time_t started;
 };
