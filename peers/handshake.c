@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "transport.h"
 
 size_t
 handshake_proof_msg(const char *network, const uint8_t other_nonce[HANDSHAKE_NONCE_LEN],

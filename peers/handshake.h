@@ -27,6 +27,9 @@
 #define HANDSHAKE_MSG_MAX \
 	(sizeof(HANDSHAKE_PREFIX) - 1 + HANDSHAKE_NETWORK_MAX + 1 + 2 * HANDSHAKE_NONCE_LEN)
 #define HANDSHAKE_URL_MAX 511 /* a Hello's listen_url */
+/* Reconnection backoff (and the refusal of a key after violations, bans.h). */
+#define PEER_BACKOFF_MIN_MS 250
+#define PEER_BACKOFF_MAX_S 60
 
 /* Writes the message a proof signs into out (HANDSHAKE_MSG_MAX bytes); returns its length, or 0
  * when network is empty or longer than HANDSHAKE_NETWORK_MAX. */

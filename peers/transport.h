@@ -62,6 +62,7 @@
 
 #include "core/config.h"
 #include "core/note.h"
+#include "handshake.h"
 #include "store/store.h"
 
 #include "peer.pb-c.h"
@@ -96,8 +97,6 @@ struct lws_vhost;
  * nothing of its queue this long. */
 #define PEER_PING_S 5
 #define PEER_DEAD_S 20
-#define PEER_BACKOFF_MIN_MS 250
-#define PEER_BACKOFF_MAX_S 60
 #define PEER_PROTOCOL "remacto-peer-v1"
 
 /* What the transport calls, from the service thread, with arg as first argument. */

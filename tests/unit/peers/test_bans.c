@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "peers/bans.h"
-#include "peers/transport.h"
+#include "peers/handshake.h"
 
 static void
 key(uint8_t pub[32], unsigned n)
