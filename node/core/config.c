@@ -69,6 +69,7 @@ static const struct key keys[] = {
 	{ "node", "checkpoint_interval_ms", K_UINT, F(checkpoint_interval_ms), 1, 3600000 },
 	{ "node", "mapsize_mb", K_ULONG, F(mapsize_mb), 0, 1048576 },
 	{ "node", "seed", K_PATH_OPT, F(seed), 0, 0 },
+	{ "node", "watchdog_s", K_UINT, F(watchdog_s), 0, 86400 },
 	{ "public", "listen", K_LISTEN, F(pub), 0, 0 },
 	{ "public", "tls_cert", K_PATH_OPT, F(tls_cert), 0, 0 },
 	{ "public", "tls_key", K_PATH_OPT, F(tls_key), 0, 0 },
@@ -660,6 +661,7 @@ config_defaults(struct config *c)
 	strcpy(c->network, "remacto");
 	c->checkpoint_interval_ms = 5;
 	c->mapsize_mb = 0;
+	c->watchdog_s = 60;
 	strcpy(c->pub.host, "127.0.0.1");
 	c->pub.port = 8080;
 	c->max_connections = 1024;
@@ -810,6 +812,15 @@ config_finish(struct config *c, char *err, size_t errcap)
 		        "%s: [public] listen and [admin] listen overlap on port %d; give "
 		        "the admin API its own port",
 		        f, c->pub.port);
+		return -1;
+	}
+	/* The admin listener speaks plain HTTP: its bearer token must not cross a network. */
+	if (!is_loopback(c->admin.host) && strcmp(c->admin.host, "localhost") != 0) {
+		err_set(err, errcap,
+		        "%s: [admin] listen = %s: the admin listener has no TLS, so its token "
+		        "would travel in clear; keep it on a loopback address (127.0.0.1 or ::1) "
+		        "and reach it through SSH or a local TLS proxy",
+		        f, c->admin.host);
 		return -1;
 	}
 	if (c->npeers > 0 && c->authority_vkey[0] == '\0') {

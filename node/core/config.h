@@ -14,12 +14,14 @@
  *             checkpoint_interval_ms = 5   at most one checkpoint per interval under load
  *             mapsize_mb = 0            initial LMDB map (0: default), grows on demand
  *             seed = <file.jsonl>       entries published on first start when the log is empty
+ *             watchdog_s = 60           abort when the service loop makes no progress that long
+ *                                       (0: no watchdog), so the service manager restarts it
  *   [public]  listen = 127.0.0.1:8080   address:port (IPv6 as [::1]:8080)
  *             tls_cert = , tls_key =    PEM files; both or neither
  *             max_connections = 1024
  *             dashboard =               the web dashboard's folder; empty: found next to the
  *                                       executable or installed (live.h)
- *   [admin]   listen = 127.0.0.1:8081
+ *   [admin]   listen = 127.0.0.1:8081   a loopback address or localhost only: plain HTTP
  *             token_file = <data>/admin.token   bearer token, created 0600 on first start
  *   [log]     level = info              error | warn | info | debug
  *             file =                    empty: stderr; reopened on SIGHUP
@@ -35,7 +37,8 @@
  * indented line as a continuation of the previous value, so it is refused); ';' or '#' start a
  * comment line, " ;" an inline comment; at most 198 characters a line (inih's buffer); a key
  * other than url given twice is an error. Numbers are plain decimal within their range
- * (checkpoint_interval_ms 1-3600000, mapsize_mb 0-1048576, max_connections 1-65536); ports
+ * (checkpoint_interval_ms 1-3600000, mapsize_mb 0-1048576, watchdog_s 0-86400, max_connections
+ * 1-65536); ports
  * 1-65535; network [A-Za-z0-9._-]{1,63}; verifier_key as note_verifier_parse reads it; yes/no
  * keys take exactly "yes" or "no". Relative paths are relative to the working directory;
  * config_load and config_finish never open the files the configuration names (the daemon does,
@@ -64,6 +67,7 @@ struct config {
 	char network[64];
 	char seed[CONFIG_PATH_MAX];
 	unsigned checkpoint_interval_ms;
+	unsigned watchdog_s; /* 0: no watchdog */
 	unsigned long mapsize_mb;
 	struct config_listen pub, admin;
 	char tls_cert[CONFIG_PATH_MAX], tls_key[CONFIG_PATH_MAX];
@@ -98,8 +102,8 @@ void config_defaults(struct config *c);
  * not pass silently. Peers accumulate after those already in c. */
 int config_load(struct config *c, const char *file, char *err, size_t errcap);
 /* Resolves derived defaults (key, token_file under data) and checks cross-field rules
- * (tls_cert and tls_key together, listeners distinct, no seed without origin, not both [peer]
- * ca_file and tls_insecure). -1 with err = "file: what is wrong" ("embedded defaults: ..."
+ * (tls_cert and tls_key together, listeners distinct, the admin listener on loopback, no seed
+ * without origin, not both [peer] ca_file and tls_insecure). -1 with err = "file: what is wrong" ("embedded defaults: ..."
  * without a file) when inconsistent. */
 int config_finish(struct config *c, char *err, size_t errcap);
 

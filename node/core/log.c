@@ -23,6 +23,10 @@ static const char *
 level_name(int level)
 {
 	switch (level) {
+	case LOG_EMERG:
+	case LOG_ALERT:
+	case LOG_CRIT:
+		return "crit";
 	case LOG_ERR:
 		return "error";
 	case LOG_WARNING:

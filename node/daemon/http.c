@@ -31,6 +31,7 @@
 #include "node.h"
 #include "peers/transport.h"
 #include "publish.h"
+#include "watchdog.h"
 
 #define CHUNK 16384
 #define HEADERS_MAX 2048 /* our response headers, CSP included */
@@ -774,14 +775,26 @@ http_start(struct node *n, char *err, size_t errcap)
 	return 0;
 }
 
-void
-http_run(struct node *n, volatile int *stop, volatile int *reopen)
+/* Test only: the loop stops dead, as it would stuck in a callback, for the watchdog to see. */
+static void
+stall(void)
 {
-	while (!*stop) {
+	log_warn("test: the service loop stalls on purpose (REMACTOD_TEST_STALL, SIGUSR1)");
+	for (;;)
+		sleep(60);
+}
+
+void
+http_run(struct node *n, struct http_signals *sig, struct watchdog *wd)
+{
+	while (!sig->stop) {
 		if (lws_service(n->lws, 0) < 0)
 			break;
-		if (*reopen) {
-			*reopen = 0;
+		watchdog_kick(wd);
+		if (sig->stall)
+			stall();
+		if (sig->reopen) {
+			sig->reopen = 0;
 			if (log_reopen() != 0)
 				log_warn(
 				        "cannot reopen the log file; still writing to the old one");

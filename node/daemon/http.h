@@ -43,6 +43,7 @@
 #ifndef REMACTO_HTTP_H
 #define REMACTO_HTTP_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #define HTTP_BODY_TIMEOUT_S 5
@@ -56,12 +57,21 @@
 #define HTTP_LINGER_BYTES (8u << 20) /* how much of it is drained at most */
 
 struct node;
+struct watchdog;
+
+/* Flags the daemon's signal handler sets, and nothing else: the loop looks at them each time
+ * round, so within HTTP_TICK_MS at most (the tick bounds every wait). */
+struct http_signals {
+	volatile sig_atomic_t stop;   /* SIGTERM, SIGINT: leave the loop */
+	volatile sig_atomic_t reopen; /* SIGHUP: reopen the log file */
+	volatile sig_atomic_t stall;  /* test only (REMACTOD_TEST_STALL): stop the loop dead */
+};
 
 /* Creates the lws context and both listeners (n->lws). 0, or -1 with err. */
 int http_start(struct node *n, char *err, size_t errcap);
-/* Runs the service loop until *stop becomes non-zero (set by a signal handler; the handler
- * calls nothing else, http_wake is called from the loop's timer). */
-void http_run(struct node *n, volatile int *stop, volatile int *reopen);
+/* Runs the service loop until sig->stop becomes non-zero, kicking wd (NULL: none) each time
+ * round. */
+void http_run(struct node *n, struct http_signals *sig, struct watchdog *wd);
 void http_stop(struct node *n);
 
 #endif

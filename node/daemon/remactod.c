@@ -1,7 +1,8 @@
 /*
  * remactod — the REMACTO Ledger node daemon. Opens the store, makes sure the node's own log,
  * key and admin token exist (creating them on first start), starts the group-commit writer and
- * the HTTP listeners, and serves until SIGTERM or SIGINT. SIGHUP reopens the log file.
+ * the HTTP listeners, and serves until SIGTERM or SIGINT. SIGHUP reopens the log file. A
+ * watchdog (watchdog.h) aborts the process when the service loop stops making progress.
  *
  *   remactod [--config FILE] [-n] [--seed FILE.jsonl]
  */
@@ -32,22 +33,23 @@
 #include "publish.h"
 #include "store/tlog.h"
 #include "views/facts.h"
+#include "watchdog.h"
 
 #define SEED_MAX_LINES 100000
 
-static volatile int stop_flag, reopen_flag;
-static struct lws_context *volatile signal_ctx;
+/* What signals tell the service loop: the handler sets a flag and does nothing else; the loop
+ * looks at the flags each time round (http.h). */
+static struct http_signals sig;
 
 static void
-on_signal(int sig)
+on_signal(int signo)
 {
-	if (sig == SIGHUP)
-		reopen_flag = 1;
+	if (signo == SIGHUP)
+		sig.reopen = 1;
+	else if (signo == SIGUSR1)
+		sig.stall = 1;
 	else
-		stop_flag = 1;
-	/* Wakes the service loop: writes one byte to lws's event pipe. */
-	if (signal_ctx)
-		lws_cancel_service(signal_ctx);
+		sig.stop = 1;
 }
 
 static const char usage[] =
@@ -375,6 +377,7 @@ main(int argc, char **argv)
 	const char *cfile = NULL, *seedfile = NULL;
 	bool check_only = false;
 	char err[1024];
+	struct watchdog *wd = NULL;
 	int c, status = 1;
 
 	while ((c = getopt_long(argc, argv, "nc:", opts, NULL)) != -1) {
@@ -423,6 +426,10 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* Test only: SIGUSR1 stops the service loop dead, for the watchdog's test
+	 * (tests/integration/watchdog.sh). Otherwise SIGUSR1 keeps its default. */
+	if (getenv("REMACTOD_TEST_STALL"))
+		sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (ledger_open(&n->store, n->cfg.data, STORE_CREATE, (size_t)n->cfg.mapsize_mb << 20, err,
@@ -453,7 +460,6 @@ main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
-	signal_ctx = n->lws;
 	if (start_federation(n, err, sizeof(err)) != 0) {
 		log_err("%s", err);
 		goto out;
@@ -462,11 +468,16 @@ main(int argc, char **argv)
 	         n->cfg.tls_cert[0] ? "https" : "http", n->cfg.pub.host, n->cfg.pub.port);
 	log_info("admin listener: http://%s:%d/api/v1/entries  (token in %s)", n->cfg.admin.host,
 	         n->cfg.admin.port, n->cfg.token_file);
-	http_run(n, &stop_flag, &reopen_flag);
+	if (!(wd = watchdog_start(n->cfg.watchdog_s, err, sizeof(err))) && err[0]) {
+		log_err("%s", err);
+		goto out;
+	}
+	http_run(n, &sig, wd);
+	watchdog_stop(wd);
+	wd = NULL;
 	log_info("stopping");
 	status = 0;
 out:
-	signal_ctx = NULL;
 	transport_stop(n->transport);
 	n->transport = NULL;
 	http_stop(n);

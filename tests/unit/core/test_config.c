@@ -107,6 +107,7 @@ test_defaults(void **state)
 	assert_string_equal(c.origin, "remacto.ma/demo");
 	assert_string_equal(c.network, "remacto");
 	assert_int_equal(c.checkpoint_interval_ms, 5);
+	assert_int_equal(c.watchdog_s, 60);
 	assert_int_equal(c.mapsize_mb, 0);
 	assert_string_equal(c.pub.host, "127.0.0.1");
 	assert_int_equal(c.pub.port, 8080);
@@ -240,12 +241,12 @@ test_ipv6_listen(void **state)
 {
 	(void)state;
 	struct config c;
-	assert_int_equal(load(&c, "[public]\nlisten = [::1]:8443\n"
-	                          "[admin]\nlisten = [2001:db8::1]:9000\n"),
+	assert_int_equal(load(&c, "[public]\nlisten = [2001:db8::1]:8443\n"
+	                          "[admin]\nlisten = [::1]:9000\n"),
 	                 0);
-	assert_string_equal(c.pub.host, "::1");
+	assert_string_equal(c.pub.host, "2001:db8::1");
 	assert_int_equal(c.pub.port, 8443);
-	assert_string_equal(c.admin.host, "2001:db8::1");
+	assert_string_equal(c.admin.host, "::1");
 	assert_int_equal(c.admin.port, 9000);
 	assert_int_equal(config_finish(&c, err, sizeof(err)), 0);
 
@@ -320,6 +321,9 @@ test_integer_errors(void **state)
 	expect_value_error("public", "max_connections", "0x10",
 	                   "\"0x10\" is not a whole number (digits only, no unit)");
 	expect_value_error("public", "max_connections", "65537", "65537 out of range 1-65536");
+	expect_value_error("node", "watchdog_s", "86401", "86401 out of range 0-86400");
+	expect_value_error("node", "watchdog_s", "1m",
+	                   "\"1m\" is not a whole number (digits only, no unit)");
 
 	struct config c;
 	assert_int_equal(load(&c, "[node]\ncheckpoint_interval_ms = 3600000\nmapsize_mb = 0\n"
@@ -327,6 +331,8 @@ test_integer_errors(void **state)
 	                 0);
 	assert_int_equal(c.checkpoint_interval_ms, 3600000);
 	assert_int_equal(c.max_connections, 65536);
+	assert_int_equal(load(&c, "[node]\nwatchdog_s = 0\n"), 0);
+	assert_int_equal(c.watchdog_s, 0);
 }
 
 static void
@@ -706,6 +712,37 @@ test_listeners_distinct(void **state)
 	assert_int_equal(config_finish(&c, err, sizeof(err)), 0);
 }
 
+/* The admin listener has no TLS: only a loopback address (or localhost) is accepted. */
+static void
+test_admin_loopback_only(void **state)
+{
+	static const char *const refused[] = { "0.0.0.0", "10.0.0.1", "[::]", "[2001:db8::1]",
+		                               "admin.example.ma" };
+	static const char *const accepted[] = { "127.0.0.1", "127.8.9.10", "[::1]", "localhost" };
+	char text[256], msg[512], host[64];
+	struct config c;
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		snprintf(text, sizeof(text), "[admin]\nlisten = %s:9001\n", refused[i]);
+		snprintf(host, sizeof(host), "%s",
+		         refused[i][0] == '[' ? refused[i] + 1 : refused[i]);
+		host[strcspn(host, "]")] = '\0';
+		snprintf(
+		        msg, sizeof(msg),
+		        "[admin] listen = %s: the admin listener has no TLS, so its token would "
+		        "travel in clear; keep it on a loopback address (127.0.0.1 or ::1) and reach "
+		        "it through SSH or a local TLS proxy",
+		        host);
+		expect_finish_error(text, msg);
+	}
+	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		snprintf(text, sizeof(text), "[admin]\nlisten = %s:9001\n", accepted[i]);
+		assert_int_equal(load(&c, text), 0);
+		if (config_finish(&c, err, sizeof(err)) != 0)
+			fail_msg("%s refused: %s", accepted[i], err);
+	}
+}
+
 static void
 test_seed_needs_origin(void **state)
 {
@@ -794,6 +831,7 @@ main(void)
 		cmocka_unit_test(test_error_leaves_config),
 		cmocka_unit_test(test_tls_half_set),
 		cmocka_unit_test(test_listeners_distinct),
+		cmocka_unit_test(test_admin_loopback_only),
 		cmocka_unit_test(test_seed_needs_origin),
 		cmocka_unit_test(test_finish_long_data),
 		cmocka_unit_test(test_examples),
