@@ -17,6 +17,7 @@
 #include "core/b64.h"
 #include "core/entry.h"
 #include "core/pbjson.h"
+#include "core/tile.h"
 #include "node.h"
 #include "peers/evidence.h"
 #include "peers/registry.h"
@@ -24,7 +25,6 @@
 #include "publish.h"
 #include "store/tlog.h"
 
-#define TILE_WIDTH 256
 #define ENTRIES_MAX_LIMIT 1000
 
 static const char immutable[] = "public, max-age=31536000, immutable";
@@ -263,78 +263,24 @@ route_proof(struct node *n, MDB_txn *txn, const struct tlog_head *h, const char 
 	}
 }
 
-static bool
-isdigit_ascii(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* Parses the tlog-tiles index path "x001/x234/067" (and an optional ".p/<W>") at p. */
-static bool
-parse_tile_index(const char *p, uint64_t *index, unsigned *width)
-{
-	uint64_t v = 0;
-	*width = TILE_WIDTH;
-	for (int groups = 0;; groups++) {
-		bool more = *p == 'x';
-		if (more)
-			p++;
-		if (groups >= 7 || !isdigit_ascii(p[0]) || !isdigit_ascii(p[1]) ||
-		    !isdigit_ascii(p[2]))
-			return false;
-		v = v * 1000 + (uint64_t)((p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0'));
-		p += 3;
-		if (more) {
-			if (*p++ != '/')
-				return false;
-			continue;
-		}
-		break;
-	}
-	if (*p == '\0') {
-		*index = v;
-		return true;
-	}
-	if (strncmp(p, ".p/", 3) != 0)
-		return false;
-	p += 3;
-	/* Width: decimal 1-255 without leading zeros. */
-	if (!isdigit_ascii(*p) || *p == '0' || strlen(p) > 3)
-		return false;
-	unsigned w = 0;
-	for (; *p; p++) {
-		if (!isdigit_ascii(*p))
-			return false;
-		w = w * 10 + (unsigned)(*p - '0');
-	}
-	if (w >= TILE_WIDTH)
-		return false;
-	*index = v;
-	*width = w;
-	return true;
-}
-
+/* A tile of the log (tile.h names it). Only canonical names are served: a cache never holds one
+ * tile under two names, and only a full tile is immutable. */
 static void
 route_tile(struct node *n, MDB_txn *txn, const struct tlog_head *h, const char *rest,
            struct api_resp *resp)
 {
+	struct tile t;
 	uint64_t index, count;
-	unsigned width, level = 0;
-	bool entries = strncmp(rest, "entries/", 8) == 0;
+	unsigned width, level;
+	bool entries;
 
-	if (entries) {
-		rest += 8;
-	} else {
-		/* Level: decimal 0-63 without leading zeros, then '/'. */
-		if (!isdigit_ascii(rest[0]) || (rest[0] == '0' && rest[1] != '/'))
-			goto notfound;
-		while (isdigit_ascii(*rest) && level < 64)
-			level = level * 10 + (unsigned)(*rest++ - '0');
-		if (*rest++ != '/' || level > 7)
-			goto notfound;
-	}
-	if (!parse_tile_index(rest, &index, &width))
+	/* Levels above 7 hold nothing of a tree of at most 2^64 leaves (8·L bits of shift). */
+	if (!tile_parse(rest, &t) || t.level > 7)
 		goto notfound;
+	entries = t.level == TILE_ENTRIES;
+	level = entries ? 0 : (unsigned)t.level;
+	index = t.index;
+	width = t.width;
 	/* Hashes held at Merkle level 8·level: one per 256^level leaves. */
 	count = h->size >> (8 * level);
 	if (index > count / TILE_WIDTH || index * TILE_WIDTH + width > count)

@@ -88,6 +88,12 @@ check "a partial tile is short-lived" sh -c \
 check_eq "a full tile is 256 hashes" 8192 "$(curl -s "$PUB/logs/rabat-prefecture/tile/0/000" | wc -c)"
 check_eq "a tile beyond the tree is 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$PUB/logs/rabat-prefecture/tile/0/002")"
 check_eq "a malformed tile path is 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$PUB/logs/rabat-prefecture/tile/0/0.p/5")"
+# Another spelling of tile 0/000 (a leading zero group) and an index past 2^64 that wrapped to
+# 0 before: never served, so never cached as immutable under a second name.
+for p in 0/x000/000 0/x018/x446/x744/x073/x709/x551/616 00/000 entries/x000/000; do
+	check_eq "the non-canonical tile name $p is 404" "404 no-store" \
+		"$(curl -s -o /dev/null -w '%{http_code} ' -D "$T/h" "$PUB/logs/rabat-prefecture/tile/$p"; tr -d '\r' < "$T/h" | awk -F': ' 'tolower($1) == "cache-control" { print $2 }')"
+done
 check "tiles of 320 entries verify with Go's tlog" goverify tiles "$PUB/logs/rabat-prefecture" "$VK" 7
 check "/metrics is Prometheus text with log sizes" sh -c \
 	"curl -sf '$PUB/metrics' | grep -q 'remacto_log_entries{origin=\"$O\"} 320'"
