@@ -45,7 +45,7 @@ struct node {
 	 * and signs its cosignatures (as alg 0x04 under the same name). */
 	struct note_signer identity;
 	struct note_signer witness; /* identity's key as a tlog-cosignature signer */
-	char token[65];             /* admin bearer token (hex) */
+	char token[65];             /* admin bearer token (token.h: TOKEN_MAX + 1) */
 	struct publisher *pub;
 	struct lws_context *lws;
 	struct fed *fed; /* NULL without an authority (a standalone node) */

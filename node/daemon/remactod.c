@@ -7,17 +7,14 @@
  *   remactod [--config FILE] [-n] [--seed FILE.jsonl]
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -32,6 +29,7 @@
 #include "peers/transport.h"
 #include "publish.h"
 #include "store/tlog.h"
+#include "token.h"
 #include "views/facts.h"
 #include "watchdog.h"
 
@@ -59,58 +57,18 @@ static const char usage[] =
         "  -n             check the configuration, print \"configuration OK\" and exit\n"
         "  --seed FILE    on first start (own log empty), publish the entries of FILE (JSON lines)\n";
 
-/* Reads or creates the admin token: 32 random bytes as hex in a 0600 file. */
+/* Reads or creates the admin token (token.h). */
 static int
 load_token(struct node *n)
 {
-	const char *path = n->cfg.token_file;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-
-	if (fd < 0 && errno == ENOENT) {
-		uint8_t raw[32];
-		if (RAND_bytes(raw, sizeof(raw)) != 1) {
-			log_err("cannot draw random bytes for the admin token");
-			return -1;
-		}
-		for (int i = 0; i < 32; i++)
-			snprintf(n->token + 2 * i, 3, "%02x", raw[i]);
-		OPENSSL_cleanse(raw, sizeof(raw));
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0 || write(fd, n->token, 64) != 64 || write(fd, "\n", 1) != 1 ||
-		    fsync(fd) != 0) {
-			log_err("cannot write the admin token to %s: %s", path, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-		close(fd);
-		log_info("created the admin token in %s (mode 0600)", path);
-		return 0;
-	}
-	if (fd < 0) {
-		log_err("cannot open the admin token %s: %s", path, strerror(errno));
+	char err[512];
+	bool created;
+	if (token_load(n->cfg.token_file, n->token, &created, err, sizeof(err)) != 0) {
+		log_err("%s", err);
 		return -1;
 	}
-	char buf[80];
-	ssize_t len = fstat(fd, &st) == 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	close(fd);
-	if (len < 0 || (st.st_mode & 077)) {
-		log_err("admin token %s must be a file of mode 0600 (chmod 600 %s)", path, path);
-		return -1;
-	}
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		len--;
-	buf[len] = '\0';
-	if (len < 32 || len >= (ssize_t)sizeof(n->token) ||
-	    strspn(buf, "0123456789abcdefABCDEF"
-	                "-_") != (size_t)len) {
-		log_err("admin token %s must hold 32 to 64 hex characters", path);
-		OPENSSL_cleanse(buf, sizeof(buf));
-		return -1;
-	}
-	memcpy(n->token, buf, (size_t)len + 1);
-	OPENSSL_cleanse(buf, sizeof(buf));
+	if (created)
+		log_info("created the admin token in %s (mode 0600)", n->cfg.token_file);
 	return 0;
 }
 
