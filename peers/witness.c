@@ -87,11 +87,52 @@ struct append_ctx {
 	bool overflow;
 };
 
+/* The signer of a signature line "— <name> <base64(key ID ‖ signature)>": its name and the key
+ * ID (the first 4 bytes; the first 8 characters of base64 hold 6). */
+static bool
+line_signer(const char *line, size_t len, const char **name, size_t *nl, uint8_t id[4])
+{
+	static const char dash[] = "\xe2\x80\x94 ";
+	const char *end = line + len, *p = line + 4, *sp;
+	uint8_t head[6];
+	size_t hl;
+	if (len < 4 || memcmp(line, dash, 4) != 0 || !(sp = memchr(p, ' ', (size_t)(end - p))) ||
+	    end - (sp + 1) < 8 || !b64_decode(sp + 1, 8, head, sizeof(head), &hl) || hl < 4)
+		return false;
+	*name = p, *nl = (size_t)(sp - p);
+	memcpy(id, head, 4);
+	return true;
+}
+
+/* Does out[0..len) hold a signature line by the signer of line (same name, same key ID)? */
+static bool
+signed_by_same(const char *out, size_t len, const char *line, size_t ll)
+{
+	const char *name, *n2;
+	size_t nl, nl2;
+	uint8_t id[4], id2[4];
+	if (!line_signer(line, ll, &name, &nl, id))
+		return false;
+	for (size_t i = 0; i < len;) {
+		const char *eol = memchr(out + i, '\n', len - i);
+		size_t l = eol ? (size_t)(eol - (out + i)) : len - i;
+		if (line_signer(out + i, l, &n2, &nl2, id2) && nl2 == nl && !memcmp(n2, name, nl) &&
+		    !memcmp(id2, id, 4))
+			return true;
+		i += l + 1;
+	}
+	return false;
+}
+
 static int
 append_line(const char *name, size_t nl, uint64_t ts, const char *line, size_t len, void *arg)
 {
 	struct append_ctx *a = arg;
 	(void)name, (void)nl, (void)ts;
+	/* The note may carry this witness's cosignature already (a note stored as gossiped keeps
+	 * the lines it came with): a signer appears once. */
+	if (signed_by_same(a->out, a->len, line, len))
+		return 0;
 	if (a->len + len >= a->cap) {
 		a->overflow = true;
 		return 1;

@@ -25,8 +25,9 @@ extern const struct store_module witness_module;
 /* Stores a cosignature line (with its timestamp) of log/size by witness name. */
 int witness_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *name,
                 uint64_t timestamp, const char *line, size_t len);
-/* The note with every stored cosignature line of (log, size) appended, into out (cap bytes);
- * returns the length or -1 when it does not fit. */
+/* The note with every stored cosignature line of (log, size) appended, into out (cap bytes),
+ * but those whose signer (name and key ID) already signed the note: no signer appears twice.
+ * Returns the length or -1 when it does not fit. */
 int witness_note(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *note,
                  size_t note_len, char *out, size_t cap);
 /* [{"witness":name,"size":N,"time":"…Z"}] for a log, newest sizes first, at most limit. */
