@@ -13,6 +13,10 @@
 BUILD    ?= build
 CC       ?= cc
 PKGS      = libwebsockets libprotobuf-c lmdb jansson inih libcrypto libssl
+# Only the command-line tool speaks HTTP as a client (libcurl) and draws PDF reports (cairo,
+# pango): remactod does not link them.
+CLI_PKGS  = libcurl pangocairo
+CLI_LIBS  = $(shell pkg-config --libs $(CLI_PKGS) 2>/dev/null)
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
@@ -74,7 +78,7 @@ $(BUILD)/libremacto.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/remacto: $(BUILD)/obj/node/cli/remacto.o $(BUILD)/libremacto.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(CLI_LIBS) $(LDLIBS)
 
 $(BUILD)/remactod: $(BUILD)/obj/node/daemon/remactod.o $(BUILD)/libremacto.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LDLIBS)

@@ -1,313 +1,63 @@
 /*
- * client — a synchronous HTTP/1.1 request on the libwebsockets client API. See client.h.
+ * client — a synchronous HTTP request through libcurl. See client.h.
  *
- * One lws context per request, with this request as its user pointer. The request headers are
- * completed in CLIENT_APPEND_HANDSHAKE_HEADER (Content-Type, Content-Length, Authorization);
- * the body goes out from CLIENT_HTTP_WRITEABLE, one lws_write of at most CHUNK bytes per
- * callback; the response is drained with lws_http_client_read and collected from the _READ
- * callbacks under CLIENT_MAX_RESPONSE. A watchdog timer gives up after o->timeout seconds
- * without progress, whatever stage the request is in.
- *
- * lws 4.1 reports a failed connect as "Unable to connect", without the errno. An operator needs
- * to know whether nothing listens there, the host is unreachable or the name does not resolve,
- * so after such a failure one plain connect() to the same address finds out which.
+ * libcurl does the protocol, TLS and timeouts; this file sets it up for a command-line tool (no
+ * redirects, http and https only, a response cap, "no progress for N seconds" as the timeout)
+ * and turns its errors into one line an operator can act on. curl's own message for a TLS
+ * failure ("SSL certificate problem: unable to get local issuer certificate") does not say what
+ * to do, so after such a failure a second connection, made without verification and sending
+ * nothing, reads the server's certificate: its issuer (the CA to pass with --ca) and the names
+ * it is made out to.
  */
 #include "client.h"
 
+#include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <libwebsockets.h>
-#include <netdb.h>
 #include <openssl/crypto.h>
-#include <poll.h>
-#include <stdarg.h>
+#include <openssl/x509_vfy.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/err.h"
 
-#define CHUNK 65536    /* request body bytes per lws_write */
-#define READ_BUF 16384 /* response bytes per lws_http_client_read */
 #define TOKEN_MAX 512
-#define WATCHDOG_US (250 * LWS_US_PER_MS)
-
-enum stage { ST_CONNECTING, ST_SENDING, ST_WAITING, ST_READING };
-
-static const char *const stage_name[] = {
-	[ST_CONNECTING] = "connecting",
-	[ST_SENDING] = "sending the request",
-	[ST_WAITING] = "waiting for the response",
-	[ST_READING] = "reading the response",
-};
+#define CERT_FIELD_MAX 200
 
 struct request {
 	const struct client_opts *o;
-	const char *content_type;
-	const uint8_t *body;
-	size_t len, sent;
-	unsigned timeout;
-	struct client_response *out;
-	struct buf resp;           /* the response body, handed to out at the end */
-	uint8_t *chunk;            /* LWS_PRE + CHUNK, for the body */
-	char auth[TOKEN_MAX + 16]; /* "Bearer <token>", wiped at the end */
-	enum stage stage;
-	bool finished, complete;
-	int rc;
-	char *err;
-	size_t errcap;
-	struct lws_context *ctx;
-	lws_usec_t last; /* last progress */
-	lws_sorted_usec_list_t watchdog;
+	struct buf resp;
+	bool too_big, oom;
+	size_t total;
+	int last_pct;
 };
 
-static void fail(struct request *r, int rc, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-/* Ends the service loop: lws_service would otherwise sleep on in poll() until its next
- * internal timer. */
-static void
-finish(struct request *r)
+static size_t
+on_body(char *data, size_t size, size_t n, void *arg)
 {
-	r->finished = true;
-	if (r->ctx)
-		lws_cancel_service(r->ctx);
-}
-
-/* Records the first failure only: later ones are consequences of it. */
-static void
-fail(struct request *r, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	finish(r);
-	if (r->rc != 0)
-		return;
-	r->rc = rc;
-	va_start(ap, fmt);
-	err_vset(r->err, r->errcap, fmt, ap);
-	va_end(ap);
-}
-
-static void
-watchdog(lws_sorted_usec_list_t *sul)
-{
-	struct request *r = lws_container_of(sul, struct request, watchdog);
-	if (r->finished)
-		return;
-	if (lws_now_usecs() - r->last > (lws_usec_t)r->timeout * LWS_US_PER_SEC) {
-		fail(r, CLIENT_ETIMEOUT, "no progress for %u s while %s", r->timeout,
-		     stage_name[r->stage]);
-		return;
-	}
-	lws_sul_schedule(r->ctx, 0, sul, watchdog, WATCHDOG_US);
-}
-
-static int
-append_body(struct request *r, const void *in, size_t len)
-{
-	int rc = buf_put(&r->resp, in, len);
+	struct request *r = arg;
+	int rc = buf_put(&r->resp, data, size * n);
 	if (rc == -EMSGSIZE)
-		fail(r, CLIENT_ETOOBIG, "the response is larger than %zu MiB",
-		     CLIENT_MAX_RESPONSE >> 20);
+		r->too_big = true;
 	else if (rc != 0)
-		fail(r, CLIENT_ESYS, "out of memory reading the response");
-	return rc != 0 ? -1 : 0;
+		r->oom = true;
+	return rc == 0 ? size * n : 0; /* anything else aborts the transfer */
 }
 
 static int
-add_headers(struct request *r, struct lws *wsi, unsigned char **p, unsigned char *end)
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
-	if (r->auth[0] && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION,
-	                                               (const unsigned char *)r->auth,
-	                                               (int)strlen(r->auth), p, end))
-		return -1;
-	if (!r->content_type)
-		return 0;
-	char cl[24];
-	int n = snprintf(cl, sizeof(cl), "%zu", r->len);
-	if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
-	                                 (const unsigned char *)r->content_type,
-	                                 (int)strlen(r->content_type), p, end) ||
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH,
-	                                 (const unsigned char *)cl, n, p, end))
-		return -1;
-	if (r->len > 0) {
-		/* lws waits for the body (sent from WRITEABLE) before reading the response */
-		lws_client_http_body_pending(wsi, 1);
-		lws_callback_on_writable(wsi);
+	struct request *r = arg;
+	(void)dltotal, (void)dlnow, (void)ultotal;
+	if (r->o->progress && r->total > 0 && ulnow > 0) {
+		int pct = (int)((double)ulnow * 100 / (double)r->total);
+		if (pct != r->last_pct) {
+			r->last_pct = pct;
+			r->o->progress((size_t)ulnow, r->total, r->o->progress_arg);
+		}
 	}
 	return 0;
-}
-
-static int
-write_body(struct request *r, struct lws *wsi)
-{
-	if (r->stage != ST_SENDING || r->sent >= r->len)
-		return 0;
-	size_t n = r->len - r->sent < CHUNK ? r->len - r->sent : CHUNK;
-	bool final = r->sent + n == r->len;
-	memcpy(r->chunk + LWS_PRE, r->body + r->sent, n);
-	if (final)
-		lws_client_http_body_pending(wsi, 0);
-	if (lws_write(wsi, r->chunk + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
-	    (int)n) {
-		fail(r, CLIENT_EPROTO,
-		     "the connection broke after %zu of %zu bytes of the request "
-		     "body",
-		     r->sent, r->len);
-		return -1;
-	}
-	r->sent += n;
-	r->last = lws_now_usecs();
-	if (r->o->progress)
-		r->o->progress(r->sent, r->len, r->o->progress_arg);
-	if (final) {
-		r->stage = ST_WAITING;
-	} else {
-		/* lws's payload timeout is set once for the whole body: keep it alive */
-		lws_set_timeout(wsi, PENDING_TIMEOUT_CLIENT_ISSUE_PAYLOAD, (int)r->timeout + 1);
-		lws_callback_on_writable(wsi);
-	}
-	return 0;
-}
-
-static int
-established(struct request *r, struct lws *wsi)
-{
-	char cl[32];
-	r->stage = ST_READING;
-	r->last = lws_now_usecs();
-	r->out->status = (int)lws_http_client_http_response(wsi);
-	if (lws_hdr_copy(wsi, r->out->content_type, sizeof(r->out->content_type),
-	                 WSI_TOKEN_HTTP_CONTENT_TYPE) < 0)
-		r->out->content_type[0] = '\0';
-	if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
-	    strtoull(cl, NULL, 10) > CLIENT_MAX_RESPONSE) {
-		fail(r, CLIENT_ETOOBIG, "the response announces %s bytes, over the %zu MiB cap", cl,
-		     CLIENT_MAX_RESPONSE >> 20);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
-{
-	struct request *r = lws_context_user(lws_get_context(wsi));
-
-	switch (reason) {
-	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		if (r->stage == ST_CONNECTING)
-			fail(r, CLIENT_ECONNECT, "%s", in ? (const char *)in : "cannot connect");
-		else
-			fail(r, CLIENT_EPROTO, "connection failed while %s: %s",
-			     stage_name[r->stage], in ? (const char *)in : "unknown error");
-		return 0;
-	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
-		r->stage = ST_SENDING;
-		r->last = lws_now_usecs();
-		if (add_headers(r, wsi, (unsigned char **)in, *(unsigned char **)in + len) != 0) {
-			fail(r, CLIENT_EPROTO, "the request headers do not fit lws's buffer");
-			return -1;
-		}
-		if (!r->content_type || r->len == 0)
-			r->stage = ST_WAITING;
-		return 0;
-	case LWS_CALLBACK_CLIENT_HTTP_WRITEABLE:
-		return write_body(r, wsi);
-	case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
-		return established(r, wsi);
-	case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
-		r->last = lws_now_usecs();
-		return append_body(r, in, len);
-	case LWS_CALLBACK_RECEIVE_CLIENT_HTTP: {
-		char buf[LWS_PRE + READ_BUF], *p = buf + LWS_PRE;
-		int n = READ_BUF;
-		if (lws_http_client_read(wsi, &p, &n) < 0) {
-			fail(r, CLIENT_EPROTO, "the connection broke while reading the response");
-			return -1;
-		}
-		return 0;
-	}
-	case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
-		if (!r->finished) {
-			r->complete = true;
-			finish(r);
-		}
-		return 0;
-	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
-		if (!r->finished && r->stage == ST_SENDING)
-			fail(r, CLIENT_EPROTO,
-			     "the server closed the connection after %zu of %zu bytes "
-			     "of the request body",
-			     r->sent, r->len);
-		else if (!r->finished)
-			fail(r, CLIENT_EPROTO, "the server closed the connection while %s",
-			     stage_name[r->stage]);
-		return 0;
-	default:
-		return lws_callback_http_dummy(wsi, reason, user, in, len);
-	}
-}
-
-static const struct lws_protocols protocols[] = {
-	{ "remacto-client", callback, 0, 0, 0, NULL, 0 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 },
-};
-
-static void
-emit(int level, const char *line)
-{
-	size_t n = strlen(line);
-	(void)level;
-	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		n--;
-	fprintf(stderr, "remacto: lws: %.*s\n", (int)n, line);
-}
-
-/* Why a TCP connect to host:port fails, as "connection refused" etc.; false when it does not
- * fail now (then the caller keeps lws's own message). */
-static bool
-connect_reason(const char *host, int port, unsigned timeout, char *out, size_t cap)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
-	struct addrinfo *res = NULL;
-	char sport[8];
-	int e = 0, fd;
-
-	snprintf(sport, sizeof(sport), "%d", port);
-	if ((e = getaddrinfo(host, sport, &hints, &res)) != 0) {
-		snprintf(out, cap, "cannot resolve the name: %s", gai_strerror(e));
-		return true;
-	}
-	fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		e = errno;
-	} else if (connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
-		e = errno;
-		if (e == EINPROGRESS) {
-			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-			socklen_t sl = sizeof(e);
-			int ms = timeout > 10 ? 10000 : (int)timeout * 1000;
-			int pr = poll(&pfd, 1, ms);
-			if (pr == 0)
-				e = ETIMEDOUT;
-			else if (pr < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) != 0)
-				e = errno;
-		}
-	}
-	if (fd >= 0)
-		close(fd);
-	freeaddrinfo(res);
-	if (e == 0)
-		return false;
-	snprintf(out, cap, "%s", strerror(e));
-	if (out[0] >= 'A' && out[0] <= 'Z')
-		out[0] = (char)(out[0] - 'A' + 'a');
-	return true;
 }
 
 void
@@ -319,16 +69,267 @@ client_response_free(struct client_response *r)
 	memset(r, 0, sizeof(*r));
 }
 
+bool
+client_url_parse(const char *url, char host[256], int *port, bool *tls)
+{
+	const char *p, *h, *end;
+	size_t hn;
+
+	if (!strncmp(url, "http://", 7)) {
+		*tls = false, p = url + 7;
+	} else if (!strncmp(url, "https://", 8)) {
+		*tls = true, p = url + 8;
+	} else {
+		return false;
+	}
+	if (*p == '[') {
+		h = p + 1;
+		if (!(end = strchr(h, ']')))
+			return false;
+		hn = (size_t)(end - h);
+		p = end + 1;
+	} else {
+		h = p;
+		hn = strcspn(p, ":/");
+		p += hn;
+	}
+	if (hn == 0 || hn > 255 || memchr(h, '@', hn))
+		return false;
+	memcpy(host, h, hn);
+	host[hn] = '\0';
+	*port = *tls ? 443 : 80;
+	if (*p == ':') {
+		char *e;
+		long v = strtol(p + 1, &e, 10);
+		if (e == p + 1 || v < 1 || v > 65535)
+			return false;
+		*port = (int)v;
+		p = e;
+	}
+	return *p == '\0' || !strcmp(p, "/");
+}
+
+void
+client_url_make(char *out, bool tls, const char *host, int port)
+{
+	snprintf(out, CLIENT_URL_MAX, strchr(host, ':') ? "%s://[%s]:%d" : "%s://%s:%d",
+	         tls ? "https" : "http", host, port);
+}
+
+/* Applies what a connection needs, for the request and for the certificate peek alike. */
+static int
+setup_connection(CURL *c, const struct client_opts *o, struct curl_slist **resolve, char *url,
+                 const char *path, char *errbuf)
+{
+	char host[256], entry[400];
+	int port;
+	bool tls;
+	unsigned timeout = o->timeout ? o->timeout : CLIENT_DEFAULT_TIMEOUT;
+
+	if (!client_url_parse(o->base, host, &port, &tls))
+		return -EINVAL;
+	snprintf(url, CLIENT_URL_MAX + 4096, "%s%s", o->base, path);
+	if (o->connect_to && o->connect_to[0]) {
+		snprintf(entry, sizeof(entry),
+		         strchr(o->connect_to, ':') ? "%s:%d:[%s]" : "%s:%d:%s", host, port,
+		         o->connect_to);
+		if (!(*resolve = curl_slist_append(NULL, entry)))
+			return -ENOMEM;
+		curl_easy_setopt(c, CURLOPT_RESOLVE, *resolve);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)timeout);
+	/* "no progress for the timeout": under 1 byte/s for that long */
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)timeout);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "remacto");
+	if (o->ca_file && o->ca_file[0])
+		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file); /* CAPATH stays the system's */
+	return 0;
+}
+
+/* One line for a CERTINFO field of the first certificate ("Issuer", "X509v3 Subject
+ * Alternative Name"), without its "name:" prefix. */
+static bool
+cert_field(struct curl_certinfo *ci, const char *name, char *out, size_t cap)
+{
+	size_t n = strlen(name);
+	if (!ci || ci->num_of_certs < 1)
+		return false;
+	for (struct curl_slist *s = ci->certinfo[0]; s; s = s->next)
+		if (!strncmp(s->data, name, n) && s->data[n] == ':') {
+			snprintf(out, cap, "%.*s", CERT_FIELD_MAX, s->data + n + 1);
+			/* fields may carry newlines: keep the message on one line */
+			for (char *p = out; *p; p++)
+				if (*p == '\n' || *p == '\r')
+					*p = ' ';
+			return true;
+		}
+	return false;
+}
+
+/* Connects again without verification, sending nothing, to read the server's certificate:
+ * its issuer and the names it holds. False when even that fails. */
+static bool
+peek_certificate(const struct client_opts *o, char *issuer, size_t icap, char *names, size_t ncap)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *resolve = NULL;
+	struct curl_certinfo *ci = NULL;
+	char url[CLIENT_URL_MAX + 4096], errbuf[CURL_ERROR_SIZE] = "";
+	bool ok = false;
+
+	issuer[0] = names[0] = '\0';
+	if (!c || setup_connection(c, o, &resolve, url, "/", errbuf) != 0)
+		goto done;
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	curl_easy_setopt(c, CURLOPT_CERTINFO, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+	if (curl_easy_perform(c) != CURLE_OK ||
+	    curl_easy_getinfo(c, CURLINFO_CERTINFO, &ci) != CURLE_OK)
+		goto done;
+	ok = cert_field(ci, "Issuer", issuer, icap);
+	if (!cert_field(ci, "X509v3 Subject Alternative Name", names, ncap))
+		cert_field(ci, "Subject", names, ncap);
+done:
+	curl_slist_free_all(resolve);
+	if (c)
+		curl_easy_cleanup(c);
+	return ok;
+}
+
+/* The one-line explanation of a failed certificate verification. */
+static void
+explain_tls(CURL *c, const struct client_opts *o, const char *curlmsg, char *err, size_t errcap)
+{
+	char host[256], issuer[CERT_FIELD_MAX + 1], names[CERT_FIELD_MAX + 1];
+	const char *ca = o->ca_file && o->ca_file[0] ? o->ca_file : NULL;
+	long verify = 0;
+	int port;
+	bool tls;
+
+	client_url_parse(o->base, host, &port, &tls);
+	curl_easy_getinfo(c, CURLINFO_SSL_VERIFYRESULT, &verify);
+	bool peeked = peek_certificate(o, issuer, sizeof(issuer), names, sizeof(names));
+	/* curl checks the name itself after OpenSSL's chain check: its message tells */
+	if (verify == X509_V_OK || verify == X509_V_ERR_HOSTNAME_MISMATCH ||
+	    verify == X509_V_ERR_IP_ADDRESS_MISMATCH || strstr(curlmsg, "target host name")) {
+		err_set(err, errcap,
+		        "the TLS certificate of %s is not made out to the name %s%s%s: use an "
+		        "address the certificate names in --url (or the node's configuration), "
+		        "or have a certificate made for %s (%s)",
+		        o->base, host, peeked && names[0] ? "; it names " : "", peeked ? names : "",
+		        host, curlmsg);
+		return;
+	}
+	if (verify == X509_V_ERR_CERT_HAS_EXPIRED || verify == X509_V_ERR_CERT_NOT_YET_VALID) {
+		err_set(err, errcap,
+		        "the TLS certificate of %s %s (%s); renew it (deploy/tls-bootstrap.sh "
+		        "remakes a private network's certificates)",
+		        o->base,
+		        verify == X509_V_ERR_CERT_HAS_EXPIRED ? "has expired" : "is not valid yet",
+		        curlmsg);
+		return;
+	}
+	err_set(err, errcap,
+	        "the TLS certificate of %s is signed by a CA this machine does not trust%s%s%s "
+	        "(%s, %s): pass that CA's certificate with --ca FILE (a private network's CA: "
+	        "the [peer] ca_file of the node's configuration, or the ca.pem that "
+	        "deploy/tls-bootstrap.sh made)%s%s%s",
+	        o->base, peeked && issuer[0] ? ": issuer '" : "", peeked ? issuer : "",
+	        peeked && issuer[0] ? "'" : "", X509_verify_cert_error_string(verify), curlmsg,
+	        ca ? "; --ca " : "", ca ? ca : "", ca ? " does not hold it" : "");
+}
+
+/* curl's errors as CLIENT_E* codes and a line for an operator. */
+static int
+map_error(CURL *c, const struct client_opts *o, CURLcode cc, const char *errbuf,
+          const struct request *r, char *err, size_t errcap)
+{
+	const char *msg = errbuf[0] ? errbuf : curl_easy_strerror(cc);
+	long oserr = 0;
+
+	switch (cc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+		err_set(err, errcap, "cannot resolve the name of %s (%s)", o->base, msg);
+		return CLIENT_ECONNECT;
+	case CURLE_COULDNT_CONNECT:
+		curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
+		if (oserr) {
+			char why[128];
+			snprintf(why, sizeof(why), "%s", strerror((int)oserr));
+			why[0] = (char)(why[0] >= 'A' && why[0] <= 'Z' ? why[0] - 'A' + 'a'
+			                                               : why[0]);
+			err_set(err, errcap, "cannot connect to %s: %s", o->base, why);
+		} else
+			err_set(err, errcap, "cannot connect to %s (%s)", o->base, msg);
+		return CLIENT_ECONNECT;
+	case CURLE_OPERATION_TIMEDOUT:
+		err_set(err, errcap, "no progress for %u s talking to %s (%s)",
+		        o->timeout ? o->timeout : CLIENT_DEFAULT_TIMEOUT, o->base, msg);
+		return CLIENT_ETIMEOUT;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		explain_tls(c, o, msg, err, errcap);
+		return CLIENT_ETLS;
+	case CURLE_SSL_CACERT_BADFILE:
+		err_set(err, errcap, "cannot use the CA file %s: %s (give --ca a PEM file)",
+		        o->ca_file ? o->ca_file : "(none)", msg);
+		return CLIENT_ETLS;
+	case CURLE_SSL_CONNECT_ERROR:
+		err_set(err, errcap,
+		        "the TLS handshake with %s failed: %s (is it an https listener? a plain "
+		        "http one wants an http:// URL)",
+		        o->base, msg);
+		return CLIENT_ETLS;
+	case CURLE_FILESIZE_EXCEEDED:
+		err_set(err, errcap, "the response of %s is larger than %zu MiB", o->base,
+		        CLIENT_MAX_RESPONSE >> 20);
+		return CLIENT_ETOOBIG;
+	case CURLE_WRITE_ERROR:
+		if (r->too_big) {
+			err_set(err, errcap, "the response of %s is larger than %zu MiB", o->base,
+			        CLIENT_MAX_RESPONSE >> 20);
+			return CLIENT_ETOOBIG;
+		}
+		err_set(err, errcap, "out of memory reading the response of %s", o->base);
+		return CLIENT_ESYS;
+	case CURLE_OUT_OF_MEMORY:
+		err_set(err, errcap, "out of memory");
+		return CLIENT_ESYS;
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+		if (!strncmp(o->base, "http://", 7)) {
+			err_set(err, errcap,
+			        "%s closed the connection without an answer (%s): if it is an "
+			        "https listener, use https://",
+			        o->base, msg);
+			return CLIENT_EPROTO;
+		}
+		err_set(err, errcap, "%s closed the connection without an answer (%s)", o->base,
+		        msg);
+		return CLIENT_EPROTO;
+	default:
+		err_set(err, errcap, "the request to %s failed: %s", o->base, msg);
+		return CLIENT_EPROTO;
+	}
+}
+
 int
 client_request(const struct client_opts *o, const char *method, const char *path,
                const char *content_type, const uint8_t *body, size_t len,
                struct client_response *out, char *err, size_t errcap)
 {
-	struct lws_context_creation_info info;
-	struct lws_client_connect_info ci;
-	struct lws_context *ctx = NULL;
-	struct request *r;
-	char hosthdr[300];
+	struct request r = { .o = o, .resp = BUF_INIT(CLIENT_MAX_RESPONSE), .last_pct = -1 };
+	struct curl_slist *headers = NULL, *resolve = NULL;
+	char url[CLIENT_URL_MAX + 4096], errbuf[CURL_ERROR_SIZE] = "";
+	char auth[TOKEN_MAX + 32] = "", ctype[160];
+	CURLcode cc;
+	CURL *c = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -337,86 +338,74 @@ client_request(const struct client_opts *o, const char *method, const char *path
 		err_set(err, errcap, "the bearer token is longer than %d characters", TOKEN_MAX);
 		return CLIENT_EPROTO;
 	}
-	if (!(r = calloc(1, sizeof(*r))) || !(r->chunk = malloc(LWS_PRE + CHUNK))) {
-		free(r);
-		err_set(err, errcap, "out of memory");
+	if (strlen(path) >= 4096) {
+		err_set(err, errcap, "the request path is longer than 4095 bytes");
+		return CLIENT_EPROTO;
+	}
+	if (!(c = curl_easy_init())) {
+		err_set(err, errcap, "cannot start libcurl (out of memory?)");
 		return CLIENT_ESYS;
 	}
-	r->o = o;
-	r->content_type = content_type;
-	r->body = body;
-	r->len = body ? len : 0;
-	r->timeout = o->timeout ? o->timeout : CLIENT_DEFAULT_TIMEOUT;
-	r->out = out;
-	r->resp = (struct buf)BUF_INIT(CLIENT_MAX_RESPONSE);
-	r->err = err;
-	r->errcap = errcap;
-	r->stage = ST_CONNECTING;
-	if (o->token && o->token[0])
-		snprintf(r->auth, sizeof(r->auth), "Bearer %s", o->token);
-
-	lws_set_log_level(LLL_ERR, emit);
-	memset(&info, 0, sizeof(info));
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.protocols = protocols;
-	info.user = r;
-	info.fd_limit_per_thread = 4;
-	/* lws's own per-stage timeouts back up the watchdog, which fires first with a better
-	 * message */
-	info.timeout_secs = r->timeout + 1;
-	info.connect_timeout_secs = r->timeout + 1;
-	if (o->tls) {
-		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-		info.client_ssl_ca_filepath = o->ca_file;
-	}
-	if (!(ctx = lws_create_context(&info))) {
-		fail(r, CLIENT_ESYS, "cannot create the libwebsockets context");
+	if ((rc = setup_connection(c, o, &resolve, url, path, errbuf)) != 0) {
+		err_set(err, errcap, "%s is not an http:// or https:// URL with a host", o->base);
+		rc = rc == -ENOMEM ? CLIENT_ESYS : CLIENT_EPROTO;
 		goto done;
 	}
-
-	snprintf(hosthdr, sizeof(hosthdr), strchr(o->host, ':') ? "[%s]:%d" : "%s:%d", o->host,
-	         o->port);
-	memset(&ci, 0, sizeof(ci));
-	ci.context = ctx;
-	ci.address = o->host;
-	ci.port = o->port;
-	ci.ssl_connection = o->tls ? LCCSCF_USE_SSL : 0;
-	ci.path = path;
-	ci.host = hosthdr;
-	ci.method = method;
-	ci.protocol = protocols[0].name;
-	ci.alpn = "http/1.1";
-
-	r->ctx = ctx;
-	r->last = lws_now_usecs();
-	lws_sul_schedule(ctx, 0, &r->watchdog, watchdog, WATCHDOG_US);
-	if (!lws_client_connect_via_info(&ci) && !r->finished)
-		fail(r, CLIENT_ECONNECT, "cannot start the connection");
-	while (!r->finished)
-		if (lws_service(ctx, 0) < 0 && !r->finished)
-			fail(r, CLIENT_EPROTO, "the libwebsockets service loop failed");
-	lws_sul_cancel(&r->watchdog);
-
-	if (r->rc == CLIENT_ECONNECT &&
-	    !connect_reason(o->host, o->port, r->timeout, err, errcap) && o->tls) {
-		char lwsmsg[256];
-		snprintf(lwsmsg, sizeof(lwsmsg), "%s", err);
-		err_set(err, errcap, "TLS handshake failed (%s)", lwsmsg);
+	if (o->token && o->token[0]) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", o->token);
+		headers = curl_slist_append(headers, auth);
 	}
+	if (content_type) {
+		snprintf(ctype, sizeof(ctype), "Content-Type: %s", content_type);
+		headers = curl_slist_append(headers, ctype);
+		/* the node answers at once; no "Expect: 100-continue" round trip */
+		headers = curl_slist_append(headers, "Expect:");
+		r.total = body ? len : 0;
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? (const char *)body : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r.total);
+	}
+	if (strcmp(method, "GET") && strcmp(method, "POST"))
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (!strcmp(method, "HEAD"))
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	if (headers)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)CLIENT_MAX_RESPONSE);
+	if (o->progress) {
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, &r);
+	}
+
+	if ((cc = curl_easy_perform(c)) != CURLE_OK) {
+		rc = map_error(c, o, cc, errbuf, &r, err, errcap);
+		goto done;
+	}
+	long status = 0;
+	char *ct = NULL;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+	out->status = (int)status;
+	snprintf(out->content_type, sizeof(out->content_type), "%s", ct ? ct : "");
+	if (!(out->body = (uint8_t *)buf_steal(&r.resp, &out->len)) &&
+	    !(out->body = calloc(1, 1))) {
+		err_set(err, errcap, "out of memory");
+		rc = CLIENT_ESYS;
+		goto done;
+	}
+	if (o->progress && r.total > 0 && r.last_pct != 100)
+		o->progress(r.total, r.total, o->progress_arg);
+	rc = 0;
 done:
-	if (ctx)
-		lws_context_destroy(ctx);
-	rc = r->complete && r->rc == 0 ? 0 : r->rc ? r->rc : CLIENT_EPROTO;
-	if (rc != 0) {
-		if (r->rc == 0)
-			err_set(err, errcap, "the request ended without a complete response");
+	if (rc != 0)
 		client_response_free(out);
-		buf_free(&r->resp);
-	} else {
-		out->body = (uint8_t *)buf_steal(&r->resp, &out->len);
-	}
-	OPENSSL_cleanse(r->auth, sizeof(r->auth));
-	free(r->chunk);
-	free(r);
+	buf_free(&r.resp);
+	curl_slist_free_all(headers);
+	curl_slist_free_all(resolve);
+	curl_easy_cleanup(c);
+	OPENSSL_cleanse(auth, sizeof(auth));
 	return rc;
 }

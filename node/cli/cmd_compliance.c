@@ -4,7 +4,7 @@
  * overview or one member's report, and one catalog indicator compared across members. --json
  * and --csv print the node's answer as it came, for scripts.
  *
- * With --data DIR instead of --url, the same views are computed here from the logs of a data
+ * With --data DIR instead of a node (--url, --config), the same views are computed here from the logs of a data
  * folder alone (read-only; a running node may hold it): the command that rebuilds them from
  * nothing but the ledger, and a way to check what a node answers (--json gives the same bytes).
  */
@@ -18,30 +18,29 @@
 #include <time.h>
 
 #include "cli.h"
-#include "client.h"
+#include "endpoint.h"
 #include "peers/ledger.h"
 #include "views/benchmark.h"
 #include "views/compliance.h"
 #include "views/facts.h"
 
-#define DEFAULT_URL "http://127.0.0.1:8080"
 #define PATH_MAX_LEN 4096
 
 static const char compliance_usage[] =
-        "usage: remacto compliance [--url URL | --data DIR] [--member M] [--as-of YYYY-MM-DD]\n"
-        "                          [--months N] [--json | --csv]\n"
+        "usage: remacto compliance [--config FILE] [--url URL] [--ca FILE] | [--data DIR]\n"
+        "                          [--member M] [--as-of YYYY-MM-DD] [--months N] [--json | --csv]\n"
         "  Without --member: the national overview of the network's compliance as of the date\n"
         "  (default today): every member's status and score, counts by region and kind, and the\n"
         "  trend over the N month ends before it (default 12). With --member (a slug such as\n"
         "  rabat-prefecture, or an origin): that member's report, rule by rule, with each finding\n"
         "  in French and English and the log indexes of the entries behind it.\n"
-        "  --url is the node's public listener (default " DEFAULT_URL "); --data computes the\n"
-        "  same from the logs of a data folder instead (no --csv then).\n"
+        "  Asks the node's public listener (default http://127.0.0.1:8080):\n" ENDPOINT_USAGE
+        "  --data computes the same from the logs of a data folder instead (no --csv then).\n"
         "  Exit codes: 0 ok, 1 failure (node unreachable, server error), 2 usage, 3 refused by\n"
         "  the node (unknown member, bad date: its reason is printed).\n";
 
 static const char benchmark_usage[] =
-        "usage: remacto benchmark CODE [--url URL | --data DIR]\n"
+        "usage: remacto benchmark CODE [--config FILE] [--url URL] [--ca FILE] | [--data DIR]\n"
         "                         [--group all|kind|population|region|custom]\n"
         "                         [--members a,b,...] [--member M] [--period P] [--json | --csv]\n"
         "  Compares the national catalog indicator CODE (e.g. TR-01) across members for a period\n"
@@ -51,54 +50,9 @@ static const char benchmark_usage[] =
         "  them; members without a report are listed as missing. --members makes a custom group.\n"
         "  With --member, only that member's group, its position and its time series.\n"
         "  Population bands: <10k, 10k-50k, 50k-200k, 200k-1m, >=1m, unknown.\n"
-        "  --url is the node's public listener (default " DEFAULT_URL "); --data computes the\n"
-        "  same from the logs of a data folder instead (no --csv then).\n"
+        "  Asks the node's public listener (default http://127.0.0.1:8080):\n" ENDPOINT_USAGE
+        "  --data computes the same from the logs of a data folder instead (no --csv then).\n"
         "  Exit codes: 0 ok, 1 failure, 2 usage, 3 refused by the node (unknown code or member).\n";
-
-struct target {
-	char host[256];
-	int port;
-	bool tls;
-};
-
-/* http[s]://host[:port][/], IPv6 in brackets. */
-static bool
-parse_url(const char *url, struct target *t)
-{
-	const char *p;
-	size_t n;
-	if (!strncmp(url, "http://", 7)) {
-		t->tls = false, t->port = 80, p = url + 7;
-	} else if (!strncmp(url, "https://", 8)) {
-		t->tls = true, t->port = 443, p = url + 8;
-	} else {
-		return false;
-	}
-	if (*p == '[') {
-		const char *end = strchr(p, ']');
-		if (!end || (n = (size_t)(end - p - 1)) == 0 || n >= sizeof(t->host))
-			return false;
-		memcpy(t->host, p + 1, n);
-		t->host[n] = '\0';
-		p = end + 1;
-	} else {
-		n = strcspn(p, ":/");
-		if (n == 0 || n >= sizeof(t->host))
-			return false;
-		memcpy(t->host, p, n);
-		t->host[n] = '\0';
-		p += n;
-	}
-	if (*p == ':') {
-		char *end;
-		long port = strtol(p + 1, &end, 10);
-		if (end == p + 1 || port < 1 || port > 65535)
-			return false;
-		t->port = (int)port;
-		p = end;
-	}
-	return *p == '\0' || !strcmp(p, "/");
-}
 
 /* Appends name=value (percent-encoded) to a query string. */
 static void
@@ -134,36 +88,16 @@ add_segment(char *path, size_t cap, const char *seg)
 	path[o < cap ? o : cap - 1] = '\0';
 }
 
-/* GETs path from the node; on success *out holds the response (status 200). */
+/* GETs path from the node's public listener; on success *out holds the response (200). */
 static int
-fetch(const char *url, const char *path, struct client_response *out)
+fetch(const struct endpoint_args *ea, const char *path, struct client_response *out)
 {
-	struct target t;
-	struct client_opts o = { 0 };
-	char err[512];
-
-	if (!parse_url(url, &t))
-		return cli_err(EXIT_USAGE, "--url %s: expected http://HOST[:PORT] or https://...",
-		               url);
-	o.host = t.host, o.port = t.port, o.tls = t.tls;
-	if (client_request(&o, "GET", path, NULL, NULL, 0, out, err, sizeof(err)) != 0)
-		return cli_err(EXIT_FAIL, "%s (is the node running? --url %s)", err, url);
-	if (out->status == 200)
-		return EXIT_OK;
-	json_t *j = out->body ? json_loadb((const char *)out->body, out->len, 0, NULL) : NULL;
-	json_t *e = json_object_get(j, "error");
-	const char *reason = json_string_value(json_object_get(e, "reason"));
-	const char *field = json_string_value(json_object_get(e, "field"));
-	int code = out->status >= 400 && out->status < 500 ? EXIT_INVALID : EXIT_FAIL;
-	if (reason)
-		cli_err(code, "the node answered %d: %s%s%s", out->status, field ? field : "",
-		        field ? ": " : "", reason);
-	else
-		cli_err(code, "the node answered %d: %.200s", out->status,
-		        out->body ? (const char *)out->body : "");
-	json_decref(j);
-	client_response_free(out);
-	return code;
+	struct endpoint e;
+	int rc = endpoint_open(&e, ENDPOINT_PUBLIC, ea, 0);
+	if (rc == EXIT_OK)
+		rc = endpoint_get(&e, path, out);
+	endpoint_close(&e);
+	return rc;
 }
 
 static json_t *
@@ -471,7 +405,7 @@ int
 cmd_compliance(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "url", required_argument, NULL, 'u' },
+		ENDPOINT_OPTIONS,
 		{ "member", required_argument, NULL, 'm' },
 		{ "as-of", required_argument, NULL, 'a' },
 		{ "months", required_argument, NULL, 'n' },
@@ -481,7 +415,8 @@ cmd_compliance(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *url = NULL, *member = NULL, *as_of = NULL, *months = NULL, *data = NULL;
+	struct endpoint_args ea = { 0 };
+	const char *member = NULL, *as_of = NULL, *months = NULL, *data = NULL;
 	bool json = false, csv = false;
 	char path[PATH_MAX_LEN];
 	struct client_response resp = { 0 };
@@ -490,10 +425,9 @@ cmd_compliance(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (endpoint_arg(&ea, c, optarg))
+			continue;
 		switch (c) {
-		case 'u':
-			url = optarg;
-			break;
 		case 'm':
 			member = optarg;
 			break;
@@ -531,8 +465,9 @@ cmd_compliance(int argc, char **argv)
 		return EXIT_USAGE;
 	if (data) {
 		json_t *j;
-		if (url || csv)
-			return cli_err(EXIT_USAGE, "--data computes here: no --url, no --csv");
+		if (ea.url || ea.config || ea.ca || csv)
+			return cli_err(EXIT_USAGE,
+			               "--data computes here: no --url, --config, --ca or --csv");
 		if ((rc = local_compliance(data, member, as_of, nmonths, &j)) != EXIT_OK)
 			return rc;
 		if (json)
@@ -544,8 +479,6 @@ cmd_compliance(int argc, char **argv)
 		json_decref(j);
 		return json ? rc : fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 	}
-	if (!url)
-		url = DEFAULT_URL;
 	if (member) {
 		/* An origin names the member by its slug (the path holds one segment). */
 		const char *slash = strrchr(member, '/');
@@ -560,7 +493,7 @@ cmd_compliance(int argc, char **argv)
 		add_param(path, sizeof(path), "months", months);
 	}
 	add_param(path, sizeof(path), "as-of", as_of);
-	if ((rc = fetch(url, path, &resp)) != EXIT_OK)
+	if ((rc = fetch(&ea, path, &resp)) != EXIT_OK)
 		return rc;
 	if (json || csv) {
 		rc = print_raw(&resp);
@@ -662,7 +595,7 @@ int
 cmd_benchmark(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "url", required_argument, NULL, 'u' },
+		ENDPOINT_OPTIONS,
 		{ "group", required_argument, NULL, 'g' },
 		{ "members", required_argument, NULL, 's' },
 		{ "member", required_argument, NULL, 'm' },
@@ -673,7 +606,8 @@ cmd_benchmark(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *url = NULL, *group = NULL, *member = NULL, *period = NULL, *data = NULL, *code;
+	struct endpoint_args ea = { 0 };
+	const char *group = NULL, *member = NULL, *period = NULL, *data = NULL, *code;
 	char *members = NULL;
 	bool json = false, csv = false;
 	char path[PATH_MAX_LEN];
@@ -682,10 +616,9 @@ cmd_benchmark(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (endpoint_arg(&ea, c, optarg))
+			continue;
 		switch (c) {
-		case 'u':
-			url = optarg;
-			break;
 		case 'g':
 			group = optarg;
 			break;
@@ -732,8 +665,9 @@ cmd_benchmark(int argc, char **argv)
 		return cli_err(EXIT_USAGE, "--json and --csv exclude each other");
 	if (data) {
 		json_t *j;
-		if (url || csv)
-			return cli_err(EXIT_USAGE, "--data computes here: no --url, no --csv");
+		if (ea.url || ea.config || ea.ca || csv)
+			return cli_err(EXIT_USAGE,
+			               "--data computes here: no --url, --config, --ca or --csv");
 		if ((rc = local_benchmark(data, code, group, members, member, period, &j)) !=
 		    EXIT_OK)
 			return rc;
@@ -744,8 +678,6 @@ cmd_benchmark(int argc, char **argv)
 		json_decref(j);
 		return json ? rc : fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 	}
-	if (!url)
-		url = DEFAULT_URL;
 	snprintf(path, sizeof(path), "/api/v1/benchmarks/%s%s", code, csv ? ".csv" : "");
 	if (group && !*group)
 		return cli_err(EXIT_USAGE, "--group wants all, kind, population, region or custom");
@@ -753,7 +685,7 @@ cmd_benchmark(int argc, char **argv)
 	add_param(path, sizeof(path), "members", members);
 	add_param(path, sizeof(path), "member", member);
 	add_param(path, sizeof(path), "period", period);
-	if ((rc = fetch(url, path, &resp)) != EXIT_OK)
+	if ((rc = fetch(&ea, path, &resp)) != EXIT_OK)
 		return rc;
 	if (json || csv) {
 		rc = print_raw(&resp);

@@ -6,8 +6,7 @@
  *   remacto peers [--config FILE] [--url http://127.0.0.1:8080] [--ca FILE]
  *
  * The public listener needs no token, so --url may name any node; without it the node of
- * --config (or of the embedded defaults) is asked. An https listener is verified against the
- * system's CAs and --ca (default with --config: its [peer] ca_file, the network's CA).
+ * --config (or of the embedded defaults) is asked (endpoint.h).
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -16,65 +15,18 @@
 #include <string.h>
 
 #include "cli.h"
-#include "client.h"
-#include "core/config.h"
+#include "endpoint.h"
 
 #define PEER_COL_MAX 48
 #define NOTE_COL_MAX 56
 
 static const char usage[] =
-        "usage: remacto peers [--config FILE] [--url http://HOST:PORT] [--ca FILE]\n"
+        "usage: remacto peers [--config FILE] [--url http[s]://HOST:PORT] [--ca FILE]\n"
         "  Shows a running node's peers: state (ready, handshake, connecting, backoff, standby,\n"
         "  refused...), direction (out: this node dials it; in: it dialled this node), the send\n"
         "  queue of a ready session or the last error, protocol violations and the time left\n"
-        "  before the next connection attempt. Asks the public listener: --url, or the [public]\n"
-        "  listen address of --config (default: the embedded defaults, http://127.0.0.1:8080).\n"
-        "  --ca: PEM certificates of the CAs that may sign an https listener's certificate,\n"
-        "  besides the system's (default with --config: its [peer] ca_file).\n"
+        "  before the next connection attempt. Asks the public listener.\n" ENDPOINT_USAGE
         "  Exit codes: 0 ok, 1 failure (node unreachable), 2 usage.\n";
-
-/* http[s]://host[:port][/]: host without brackets into host. */
-static bool
-parse_url(const char *url, struct client_opts *o, char host[256])
-{
-	const char *p, *h, *end;
-	size_t hn;
-
-	if (!strncmp(url, "http://", 7)) {
-		o->tls = false;
-		p = url + 7;
-	} else if (!strncmp(url, "https://", 8)) {
-		o->tls = true;
-		p = url + 8;
-	} else {
-		return false;
-	}
-	if (*p == '[') {
-		h = p + 1;
-		if (!(end = strchr(h, ']')))
-			return false;
-		hn = (size_t)(end - h);
-		p = end + 1;
-	} else {
-		h = p;
-		hn = strcspn(p, ":/");
-		p += hn;
-	}
-	if (hn == 0 || hn > 255)
-		return false;
-	memcpy(host, h, hn);
-	host[hn] = '\0';
-	o->port = o->tls ? 443 : 80;
-	if (*p == ':') {
-		char *e;
-		long port = strtol(p + 1, &e, 10);
-		if (e == p + 1 || port < 1 || port > 65535)
-			return false;
-		o->port = (int)port;
-		p = e;
-	}
-	return *p == '\0' || !strcmp(p, "/");
-}
 
 static void
 human_bytes(long long n, char *out, size_t cap)
@@ -159,89 +111,35 @@ int
 cmd_peers(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "url", required_argument, NULL, 'u' },
-		{ "ca", required_argument, NULL, 'a' },
+		ENDPOINT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct client_opts o = { 0 };
+	struct endpoint e = { 0 };
+	struct endpoint_args ea = { 0 };
 	struct client_response resp = { 0 };
-	struct config cfg;
-	const char *config = NULL, *url = NULL, *ca = NULL;
-	char host[256], err[1024];
 	json_t *j = NULL, *peers;
 	int c, rc = EXIT_FAIL;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			config = optarg;
-			break;
-		case 'u':
-			url = optarg;
-			break;
-		case 'a':
-			ca = optarg;
-			break;
-		case 'h':
+		if (endpoint_arg(&ea, c, optarg))
+			continue;
+		if (c == 'h') {
 			fputs(usage, stdout);
 			return EXIT_OK;
-		default:
-			fputs(usage, stderr);
-			return EXIT_USAGE;
 		}
+		fputs(usage, stderr);
+		return EXIT_USAGE;
 	}
 	if (optind != argc) {
 		fputs(usage, stderr);
 		return cli_err(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
 	}
-	if (url && config)
-		return cli_err(EXIT_USAGE, "give --url or --config, not both");
-	if (url) {
-		if (!parse_url(url, &o, host))
-			return cli_err(EXIT_USAGE,
-			               "--url wants http://HOST:PORT or https://HOST:PORT "
-			               "(IPv6 in brackets), not '%s'",
-			               url);
-	} else {
-		config_defaults(&cfg);
-		if ((config && config_load(&cfg, config, err, sizeof(err)) != 0) ||
-		    config_finish(&cfg, err, sizeof(err)) != 0)
-			return cli_err(EXIT_FAIL, "%s", err);
-		/* A listener on every address is reached on loopback. */
-		const char *h = cfg.pub.host;
-		if (!h[0] || !strcmp(h, "0.0.0.0"))
-			h = "127.0.0.1";
-		else if (!strcmp(h, "::"))
-			h = "::1";
-		snprintf(host, sizeof(host), "%s", h);
-		o.port = cfg.pub.port;
-		o.tls = cfg.tls_cert[0] != '\0';
-		if (!ca && cfg.peer_ca_file[0])
-			ca = cfg.peer_ca_file;
-	}
-	o.ca_file = ca;
-	o.host = host;
-	o.timeout = 10;
-	int r = client_request(&o, "GET", "/api/v1/peers", NULL, NULL, 0, &resp, err, sizeof(err));
-	if (r != 0) {
-		rc = cli_err(EXIT_FAIL,
-		             "cannot read the peers of the node at %s%s%s:%d: %s — is "
-		             "remactod running?",
-		             strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
-		             o.port, err);
+	if ((rc = endpoint_open(&e, ENDPOINT_PUBLIC, &ea, 10)) != EXIT_OK)
 		goto done;
-	}
-	if (resp.status != 200) {
-		rc = cli_err(EXIT_FAIL, "the node answered HTTP %d to GET /api/v1/peers%s",
-		             resp.status,
-		             resp.status == 404 ? " (a node without federation "
-		                                  "support?)"
-		                                : "");
+	if ((rc = endpoint_get(&e, "/api/v1/peers", &resp)) != EXIT_OK)
 		goto done;
-	}
 	j = json_loadb((const char *)resp.body, resp.len, 0, NULL);
 	if (!json_is_array(peers = json_object_get(j, "peers"))) {
 		rc = cli_err(EXIT_FAIL, "the node's answer to /api/v1/peers has no peers array");
@@ -255,5 +153,6 @@ cmd_peers(int argc, char **argv)
 done:
 	json_decref(j);
 	client_response_free(&resp);
+	endpoint_close(&e);
 	return rc;
 }
