@@ -73,6 +73,9 @@ $(BUILD)/obj/%.o: %.c | $(GEN_H) $(TEST_GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(WARN) -c -o $@ $<
 
+# The OpenAPI description is built into remactod (.incbin in openapi.c).
+$(BUILD)/obj/node/daemon/openapi.o: docs/openapi.json
+
 $(BUILD)/libremacto.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^

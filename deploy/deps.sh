@@ -8,6 +8,7 @@ build="make gcc pkg-config libwebsockets-dev libssl-dev libprotobuf-c-dev protob
 libcurl4-openssl-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-core
 liblmdb-dev libjansson-dev libinih-dev libjs-chart.js"
 test="libcmocka-dev protobuf-compiler lmdb-utils golang-go golang-golang-x-mod-dev curl clang-format
+golang-github-getkin-kin-openapi-dev poppler-utils
 python3 python3-websockets python3-protobuf python3-cryptography openssl clang libclang-rt-14-dev
 chromium"
 bench="wrk"

@@ -240,7 +240,8 @@ api_handle(struct node *n, const struct api_req *req, struct api_resp *resp)
 		return 0;
 	}
 	if (api_read_route(n, req, resp) || api_domain_route(n, req, resp) ||
-	    api_fed_route(n, req, resp) || api_compliance_route(n, req, resp))
+	    api_fed_route(n, req, resp) || api_compliance_route(n, req, resp) ||
+	    api_openapi_route(req, resp))
 		return 0;
 	api_error(resp, 404, NULL, "no such resource: %s", req->path);
 	return 0;

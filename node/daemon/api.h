@@ -92,5 +92,7 @@ bool api_domain_route(struct node *n, const struct api_req *req, struct api_resp
 bool api_admin_route(struct node *n, const struct api_req *req, struct api_resp *resp);
 bool api_fed_route(struct node *n, const struct api_req *req, struct api_resp *resp);
 bool api_compliance_route(struct node *n, const struct api_req *req, struct api_resp *resp);
+/* GET /api/v1/openapi.json (openapi.c). */
+bool api_openapi_route(const struct api_req *req, struct api_resp *resp);
 
 #endif
