@@ -136,7 +136,7 @@ evidence_put(struct store *s, MDB_txn *txn, const char *origin, const char *note
 }
 
 struct each_ctx {
-	int (*fn)(const Remacto__Peer__V1__Equivocation *e, bool resolved, void *arg);
+	evidence_fn fn;
 	void *arg;
 	uint32_t keys_now;
 };
@@ -149,9 +149,8 @@ each_public(const Remacto__Peer__V1__Equivocation *e, uint32_t keys, void *arg)
 }
 
 int
-evidence_each(struct store *s, MDB_txn *txn, const char *origin,
-              int (*fn)(const Remacto__Peer__V1__Equivocation *e, bool resolved, void *arg),
-              void *arg, uint32_t *count)
+evidence_each(struct store *s, MDB_txn *txn, const char *origin, evidence_fn fn, void *arg,
+              uint32_t *count)
 {
 	struct each_ctx c = { fn, arg, 0 };
 	if (!fn)

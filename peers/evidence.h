@@ -27,9 +27,9 @@ int evidence_put(struct store *s, MDB_txn *txn, const char *origin, const char *
                  size_t len_a, const char *note_b, size_t len_b);
 /* Calls fn on each record of origin in the order stored, with whether a later key rotation
  * answered it; stops on a non-zero return and passes it on. *count gets the records seen. */
-int evidence_each(struct store *s, MDB_txn *txn, const char *origin,
-                  int (*fn)(const Remacto__Peer__V1__Equivocation *e, bool resolved, void *arg),
-                  void *arg, uint32_t *count);
+typedef int (*evidence_fn)(const Remacto__Peer__V1__Equivocation *e, bool resolved, void *arg);
+int evidence_each(struct store *s, MDB_txn *txn, const char *origin, evidence_fn fn, void *arg,
+                  uint32_t *count);
 /* True while a record of origin is not answered by a later key rotation. */
 bool evidence_forked(struct store *s, MDB_txn *txn, const char *origin);
 /* [{"origin":…, "resolved":bool, "noteA":…, "noteB":…, "sizeA":N, "sizeB":N}] for one origin

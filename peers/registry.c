@@ -441,8 +441,7 @@ registry_suspension_json(const struct registry_suspension *sp)
 }
 
 int
-registry_each(struct store *s, MDB_txn *txn,
-              int (*fn)(const Remacto__Store__MemberRecord *m, void *arg), void *arg)
+registry_each(struct store *s, MDB_txn *txn, registry_member_fn fn, void *arg)
 {
 	MDB_cursor *c;
 	MDB_val k, v;

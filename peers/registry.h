@@ -73,7 +73,7 @@ void registry_suspension_text(const char *origin, const struct registry_suspensi
 json_t *registry_suspension_json(const struct registry_suspension *sp);
 
 /* Calls fn for each member in origin order. */
-int registry_each(struct store *s, MDB_txn *txn,
-                  int (*fn)(const Remacto__Store__MemberRecord *m, void *arg), void *arg);
+typedef int (*registry_member_fn)(const Remacto__Store__MemberRecord *m, void *arg);
+int registry_each(struct store *s, MDB_txn *txn, registry_member_fn fn, void *arg);
 
 #endif

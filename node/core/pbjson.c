@@ -469,7 +469,9 @@ path_pop(struct dec *d, size_t mark)
 }
 
 /* Writes "path: reason" into the caller's buffer; returns false for the caller to return. */
-__attribute__((format(printf, 2, 3))) static bool
+static bool fail(struct dec *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static bool
 fail(struct dec *d, const char *fmt, ...)
 {
 	char reason[256], full[PATH_CAP + sizeof reason + 2];

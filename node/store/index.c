@@ -749,7 +749,7 @@ struct replay {
 	MDB_txn *txn;
 	const struct log_ref *log;
 	uint64_t size;
-	void (*progress)(const char *, uint64_t, uint64_t, void *);
+	index_progress_fn progress;
 	void *arg;
 	char *err;
 	size_t errcap;
@@ -827,9 +827,7 @@ replay_txn(MDB_txn *txn, void *arg)
 }
 
 int
-index_rebuild(struct store *s,
-              void (*progress)(const char *origin, uint64_t done, uint64_t total, void *arg),
-              void *arg, char *err, size_t errcap)
+index_rebuild(struct store *s, index_progress_fn progress, void *arg, char *err, size_t errcap)
 {
 	struct log_list logs = { 0 };
 	MDB_txn *txn = NULL;

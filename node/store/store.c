@@ -372,8 +372,7 @@ store_log_new_id(struct store *s, MDB_txn *txn, uint32_t *id)
 }
 
 int
-store_log_each(struct store *s, MDB_txn *txn,
-               int (*fn)(const Remacto__Store__LogRecord *rec, void *arg), void *arg)
+store_log_each(struct store *s, MDB_txn *txn, store_log_fn fn, void *arg)
 {
 	MDB_cursor *c;
 	MDB_val k, v;
@@ -433,7 +432,7 @@ store_entry_get(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index, con
 
 int
 store_entry_each(struct store *s, MDB_txn *txn, uint32_t log, uint64_t start, uint64_t count,
-                 int (*fn)(uint64_t index, const uint8_t *data, size_t len, void *arg), void *arg)
+                 store_entry_fn fn, void *arg)
 {
 	uint8_t key[12];
 	MDB_cursor *c;

@@ -122,8 +122,8 @@ const char *store_slug(const char *origin);
 /* Assigns the next log id (in txn). */
 int store_log_new_id(struct store *s, MDB_txn *txn, uint32_t *id);
 /* Calls fn for every log record in origin order; stops on a non-zero return and passes it on. */
-int store_log_each(struct store *s, MDB_txn *txn,
-                   int (*fn)(const Remacto__Store__LogRecord *rec, void *arg), void *arg);
+typedef int (*store_log_fn)(const Remacto__Store__LogRecord *rec, void *arg);
+int store_log_each(struct store *s, MDB_txn *txn, store_log_fn fn, void *arg);
 
 /* ---- entries, hashes, checkpoints ---- */
 
@@ -134,9 +134,9 @@ int store_entry_get(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index,
                     const uint8_t **data, size_t *len);
 /* Calls fn for entries [start, start + count) in order, in one cursor walk; MDB_NOTFOUND when one
  * is missing (a gap is corruption). Stops on a non-zero return of fn and passes it on. */
+typedef int (*store_entry_fn)(uint64_t index, const uint8_t *data, size_t len, void *arg);
 int store_entry_each(struct store *s, MDB_txn *txn, uint32_t log, uint64_t start, uint64_t count,
-                     int (*fn)(uint64_t index, const uint8_t *data, size_t len, void *arg),
-                     void *arg);
+                     store_entry_fn fn, void *arg);
 int store_hash_put(struct store *s, MDB_txn *txn, uint32_t log, unsigned level, uint64_t index,
                    const uint8_t hash[32]);
 int store_hash_get(struct store *s, MDB_txn *txn, uint32_t log, unsigned level, uint64_t index,

@@ -447,7 +447,7 @@ struct verify_ctx {
 	uint32_t log;
 	struct merkle_range range;
 	uint64_t total, bad_index;
-	void (*progress)(uint64_t, uint64_t, void *);
+	tlog_progress_fn progress;
 	void *parg;
 	char *err;
 	size_t errcap;
@@ -494,8 +494,7 @@ verify_entry(uint64_t index, const uint8_t *data, size_t len, void *arg)
 }
 
 int
-tlog_verify(struct store *s, const char *origin,
-            void (*progress)(uint64_t done, uint64_t total, void *arg), void *arg, char *err,
+tlog_verify(struct store *s, const char *origin, tlog_progress_fn progress, void *arg, char *err,
             size_t errcap)
 {
 	struct verify_ctx *v = calloc(1, sizeof(*v));

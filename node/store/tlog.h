@@ -110,8 +110,8 @@ int tlog_consistency(struct store *s, MDB_txn *txn, const struct tlog_head *h, u
  * verified catch-up steps): its root is then checked against the tree at its size. A replica
  * holding no signed checkpoint yet verifies its hashes only. Returns 0 when all holds, else -EBADMSG with the first mismatch in err
  * ("entry 1234: leaf hash does not match the stored tree (entry bytes changed)"). */
-int tlog_verify(struct store *s, const char *origin,
-                void (*progress)(uint64_t done, uint64_t total, void *arg), void *arg, char *err,
-                size_t errcap);
+typedef void (*tlog_progress_fn)(uint64_t done, uint64_t total, void *arg);
+int tlog_verify(struct store *s, const char *origin, tlog_progress_fn progress, void *arg,
+                char *err, size_t errcap);
 
 #endif
