@@ -717,37 +717,10 @@ index_apply(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uin
 
 /* ---- rebuild ---- */
 
-struct log_ref {
-	uint32_t id;
-	char *origin;
-};
-
-struct log_list {
-	struct log_ref *v;
-	size_t n, cap;
-};
-
-static int
-collect_log(const Remacto__Store__LogRecord *rec, void *arg)
-{
-	struct log_list *l = arg;
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 16;
-		struct log_ref *nv = realloc(l->v, ncap * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		l->v = nv, l->cap = ncap;
-	}
-	if (!(l->v[l->n].origin = strdup(rec->origin)))
-		return -ENOMEM;
-	l->v[l->n++].id = rec->id;
-	return 0;
-}
-
 struct replay {
 	struct store *s;
 	MDB_txn *txn;
-	const struct log_ref *log;
+	const struct store_log_ref *log;
 	uint64_t size;
 	index_progress_fn progress;
 	void *arg;
@@ -829,7 +802,7 @@ replay_txn(MDB_txn *txn, void *arg)
 int
 index_rebuild(struct store *s, index_progress_fn progress, void *arg, char *err, size_t errcap)
 {
-	struct log_list logs = { 0 };
+	struct store_log_list logs = { 0 };
 	MDB_txn *txn = NULL;
 	int rc;
 
@@ -843,7 +816,7 @@ index_rebuild(struct store *s, index_progress_fn progress, void *arg, char *err,
 		err_set(err, errcap, "cannot read the logs: %s", store_strerror(rc));
 		return rc;
 	}
-	rc = store_log_each(s, txn, collect_log, &logs);
+	rc = store_log_list(s, txn, &logs);
 	mdb_txn_abort(txn);
 	if (rc != 0) {
 		err_set(err, errcap, "cannot list the logs: %s", store_strerror(rc));
@@ -866,8 +839,6 @@ index_rebuild(struct store *s, index_progress_fn progress, void *arg, char *err,
 			progress(logs.v[i].origin, r.size, r.size, arg);
 	}
 done:
-	for (size_t i = 0; i < logs.n; i++)
-		free(logs.v[i].origin);
-	free(logs.v);
+	store_log_list_free(&logs);
 	return rc;
 }

@@ -396,6 +396,60 @@ store_log_each(struct store *s, MDB_txn *txn, store_log_fn fn, void *arg)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+static int
+collect_log(const Remacto__Store__LogRecord *rec, void *arg)
+{
+	struct store_log_list *l = arg;
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+		struct store_log_ref *nv = realloc(l->v, ncap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv, l->cap = ncap;
+	}
+	if (!(l->v[l->n].origin = strdup(rec->origin)))
+		return -ENOMEM;
+	l->v[l->n++].id = rec->id;
+	return 0;
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+	uint32_t x = ((const struct store_log_ref *)a)->id,
+	         y = ((const struct store_log_ref *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+int
+store_log_list(struct store *s, MDB_txn *txn, struct store_log_list *out)
+{
+	int rc = store_log_each(s, txn, collect_log, out);
+	if (rc == 0 && out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), by_id);
+	return rc;
+}
+
+const char *
+store_log_list_origin(const struct store_log_list *l, uint32_t id)
+{
+	struct store_log_ref key = { id, NULL };
+	const struct store_log_ref *r = l->n ? bsearch(&key, l->v, l->n, sizeof(*l->v), by_id)
+	                                     : NULL;
+	return r ? r->origin : NULL;
+}
+
+void
+store_log_list_free(struct store_log_list *l)
+{
+	for (size_t i = 0; l && i < l->n; i++)
+		free(l->v[i].origin);
+	if (l) {
+		free(l->v);
+		memset(l, 0, sizeof(*l));
+	}
+}
+
 /* ---- entries, hashes, checkpoints ---- */
 
 static void

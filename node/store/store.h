@@ -125,6 +125,22 @@ int store_log_new_id(struct store *s, MDB_txn *txn, uint32_t *id);
 typedef int (*store_log_fn)(const Remacto__Store__LogRecord *rec, void *arg);
 int store_log_each(struct store *s, MDB_txn *txn, store_log_fn fn, void *arg);
 
+/* Every log the node holds, id and origin, sorted by id: for walks that write (a transaction
+ * per log) and for finding a log's origin from the id in an index key. */
+struct store_log_ref {
+	uint32_t id;
+	char *origin;
+};
+struct store_log_list {
+	struct store_log_ref *v;
+	size_t n, cap;
+};
+/* Fills out (empty on entry, zeroed); free it with store_log_list_free in every case. */
+int store_log_list(struct store *s, MDB_txn *txn, struct store_log_list *out);
+/* The origin of log id in l, or NULL. */
+const char *store_log_list_origin(const struct store_log_list *l, uint32_t id);
+void store_log_list_free(struct store_log_list *l);
+
 /* ---- entries, hashes, checkpoints ---- */
 
 int store_entry_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index,

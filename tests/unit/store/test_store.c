@@ -4,7 +4,8 @@
  * entry in order and inside the append's transaction (a refusal stores nothing), finds their
  * handles by module and by name, tells an operator which module's data a read-only folder
  * lacks, and stops with BUG() when a module is used on a store opened without it. The modules
- * here are the test's own: nothing of the index or the registry is linked in on purpose.
+ * here are the test's own: nothing of the index or the registry is linked in on purpose. Then
+ * the list of logs by id.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -244,6 +245,46 @@ test_unregistered_module_is_a_bug(void **state)
 	assert_non_null(strstr(out, "module e used on a store opened without it"));
 }
 
+static int
+add_replicas(MDB_txn *txn, void *arg)
+{
+	struct fx *f = arg;
+	char vkey[NOTE_VKEY_MAX + 1];
+	note_verifier_format(&f->signer.v, vkey, sizeof(vkey));
+	int rc = tlog_create_replica(&f->s, txn, "remacto.ma/zagora", vkey);
+	if (rc == 0)
+		rc = tlog_create_replica(&f->s, txn, "remacto.ma/agadir", vkey);
+	return rc;
+}
+
+/* The logs by id (creation order), whatever their origins' order. */
+static void
+test_log_list(void **state)
+{
+	struct fx *f = *state;
+	struct store_log_list l = { 0 };
+	MDB_txn *txn;
+	assert_int_equal(store_write(&f->s, add_replicas, f), 0);
+	assert_int_equal(store_read_begin(&f->s, &txn), 0);
+	assert_int_equal(store_log_list(&f->s, txn, &l), 0);
+	mdb_txn_abort(txn);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.v[0].id, 1);
+	assert_string_equal(l.v[0].origin, ORIGIN);
+	assert_int_equal(l.v[1].id, 2);
+	assert_string_equal(l.v[1].origin, "remacto.ma/zagora");
+	assert_int_equal(l.v[2].id, 3);
+	assert_string_equal(l.v[2].origin, "remacto.ma/agadir");
+	assert_string_equal(store_log_list_origin(&l, 3), "remacto.ma/agadir");
+	assert_string_equal(store_log_list_origin(&l, 1), ORIGIN);
+	assert_null(store_log_list_origin(&l, 4));
+	assert_null(store_log_list_origin(&l, 0));
+	store_log_list_free(&l);
+	assert_null(l.v);
+	assert_int_equal(l.n, 0);
+	store_log_list_free(&l); /* twice is fine */
+}
+
 int
 main(void)
 {
@@ -252,6 +293,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_handles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_missing_module, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unregistered_module_is_a_bug, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_list, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
