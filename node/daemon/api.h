@@ -38,6 +38,7 @@ struct api_req {
 	const uint8_t *body;
 	size_t body_len;
 	const char *content_type; /* request Content-Type or "" */
+	char if_none_match[64];   /* request If-None-Match, "" when absent or longer */
 	void *owner;              /* the connection, for publications answered later */
 };
 
@@ -48,6 +49,8 @@ struct api_resp {
 	uint8_t *body;             /* malloc'd, owned by the response */
 	size_t len;
 	const char *location;    /* static string or NULL: a Location header (redirects) */
+	char etag[48];           /* "" or an ETag header (the dashboard's files) */
+	bool ui;                 /* a dashboard answer: gets its security headers (live.h) */
 	bool deferred;           /* a publish queued for group commit: answered later */
 	struct publish_job *job; /* with deferred: the queued job (publish.h) */
 };

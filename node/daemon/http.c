@@ -140,6 +140,10 @@ dispatch(struct session *s)
 {
 	s->req.body = s->body;
 	s->req.body_len = s->body_len;
+	if (!s->req.admin && live_serve(s->n->live, &s->req, &s->resp)) {
+		respond(s);
+		return;
+	}
 	api_handle(s->n, &s->req, &s->resp);
 	if (s->resp.deferred) {
 		s->phase = PH_WAIT; /* the publisher answers through publish_collect */
@@ -254,6 +258,19 @@ add_headers(struct session *s, uint8_t **p, uint8_t *end)
 	if (!s->req.admin &&
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-origin:",
 	                                (const unsigned char *)"*", 1, p, end))
+		return -1;
+	if (s->resp.etag[0] && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_ETAG,
+	                                                    (const unsigned char *)s->resp.etag,
+	                                                    (int)strlen(s->resp.etag), p, end))
+		return -1;
+	if (s->resp.ui &&
+	    (lws_add_http_header_by_name(wsi, (const unsigned char *)"content-security-policy:",
+	                                 (const unsigned char *)live_csp, (int)strlen(live_csp), p,
+	                                 end) ||
+	     lws_add_http_header_by_name(wsi, (const unsigned char *)"x-frame-options:",
+	                                 (const unsigned char *)"DENY", 4, p, end) ||
+	     lws_add_http_header_by_name(wsi, (const unsigned char *)"referrer-policy:",
+	                                 (const unsigned char *)"no-referrer", 11, p, end)))
 		return -1;
 	if (s->resp.location &&
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_LOCATION,
@@ -399,6 +416,7 @@ start_request(struct session *s, const char *uri, size_t len)
 
 	session_reset(s);
 	memset(r, 0, sizeof(*r));
+	memset(&s->resp, 0, sizeof(s->resp));
 	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
 		r->method = API_GET;
 	else if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI))
@@ -434,6 +452,9 @@ start_request(struct session *s, const char *uri, size_t len)
 	if (lws_hdr_copy(wsi, s->content_type, sizeof(s->content_type),
 	                 WSI_TOKEN_HTTP_CONTENT_TYPE) < 0)
 		s->content_type[0] = '\0';
+	if (lws_hdr_copy(wsi, r->if_none_match, sizeof(r->if_none_match),
+	                 WSI_TOKEN_HTTP_IF_NONE_MATCH) < 0)
+		r->if_none_match[0] = '\0';
 
 	if (b != BODY_NONE) {
 		/* Nothing after a body is read: the connection closes after its answer. */
@@ -453,7 +474,7 @@ start_request(struct session *s, const char *uri, size_t len)
 	}
 	/* The dashboard lives under /ui/ (live.h): send browsers there from the root. */
 	if (!r->admin && !strcmp(r->path, "/") && r->method != API_POST &&
-	    live_mounts(s->n->live)) {
+	    live_dashboard_dir(s->n->live)[0]) {
 		static const char moved[] = "<a href=\"/ui/\">/ui/</a>\n";
 		api_text(&s->resp, 302, "text/html", moved, sizeof(moved) - 1);
 		s->resp.location = "/ui/";
@@ -704,8 +725,6 @@ listen_on(struct node *n, const char *name, const struct config_listen *l,
 	if (!strchr(l->host, ':'))
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.pprotocols = protocols;
-	if (protocols == public_protocols)
-		info.mounts = live_mounts(n->live);
 	info.keepalive_timeout = HTTP_IDLE_TIMEOUT_S;
 	info.timeout_secs = 3 * HTTP_BODY_TIMEOUT_S;
 	if (cert && cert[0]) {

@@ -1,5 +1,5 @@
 /*
- * live — the dashboard's mounts and the "remacto-live-v1" WebSocket push. See live.h.
+ * live — the dashboard's files and the "remacto-live-v1" WebSocket push. See live.h.
  *
  * Checkpoints reach the service thread through a small table under a mutex (one slot per log,
  * the largest size wins), then go into a ring of formatted messages shared by every client;
@@ -9,6 +9,7 @@
  */
 #include "live.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <limits.h>
@@ -16,8 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/note.h"
@@ -48,7 +51,7 @@ struct live {
 	unsigned clients;
 
 	char dir[PATH_MAX]; /* the dashboard, "" for none */
-	struct lws_http_mount ui, chart;
+	bool chart;         /* Debian's Chart.js is there to serve */
 };
 
 struct client {
@@ -117,24 +120,7 @@ live_create(const struct config *cfg, char *err, size_t errcap)
 	if (!l->dir[0])
 		return l;
 
-	l->ui.mountpoint = "/ui";
-	l->ui.mountpoint_len = 3;
-	l->ui.origin = l->dir;
-	l->ui.def = "index.html";
-	l->ui.origin_protocol = LWSMPRO_FILE;
-	/* Cached, but checked again on use: a node upgrade changes the files. */
-	l->ui.cache_max_age = 300;
-	l->ui.cache_reusable = 1;
-	l->ui.cache_revalidate = 1;
-	if (access(LIVE_CHARTJS_DIR "/chart.min.js", R_OK) == 0) {
-		l->chart = l->ui;
-		l->chart.mountpoint = "/ui/vendor/chart.js";
-		l->chart.mountpoint_len = (unsigned char)strlen(l->chart.mountpoint);
-		l->chart.origin = LIVE_CHARTJS_DIR;
-		l->chart.def = "chart.min.js";
-		l->chart.cache_max_age = 86400;
-		l->ui.mount_next = &l->chart;
-	}
+	l->chart = access(LIVE_CHARTJS_DIR "/chart.min.js", R_OK) == 0;
 	return l;
 }
 
@@ -147,16 +133,164 @@ live_free(struct live *l)
 	free(l);
 }
 
-const struct lws_http_mount *
-live_mounts(const struct live *l)
-{
-	return l && l->dir[0] ? &l->ui : NULL;
-}
-
 const char *
 live_dashboard_dir(const struct live *l)
 {
 	return l ? l->dir : "";
+}
+
+/* ---- files ---- */
+
+/* The security headers' policy for the dashboard: its own scripts (ES modules and Chart.js from
+ * /ui/vendor), styles and images only, fetch and the live WebSocket to the node itself, no
+ * inline code, no plugins, no framing. */
+const char live_csp[] = "default-src 'none'; script-src 'self'; style-src 'self'; "
+                        "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+                        "manifest-src 'self'; base-uri 'none'; form-action 'none'; "
+                        "frame-ancestors 'none'";
+
+static const char *
+type_of(const char *name)
+{
+	static const struct {
+		const char *ext, *type;
+	} types[] = {
+		{ ".html", "text/html" },
+		{ ".js", "text/javascript" },
+		{ ".mjs", "text/javascript" },
+		{ ".css", "text/css" },
+		{ ".svg", "image/svg+xml" },
+		{ ".json", "application/json" },
+		{ ".map", "application/json" },
+		{ ".png", "image/png" },
+		{ ".ico", "image/x-icon" },
+		{ ".woff2", "font/woff2" },
+		{ ".txt", "text/plain; charset=utf-8" },
+	};
+	const char *dot = strrchr(name, '.');
+	for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(dot, types[i].ext))
+			return types[i].type;
+	return "application/octet-stream";
+}
+
+/* A relative name made of path segments of [A-Za-z0-9._-], none empty or starting with '.'. */
+static bool
+safe_name(const char *s)
+{
+	if (!*s || strlen(s) > LIVE_MAX_NAME)
+		return false;
+	for (const char *seg = s; *seg;) {
+		size_t n = strcspn(seg, "/");
+		if (n == 0 || seg[0] == '.')
+			return false; /* "", ".", ".." and hidden files */
+		for (size_t i = 0; i < n; i++) {
+			char c = seg[i];
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+				return false;
+		}
+		seg += n;
+		if (*seg == '/' && !*++seg)
+			return false; /* a trailing slash: a folder, not served */
+	}
+	return true;
+}
+
+static void
+not_found(struct api_resp *resp, const char *path)
+{
+	api_error(resp, 404, NULL, "no such file of the dashboard: %.200s", path);
+	resp->ui = true;
+}
+
+bool
+live_serve(const struct live *l, const struct api_req *req, struct api_resp *resp)
+{
+	const char *path = req->path, *rel, *root;
+	char file[PATH_MAX + LIVE_MAX_NAME + 2];
+	uint8_t *buf = NULL;
+	struct stat st;
+	int fd = -1;
+	bool chart;
+
+	if (strncmp(path, "/ui", 3) != 0 || (path[3] != '\0' && path[3] != '/'))
+		return false;
+	if (!l || !l->dir[0])
+		return false; /* no dashboard: the routes answer 404 */
+	memset(resp, 0, sizeof(*resp));
+	if (req->method != API_GET && req->method != API_HEAD) {
+		api_error(resp, 405, NULL, "the dashboard is read only: use GET");
+		resp->ui = true;
+		return true;
+	}
+	if (path[3] == '\0') {
+		static const char moved[] = "<a href=\"/ui/\">/ui/</a>\n";
+		api_text(resp, 302, "text/html", moved, sizeof(moved) - 1);
+		resp->location = "/ui/";
+		resp->ui = true;
+		return true;
+	}
+	rel = path[4] ? path + 4 : "index.html";
+	chart = !strncmp(rel, "vendor/chart.js/", 16);
+	root = chart ? LIVE_CHARTJS_DIR : l->dir;
+	if (chart)
+		rel += 16;
+	if ((chart && !l->chart) || !safe_name(rel)) {
+		not_found(resp, path);
+		return true;
+	}
+	snprintf(file, sizeof(file), "%s/%s", root, rel);
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0 ||
+	    !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		not_found(resp, path);
+		return true;
+	}
+	if (st.st_size > LIVE_MAX_FILE) {
+		close(fd);
+		api_error(resp, 500, NULL, "dashboard file %.200s is over %d bytes", path,
+		          LIVE_MAX_FILE);
+		resp->ui = true;
+		return true;
+	}
+	/* Cached a while, then checked again (a node upgrade changes the files): the tag is the
+	 * file's size and time. */
+	snprintf(resp->etag, sizeof(resp->etag), "\"%llx-%llx\"", (unsigned long long)st.st_size,
+	         (unsigned long long)st.st_mtim.tv_sec * 1000000000ull +
+	                 (unsigned long long)st.st_mtim.tv_nsec);
+	resp->cache_control = chart ? "public, max-age=86400"
+	                            : "public, max-age=300, must-revalidate";
+	resp->ui = true;
+	if (req->if_none_match[0] && !strcmp(req->if_none_match, resp->etag)) {
+		close(fd);
+		resp->status = 304;
+		resp->content_type = type_of(rel);
+		return true;
+	}
+	size_t len = (size_t)st.st_size, got = 0;
+	if (!(buf = malloc(len ? len : 1))) {
+		close(fd);
+		api_error(resp, 500, NULL, "out of memory");
+		resp->ui = true;
+		return true;
+	}
+	while (got < len) {
+		ssize_t r = read(fd, buf + got, len - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (got != len) {
+		free(buf);
+		api_error(resp, 500, NULL, "cannot read dashboard file %.200s", path);
+		resp->ui = true;
+		return true;
+	}
+	api_bytes(resp, 200, type_of(rel), buf, len);
+	return true;
 }
 
 /* ---- checkpoints ---- */

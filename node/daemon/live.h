@@ -1,9 +1,16 @@
 /*
  * live — the web dashboard's side of the node: where its files are, and live updates.
  *
- * Files: the dashboard (node/dashboard/: HTML, CSS, JS modules, no build step) is mounted by
- * libwebsockets on the public listener under /ui/, and Debian's Chart.js
- * (/usr/share/javascript/chart.js, package libjs-chart.js) under /ui/vendor/chart.js/. The
+ * Files: the dashboard (node/dashboard/: HTML, CSS, JS modules, no build step) is served on the
+ * public listener under /ui/ by live_serve (through http.c, like every other answer: the same
+ * limits and one request at a time), and Debian's Chart.js (/usr/share/javascript/chart.js,
+ * package libjs-chart.js) under /ui/vendor/chart.js/. "/ui" goes to "/ui/", "/ui/" is
+ * index.html; names are path segments of [A-Za-z0-9._-] (no "." or "..", no folder listing),
+ * files at most LIVE_MAX_FILE bytes. Answers carry an ETag (304 on If-None-Match),
+ * "cache-control: public, max-age=300, must-revalidate" (Chart.js: a day), and the security
+ * headers http.c adds to every /ui/ answer: Content-Security-Policy live_csp (own scripts,
+ * styles, images and connections only, no inline code, frame-ancestors 'none'),
+ * X-Frame-Options DENY, Referrer-Policy no-referrer, X-Content-Type-Options nosniff. The
  * folder is [public] dashboard, or when that is empty the first of <exe dir>/../node/dashboard
  * and <exe dir>/../../node/dashboard (a build tree: `make run`, build/asan),
  * <exe dir>/../share/remacto/dashboard and
@@ -33,7 +40,8 @@
 struct node;
 struct config;
 struct lws_protocols;
-struct lws_http_mount;
+struct api_req;
+struct api_resp;
 
 #define LIVE_PROTOCOL "remacto-live-v1"
 #define LIVE_MAX_CLIENTS 256
@@ -41,6 +49,8 @@ struct lws_http_mount;
 #define LIVE_PENDING_MAX 64 /* distinct logs recorded between two service-loop wakeups */
 #define LIVE_MAX_RX 4096    /* bytes a client may send before it is closed */
 #define LIVE_CHARTJS_DIR "/usr/share/javascript/chart.js"
+#define LIVE_MAX_FILE (4 << 20) /* largest dashboard file served */
+#define LIVE_MAX_NAME 255       /* longest file name under /ui/ */
 
 struct live;
 
@@ -51,8 +61,11 @@ extern const struct lws_protocols live_protocol;
 struct live *live_create(const struct config *cfg, char *err, size_t errcap);
 void live_free(struct live *l);
 
-/* The mounts for the public vhost (NULL when there is no dashboard); they live as long as l. */
-const struct lws_http_mount *live_mounts(const struct live *l);
+/* Answers a request under /ui (see above) from the dashboard's files: false when the path is
+ * not under /ui or there is no dashboard (the routes then answer 404). */
+bool live_serve(const struct live *l, const struct api_req *req, struct api_resp *resp);
+/* The Content-Security-Policy of the dashboard's answers. */
+extern const char live_csp[];
 /* The dashboard's folder, "" when there is none. */
 const char *live_dashboard_dir(const struct live *l);
 

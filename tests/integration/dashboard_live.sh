@@ -26,6 +26,23 @@ else
 	notok "libjs-chart.js is installed (deploy/deps.sh build)"
 fi
 check_eq "a missing asset is a 404" "404" "$(code /ui/nope.js | cut -d' ' -f1)"
+# header NAME PATH: the value of a response header (lower-case name), CR stripped.
+header() { curl -s -o /dev/null -D - "$PUB$2" | tr -d '\r' | awk -v h="$1" -F': ' 'tolower($1) == h { print $2 }'; }
+check "/ui/ has a Content-Security-Policy of its own files only, no framing" sh -c \
+	"curl -s -o /dev/null -D - '$PUB/ui/' | tr -d '\r' | grep -i '^content-security-policy: ' | grep \"default-src 'none'\" | grep \"script-src 'self'\" | grep -q \"frame-ancestors 'none'\""
+check_eq "... X-Frame-Options DENY" DENY "$(header x-frame-options /ui/js/main.js)"
+check_eq "... Referrer-Policy no-referrer" no-referrer "$(header referrer-policy /ui/app.css)"
+check_eq "... X-Content-Type-Options nosniff" nosniff "$(header x-content-type-options /ui/)"
+check "... also on a missing file" sh -c "curl -s -o /dev/null -D - '$PUB/ui/nope.js' | grep -qi '^content-security-policy: '"
+ETAG=$(header etag /ui/app.css)
+check_eq "an unchanged file is a 304 to If-None-Match" 304 \
+	"$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $ETAG" "$PUB/ui/app.css")"
+check_eq "/ui goes to /ui/" "302 text/html $PUB/ui/" "$(code /ui)"
+for p in /ui/js/ /ui/.hidden /ui/js/.x.js /ui/vendor/chart.js/ /ui/vendor/chart.js/.x; do
+	check_eq "no folder listing, hidden file or odd name: $p" 404 "$(code "$p" | cut -d' ' -f1)"
+done
+check_eq "the dashboard is read only" 405 \
+	"$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Length: 0' "$PUB/ui/app.css")"
 check_eq "the read API is unchanged" "200" "$(code /api/v1/logs | cut -d' ' -f1)"
 check_eq "the admin listener serves no dashboard" "401" \
 	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$A/ui/")"

@@ -50,13 +50,17 @@ suite() {
 		hold=
 		mem0=$(anon_kb "$pid")
 		if [ "$mode" = slow-reader ] || [ "$mode" = flood ]; then
-			# The connection stays open, unread, while the node is checked.
+			# The connection stays open, unread, while the node is checked. The output file
+			# is made empty here, not by the background job's own redirection (which may
+			# come after the first look at it).
+			held="$T/$label-$mode.out"
+			: > "$held"
 			# shellcheck disable=SC2086
-			timeout 60 "$PY" "$HOSTILE_HTTP" $args --mode "$mode" --hold 30 > "$T/slow.out" 2>&1 &
+			timeout 60 "$PY" "$HOSTILE_HTTP" $args --mode "$mode" --hold 30 >> "$held" 2>&1 &
 			hold=$!
-			wait_for 20 grep -q '^hostile_http' "$T/slow.out"
-			out=$(cat "$T/slow.out")
-			grep -q ': ok: ' "$T/slow.out"
+			wait_for 20 grep -q '^hostile_http' "$held"
+			out=$(cat "$held")
+			grep -q ': ok: ' "$held"
 			rc=$?
 		else
 			# shellcheck disable=SC2086

@@ -4,6 +4,8 @@
 import { t, pick, num } from './i18n.js';
 
 // h('a', {href, class, onclick, 'aria-label'}, child, [children], 'text')
+// style is an object set through the CSSOM ({ inlineSize: '40%' }): the node's
+// Content-Security-Policy (node/daemon/live.h) blocks style attributes.
 export function h(tag, attrs, ...children) {
 	const el = document.createElement(tag);
 	if (attrs) {
@@ -13,6 +15,7 @@ export function h(tag, attrs, ...children) {
 			else if (k === 'text') el.textContent = v;
 			else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
 			else if (k === 'dataset') Object.assign(el.dataset, v);
+			else if (k === 'style') Object.assign(el.style, v);
 			else el.setAttribute(k, v === true ? '' : String(v));
 		}
 	}
@@ -83,7 +86,7 @@ export function statusBadge(status) {
 export function progressBar(pct, label) {
 	const v = Math.max(0, Math.min(100, Number(pct) || 0));
 	return h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(v), 'aria-label': label || t('m.progress') },
-		h('div', { class: 'progress-bar', style: `inline-size:${v}%` }),
+		h('div', { class: 'progress-bar', style: { inlineSize: `${v}%` } }),
 		h('span', { class: 'progress-text' }, `${num(v, 0)} %`));
 }
 
