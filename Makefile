@@ -21,10 +21,12 @@ OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 # Release hardening (Debian's hardening=+all set): bounds-checked libc calls, stack canaries,
-# a position-independent executable, and the GOT read-only after start. The sanitizer build
-# turns it off (HARDEN= HARDEN_LD=): ASan brings its own checks and FORTIFY gets in its way.
-HARDEN    ?= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
-HARDEN_LD ?= -pie -Wl,-z,relro -Wl,-z,now
+# a position-independent executable, and the GOT read-only after start. Off in any build whose
+# CFLAGS ask for a sanitizer (ASan, UBSan, TSan bring their own checks and FORTIFY gets in their
+# way), or with HARDEN= HARDEN_LD= on the command line.
+SANITIZED  = $(findstring -fsanitize,$(CFLAGS))
+HARDEN    ?= $(if $(SANITIZED),,-D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE)
+HARDEN_LD ?= $(if $(SANITIZED),,-pie -Wl,-z,relro -Wl,-z,now)
 CPPFLAGS += -std=c11 -D_GNU_SOURCE -I. -Inode -I$(BUILD)/gen -MMD -MP
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
@@ -108,6 +110,8 @@ run-node: deps
 # scenarios, then the dashboard in a headless browser.
 test: test-deps
 	@$(MAKE) --no-print-directory all
+	@out=$$(tools/check-hardening.sh $(BINS)) || { echo "$$out"; exit 1; }; \
+	    echo "check-hardening: ok (PIE, RELRO, bind now, stack protector, FORTIFY)"
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 HARDEN= HARDEN_LD= \
