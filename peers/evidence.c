@@ -101,9 +101,9 @@ same(const Remacto__Peer__V1__Equivocation *e, uint32_t keys, void *arg)
 	return ab || ba ? 1 : 0;
 }
 
-int
-evidence_put(struct store *s, MDB_txn *txn, const char *origin, const char *note_a, size_t len_a,
-             const char *note_b, size_t len_b)
+static int
+put_record(struct store *s, MDB_txn *txn, const char *origin, const char *note_a, size_t len_a,
+           const char *note_b, size_t len_b, bool answered, uint32_t keys_then)
 {
 	struct same_ctx sc = { note_a, note_b, len_a, len_b };
 	Remacto__Peer__V1__Equivocation e = REMACTO__PEER__V1__EQUIVOCATION__INIT;
@@ -130,9 +130,24 @@ evidence_put(struct store *s, MDB_txn *txn, const char *origin, const char *note
 	MDB_val k = { pl + 4, key }, v = { 4 + len, NULL };
 	if ((rc = mdb_put(txn, records(s), &k, &v, MDB_RESERVE)) != 0)
 		return rc;
-	put_be32(v.mv_data, registry_keys(s, txn, origin));
+	uint32_t keys = registry_keys(s, txn, origin);
+	put_be32(v.mv_data, answered && keys_then < keys ? keys_then : keys);
 	remacto__peer__v1__equivocation__pack(&e, (uint8_t *)v.mv_data + 4);
 	return 1;
+}
+
+int
+evidence_put(struct store *s, MDB_txn *txn, const char *origin, const char *note_a, size_t len_a,
+             const char *note_b, size_t len_b)
+{
+	return put_record(s, txn, origin, note_a, len_a, note_b, len_b, false, 0);
+}
+
+int
+evidence_put_answered(struct store *s, MDB_txn *txn, const char *origin, const char *note_a,
+                      size_t len_a, const char *note_b, size_t len_b, uint32_t keys_then)
+{
+	return put_record(s, txn, origin, note_a, len_a, note_b, len_b, true, keys_then);
 }
 
 struct each_ctx {

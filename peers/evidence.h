@@ -25,6 +25,11 @@ extern const struct store_module evidence_module;
 /* Stores the pair unless the same pair is already there; 1 when new, 0 when known. */
 int evidence_put(struct store *s, MDB_txn *txn, const char *origin, const char *note_a,
                  size_t len_a, const char *note_b, size_t len_b);
+/* The same for a pair that a key the registry has since rotated away signed (one note at
+ * least is by a retired key): recorded as answered (keys_then: how many keys the member had
+ * when that key was its latest), so it does not mark the log forked. */
+int evidence_put_answered(struct store *s, MDB_txn *txn, const char *origin, const char *note_a,
+                          size_t len_a, const char *note_b, size_t len_b, uint32_t keys_then);
 /* Calls fn on each record of origin in the order stored, with whether a later key rotation
  * answered it; stops on a non-zero return and passes it on. *count gets the records seen. */
 typedef int (*evidence_fn)(const Remacto__Peer__V1__Equivocation *e, bool resolved, void *arg);

@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "evidence.h"
 #include "fed_impl.h"
+#include "registry.h"
 
 /* ---- small helpers ---- */
 
@@ -74,6 +75,7 @@ fed_create(const struct fed_ctx *ctx, char *err, size_t errcap)
 	f->started = time(NULL);
 	f->next_id = 1;
 	f->own_gossiped = UINT64_MAX;
+	f->checked_registry_size = UINT64_MAX;
 	return f;
 }
 
@@ -91,6 +93,7 @@ fed_destroy(struct fed *f)
 		struct fed_log *l = f->logs;
 		f->logs = l->next;
 		fed_log_drop(l);
+		fed_pending_free(l->aside);
 		free(l);
 	}
 	while (f->peers) {
@@ -101,10 +104,10 @@ fed_destroy(struct fed *f)
 	while (f->pending) {
 		struct pending *pd = f->pending;
 		f->pending = pd->next;
-		free(pd->note);
-		free(pd);
+		fed_pending_free(pd);
 	}
 	free(f->verifiers);
+	free(f->shadowed);
 	free(f);
 }
 
@@ -151,6 +154,8 @@ fed_peer_closed(struct fed *f, struct peer *p)
 		for (struct chunk *c = l->chunks; c; c = c->next)
 			if (c->from == p)
 				c->from = NULL;
+		if (l->aside && l->aside->p == p)
+			l->aside->p = NULL;
 	}
 	/* Its checkpoints of unknown logs go with it: only it could have served them. */
 	for (struct pending **pp = &f->pending; *pp;) {
@@ -165,18 +170,53 @@ fed_peer_closed(struct fed *f, struct peer *p)
 	}
 }
 
+/* A vector: the registry's checkpoint first (every other one is judged against the registry,
+ * and nothing about another log may keep it from this node), then the others, each on its
+ * own. The last frame of a vector that did not name the node's own log tells that the peer
+ * holds nothing of it. */
+static void
+on_vector(struct fed *f, struct peer *p, const Remacto__Peer__V1__CheckpointVector *v)
+{
+	struct note_verifier auth;
+	MDB_txn *txn;
+	size_t first = v->n_checkpoints;
+	bool have_auth = false;
+
+	if (store_read_begin(f->ctx.store, &txn) == 0) {
+		have_auth = registry_authority(f->ctx.store, txn, &auth);
+		mdb_txn_abort(txn);
+	}
+	for (size_t i = 0; have_auth && i < v->n_checkpoints && first == v->n_checkpoints; i++)
+		if (!strcmp(v->checkpoints[i]->origin, auth.name))
+			first = i;
+	for (size_t k = 0; k <= v->n_checkpoints; k++) {
+		/* k == 0: the registry's (if there), then every other in order. */
+		size_t i = k == 0 ? first : k - 1;
+		if (i == v->n_checkpoints || (k > 0 && i == first))
+			continue;
+		const Remacto__Peer__V1__SignedCheckpoint *sc = v->checkpoints[i];
+		fed_on_checkpoint(f, p, sc->origin, sc->note.data, sc->note.len);
+		if (!fed_find_peer(f, p))
+			return; /* penalised and closed: what it said of the node's own log is void */
+	}
+	struct fed_peer *fp = fed_find_peer(f, p);
+	if (v->last && fp && f->ctx.own && !fp->own_mentioned && !f->own_statement) {
+		log_info("fed: %s holds nothing of this node's own log (its whole vector)",
+		         peer_name(p));
+		f->own_statement = true;
+	}
+	if (v->last && fp)
+		fp->own_mentioned = false; /* a later vector says it again */
+}
+
 void
 fed_peer_message(struct fed *f, struct peer *p, const Remacto__Peer__V1__PeerMessage *m)
 {
 	switch (m->kind_case) {
 	case REMACTO__PEER__V1__PEER_MESSAGE__KIND_VECTOR:
-		f->saw_vector = true;
-		for (size_t i = 0; i < m->vector->n_checkpoints; i++) {
-			const Remacto__Peer__V1__SignedCheckpoint *sc = m->vector->checkpoints[i];
-			fed_on_checkpoint(f, p, sc->origin, sc->note.data, sc->note.len);
-			if (!fed_find_peer(f, p))
-				return; /* penalised and closed */
-		}
+		on_vector(f, p, m->vector);
+		if (!fed_find_peer(f, p))
+			return;
 		break;
 	case REMACTO__PEER__V1__PEER_MESSAGE__KIND_CHECKPOINT:
 		fed_on_checkpoint(f, p, m->checkpoint->origin, m->checkpoint->note.data,
@@ -271,25 +311,13 @@ fed_tick(struct fed *f)
 		mdb_txn_abort(txn);
 	}
 	free(h);
-	/* The registry grew: look again at checkpoints of logs it did not know. */
-	if (f->pending && store_read_begin(f->ctx.store, &txn) == 0) {
-		fed_refresh_verifiers(f, txn);
+	/* The registry changed (or the node just started): judge again what the node holds and
+	 * what waits (fed_recheck.c). */
+	if (store_read_begin(f->ctx.store, &txn) == 0) {
+		uint64_t reg = fed_registry_size(f, txn);
 		mdb_txn_abort(txn);
-	}
-	if (f->pending && f->verifiers_registry_size != f->pending_registry_size) {
-		struct pending *list = f->pending;
-		f->pending = NULL;
-		for (struct fed_peer *fp = f->peers; fp; fp = fp->next)
-			fp->npending = fp->pending_bytes = 0;
-		f->pending_registry_size = f->verifiers_registry_size;
-		while (list) {
-			struct pending *pd = list;
-			list = pd->next;
-			if (pd->p && fed_find_peer(f, pd->p))
-				fed_on_checkpoint(f, pd->p, pd->origin, pd->note, pd->len);
-			free(pd->note);
-			free(pd);
-		}
+		if (reg != f->checked_registry_size)
+			fed_recheck(f, reg);
 	}
 	/* Requests that got no answer go to someone else. */
 	for (struct fed_req **pp = &f->reqs; *pp;) {
@@ -330,13 +358,20 @@ fed_tick(struct fed *f)
 	for (struct fed_log *l = f->logs; l && !any; l = l->next)
 		any = l->ncands > 0;
 	if (any && (h = malloc(sizeof(*h))) && store_read_begin(f->ctx.store, &txn) == 0) {
-		for (struct fed_log *l = f->logs; l; l = l->next) {
-			if (!l->ncands || l->forked)
-				continue;
-			uint64_t held = tlog_head(f->ctx.store, txn, l->origin, h) == 0 ? h->size
-			                                                                : 0;
-			fed_schedule(f, l, held);
-		}
+		/* The registry's log first: the window of each peer is shared. */
+		struct note_verifier auth;
+		bool ha = registry_authority(f->ctx.store, txn, &auth);
+		for (int pass = 0; pass < 2; pass++)
+			for (struct fed_log *l = f->logs; l; l = l->next) {
+				bool reg = ha && !strcmp(l->origin, auth.name);
+				l->registry = reg;
+				if (!l->ncands || l->forked || l->slug_taken || reg != (pass == 0))
+					continue;
+				uint64_t held = tlog_head(f->ctx.store, txn, l->origin, h) == 0
+				                        ? h->size
+				                        : 0;
+				fed_schedule(f, l, held);
+			}
 		mdb_txn_abort(txn);
 	}
 	free(h);
@@ -349,9 +384,11 @@ fed_may_publish(struct fed *f)
 		return true;
 	if (f->own_forked || f->own_behind)
 		return false;
-	/* With peers configured, a node publishes only after one of them told what it holds:
-	 * a node restarted from an empty folder must never sign a new history over its old one.
+	/* With peers configured, a node publishes only after one of them said, verifiably, what
+	 * it holds of the node's own log: a checkpoint of it that verified, or a whole vector
+	 * without it. A node restarted from an empty folder or an old backup must never sign a
+	 * new history over its old one; a peer whose vector was refused half-way said nothing.
 	 * Without configured peers (a lone node, or one only dialled by others) it publishes at
 	 * once. */
-	return f->saw_vector || !f->ctx.peers_configured;
+	return f->own_statement || !f->ctx.peers_configured;
 }

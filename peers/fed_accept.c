@@ -1,95 +1,86 @@
 /*
- * fed_accept — what a checkpoint from a peer means: its signature against the key the registry
- * gives (and the cosignatures against every member's witness key), then against what the node
- * holds — the same checkpoint (keep its new cosignatures), a bigger one (a candidate to catch
- * up to), an inconsistent one (equivocation: evidence stored and gossiped, the log forked).
- * Checkpoints of logs the registry does not know yet wait in f->pending. See fed.h.
+ * fed_accept — what a checkpoint from a peer leads to, once fed_judge.c said what it is worth:
+ * a forgery penalises its sender; one that waits for the registry goes to f->pending; one the
+ * registry refuses for now (a suspension) is set aside for its log; one signed by a retired key
+ * is set aside too (evidence when it contradicts what the node holds, answered since the key
+ * is retired); a valid one is compared with what the node holds — the same history (keep its
+ * cosignatures and pass on the new ones; serve it when it is newer than the checkpoint the log
+ * serves), a bigger tree (a candidate to catch up to), or another history (equivocation:
+ * evidence stored and gossiped, the log forked). One checkpoint never decides the fate of
+ * another, of another log, or of the session. See fed.h.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/be.h"
 #include "core/log.h"
 #include "evidence.h"
 #include "fed_impl.h"
 #include "registry.h"
 #include "witness.h"
 
-/* ---- verifiers ---- */
-
-static int
-collect_verifier(const Remacto__Store__MemberRecord *m, void *arg)
-{
-	struct fed *f = arg;
-	char why[160];
-	for (size_t i = 0; i < m->n_keys && f->nverifiers + 2 <= MAX_VERIFIERS; i++) {
-		struct note_verifier v;
-		if (!note_verifier_parse(m->keys[i]->verifier_key, &v, why, sizeof(why)))
-			continue;
-		f->verifiers[f->nverifiers++] = v;
-		/* The same key as a witness: tlog-cosignature, alg 0x04, same name. */
-		v.alg = NOTE_ALG_COSIGNATURE_V1;
-		v.key_id = note_key_id(v.name, v.alg, v.pub);
-		f->verifiers[f->nverifiers++] = v;
-	}
-	return 0;
-}
-
-void
-fed_refresh_verifiers(struct fed *f, MDB_txn *txn)
-{
-	struct note_verifier auth;
-	struct tlog_head *h = malloc(sizeof(*h));
-	uint64_t size = 0;
-
-	if (!h)
-		return;
-	if (registry_authority(f->ctx.store, txn, &auth) &&
-	    tlog_head(f->ctx.store, txn, auth.name, h) == 0)
-		size = h->size;
-	free(h);
-	if (f->verifiers && size == f->verifiers_registry_size)
-		return;
-	if (!f->verifiers && !(f->verifiers = calloc(MAX_VERIFIERS, sizeof(*f->verifiers))))
-		return;
-	f->nverifiers = 0;
-	registry_each(f->ctx.store, txn, collect_verifier, f);
-	f->verifiers_registry_size = size;
-}
-
 /* ---- equivocation ---- */
 
+struct ev_put {
+	struct store *s;
+	const char *origin, *a, *b;
+	size_t la, lb;
+	uint32_t keys_then;
+	int fresh;
+};
+
+static int
+ev_put_txn(MDB_txn *txn, void *arg)
+{
+	struct ev_put *e = arg;
+	e->fresh = e->keys_then ? evidence_put_answered(e->s, txn, e->origin, e->a, e->la, e->b,
+	                                                e->lb, e->keys_then)
+	                        : evidence_put(e->s, txn, e->origin, e->a, e->la, e->b, e->lb);
+	return e->fresh < 0 ? e->fresh : 0;
+}
+
+/* Stores the pair (answered when keys_then > 0: a retired key signed one of them), marks the
+ * log forked when it is not answered, and gossips new evidence to every peer but from. */
 static void
 equivocation(struct fed *f, const char *origin, const char *a, size_t la, const char *b, size_t lb,
-             struct peer *from)
+             struct peer *from, uint32_t keys_then)
 {
-	struct fed_log *l = fed_find_log(f, origin, true);
-	MDB_txn *txn;
-	int rc, fresh = 0;
+	struct ev_put ep = { f->ctx.store, origin, a, b, la, lb, keys_then, 0 };
+	int rc = store_write(f->ctx.store, ev_put_txn, &ep), fresh = ep.fresh;
 
-	if ((rc = mdb_txn_begin(f->ctx.store->env, NULL, 0, &txn)) != 0)
-		return;
-	fresh = evidence_put(f->ctx.store, txn, origin, a, la, b, lb);
-	if (fresh < 0 || mdb_txn_commit(txn) != 0) {
-		if (fresh < 0)
-			mdb_txn_abort(txn);
+	if (rc != 0) {
+		log_warn("fed: cannot store the evidence of an equivocation of %s: %s%s", origin,
+		         store_strerror(rc), store_io_hint(rc));
 		return;
 	}
-	if (l) {
-		l->forked = true;
-		fed_log_drop(l);
-	}
-	if (fed_is_own(f, origin)) {
-		f->own_forked = true;
-		log_err("CRITICAL: two conflicting checkpoints of this node's own log %s are signed "
-		        "with its key (a restored backup, or the key used on two machines?); "
-		        "publishing is stopped: contact the network authority",
-		        origin);
+	if (!keys_then) {
+		struct fed_log *l = fed_find_log(f, origin, true);
+		if (l) {
+			l->forked = true;
+			fed_log_drop(l);
+		}
+		if (fed_is_own(f, origin)) {
+			f->own_forked = true;
+			log_err("CRITICAL: two conflicting checkpoints of this node's own log %s are "
+			        "signed with its key (a restored backup, or the key used on two "
+			        "machines?); publishing is stopped: contact the network authority",
+			        origin);
+		}
 	}
 	if (fresh == 1) {
-		log_warn("fed: equivocation of %s: evidence stored and gossiped, log marked forked",
-		         origin);
+		if (keys_then)
+			log_warn(
+			        "fed: %s: a key the registry retired signed a history that "
+			        "contradicts the one held: evidence stored (answered by the rotation) "
+			        "and gossiped",
+			        origin);
+		else
+			log_warn(
+			        "fed: equivocation of %s: evidence stored and gossiped, log marked "
+			        "forked",
+			        origin);
 		Remacto__Peer__V1__PeerMessage m = REMACTO__PEER__V1__PEER_MESSAGE__INIT;
 		Remacto__Peer__V1__Equivocation e = REMACTO__PEER__V1__EQUIVOCATION__INIT;
 		e.origin = (char *)origin;
@@ -103,56 +94,107 @@ equivocation(struct fed *f, const char *origin, const char *a, size_t la, const 
 	}
 }
 
-/* ---- checkpoints ---- */
+/* ---- what the node holds ---- */
 
-/* Opens a signed checkpoint of origin: the author's signature must verify with the key the
- * registry gives for its size. 1 when valid (cp, nt filled), 0 to ignore, -1 when forged. */
-static int
-open_checkpoint(struct fed *f, MDB_txn *txn, const char *origin, const char *note, size_t len,
-                struct checkpoint *cp, struct note *nt, struct note_verifier *author)
+/* A copy of the smallest note the node stored of log id with a size in [from, to]: what proves
+ * the history it holds against another note of size `from`. NULL when none. */
+static char *
+stored_note_from(struct fed *f, MDB_txn *txn, uint32_t id, uint64_t from, uint64_t to, size_t *len)
 {
-	char why[256];
-	size_t tl = fed_note_text_len(note, len);
+	uint8_t key[12];
+	MDB_cursor *c;
+	MDB_val k = { sizeof(key), key }, v;
+	char *out = NULL;
 
-	if (len > NOTE_MAX_LEN || !tl || !checkpoint_parse(note, tl, cp, why, sizeof(why)) ||
-	    strcmp(cp->origin, origin) != 0)
-		return -1;
-	if (registry_key_for(f->ctx.store, txn, origin, cp->size, author, why, sizeof(why)) != 0) {
-		/* Its own log a node recognises by its own key, registry or not: a node restarted
-		 * from an empty folder must see what the federation holds of its log before it
-		 * publishes again. */
-		if (!fed_is_own(f, origin))
-			return 0; /* not a member (yet, as far as this node knows), or suspended */
-		*author = f->ctx.own->v;
+	put_be32(key, id);
+	put_be64(key + 4, from);
+	if (mdb_cursor_open(txn, f->ctx.store->checkpoints, &c) != 0)
+		return NULL;
+	if (mdb_cursor_get(c, &k, &v, MDB_SET_RANGE) == 0 && k.mv_size == 12 &&
+	    get_be32(k.mv_data) == id && get_be64((const uint8_t *)k.mv_data + 4) <= to &&
+	    (out = malloc(v.mv_size ? v.mv_size : 1))) {
+		memcpy(out, v.mv_data, v.mv_size);
+		*len = v.mv_size;
 	}
-	fed_refresh_verifiers(f, txn);
-	/* The author's key first, then every member's witness key. */
-	struct note_verifier *vs = malloc((f->nverifiers + 1) * sizeof(*vs));
-	if (!vs)
-		return 0;
-	vs[0] = *author;
-	size_t nv = 1;
-	for (size_t i = 0; i < f->nverifiers; i++)
-		if (f->verifiers[i].alg == NOTE_ALG_COSIGNATURE_V1 ||
-		    strcmp(f->verifiers[i].name, author->name) != 0)
-			vs[nv++] = f->verifiers[i];
-	bool ok = note_open(note, len, vs, nv, nt, why, sizeof(why));
-	free(vs);
-	if (!ok)
-		return -1;
-	for (size_t i = 0; i < nt->nsigs; i++)
-		if (nt->sigs[i].verified && nt->sigs[i].key_id == author->key_id &&
-		    !strcmp(nt->sigs[i].name, author->name) && nt->sigs[i].sig_len == 64)
-			return 1;
-	return -1; /* only cosignatures: not the author's checkpoint */
+	mdb_cursor_close(c);
+	return out;
 }
 
-/* Keeps a checkpoint of a log the registry does not know yet, to look at again when the
- * registry grows: one per origin and peer (the latest), within the peer's own caps
- * (FED_PENDING_*; much lower for an anonymous peer), so that no peer can crowd out the
- * others' or use up memory. */
+/* The root of the tree the node holds (h, size m) at size n <= m; false when it cannot say. */
+static bool
+held_root(struct fed *f, MDB_txn *txn, const struct tlog_head *h, uint64_t n, uint8_t root[32])
+{
+	uint8_t a[32], proof[MERKLE_MAX_PROOF][MERKLE_HASH_LEN];
+	size_t np;
+	if (n == h->size) {
+		memcpy(root, h->root, 32);
+		return true;
+	}
+	return tlog_consistency(f->ctx.store, txn, h, n, h->size, root, a, proof, &np) == 0;
+}
+
+/* The checkpoint of size n, with a root other than the one the node holds at n, contradicts
+ * it: the evidence pairs it with the note the node holds that proves its own history. */
 static void
-pending_add(struct fed *f, struct peer *p, const char *origin, const uint8_t *data, size_t len)
+contradicts(struct fed *f, MDB_txn **txn, const struct tlog_head *h, const char *note, size_t len,
+            uint64_t n, uint32_t keys_then)
+{
+	size_t ol = 0;
+	char *ours = stored_note_from(f, *txn, h->id, n, h->size, &ol);
+	if (!ours && h->checkpoint_len && (ours = malloc(h->checkpoint_len))) {
+		memcpy(ours, h->checkpoint, h->checkpoint_len);
+		ol = h->checkpoint_len;
+	}
+	mdb_txn_abort(*txn), *txn = NULL;
+	if (ours && ol)
+		equivocation(f, h->origin, ours, ol, note, len, NULL, keys_then);
+	free(ours);
+}
+
+/* The size of the checkpoint a log serves, 0 when none (or unreadable). */
+static uint64_t
+served_size(const struct tlog_head *h)
+{
+	struct checkpoint cp;
+	char why[64];
+	size_t tl = fed_note_text_len(h->checkpoint, h->checkpoint_len);
+	return h->checkpoint_len && tl && checkpoint_parse(h->checkpoint, tl, &cp, why, sizeof(why))
+	               ? cp.size
+	               : 0;
+}
+
+/* ---- pending and set-aside checkpoints ---- */
+
+void
+fed_pending_free(struct pending *pd)
+{
+	if (pd) {
+		free(pd->note);
+		free(pd);
+	}
+}
+
+static struct pending *
+pending_new(struct peer *p, const char *origin, const uint8_t *data, size_t len)
+{
+	struct pending *pd = calloc(1, sizeof(*pd));
+	if (!pd || !(pd->note = malloc(len ? len : 1))) {
+		free(pd);
+		return NULL;
+	}
+	snprintf(pd->origin, sizeof(pd->origin), "%s", origin);
+	memcpy(pd->note, data, len);
+	pd->len = len;
+	pd->p = p;
+	return pd;
+}
+
+/* Keeps a checkpoint that waits for the registry (a log it does not know yet, a key it may
+ * not hold yet), to look at again when the registry grows: one per origin and peer (the
+ * latest), within the peer's own caps (FED_PENDING_*; much lower for an anonymous peer), so
+ * that no peer can crowd out the others' or use up memory. */
+static void
+add_pending(struct fed *f, struct peer *p, const char *origin, const uint8_t *data, size_t len)
 {
 	struct fed_peer *fp = fed_find_peer(f, p);
 	bool anon = !peer_registered(p);
@@ -173,7 +215,7 @@ pending_add(struct fed *f, struct peer *p, const char *origin, const uint8_t *da
 		          peer_name(p), origin);
 		return;
 	}
-	if (!(copy = malloc(len)))
+	if (!(copy = malloc(len ? len : 1)))
 		return;
 	memcpy(copy, data, len);
 	if (!pd) {
@@ -193,6 +235,38 @@ pending_add(struct fed *f, struct peer *p, const char *origin, const uint8_t *da
 	fp->pending_bytes = fp->pending_bytes - old + len;
 }
 
+/* Keeps the biggest checkpoint of the log the registry refuses for now. */
+static void
+set_aside(struct fed *f, struct peer *p, const struct fed_judged *j, const uint8_t *data,
+          size_t len)
+{
+	struct fed_log *l = fed_find_log(f, j->cp.origin, true);
+	struct checkpoint old;
+	char why[64];
+	if (!l)
+		return;
+	if (l->aside) {
+		size_t tl = fed_note_text_len((char *)l->aside->note, l->aside->len);
+		if (tl && checkpoint_parse((char *)l->aside->note, tl, &old, why, sizeof(why)) &&
+		    old.size >= j->cp.size)
+			return;
+	}
+	struct pending *pd = pending_new(p, j->cp.origin, data, len);
+	if (!pd)
+		return;
+	fed_pending_free(l->aside);
+	l->aside = pd;
+	if (!l->said_aside) {
+		l->said_aside = true;
+		log_info(
+		        "fed: a checkpoint of %s of size %llu is set aside: the registry suspended "
+		        "the member below that size (looked at again when the registry changes)",
+		        j->cp.origin, (unsigned long long)j->cp.size);
+	}
+}
+
+/* ---- checkpoints ---- */
+
 static void
 add_holder(struct fed_log *l, struct peer *p, uint64_t size)
 {
@@ -206,82 +280,180 @@ add_holder(struct fed_log *l, struct peer *p, uint64_t size)
 		l->holders[l->nholders++] = (struct holder){ p, size };
 }
 
+static void
+own_said(struct fed *f, struct peer *p, uint64_t size)
+{
+	if (!f->own_statement)
+		log_info(
+		        "fed: %s holds %llu entries of this node's own log (a verified checkpoint)",
+		        peer_name(p), (unsigned long long)size);
+	f->own_statement = true;
+}
+
+struct keep {
+	struct store *s;
+	uint32_t id;
+	uint64_t size;
+	const struct witness_cosig *cs;
+	size_t n;
+	int fresh;
+};
+
+static int
+keep_txn(MDB_txn *txn, void *arg)
+{
+	struct keep *k = arg;
+	k->fresh = witness_keep_cosigs(k->s, txn, k->id, k->size, k->cs, k->n);
+	return k->fresh < 0 ? k->fresh : 0;
+}
+
+/* A checkpoint of a log the node holds, of a size it holds, in the same history: keep the
+ * cosignatures it brings and pass the new ones on; serve it when it is newer than what the
+ * log serves (a node that caught up in steps, a member that signed its tree again). */
+static void
+same_history(struct fed *f, MDB_txn **txn, struct peer *p, const struct tlog_head *h,
+             const struct fed_judged *j, const struct note *nt)
+{
+	size_t nc = 0, al = 0;
+	struct witness_cosig *cs = witness_cosigs(nt, &nc);
+	char *author = NULL, vkey[NOTE_VKEY_MAX + 1];
+	uint64_t served = served_size(h);
+	int fresh = 0;
+
+	mdb_txn_abort(*txn), *txn = NULL;
+	if (cs) {
+		struct keep k = { f->ctx.store, h->id, j->cp.size, cs, nc, 0 };
+		if (store_write(f->ctx.store, keep_txn, &k) == 0)
+			fresh = k.fresh;
+	}
+	free(cs);
+	if (j->cp.size > served && (author = fed_author_note(nt, &j->author, &al)) &&
+	    note_verifier_format(&j->author, vkey, sizeof(vkey)) > 0 &&
+	    fed_set_checkpoint(f, h->origin, author, al, j->cp.size,
+	                       fed_is_own(f, h->origin) ? NULL : vkey, h->checkpoint,
+	                       h->checkpoint_len, !fed_is_own(f, h->origin)) == 0) {
+		fresh++;
+		if (f->ctx.stored)
+			f->ctx.stored(f->ctx.stored_arg, h->origin, j->cp.size);
+	}
+	/* Something new here is something new for the others: pass the note on with every
+	 * cosignature held for its size, so that cosignatures reach every node (the member's
+	 * own included) however many hops away. */
+	if (fresh > 0) {
+		char *note = author;
+		size_t nl = al;
+		if (!note && (note = fed_author_note(nt, &j->author, &nl)) == NULL)
+			return;
+		if (store_read_begin(f->ctx.store, txn) == 0) {
+			fed_gossip_note(f, *txn, h->origin, h->id, j->cp.size, note, nl, p);
+			mdb_txn_abort(*txn), *txn = NULL;
+		}
+		if (note != author)
+			free(note);
+	}
+	free(author);
+}
+
+/* Signed by a key the registry retired at that size: never used, never held against the peer
+ * (it may be an honest node behind on the registry, or one that held it from before the
+ * rotation); evidence only when it contradicts the history the node holds. */
+static void
+retired(struct fed *f, MDB_txn **txn, struct peer *p, const struct fed_judged *j, const char *note,
+        size_t len, struct tlog_head *h)
+{
+	bool held = tlog_head(f->ctx.store, *txn, j->cp.origin, h) == 0;
+	struct fed_log *l = fed_find_log(f, j->cp.origin, true);
+	uint8_t root[32];
+
+	if (l && !l->said_retired) {
+		l->said_retired = true;
+		log_info("fed: a checkpoint of %s of size %llu from %s is set aside: the registry "
+		         "gives another key from size %llu (a rotation); said once",
+		         j->cp.origin, (unsigned long long)j->cp.size, peer_name(p),
+		         (unsigned long long)j->retired_from);
+	}
+	if (!held || j->cp.size > h->size || !held_root(f, *txn, h, j->cp.size, root))
+		return;
+	if (memcmp(root, j->cp.root, 32) != 0)
+		contradicts(f, txn, h, note, len, j->cp.size, j->keys_then);
+	else if (fed_is_own(f, j->cp.origin))
+		own_said(f, p, j->cp.size);
+}
+
 void
 fed_on_checkpoint(struct fed *f, struct peer *p, const char *origin, const uint8_t *data,
                   size_t len)
 {
-	struct checkpoint cp;
+	struct fed_peer *fp = fed_find_peer(f, p);
 	struct note *nt = malloc(sizeof(*nt));
 	struct tlog_head *h = malloc(sizeof(*h));
-	struct note_verifier author;
-	char vkey[NOTE_VKEY_MAX + 1];
+	struct fed_judged j;
 	const char *note = (const char *)data;
+	bool own = fed_is_own(f, origin);
 	MDB_txn *txn = NULL;
 	uint8_t root[32];
-	int rc;
 
 	if (!nt || !h || store_read_begin(f->ctx.store, &txn) != 0)
 		goto done;
-	rc = open_checkpoint(f, txn, origin, note, len, &cp, nt, &author);
-	if (rc < 0) {
+	if (own && fp)
+		fp->own_mentioned = true;
+	fed_judge(f, txn, origin, note, len, fp ? fp->registry_size : 0, nt, &j);
+	switch (j.v) {
+	case FED_FORGED:
 		mdb_txn_abort(txn), txn = NULL;
-		peer_penalise(p, "a checkpoint whose signature does not verify");
+		peer_penalise(p, j.why);
 		goto done;
+	case FED_WAIT:
+		add_pending(f, p, origin, data, len);
+		goto done;
+	case FED_RETIRED:
+		retired(f, &txn, p, &j, note, len, h);
+		goto done;
+	case FED_SUSPENDED:
+		if (own && tlog_head(f->ctx.store, txn, origin, h) == 0 && j.cp.size <= h->size)
+			own_said(f, p, j.cp.size);
+		set_aside(f, p, &j, data, len);
+		goto done;
+	case FED_VALID:
+		break;
 	}
-	if (rc == 0)
-		pending_add(f, p, origin, data, len);
-	if (rc == 0 || evidence_forked(f->ctx.store, txn, origin))
+	struct note_verifier auth;
+	if (fp && registry_authority(f->ctx.store, txn, &auth) && !strcmp(auth.name, origin) &&
+	    j.cp.size > fp->registry_size)
+		fp->registry_size = j.cp.size;
+	if (!own && fed_shadowed(f, origin))
+		goto done; /* said once when the registry admitted it */
+	if (evidence_forked(f->ctx.store, txn, origin))
 		goto done;
 	bool held = tlog_head(f->ctx.store, txn, origin, h) == 0;
 	uint64_t m = held ? h->size : 0;
 
-	if (held && cp.size <= m && cp.size > 0) {
-		struct tlog_head *at = h;
-		/* Our root at cp.size: the record's for m, computed for smaller sizes. */
-		if (cp.size == m) {
-			memcpy(root, h->root, 32);
-		} else {
-			uint8_t a[32], proof[MERKLE_MAX_PROOF][MERKLE_HASH_LEN];
-			size_t np;
-			if (tlog_consistency(f->ctx.store, txn, at, cp.size, m, root, a, proof,
-			                     &np))
-				goto done;
-		}
-		if (memcmp(root, cp.root, 32) != 0) {
-			/* Our signed note, if its size is at least cp.size, proves the other history. */
-			char *ours = malloc(h->checkpoint_len + 1);
-			size_t ol = h->checkpoint_len;
-			if (ours && ol)
-				memcpy(ours, h->checkpoint, ol);
-			mdb_txn_abort(txn), txn = NULL;
-			if (ours && ol)
-				equivocation(f, origin, ours, ol, note, len, NULL);
-			free(ours);
+	if (held && j.cp.size <= m) {
+		if (!held_root(f, txn, h, j.cp.size, root))
+			goto done;
+		if (memcmp(root, j.cp.root, 32) != 0) {
+			contradicts(f, &txn, h, note, len, j.cp.size, 0);
 			goto done;
 		}
-		if (cp.size == m) {
-			/* The same checkpoint: keep the cosignatures it brings. */
-			mdb_txn_abort(txn), txn = NULL;
-			if (mdb_txn_begin(f->ctx.store->env, NULL, 0, &txn) == 0) {
-				if (witness_keep(f->ctx.store, txn, h->id, cp.size, nt) >= 0 &&
-				    mdb_txn_commit(txn) == 0)
-					txn = NULL;
-			}
-		}
+		if (own)
+			own_said(f, p, j.cp.size);
+		same_history(f, &txn, p, h, &j, nt);
 		goto done;
 	}
-	if (cp.size <= m)
+	if (j.cp.size <= m)
 		goto done;
 	/* A bigger tree: fetch what is missing from those who have it. */
 	struct fed_log *l = fed_find_log(f, origin, true);
 	if (!l)
 		goto done;
-	add_holder(l, p, cp.size);
+	if (own)
+		own_said(f, p, j.cp.size);
+	add_holder(l, p, j.cp.size);
 	struct cand *same = NULL;
 	for (size_t i = 0; i < l->ncands; i++)
-		if (l->cands[i].size == cp.size)
+		if (l->cands[i].size == j.cp.size)
 			same = &l->cands[i];
-	if (same && memcmp(same->root, cp.root, 32) != 0) {
+	if (same && memcmp(same->root, j.cp.root, 32) != 0) {
 		/* Two signed checkpoints of one size, two roots: no need to fetch anything. */
 		char *other = malloc(same->len);
 		size_t ol = same->len;
@@ -289,15 +461,15 @@ fed_on_checkpoint(struct fed *f, struct peer *p, const char *origin, const uint8
 			memcpy(other, same->note, ol);
 		mdb_txn_abort(txn), txn = NULL;
 		if (other)
-			equivocation(f, origin, other, ol, note, len, NULL);
+			equivocation(f, origin, other, ol, note, len, NULL, 0);
 		free(other);
 		goto done;
 	}
 	if (!same) {
-		char *copy = malloc(len);
+		size_t al = 0, nc = 0;
+		char *copy = fed_author_note(nt, &j.author, &al);
 		if (!copy)
 			goto done;
-		memcpy(copy, note, len);
 		/* Keep the biggest few: replace the smallest when full. */
 		size_t slot = l->ncands;
 		if (slot == MAX_CANDS) {
@@ -305,32 +477,51 @@ fed_on_checkpoint(struct fed *f, struct peer *p, const char *origin, const uint8
 			for (size_t i = 1; i < l->ncands; i++)
 				if (l->cands[i].size < l->cands[slot].size)
 					slot = i;
-			if (l->cands[slot].size > cp.size) {
+			if (l->cands[slot].size > j.cp.size) {
 				free(copy);
 				goto holder;
 			}
 			if (l->target == &l->cands[slot])
 				l->target = NULL;
 			free(l->cands[slot].note);
+			free(l->cands[slot].cosigs);
 		} else {
 			l->ncands++;
 		}
 		struct cand *c = &l->cands[slot];
-		c->size = cp.size;
-		memcpy(c->root, cp.root, 32);
+		memset(c, 0, sizeof(*c));
+		c->size = j.cp.size;
+		memcpy(c->root, j.cp.root, 32);
 		c->note = copy;
-		c->len = len;
-		note_verifier_format(&author, vkey, sizeof(vkey));
-		snprintf(c->vkey, sizeof(c->vkey), "%s", vkey);
+		c->len = al;
+		c->cosigs = witness_cosigs(nt, &nc);
+		c->ncosigs = nc;
+		note_verifier_format(&j.author, c->vkey, sizeof(c->vkey));
 		if (l->want < m)
 			l->want = m;
+	} else if (same->ncosigs < WITNESS_MAX_PER_CHECKPOINT) {
+		/* The same candidate from another peer: its cosignatures join. */
+		size_t nc = 0;
+		struct witness_cosig *more = witness_cosigs(nt, &nc);
+		if (nc > WITNESS_MAX_PER_CHECKPOINT - same->ncosigs)
+			nc = WITNESS_MAX_PER_CHECKPOINT - same->ncosigs;
+		if (more) {
+			struct witness_cosig *all = realloc(same->cosigs,
+			                                    (same->ncosigs + nc) * sizeof(*all));
+			if (all) {
+				memcpy(all + same->ncosigs, more, nc * sizeof(*all));
+				same->cosigs = all;
+				same->ncosigs += nc;
+			}
+			free(more);
+		}
 	}
 holder:
-	if (fed_is_own(f, origin) && !f->own_behind) {
+	if (own && !f->own_behind) {
 		f->own_behind = true;
 		log_warn("fed: the federation holds %llu entries of this node's own log, it holds "
 		         "%llu: publishing waits until it has caught up",
-		         (unsigned long long)cp.size, (unsigned long long)m);
+		         (unsigned long long)j.cp.size, (unsigned long long)m);
 	}
 done:
 	if (txn)
@@ -344,28 +535,34 @@ done:
 void
 fed_on_equivocation(struct fed *f, struct peer *p, const Remacto__Peer__V1__Equivocation *e)
 {
-	struct checkpoint a, b;
+	struct fed_peer *fp = fed_find_peer(f, p);
 	struct note *na = malloc(sizeof(*na)), *nb = malloc(sizeof(*nb));
-	struct note_verifier ka, kb;
+	struct fed_judged a, b;
 	MDB_txn *txn = NULL;
-	int ra, rb;
+	uint64_t preg = fp ? fp->registry_size : 0;
 
 	if (!na || !nb || store_read_begin(f->ctx.store, &txn) != 0)
 		goto done;
-	ra = open_checkpoint(f, txn, e->origin, (const char *)e->note_a.data, e->note_a.len, &a, na,
-	                     &ka);
-	rb = open_checkpoint(f, txn, e->origin, (const char *)e->note_b.data, e->note_b.len, &b, nb,
-	                     &kb);
+	fed_judge(f, txn, e->origin, (const char *)e->note_a.data, e->note_a.len, preg, na, &a);
+	fed_judge(f, txn, e->origin, (const char *)e->note_b.data, e->note_b.len, preg, nb, &b);
 	mdb_txn_abort(txn), txn = NULL;
-	if (ra < 0 || rb < 0) {
+	if (a.v == FED_FORGED || b.v == FED_FORGED) {
 		peer_penalise(p, "equivocation evidence with a forged checkpoint");
 		goto done;
 	}
-	/* Only the pair that proves itself: one size, two roots. Other pairs need entries this
-	 * node may not hold; it will find them itself when it sees the checkpoints. */
-	if (ra == 1 && rb == 1 && a.size == b.size && memcmp(a.root, b.root, 32) != 0)
-		equivocation(f, e->origin, (const char *)e->note_a.data, e->note_a.len,
-		             (const char *)e->note_b.data, e->note_b.len, p);
+	/* Only the pair that proves itself: one size, two roots, both signed by keys the
+	 * registry gave that log at that size. Other pairs need entries this node may not hold;
+	 * it will find them itself when it sees the checkpoints. */
+	if (a.v == FED_WAIT || b.v == FED_WAIT || a.cp.size != b.cp.size ||
+	    !memcmp(a.cp.root, b.cp.root, 32))
+		goto done;
+	uint32_t then = 0;
+	if (a.v == FED_RETIRED)
+		then = a.keys_then;
+	if (b.v == FED_RETIRED && (!then || b.keys_then < then))
+		then = b.keys_then;
+	equivocation(f, e->origin, (const char *)e->note_a.data, e->note_a.len,
+	             (const char *)e->note_b.data, e->note_b.len, p, then);
 done:
 	if (txn)
 		mdb_txn_abort(txn);

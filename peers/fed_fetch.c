@@ -35,8 +35,11 @@ fed_log_drop(struct fed_log *l)
 		l->chunks = c->next;
 		fed_chunk_free(c);
 	}
-	while (l->ncands)
-		free(l->cands[--l->ncands].note);
+	while (l->ncands) {
+		l->ncands--;
+		free(l->cands[l->ncands].note);
+		free(l->cands[l->ncands].cosigs);
+	}
 	l->target = NULL;
 }
 
@@ -86,7 +89,7 @@ apply_txn(MDB_txn *txn, void *arg)
 	if (rc != 0 && rc != -EEXIST)
 		return rc;
 	if ((rc = tlog_batch_begin(&b, s, txn, a->l->origin)) != 0)
-		return rc;
+		return rc == MDB_NOTFOUND ? -EADDRINUSE : rc; /* its slug is another log's */
 	if (b.range.size != a->c->start + a->skip) {
 		rc = -EAGAIN;
 		goto fail;
@@ -107,8 +110,15 @@ apply_txn(MDB_txn *txn, void *arg)
 		rc = -EBADMSG;
 		goto fail;
 	}
-	/* Reaching a signed checkpoint: it becomes the log's checkpoint. */
+	/* Reaching a signed checkpoint: it becomes the log's checkpoint, if the registry, as it
+	 * is in this very transaction, still allows it (a rotation or a suspension may have come
+	 * since it was judged). Entries proved only against a checkpoint it no longer allows are
+	 * not kept: the candidate goes at the next recheck. */
 	const struct cand *at = NULL;
+	if (!fed_key_allowed(a->f, txn, a->l->origin, a->c->proof_size, a->c->vkey)) {
+		rc = -ESTALE;
+		goto fail;
+	}
 	for (size_t i = 0; i < a->l->ncands; i++)
 		if (a->l->cands[i].size == e && !memcmp(root, a->l->cands[i].root, 32))
 			at = &a->l->cands[i];
@@ -127,6 +137,10 @@ apply_txn(MDB_txn *txn, void *arg)
 			rc = witness_put(s, txn, b.rec->id, e, a->f->ctx.witness->v.name, now, line,
 			                 (size_t)ll);
 	}
+	/* And the witnesses' cosignatures it came with. */
+	if (rc == 0 && at && at->ncosigs)
+		rc = witness_keep_cosigs(s, txn, b.rec->id, e, at->cosigs, at->ncosigs) < 0 ? -EIO
+		                                                                            : 0;
 fail:
 	tlog_batch_end(&b);
 	return rc;
@@ -161,6 +175,17 @@ apply_chunks(struct fed *f, struct fed_log *l)
 		if (rc == -EBADMSG) {
 			peer_penalise(c->from, "entries that do not reproduce the signed root");
 			fed_add_retry(l, c->start, c->start + c->n);
+		} else if (rc == -EADDRINUSE) {
+			l->slug_taken = true;
+			fed_log_drop(l);
+			log_warn("fed: %s is not replicated: its slug \"%s\" is served here for "
+			         "another log",
+			         l->origin, store_slug(l->origin));
+			fed_chunk_free(c);
+			break;
+		} else if (rc == -ESTALE) {
+			/* Its checkpoint is no longer one the registry allows: dropped, not
+			 * fetched again (fed_recheck drops the candidate). */
 		} else if (rc != 0) {
 			log_warn("fed: cannot store entries of %s: %s%s", l->origin,
 			         store_strerror(rc), store_io_hint(rc));
@@ -283,7 +308,10 @@ pick_holder(struct fed *f, struct fed_log *l, uint64_t need, struct fed_peer **o
 		if (l->holders[i].size < need)
 			continue;
 		struct fed_peer *fp = fed_find_peer(f, l->holders[i].p);
-		if (!fp || fp->inflight >= FED_WINDOW || peer_queued(fp->p) > (1u << 20))
+		/* The registry's log may use two requests beyond the window: other logs' catch-up
+		 * never keeps it waiting. */
+		unsigned window = FED_WINDOW + (l->registry ? 2 : 0);
+		if (!fp || fp->inflight >= window || peer_queued(fp->p) > (1u << 20))
 			continue;
 		if (!best || fp->inflight < best->inflight)
 			best = fp;
@@ -336,6 +364,7 @@ choose_target(struct fed *f, struct fed_log *l, uint64_t held)
 	for (size_t i = 0; i < l->ncands;) {
 		if (l->cands[i].size <= held) {
 			free(l->cands[i].note);
+			free(l->cands[i].cosigs);
 			l->cands[i] = l->cands[--l->ncands];
 			continue;
 		}

@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "fed_impl.h"
+#include "registry.h"
 #include "witness.h"
 
 void
@@ -20,12 +21,47 @@ fed_send_to(struct peer *p, Remacto__Peer__V1__PeerMessage *m)
 		log_debug("fed: cannot queue a message to %s: %s", peer_name(p), strerror(-rc));
 }
 
-/* The note of (log, size) with every cosignature held, into buf. */
+/* The size a note names (its second line), 0 when malformed. */
+static uint64_t
+note_size(const char *note, size_t len)
+{
+	struct checkpoint cp;
+	char why[64];
+	size_t tl = fed_note_text_len(note, len);
+	return tl && checkpoint_parse(note, tl, &cp, why, sizeof(why)) ? cp.size : 0;
+}
+
+/* The note a log serves with every cosignature held for its size (which may be below the
+ * tree's: a catch-up in steps, a checkpoint the registry no longer allows), into buf. */
 static int
 full_note(struct fed *f, MDB_txn *txn, const struct tlog_head *h, char *buf, size_t cap)
 {
-	return witness_note(f->ctx.store, txn, h->id, h->size, h->checkpoint, h->checkpoint_len,
-	                    buf, cap);
+	return witness_note(f->ctx.store, txn, h->id, note_size(h->checkpoint, h->checkpoint_len),
+	                    h->checkpoint, h->checkpoint_len, buf, cap);
+}
+
+void
+fed_gossip_note(struct fed *f, MDB_txn *txn, const char *origin, uint32_t id, uint64_t size,
+                const char *note, size_t nlen, struct peer *except)
+{
+	Remacto__Peer__V1__PeerMessage m = REMACTO__PEER__V1__PEER_MESSAGE__INIT;
+	Remacto__Peer__V1__SignedCheckpoint sc = REMACTO__PEER__V1__SIGNED_CHECKPOINT__INIT;
+	char *buf = malloc(NOTE_MAX_LEN);
+	int len;
+
+	if (!buf || !nlen ||
+	    (len = witness_note(f->ctx.store, txn, id, size, note, nlen, buf, NOTE_MAX_LEN)) < 0) {
+		free(buf);
+		return;
+	}
+	sc.origin = (char *)origin;
+	sc.note.data = (uint8_t *)buf, sc.note.len = (size_t)len;
+	m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_CHECKPOINT;
+	m.checkpoint = &sc;
+	for (struct fed_peer *fp = f->peers; fp; fp = fp->next)
+		if (fp->p != except)
+			fed_send_to(fp->p, &m);
+	free(buf);
 }
 
 void
@@ -54,17 +90,19 @@ struct vector_ctx {
 	struct fed *f;
 	struct peer *p;
 	MDB_txn *txn;
+	const char *skip;
 	Remacto__Peer__V1__SignedCheckpoint **items;
 	size_t n, cap, bytes;
 };
 
 static void
-flush_vector(struct vector_ctx *v)
+flush_vector(struct vector_ctx *v, bool last)
 {
 	Remacto__Peer__V1__PeerMessage m = REMACTO__PEER__V1__PEER_MESSAGE__INIT;
 	Remacto__Peer__V1__CheckpointVector cv = REMACTO__PEER__V1__CHECKPOINT_VECTOR__INIT;
 	cv.checkpoints = v->items;
 	cv.n_checkpoints = v->n;
+	cv.last = last;
 	m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_VECTOR;
 	m.vector = &cv;
 	fed_send_to(v->p, &m);
@@ -89,13 +127,9 @@ vector_item(const Remacto__Store__LogRecord *rec, void *arg)
 	if (!h || !buf || tlog_head(v->f->ctx.store, v->txn, rec->origin, h) != 0 ||
 	    h->checkpoint_len == 0)
 		goto done;
-	/* The note held is of the size it names, which may be below the log's during a catch-up. */
-	struct checkpoint cp;
-	char why[64];
-	size_t tl = fed_note_text_len(h->checkpoint, h->checkpoint_len);
-	if (!tl || !checkpoint_parse(h->checkpoint, tl, &cp, why, sizeof(why)))
+	/* The registry's goes first (fed_send_vector). */
+	if (v->skip && !strcmp(rec->origin, v->skip))
 		goto done;
-	h->size = cp.size;
 	if ((len = full_note(v->f, v->txn, h, buf, NOTE_MAX_LEN)) < 0)
 		goto done;
 	if (v->n == v->cap) {
@@ -114,7 +148,7 @@ vector_item(const Remacto__Store__LogRecord *rec, void *arg)
 	v->items[v->n++] = sc;
 	v->bytes += sc->note.len + strlen(rec->origin) + 8;
 	if (v->bytes > VECTOR_FRAME_BYTES)
-		flush_vector(v);
+		flush_vector(v, false);
 done:
 	free(buf);
 	free(h);
@@ -124,13 +158,23 @@ done:
 void
 fed_send_vector(struct fed *f, struct peer *p)
 {
-	struct vector_ctx v = { f, p, NULL, NULL, 0, 0, 0 };
+	struct vector_ctx v = { f, p, NULL, NULL, NULL, 0, 0, 0 };
+	Remacto__Store__LogRecord *reg = NULL;
+	struct note_verifier auth;
 	if (store_read_begin(f->ctx.store, &v.txn) != 0)
 		return;
+	/* The registry first: a peer judges every other checkpoint against it, so its trouble
+	 * with any other log never keeps the registry from it. */
+	if (registry_authority(f->ctx.store, v.txn, &auth) &&
+	    store_log_get(f->ctx.store, v.txn, auth.name, &reg) == 0) {
+		vector_item(reg, &v);
+		v.skip = auth.name;
+	}
+	remacto__store__log_record__free_unpacked(reg, NULL);
 	store_log_each(f->ctx.store, v.txn, vector_item, &v);
 	mdb_txn_abort(v.txn);
-	/* Always at least one vector frame, even empty: it tells the peer we said all we hold. */
-	flush_vector(&v);
+	/* Always a last frame, even empty: it tells the peer we said all we hold. */
+	flush_vector(&v, true);
 	free(v.items);
 }
 

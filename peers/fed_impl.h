@@ -17,6 +17,7 @@
 
 #include "fed.h"
 #include "store/tlog.h"
+#include "witness.h"
 
 #define LOG_WINDOW 16 /* requests in flight per log, over all peers */
 #define MAX_HOLDERS 32
@@ -29,6 +30,12 @@ struct fed_peer {
 	struct peer *p;
 	unsigned inflight;
 	size_t npending, pending_bytes; /* its checkpoints in f->pending */
+	/* The biggest registry checkpoint the peer sent that verified: what it judges member
+	 * checkpoints against. A signature this node cannot verify waits while its own registry
+	 * is smaller (the key may be in the part it lacks), and is a forgery once it is not. */
+	uint64_t registry_size;
+	/* Its vector named the node's own log (whatever became of that checkpoint). */
+	bool own_mentioned;
 	struct fed_peer *next;
 };
 
@@ -61,9 +68,12 @@ struct chunk {
 struct cand {
 	uint64_t size;
 	uint8_t root[32];
-	char *note;
+	char *note; /* the text and the author's signature only: cosignatures go in cosigs */
 	size_t len;
 	char vkey[NOTE_VKEY_MAX + 1];
+	/* The cosignatures it came with that verified, stored when the node reaches it. */
+	struct witness_cosig *cosigs;
+	size_t ncosigs;
 };
 
 #define MAX_CANDS 4
@@ -81,6 +91,16 @@ struct fed_log {
 	struct chunk *chunks;
 	unsigned inflight;
 	bool forked;
+	bool registry; /* the registry's log: scheduled first, a little beyond the window */
+	/* A checkpoint the registry refuses for now (the member is suspended past its size), from
+	 * a peer that did nothing wrong: the biggest one, looked at again when the registry grows. */
+	struct pending *aside;
+	/* Said once in the node's log, not at every vector: a checkpoint of it set aside for a
+	 * suspension, or signed by a retired key. */
+	bool said_aside, said_retired;
+	/* Its slug is served here for another origin (fed_shadowed, or a log of this node's own
+	 * making): never fetched; said once. */
+	bool slug_taken;
 	struct fed_log *next;
 };
 
@@ -117,19 +137,30 @@ struct pending {
 struct fed {
 	struct fed_ctx ctx;
 	struct pending *pending; /* every peer's, each within its caps (struct fed_peer) */
-	uint64_t pending_registry_size;
 	struct fed_peer *peers;
 	struct fed_log *logs;
 	struct fed_req *reqs;
 	uint64_t next_id;
 	uint64_t own_gossiped;
-	bool own_behind, own_forked, saw_vector;
+	bool own_behind, own_forked;
+	/* A peer said, verifiably, what it holds of the node's own log: a checkpoint of it that
+	 * verified under one of its keys, or a whole vector without it (the restore safeguard,
+	 * fed_may_publish). */
+	bool own_statement;
+	/* The registry size the held checkpoints, candidates and set-aside checkpoints were last
+	 * judged against (fed_recheck); UINT64_MAX before the first tick. */
+	uint64_t checked_registry_size;
 	time_t started;
 	/* Verifiers of every member's log key and of its cosignatures, rebuilt when the registry
 	 * grows. */
 	struct note_verifier *verifiers;
 	size_t nverifiers;
 	uint64_t verifiers_registry_size;
+	/* Members whose slug (the last element of the origin, under which a node serves a log) is
+	 * that of a member admitted before them or of the registry: sorted, rebuilt with the
+	 * verifiers. The first admitted keeps the slug on every node. */
+	char (*shadowed)[NOTE_NAME_MAX + 1];
+	size_t nshadowed;
 };
 
 /* Whether origin is the node's own log. */
@@ -146,13 +177,76 @@ struct fed_log *fed_find_log(struct fed *f, const char *origin, bool create);
  * malformed. */
 size_t fed_note_text_len(const char *note, size_t len);
 
+/* fed_judge.c: what a signed checkpoint is worth against the registry. */
+enum fed_verdict {
+	/* Verifies under no key the registry ever gave the log at its size (or malformed), as
+	 * far as a registry at least as big as the sender's tells: its sender is penalised. */
+	FED_FORGED = -1,
+	/* Not a member as far as this node knows, or signed by a key its registry may not hold
+	 * yet (the sender's is bigger): looked at again when the registry grows. */
+	FED_WAIT = 0,
+	FED_VALID,     /* the author's key the registry gives at that size, member not suspended */
+	FED_SUSPENDED, /* the right key, but the member is suspended below that size */
+	FED_RETIRED,   /* a key the registry gave at that size before a rotation moved it on */
+};
+
+struct fed_judged {
+	enum fed_verdict v;
+	struct checkpoint cp;
+	struct note_verifier author; /* the key that verified the author's signature */
+	/* FED_RETIRED: the member's key count when that key was the latest (for the evidence
+	 * record: answered, since the registry has rotated it since) and the size from which the
+	 * registry gives a later key. */
+	uint32_t keys_then;
+	uint64_t retired_from;
+	char why[400]; /* FED_FORGED and FED_WAIT: what is wrong, for the log */
+};
+
+/* Judges a note of origin received from a peer whose registry is peer_registry_size; nt gets
+ * the opened note (its cosignatures verified against every member's witness keys). */
+void fed_judge(struct fed *f, MDB_txn *txn, const char *origin, const char *note, size_t len,
+               uint64_t peer_registry_size, struct note *nt, struct fed_judged *j);
+/* The registry log's size, 0 when none. */
+uint64_t fed_registry_size(struct fed *f, MDB_txn *txn);
+/* Rebuilds the verifiers and the shadowed slugs when the registry grew. */
+void fed_refresh_verifiers(struct fed *f, MDB_txn *txn);
+/* Whether the registry allows note (of origin) as the checkpoint a log serves now: signed by
+ * the key it gives at the note's size (the node's own key for its own log), the member not
+ * suspended below it. author gets the key. Reads only the store and ctx: any thread. */
+bool fed_allowed_now(struct fed *f, MDB_txn *txn, const char *origin, const char *note, size_t len,
+                     struct note_verifier *author);
+/* Whether vkey is the key the registry gives origin's log at size (the node's own key for
+ * its own log), the member not suspended below it. Any thread. */
+bool fed_key_allowed(struct fed *f, MDB_txn *txn, const char *origin, uint64_t size,
+                     const char *vkey);
+/* Whether origin's slug belongs to another member admitted before it (after a refresh). */
+bool fed_shadowed(const struct fed *f, const char *origin);
+/* The note reduced to its text and the author's signature line (cosignature lines are stored
+ * apart, witness.h): a new buffer, *out_len its length; NULL when out of memory. */
+char *fed_author_note(const struct note *nt, const struct note_verifier *author, size_t *out_len);
+
 /* fed_accept.c */
 /* A checkpoint of origin from p, alone or in a vector. */
 void fed_on_checkpoint(struct fed *f, struct peer *p, const char *origin, const uint8_t *data,
                        size_t len);
 void fed_on_equivocation(struct fed *f, struct peer *p, const Remacto__Peer__V1__Equivocation *e);
-/* Rebuilds the verifiers when the registry grew. */
-void fed_refresh_verifiers(struct fed *f, MDB_txn *txn);
+/* A set-aside or pending checkpoint: forgets it. */
+void fed_pending_free(struct pending *pd);
+
+/* fed_recheck.c: what a grown registry changes in what fed holds. */
+/* Judges again, against the registry as it is now, the checkpoint each held log serves, and
+ * falls back to the newest one held that the registry still allows (a rotation that reached
+ * back, a suspension) or forward to a newer held one it allows again (a reinstatement); drops
+ * candidates it no longer allows; looks again at set-aside and pending checkpoints. Called
+ * by the tick when the registry size changed since the last time. */
+void fed_recheck(struct fed *f, uint64_t registry_size);
+/* Makes note (of size, verified with vkey) the checkpoint origin's log serves, in one write:
+ * stored under its size, the record pointing at it (vkey NULL: the record's key stays, the
+ * node's own log), and cosigned by the node's witness key when cosign. Only when the record
+ * still serves `expect` (expect_len 0: whatever it serves). note NULL: the log serves none. */
+int fed_set_checkpoint(struct fed *f, const char *origin, const char *note, size_t len,
+                       uint64_t size, const char *vkey, const char *expect, size_t expect_len,
+                       bool cosign);
 
 /* fed_fetch.c */
 void fed_chunk_free(struct chunk *c);
@@ -168,6 +262,10 @@ void fed_schedule(struct fed *f, struct fed_log *l, uint64_t held);
 
 /* fed_gossip.c */
 void fed_send_to(struct peer *p, Remacto__Peer__V1__PeerMessage *m);
+/* note (of size, log id) with every cosignature held for that size, to every peer but
+ * except. */
+void fed_gossip_note(struct fed *f, MDB_txn *txn, const char *origin, uint32_t id, uint64_t size,
+                     const char *note, size_t len, struct peer *except);
 /* The head's note, with its cosignatures, to every peer but except. */
 void fed_gossip_head(struct fed *f, MDB_txn *txn, const struct tlog_head *h, struct peer *except);
 /* Every log's latest checkpoint, in vector frames of at most VECTOR_FRAME_BYTES. */

@@ -215,25 +215,84 @@ witness_list(struct store *s, MDB_txn *txn, uint32_t log, size_t limit)
 	return l.arr;
 }
 
-int
-witness_keep(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const struct note *nt)
+struct witness_cosig *
+witness_cosigs(const struct note *nt, size_t *n)
 {
-	int fresh = 0;
+	struct witness_cosig *out = NULL;
+	size_t count = 0;
+
+	*n = 0;
+	for (size_t i = 0; i < nt->nsigs; i++)
+		if (nt->sigs[i].verified && nt->sigs[i].sig_len == 72)
+			count++;
+	if (!count || !(out = calloc(count, sizeof(*out))))
+		return NULL;
 	for (size_t i = 0; i < nt->nsigs; i++) {
 		const struct note_sig *g = &nt->sigs[i];
 		uint8_t raw[4 + 72];
-		char line[NOTE_NAME_MAX + 160], b64[B64_ENCODED_LEN(sizeof(raw)) + 1];
+		char b64[B64_ENCODED_LEN(sizeof(raw)) + 1];
+		struct witness_cosig *c = &out[*n];
 		if (!g->verified || g->sig_len != 72)
 			continue;
-		raw[0] = (uint8_t)(g->key_id >> 24), raw[1] = (uint8_t)(g->key_id >> 16);
-		raw[2] = (uint8_t)(g->key_id >> 8), raw[3] = (uint8_t)g->key_id;
+		put_be32(raw, g->key_id);
 		memcpy(raw + 4, g->sig, 72);
 		b64_encode(raw, sizeof(raw), b64, sizeof(b64));
-		int n = snprintf(line, sizeof(line), "\xe2\x80\x94 %s %s\n", g->name, b64);
-		if (n < 0 || (size_t)n >= sizeof(line))
+		int len = snprintf(c->line, sizeof(c->line), "\xe2\x80\x94 %s %s\n", g->name, b64);
+		if (len < 0 || (size_t)len >= sizeof(c->line))
 			continue;
-		if (witness_put(s, txn, log, size, g->name, g->timestamp, line, (size_t)n) == 0)
-			fresh++;
+		snprintf(c->name, sizeof(c->name), "%s", g->name);
+		c->timestamp = g->timestamp;
+		c->len = (size_t)len;
+		(*n)++;
+	}
+	if (!*n) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+int
+witness_keep_cosigs(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size,
+                    const struct witness_cosig *c, size_t n)
+{
+	uint8_t key[12 + NOTE_NAME_MAX];
+	int fresh = 0, rc;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t nl = strlen(c[i].name), kl = key_prefix(key, log, size);
+		MDB_val k = { kl + nl, key }, v;
+		if (nl > NOTE_NAME_MAX)
+			continue;
+		memcpy(key + kl, c[i].name, nl);
+		rc = mdb_get(txn, cosigs(s), &k, &v);
+		if (rc == 0) {
+			const char *val = v.mv_data, *sp = memchr(val, ' ', v.mv_size);
+			uint64_t ts = strtoull(val, NULL, 10);
+			size_t ol = sp ? v.mv_size - (size_t)(sp + 1 - val) : 0;
+			/* Later time wins; the same time, the smaller line: one choice everywhere. */
+			if (sp && (ts > c[i].timestamp ||
+			           (ts == c[i].timestamp &&
+			            (ol < c[i].len ||
+			             (ol == c[i].len && memcmp(sp + 1, c[i].line, ol) <= 0)))))
+				continue;
+		} else if (rc != MDB_NOTFOUND) {
+			return rc;
+		}
+		if ((rc = witness_put(s, txn, log, size, c[i].name, c[i].timestamp, c[i].line,
+		                      c[i].len)) != 0)
+			return rc;
+		fresh++;
 	}
 	return fresh;
+}
+
+int
+witness_keep(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const struct note *nt)
+{
+	size_t n;
+	struct witness_cosig *c = witness_cosigs(nt, &n);
+	int rc = c ? witness_keep_cosigs(s, txn, log, size, c, n) : 0;
+	free(c);
+	return rc;
 }

@@ -18,6 +18,15 @@
 #include "store/store.h"
 
 #define WITNESS_MAX_PER_CHECKPOINT 64
+#define WITNESS_LINE_MAX (NOTE_NAME_MAX + 160)
+
+/* A cosignature line that verified, as it is stored and served. */
+struct witness_cosig {
+	char name[NOTE_NAME_MAX + 1];
+	uint64_t timestamp;
+	char line[WITNESS_LINE_MAX]; /* "— <name> <base64>\n" */
+	size_t len;
+};
 
 /* The cosignatures as a store module (database wit:cosigs, no hook). */
 extern const struct store_module witness_module;
@@ -36,5 +45,13 @@ json_t *witness_list(struct store *s, MDB_txn *txn, uint32_t log, size_t limit);
  * cosignature keys; returns how many were new. */
 int witness_keep(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size,
                  const struct note *note);
+/* The cosignature lines of an opened note that verified: a new array (free() it), *n its
+ * length; NULL with *n 0 when there is none (or no memory). */
+struct witness_cosig *witness_cosigs(const struct note *nt, size_t *n);
+/* Stores cosignatures of (log, size). One line per witness and size: of two, the one with the
+ * later timestamp stays (the same choice on every node, whatever the order they arrive in).
+ * Returns how many changed what is stored, or an error. */
+int witness_keep_cosigs(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size,
+                        const struct witness_cosig *c, size_t n);
 
 #endif

@@ -26,6 +26,9 @@ Modes (one per run):
   flood                (mirror) small messages as fast as possible
   send-note            (mirror) the signed note in --note as a checkpoint of --origin: one the
                        node must refuse (e.g. signed by a key the registry no longer allows)
+  aside-note           (mirror) the same, for a note the node must set aside without holding
+                       it against the sender (e.g. signed by a key a rotation retired at its
+                       size): the session goes on and the node asks nothing about it
   anon-flood           --sessions sessions at once, each a mirror with a fresh key from one of
                        the --source addresses (comma-separated, in turn): after the handshake,
                        GetEntries for the start of the biggest log the node holds, up to
@@ -38,10 +41,11 @@ Modes (one per run):
 mirror.<first 4 bytes of the key in hex>: a fresh one each run, or the PEM file --identity
 (then the same one every run, so that the node can hold its violations against it).
 
-Expected of the node: it closes the session (every mode but unknown-log), or ignores the data
-(unknown-log: it must never ask for that log's entries). Exit status 0 when the node did what
-is expected, 1 when it did not, 2 on a usage or setup error, 3 when the test could not even
-get to the misbehaviour (connection or honest handshake refused). One line says what happened.
+Expected of the node: it closes the session (every mode but unknown-log and aside-note), or
+ignores the data (unknown-log, aside-note: it must never ask for that log's entries). Exit
+status 0 when the node did what is expected, 1 when it did not, 2 on a usage or setup error, 3
+when the test could not even get to the misbehaviour (connection or honest handshake refused).
+One line says what happened.
 """
 import argparse
 import asyncio
@@ -60,7 +64,7 @@ HELLO_PREFIX = b"remacto-peer-v1 hello\n"
 MAX_FRAME = 4 << 20
 MODES = ("garbage", "text", "oversized", "before-handshake", "before-proof", "forged-proof",
          "forged-checkpoint", "unknown-log", "unrequested-entries", "bad-entries", "flood",
-         "send-note", "anon-flood")
+         "send-note", "aside-note", "anon-flood")
 
 try:
     import websockets
@@ -567,6 +571,25 @@ async def mode_run(a, s):
             await handshake(s, mirror_name(me), me, t)
             await s.send(msg(checkpoint=pb.SignedCheckpoint(origin=a.origin, note=note)))
             await s.wait_closed(t, "a checkpoint of %s the registry does not allow" % a.origin)
+        elif mode == "aside-note":
+            need(a, "origin", "note")
+            with open(a.note, "rb") as f:
+                note = f.read()
+            _, vector = await handshake(s, mirror_name(me), me, t)
+            await s.send(msg(checkpoint=pb.SignedCheckpoint(origin=a.origin, note=note)))
+            probe = next(iter(vector), None)
+            if probe is None:
+                raise Outcome(3, "the node holds no log to probe with")
+            try:
+                m = await round_trip(s, t, probe)
+                if m is not None:
+                    raise Outcome(1, "the node asked %s after a checkpoint it must set "
+                                  "aside" % describe(m))
+            except websockets.ConnectionClosed as e:
+                raise Outcome(1, "a checkpoint of %s to set aside: the node closed the session "
+                              "(%s)%s" % (a.origin, close_info(e), s.said()))
+            raise Outcome(0, "a checkpoint of %s set aside: the session goes on and the node "
+                          "asked nothing about it" % a.origin)
     except websockets.ConnectionClosed as e:
         raise Outcome(1 if mode in ("bad-entries", "unknown-log", "send-note",
                                     "forged-checkpoint", "flood", "unrequested-entries")

@@ -1,0 +1,318 @@
+/*
+ * fed_recheck — what a grown registry changes in what fed holds. A key rotation from a size N
+ * the node already holds turns the checkpoints it holds at N or more, valid when they were
+ * signed, into checkpoints of a retired key; a suspension refuses those past its size; a
+ * reinstatement allows them again. After each change of the registry, every log's served
+ * checkpoint is judged again: a log whose checkpoint the registry no longer allows serves the
+ * newest one it holds that the registry allows (it stored every checkpoint it held, store.h),
+ * or none; a log that holds a newer allowed one than it serves serves that. The tree is never
+ * touched: entries verified once stay, and the member's next checkpoint under its new key
+ * extends them. What is served (HTTP, the vector, gossip) is the record's checkpoint, so all
+ * three move together.
+ *
+ * Candidates the registry no longer allows are dropped; set-aside and pending checkpoints are
+ * judged again. Service thread.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/be.h"
+#include "core/log.h"
+#include "fed_impl.h"
+#include "registry.h"
+#include "witness.h"
+
+#define RECHECK_MAX_WALK (1u << 20) /* stored checkpoints looked at per log, at most */
+
+/* ---- writing the served checkpoint ---- */
+
+struct setcp {
+	struct fed *f;
+	const char *origin, *note, *vkey, *expect;
+	size_t len, expect_len;
+	uint64_t size;
+	bool cosign;
+};
+
+static int
+setcp_txn(MDB_txn *txn, void *arg)
+{
+	struct setcp *a = arg;
+	struct store *s = a->f->ctx.store;
+	Remacto__Store__LogRecord *rec;
+	int rc = store_log_get(s, txn, a->origin, &rec);
+
+	if (rc != 0)
+		return rc;
+	/* Something else changed it since it was judged: judged again at the next change. */
+	if (a->expect && (rec->checkpoint.len != a->expect_len ||
+	                  memcmp(rec->checkpoint.data, a->expect, a->expect_len) != 0)) {
+		rc = -EAGAIN;
+		goto done;
+	}
+	if (a->size > rec->size) {
+		rc = -EINVAL;
+		goto done;
+	}
+	if (a->note && (rc = store_checkpoint_put(s, txn, rec->id, a->size, a->note, a->len)) != 0)
+		goto done;
+	ProtobufCBinaryData old = rec->checkpoint;
+	char *old_vkey = rec->verifier_key;
+	rec->checkpoint.data = (uint8_t *)a->note, rec->checkpoint.len = a->note ? a->len : 0;
+	if (a->vkey)
+		rec->verifier_key = (char *)a->vkey;
+	rc = store_log_put(s, txn, rec);
+	rec->checkpoint = old, rec->verifier_key = old_vkey;
+	if (rc == 0 && a->cosign && a->note) {
+		/* Witness it: the node verified it consistent with the tree it holds. */
+		char line[WITNESS_LINE_MAX];
+		size_t tl = fed_note_text_len(a->note, a->len);
+		uint64_t now = (uint64_t)time(NULL);
+		int ll = tl ? note_cosign_line(a->f->ctx.witness, a->note, tl, now, line,
+		                               sizeof(line))
+		            : -1;
+		if (ll > 0)
+			rc = witness_put(s, txn, rec->id, a->size, a->f->ctx.witness->v.name, now,
+			                 line, (size_t)ll);
+	}
+done:
+	remacto__store__log_record__free_unpacked(rec, NULL);
+	return rc;
+}
+
+int
+fed_set_checkpoint(struct fed *f, const char *origin, const char *note, size_t len, uint64_t size,
+                   const char *vkey, const char *expect, size_t expect_len, bool cosign)
+{
+	struct setcp a = { f,   origin,     note, vkey,  expect ? expect : "",
+		           len, expect_len, size, cosign };
+	int rc = store_write(f->ctx.store, setcp_txn, &a);
+	if (rc != 0 && rc != -EAGAIN)
+		log_warn("fed: cannot change the checkpoint %s serves: %s%s", origin,
+		         store_strerror(rc), store_io_hint(rc));
+	return rc;
+}
+
+/* ---- judging the held checkpoints again ---- */
+
+struct held {
+	char origin[NOTE_NAME_MAX + 1];
+	uint32_t id;
+	uint64_t size;
+	char *note;
+	size_t len;
+	struct held *next;
+};
+
+static int
+collect_held(const Remacto__Store__LogRecord *rec, void *arg)
+{
+	struct held **list = arg, *h = calloc(1, sizeof(*h));
+	if (!h || strlen(rec->origin) > NOTE_NAME_MAX ||
+	    !(h->note = malloc(rec->checkpoint.len ? rec->checkpoint.len : 1))) {
+		free(h);
+		return h ? 0 : -ENOMEM;
+	}
+	snprintf(h->origin, sizeof(h->origin), "%s", rec->origin);
+	h->id = rec->id;
+	h->size = rec->size;
+	memcpy(h->note, rec->checkpoint.data, rec->checkpoint.len);
+	h->len = rec->checkpoint.len;
+	h->next = *list;
+	*list = h;
+	return 0;
+}
+
+/* What a log should serve now: the newest stored checkpoint of a size up to its tree's that
+ * the registry allows, copied into *best (NULL: none). False when that is what it serves
+ * already (or the walk could not tell). */
+static bool
+choose(struct fed *f, MDB_txn *txn, const struct held *h, char **best, size_t *blen,
+       uint64_t *bsize, char *vkey, size_t vcap)
+{
+	struct note_verifier author;
+	uint8_t key[12];
+	MDB_cursor *c;
+	MDB_val k = { sizeof(key), key }, v;
+	size_t walked = 0;
+	bool same = false, done = false;
+	int rc;
+
+	*best = NULL;
+	put_be32(key, h->id);
+	put_be64(key + 4, h->size + 1);
+	if (mdb_cursor_open(txn, f->ctx.store->checkpoints, &c) != 0)
+		return false;
+	/* Newest first: from the first key past (id, size), backwards. */
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	rc = rc == 0 ? mdb_cursor_get(c, &k, &v, MDB_PREV) : mdb_cursor_get(c, &k, &v, MDB_LAST);
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
+		if (k.mv_size != 12 || get_be32(k.mv_data) != h->id)
+			break;
+		if (++walked > RECHECK_MAX_WALK) {
+			log_warn(
+			        "fed: %s: more than %u stored checkpoints the registry does not allow; "
+			        "left as it is",
+			        h->origin, RECHECK_MAX_WALK);
+			same = true;
+			break;
+		}
+		if (!fed_allowed_now(f, txn, h->origin, v.mv_data, v.mv_size, &author))
+			continue;
+		if (v.mv_size == h->len && !memcmp(v.mv_data, h->note, h->len)) {
+			same = true;
+			break;
+		}
+		if ((*best = malloc(v.mv_size ? v.mv_size : 1)) == NULL) {
+			same = true;
+			break;
+		}
+		memcpy(*best, v.mv_data, v.mv_size);
+		*blen = v.mv_size;
+		*bsize = get_be64((const uint8_t *)k.mv_data + 4);
+		note_verifier_format(&author, vkey, vcap);
+		done = true;
+		break;
+	}
+	mdb_cursor_close(c);
+	if (same)
+		return false;
+	/* Nothing stored that the registry allows: serve none, unless it serves none. */
+	return done || h->len > 0;
+}
+
+/* Whether the registry knows origin (the registry's own log, a member), or it is the node's. */
+static bool
+known(struct fed *f, MDB_txn *txn, const char *origin)
+{
+	Remacto__Store__MemberRecord *m = NULL;
+	struct note_verifier auth;
+	bool k = fed_is_own(f, origin) || registry_member(f->ctx.store, txn, origin, &m) == 0 ||
+	         (registry_authority(f->ctx.store, txn, &auth) && !strcmp(auth.name, origin));
+	remacto__store__member_record__free_unpacked(m, NULL);
+	return k;
+}
+
+static void
+free_held(struct held *list)
+{
+	while (list) {
+		struct held *h = list;
+		list = h->next;
+		free(h->note);
+		free(h);
+	}
+}
+
+static void
+recheck_held(struct fed *f)
+{
+	struct held *list = NULL;
+	MDB_txn *txn;
+
+	if (store_read_begin(f->ctx.store, &txn) != 0)
+		return;
+	store_log_each(f->ctx.store, txn, collect_held, &list);
+	while (list) {
+		struct held *h = list;
+		char *best = NULL, vkey[NOTE_VKEY_MAX + 1] = "";
+		size_t blen = 0;
+		uint64_t bsize = 0;
+		list = h->next;
+		h->next = NULL;
+		/* Logs the registry does not know (a log made by hand) are none of its business. */
+		if (!known(f, txn, h->origin) ||
+		    !choose(f, txn, h, &best, &blen, &bsize, vkey, sizeof(vkey))) {
+			free_held(h);
+			continue;
+		}
+		mdb_txn_abort(txn);
+		if (best)
+			log_warn("fed: %s now serves its checkpoint of size %llu: the registry no "
+			         "longer allows the one it served, or allows this newer one again "
+			         "(a key rotation, a suspension or its end); its tree is unchanged",
+			         h->origin, (unsigned long long)bsize);
+		else
+			log_warn(
+			        "fed: %s serves no checkpoint for now: the registry allows none of "
+			        "those this node holds (its tree stays; the member's next checkpoint "
+			        "extends it)",
+			        h->origin);
+		if (fed_set_checkpoint(f, h->origin, best, blen, bsize,
+		                       fed_is_own(f, h->origin) || !best ? NULL : vkey, h->note,
+		                       h->len, false) == 0 &&
+		    f->ctx.stored && best)
+			f->ctx.stored(f->ctx.stored_arg, h->origin, bsize);
+		free(best);
+		free_held(h);
+		if (store_read_begin(f->ctx.store, &txn) != 0) {
+			free_held(list);
+			return;
+		}
+	}
+	mdb_txn_abort(txn);
+}
+
+/* ---- candidates, set-aside and pending checkpoints ---- */
+
+static void
+recheck_candidates(struct fed *f)
+{
+	struct note_verifier author;
+	MDB_txn *txn;
+
+	if (store_read_begin(f->ctx.store, &txn) != 0)
+		return;
+	for (struct fed_log *l = f->logs; l; l = l->next)
+		for (size_t i = 0; i < l->ncands;) {
+			struct cand *c = &l->cands[i];
+			if (fed_allowed_now(f, txn, l->origin, c->note, c->len, &author)) {
+				i++;
+				continue;
+			}
+			log_info("fed: the registry no longer allows the checkpoint of %s of size "
+			         "%llu this node was catching up to: dropped",
+			         l->origin, (unsigned long long)c->size);
+			if (l->target == c || l->target == &l->cands[l->ncands - 1])
+				l->target = NULL;
+			free(c->note);
+			free(c->cosigs);
+			*c = l->cands[--l->ncands];
+		}
+	mdb_txn_abort(txn);
+}
+
+void
+fed_recheck(struct fed *f, uint64_t registry_size)
+{
+	MDB_txn *txn;
+
+	if (store_read_begin(f->ctx.store, &txn) == 0) {
+		fed_refresh_verifiers(f, txn);
+		mdb_txn_abort(txn);
+	}
+	recheck_held(f);
+	recheck_candidates(f);
+	/* Set-aside and pending checkpoints: judged again, from the peers still there. */
+	struct pending *list = f->pending;
+	f->pending = NULL;
+	for (struct fed_peer *fp = f->peers; fp; fp = fp->next)
+		fp->npending = fp->pending_bytes = 0;
+	for (struct fed_log *l = f->logs; l; l = l->next)
+		if (l->aside) {
+			l->aside->next = list;
+			list = l->aside;
+			l->aside = NULL;
+			l->said_aside = false;
+		}
+	while (list) {
+		struct pending *pd = list;
+		list = pd->next;
+		if (pd->p && fed_find_peer(f, pd->p))
+			fed_on_checkpoint(f, pd->p, pd->origin, pd->note, pd->len);
+		fed_pending_free(pd);
+	}
+	f->checked_registry_size = registry_size;
+}
