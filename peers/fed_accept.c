@@ -444,8 +444,17 @@ fed_on_checkpoint(struct fed *f, struct peer *p, const char *origin, const uint8
 		goto done;
 	/* A bigger tree: fetch what is missing from those who have it. */
 	struct fed_log *l = fed_find_log(f, origin, true);
-	if (!l)
+	if (!l || l->slug_taken)
 		goto done;
+	char taker[NOTE_NAME_MAX + 1];
+	if (!held &&
+	    store_log_by_slug(f->ctx.store, txn, store_slug(origin), taker, sizeof(taker)) == 0) {
+		/* Its slug is served here for another log (this node's own, one of its making). */
+		l->slug_taken = true;
+		log_warn("fed: %s is not replicated: its slug \"%s\" is served here for %s", origin,
+		         store_slug(origin), taker);
+		goto done;
+	}
 	if (own)
 		own_said(f, p, j.cp.size);
 	add_holder(l, p, j.cp.size);

@@ -114,7 +114,8 @@ fed_refresh_verifiers(struct fed *f, MDB_txn *txn)
 	/* A slug is served for one origin: the registry's, then each member's in admission
 	 * order; a later member with a taken slug is shadowed, on every node alike. */
 	qsort(c.adm, c.nadm, sizeof(*c.adm), by_index);
-	free(f->shadowed);
+	char(*was)[NOTE_NAME_MAX + 1] = f->shadowed;
+	size_t nwas = f->nshadowed;
 	f->shadowed = c.nadm ? calloc(c.nadm, sizeof(*f->shadowed)) : NULL;
 	f->nshadowed = 0;
 	bool have_auth = registry_authority(f->ctx.store, txn, &auth);
@@ -128,13 +129,25 @@ fed_refresh_verifiers(struct fed *f, MDB_txn *txn)
 		if (!first)
 			continue;
 		snprintf(f->shadowed[f->nshadowed++], sizeof(*f->shadowed), "%s", c.adm[i].origin);
-		log_warn("fed: %s is not replicated: its slug \"%s\" (the last element of the "
-		         "origin, under which logs are served) is that of %s, admitted before it; "
-		         "the network authority should admit it under an origin of its own",
-		         c.adm[i].origin, slug, first);
+		/* Said once, when the registry admits it. */
+		if (nwas && bsearch(c.adm[i].origin, was, nwas, sizeof(*was), by_name))
+			continue;
+		if (fed_is_own(f, c.adm[i].origin))
+			log_err("fed: this node's own origin %s has the slug \"%s\" of %s, admitted "
+			        "before it: this node cannot hold that log; the network authority "
+			        "should admit this member under an origin of its own",
+			        c.adm[i].origin, slug, first);
+		else
+			log_warn(
+			        "fed: %s is not replicated: its slug \"%s\" (the last element of "
+			        "the origin, under which logs are served) is that of %s, admitted "
+			        "before it; the network authority should admit it under an origin of "
+			        "its own",
+			        c.adm[i].origin, slug, first);
 	}
 	if (f->nshadowed)
 		qsort(f->shadowed, f->nshadowed, sizeof(*f->shadowed), by_name);
+	free(was);
 	free(c.adm);
 	f->verifiers_registry_size = size;
 }

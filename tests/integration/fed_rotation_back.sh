@@ -8,7 +8,9 @@
 # nothing against the peers that send them. Checked: no session is penalised, the restarted
 # node gets every later entry and the next registry entry, nobody holds evidence, the served
 # checkpoint verifies under the registry's key at its size (Go's note), and once m1 runs with
-# its new key its log replicates past the rotation.
+# its new key its log replicates past the rotation. In the same state, m3 restored from a
+# backup older than what its peers hold of its log publishes only after catching up to it,
+# at the next index, never at one they hold (the finding's last sentence).
 . "$(dirname "$0")/lib.sh"
 . "$TESTS/integration/fedlib.inc"
 
@@ -29,6 +31,15 @@ while [ $i -lt 4 ]; do
 done
 S=$(size_on m1 "$O1")
 N=$((S - 2))
+# m3's backup, then two more entries of m3 that every node holds.
+fed_stop_node m3
+cp -a "$F/m3/data" "$T/m3-backup"
+fed_start_node m3 || notok "m3 restarts"
+{ one_entry "after-backup-1"; one_entry "after-backup-2"; } > "$T/m3b.jsonl"
+publish m3 "$T/m3b.jsonl" > /dev/null 2>> "$T/check.log" || notok "m3 publishes after its backup"
+H3=$(size_on m3 "$O3")
+everyone_holds3() { for n in $(nodes); do holds "$n" "$O3" "$H3" || return 1; done; }
+check "every node holds m3's log at $H3, beyond m3's backup" wait_for 30 everyone_holds3
 OLDVK=$(get m2 "/api/v1/logs/$S1" | $PY -c 'import json, sys; print(json.load(sys.stdin)["verifierKey"])')
 NEWVK=$("$REMACTO" keygen --origin "$O1" --out "$F/m1/new.key")
 force=""
@@ -80,6 +91,28 @@ for n in $(nodes); do
 	check "which the old key verifies (Go's note)" goverify checkpoint "$OLDVK" "$T/$n.cp"
 	check_eq "$n still holds every entry of m1's log it held" "$S" "$(size_on "$n" "$O1")"
 done
+
+# m3 restored from its backup: refused until it holds what its peers hold, then at index H3.
+H3=$(size_on m2 "$O3")
+fed_stop_node m3
+rm -rf "$F/m3/data"
+cp -a "$T/m3-backup" "$F/m3/data"
+fed_start_node m3 || notok "m3 restarts from its backup"
+ADM3="http://127.0.0.1:$(awk '$1 == "m3" { print $4 }' "$F/nodes")"
+one_entry "after-restore" > "$T/r.json"
+pub3() {
+	c=$(curl -s -o "$T/r.out" -w '%{http_code}' -H "Authorization: Bearer $(cat "$F/m3/data/admin.token")" \
+		-H 'Content-Type: application/json' --data-binary "@$T/r.json" "$ADM3/api/v1/entries")
+	[ "$c" = 200 ]
+}
+if wait_for 60 pub3; then
+	check_eq "m3, restored from a backup, publishes at index $H3, the next one its peers hold" "$H3" \
+		"$($PY -c 'import json, sys; print(json.load(open(sys.argv[1]))["indexes"][0])' "$T/r.out")"
+else
+	notok "m3, restored from a backup, publishes again once caught up: $(cat "$T/r.out")"
+fi
+H3=$((H3 + 1))
+check "every node holds m3's log at $H3" wait_for 30 everyone_holds3
 
 # m1 runs with its new key: its next checkpoint (new key) replicates everywhere.
 fed_stop_node m1
