@@ -157,6 +157,9 @@ fed_peer_closed(struct fed *f, struct peer *p)
 		if (l->aside && l->aside->p == p)
 			l->aside->p = NULL;
 	}
+	for (struct fed_write *w = f->writes; w; w = w->next)
+		if (w->from == p)
+			w->from = NULL;
 	/* Its checkpoints of unknown logs go with it: only it could have served them. */
 	for (struct pending **pp = &f->pending; *pp;) {
 		struct pending *pd = *pp;

@@ -3,14 +3,20 @@
  * the sockets and the handshake and hands every later message here through the peer_ops that
  * fed_peer_ops() gives; fed talks back through transport.h's peer_send and peer_penalise only.
  *
- * Gossip: on a new session, fed sends its checkpoint vector (every log's latest signed
- * checkpoint, with the cosignatures it holds); afterwards every checkpoint it stores — its own
- * publications, what it replicated — is pushed to every ready peer.
+ * Gossip: on a new session, fed sends its checkpoint vector (every log's served checkpoint,
+ * with the cosignatures it holds for its size; the registry's first; the last frame marked);
+ * afterwards every checkpoint it stores — its own publications, what it replicated — is pushed
+ * to every ready peer, and so is a checkpoint that brought it cosignatures it did not have.
  *
- * Accepting a checkpoint of log O, size n, from a peer: the signer must be the key the registry
- * gives for (O, n) (registry.h); a bad signature penalises the peer; an unknown or suspended log
- * is ignored. Against what the node holds of O (size m):
- *   n == m, same root   → keep the cosignatures it carries that verify;
+ * Judging a checkpoint of log O, size n, from a peer (fed_judge.c, docs/PROTOCOL.md §4): each
+ * on its own, the registry's first in a vector. Forged (no key the registry ever gave O at n
+ * verifies it, the node's registry being at least as big as the peer's) → the peer is
+ * penalised; waiting (O unknown, or a key only a bigger registry may hold) → kept per peer and
+ * judged again when the registry grows; suspended → set aside for O; signed by a key a
+ * rotation retired at n → set aside (evidence, answered, if it contradicts what the node holds);
+ * valid → against what the node holds of O (size m):
+ *   n <= m, same root   → keep the cosignatures it carries that verify (and pass new ones on);
+ *                         serve it if it is newer than the checkpoint O serves;
  *   n <= m, other root  → equivocation: both notes are stored as evidence, O is marked forked,
  *                         the evidence is gossiped; nothing stored is touched;
  *   n > m               → O's target becomes n: entries [m, n) are fetched from the peers that
@@ -19,24 +25,32 @@
  *                         against the signed root before the entries are committed (entries,
  *                         hashes and record in one transaction). Data that does not verify is
  *                         dropped and its sender penalised.
- * When O reaches n, the node stores n's note, cosigns it as a witness (tlog-cosignature, its own
- * key, alg 0x04) and gossips it.
+ * When O reaches n, the node stores n's note (the author's signature only; cosignatures are
+ * kept apart, witness.h), cosigns it as a witness (tlog-cosignature, its own key, alg 0x04)
+ * and gossips it. When the registry changes, every log serves the newest checkpoint it holds
+ * that the registry allows (fed_recheck.c): a rotation that reaches back never cuts nodes apart.
+ * A member whose slug an earlier one took is not replicated.
  *
  * Own log: the node never signs a checkpoint inconsistent with what the federation holds of its
- * log. A bigger checkpoint of its own log from a peer (a restored backup, a key used on two
- * machines) stops publishing (fed_may_publish() false) until the node has caught up from its
- * peers; an inconsistent one stops it for good and is logged as critical.
+ * log. It publishes only after a peer said, verifiably, what it holds of it (a checkpoint of it
+ * that verified, or a whole vector without it); a bigger checkpoint of its own log from a peer
+ * (a restored backup, a key used on two machines) stops publishing (fed_may_publish() false)
+ * until the node has caught up from its peers; an inconsistent one stops it for good and is
+ * logged as critical.
  *
  * Threads and ownership: everything here runs in the service thread (the transport's). Fed
  * owns what it keeps in memory — targets, requests in flight, received chunks, checkpoints
- * waiting for the registry — and nothing of it outlives a restart; what was verified is in
- * the store. It borrows the store, the keys and the callback of its fed_ctx; struct peer
- * pointers are the transport's, valid from ops.ready to ops.closed.
+ * waiting for the registry or set aside, writes not done yet — and nothing of it outlives a
+ * restart; what was verified is in the store. Its writes other than replicated entries are jobs
+ * that own copies of what they write (fed_write.c). It borrows the store, the keys and the
+ * callback of its fed_ctx; struct peer pointers are the transport's, valid from ops.ready to
+ * ops.closed.
  *
- * Files: fed.c (entry points, the peer list, the tick), fed_accept.c (opening checkpoints,
- * deciding what they mean, equivocation), fed_fetch.c (requests, catch-up, committing
- * verified entries), fed_gossip.c (vectors, gossip, serving entries to peers); fed_impl.h is
- * what they share.
+ * Files: fed.c (entry points, the peer list, the tick), fed_judge.c (what a checkpoint is worth
+ * against the registry), fed_accept.c (what it leads to, equivocation), fed_recheck.c (what a
+ * changed registry changes), fed_fetch.c (requests, catch-up, committing verified entries),
+ * fed_gossip.c (vectors, gossip, serving entries to peers), fed_write.c (evidence,
+ * cosignatures, the served checkpoint); fed_impl.h is what they share.
  */
 #ifndef REMACTO_FED_H
 #define REMACTO_FED_H

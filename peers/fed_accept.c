@@ -23,75 +23,12 @@
 
 /* ---- equivocation ---- */
 
-struct ev_put {
-	struct store *s;
-	const char *origin, *a, *b;
-	size_t la, lb;
-	uint32_t keys_then;
-	int fresh;
-};
-
-static int
-ev_put_txn(MDB_txn *txn, void *arg)
-{
-	struct ev_put *e = arg;
-	e->fresh = e->keys_then ? evidence_put_answered(e->s, txn, e->origin, e->a, e->la, e->b,
-	                                                e->lb, e->keys_then)
-	                        : evidence_put(e->s, txn, e->origin, e->a, e->la, e->b, e->lb);
-	return e->fresh < 0 ? e->fresh : 0;
-}
-
-/* Stores the pair (answered when keys_then > 0: a retired key signed one of them), marks the
- * log forked when it is not answered, and gossips new evidence to every peer but from. */
+/* Evidence (answered when keys_then > 0), through the writes of fed_write.c. */
 static void
 equivocation(struct fed *f, const char *origin, const char *a, size_t la, const char *b, size_t lb,
              struct peer *from, uint32_t keys_then)
 {
-	struct ev_put ep = { f->ctx.store, origin, a, b, la, lb, keys_then, 0 };
-	int rc = store_write(f->ctx.store, ev_put_txn, &ep), fresh = ep.fresh;
-
-	if (rc != 0) {
-		log_warn("fed: cannot store the evidence of an equivocation of %s: %s%s", origin,
-		         store_strerror(rc), store_io_hint(rc));
-		return;
-	}
-	if (!keys_then) {
-		struct fed_log *l = fed_find_log(f, origin, true);
-		if (l) {
-			l->forked = true;
-			fed_log_drop(l);
-		}
-		if (fed_is_own(f, origin)) {
-			f->own_forked = true;
-			log_err("CRITICAL: two conflicting checkpoints of this node's own log %s are "
-			        "signed with its key (a restored backup, or the key used on two "
-			        "machines?); publishing is stopped: contact the network authority",
-			        origin);
-		}
-	}
-	if (fresh == 1) {
-		if (keys_then)
-			log_warn(
-			        "fed: %s: a key the registry retired signed a history that "
-			        "contradicts the one held: evidence stored (answered by the rotation) "
-			        "and gossiped",
-			        origin);
-		else
-			log_warn(
-			        "fed: equivocation of %s: evidence stored and gossiped, log marked "
-			        "forked",
-			        origin);
-		Remacto__Peer__V1__PeerMessage m = REMACTO__PEER__V1__PEER_MESSAGE__INIT;
-		Remacto__Peer__V1__Equivocation e = REMACTO__PEER__V1__EQUIVOCATION__INIT;
-		e.origin = (char *)origin;
-		e.note_a.data = (uint8_t *)a, e.note_a.len = la;
-		e.note_b.data = (uint8_t *)b, e.note_b.len = lb;
-		m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_EQUIVOCATION;
-		m.equivocation = &e;
-		for (struct fed_peer *fp = f->peers; fp; fp = fp->next)
-			if (fp->p != from)
-				fed_send_to(fp->p, &m);
-	}
+	fed_write_evidence(f, origin, a, la, b, lb, from, keys_then);
 }
 
 /* ---- what the node holds ---- */
@@ -290,23 +227,6 @@ own_said(struct fed *f, struct peer *p, uint64_t size)
 	f->own_statement = true;
 }
 
-struct keep {
-	struct store *s;
-	uint32_t id;
-	uint64_t size;
-	const struct witness_cosig *cs;
-	size_t n;
-	int fresh;
-};
-
-static int
-keep_txn(MDB_txn *txn, void *arg)
-{
-	struct keep *k = arg;
-	k->fresh = witness_keep_cosigs(k->s, txn, k->id, k->size, k->cs, k->n);
-	return k->fresh < 0 ? k->fresh : 0;
-}
-
 /* A checkpoint of a log the node holds, of a size it holds, in the same history: keep the
  * cosignatures it brings and pass the new ones on; serve it when it is newer than what the
  * log serves (a node that caught up in steps, a member that signed its tree again). */
@@ -316,41 +236,14 @@ same_history(struct fed *f, MDB_txn **txn, struct peer *p, const struct tlog_hea
 {
 	size_t nc = 0, al = 0;
 	struct witness_cosig *cs = witness_cosigs(nt, &nc);
-	char *author = NULL, vkey[NOTE_VKEY_MAX + 1];
-	uint64_t served = served_size(h);
-	int fresh = 0;
+	char *author = fed_author_note(nt, &j->author, &al), vkey[NOTE_VKEY_MAX + 1];
+	bool adopt = author && j->cp.size > served_size(h) &&
+	             note_verifier_format(&j->author, vkey, sizeof(vkey)) > 0;
 
 	mdb_txn_abort(*txn), *txn = NULL;
-	if (cs) {
-		struct keep k = { f->ctx.store, h->id, j->cp.size, cs, nc, 0 };
-		if (store_write(f->ctx.store, keep_txn, &k) == 0)
-			fresh = k.fresh;
-	}
-	free(cs);
-	if (j->cp.size > served && (author = fed_author_note(nt, &j->author, &al)) &&
-	    note_verifier_format(&j->author, vkey, sizeof(vkey)) > 0 &&
-	    fed_set_checkpoint(f, h->origin, author, al, j->cp.size,
-	                       fed_is_own(f, h->origin) ? NULL : vkey, h->checkpoint,
-	                       h->checkpoint_len, !fed_is_own(f, h->origin)) == 0) {
-		fresh++;
-		if (f->ctx.stored)
-			f->ctx.stored(f->ctx.stored_arg, h->origin, j->cp.size);
-	}
-	/* Something new here is something new for the others: pass the note on with every
-	 * cosignature held for its size, so that cosignatures reach every node (the member's
-	 * own included) however many hops away. */
-	if (fresh > 0) {
-		char *note = author;
-		size_t nl = al;
-		if (!note && (note = fed_author_note(nt, &j->author, &nl)) == NULL)
-			return;
-		if (store_read_begin(f->ctx.store, txn) == 0) {
-			fed_gossip_note(f, *txn, h->origin, h->id, j->cp.size, note, nl, p);
-			mdb_txn_abort(*txn), *txn = NULL;
-		}
-		if (note != author)
-			free(note);
-	}
+	if (cs || adopt)
+		fed_write_keep(f, p, h, j->cp.size, cs, nc, author, al,
+		               adopt && !fed_is_own(f, h->origin) ? vkey : NULL, adopt);
 	free(author);
 }
 

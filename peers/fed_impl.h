@@ -140,6 +140,7 @@ struct fed {
 	struct fed_peer *peers;
 	struct fed_log *logs;
 	struct fed_req *reqs;
+	struct fed_write *writes; /* submitted, not done yet */
 	uint64_t next_id;
 	uint64_t own_gossiped;
 	bool own_behind, own_forked;
@@ -240,13 +241,36 @@ void fed_pending_free(struct pending *pd);
  * candidates it no longer allows; looks again at set-aside and pending checkpoints. Called
  * by the tick when the registry size changed since the last time. */
 void fed_recheck(struct fed *f, uint64_t registry_size);
-/* Makes note (of size, verified with vkey) the checkpoint origin's log serves, in one write:
- * stored under its size, the record pointing at it (vkey NULL: the record's key stays, the
- * node's own log), and cosigned by the node's witness key when cosign. Only when the record
- * still serves `expect` (expect_len 0: whatever it serves). note NULL: the log serves none. */
-int fed_set_checkpoint(struct fed *f, const char *origin, const char *note, size_t len,
-                       uint64_t size, const char *vkey, const char *expect, size_t expect_len,
-                       bool cosign);
+
+/* fed_write.c: fed's writes other than replicated entries. A job embeds this first; its maker
+ * fills from, run and done, and fed_write_submit owns it from then on: run does the write in a
+ * write transaction (from the job's own copies and the store only, in whatever thread runs
+ * it), done acts on the result in the service thread and frees the job. from is the peer the
+ * write concerns, NULL once it closed. */
+struct fed_write {
+	struct fed *f;
+	struct peer *from;
+	int (*run)(MDB_txn *txn, struct fed_write *w);
+	void (*done)(struct fed_write *w, int rc);
+	struct fed_write *next; /* f->writes, until done */
+};
+void fed_write_submit(struct fed *f, struct fed_write *w);
+/* Evidence of origin (answered when keys_then > 0: a retired key signed one of the notes);
+ * once stored, the log is marked forked unless answered, and new evidence is gossiped to every
+ * peer but from. */
+void fed_write_evidence(struct fed *f, const char *origin, const char *a, size_t la, const char *b,
+                        size_t lb, struct peer *from, uint32_t keys_then);
+/* What a checkpoint of h's log (of size, in the history held) brings: its verified
+ * cosignatures (taken: freed by the job), and, when adopt, note (verified with vkey; NULL
+ * for the node's own log: its key stays) as the checkpoint the log serves if it still serves
+ * h's. What was new is passed on to every peer but from. */
+void fed_write_keep(struct fed *f, struct peer *from, const struct tlog_head *h, uint64_t size,
+                    struct witness_cosig *cosigs, size_t ncosigs, const char *note, size_t len,
+                    const char *vkey, bool adopt);
+/* note (of size; NULL: none) becomes the checkpoint origin's log serves, if it still serves
+ * expect (fed_recheck.c); vkey NULL keeps the record's key. */
+void fed_write_served(struct fed *f, const char *origin, uint32_t id, const char *note, size_t len,
+                      uint64_t size, const char *vkey, const char *expect, size_t expect_len);
 
 /* fed_fetch.c */
 void fed_chunk_free(struct chunk *c);

@@ -26,75 +26,6 @@
 
 #define RECHECK_MAX_WALK (1u << 20) /* stored checkpoints looked at per log, at most */
 
-/* ---- writing the served checkpoint ---- */
-
-struct setcp {
-	struct fed *f;
-	const char *origin, *note, *vkey, *expect;
-	size_t len, expect_len;
-	uint64_t size;
-	bool cosign;
-};
-
-static int
-setcp_txn(MDB_txn *txn, void *arg)
-{
-	struct setcp *a = arg;
-	struct store *s = a->f->ctx.store;
-	Remacto__Store__LogRecord *rec;
-	int rc = store_log_get(s, txn, a->origin, &rec);
-
-	if (rc != 0)
-		return rc;
-	/* Something else changed it since it was judged: judged again at the next change. */
-	if (a->expect && (rec->checkpoint.len != a->expect_len ||
-	                  memcmp(rec->checkpoint.data, a->expect, a->expect_len) != 0)) {
-		rc = -EAGAIN;
-		goto done;
-	}
-	if (a->size > rec->size) {
-		rc = -EINVAL;
-		goto done;
-	}
-	if (a->note && (rc = store_checkpoint_put(s, txn, rec->id, a->size, a->note, a->len)) != 0)
-		goto done;
-	ProtobufCBinaryData old = rec->checkpoint;
-	char *old_vkey = rec->verifier_key;
-	rec->checkpoint.data = (uint8_t *)a->note, rec->checkpoint.len = a->note ? a->len : 0;
-	if (a->vkey)
-		rec->verifier_key = (char *)a->vkey;
-	rc = store_log_put(s, txn, rec);
-	rec->checkpoint = old, rec->verifier_key = old_vkey;
-	if (rc == 0 && a->cosign && a->note) {
-		/* Witness it: the node verified it consistent with the tree it holds. */
-		char line[WITNESS_LINE_MAX];
-		size_t tl = fed_note_text_len(a->note, a->len);
-		uint64_t now = (uint64_t)time(NULL);
-		int ll = tl ? note_cosign_line(a->f->ctx.witness, a->note, tl, now, line,
-		                               sizeof(line))
-		            : -1;
-		if (ll > 0)
-			rc = witness_put(s, txn, rec->id, a->size, a->f->ctx.witness->v.name, now,
-			                 line, (size_t)ll);
-	}
-done:
-	remacto__store__log_record__free_unpacked(rec, NULL);
-	return rc;
-}
-
-int
-fed_set_checkpoint(struct fed *f, const char *origin, const char *note, size_t len, uint64_t size,
-                   const char *vkey, const char *expect, size_t expect_len, bool cosign)
-{
-	struct setcp a = { f,   origin,     note, vkey,  expect ? expect : "",
-		           len, expect_len, size, cosign };
-	int rc = store_write(f->ctx.store, setcp_txn, &a);
-	if (rc != 0 && rc != -EAGAIN)
-		log_warn("fed: cannot change the checkpoint %s serves: %s%s", origin,
-		         store_strerror(rc), store_io_hint(rc));
-	return rc;
-}
-
 /* ---- judging the held checkpoints again ---- */
 
 struct held {
@@ -240,11 +171,8 @@ recheck_held(struct fed *f)
 			        "those this node holds (its tree stays; the member's next checkpoint "
 			        "extends it)",
 			        h->origin);
-		if (fed_set_checkpoint(f, h->origin, best, blen, bsize,
-		                       fed_is_own(f, h->origin) || !best ? NULL : vkey, h->note,
-		                       h->len, false) == 0 &&
-		    f->ctx.stored && best)
-			f->ctx.stored(f->ctx.stored_arg, h->origin, bsize);
+		fed_write_served(f, h->origin, h->id, best, blen, bsize,
+		                 fed_is_own(f, h->origin) || !best ? NULL : vkey, h->note, h->len);
 		free(best);
 		free_held(h);
 		if (store_read_begin(f->ctx.store, &txn) != 0) {
