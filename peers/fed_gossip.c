@@ -209,9 +209,9 @@ fed_on_get_entries(struct fed *f, struct peer *p, const Remacto__Peer__V1__GetEn
 		goto done;
 	}
 	if (!peer_may_answer(p)) {
-		/* Its earlier answers are still waiting: no work until it reads them. */
-		log_debug("fed: %s asks again before reading its answers; request dropped",
-		          peer_name(p));
+		/* Too many of its answers wait unread (transport.h): no work until it reads. */
+		log_info("fed: %s asks again before reading its answers; request dropped",
+		         peer_name(p));
 		goto done;
 	}
 	if (store_read_begin(f->ctx.store, &txn) != 0)

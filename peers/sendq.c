@@ -26,18 +26,21 @@ answers_cap(const struct peer *p)
 	return p->registered ? PEER_MAX_ANSWERS : PEER_ANON_MAX_ANSWERS;
 }
 
-/* Over its share: a quarter of the biggest message would not fit any more. */
+/* Over its share: a quarter of the biggest message would not fit any more, or as many answers
+ * wait as it may have. Its further requests then wait unread in the connection: a peer that
+ * pipelines them (fed keeps FED_WINDOW in flight) is served in turn, one that never reads
+ * is served nothing more. */
 static bool
 over_share(const struct peer *p)
 {
-	return p->queued + PEER_MAX_FRAME / 4 > queue_cap(p);
+	return p->queued + PEER_MAX_FRAME / 4 > queue_cap(p) || p->answers >= answers_cap(p);
 }
 
-/* Back under its share: half the queue gone. */
+/* Back under its share: half the queue gone, and room for one more answer. */
 static bool
 under_share(const struct peer *p)
 {
-	return p->queued <= queue_cap(p) / 2;
+	return p->queued <= queue_cap(p) / 2 && p->answers < answers_cap(p);
 }
 
 void
@@ -138,7 +141,9 @@ peer_answer(struct peer *p, const Remacto__Peer__V1__PeerMessage *m)
 bool
 peer_may_answer(const struct peer *p)
 {
-	return p && p->state == ST_READY && p->answers < answers_cap(p);
+	/* lws delivers nothing more once a session is not read, so this holds only if a request
+	 * slips in anyway: the hard bound behind the pause. */
+	return p && p->state == ST_READY && p->answers < 2 * answers_cap(p);
 }
 
 size_t

@@ -28,10 +28,11 @@
  * anonymous ones on PEER_ANON_QUEUE_BUDGET of it, each session up to PEER_MAX_QUEUE
  * (anonymous: PEER_ANON_MAX_QUEUE); messages being reassembled likewise on PEER_RX_BUDGET and
  * PEER_ANON_RX_BUDGET. A session is not read (lws_rx_flow_control) while its queue is over
- * its share or while its message could not be budgeted; its requests are dropped while
- * PEER_MAX_ANSWERS answers wait in its queue (anonymous: PEER_ANON_MAX_ANSWERS,
- * peer_may_answer); and a session that reads nothing of its queue for PEER_DEAD_S is closed
- * as a broken link: a peer that asks and never reads holds one answer, briefly. At most PEER_MAX_ANON anonymous sessions at once,
+ * its share, while PEER_MAX_ANSWERS answers to it wait in its queue (anonymous:
+ * PEER_ANON_MAX_ANSWERS), or while its message could not be budgeted: its further requests
+ * wait unread in the connection, served in turn as it reads; and a session that reads nothing
+ * of its queue for PEER_DEAD_S is closed as a broken link: a peer that asks and never reads
+ * holds one answer, briefly. At most PEER_MAX_ANON anonymous sessions at once,
  * PEER_ANON_PER_ADDR from one address and one per key, and PEER_UNPROVEN_PER_ADDR connections
  * in their handshake from one address; more are refused politely (an Error, no penalty).
  *
@@ -84,8 +85,9 @@ struct lws_vhost;
 /* Messages being reassembled: all, all anonymous ones. */
 #define PEER_RX_BUDGET (96u << 20)
 #define PEER_ANON_RX_BUDGET (16u << 20)
-/* Answers (peer_answer) waiting in a session's queue before its requests are dropped: above
- * what an honest peer asks at once (FED_WINDOW requests in flight). */
+/* Answers (peer_answer) waiting in a session's queue before it is not read until one has
+ * left: for members above what an honest peer asks at once (FED_WINDOW requests in flight),
+ * so that two nodes fetching from each other never both stop reading. */
 #define PEER_MAX_ANSWERS 16
 #define PEER_ANON_MAX_ANSWERS 1
 /* Sessions: anonymous ones at once, anonymous ones from one address, connections still in
@@ -154,9 +156,9 @@ void transport_stop(struct transport *t);
 int peer_send(struct peer *p, const Remacto__Peer__V1__PeerMessage *m);
 /* The same for an answer to one of p's requests, counted while it waits in p's queue. */
 int peer_answer(struct peer *p, const Remacto__Peer__V1__PeerMessage *m);
-/* False while PEER_MAX_ANSWERS answers (anonymous peers: PEER_ANON_MAX_ANSWERS) wait in p's
- * queue: the user then drops p's request before doing any work for it (p asks again, or
- * someone else, after its time-out), so a peer that asks without reading costs nothing. */
+/* False when twice PEER_MAX_ANSWERS answers (anonymous peers: PEER_ANON_MAX_ANSWERS) wait in
+ * p's queue, which the pause above keeps from happening: the user then drops p's request
+ * before doing any work for it (p asks again, or someone else, after its time-out). */
 bool peer_may_answer(const struct peer *p);
 /* Counts a violation, logs it with why, closes the session; reconnection backs off. */
 void peer_penalise(struct peer *p, const char *why);

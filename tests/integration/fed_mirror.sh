@@ -1,12 +1,29 @@
 #!/bin/sh
 # A read-only mirror: no log of its own, it replicates every member's log from one peer,
 # verifies it like any node (Go's tlog checks its tiles), serves it, and refuses to publish.
+# Its key is not in the registry, so its peer serves it as an anonymous session (one answer at
+# a time): a catch-up of several batches still gets every request answered, none timed out.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS/integration/fedlib.inc"
 
 fed_start "$T/f" 2 line --seed || { notok "the federation starts and publishes"; finish; }
 # shellcheck disable=SC2046
 check "2 members and the authority converge" wait_for 60 converged 3 $(nodes)
+# m1's log grows by 3,000 entries first: the mirror's catch-up takes several batches of 1,024,
+# asked for FED_WINDOW at a time.
+$PY - "$T/many.jsonl" <<'PY'
+import base64, hashlib, json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(3000):
+        f.write(json.dumps({"schema": 1, "evidence": {
+            "id": "EV-MANY-%d" % i, "url": "https://example.ma/many/%d.pdf" % i,
+            "sha256": base64.b64encode(hashlib.sha256(b"%d" % i).digest()).decode(),
+            "mediaType": "application/pdf", "title": {"fr": "Pièce %d" % i, "ar": "وثيقة"},
+            "date": "2025-06-01"}}, ensure_ascii=False) + "\n")
+PY
+want1=$(($(size_on m1 "$(origin_of m1)") + 3000))
+check "m1 publishes 3,000 entries" publish m1 "$T/many.jsonl"
+check "m2 holds them" wait_for 60 holds m2 "$(origin_of m1)" "$want1"
 AVK=$(sed -n 's/^verifier_key = //p' "$F/m1/node.conf")
 MP=$(free_port); MA=$(free_port)
 cat > "$T/mirror.conf" <<CONF
@@ -34,6 +51,10 @@ for l in sorted(json.load(sys.stdin)["logs"], key=lambda l: l["origin"]):
 }
 same_as_m1() { [ "$(mview)" = "$(view m1)" ]; }
 check "the mirror holds every log, at the members' sizes and roots" wait_for 60 same_as_m1
+check_fails "m2 answered every request of the mirror (no request timed out)" \
+	grep -q "did not answer a request" "$T/remactod.log"
+check_fails "m2 dropped none of the mirror's requests" \
+	grep -q "request dropped" "$F/m2/remactod.log"
 check_eq "the mirror owns no log" "0" \
 	"$(curl -s "http://127.0.0.1:$MP/api/v1/logs" | $PY -c 'import json,sys; print(sum(l["own"] for l in json.load(sys.stdin)["logs"]))')"
 O1=$(origin_of m1)
