@@ -28,7 +28,7 @@ SANITIZED  = $(findstring -fsanitize,$(CFLAGS))
 HARDEN    ?= $(if $(SANITIZED),,-D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE)
 HARDEN_LD ?= $(if $(SANITIZED),,-pie -Wl,-z,relro -Wl,-z,now)
 CPPFLAGS += -std=c11 -D_GNU_SOURCE -I. -Inode -I$(BUILD)/gen -MMD -MP
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 PROTOS    = $(wildcard proto/*.proto)
 GEN_C     = $(patsubst proto/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTOS))
@@ -75,8 +75,13 @@ $(BUILD)/obj/%.o: %.c | $(GEN_H) $(TEST_GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(WARN) -c -o $@ $<
 
+# The PDF reports draw with cairo and pango.
+$(BUILD)/obj/node/cli/report_pdf.o: CPPFLAGS += $(shell pkg-config --cflags pangocairo 2>/dev/null)
+
 # The OpenAPI description is built into remactod (.incbin in openapi.c).
 $(BUILD)/obj/node/daemon/openapi.o: docs/openapi.json
+# So is the table of the regions' names (.incbin in regions.c).
+$(BUILD)/obj/node/views/regions.o: config/regions.csv
 
 $(BUILD)/libremacto.a: $(LIB_OBJ)
 	rm -f $@

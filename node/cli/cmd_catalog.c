@@ -122,8 +122,10 @@ static const struct {
 	{ "transparency", REMACTO__V1__PRINCIPLE__PRINCIPLE_TRANSPARENCY },
 	{ "accountability", REMACTO__V1__PRINCIPLE__PRINCIPLE_ACCOUNTABILITY },
 	{ "access_to_information", REMACTO__V1__PRINCIPLE__PRINCIPLE_ACCESS_TO_INFORMATION },
-	{ "participation", REMACTO__V1__PRINCIPLE__PRINCIPLE_CITIZEN_PARTICIPATION },
 	{ "citizen_participation", REMACTO__V1__PRINCIPLE__PRINCIPLE_CITIZEN_PARTICIPATION },
+	/* The catalog's old name for it, read as before: the registry stores the enum, so the
+	 * entries published with it are the same entries (a warning asks for the new name). */
+	{ "participation", REMACTO__V1__PRINCIPLE__PRINCIPLE_CITIZEN_PARTICIPATION },
 	{ "digitalisation", REMACTO__V1__PRINCIPLE__PRINCIPLE_DIGITALISATION },
 };
 
@@ -174,8 +176,14 @@ catalog_row(char *const *f, const int *col, char *published, struct tlog_blob *o
 	if (i == sizeof(principles) / sizeof(principles[0]))
 		BAD(COL_PRINCIPLE,
 		    "unknown principle '%.80s' (transparency, accountability, "
-		    "access_to_information, participation, digitalisation)",
+		    "access_to_information, citizen_participation, digitalisation)",
 		    CELL(COL_PRINCIPLE));
+	if (!strcmp(principles[i].name, "participation"))
+		fprintf(stderr,
+		        "remacto: warning: %s: principle 'participation' is the old name of "
+		        "citizen_participation, the commitments' name; stored the same way, but write "
+		        "citizen_participation\n",
+		        CELL(COL_CODE));
 	ci.principle = principles[i].value;
 	if (!strcmp(CELL(COL_BETTER), "higher"))
 		ci.higher_is_better = true;
@@ -362,7 +370,8 @@ static const char catalog_usage[] =
         "  data folder DIR, one entry per row, all or nothing; prints the registry's new size.\n"
         "  CSV (RFC 4180, UTF-8), header row: code,principle,title_fr,title_en,unit,better,\n"
         "  normalise (any order; title_ar optional). principle: transparency, accountability,\n"
-        "  access_to_information, participation, digitalisation; better: higher or lower;\n"
+        "  access_to_information, citizen_participation, digitalisation (the names of the\n"
+        "  commitments' principles); better: higher or lower;\n"
         "  normalise: none or per_10k_inhabitants. The network's catalog is\n"
         "  config/indicator-catalog.csv.\n";
 

@@ -189,9 +189,13 @@ member_report(struct node *n, MDB_txn *txn, const struct api_req *req, struct ap
 		return;
 	}
 	struct csv c = { 0 };
-	static const char *const cols[] = { "member", "as_of", "status",      "score",
-		                            "rule",   "code",  "severity",    "subject",
-		                            "fr",     "en",    "log_indexes", NULL };
+	/* new columns only ever go at the end */
+	static const char *const cols[] = {
+		"member",         "as_of",    "status",    "score",     "rule",
+		"code",           "severity", "subject",   "fr",        "en",
+		"log_indexes",    "ar",       "action_fr", "action_ar", "action_en",
+		"action_command", NULL
+	};
 	for (size_t i = 0; cols[i]; i++)
 		csv_field(&c, cols[i]);
 	csv_end_row(&c);
@@ -219,6 +223,11 @@ member_report(struct node *n, MDB_txn *txn, const struct api_req *req, struct ap
 		csv_field(&c, fd->fr);
 		csv_field(&c, fd->en);
 		csv_field(&c, ix);
+		csv_field(&c, fd->ar);
+		csv_field(&c, fd->action_fr);
+		csv_field(&c, fd->action_ar);
+		csv_field(&c, fd->action_en);
+		csv_field(&c, fd->command);
 		csv_end_row(&c);
 		free(ix);
 	}
@@ -228,15 +237,16 @@ member_report(struct node *n, MDB_txn *txn, const struct api_req *req, struct ap
 
 /* ---- /api/v1/benchmarks/<code> ---- */
 
+/* A value at dec decimals (benchmark_decimals), or an empty cell; dec < 0: as it is. */
 static void
-num_field(struct csv *c, bool present_, double x)
+num_field(struct csv *c, bool present_, double x, int dec)
 {
 	char buf[40];
 	if (!present_) {
 		csv_field(c, "");
 		return;
 	}
-	csvimport_number(x, buf, sizeof(buf));
+	csvimport_number(dec >= 0 ? benchmark_round(x, dec) : x, buf, sizeof(buf));
 	csv_field(c, buf);
 }
 
@@ -249,6 +259,7 @@ benchmark_csv(const struct facts *f, const struct benchmark_result *r, struct cs
 		"log_index",     "rank",           "percentile", "missing",      "reason",
 		"group_members", "group_reported", "group_mean", "group_median", NULL,
 	};
+	int dec = benchmark_decimals(f, r->catalog), sdec = dec < 1 ? 1 : dec;
 	for (size_t i = 0; cols[i]; i++)
 		csv_field(c, cols[i]);
 	csv_end_row(c);
@@ -265,8 +276,8 @@ benchmark_csv(const struct facts *f, const struct benchmark_result *r, struct cs
 			csv_field(c, compliance_kind_name(m->kind));
 			csv_field(c, m->region);
 			csv_fieldf(c, "%llu", (unsigned long long)m->population);
-			num_field(c, !row->missing, row->value);
-			num_field(c, row->index != FACTS_NO_INDEX, row->raw);
+			num_field(c, !row->missing, row->value, dec);
+			num_field(c, row->index != FACTS_NO_INDEX, row->raw, -1);
 			if (row->index != FACTS_NO_INDEX)
 				csv_fieldf(c, "%llu", (unsigned long long)row->index);
 			else
@@ -275,13 +286,13 @@ benchmark_csv(const struct facts *f, const struct benchmark_result *r, struct cs
 				csv_field(c, "");
 			else
 				csv_fieldf(c, "%u", row->rank);
-			num_field(c, !row->missing, row->percentile);
+			num_field(c, !row->missing, row->percentile, 1);
 			csv_field(c, row->missing ? "true" : "false");
 			csv_field(c, row->missing ? row->reason : "");
 			csv_fieldf(c, "%u", gr->stats.members);
 			csv_fieldf(c, "%u", gr->stats.reported);
-			num_field(c, gr->stats.reported > 0, gr->stats.mean);
-			num_field(c, gr->stats.reported > 0, gr->stats.median);
+			num_field(c, gr->stats.reported > 0, gr->stats.mean, sdec);
+			num_field(c, gr->stats.reported > 0, gr->stats.median, sdec);
 			csv_end_row(c);
 		}
 	}

@@ -17,6 +17,7 @@
 #include "core/err.h"
 #include "core/pbjson.h"
 #include "csvimport.h"
+#include "regions.h"
 
 #define NONE UINT32_MAX
 
@@ -636,14 +637,44 @@ jnum(double x)
 	return json_real(x);
 }
 
-static json_t *
-stats_json(const struct benchmark_stats *s)
+int
+benchmark_decimals(const struct facts *f, const struct facts_catalog *ce)
 {
-	json_t *j = json_pack("{s:i, s:i, s:i, s:o, s:o, s:b}", "members", (int)s->members,
-	                      "reported", (int)s->reported, "missing",
-	                      (int)(s->members - s->reported), "mean",
-	                      s->reported ? jnum(s->mean) : json_null(), "median",
-	                      s->reported ? jnum(s->median) : json_null(), "single", s->single);
+	const char *unit = ce->unit ? ce->unit : "";
+	(void)f;
+	if (ce->per_10k)
+		return 2; /* 0.21 consultations per 10,000 inhabitants */
+	if (!strncmp(unit, "count", 5))
+		return 0;
+	return 1; /* percent, days, scores */
+}
+
+double
+benchmark_round(double x, int decimals)
+{
+	double k = decimals == 0 ? 1 : decimals == 1 ? 10 : decimals == 2 ? 100 : 1000;
+	if (!isfinite(x))
+		return x;
+	double r = round(x * k) / k;
+	return r == 0 ? 0 : r; /* no "-0" */
+}
+
+/* A value at its unit's precision (statistics keep one decimal even for counts). */
+static json_t *
+jround(double x, int decimals)
+{
+	return jnum(benchmark_round(x, decimals));
+}
+
+static json_t *
+stats_json(const struct benchmark_stats *s, int dec)
+{
+	dec = dec < 1 ? 1 : dec;
+	json_t *j = json_pack(
+	        "{s:i, s:i, s:i, s:o, s:o, s:b}", "members", (int)s->members, "reported",
+	        (int)s->reported, "missing", (int)(s->members - s->reported), "mean",
+	        s->reported ? jround(s->mean, dec) : json_null(), "median",
+	        s->reported ? jround(s->median, dec) : json_null(), "single", s->single);
 	const char *note = s->reported == 0 ? "no member of this group reported"
 	                   : s->single
 	                           ? "one member reported: the mean and median are its own value, "
@@ -654,7 +685,7 @@ stats_json(const struct benchmark_stats *s)
 }
 
 static json_t *
-row_json(const struct benchmark_row *row)
+row_json(const struct benchmark_row *row, int dec)
 {
 	const struct facts_member *m = row->member;
 	json_t *j = json_pack("{s:o, s:o, s:o, s:s, s:o, s:I}", "member", pbjson_string(m->slug),
@@ -662,9 +693,10 @@ row_json(const struct benchmark_row *row)
 	                      "kind", kind_name(m->kind), "region", pbjson_string(m->region),
 	                      "population",
 	                      (json_int_t)(m->population < INT64_MAX ? m->population : 0));
+	json_object_set_new(j, "regionName", regions_name_json(m->region));
 	json_object_set_new(j, "missing", json_boolean(row->missing));
 	json_object_set_new(j, "reason", row->missing ? json_string(row->reason) : json_null());
-	json_object_set_new(j, "value", row->missing ? json_null() : jnum(row->value));
+	json_object_set_new(j, "value", row->missing ? json_null() : jround(row->value, dec));
 	json_object_set_new(j, "rawValue",
 	                    row->index != FACTS_NO_INDEX ? jnum(row->raw) : json_null());
 	json_object_set_new(j, "logIndex",
@@ -680,6 +712,7 @@ benchmark_result_json(const struct facts *f, const struct benchmark_result *r)
 {
 	const struct facts_catalog *ce = r->catalog;
 	char principle[64];
+	int dec = benchmark_decimals(f, ce), sdec = dec < 1 ? 1 : dec;
 	json_t *j = json_object(), *groups = json_array();
 	if (!j || !groups) {
 		json_decref(j);
@@ -703,10 +736,10 @@ benchmark_result_json(const struct facts *f, const struct benchmark_result *r)
 	json_object_set_new(j, "group", json_string(benchmark_group_name(r->group)));
 	for (size_t i = 0; i < r->n_groups; i++) {
 		const struct benchmark_groupres *g = &r->groups[i];
-		json_t *gj = stats_json(&g->stats), *rows = json_array();
+		json_t *gj = stats_json(&g->stats, dec), *rows = json_array();
 		json_object_set_new(gj, "key", json_string(g->key));
 		for (size_t k = 0; rows && k < g->n_rows; k++)
-			json_array_append_new(rows, row_json(&g->rows[k]));
+			json_array_append_new(rows, row_json(&g->rows[k], dec));
 		json_object_set_new(gj, "rows", rows ? rows : json_array());
 		json_array_append_new(groups, gj);
 	}
@@ -717,7 +750,8 @@ benchmark_result_json(const struct facts *f, const struct benchmark_result *r)
 		json_t *pos = json_pack("{s:o, s:o}", "member", pbjson_string(r->member->slug),
 		                        "group",
 		                        json_string(r->member_group ? r->member_group->key : ""));
-		json_object_set_new(pos, "value", p && !p->missing ? jnum(p->value) : json_null());
+		json_object_set_new(pos, "value",
+		                    p && !p->missing ? jround(p->value, dec) : json_null());
 		json_object_set_new(pos, "missing", json_boolean(!p || p->missing));
 		json_object_set_new(pos, "rank",
 		                    p && !p->missing ? json_integer(p->rank) : json_null());
@@ -725,21 +759,21 @@ benchmark_result_json(const struct facts *f, const struct benchmark_result *r)
 		json_object_set_new(pos, "percentile",
 		                    p && !p->missing ? jnum(p->percentile) : json_null());
 		json_object_set_new(pos, "groupMean",
-		                    s && s->reported ? jnum(s->mean) : json_null());
+		                    s && s->reported ? jround(s->mean, sdec) : json_null());
 		json_object_set_new(pos, "groupMedian",
-		                    s && s->reported ? jnum(s->median) : json_null());
+		                    s && s->reported ? jround(s->median, sdec) : json_null());
 		json_object_set_new(pos, "vsMedian",
 		                    p && !p->missing && s && s->reported
-		                            ? jnum(p->value - s->median)
+		                            ? jround(p->value - s->median, sdec)
 		                            : json_null());
 		json_object_set_new(j, "position", pos);
 		json_t *ser = json_array();
 		for (size_t i = 0; ser && i < r->n_series; i++) {
 			const struct benchmark_point *pt = &r->series[i];
 			json_t *o = json_pack("{s:s, s:o, s:o, s:I, s:o}", "period", pt->period,
-			                      "value", jnum(pt->value), "rawValue", jnum(pt->raw),
-			                      "logIndex", (json_int_t)pt->index, "group",
-			                      stats_json(&pt->group));
+			                      "value", jround(pt->value, dec), "rawValue",
+			                      jnum(pt->raw), "logIndex", (json_int_t)pt->index,
+			                      "group", stats_json(&pt->group, dec));
 			json_array_append_new(ser, o);
 		}
 		json_object_set_new(j, "series", ser ? ser : json_array());

@@ -116,4 +116,11 @@ const char *benchmark_band(uint64_t population);
 
 json_t *benchmark_result_json(const struct facts *f, const struct benchmark_result *r);
 
+/* Values are shown at their unit's precision, never with the float's 16 digits: 2 decimals
+ * per 10,000 inhabitants, 0 for counts, 1 for percents, days and scores (statistics of
+ * counts keep 1). Ranks and percentiles are computed on the exact values. */
+int benchmark_decimals(const struct facts *f, const struct facts_catalog *ce);
+/* x rounded half away from zero to decimals (0-3). */
+double benchmark_round(double x, int decimals);
+
 #endif

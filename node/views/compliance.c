@@ -88,7 +88,12 @@ compliance_report_free(struct compliance_report *r)
 	for (size_t i = 0; i < r->n_findings; i++) {
 		free(r->findings[i].subject);
 		free(r->findings[i].fr);
+		free(r->findings[i].ar);
 		free(r->findings[i].en);
+		free(r->findings[i].action_fr);
+		free(r->findings[i].action_ar);
+		free(r->findings[i].action_en);
+		free(r->findings[i].command);
 		free(r->findings[i].indexes);
 	}
 	free(r->findings);

@@ -124,8 +124,11 @@ struct compliance_finding {
 	const char *rule; /* static */
 	const char *code; /* static: "follow-up.stale-commitment" */
 	enum compliance_severity severity;
-	char *subject;     /* commitment id, "C/M1", code, principle, field... */
-	char *fr, *en;     /* the explanation */
+	char *subject;      /* commitment id, "C/M1", code, principle, field... */
+	char *fr, *ar, *en; /* the explanation */
+	/* What to do about it, and the line that would do it: an entry to publish (JSON, for
+	 * remacto publish), CSV rows (remacto import) or a command; "" when nothing is to do. */
+	char *action_fr, *action_ar, *action_en, *command;
 	uint64_t *indexes; /* log indexes of the entries involved, ascending */
 	size_t n_indexes;
 };

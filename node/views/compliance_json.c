@@ -3,10 +3,12 @@
  * serves them (docs/API.md). Part of the compliance module (compliance.h is the contract).
  */
 #include <math.h>
+#include <string.h>
 #include <time.h>
 
 #include "compliance.h"
 #include "core/pbjson.h"
+#include "regions.h"
 
 /* ---- JSON ---- */
 
@@ -43,11 +45,12 @@ counts_json(const unsigned c[4])
 static json_t *
 member_json(const struct facts_member *m)
 {
-	return json_pack("{s:o, s:o, s:{s:o, s:o, s:o}, s:s, s:o, s:o, s:I}", "member",
+	return json_pack("{s:o, s:o, s:{s:o, s:o, s:o}, s:s, s:o, s:o, s:o, s:I}", "member",
 	                 pbjson_string(m->slug), "origin", pbjson_string(m->origin), "name", "fr",
 	                 pbjson_string(m->name_fr), "ar", pbjson_string(m->name_ar), "en",
 	                 pbjson_string(m->name_en), "kind", compliance_kind_name(m->kind), "hcp",
-	                 pbjson_string(m->hcp), "region", pbjson_string(m->region), "population",
+	                 pbjson_string(m->hcp), "region", pbjson_string(m->region), "regionName",
+	                 regions_name_json(m->region), "population",
 	                 (json_int_t)(m->population < INT64_MAX ? m->population : 0));
 }
 
@@ -111,11 +114,16 @@ compliance_report_json(const struct facts *f, const struct compliance_report *r)
 		for (size_t k = 0; ix && k < fd->n_indexes; k++)
 			json_array_append_new(ix, json_integer((json_int_t)fd->indexes[k]));
 		json_array_append_new(
-		        fs, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "rule", fd->rule,
-		                      "code", fd->code, "severity",
-		                      compliance_severity_name(fd->severity), "subject",
-		                      pbjson_string(fd->subject), "fr", pbjson_string(fd->fr), "en",
-		                      pbjson_string(fd->en), "logIndexes", ix ? ix : json_array()));
+		        fs,
+		        json_pack(
+		                "{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:o}",
+		                "rule", fd->rule, "code", fd->code, "severity",
+		                compliance_severity_name(fd->severity), "subject",
+		                pbjson_string(fd->subject), "fr", pbjson_string(fd->fr), "ar",
+		                pbjson_string(fd->ar), "en", pbjson_string(fd->en), "action", "fr",
+		                pbjson_string(fd->action_fr), "ar", pbjson_string(fd->action_ar),
+		                "en", pbjson_string(fd->action_en), "command",
+		                pbjson_string(fd->command), "logIndexes", ix ? ix : json_array()));
 	}
 	json_object_set_new(j, "rules", rules);
 	json_object_set_new(j, "findings", fs);
@@ -142,6 +150,8 @@ tallies_json(const struct compliance_tally *t, size_t n, const char *name)
 	for (size_t i = 0; a && i < n; i++) {
 		json_t *o = status_counts(t[i].members, t[i].status);
 		json_object_set_new(o, name, json_string(t[i].key));
+		if (!strcmp(name, "region"))
+			json_object_set_new(o, "regionName", regions_name_json(t[i].key));
 		json_array_append_new(a, o);
 	}
 	return a;

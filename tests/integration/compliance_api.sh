@@ -125,9 +125,10 @@ check_eq "TR-01: default period 2024, ranked, tetouan missing" \
 check_eq "TR-01: mean and median of 2 members" "70 70 2 3" \
 	"$(jq_ 'd["groups"][0]["mean"], d["groups"][0]["median"], d["groups"][0]["reported"], d["groups"][0]["members"]')"
 check_eq "GET /api/v1/benchmarks/CP-01?group=region" 200 "$(get "/api/v1/benchmarks/CP-01?group=region")"
+# per 10,000 inhabitants, at their unit's precision: 30 / 982,163 and 12 / 577,827 × 10,000
 check_eq "CP-01 per 10,000 inhabitants, by region" \
-	"01:tetouan:None 04:sale:1:0.30545 04:rabat:2:0.20767" \
-	"$(jq_ '" ".join("%s:%s" % (g["key"], ":".join([r["member"]] + (["%d" % r["rank"], "%.5f" % r["value"]] if r["rank"] else ["None"]))) for g in d["groups"] for r in g["rows"])')"
+	"01:tetouan:None 04:sale:1:0.31 04:rabat:2:0.21" \
+	"$(jq_ '" ".join("%s:%s" % (g["key"], ":".join([r["member"]] + (["%d" % r["rank"], repr(r["value"])] if r["rank"] else ["None"]))) for g in d["groups"] for r in g["rows"])')"
 check_eq "a member's position and series" 200 "$(get "/api/v1/benchmarks/TR-01?member=sale&group=kind")"
 check_eq "sale: rank 2 of 2, percentile 25, 10 below the median; series 2024" "2 2 25 -10 2024" \
 	"$(jq_ 'd["position"]["rank"], d["position"]["of"], d["position"]["percentile"], d["position"]["vsMedian"], d["series"][0]["period"]')"

@@ -283,7 +283,9 @@ test_normalisation_and_kinds(void **state)
 	                       "\"member\":\"m7\",\"missing\":true,\"name\":\"Nom de m7\","
 	                       "\"origin\":\"remacto.ma/m7\",\"percentile\":null,\"population\":"
 	                       "15000,\"rank\":null,\"rawValue\":null,\"reason\":\"not adopted\","
-	                       "\"region\":\"06\",\"value\":null}"));
+	                       "\"region\":\"06\",\"regionName\":{\"ar\":\"الدار البيضاء سطات\","
+	                       "\"en\":\"Casablanca-Settat\",\"fr\":\"Casablanca-Settat\"},"
+	                       "\"value\":null}"));
 	assert_non_null(strstr(js, "\"note\":\"one member reported: the mean and median are its "
 	                           "own value, not a comparison\""));
 	assert_non_null(strstr(js, "\"note\":\"no member of this group reported\""));
