@@ -31,6 +31,7 @@ int cmd_import(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_compliance(int argc, char **argv);
 int cmd_benchmark(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_peers(int argc, char **argv);
 int cmd_network(int argc, char **argv);
 int cmd_member(int argc, char **argv);

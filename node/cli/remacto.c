@@ -21,6 +21,8 @@ static const struct {
 	{ "compliance", cmd_compliance, "members' compliance with the network's norms" },
 	{ "benchmark", cmd_benchmark,
 	  "compare a catalog indicator across members and peer groups" },
+	{ "report", cmd_report,
+	  "write the directorate's PDF report of a member or of the network" },
 	{ "peers", cmd_peers, "show a running node's peers: state, errors, violations, backoff" },
 	{ "network", cmd_network, "create the network authority's key and registry log" },
 	{ "member", cmd_member, "admit a member, rotate its key, suspend it, announce its node" },
