@@ -400,6 +400,52 @@ async function main() {
 		eq(scores, scores.slice().sort((a, b) => a - b), 'sorted by score');
 	});
 
+	await check('the compliance table shows each member\'s critical, major, minor and info findings', async () => {
+		const ov = await api('/api/v1/compliance');
+		assert(ov.members.some((m) => m.findings.major + m.findings.minor > 0), 'some member has findings');
+		await visit(page, base, '#/compliance');
+		const rows = await page.$$eval('tr[data-member]', (trs) => trs.map((tr) => [tr.dataset.member,
+			[...tr.querySelectorAll('td.num')].slice(1, 5).map((td) => td.textContent.trim())]));
+		for (const m of ov.members) {
+			const r = rows.find((x) => x[0] === m.member);
+			assert(r, `row of ${m.member}`);
+			eq(r[1], ['critical', 'major', 'minor', 'info'].map((k) => String(m.findings[k])), `findings of ${m.member}`);
+		}
+	});
+
+	await check('in Arabic, a member\'s findings read in Arabic with the action to take', async () => {
+		const rep = await api(`/api/v1/compliance/${sale.slug}`);
+		assert(rep.findings.length > 0, 'sale has findings');
+		await visit(page, base, '#/compliance');
+		await page.click('button[data-lang=ar]');
+		await page.waitForFunction(() => document.documentElement.lang === 'ar' && document.body.dataset.ready);
+		await page.click(`[data-findings="${sale.slug}"]`);
+		await page.waitForSelector('#report table.findings');
+		const got = await page.$$eval('#report table.findings tbody tr', (trs) => trs.map((tr) => [tr.dataset.code,
+			tr.querySelector('[data-text]').textContent, tr.querySelector('[data-action-text] span').textContent]));
+		eq(got, rep.findings.map((f) => [f.code, f.ar, f.action.ar]), 'findings and actions in Arabic');
+		await shot(page, 'compliance-findings-ar');
+		await page.click('button[data-lang=fr]');
+		await page.waitForFunction(() => document.documentElement.lang === 'fr' && document.body.dataset.ready);
+	});
+
+	await check('compliance, member and benchmark pages print: a Print button, and paper without the navigation', async () => {
+		for (const hash of ['#/compliance', `#/member/${sale.slug}`, `#/benchmark?code=TR-03&member=${sale.slug}`]) {
+			await visit(page, base, hash);
+			await page.evaluate(() => { window.__printed = 0; window.print = () => { window.__printed++; }; });
+			await page.click('[data-action=print]');
+			eq(await page.evaluate(() => window.__printed), 1, `${hash}: the button prints`);
+			await page.emulateMedia({ media: 'print' });
+			const shown = await page.evaluate(() => ['header.top', 'nav', '.filters', '[data-action=print]', 'h1', 'table.data']
+				.map((sel) => { const e = document.querySelector(sel); return e ? getComputedStyle(e).display !== 'none' : null; }));
+			await shot(page, `print-${hash.replace(/[^a-z]/g, '')}`);
+			await page.emulateMedia({ media: 'screen' });
+			eq(shown.slice(0, 2), [false, false], `${hash}: no header or navigation on paper`);
+			assert(shown[2] !== true && shown[3] === false, `${hash}: no filters or buttons on paper`);
+			eq(shown.slice(4), [true, true], `${hash}: the title and the table are printed`);
+		}
+	});
+
 	await check('compliance findings link to the entries behind them', async () => {
 		const rep = await api(`/api/v1/compliance/${sale.slug}`);
 		await visit(page, base, '#/compliance');

@@ -179,7 +179,9 @@ export function table(columns, opts) {
 			const r = list[i];
 			const tr = h('tr', opts.rowAttrs ? opts.rowAttrs(r) : null);
 			for (const c of columns) {
-				const v = c.cell ? c.cell(r) : r[c.key];
+				// what the column shows: its cell, else its value (a row's own field only
+				// when the column says neither)
+				const v = c.cell ? c.cell(r) : c.value ? c.value(r) : r[c.key];
 				const td = c.header ? h('th', { scope: 'row' }) : h('td');
 				if (c.num) td.className = 'num';
 				if (v instanceof Node) td.appendChild(v);
@@ -212,6 +214,12 @@ export function table(columns, opts) {
 export function tableCSV(columns, rows) {
 	const cols = columns.filter((c) => c.csv !== false);
 	return toCSV(cols.map((c) => c.csvName || c.key), rows.map((r) => cols.map((c) => (c.csv ? c.csv(r) : c.value ? c.value(r) : r[c.key]))));
+}
+
+// A button that prints the page (app.css's print stylesheet leaves out the navigation, the
+// filters and the buttons).
+export function printButton() {
+	return h('button', { type: 'button', class: 'btn no-print', 'data-action': 'print', onclick: () => window.print() }, t('f.print'));
 }
 
 export function field(label, control) {

@@ -136,6 +136,7 @@ const S = {
 	'f.shown': ['{n} sur {total} affichés', 'معروض {n} من {total}', '{n} of {total} shown'],
 	'f.more': ['Afficher les {n} suivants', 'عرض {n} التالية', 'Show the next {n}'],
 	'f.csv': ['Télécharger en CSV (cette vue)', 'تنزيل CSV (هذا العرض)', 'Download CSV (this view)'],
+	'f.print': ['Imprimer', 'طباعة', 'Print'],
 	'f.csv.full': ['CSV complet du nœud', 'ملف CSV الكامل من العقدة', 'Full CSV from the node'],
 	'f.sort': ['Trier par {col}', 'ترتيب حسب {col}', 'Sort by {col}'],
 
@@ -278,6 +279,7 @@ const S = {
 	'comp.rule': ['Règle', 'القاعدة', 'Rule'],
 	'comp.severity': ['Gravité', 'الخطورة', 'Severity'],
 	'comp.entries': ['Entrées', 'المدخلات', 'Entries'],
+	'comp.action': ['Action à mener', 'الإجراء المطلوب', 'Action to take'],
 	'comp.sev.critical': ['Critique', 'حرج', 'Critical'],
 	'comp.sev.major': ['Majeur', 'كبير', 'Major'],
 	'comp.sev.minor': ['Mineur', 'صغير', 'Minor'],

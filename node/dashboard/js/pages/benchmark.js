@@ -5,7 +5,7 @@
 
 import { getJSON, getAll, seg, ApiError } from '../api.js';
 import { t, num, pick, period, periodEnd, has } from '../i18n.js';
-import { h, txt, state, section, table, tableCSV, download, field, select, loading, errorState, clear, badge } from '../dom.js';
+import { h, txt, state, section, table, tableCSV, download, field, select, loading, errorState, clear, badge, printButton } from '../dom.js';
 import { directory, regionLabel, kindLabel } from './common.js';
 import * as charts from '../charts.js';
 
@@ -46,7 +46,7 @@ function reason(r) {
 export default async function benchmark(ctx) {
 	const { main, signal, query } = ctx;
 	ctx.setTitle(t('bm.title'));
-	main.append(h('h1', null, t('bm.title')), h('p', { class: 'lead' }, t('bm.intro')));
+	main.append(h('div', { class: 'page-head' }, h('h1', null, t('bm.title')), printButton()), h('p', { class: 'lead' }, t('bm.intro')));
 	const body = h('div', null, loading());
 	main.append(body);
 	let dir, cat;

@@ -45,8 +45,11 @@ export function memberNameEl(dir, slug, tag = 'span') {
 	return h(tag, null, memberName(dir, slug));
 }
 
-export function regionLabel(dir, code) {
+// A region by its name: the node's (regionName of the compliance and benchmark views), else
+// the registry's region member, else the built-in list.
+export function regionLabel(dir, code, named) {
 	if (!code) return t('none');
+	if (named && pick(named).s) return pick(named).s;
 	const n = dir && dir.regions.get(code);
 	if (n && pick(n).s) {
 		const s = pick(n).s;

@@ -4,7 +4,7 @@
 
 import { getJSON, seg } from '../api.js';
 import { t, num, date, pick, lang } from '../i18n.js';
-import { h, state, section, table, tableCSV, download, field, select, statusBadge, badge, loading, errorState, clear } from '../dom.js';
+import { h, state, section, table, tableCSV, download, field, select, statusBadge, badge, loading, errorState, clear, printButton } from '../dom.js';
 import { directory, regionLabel, kindLabel, suspendedBadge, suspensionState } from './common.js';
 
 const filters = { q: '', status: '', kind: '', region: '' };
@@ -17,7 +17,7 @@ function norm(s) {
 export default async function compliance(ctx) {
 	const { main, signal, query } = ctx;
 	ctx.setTitle(t('comp.title'));
-	main.append(h('h1', null, t('comp.title')), h('p', { class: 'lead' }, t('comp.intro')));
+	main.append(h('div', { class: 'page-head' }, h('h1', null, t('comp.title')), printButton()), h('p', { class: 'lead' }, t('comp.intro')));
 	const body = h('div', null, loading());
 	main.append(body);
 	let dir;
@@ -60,7 +60,7 @@ export default async function compliance(ctx) {
 		{ key: 'name', label: t('col.name'), header: true, value: (r) => pick(r.name).s || r.member, csv: (r) => r.member, csvName: 'member',
 			cell: (r) => { const p = pick(r.name); return h('a', { href: `#/member/${seg(r.member)}`, lang: p.lang || null }, p.s || r.member); } },
 		{ key: 'kind', label: t('col.kind'), value: (r) => kindLabel(r.kind), csv: (r) => r.kind, cell: (r) => kindLabel(r.kind) },
-		{ key: 'region', label: t('col.region'), value: (r) => regionLabel(dir, r.region), csv: (r) => r.region, cell: (r) => regionLabel(dir, r.region) },
+		{ key: 'region', label: t('col.region'), value: (r) => regionLabel(dir, r.region, r.regionName), csv: (r) => r.region, cell: (r) => regionLabel(dir, r.region, r.regionName) },
 		{ key: 'status', label: t('col.status'), value: (r) => ['non_compliant', 'at_risk', 'compliant'].indexOf(r.status), csv: (r) => r.status, cell: (r) => (r.suspended ? h('span', null, statusBadge(r.status), ' ', suspendedBadge(r)) : statusBadge(r.status)) },
 		{ key: 'score', label: t('col.score'), num: true, value: (r) => r.score },
 		...SEV.map((k) => ({ key: k, label: t(`col.${k}`), num: true, value: (r) => f(r, k) })),
@@ -126,14 +126,18 @@ function findingsTable(slug, findings) {
 	const cls = { critical: 'danger', major: 'danger', minor: 'warn', info: 'info' };
 	return h('div', { class: 'table-wrap' }, h('table', { class: 'data findings' },
 		h('caption', null, t('col.findings')),
-		h('thead', null, h('tr', null, [t('comp.severity'), t('comp.rule'), t('col.findings'), t('comp.entries')].map((x) => h('th', { scope: 'col' }, x)))),
+		h('thead', null, h('tr', null, [t('comp.severity'), t('comp.rule'), t('col.findings'), t('comp.action'), t('comp.entries')].map((x) => h('th', { scope: 'col' }, x)))),
 		h('tbody', null, findings.map((f) => {
-			// Findings are written in French and English; Arabic readers get the French.
-			const useEn = lang() === 'en' && f.en;
+			// in the reader's language, else French (a node older than the Arabic texts)
+			const l = f[lang()] ? lang() : 'fr';
+			const a = f.action || {};
+			const al = a[lang()] ? lang() : 'fr';
 			return h('tr', { 'data-code': f.code },
 				h('td', null, badge(cls[f.severity] || 'muted', t(`comp.sev.${f.severity}`))),
 				h('td', null, h('code', null, f.code)),
-				h('td', { lang: useEn ? 'en' : 'fr', dir: 'ltr' }, useEn ? f.en : f.fr || f.en),
+				h('td', { lang: l, dir: l === 'ar' ? 'rtl' : 'ltr', 'data-text': '' }, f[l] || f.en),
+				h('td', { 'data-action-text': '' }, a[al] ? h('span', { lang: al, dir: al === 'ar' ? 'rtl' : 'ltr' }, a[al]) : null,
+					a.command ? h('pre', { class: 'command', dir: 'ltr' }, h('code', null, a.command)) : null),
 				h('td', null, (f.logIndexes || []).map((i, k) => [k ? ' ' : '', h('a', { href: `#/entry/${seg(slug)}/${i}`, 'data-entry-link': String(i) }, `#${num(i)}`)])));
 		}))));
 }

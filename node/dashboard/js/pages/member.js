@@ -4,7 +4,7 @@
 
 import { getJSON, getAll, seg } from '../api.js';
 import { t, num, date, pick, period, periodEnd } from '../i18n.js';
-import { h, txt, state, section, badge, statusBadge, progressBar, loading, errorState, clear, short } from '../dom.js';
+import { h, txt, state, section, badge, statusBadge, progressBar, loading, errorState, clear, short, printButton } from '../dom.js';
 import { directory, regionLabel, kindLabel, replBadge, suspendedBadge, suspensionState } from './common.js';
 import * as charts from '../charts.js';
 
@@ -80,7 +80,8 @@ export default async function member(ctx) {
 		h('p', { class: 'links' },
 			row.status ? h('a', { href: `#/compliance?member=${seg(slug)}` }, t('m.seeCompliance')) : null,
 			row.status ? ' · ' : null,
-			h('a', { href: `#/benchmark?member=${seg(slug)}` }, t('m.seeBenchmark')))));
+			h('a', { href: `#/benchmark?member=${seg(slug)}` }, t('m.seeBenchmark'))),
+		printButton()));
 	const notice = h('div', { class: 'notice', hidden: true, role: 'status' });
 	body.append(notice);
 	if (row.forked) body.append(state('error', t('state.forked'), t('state.forked.detail'), h('a', { href: '#/federation' }, t('nav.federation'))));

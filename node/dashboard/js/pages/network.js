@@ -77,8 +77,8 @@ export default async function network(ctx) {
 	const byRegion = (ov && ov.byRegion) || [];
 	if (byRegion.length) {
 		const { fig, canvas } = charts.figure(t('net.byRegion'));
-		const labels = byRegion.map((r) => regionLabel(dir, r.region));
-		grid.append(section(t('net.byRegion'), fig, tallyTable(byRegion, (r) => regionLabel(dir, r.region), t('col.region')),
+		const labels = byRegion.map((r) => regionLabel(dir, r.region, r.regionName));
+		grid.append(section(t('net.byRegion'), fig, tallyTable(byRegion, (r) => regionLabel(dir, r.region, r.regionName), t('col.region')),
 			tallyTable((ov && ov.byKind) || [], (r) => kindLabel(r.kind), t('col.kind'))));
 		queueMicrotask(() => charts.stackedBars(canvas, labels, [
 			{ label: t('status.compliant'), data: byRegion.map((r) => r.compliant), color: '#1b7f4b' },
@@ -115,7 +115,7 @@ export default async function network(ctx) {
 			cell: (r) => { const p = pick(r.name); return h('a', { href: `#/member/${seg(r.member)}`, lang: p.lang || null }, p.s || r.member); } },
 		{ key: 'member', label: t('col.slug'), value: (r) => r.member, cell: (r) => h('code', null, r.member) },
 		{ key: 'kind', label: t('col.kind'), value: (r) => kindLabel(r.kind), csv: (r) => r.kind, cell: (r) => kindLabel(r.kind) },
-		{ key: 'region', label: t('col.region'), value: (r) => regionLabel(dir, r.region), csv: (r) => r.region, cell: (r) => regionLabel(dir, r.region) },
+		{ key: 'region', label: t('col.region'), value: (r) => regionLabel(dir, r.region, r.regionName), csv: (r) => r.region, cell: (r) => regionLabel(dir, r.region, r.regionName) },
 		{ key: 'size', label: t('col.size'), num: true, value: (r) => r.size, csv: (r) => (r.size === null ? '' : r.size),
 			cell: (r) => { const el = h('span', { 'data-size': r.origin }, r.size === null ? t('none') : num(r.size)); sizeCells.set(r.origin, el); return el; } },
 		{ key: 'witnessed', label: t('col.witnessed'), value: (r) => (witnessed.get(r.member) || {}).time || '', csv: (r) => (witnessed.get(r.member) || {}).time || '',
