@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/csv.h"
 #include "core/wire.h"
 #include "endpoint.h"
 
@@ -350,6 +351,10 @@ cmd_import(int argc, char **argv)
 	          &resp, &j);
 	if (rc == EXIT_OK)
 		rc = print_published("imported", j);
+	/* the node reads the separator from the header row as csv_detect_sep does */
+	if (rc == EXIT_OK)
+		fprintf(stderr, "remacto: read as %s-separated CSV\n",
+		        csv_sep_name(csv_detect_sep(in, len)));
 done:
 	json_decref(j);
 	client_response_free(&resp);

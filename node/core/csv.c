@@ -63,10 +63,11 @@ csv_field(struct csv *c, const char *s)
 {
 	if (!s)
 		s = "";
+	char sep = c->sep ? c->sep : ',';
 	if (c->in_row)
-		buf_putc(&c->out, ',');
+		buf_putc(&c->out, sep);
 	c->in_row = true;
-	bool quote = strpbrk(s, ",\"\r\n") != NULL;
+	bool quote = strpbrk(s, "\"\r\n") != NULL || strchr(s, sep) != NULL;
 	if (quote)
 		buf_putc(&c->out, '"');
 	if (csv_is_formula(s) || quote_escape(s))
@@ -163,6 +164,7 @@ end_field(struct csv_reader *r, size_t i)
 int
 csv_read(struct csv_reader *r, const char **why)
 {
+	char sep = r->sep ? r->sep : ',';
 	if (r->p >= r->end)
 		return 0;
 	buf_reset(&r->rec);
@@ -193,12 +195,12 @@ csv_read(struct csv_reader *r, const char **why)
 				if (buf_putc(&r->rec, c) != 0)
 					return -ENOMEM;
 			}
-			if (r->p < r->end && *r->p != ',' && *r->p != '\n' && *r->p != '\r') {
+			if (r->p < r->end && *r->p != sep && *r->p != '\n' && *r->p != '\r') {
 				*why = "text after the closing quote of a field";
 				return -1;
 			}
 		} else {
-			while (r->p < r->end && *r->p != ',' && *r->p != '\n' && *r->p != '\r') {
+			while (r->p < r->end && *r->p != sep && *r->p != '\n' && *r->p != '\r') {
 				if (*r->p == '"') {
 					*why = "a quote inside an unquoted field (put the field in quotes "
 					       "and double the quote)";
@@ -216,7 +218,7 @@ csv_read(struct csv_reader *r, const char **why)
 			return -ENOMEM;
 		if (r->p >= r->end)
 			return 1;
-		if (*r->p == ',') {
+		if (*r->p == sep) {
 			r->p++;
 			continue;
 		}
@@ -231,4 +233,35 @@ csv_read(struct csv_reader *r, const char **why)
 		r->p++; /* '\n' */
 		return 1;
 	}
+}
+
+char
+csv_detect_sep(const char *data, size_t len)
+{
+	static const char seps[3] = { ',', ';', '\t' };
+	size_t n[3] = { 0 };
+	bool quoted = false;
+	size_t i = len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3) ? 3 : 0;
+
+	for (; i < len; i++) {
+		char c = data[i];
+		if (c == '"')
+			quoted = !quoted; /* a doubled quote flips twice */
+		else if (!quoted && (c == '\n' || c == '\r'))
+			break;
+		else if (!quoted)
+			for (int k = 0; k < 3; k++)
+				n[k] += c == seps[k];
+	}
+	int best = 0;
+	for (int k = 1; k < 3; k++)
+		if (n[k] > n[best])
+			best = k;
+	return seps[best];
+}
+
+const char *
+csv_sep_name(char sep)
+{
+	return sep == ';' ? "';'" : sep == '\t' ? "tab" : "','";
 }

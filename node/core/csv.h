@@ -2,7 +2,8 @@
  * csv — CSV tables (RFC 4180) as the node writes and reads them: a writer for every table the
  * API, the views and the CLI export, and the reader the CSV import parses with.
  *
- * Writer: cells are quoted only when they hold ',', '"', CR or LF; rows end in CRLF.
+ * Writer: cells are quoted only when they hold the separator (',' unless set), '"', CR or LF;
+ * rows end in CRLF.
  * Formula neutralisation (OWASP "CSV injection"): a spreadsheet runs a cell that begins with
  * '=', '+', '-', '@', TAB or CR as a formula, and the ledger carries texts members and
  * replicated logs wrote. Such a cell is written with a leading single quote, which spreadsheets
@@ -29,7 +30,8 @@
 
 struct csv {
 	struct buf out; /* the table so far; out.err set once anything failed */
-	bool in_row;    /* a cell of this row was written: the next one needs a comma */
+	bool in_row;    /* a cell of this row was written: the next one needs a separator */
+	char sep;       /* the separator: ',' when 0; ';' for French spreadsheets, or '\t' */
 };
 
 /* One cell (NULL writes an empty one). */
@@ -50,11 +52,19 @@ bool csv_is_formula(const char *s);
 #define CSV_MAX_FIELDS 64
 
 struct csv_reader {
+	char sep; /* ',' when 0: set it (csv_detect_sep) after csv_reader_init */
 	const char *p, *end;
 	struct buf rec;             /* the current record's fields, each NUL-terminated */
 	size_t off[CSV_MAX_FIELDS]; /* where each field starts in rec.data */
 	size_t n;                   /* fields in the current record */
 };
+
+/* The separator of a CSV file, from its header row (up to its first line end outside quotes):
+ * the one of ',', ';' and TAB that appears most there outside quotes, ',' on a tie or when
+ * none does (a one-column file). A leading UTF-8 BOM is skipped. */
+char csv_detect_sep(const char *data, size_t len);
+/* "','", "';'", "tab": a separator as a message names it. */
+const char *csv_sep_name(char sep);
 
 /* Reads data[0..len) (not copied: it must outlive the reader). A leading UTF-8 BOM is skipped. */
 void csv_reader_init(struct csv_reader *r, const char *data, size_t len);

@@ -221,10 +221,24 @@ api_takes_body(const struct api_req *req)
 	       (!strcmp(req->path, "/api/v1/entries") || !strcmp(req->path, "/api/v1/import"));
 }
 
+static int route(struct node *n, const struct api_req *req, struct api_resp *resp);
+
 int
 api_handle(struct node *n, const struct api_req *req, struct api_resp *resp)
 {
+	struct api_req plain; /* the request without sep=, when it had one */
+	char sep;
 	memset(resp, 0, sizeof(*resp));
+	if (!api_csv_prepare(req, &plain, &sep, resp))
+		return 0;
+	route(n, sep != ',' ? &plain : req, resp);
+	api_csv_finish(resp, sep);
+	return 0;
+}
+
+static int
+route(struct node *n, const struct api_req *req, struct api_resp *resp)
+{
 	if (req->admin) {
 		if (!req->authorized) {
 			api_error(resp, 401, "Authorization",

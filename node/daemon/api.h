@@ -95,6 +95,13 @@ bool api_domain_route(struct node *n, const struct api_req *req, struct api_resp
 bool api_admin_route(struct node *n, const struct api_req *req, struct api_resp *resp);
 bool api_fed_route(struct node *n, const struct api_req *req, struct api_resp *resp);
 bool api_compliance_route(struct node *n, const struct api_req *req, struct api_resp *resp);
+/* CSV answers (api_csvout.c): api_csv_prepare reads ?sep= (',', ';' or tab) of a CSV request
+ * into *sep and gives the routes a copy of the request without it in *out (false with a 400
+ * in resp for another value; *out untouched when there is no sep=); api_csv_finish writes a
+ * CSV answer with that separator and a UTF-8 BOM. */
+bool api_csv_prepare(const struct api_req *req, struct api_req *out, char *sep,
+                     struct api_resp *resp);
+void api_csv_finish(struct api_resp *resp, char sep);
 /* GET /api/v1/openapi.json (openapi.c). */
 bool api_openapi_route(const struct api_req *req, struct api_resp *resp);
 

@@ -188,7 +188,11 @@ post_import(struct node *n, const struct api_req *req, struct api_resp *resp)
 	opts.published = now;
 	if (csvimport_parse_ex((const char *)req->body, req->body_len, &opts, &out, err,
 	                       sizeof(err)) != 0) {
-		json_t *e = json_pack("{s:i, s:s}", "status", 400, "reason", err);
+		char why[320];
+		snprintf(why, sizeof(why), "%s (read as %s-separated)", err,
+		         csv_sep_name(out.sep ? out.sep : ','));
+		json_t *e = json_pack("{s:i, s:s, s:s#}", "status", 400, "reason", why, "separator",
+		                      out.sep ? &out.sep : ",", 1);
 		if (out.errors)
 			json_object_set(e, "rows", out.errors);
 		api_json(resp, 400, json_pack("{s:o}", "error", e));

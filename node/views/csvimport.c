@@ -678,6 +678,8 @@ csvimport_parse_ex(const char *data, size_t len, const struct csvimport_opts *op
 		goto fail;
 	}
 	csv_reader_init(&r, data, len);
+	/* French spreadsheets write ';', others ',' or tabs: the header row tells which */
+	r.sep = out->sep = csv_detect_sep(data, len);
 
 	rc = csv_read(&r, &why);
 	record = 1;

@@ -98,6 +98,7 @@ struct csvimport {
 	size_t *rows;              /* the CSV record each entry came from (the header is 1) */
 	size_t n;
 	json_t *errors; /* on -EINVAL: [{"row":N,"column":"…","reason":"…"}, …] */
+	char sep;       /* the separator read: ',', ';' or '\t', found in the header row */
 };
 
 /* Parses a CSV file into validated Entry bytes (entry_from_json's checks) for the node's own

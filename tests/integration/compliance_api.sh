@@ -111,7 +111,7 @@ check_eq "tetouan: closed programme, TR-01 not reported for 2024 (indicator entr
 
 curl -s "$URL/api/v1/compliance.csv?as-of=$ASOF" > "$T/c.csv"
 check_eq "compliance CSV header" "member,origin,kind,region,population,status,score,critical,major,minor,info,as_of" \
-	"$(head -1 "$T/c.csv" | tr -d '\r')"
+	"$(head -1 "$T/c.csv" | tr -d '\r' | sed '1s/^\xef\xbb\xbf//')"
 check_eq "compliance CSV rows" "4" "$(wc -l < "$T/c.csv" | tr -d ' ')"
 check "compliance CSV row of rabat" grep -q '^rabat,remacto.ma/rabat,commune,04,577827,at_risk,79,0,1,0,0,2025-06-30' "$T/c.csv"
 curl -s -H 'Accept: text/csv' "$URL/api/v1/compliance/sale?as-of=$ASOF" > "$T/s.csv"
@@ -137,7 +137,7 @@ check_eq "custom group rows" "custom rabat tetouan" \
 	"$(jq_ 'd["groups"][0]["key"] + " " + " ".join(r["member"] for r in d["groups"][0]["rows"])')"
 curl -s "$URL/api/v1/benchmarks/TR-01.csv" > "$T/b.csv"
 check_eq "benchmark CSV header" "code,period,group,member,origin,kind,region,population,value,raw_value,log_index,rank,percentile,missing,reason,group_members,group_reported,group_mean,group_median" \
-	"$(head -1 "$T/b.csv" | tr -d '\r')"
+	"$(head -1 "$T/b.csv" | tr -d '\r' | sed '1s/^\xef\xbb\xbf//')"
 check "benchmark CSV: missing is empty, never 0" grep -q '^TR-01,2024,all,tetouan,remacto.ma/tetouan,commune,01,380787,,,,,,true,not reported,3,2,70,70' "$T/b.csv"
 
 # The error matrix: status and a JSON error.
@@ -181,7 +181,7 @@ check_eq "remacto benchmark of an unknown code exits 3" 3 $?
 check_eq "remacto compliance against no node exits 1" 1 $?
 "$REMACTO" benchmark > /dev/null 2>>"$T/check.log"
 check_eq "remacto benchmark without a code exits 2" 2 $?
-check "remacto compliance --csv" sh -c "'$REMACTO' compliance --url '$URL' --csv | head -1 | grep -q '^member,origin,kind'"
+check "remacto compliance --csv" sh -c "'$REMACTO' compliance --url '$URL' --csv | head -1 | sed '1s/^\xef\xbb\xbf//' | grep -q '^member,origin,kind'"
 
 # An entry appended while the node runs: the views fold it in.
 pub 2025-06-20 '"measurement":{"indicatorId":"I-TR","period":"2024","value":70}' > "$T/more.jsonl"

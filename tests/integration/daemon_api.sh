@@ -33,7 +33,9 @@ check_eq "checkpoint: origin and size" "$O 19" "${opened% *}"
 check "checkpoint returned in the POST answer equals the served one" sh -c \
 	"$PY -c 'import json,sys; sys.stdout.write(json.load(open(sys.argv[1]))[\"checkpoint\"])' '$T/resp' | cmp -s - '$T/cp'"
 check "GET /api/v1/logs lists the log" sh -c "curl -sf '$PUB/api/v1/logs' | grep -q '\"slug\":\"rabat-prefecture\"'"
-check "GET /api/v1/logs.csv has a header row" sh -c "curl -sf '$PUB/api/v1/logs.csv' | head -1 | grep -q '^origin,slug,size,root'"
+# CSV starts with a UTF-8 byte order mark (csv_excel.sh checks it): the header follows it
+BOM=$(printf '\357\273\277')
+check "GET /api/v1/logs.csv has a header row" sh -c "curl -sf '$PUB/api/v1/logs.csv' | head -1 | grep -q '^${BOM}origin,slug,size,root'"
 curl -s "$PUB/api/v1/logs/rabat-prefecture/entries?start=3&limit=2" > "$T/entries"
 check_eq "entries?start=3&limit=2 gives entries 3 and 4" "3 4" \
 	"$($PY -c 'import json,sys; print(*[e["index"] for e in json.load(open(sys.argv[1]))["entries"]])' "$T/entries")"
@@ -53,7 +55,7 @@ check_eq "a commitment's full history, in log order, with the log index of each 
 check_eq "commitments filtered by principle" "RBT-2024-03" \
 	"$(curl -s "$PUB/api/v1/commitments?member=rabat-prefecture&principle=citizen_participation" | $PY -c 'import json,sys; d=json.load(sys.stdin); print(*[c["id"] for c in d["commitments"]])')"
 check "commitments as CSV (Accept: text/csv) with stable columns" sh -c \
-	"curl -s -H 'Accept: text/csv' '$PUB/api/v1/commitments' | head -1 | grep -q '^member,id,programme_id,'"
+	"curl -s -H 'Accept: text/csv' '$PUB/api/v1/commitments' | head -1 | grep -q '^${BOM}member,id,programme_id,'"
 check_eq "measurements of an indicator" "2" \
 	"$(curl -s "$PUB/api/v1/measurements?member=rabat-prefecture&indicator=IND-AI-01" | $PY -c 'import json,sys; print(len(json.load(sys.stdin)["measurements"]))')"
 

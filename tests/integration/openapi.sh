@@ -43,7 +43,8 @@ set -- /healthz /metrics /api/v1/openapi.json /api/v1/logs /api/v1/logs.csv /api
 	"/api/v1/logs/rabat/entries?start=2&limit=3" "/api/v1/logs/rabat/proof/inclusion?index=3" \
 	"/api/v1/logs/rabat/proof/consistency?old=3&size=8" /api/v1/logs/rabat/witnesses \
 	/api/v1/logs/rabat/evidence /api/v1/evidence /logs/rabat/checkpoint /api/v1/peers \
-	"/api/v1/commitments?member=rabat" /api/v1/commitments.csv /api/v1/commitments/rabat/R1 \
+	"/api/v1/commitments?member=rabat" /api/v1/commitments.csv "/api/v1/commitments.csv?sep=%3B" \
+	"/api/v1/indicators.csv?sep=tab" /api/v1/commitments/rabat/R1 \
 	/api/v1/indicators "/api/v1/measurements?indicator=I-TR" /api/v1/measurements.csv \
 	"/api/v1/compliance?as-of=$A&months=3" "/api/v1/compliance.csv?as-of=$A" \
 	"/api/v1/compliance/rabat?as-of=$A" "/api/v1/compliance/sale.csv?as-of=$A" \

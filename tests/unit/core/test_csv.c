@@ -215,14 +215,46 @@ test_round_trip_property(void **state)
 	assert_int_equal(count, 1 + k + k * k + k * k * k + k * k * k * k);
 }
 
+/* The separator is read from the header row: French spreadsheets write ';'. */
+static void
+test_detect_sep(void **state)
+{
+	(void)state;
+	assert_int_equal(csv_detect_sep("a,b,c\r\n1;2;3\r\n", 16), ',');
+	assert_int_equal(csv_detect_sep("a;b;c\r\n1,2,3", 14), ';');
+	assert_int_equal(csv_detect_sep("a\tb\tc\n", 7), '\t');
+	/* separators inside quotes do not count, nor does the BOM */
+	const char *q = "\xEF\xBB\xBF\"x,y,z\";b;c\n";
+	assert_int_equal(csv_detect_sep(q, strlen(q)), ';');
+	assert_int_equal(csv_detect_sep("value\n1\n", 8), ','); /* one column */
+	assert_int_equal(csv_detect_sep("a,b;c\n", 6), ',');    /* a tie keeps ',' */
+	assert_int_equal(csv_detect_sep("", 0), ',');
+
+	/* read with the separator found, written with it: the same cells */
+	const char *in = "id;note\r\nA;\"x;y\"\r\nB;a,b\r\n";
+	struct csv_reader r;
+	struct csv c = { .sep = ';' };
+	const char *why;
+	csv_reader_init(&r, in, strlen(in));
+	r.sep = csv_detect_sep(in, strlen(in));
+	while (csv_read(&r, &why) > 0) {
+		for (size_t i = 0; i < r.n; i++)
+			csv_field(&c, csv_reader_field(&r, i));
+		csv_end_row(&c);
+	}
+	csv_reader_free(&r);
+	assert_true(csv_ok(&c));
+	assert_string_equal(c.out.data, in);
+	csv_free(&c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_writer),
-		cmocka_unit_test(test_formula_cells),
-		cmocka_unit_test(test_reader),
-		cmocka_unit_test(test_round_trip_property),
+		cmocka_unit_test(test_writer),     cmocka_unit_test(test_formula_cells),
+		cmocka_unit_test(test_reader),     cmocka_unit_test(test_round_trip_property),
+		cmocka_unit_test(test_detect_sep),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
