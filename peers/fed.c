@@ -335,6 +335,10 @@ fed_tick(struct fed *f)
 		fed_add_retry(r->log, r->start, r->start + r->count);
 		fed_request_done(f, r);
 	}
+	/* Chunks behind a gap that a retry filled, or that the writer's full queue turned away. */
+	for (struct fed_log *l = f->logs; l; l = l->next)
+		if (l->chunks && !l->applying)
+			fed_apply_chunks(f, l);
 	h = NULL;
 	/* A fork the registry answered (a key rotation after the evidence) no longer stops the
 	 * log. */

@@ -71,6 +71,14 @@ struct fed;
 #define FED_WINDOW 8   /* requests in flight per peer */
 #define FED_REQUEST_TIMEOUT_S 30
 
+/* A write of fed as the store's writer runs it: run in a write transaction (in the writer's
+ * thread), then done with its result in the service thread. */
+typedef int (*fed_run_fn)(MDB_txn *txn, void *job);
+typedef void (*fed_done_fn)(void *job, int rc);
+/* Hands a write over: 0, and done is called later in the service thread; or an error (a full
+ * queue), and done is never called. bytes: the memory the job holds. */
+typedef int (*fed_submit_fn)(void *arg, fed_run_fn run, fed_done_fn done, void *job, size_t bytes);
+
 /* What fed works with. Copied by fed_create; what the pointers point to must outlive fed. */
 struct fed_ctx {
 	struct store *store;
@@ -84,10 +92,17 @@ struct fed_ctx {
 	/* A checkpoint of origin at size was stored (service thread). May be NULL. */
 	void (*stored)(void *arg, const char *origin, uint64_t size);
 	void *stored_arg;
+	/* How fed's writes (replicated entries, evidence, cosignatures, the checkpoint a log
+	 * serves) reach the store: the daemon's writer thread, so that the service thread never
+	 * waits for the disk. NULL: store_write in the calling thread, done at once (tests,
+	 * tools). */
+	fed_submit_fn submit;
+	void *submit_arg;
 };
 
-/* Lifetime: created after the store is open, destroyed after the transport stopped. NULL with
- * err set when out of memory or ctx lacks the store or the witness key. */
+/* Lifetime: created after the store is open (and its writer started, with submit), destroyed
+ * after the transport stopped and the writer ran every done callback of fed's writes. NULL
+ * with err set when out of memory or ctx lacks the store or the witness key. */
 struct fed *fed_create(const struct fed_ctx *ctx, char *err, size_t errcap);
 void fed_destroy(struct fed *f);
 

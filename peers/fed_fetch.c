@@ -61,52 +61,72 @@ fed_add_retry(struct fed_log *l, uint64_t start, uint64_t end)
 	l->retry[l->nretry++] = (struct range){ start, end };
 }
 
-/* Splits a note into its text (ending in '\n') and returns the text length, 0 if malformed. */
 /* ---- applying entries ---- */
 
-struct apply_arg {
-	struct fed *f;
-	struct fed_log *l;
+/* A verified-on-commit chunk on its way to the store: a write (fed_write.c) that owns the chunk
+ * and copies of the candidates of exactly its end size, so that its run reads nothing of
+ * fed's state. Chunks of a log are handed over in order without waiting for each other: each
+ * run appends from what the log holds in its own transaction. */
+struct apply_job {
+	struct fed_write w; /* first; w.from: the chunk's sender */
+	struct fed_log *l;  /* service thread (done) only */
+	char origin[NOTE_NAME_MAX + 1];
 	struct chunk *c;
-	uint64_t skip; /* entries of the chunk already held */
+	struct cand at[MAX_CANDS];
+	size_t nat;
+	const struct note_signer *witness; /* NULL for the node's own log: never cosigned */
 	bool with_note;
-	struct tlog_head *head;
-	bool verified;
+	struct tlog_head head;
 };
 
-static int
-apply_txn(MDB_txn *txn, void *arg)
+static void
+apply_free(struct apply_job *j)
 {
-	struct apply_arg *a = arg;
-	struct store *s = a->f->ctx.store;
+	fed_chunk_free(j->c);
+	for (size_t i = 0; i < j->nat; i++) {
+		free(j->at[i].note);
+		free(j->at[i].cosigs);
+	}
+	free(j);
+}
+
+static int
+apply_run(MDB_txn *txn, struct fed_write *w)
+{
+	struct apply_job *j = (struct apply_job *)w;
+	struct store *s = w->f->ctx.store;
+	const struct chunk *c = j->c;
 	struct tlog_batch b;
 	uint8_t root[32];
 	char err[256];
 	int rc;
 
-	a->verified = false;
-	rc = tlog_create_replica(s, txn, a->l->origin, a->c->vkey);
+	j->with_note = false;
+	rc = tlog_create_replica(s, txn, j->origin, c->vkey);
 	if (rc != 0 && rc != -EEXIST)
 		return rc;
-	if ((rc = tlog_batch_begin(&b, s, txn, a->l->origin)) != 0)
+	if ((rc = tlog_batch_begin(&b, s, txn, j->origin)) != 0)
 		return rc == MDB_NOTFOUND ? -EADDRINUSE : rc; /* its slug is another log's */
-	if (b.range.size != a->c->start + a->skip) {
-		rc = -EAGAIN;
+	uint64_t held = b.range.size;
+	if (held >= c->start + c->n)
+		goto fail; /* held already: nothing to do */
+	if (held < c->start) {
+		rc = -EAGAIN; /* a gap: a chunk before it did not go in */
 		goto fail;
 	}
-	for (size_t i = a->skip; i < a->c->n; i++)
-		if ((rc = tlog_batch_add(&b, txn, a->c->data[i], a->c->len[i], false, err,
+	for (size_t i = held - c->start; i < c->n; i++)
+		if ((rc = tlog_batch_add(&b, txn, c->data[i], c->len[i], false, err,
 		                         sizeof(err))) != 0)
 			goto fail;
 	tlog_batch_root(&b, root);
 	uint64_t e = b.range.size;
-	if (e == a->c->proof_size)
-		a->verified = a->c->nproof == 0 && !memcmp(root, a->c->proof_root, 32);
+	bool verified;
+	if (e == c->proof_size)
+		verified = c->nproof == 0 && !memcmp(root, c->proof_root, 32);
 	else
-		a->verified = merkle_verify_consistency(e, a->c->proof_size, root, a->c->proof_root,
-		                                        (const uint8_t(*)[32])a->c->proof,
-		                                        a->c->nproof);
-	if (!a->verified) {
+		verified = merkle_verify_consistency(e, c->proof_size, root, c->proof_root,
+		                                     (const uint8_t(*)[32])c->proof, c->nproof);
+	if (!verified) {
 		rc = -EBADMSG;
 		goto fail;
 	}
@@ -114,27 +134,26 @@ apply_txn(MDB_txn *txn, void *arg)
 	 * is in this very transaction, still allows it (a rotation or a suspension may have come
 	 * since it was judged). Entries proved only against a checkpoint it no longer allows are
 	 * not kept: the candidate goes at the next recheck. */
-	const struct cand *at = NULL;
-	if (!fed_key_allowed(a->f, txn, a->l->origin, a->c->proof_size, a->c->vkey)) {
+	if (!fed_key_allowed(w->f, txn, j->origin, c->proof_size, c->vkey)) {
 		rc = -ESTALE;
 		goto fail;
 	}
-	for (size_t i = 0; i < a->l->ncands; i++)
-		if (a->l->cands[i].size == e && !memcmp(root, a->l->cands[i].root, 32))
-			at = &a->l->cands[i];
-	a->with_note = at != NULL;
+	const struct cand *at = NULL;
+	for (size_t i = 0; i < j->nat; i++)
+		if (j->at[i].size == e && !memcmp(root, j->at[i].root, 32))
+			at = &j->at[i];
+	j->with_note = at != NULL;
 	rc = tlog_batch_seal_verified(&b, txn, at ? at->note : NULL, at ? at->len : 0,
-	                              at ? at->vkey : NULL, a->head);
-	if (rc == 0 && a->with_note && !fed_is_own(a->f, a->l->origin)) {
+	                              at ? at->vkey : NULL, &j->head);
+	if (rc == 0 && at && j->witness) {
 		/* Witness it: consistent with everything this node saw of the log. */
-		char line[NOTE_NAME_MAX + 160];
+		char line[WITNESS_LINE_MAX];
 		size_t tl = fed_note_text_len(at->note, at->len);
 		uint64_t now = (uint64_t)time(NULL);
-		int ll = tl ? note_cosign_line(a->f->ctx.witness, at->note, tl, now, line,
-		                               sizeof(line))
+		int ll = tl ? note_cosign_line(j->witness, at->note, tl, now, line, sizeof(line))
 		            : -1;
 		if (ll > 0)
-			rc = witness_put(s, txn, b.rec->id, e, a->f->ctx.witness->v.name, now, line,
+			rc = witness_put(s, txn, b.rec->id, e, j->witness->v.name, now, line,
 			                 (size_t)ll);
 	}
 	/* And the witnesses' cosignatures it came with. */
@@ -146,64 +165,118 @@ fail:
 	return rc;
 }
 
+/* Service thread, once the chunk is in the store or not: gossip what reached a signed
+ * checkpoint, penalise what did not verify, ask again for what did not go in. */
 static void
-apply_chunks(struct fed *f, struct fed_log *l)
+apply_done(struct fed_write *w, int rc)
 {
-	struct tlog_head *h = malloc(sizeof(*h));
-	if (!h)
-		return;
-	while (l->chunks && !l->forked) {
+	struct apply_job *j = (struct apply_job *)w;
+	struct fed *f = w->f;
+	struct fed_log *l = j->l;
+	const struct chunk *c = j->c;
+
+	if (l->applying && --l->applying == 0)
+		l->queued_end = 0;
+	if (rc != 0)
+		l->apply_failed = true;
+	if (rc == -EBADMSG) {
+		if (w->from)
+			peer_penalise(w->from, "entries that do not reproduce the signed root");
+		fed_add_retry(l, c->start, c->start + c->n);
+	} else if (rc == -EADDRINUSE) {
+		if (!l->slug_taken)
+			log_warn("fed: %s is not replicated: its slug \"%s\" is served here for "
+			         "another log",
+			         l->origin, store_slug(l->origin));
+		l->slug_taken = true;
+		fed_log_drop(l);
+	} else if (rc == -ESTALE) {
+		/* Its checkpoint is no longer one the registry allows: dropped, not fetched
+		 * again (fed_recheck drops the candidate). */
+	} else if (rc != 0) {
+		if (rc != -EAGAIN)
+			log_warn("fed: cannot store entries of %s: %s%s", l->origin,
+			         store_strerror(rc), store_io_hint(rc));
+		fed_add_retry(l, c->start, c->start + c->n);
+	} else if (j->with_note) {
+		MDB_txn *rt;
+		if (f->ctx.stored)
+			f->ctx.stored(f->ctx.stored_arg, j->head.origin, j->head.size);
+		if (store_read_begin(f->ctx.store, &rt) == 0) {
+			fed_gossip_head(f, rt, &j->head, NULL);
+			mdb_txn_abort(rt);
+		}
+	}
+	apply_free(j);
+}
+
+/* Hands l's chunks that follow what it holds (or what is already on its way) to the store, in
+ * order; stops at a gap, which a later answer or a retry fills. */
+void
+fed_apply_chunks(struct fed *f, struct fed_log *l)
+{
+	uint64_t base = l->queued_end;
+
+	if (!l->applying) {
+		struct tlog_head *h = malloc(sizeof(*h));
 		MDB_txn *txn;
-		uint64_t m = 0;
-		if (store_read_begin(f->ctx.store, &txn) != 0)
-			break;
-		if (tlog_head(f->ctx.store, txn, l->origin, h) == 0)
-			m = h->size;
+		if (!h || store_read_begin(f->ctx.store, &txn) != 0) {
+			free(h);
+			return;
+		}
+		base = tlog_head(f->ctx.store, txn, l->origin, h) == 0 ? h->size : 0;
 		mdb_txn_abort(txn);
-		/* Drop what is already held; stop at a gap. */
+		free(h);
+	}
+	l->apply_failed = false;
+	while (l->chunks && !l->forked && !l->slug_taken && !l->apply_failed) {
 		struct chunk *c = l->chunks;
-		if (c->start + c->n <= m) {
+		if (c->start + c->n <= base) {
 			l->chunks = c->next;
 			fed_chunk_free(c);
 			continue;
 		}
-		if (c->start > m)
+		if (c->start > base)
 			break;
-		struct apply_arg a = { f, l, c, m - c->start, false, h, false };
-		int rc = store_write(f->ctx.store, apply_txn, &a);
+		struct apply_job *j = calloc(1, sizeof(*j));
+		if (!j)
+			break;
 		l->chunks = c->next;
-		if (rc == -EBADMSG) {
-			peer_penalise(c->from, "entries that do not reproduce the signed root");
-			fed_add_retry(l, c->start, c->start + c->n);
-		} else if (rc == -EADDRINUSE) {
-			l->slug_taken = true;
-			fed_log_drop(l);
-			log_warn("fed: %s is not replicated: its slug \"%s\" is served here for "
-			         "another log",
-			         l->origin, store_slug(l->origin));
-			fed_chunk_free(c);
-			break;
-		} else if (rc == -ESTALE) {
-			/* Its checkpoint is no longer one the registry allows: dropped, not
-			 * fetched again (fed_recheck drops the candidate). */
-		} else if (rc != 0) {
-			log_warn("fed: cannot store entries of %s: %s%s", l->origin,
-			         store_strerror(rc), store_io_hint(rc));
-			fed_add_retry(l, c->start, c->start + c->n);
-		} else if (a.with_note) {
-			MDB_txn *rt;
-			if (f->ctx.stored)
-				f->ctx.stored(f->ctx.stored_arg, h->origin, h->size);
-			if (store_read_begin(f->ctx.store, &rt) == 0) {
-				fed_gossip_head(f, rt, h, NULL);
-				mdb_txn_abort(rt);
+		c->next = NULL;
+		j->l = l;
+		j->c = c;
+		snprintf(j->origin, sizeof(j->origin), "%s", l->origin);
+		j->witness = fed_is_own(f, l->origin) ? NULL : f->ctx.witness;
+		size_t bytes = sizeof(*j);
+		for (size_t i = 0; i < l->ncands && j->nat < MAX_CANDS; i++) {
+			const struct cand *k = &l->cands[i];
+			struct cand *d = &j->at[j->nat];
+			if (k->size != c->start + c->n)
+				continue;
+			*d = *k;
+			d->note = malloc(k->len ? k->len : 1);
+			d->cosigs = k->ncosigs ? malloc(k->ncosigs * sizeof(*k->cosigs)) : NULL;
+			if (!d->note || (k->ncosigs && !d->cosigs)) {
+				free(d->note);
+				free(d->cosigs);
+				continue;
 			}
+			memcpy(d->note, k->note, k->len);
+			if (k->ncosigs)
+				memcpy(d->cosigs, k->cosigs, k->ncosigs * sizeof(*k->cosigs));
+			bytes += k->len + k->ncosigs * sizeof(*k->cosigs);
+			j->nat++;
 		}
-		fed_chunk_free(c);
-		if (rc != 0)
-			break;
+		for (size_t i = 0; i < c->n; i++)
+			bytes += c->len[i];
+		j->w.from = c->from;
+		j->w.run = apply_run;
+		j->w.done = apply_done;
+		base = c->start + c->n;
+		l->queued_end = base;
+		l->applying++;
+		fed_write_submit(f, &j->w, bytes);
 	}
-	free(h);
 }
 
 static struct fed_req *
@@ -297,7 +370,7 @@ fed_on_entries(struct fed *f, struct peer *p, const Remacto__Peer__V1__Entries *
 	*pp = c;
 out:
 	fed_request_done(f, r);
-	apply_chunks(f, l);
+	fed_apply_chunks(f, l);
 }
 
 static struct peer *
@@ -389,7 +462,10 @@ fed_schedule(struct fed *f, struct fed_log *l, uint64_t held)
 		return;
 	if (l->want < held)
 		l->want = held;
-	while (!l->forked && l->inflight < LOG_WINDOW && pick_holder(f, l, t->size, &fp)) {
+	/* Chunks on their way to the store count in the window: memory, not requests, is what it
+	 * bounds. */
+	while (!l->forked && l->inflight + l->applying < LOG_WINDOW &&
+	       pick_holder(f, l, t->size, &fp)) {
 		uint64_t start, end;
 		size_t i;
 		/* Missing ranges first, those this target covers. */

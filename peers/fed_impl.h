@@ -90,6 +90,9 @@ struct fed_log {
 	size_t nholders;
 	struct chunk *chunks;
 	unsigned inflight;
+	unsigned applying; /* chunks handed to the store, not done yet (they count in the window) */
+	uint64_t queued_end; /* while applying: the end of the last chunk handed over */
+	bool apply_failed;   /* a chunk just failed: the ones after it wait for the retry */
 	bool forked;
 	bool registry; /* the registry's log: scheduled first, a little beyond the window */
 	/* A checkpoint the registry refuses for now (the member is suspended past its size), from
@@ -254,7 +257,7 @@ struct fed_write {
 	void (*done)(struct fed_write *w, int rc);
 	struct fed_write *next; /* f->writes, until done */
 };
-void fed_write_submit(struct fed *f, struct fed_write *w);
+void fed_write_submit(struct fed *f, struct fed_write *w, size_t bytes);
 /* Evidence of origin (answered when keys_then > 0: a retired key signed one of the notes);
  * once stored, the log is marked forked unless answered, and new evidence is gossiped to every
  * peer but from. */
@@ -281,6 +284,8 @@ void fed_add_retry(struct fed_log *l, uint64_t start, uint64_t end);
 /* Forgets a request answered or expired, freeing its window slots. */
 void fed_request_done(struct fed *f, struct fed_req *r);
 void fed_on_entries(struct fed *f, struct peer *p, const Remacto__Peer__V1__Entries *e);
+/* Hands l's chunks that follow what it holds (or has handed over) to the store, in order. */
+void fed_apply_chunks(struct fed *f, struct fed_log *l);
 /* Asks peers for what l misses up to its best target, within the windows. */
 void fed_schedule(struct fed *f, struct fed_log *l, uint64_t held);
 

@@ -6,8 +6,9 @@
  * (marks a fork, gossips, tells the daemon) and frees the job. fed_write_submit hands a job
  * over; a peer that closes meanwhile is forgotten by the jobs that name it (fed_peer_closed).
  *
- * Today a job runs at once, through store_write, and done before fed_write_submit returns: the
- * one place that changes when the writer thread takes the writes over.
+ * With fed_ctx.submit (the daemon's writer thread), run happens in the writer's thread and done
+ * later, in the service thread; without, through store_write at once, done before
+ * fed_write_submit returns.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,19 +27,34 @@ run_adapter(MDB_txn *txn, void *arg)
 	return w->run(txn, w);
 }
 
-void
-fed_write_submit(struct fed *f, struct fed_write *w)
+static void
+done_adapter(void *arg, int rc)
 {
-	w->f = f;
-	w->next = f->writes;
-	f->writes = w;
-	int rc = store_write(f->ctx.store, run_adapter, w);
+	struct fed_write *w = arg;
+	struct fed *f = w->f;
 	for (struct fed_write **pp = &f->writes; *pp; pp = &(*pp)->next)
 		if (*pp == w) {
 			*pp = w->next;
 			break;
 		}
 	w->done(w, rc);
+}
+
+void
+fed_write_submit(struct fed *f, struct fed_write *w, size_t bytes)
+{
+	int rc;
+	w->f = f;
+	w->next = f->writes;
+	f->writes = w;
+	if (f->ctx.submit) {
+		if ((rc = f->ctx.submit(f->ctx.submit_arg, run_adapter, done_adapter, w, bytes)) ==
+		    0)
+			return;
+	} else {
+		rc = store_write(f->ctx.store, run_adapter, w);
+	}
+	done_adapter(w, rc);
 }
 
 static char *
@@ -152,7 +168,7 @@ fed_write_evidence(struct fed *f, const char *origin, const char *a, size_t la, 
 	j->w.from = from;
 	j->w.run = ev_run;
 	j->w.done = ev_done;
-	fed_write_submit(f, &j->w);
+	fed_write_submit(f, &j->w, sizeof(*j) + la + lb);
 }
 
 /* ---- the checkpoint a log serves ---- */
@@ -315,7 +331,7 @@ fed_write_keep(struct fed *f, struct peer *from, const struct tlog_head *h, uint
 	/* A checkpoint of another log, newly served here, is witnessed; the node's own never. */
 	j->witness = adopt && !fed_is_own(f, h->origin) ? f->ctx.witness : NULL;
 	j->w.from = from;
-	fed_write_submit(f, &j->w);
+	fed_write_submit(f, &j->w, sizeof(*j) + len + ncosigs * sizeof(*cosigs));
 }
 
 void
@@ -328,5 +344,5 @@ fed_write_served(struct fed *f, const char *origin, uint32_t id, const char *not
 	j->adopt = true;
 	if (vkey)
 		snprintf(j->vkey, sizeof(j->vkey), "%s", vkey);
-	fed_write_submit(f, &j->w);
+	fed_write_submit(f, &j->w, sizeof(*j) + len + expect_len);
 }
