@@ -158,6 +158,14 @@ struct fx {
 	char stored_origin[NOTE_NAME_MAX + 1];
 	uint64_t stored_size;
 	unsigned stored_calls;
+	/* A writer that runs nothing until drain(): fed's writes as the daemon's writer thread
+	 * would take them, later (fed_again_async). */
+	struct {
+		fed_run_fn run;
+		fed_done_fn done;
+		void *job;
+	} queued[64];
+	size_t nqueued;
 };
 
 static char err[1024];
@@ -536,6 +544,55 @@ fed_again(struct fx *f, const struct note_signer *own)
 	};
 	assert_non_null(f->fed = fed_create(&ctx, err, sizeof(err)));
 	f->ops = fed_peer_ops(f->fed);
+}
+
+static inline int
+queue_write(void *arg, fed_run_fn run, fed_done_fn done, void *job, size_t bytes)
+{
+	struct fx *f = arg;
+	(void)bytes;
+	if (f->nqueued == sizeof(f->queued) / sizeof(f->queued[0]))
+		return -EAGAIN;
+	f->queued[f->nqueued].run = run;
+	f->queued[f->nqueued].done = done;
+	f->queued[f->nqueued].job = job;
+	f->nqueued++;
+	return 0;
+}
+
+/* fed_again with the delayed writer. */
+static inline void
+fed_again_async(struct fx *f, const struct note_signer *own)
+{
+	fed_again(f, own);
+	fed_destroy(f->fed);
+	struct fed_ctx ctx = {
+		.store = &f->local.s,
+		.own = own,
+		.witness = &f->w,
+		.peers_configured = true,
+		.stored = on_stored,
+		.stored_arg = f,
+		.submit = queue_write,
+		.submit_arg = f,
+	};
+	assert_non_null(f->fed = fed_create(&ctx, err, sizeof(err)));
+	f->ops = fed_peer_ops(f->fed);
+}
+
+/* Runs the writes queued so far, each in its own write transaction, then their done
+ * callbacks, in order; returns how many. */
+static inline size_t
+drain(struct fx *f)
+{
+	size_t n = f->nqueued;
+	for (size_t i = 0; i < n; i++) {
+		int rc = store_write(&f->local.s, f->queued[i].run, f->queued[i].job);
+		f->queued[i].done(f->queued[i].job, rc);
+	}
+	memmove(f->queued, f->queued + n, (f->nqueued - n) * sizeof(f->queued[0]));
+	f->nqueued -= n;
+	return n;
 }
 
 /* A vector of n checkpoints (origins[i], notes[i] as NUL-terminated text) from p. */

@@ -358,6 +358,64 @@ test_serves_entries_as_answers(void **state)
 	assert_int_equal(f->p.penalties, 0);
 }
 
+/* With a writer that runs later (the daemon's writer thread): the two answers of a catch-up
+ * are handed over at once, in order, nothing stored before the writer runs; once it did, A is
+ * held at 5 with its note, announced once and gossiped. Entries that do not reproduce the root,
+ * from a peer that closed before the writer ran, are dropped and asked again, and nobody is
+ * penalised for them (the session is gone). */
+static void
+test_writes_through_a_writer(void **state)
+{
+	struct fx *f = *state;
+	fed_again_async(f, NULL);
+	connect_peer(f, &f->p, "p");
+	connect_peer(f, &f->q, "q");
+	const Remacto__Peer__V1__GetEntries *g = announce_remote(f, &f->p);
+	Remacto__Peer__V1__GetEntries first = *g;
+	answer(f, &f->p, &first, 3, false);
+	g = NULL;
+	for (size_t i = 0; i < f->p.nout; i++)
+		if (f->p.out[i]->kind_case == REMACTO__PEER__V1__PEER_MESSAGE__KIND_GET_ENTRIES &&
+		    f->p.out[i]->get_entries->start == 3)
+			g = f->p.out[i]->get_entries;
+	assert_non_null(g);
+	Remacto__Peer__V1__GetEntries second = *g;
+	answer(f, &f->p, &second, 2, false);
+	assert_int_equal(f->nqueued, 2);
+	struct tlog_head *h = head(&f->local.s, ORIGIN_A);
+	assert_int_equal(h->size, 0);
+	free(h);
+	outbox_clear(&f->q);
+	assert_int_equal(drain(f), 2);
+	h = head(&f->local.s, ORIGIN_A);
+	assert_int_equal(h->size, 5);
+	assert_true(h->checkpoint_len > 0);
+	free(h);
+	assert_int_equal(f->stored_calls, 1);
+	assert_non_null(sent(&f->q, REMACTO__PEER__V1__PEER_MESSAGE__KIND_CHECKPOINT));
+	assert_int_equal(f->p.penalties, 0);
+
+	/* Bad entries from a peer that is gone when the writer finds out. */
+	build_log(f, &f->remote.s, "z", 2);
+	struct tlog_head *rh = head(&f->remote.s, ORIGIN_A);
+	outbox_clear(&f->q);
+	send_checkpoint(f, &f->q, ORIGIN_A, rh->checkpoint, rh->checkpoint_len, false);
+	free(rh);
+	const Remacto__Peer__V1__PeerMessage *m = sent(
+	        &f->q, REMACTO__PEER__V1__PEER_MESSAGE__KIND_GET_ENTRIES);
+	assert_non_null(m);
+	Remacto__Peer__V1__GetEntries third = *m->get_entries;
+	answer(f, &f->q, &third, 2, true);
+	assert_int_equal(f->nqueued, 1);
+	f->q.ready = false;
+	f->ops.closed(f->ops.arg, &f->q);
+	assert_int_equal(drain(f), 1);
+	assert_int_equal(f->q.penalties, 0);
+	h = head(&f->local.s, ORIGIN_A);
+	assert_int_equal(h->size, 5);
+	free(h);
+}
+
 int
 main(void)
 {
@@ -373,6 +431,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_logs_kept_per_session, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_serves_entries_as_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writes_through_a_writer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
