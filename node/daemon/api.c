@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "core/hex.h"
-#include "node.h"
+#include "metrics.h"
 
 void
 api_resp_free(struct api_resp *resp)
@@ -221,23 +221,23 @@ api_takes_body(const struct api_req *req)
 	       (!strcmp(req->path, "/api/v1/entries") || !strcmp(req->path, "/api/v1/import"));
 }
 
-static int route(struct node *n, const struct api_req *req, struct api_resp *resp);
+static int route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp);
 
 int
-api_handle(struct node *n, const struct api_req *req, struct api_resp *resp)
+api_handle(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp)
 {
 	struct api_req plain; /* the request without sep=, when it had one */
 	char sep;
 	memset(resp, 0, sizeof(*resp));
 	if (!api_csv_prepare(req, &plain, &sep, resp))
 		return 0;
-	route(n, sep != ',' ? &plain : req, resp);
+	route(c, sep != ',' ? &plain : req, resp);
 	api_csv_finish(resp, sep);
 	return 0;
 }
 
 static int
-route(struct node *n, const struct api_req *req, struct api_resp *resp)
+route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp)
 {
 	if (req->admin) {
 		if (!req->authorized) {
@@ -246,15 +246,15 @@ route(struct node *n, const struct api_req *req, struct api_resp *resp)
 			          "(Authorization: Bearer <token from the node's token file>)");
 			return 0;
 		}
-		if (api_admin_route(n, req, resp))
+		if (api_admin_route(c, req, resp))
 			return 0;
 	} else if (!strcmp(req->path, "/api/v1/entries") || !strcmp(req->path, "/api/v1/import") ||
 	           !strcmp(req->path, "/api/v1/status")) {
 		api_error(resp, 403, NULL, "%s is served on the admin listener only", req->path);
 		return 0;
 	}
-	if (api_read_route(n, req, resp) || api_domain_route(n, req, resp) ||
-	    api_fed_route(n, req, resp) || api_compliance_route(n, req, resp) ||
+	if (api_read_route(c, req, resp) || api_domain_route(c, req, resp) ||
+	    api_fed_route(c, req, resp) || api_compliance_route(c, req, resp) ||
 	    api_openapi_route(req, resp))
 		return 0;
 	api_error(resp, 404, NULL, "no such resource: %s", req->path);

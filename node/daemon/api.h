@@ -3,6 +3,11 @@
  * The libwebsockets glue (http.c) only moves bytes; everything a route decides lives here, so
  * the routes are tested without a socket.
  *
+ * Routes see the node only through struct api_ctx: the store, the derived views, the
+ * publisher, the federation's gate and peer table, the counters, the node's own key and a few
+ * configuration values; never struct node. Each route group is tested with a context of its own
+ * (tests/unit/daemon/test_api_*.c), without a daemon.
+ *
  * Errors are JSON: {"error":{"status":400,"field":"commitment.title","reason":"required"}}.
  * Tables also come as CSV when the path ends in ".csv" or Accept asks for text/csv; CSV has a
  * header row of stable column names and RFC 4180 quoting.
@@ -14,13 +19,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "core/csv.h"
 #include "core/pbjson.h"
 #include "core/wire.h"
 
-struct node;
+struct store;
+struct facts;
+struct publisher;
 struct publish_job;
+struct fed;
+struct transport;
+struct metrics;
+struct note_verifier;
 
 #define API_MAX_BODY WIRE_MAX_BODY /* request body cap (admin listener), core/wire.h */
 #define API_MAX_PATH 1024
@@ -55,11 +67,27 @@ struct api_resp {
 	struct publish_job *job; /* with deferred: the queued job (publish.h) */
 };
 
+/* What the routes use of the node, and nothing more. http.c fills it from the node for each
+ * request; a test fills what the routes it calls use. Everything it points to belongs to the
+ * daemon and outlives the request. Service thread only. */
+struct api_ctx {
+	struct store *store;         /* every route: one read transaction a request */
+	struct facts **facts;        /* the derived views, made on first use (compliance);
+	                                  * NULL: none can be made (500) */
+	struct publisher *pub;       /* the writer (publish.h); NULL: a mirror, or a test */
+	struct fed *fed;             /* NULL without federation: then nothing gates publishing */
+	struct transport *transport; /* NULL without federation: no peers to list */
+	struct metrics *metrics;     /* counters of /metrics and /api/v1/status; may be NULL */
+	const struct note_verifier *own; /* the node's own log key (name = origin); NULL: a mirror */
+	const char *network;             /* [node] network */
+	time_t started;                  /* for uptimes */
+};
+
 /* Whether the request goes to a route that reads a body (POST /api/v1/entries and
  * /api/v1/import on the admin listener). http.c reads no body for any other request. */
 bool api_takes_body(const struct api_req *req);
 /* Routes one request. Always fills resp (errors included); returns 0. */
-int api_handle(struct node *n, const struct api_req *req, struct api_resp *resp);
+int api_handle(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp);
 void api_resp_free(struct api_resp *resp);
 
 /* Helpers for routes. Each replaces resp's body. */
@@ -90,11 +118,12 @@ bool api_query_u64(const struct api_req *req, struct api_resp *resp, const char 
 void api_csv(struct api_resp *resp, struct csv *c);
 
 /* Route groups, each in its own file. They return false when the path is not theirs. */
-bool api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp);
-bool api_domain_route(struct node *n, const struct api_req *req, struct api_resp *resp);
-bool api_admin_route(struct node *n, const struct api_req *req, struct api_resp *resp);
-bool api_fed_route(struct node *n, const struct api_req *req, struct api_resp *resp);
-bool api_compliance_route(struct node *n, const struct api_req *req, struct api_resp *resp);
+bool api_read_route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp);
+bool api_domain_route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp);
+bool api_admin_route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp);
+bool api_fed_route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp);
+bool api_compliance_route(const struct api_ctx *c, const struct api_req *req,
+                          struct api_resp *resp);
 /* CSV answers (api_csvout.c): api_csv_prepare reads ?sep= (',', ';' or tab) of a CSV request
  * into *sep and gives the routes a copy of the request without it in *out (false with a 400
  * in resp for another value; *out untouched when there is no sep=); api_csv_finish writes a

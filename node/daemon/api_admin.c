@@ -16,7 +16,7 @@
 
 #include "api.h"
 #include "core/entry.h"
-#include "node.h"
+#include "metrics.h"
 #include "peers/fed.h"
 #include "peers/registry.h"
 #include "publish.h"
@@ -30,22 +30,22 @@
  * check again: a suspension replicated between here and the commit lets that batch through,
  * and peers refuse its checkpoint past atSize. */
 static bool
-registry_allows(struct node *n, struct api_resp *resp)
+registry_allows(const struct api_ctx *c, struct api_resp *resp)
 {
 	struct registry_suspension *sp = calloc(1, sizeof(*sp));
 	Remacto__Store__MemberRecord *m = NULL;
-	const char *origin = n->signer.v.name;
+	const char *origin = c->own->name;
 	struct note_verifier cur;
 	char text[1024], why[160];
 	MDB_txn *txn;
 	bool ok = false;
 
-	if (!sp || store_read_begin(&n->store, &txn) != 0) {
+	if (!sp || store_read_begin(c->store, &txn) != 0) {
 		api_error(resp, 503, NULL, "storage unavailable; retry later");
 		free(sp);
 		return false;
 	}
-	if (registry_suspension(&n->store, txn, origin, sp) != 0) {
+	if (registry_suspension(c->store, txn, origin, sp) != 0) {
 		api_error(resp, 503, NULL, "cannot read the registry; retry later");
 	} else if (sp->suspended) {
 		registry_suspension_text(origin, sp, text, sizeof(text));
@@ -54,10 +54,10 @@ registry_allows(struct node *n, struct api_resp *resp)
 		                      "suspended", registry_suspension_json(sp));
 		api_json(resp, 403, json_pack("{s:o}", "error", e));
 		resp->cache_control = NULL;
-	} else if (registry_member(&n->store, txn, origin, &m) == 0 && m->n_keys &&
+	} else if (registry_member(c->store, txn, origin, &m) == 0 && m->n_keys &&
 	           note_verifier_parse(m->keys[m->n_keys - 1]->verifier_key, &cur, why,
 	                               sizeof(why)) &&
-	           memcmp(cur.pub, n->signer.v.pub, 32) != 0) {
+	           memcmp(cur.pub, c->own->pub, 32) != 0) {
 		api_error(
 		        resp, 403, NULL,
 		        "the network authority rotated the key of %s (to %s from size %llu): "
@@ -75,17 +75,17 @@ registry_allows(struct node *n, struct api_resp *resp)
 }
 
 static bool
-can_publish(struct node *n, struct api_resp *resp)
+can_publish(const struct api_ctx *c, struct api_resp *resp)
 {
-	if (!n->own_log || !n->pub) {
+	if (!c->own || !c->pub) {
 		api_error(resp, 403, NULL,
 		          "this node is a read-only mirror: it has no log of its "
 		          "own to publish into");
 		return false;
 	}
-	if (!registry_allows(n, resp))
+	if (!registry_allows(c, resp))
 		return false;
-	if (n->fed && !fed_may_publish(n->fed)) {
+	if (c->fed && !fed_may_publish(c->fed)) {
 		api_error(resp, 503, NULL,
 		          "the node is catching up with what the federation holds "
 		          "of its own log, or found it forked (see the node's log); publishing "
@@ -104,10 +104,10 @@ free_blobs(struct tlog_blob *v, size_t n)
 }
 
 static void
-queue(struct node *n, const struct api_req *req, struct api_resp *resp, struct tlog_blob *v,
-      size_t count)
+queue(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp,
+      struct tlog_blob *v, size_t count)
 {
-	struct publish_job *job = publish_submit(n->pub, v, count, req->owner);
+	struct publish_job *job = publish_submit(c->pub, v, count, req->owner);
 	if (!job) {
 		api_error(resp, 503, NULL, "the publication queue is full; retry in a moment");
 		return;
@@ -117,7 +117,7 @@ queue(struct node *n, const struct api_req *req, struct api_resp *resp, struct t
 }
 
 static void
-post_entries(struct node *n, const struct api_req *req, struct api_resp *resp)
+post_entries(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp)
 {
 	json_error_t jerr;
 	json_t *root, *item;
@@ -167,13 +167,13 @@ post_entries(struct node *n, const struct api_req *req, struct api_resp *resp)
 		}
 		v[i] = (struct tlog_blob){ data, len };
 	}
-	queue(n, req, resp, v, count);
+	queue(c, req, resp, v, count);
 done:
 	json_decref(root);
 }
 
 static void
-post_import(struct node *n, const struct api_req *req, struct api_resp *resp)
+post_import(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp)
 {
 	struct csvimport out = { 0 };
 	struct csvimport_opts opts;
@@ -184,7 +184,7 @@ post_import(struct node *n, const struct api_req *req, struct api_resp *resp)
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	/* Rows exported from another member's log are refused: they are not this node's. */
-	opts.member = store_slug(n->signer.v.name);
+	opts.member = store_slug(c->own->name);
 	opts.published = now;
 	if (csvimport_parse_ex((const char *)req->body, req->body_len, &opts, &out, err,
 	                       sizeof(err)) != 0) {
@@ -208,27 +208,28 @@ post_import(struct node *n, const struct api_req *req, struct api_resp *resp)
 	size_t count = out.n;
 	out.entries = NULL, out.n = 0; /* handed to the publisher */
 	csvimport_free(&out);
-	queue(n, req, resp, v, count);
+	queue(c, req, resp, v, count);
 }
 
 static void
-get_status(struct node *n, struct api_resp *resp)
+get_status(const struct api_ctx *c, struct api_resp *resp)
 {
 	MDB_txn *txn;
 	struct tlog_head *h = calloc(1, sizeof(*h));
 	struct registry_suspension *sp = calloc(1, sizeof(*sp));
-	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I}", "network", n->cfg.network, "origin",
-	                      n->own_log ? n->signer.v.name : "", "uptimeSeconds",
-	                      (json_int_t)(time(NULL) - n->started), "entriesPublished",
-	                      (json_int_t)atomic_load(&n->metrics.entries_published), "commits",
-	                      (json_int_t)atomic_load(&n->metrics.commits));
-	if (h && sp && n->own_log && store_read_begin(&n->store, &txn) == 0) {
-		if (tlog_head(&n->store, txn, n->signer.v.name, h) == 0) {
+	json_t *j = json_pack(
+	        "{s:s, s:s, s:I, s:I, s:I}", "network", c->network ? c->network : "", "origin",
+	        c->own ? c->own->name : "", "uptimeSeconds", (json_int_t)(time(NULL) - c->started),
+	        "entriesPublished",
+	        (json_int_t)(c->metrics ? atomic_load(&c->metrics->entries_published) : 0),
+	        "commits", (json_int_t)(c->metrics ? atomic_load(&c->metrics->commits) : 0));
+	if (h && sp && c->own && store_read_begin(c->store, &txn) == 0) {
+		if (tlog_head(c->store, txn, c->own->name, h) == 0) {
 			json_object_set_new(j, "treeSize", json_integer((json_int_t)h->size));
 			json_object_set_new(j, "checkpoint",
 			                    json_stringn(h->checkpoint, h->checkpoint_len));
 		}
-		if (registry_suspension(&n->store, txn, n->signer.v.name, sp) == 0 && sp->suspended)
+		if (registry_suspension(c->store, txn, c->own->name, sp) == 0 && sp->suspended)
 			json_object_set_new(j, "suspended", registry_suspension_json(sp));
 		mdb_txn_abort(txn);
 	}
@@ -238,7 +239,7 @@ get_status(struct node *n, struct api_resp *resp)
 }
 
 bool
-api_admin_route(struct node *n, const struct api_req *req, struct api_resp *resp)
+api_admin_route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp)
 {
 	bool entries = !strcmp(req->path, "/api/v1/entries");
 	bool import = !strcmp(req->path, "/api/v1/import");
@@ -247,7 +248,7 @@ api_admin_route(struct node *n, const struct api_req *req, struct api_resp *resp
 		if (req->method != API_GET && req->method != API_HEAD)
 			api_error(resp, 405, NULL, "use GET");
 		else
-			get_status(n, resp);
+			get_status(c, resp);
 		return true;
 	}
 	if (!entries && !import)
@@ -256,11 +257,11 @@ api_admin_route(struct node *n, const struct api_req *req, struct api_resp *resp
 		api_error(resp, 405, NULL, "use POST");
 		return true;
 	}
-	if (!can_publish(n, resp))
+	if (!can_publish(c, resp))
 		return true;
 	if (entries)
-		post_entries(n, req, resp);
+		post_entries(c, req, resp);
 	else
-		post_import(n, req, resp);
+		post_import(c, req, resp);
 	return true;
 }

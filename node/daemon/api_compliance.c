@@ -31,7 +31,6 @@
 #include <time.h>
 
 #include "api.h"
-#include "node.h"
 #include "views/benchmark.h"
 #include "views/compliance.h"
 #include "views/csvimport.h"
@@ -87,19 +86,19 @@ as_of_param(const struct api_req *req, struct api_resp *resp, facts_day *out)
 /* The node's facts, created on first use, brought up to date in txn (for one member only
  * when `only` is given). */
 static struct facts *
-facts_for(struct node *n, MDB_txn *txn, const char *only, struct api_resp *resp)
+facts_for(const struct api_ctx *c, MDB_txn *txn, const char *only, struct api_resp *resp)
 {
 	char err[512];
 	int rc;
-	if (!n->facts && !(n->facts = facts_new())) {
+	if (!c->facts || (!*c->facts && !(*c->facts = facts_new()))) {
 		api_error(resp, 500, NULL, "out of memory");
 		return NULL;
 	}
-	if ((rc = facts_refresh(n->facts, &n->store, txn, only, err, sizeof(err))) != 0) {
+	if ((rc = facts_refresh(*c->facts, c->store, txn, only, err, sizeof(err))) != 0) {
 		api_error(resp, 500, NULL, "%s", err);
 		return NULL;
 	}
-	return n->facts;
+	return *c->facts;
 }
 
 static void
@@ -111,7 +110,8 @@ fmt_day(facts_day d, char out[11])
 /* ---- /api/v1/compliance ---- */
 
 static void
-overview(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_resp *resp, bool csv)
+overview(const struct api_ctx *ctx, MDB_txn *txn, const struct api_req *req, struct api_resp *resp,
+         bool csv)
 {
 	static const char *const allowed[] = { "as-of", "months", NULL };
 	struct compliance_overview o;
@@ -122,7 +122,7 @@ overview(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_res
 
 	if (!api_query_check(req, resp, allowed) || !as_of_param(req, resp, &as_of) ||
 	    !api_query_u64(req, resp, "months", 12, COMPLIANCE_MAX_MONTHS, &months) ||
-	    !(f = facts_for(n, txn, NULL, resp)))
+	    !(f = facts_for(ctx, txn, NULL, resp)))
 		return;
 	if (compliance_overview(f, as_of, (unsigned)months, &o) != 0) {
 		api_error(resp, 500, NULL, "out of memory computing the overview");
@@ -162,8 +162,8 @@ overview(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_res
 }
 
 static void
-member_report(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_resp *resp,
-              const char *name, bool csv)
+member_report(const struct api_ctx *ctx, MDB_txn *txn, const struct api_req *req,
+              struct api_resp *resp, const char *name, bool csv)
 {
 	static const char *const allowed[] = { "as-of", NULL };
 	struct compliance_report r;
@@ -173,7 +173,7 @@ member_report(struct node *n, MDB_txn *txn, const struct api_req *req, struct ap
 	char day[11];
 
 	if (!api_query_check(req, resp, allowed) || !as_of_param(req, resp, &as_of) ||
-	    !(f = facts_for(n, txn, name, resp)))
+	    !(f = facts_for(ctx, txn, name, resp)))
 		return;
 	if (!(m = facts_member_find(f, name))) {
 		api_error(resp, 404, NULL, "no member %.128s in the registry", name);
@@ -299,8 +299,8 @@ benchmark_csv(const struct facts *f, const struct benchmark_result *r, struct cs
 }
 
 static void
-benchmarks(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_resp *resp,
-           const char *code, bool csv)
+benchmarks(const struct api_ctx *ctx, MDB_txn *txn, const struct api_req *req,
+           struct api_resp *resp, const char *code, bool csv)
 {
 	static const char *const allowed[] = { "group", "period", "members", "member", NULL };
 	char group[PARAM_MAX], period[PARAM_MAX], member[PARAM_MAX], err[512];
@@ -348,7 +348,7 @@ benchmarks(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_r
 	}
 	q.period = period;
 	q.member = member[0] ? member : NULL;
-	if (!(f = facts_for(n, txn, NULL, resp)))
+	if (!(f = facts_for(ctx, txn, NULL, resp)))
 		goto done;
 	rc = benchmark_run(f, &q, &r, &bad, err, sizeof(err));
 	if (rc == -ENOENT && bad && !strcmp(bad, "code")) {
@@ -393,7 +393,7 @@ sub_path(const char *path, const char *prefix, char *out, size_t cap, bool *csv)
 }
 
 bool
-api_compliance_route(struct node *n, const struct api_req *req, struct api_resp *resp)
+api_compliance_route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp)
 {
 	char name[PARAM_MAX];
 	bool csv = req->want_csv, list = false, member = false, bench = false;
@@ -427,16 +427,16 @@ api_compliance_route(struct node *n, const struct api_req *req, struct api_resp 
 		api_error(resp, 405, NULL, "%s is read only: use GET", req->path);
 		return true;
 	}
-	if ((rc = store_read_begin(&n->store, &txn)) != 0) {
+	if ((rc = store_read_begin(c->store, &txn)) != 0) {
 		api_error(resp, 503, NULL, "storage unavailable: %s", store_strerror(rc));
 		return true;
 	}
 	if (list)
-		overview(n, txn, req, resp, csv);
+		overview(c, txn, req, resp, csv);
 	else if (member)
-		member_report(n, txn, req, resp, name, csv);
+		member_report(c, txn, req, resp, name, csv);
 	else
-		benchmarks(n, txn, req, resp, name, csv);
+		benchmarks(c, txn, req, resp, name, csv);
 	mdb_txn_abort(txn);
 	return true;
 }

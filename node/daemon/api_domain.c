@@ -42,7 +42,6 @@
 #include "core/be.h"
 #include "core/entry.h"
 #include "core/pbjson.h"
-#include "node.h"
 #include "store/index.h"
 #include "views/csvimport.h"
 
@@ -119,7 +118,6 @@ logs_origin(const struct logs *l, uint32_t id)
 /* ---- request context ---- */
 
 struct ctx {
-	struct node *n;
 	struct store *s;
 	MDB_txn *txn;
 	const struct api_req *req;
@@ -1090,9 +1088,9 @@ match_route(const char *path, bool *csv, const char **rest)
 }
 
 bool
-api_domain_route(struct node *n, const struct api_req *req, struct api_resp *resp)
+api_domain_route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp)
 {
-	struct ctx x = { .n = n, .s = &n->store, .req = req, .resp = resp };
+	struct ctx x = { .s = c->store, .req = req, .resp = resp };
 	const char *rest = NULL;
 	bool csv = false;
 	enum route r = match_route(req->path, &csv, &rest);

@@ -8,11 +8,10 @@
 #include <string.h>
 
 #include "api.h"
-#include "node.h"
 #include "peers/transport.h"
 
 static void
-route_peers(struct node *n, const struct api_req *req, struct api_resp *resp)
+route_peers(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp)
 {
 	static const char *const cols[] = {
 		"url",        "origin",         "address",   "state",
@@ -28,7 +27,7 @@ route_peers(struct node *n, const struct api_req *req, struct api_resp *resp)
 		"bytes_in",   "bytes_out",       "queued",     "link_errors",
 		"anonymous",
 	};
-	json_t *peers = transport_peers_json(n->transport), *p;
+	json_t *peers = transport_peers_json(c->transport), *p;
 	struct csv csv = { 0 };
 	size_t i;
 
@@ -40,13 +39,13 @@ route_peers(struct node *n, const struct api_req *req, struct api_resp *resp)
 		api_json(resp, 200, json_pack("{s:o}", "peers", peers));
 		return;
 	}
-	for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
-		csv_field(&csv, csv_cols[c]);
+	for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
+		csv_field(&csv, csv_cols[k]);
 	csv_end_row(&csv);
 	json_array_foreach(peers, i, p)
 	{
-		for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
-			json_t *v = json_object_get(p, cols[c]);
+		for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++) {
+			json_t *v = json_object_get(p, cols[k]);
 			if (json_is_integer(v))
 				csv_fieldf(&csv, "%lld", (long long)json_integer_value(v));
 			else if (json_is_boolean(v))
@@ -61,7 +60,7 @@ route_peers(struct node *n, const struct api_req *req, struct api_resp *resp)
 }
 
 bool
-api_fed_route(struct node *n, const struct api_req *req, struct api_resp *resp)
+api_fed_route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp)
 {
 	if (strcmp(req->path, "/api/v1/peers") != 0)
 		return false;
@@ -69,6 +68,6 @@ api_fed_route(struct node *n, const struct api_req *req, struct api_resp *resp)
 		api_error(resp, 405, NULL, "%s is read only: use GET", req->path);
 		return true;
 	}
-	route_peers(n, req, resp);
+	route_peers(c, req, resp);
 	return true;
 }

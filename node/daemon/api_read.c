@@ -18,7 +18,7 @@
 #include "core/entry.h"
 #include "core/pbjson.h"
 #include "core/tile.h"
-#include "node.h"
+#include "metrics.h"
 #include "peers/evidence.h"
 #include "peers/registry.h"
 #include "peers/witness.h"
@@ -33,12 +33,13 @@ static const char no_cache[] = "no-cache";
 
 /* Reads the head of the log served as slug; on failure fills a 404/500 and returns false. */
 static bool
-find_log(struct node *n, MDB_txn *txn, const char *slug, struct tlog_head *h, struct api_resp *resp)
+find_log(const struct api_ctx *c, MDB_txn *txn, const char *slug, struct tlog_head *h,
+         struct api_resp *resp)
 {
 	char origin[NOTE_NAME_MAX + 1];
-	int rc = store_log_by_slug(&n->store, txn, slug, origin, sizeof(origin));
+	int rc = store_log_by_slug(c->store, txn, slug, origin, sizeof(origin));
 	if (rc == 0)
-		rc = tlog_head(&n->store, txn, origin, h);
+		rc = tlog_head(c->store, txn, origin, h);
 	if (rc == MDB_NOTFOUND) {
 		api_error(resp, 404, NULL, "this node holds no log named %s", slug);
 		return false;
@@ -123,10 +124,10 @@ list_one(const Remacto__Store__LogRecord *rec, void *arg)
 }
 
 static void
-route_logs(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_resp *resp)
+route_logs(const struct api_ctx *c, MDB_txn *txn, const struct api_req *req, struct api_resp *resp)
 {
 	struct csv csv = { 0 };
-	struct list_ctx c = { req->want_csv ? NULL : json_array(), &csv };
+	struct list_ctx l = { req->want_csv ? NULL : json_array(), &csv };
 	int rc;
 
 	if (req->want_csv) {
@@ -136,9 +137,9 @@ route_logs(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_r
 			csv_field(&csv, cols[i]);
 		csv_end_row(&csv);
 	}
-	rc = store_log_each(&n->store, txn, list_one, &c);
+	rc = store_log_each(c->store, txn, list_one, &l);
 	if (rc != 0) {
-		json_decref(c.arr);
+		json_decref(l.arr);
 		csv_free(&csv);
 		api_error(resp, 500, NULL, "cannot list logs: %s", store_strerror(rc));
 		return;
@@ -146,7 +147,7 @@ route_logs(struct node *n, MDB_txn *txn, const struct api_req *req, struct api_r
 	if (req->want_csv)
 		api_csv(resp, &csv);
 	else
-		api_json(resp, 200, json_pack("{s:o}", "logs", c.arr));
+		api_json(resp, 200, json_pack("{s:o}", "logs", l.arr));
 }
 
 struct entries_ctx {
@@ -179,11 +180,11 @@ entry_row(uint64_t index, const uint8_t *data, size_t len, void *arg)
 }
 
 static void
-route_entries(struct node *n, MDB_txn *txn, const struct tlog_head *h, const struct api_req *req,
-              struct api_resp *resp)
+route_entries(const struct api_ctx *c, MDB_txn *txn, const struct tlog_head *h,
+              const struct api_req *req, struct api_resp *resp)
 {
 	uint64_t start, limit;
-	struct entries_ctx c;
+	struct entries_ctx ec;
 
 	if (!api_query_u64(req, resp, "start", 0, INT64_MAX, &start) ||
 	    !api_query_u64(req, resp, "limit", 100, ENTRIES_MAX_LIMIT, &limit))
@@ -192,16 +193,16 @@ route_entries(struct node *n, MDB_txn *txn, const struct tlog_head *h, const str
 		start = h->size;
 	if (limit > h->size - start)
 		limit = h->size - start;
-	c.arr = json_array();
-	int rc = store_entry_each(&n->store, txn, h->id, start, limit, entry_row, &c);
+	ec.arr = json_array();
+	int rc = store_entry_each(c->store, txn, h->id, start, limit, entry_row, &ec);
 	if (rc != 0) {
-		json_decref(c.arr);
+		json_decref(ec.arr);
 		api_error(resp, 500, NULL, "cannot read entries: %s", store_strerror(rc));
 		return;
 	}
 	api_json(resp, 200,
 	         json_pack("{s:s, s:I, s:I, s:o}", "origin", h->origin, "treeSize",
-	                   (json_int_t)h->size, "start", (json_int_t)start, "entries", c.arr));
+	                   (json_int_t)h->size, "start", (json_int_t)start, "entries", ec.arr));
 }
 
 static json_t *
@@ -214,7 +215,7 @@ proof_json(uint8_t proof[][MERKLE_HASH_LEN], size_t n)
 }
 
 static void
-route_proof(struct node *n, MDB_txn *txn, const struct tlog_head *h, const char *kind,
+route_proof(const struct api_ctx *c, MDB_txn *txn, const struct tlog_head *h, const char *kind,
             const struct api_req *req, struct api_resp *resp)
 {
 	uint8_t proof[MERKLE_MAX_PROOF][MERKLE_HASH_LEN], a[32], b[32];
@@ -232,7 +233,7 @@ route_proof(struct node *n, MDB_txn *txn, const struct tlog_head *h, const char 
 			          (unsigned long long)size);
 			return;
 		}
-		if ((rc = tlog_inclusion(&n->store, txn, h, x, size, a, b, proof, &np)) != 0) {
+		if ((rc = tlog_inclusion(c->store, txn, h, x, size, a, b, proof, &np)) != 0) {
 			api_error(resp, 500, NULL, "cannot build the proof: %s",
 			          store_strerror(rc));
 			return;
@@ -249,7 +250,7 @@ route_proof(struct node *n, MDB_txn *txn, const struct tlog_head *h, const char 
 			          (unsigned long long)size);
 			return;
 		}
-		if ((rc = tlog_consistency(&n->store, txn, h, x, size, a, b, proof, &np)) != 0) {
+		if ((rc = tlog_consistency(c->store, txn, h, x, size, a, b, proof, &np)) != 0) {
 			api_error(resp, 500, NULL, "cannot build the proof: %s",
 			          store_strerror(rc));
 			return;
@@ -266,7 +267,7 @@ route_proof(struct node *n, MDB_txn *txn, const struct tlog_head *h, const char 
 /* A tile of the log (tile.h names it). Only canonical names are served: a cache never holds one
  * tile under two names, and only a full tile is immutable. */
 static void
-route_tile(struct node *n, MDB_txn *txn, const struct tlog_head *h, const char *rest,
+route_tile(const struct api_ctx *c, MDB_txn *txn, const struct tlog_head *h, const char *rest,
            struct api_resp *resp)
 {
 	struct tile t;
@@ -294,7 +295,7 @@ route_tile(struct node *n, MDB_txn *txn, const struct tlog_head *h, const char *
 			for (uint64_t i = 0; i < width; i++) {
 				const uint8_t *d;
 				size_t dl;
-				int rc = store_entry_get(&n->store, txn, h->id, first + i, &d, &dl);
+				int rc = store_entry_get(c->store, txn, h->id, first + i, &d, &dl);
 				if (rc != 0 || dl > 0xffff) {
 					free(buf);
 					api_error(resp, 500, NULL, "entry %llu unreadable",
@@ -318,7 +319,7 @@ route_tile(struct node *n, MDB_txn *txn, const struct tlog_head *h, const char *
 		api_bytes(resp, 200, "application/octet-stream", buf, len);
 	} else {
 		uint8_t(*hashes)[32] = malloc((size_t)width * 32);
-		int rc = hashes ? store_hash_range(&n->store, txn, h->id, 8 * level,
+		int rc = hashes ? store_hash_range(c->store, txn, h->id, 8 * level,
 		                                   index * TILE_WIDTH, width, hashes)
 		                : -ENOMEM;
 		if (rc != 0) {
@@ -339,7 +340,8 @@ notfound:
 /* The signed checkpoint with the cosignatures held for its size. A replica that has no signed
  * checkpoint yet has nothing to serve. */
 static void
-serve_checkpoint(struct node *n, MDB_txn *txn, const struct tlog_head *h, struct api_resp *resp)
+serve_checkpoint(const struct api_ctx *c, MDB_txn *txn, const struct tlog_head *h,
+                 struct api_resp *resp)
 {
 	struct checkpoint cp;
 	char why[64], *buf;
@@ -354,7 +356,7 @@ serve_checkpoint(struct node *n, MDB_txn *txn, const struct tlog_head *h, struct
 		return;
 	}
 	if (!(buf = malloc(NOTE_MAX_LEN)) ||
-	    (len = witness_note(&n->store, txn, h->id, cp.size, h->checkpoint, h->checkpoint_len,
+	    (len = witness_note(c->store, txn, h->id, cp.size, h->checkpoint, h->checkpoint_len,
 	                        buf, NOTE_MAX_LEN)) < 0) {
 		free(buf);
 		api_text(resp, 200, "text/plain; charset=utf-8", h->checkpoint, h->checkpoint_len);
@@ -365,7 +367,7 @@ serve_checkpoint(struct node *n, MDB_txn *txn, const struct tlog_head *h, struct
 }
 
 bool
-api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp)
+api_read_route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp)
 {
 	const char *path = req->path;
 	struct tlog_head *h = NULL;
@@ -384,14 +386,14 @@ api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp)
 	if (!strcmp(path, "/metrics")) {
 		char *text;
 		size_t len;
-		if (metrics_render(n, &text, &len) != 0)
+		if (metrics_render(c->metrics, c->store, c->transport, &text, &len) != 0)
 			api_error(resp, 500, NULL, "cannot render metrics");
 		else
 			api_bytes(resp, 200, "text/plain; version=0.0.4; charset=utf-8",
 			          (uint8_t *)text, len);
 		return true;
 	}
-	int rc = store_read_begin(&n->store, &txn);
+	int rc = store_read_begin(c->store, &txn);
 	if (rc != 0) {
 		api_error(resp, 503, NULL, "storage unavailable: %s", store_strerror(rc));
 		return true;
@@ -401,15 +403,15 @@ api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp)
 		 * network authority suspended its member, so it refuses to publish. */
 		struct registry_suspension sp = { 0 };
 		char why[1024] = "";
-		int last = publish_last_error(n->pub);
-		if (n->own_log)
-			registry_suspension(&n->store, txn, n->signer.v.name, &sp);
+		int last = publish_last_error(c->pub);
+		if (c->own)
+			registry_suspension(c->store, txn, c->own->name, &sp);
 		if (last != 0)
 			snprintf(why, sizeof(why), "%s", store_strerror(last));
 		else if (sp.suspended)
-			registry_suspension_text(n->signer.v.name, &sp, why, sizeof(why));
+			registry_suspension_text(c->own->name, &sp, why, sizeof(why));
 		json_t *j = json_pack("{s:s, s:I}", "status", why[0] ? "degraded" : "ok",
-		                      "uptimeSeconds", (json_int_t)(time(NULL) - n->started));
+		                      "uptimeSeconds", (json_int_t)(time(NULL) - c->started));
 		if (why[0])
 			json_object_set_new(j, "reason", json_string(why));
 		if (sp.suspended)
@@ -418,12 +420,12 @@ api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp)
 		goto done;
 	}
 	if (logs_api && path[12] == '\0') {
-		route_logs(n, txn, req, resp);
+		route_logs(c, txn, req, resp);
 		goto done;
 	}
 	if (!strcmp(path, "/api/v1/evidence")) {
 		api_json(resp, 200,
-		         json_pack("{s:o}", "evidence", evidence_list(&n->store, txn, NULL)));
+		         json_pack("{s:o}", "evidence", evidence_list(c->store, txn, NULL)));
 		goto done;
 	}
 	/* /logs/<slug>/... or /api/v1/logs/<slug>[/...] */
@@ -440,27 +442,27 @@ api_read_route(struct node *n, const struct api_req *req, struct api_resp *resp)
 		api_error(resp, 500, NULL, "out of memory");
 		goto done;
 	}
-	if (!find_log(n, txn, slug, h, resp))
+	if (!find_log(c, txn, slug, h, resp))
 		goto done;
 	if (!logs_api && !strcmp(rest, "/checkpoint")) {
-		serve_checkpoint(n, txn, h, resp);
+		serve_checkpoint(c, txn, h, resp);
 	} else if (!logs_api && !strncmp(rest, "/tile/", 6)) {
-		route_tile(n, txn, h, rest + 6, resp);
+		route_tile(c, txn, h, rest + 6, resp);
 	} else if (logs_api && rest[0] == '\0') {
 		api_json(resp, 200, log_json(h));
 	} else if (logs_api && !strcmp(rest, "/entries")) {
-		route_entries(n, txn, h, req, resp);
+		route_entries(c, txn, h, req, resp);
 	} else if (logs_api && !strcmp(rest, "/witnesses")) {
 		api_json(resp, 200,
 		         json_pack("{s:s, s:o}", "origin", h->origin, "witnesses",
-		                   witness_list(&n->store, txn, h->id, 16)));
+		                   witness_list(c->store, txn, h->id, 16)));
 	} else if (logs_api && !strcmp(rest, "/evidence")) {
 		api_json(resp, 200,
 		         json_pack("{s:s, s:b, s:o}", "origin", h->origin, "forked",
-		                   evidence_forked(&n->store, txn, h->origin), "evidence",
-		                   evidence_list(&n->store, txn, h->origin)));
+		                   evidence_forked(c->store, txn, h->origin), "evidence",
+		                   evidence_list(c->store, txn, h->origin)));
 	} else if (logs_api && !strncmp(rest, "/proof/", 7)) {
-		route_proof(n, txn, h, rest + 7, req, resp);
+		route_proof(c, txn, h, rest + 7, req, resp);
 	} else {
 		api_error(resp, 404, NULL, "no such resource: %s", path);
 	}

@@ -135,6 +135,31 @@ respond_error(struct session *s, int status, const char *field, const char *reas
 	respond(s);
 }
 
+/* What the routes see of the node (api.h). */
+static void
+route_ctx(struct node *n, struct api_ctx *c)
+{
+	*c = (struct api_ctx){
+		.store = &n->store,
+		.facts = &n->facts,
+		.pub = n->pub,
+		.fed = n->fed,
+		.transport = n->transport,
+		.metrics = &n->metrics,
+		.own = n->own_log ? &n->signer.v : NULL,
+		.network = n->cfg.network,
+		.started = n->started,
+	};
+}
+
+static void
+handle(struct session *s, const struct api_req *r)
+{
+	struct api_ctx c;
+	route_ctx(s->n, &c);
+	api_handle(&c, r, &s->resp);
+}
+
 static void
 dispatch(struct session *s)
 {
@@ -144,7 +169,7 @@ dispatch(struct session *s)
 		respond(s);
 		return;
 	}
-	api_handle(s->n, &s->req, &s->resp);
+	handle(s, &s->req);
 	if (s->resp.deferred) {
 		s->phase = PH_WAIT; /* the publisher answers through publish_collect */
 		s->job = s->resp.job;
@@ -394,7 +419,7 @@ refuse_body(struct session *s, enum body b, int early, const char *early_why)
 			set_error(s, 413, NULL, "request body over the 8 MiB cap; split the batch");
 	} else {
 		/* A POST where no body is taken: the route's own refusal (401, 403, 404, 405). */
-		api_handle(s->n, r, &s->resp);
+		handle(s, r);
 		if (s->resp.deferred || s->resp.status < 400) {
 			/* Not reached with the routes of api.h; here so that a new route cannot make
 			 * a body be read where it must not be. */

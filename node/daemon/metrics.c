@@ -1,14 +1,14 @@
 /*
- * metrics — Prometheus text exposition (format 0.0.4) of the node's counters, the size of every
- * log it holds, and LMDB map use. Counters are atomics, bumped from both threads.
+ * metrics — the node's counters and their exposition. See metrics.h.
  */
+#include "metrics.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
-#include "node.h"
 #include "peers/transport.h"
 #include "store/tlog.h"
 
@@ -46,9 +46,8 @@ log_size(const Remacto__Store__LogRecord *rec, void *arg)
 }
 
 int
-metrics_render(struct node *n, char **text, size_t *len)
+metrics_render(struct metrics *m, struct store *s, struct transport *t, char **text, size_t *len)
 {
-	struct metrics *m = &n->metrics;
 	struct buf o = BUF_INIT(0);
 	MDB_envinfo info;
 	MDB_stat st;
@@ -95,19 +94,19 @@ metrics_render(struct node *n, char **text, size_t *len)
 
 	buf_printf(&o, "# HELP remacto_log_entries Entries held per log.\n"
 	               "# TYPE remacto_log_entries gauge\n");
-	if (store_read_begin(&n->store, &txn) == 0) {
-		store_log_each(&n->store, txn, log_size, &o);
+	if (store_read_begin(s, &txn) == 0) {
+		store_log_each(s, txn, log_size, &o);
 		mdb_txn_abort(txn);
 	}
-	mdb_env_info(n->store.env, &info);
-	mdb_env_stat(n->store.env, &st);
+	mdb_env_info(s->env, &info);
+	mdb_env_stat(s->env, &st);
 	buf_printf(&o,
 	           "# HELP remacto_lmdb_map_bytes Size of the LMDB map.\n"
 	           "# TYPE remacto_lmdb_map_bytes gauge\nremacto_lmdb_map_bytes %zu\n"
 	           "# HELP remacto_lmdb_used_bytes Bytes of the map in use.\n"
 	           "# TYPE remacto_lmdb_used_bytes gauge\nremacto_lmdb_used_bytes %zu\n",
 	           info.me_mapsize, (size_t)(info.me_last_pgno + 1) * st.ms_psize);
-	transport_metrics(n->transport, &o);
+	transport_metrics(t, &o);
 	if (o.err) {
 		buf_free(&o);
 		return -1;

@@ -5,13 +5,13 @@
 #ifndef REMACTO_NODE_H
 #define REMACTO_NODE_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
 #include "core/config.h"
 #include "core/note.h"
+#include "metrics.h"
 #include "store/store.h"
 
 struct publisher;
@@ -21,19 +21,6 @@ struct transport;
 struct facts;
 struct live;
 struct http;
-
-#define METRICS_LATENCY_BUCKETS 12 /* append latency upper bounds, see metrics.c */
-
-struct metrics {
-	atomic_uint_fast64_t http_by_status[6]; /* index status / 100: 1xx..5xx */
-	atomic_uint_fast64_t http_requests;
-	atomic_uint_fast64_t entries_published;
-	atomic_uint_fast64_t commits;
-	atomic_uint_fast64_t publish_rejected;
-	atomic_uint_fast64_t append_latency[METRICS_LATENCY_BUCKETS + 1]; /* +Inf last */
-	atomic_uint_fast64_t append_latency_sum_us;
-	atomic_uint_fast64_t append_latency_count;
-};
 
 struct node {
 	struct config cfg;
@@ -56,11 +43,5 @@ struct node {
 	struct metrics metrics;
 	time_t started;
 };
-
-/* Records one append's latency (seconds from request to durable commit). */
-void metrics_observe_append(struct metrics *m, double seconds);
-void metrics_count_status(struct metrics *m, int status);
-/* Prometheus text exposition format 0.0.4 into a new buffer (*out, free()). */
-int metrics_render(struct node *n, char **out, size_t *len);
 
 #endif

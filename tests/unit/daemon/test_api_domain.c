@@ -20,7 +20,6 @@
 #include "core/entry.h"
 #include "core/pbjson.h"
 #include "daemon/api.h"
-#include "daemon/node.h"
 #include "demo.h"
 #include "peers/ledger.h"
 #include "store/index.h"
@@ -33,7 +32,8 @@
 
 struct fx {
 	char dir[64];
-	struct node *n;
+	struct store s;
+	struct api_ctx ctx; /* the routes see the store only */
 	struct note_signer rabat, sale;
 };
 
@@ -45,8 +45,7 @@ append(struct fx *f, const struct note_signer *signer, const char *const *json, 
 	assert_true(n <= 64);
 	for (size_t i = 0; i < n; i++)
 		v[i] = blob(json[i]);
-	if (tlog_append(&f->n->store, signer->v.name, signer, v, n, NULL, NULL, err, sizeof(err)) !=
-	    0)
+	if (tlog_append(&f->s, signer->v.name, signer, v, n, NULL, NULL, err, sizeof(err)) != 0)
 		fail_msg("append: %s", err);
 	for (size_t i = 0; i < n; i++)
 		free((void *)v[i].data);
@@ -87,8 +86,9 @@ setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 	uint8_t seed[32];
 	char err[256];
-	if (!f || !(f->n = calloc(1, sizeof(*f->n))))
+	if (!f)
 		return -1;
+	f->ctx.store = &f->s;
 	snprintf(f->dir, sizeof(f->dir), "/tmp/remacto-api-XXXXXX");
 	if (!mkdtemp(f->dir))
 		return -1;
@@ -98,9 +98,9 @@ setup(void **state)
 		return -1;
 	seed[0] ^= 0xff;
 	if (note_signer_from_seed(&f->sale, SALE, NOTE_ALG_ED25519, seed) != 0 ||
-	    ledger_open(&f->n->store, f->dir, STORE_CREATE, 0, err, sizeof(err)) != 0 ||
-	    tlog_create(&f->n->store, &f->rabat, NULL, err, sizeof(err)) != 0 ||
-	    tlog_create(&f->n->store, &f->sale, NULL, err, sizeof(err)) != 0) {
+	    ledger_open(&f->s, f->dir, STORE_CREATE, 0, err, sizeof(err)) != 0 ||
+	    tlog_create(&f->s, &f->rabat, NULL, err, sizeof(err)) != 0 ||
+	    tlog_create(&f->s, &f->sale, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "setup: %s\n", err);
 		return -1;
 	}
@@ -115,7 +115,7 @@ teardown(void **state)
 {
 	struct fx *f = *state;
 	char path[128];
-	store_close(&f->n->store);
+	store_close(&f->s);
 	note_signer_free(&f->rabat);
 	note_signer_free(&f->sale);
 	snprintf(path, sizeof(path), "%s/data.mdb", f->dir);
@@ -123,7 +123,6 @@ teardown(void **state)
 	snprintf(path, sizeof(path), "%s/lock.mdb", f->dir);
 	unlink(path);
 	rmdir(f->dir);
-	free(f->n);
 	free(f);
 	return 0;
 }
@@ -142,7 +141,7 @@ request(struct fx *f, enum api_method method, const char *path, const char *quer
 	snprintf(req->path, sizeof(req->path), "%s", path);
 	snprintf(req->query, sizeof(req->query), "%s", query ? query : "");
 	req->content_type = "";
-	assert_true(api_domain_route(f->n, req, &resp));
+	assert_true(api_domain_route(&f->ctx, req, &resp));
 	free(req);
 	return resp;
 }
@@ -364,7 +363,7 @@ test_not_found_and_methods(void **state)
 		req->method = API_GET;
 		snprintf(req->path, sizeof(req->path), "%s", others[i]);
 		req->content_type = "";
-		assert_false(api_domain_route(f->n, req, &resp));
+		assert_false(api_domain_route(&f->ctx, req, &resp));
 		assert_null(resp.body);
 		free(req);
 	}
@@ -716,7 +715,7 @@ test_rebuild_same_output(void **state)
 		before[i] = request(f, API_GET, reqs[i].path, reqs[i].query, reqs[i].csv);
 		assert_int_equal(before[i].status, 200);
 	}
-	assert_int_equal(index_rebuild(&f->n->store, NULL, NULL, err, sizeof(err)), 0);
+	assert_int_equal(index_rebuild(&f->s, NULL, NULL, err, sizeof(err)), 0);
 	for (size_t i = 0; i < N; i++) {
 		struct api_resp after = request(f, API_GET, reqs[i].path, reqs[i].query,
 		                                reqs[i].csv);

@@ -20,7 +20,6 @@
 #include "core/entry.h"
 #include "core/pbjson.h"
 #include "daemon/api.h"
-#include "daemon/node.h"
 #include "demo.h"
 #include "peers/ledger.h"
 #include "store/index.h"
@@ -32,14 +31,15 @@
 
 struct fx {
 	char dir[64];
-	struct node *n;
+	struct store s;
+	struct api_ctx ctx; /* the routes see the store only */
 	struct note_signer signer;
 };
 
 static int
 append_blobs(struct fx *f, const struct tlog_blob *v, size_t n, char *err, size_t errcap)
 {
-	return tlog_append(&f->n->store, RABAT, &f->signer, v, n, NULL, NULL, err, errcap);
+	return tlog_append(&f->s, RABAT, &f->signer, v, n, NULL, NULL, err, errcap);
 }
 
 static void
@@ -99,16 +99,17 @@ setup(void **state)
 	uint8_t seed[32];
 	char err[256], line[8192], *lines[64];
 	size_t n = 0;
-	if (!f || !(f->n = calloc(1, sizeof(*f->n))))
+	if (!f)
 		return -1;
+	f->ctx.store = &f->s;
 	snprintf(f->dir, sizeof(f->dir), "/tmp/remacto-csv-XXXXXX");
 	if (!mkdtemp(f->dir))
 		return -1;
 	for (int i = 0; i < 32; i++)
 		seed[i] = (uint8_t)(i * 13 + 5);
 	if (note_signer_from_seed(&f->signer, RABAT, NOTE_ALG_ED25519, seed) != 0 ||
-	    ledger_open(&f->n->store, f->dir, STORE_CREATE, 0, err, sizeof(err)) != 0 ||
-	    tlog_create(&f->n->store, &f->signer, NULL, err, sizeof(err)) != 0) {
+	    ledger_open(&f->s, f->dir, STORE_CREATE, 0, err, sizeof(err)) != 0 ||
+	    tlog_create(&f->s, &f->signer, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "setup: %s\n", err);
 		return -1;
 	}
@@ -133,14 +134,13 @@ teardown(void **state)
 {
 	struct fx *f = *state;
 	char path[128];
-	store_close(&f->n->store);
+	store_close(&f->s);
 	note_signer_free(&f->signer);
 	snprintf(path, sizeof(path), "%s/data.mdb", f->dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/lock.mdb", f->dir);
 	unlink(path);
 	rmdir(f->dir);
-	free(f->n);
 	free(f);
 	return 0;
 }
@@ -156,7 +156,7 @@ get(struct fx *f, const char *path, const char *query)
 	snprintf(req->path, sizeof(req->path), "%s", path);
 	snprintf(req->query, sizeof(req->query), "%s", query ? query : "");
 	req->content_type = "";
-	assert_true(api_domain_route(f->n, req, &resp));
+	assert_true(api_domain_route(&f->ctx, req, &resp));
 	assert_int_equal(resp.status, 200);
 	free(req);
 	return resp;
@@ -169,8 +169,8 @@ stored_kind(struct fx *f, uint64_t index, const char *kind)
 	MDB_txn *txn;
 	const uint8_t *data;
 	size_t len;
-	assert_int_equal(store_read_begin(&f->n->store, &txn), 0);
-	assert_int_equal(store_entry_get(&f->n->store, txn, 1, index, &data, &len), 0);
+	assert_int_equal(store_read_begin(&f->s, &txn), 0);
+	assert_int_equal(store_entry_get(&f->s, txn, 1, index, &data, &len), 0);
 	Remacto__V1__Entry *e = remacto__v1__entry__unpack(NULL, len, data);
 	mdb_txn_abort(txn);
 	assert_non_null(e);
