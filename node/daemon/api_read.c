@@ -386,7 +386,9 @@ api_read_route(const struct api_ctx *c, const struct api_req *req, struct api_re
 	if (!strcmp(path, "/metrics")) {
 		char *text;
 		size_t len;
-		if (metrics_render(c->metrics, c->store, c->transport, &text, &len) != 0)
+		static struct metrics none; /* a context without counters shows zeros */
+		if (metrics_render(c->metrics ? c->metrics : &none, c->store, c->transport, &text,
+		                   &len) != 0)
 			api_error(resp, 500, NULL, "cannot render metrics");
 		else
 			api_bytes(resp, 200, "text/plain; version=0.0.4; charset=utf-8",
