@@ -67,23 +67,10 @@ fed_gossip_note(struct fed *f, MDB_txn *txn, const char *origin, uint32_t id, ui
 void
 fed_gossip_head(struct fed *f, MDB_txn *txn, const struct tlog_head *h, struct peer *except)
 {
-	Remacto__Peer__V1__PeerMessage m = REMACTO__PEER__V1__PEER_MESSAGE__INIT;
-	Remacto__Peer__V1__SignedCheckpoint sc = REMACTO__PEER__V1__SIGNED_CHECKPOINT__INIT;
-	char *buf = malloc(NOTE_MAX_LEN);
-	int len;
-
-	if (!buf || h->checkpoint_len == 0 || (len = full_note(f, txn, h, buf, NOTE_MAX_LEN)) < 0) {
-		free(buf);
-		return;
-	}
-	sc.origin = (char *)h->origin;
-	sc.note.data = (uint8_t *)buf, sc.note.len = (size_t)len;
-	m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_CHECKPOINT;
-	m.checkpoint = &sc;
-	for (struct fed_peer *fp = f->peers; fp; fp = fp->next)
-		if (fp->p != except)
-			fed_send_to(fp->p, &m);
-	free(buf);
+	if (h->checkpoint_len)
+		fed_gossip_note(f, txn, h->origin, h->id,
+		                note_size(h->checkpoint, h->checkpoint_len), h->checkpoint,
+		                h->checkpoint_len, except);
 }
 
 struct vector_ctx {

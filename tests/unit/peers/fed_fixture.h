@@ -521,10 +521,12 @@ other(struct fx *f)
 	return &f->other.s;
 }
 
+static inline int queue_write(void *arg, fed_run_fn run, fed_done_fn done, void *job, size_t bytes);
+
 /* Closes the fake sessions and makes a new fed on the local store, the node's own log being
- * own's (NULL: a mirror). */
+ * own's (NULL: a mirror); its writes wait for drain() when delayed. */
 static inline void
-fed_again(struct fx *f, const struct note_signer *own)
+fed_again_as(struct fx *f, const struct note_signer *own, bool delayed)
 {
 	struct peer *ps[2] = { &f->p, &f->q };
 	for (int i = 0; i < 2; i++) {
@@ -541,9 +543,17 @@ fed_again(struct fx *f, const struct note_signer *own)
 		.peers_configured = true,
 		.stored = on_stored,
 		.stored_arg = f,
+		.submit = delayed ? queue_write : NULL,
+		.submit_arg = f,
 	};
 	assert_non_null(f->fed = fed_create(&ctx, err, sizeof(err)));
 	f->ops = fed_peer_ops(f->fed);
+}
+
+static inline void
+fed_again(struct fx *f, const struct note_signer *own)
+{
+	fed_again_as(f, own, false);
 }
 
 static inline int
@@ -558,26 +568,6 @@ queue_write(void *arg, fed_run_fn run, fed_done_fn done, void *job, size_t bytes
 	f->queued[f->nqueued].job = job;
 	f->nqueued++;
 	return 0;
-}
-
-/* fed_again with the delayed writer. */
-static inline void
-fed_again_async(struct fx *f, const struct note_signer *own)
-{
-	fed_again(f, own);
-	fed_destroy(f->fed);
-	struct fed_ctx ctx = {
-		.store = &f->local.s,
-		.own = own,
-		.witness = &f->w,
-		.peers_configured = true,
-		.stored = on_stored,
-		.stored_arg = f,
-		.submit = queue_write,
-		.submit_arg = f,
-	};
-	assert_non_null(f->fed = fed_create(&ctx, err, sizeof(err)));
-	f->ops = fed_peer_ops(f->fed);
 }
 
 /* Runs the writes queued so far, each in its own write transaction, then their done

@@ -367,7 +367,7 @@ static void
 test_writes_through_a_writer(void **state)
 {
 	struct fx *f = *state;
-	fed_again_async(f, NULL);
+	fed_again_as(f, NULL, true);
 	connect_peer(f, &f->p, "p");
 	connect_peer(f, &f->q, "q");
 	const Remacto__Peer__V1__GetEntries *g = announce_remote(f, &f->p);
