@@ -17,6 +17,7 @@
 #include "core/entry.h"
 #include "core/err.h"
 #include "core/pbjson.h"
+#include "core/proof.h"
 #include "peers/ledger.h"
 #include "store/index.h"
 #include "store/tlog.h"
@@ -68,6 +69,41 @@ read_head(struct store *s, const char *origin, struct tlog_head *h)
 		               origin, s->path, s->path);
 	if (rc != 0)
 		return cli_err(EXIT_FAIL, "cannot read log %s: %s", origin, store_strerror(rc));
+	return EXIT_OK;
+}
+
+/* A log opened read-only for one command: the store, a read transaction and the log's head,
+ * released together by logread_close (also after a failed logread_open). */
+struct logread {
+	struct store s;
+	bool open;
+	MDB_txn *txn;
+	struct tlog_head *h;
+};
+
+static void
+logread_close(struct logread *l)
+{
+	if (l->txn)
+		mdb_txn_abort(l->txn);
+	if (l->open)
+		store_close(&l->s);
+	free(l->h);
+	memset(l, 0, sizeof(*l));
+}
+
+static int
+logread_open(struct logread *l, const struct opts *o)
+{
+	int rc;
+	memset(l, 0, sizeof(*l));
+	if (!(l->h = calloc(1, sizeof(*l->h))))
+		return cli_err(EXIT_FAIL, "out of memory");
+	if ((rc = open_store(&l->s, o, STORE_RDONLY)) != EXIT_OK)
+		return rc;
+	l->open = true;
+	if (store_read_begin(&l->s, &l->txn) != 0 || tlog_head(&l->s, l->txn, o->origin, l->h))
+		return cli_err(EXIT_FAIL, "no log %s in %s", o->origin, o->data);
 	return EXIT_OK;
 }
 
@@ -266,50 +302,23 @@ done:
 	return rc;
 }
 
-static json_t *
-b64_json(const uint8_t *p, size_t n)
-{
-	char buf[B64_ENCODED_LEN(64) + 1];
-	b64_encode(p, n, buf, sizeof(buf));
-	return json_string(buf);
-}
-
-static json_t *
-proof_json(uint8_t proof[][MERKLE_HASH_LEN], size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, b64_json(proof[i], 32));
-	return a;
-}
-
 static int
 log_proof(const struct opts *o)
 {
-	struct store s;
-	struct tlog_head *h = calloc(1, sizeof(*h));
+	struct logread l;
 	uint8_t proof[MERKLE_MAX_PROOF][MERKLE_HASH_LEN], a[32], b[32];
 	size_t n = 0;
-	MDB_txn *txn = NULL;
 	json_t *j = NULL;
 	int rc;
 
-	if (!o->has_size || o->has_index == o->has_old) {
-		free(h);
+	if (!o->has_size || o->has_index == o->has_old)
 		return cli_err(EXIT_USAGE, "log proof needs --size N with either --index I "
 		                           "(inclusion) or --old M (consistency)");
-	}
-	if (!h)
-		return cli_err(EXIT_FAIL, "out of memory");
-	if ((rc = open_store(&s, o, STORE_RDONLY)) != EXIT_OK)
-		goto done_mem;
-	if ((rc = store_read_begin(&s, &txn)) != 0 || (rc = tlog_head(&s, txn, o->origin, h))) {
-		rc = cli_err(EXIT_FAIL, "no log %s in %s", o->origin, o->data);
+	if ((rc = logread_open(&l, o)) != EXIT_OK)
 		goto done;
-	}
-	if (o->size > h->size) {
+	if (o->size > l.h->size) {
 		rc = cli_err(EXIT_USAGE, "--size %llu is beyond the log's %llu entries",
-		             (unsigned long long)o->size, (unsigned long long)h->size);
+		             (unsigned long long)o->size, (unsigned long long)l.h->size);
 		goto done;
 	}
 	if (o->has_index) {
@@ -317,21 +326,17 @@ log_proof(const struct opts *o)
 			rc = cli_err(EXIT_USAGE, "--index must be below --size");
 			goto done;
 		}
-		rc = tlog_inclusion(&s, txn, h, o->index, o->size, a, b, proof, &n);
+		rc = tlog_inclusion(&l.s, l.txn, l.h, o->index, o->size, a, b, proof, &n);
 		if (rc == 0)
-			j = json_pack("{s:I, s:I, s:o, s:o, s:o}", "leafIdx", (json_int_t)o->index,
-			              "treeSize", (json_int_t)o->size, "root", b64_json(b, 32),
-			              "leafHash", b64_json(a, 32), "proof", proof_json(proof, n));
+			j = proof_inclusion_json(o->index, o->size, a, b, proof, n);
 	} else {
 		if (o->old == 0 || o->old > o->size) {
 			rc = cli_err(EXIT_USAGE, "--old must be between 1 and --size");
 			goto done;
 		}
-		rc = tlog_consistency(&s, txn, h, o->old, o->size, a, b, proof, &n);
+		rc = tlog_consistency(&l.s, l.txn, l.h, o->old, o->size, a, b, proof, &n);
 		if (rc == 0)
-			j = json_pack("{s:I, s:I, s:o, s:o, s:o}", "size1", (json_int_t)o->old,
-			              "size2", (json_int_t)o->size, "root1", b64_json(a, 32),
-			              "root2", b64_json(b, 32), "proof", proof_json(proof, n));
+			j = proof_consistency_json(o->old, o->size, a, b, proof, n);
 	}
 	if (rc != 0 || !j) {
 		rc = cli_err(EXIT_FAIL, "cannot build the proof: %s", store_strerror(rc));
@@ -342,42 +347,28 @@ log_proof(const struct opts *o)
 	rc = EXIT_OK;
 done:
 	json_decref(j);
-	if (txn)
-		mdb_txn_abort(txn);
-	store_close(&s);
-done_mem:
-	free(h);
+	logread_close(&l);
 	return rc;
 }
 
 static int
 log_entry(const struct opts *o)
 {
-	struct store s;
-	struct tlog_head *h = calloc(1, sizeof(*h));
-	MDB_txn *txn = NULL;
+	struct logread l;
 	const uint8_t *data;
 	size_t len;
 	int rc;
 
-	if (!o->has_index) {
-		free(h);
+	if (!o->has_index)
 		return cli_err(EXIT_USAGE, "log entry needs --index I");
-	}
-	if (!h)
-		return cli_err(EXIT_FAIL, "out of memory");
-	if ((rc = open_store(&s, o, STORE_RDONLY)) != EXIT_OK)
-		goto done_mem;
-	if ((rc = store_read_begin(&s, &txn)) != 0 || (rc = tlog_head(&s, txn, o->origin, h))) {
-		rc = cli_err(EXIT_FAIL, "no log %s in %s", o->origin, o->data);
+	if ((rc = logread_open(&l, o)) != EXIT_OK)
 		goto done;
-	}
-	if (o->index >= h->size) {
+	if (o->index >= l.h->size) {
 		rc = cli_err(EXIT_USAGE, "--index %llu: the log has %llu entries",
-		             (unsigned long long)o->index, (unsigned long long)h->size);
+		             (unsigned long long)o->index, (unsigned long long)l.h->size);
 		goto done;
 	}
-	if ((rc = store_entry_get(&s, txn, h->id, o->index, &data, &len)) != 0) {
+	if ((rc = store_entry_get(&l.s, l.txn, l.h->id, o->index, &data, &len)) != 0) {
 		rc = cli_err(EXIT_VERIFY, "entry %llu is missing from the store: %s",
 		             (unsigned long long)o->index, store_strerror(rc));
 		goto done;
@@ -410,11 +401,7 @@ log_entry(const struct opts *o)
 	}
 	rc = EXIT_OK;
 done:
-	if (txn)
-		mdb_txn_abort(txn);
-	store_close(&s);
-done_mem:
-	free(h);
+	logread_close(&l);
 	return rc;
 }
 

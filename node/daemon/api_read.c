@@ -17,6 +17,7 @@
 #include "core/b64.h"
 #include "core/entry.h"
 #include "core/pbjson.h"
+#include "core/proof.h"
 #include "core/tile.h"
 #include "metrics.h"
 #include "peers/evidence.h"
@@ -51,14 +52,6 @@ find_log(const struct api_ctx *c, MDB_txn *txn, const char *slug, struct tlog_he
 	return true;
 }
 
-static json_t *
-b64_json(const uint8_t *p, size_t n)
-{
-	char buf[B64_ENCODED_LEN(64) + 1];
-	b64_encode(p, n, buf, sizeof(buf));
-	return json_string(buf);
-}
-
 static void
 iso_time(int64_t t, char *out, size_t cap)
 {
@@ -75,8 +68,9 @@ log_json(const struct tlog_head *h)
 	iso_time(h->updated, updated, sizeof(updated));
 	return json_pack("{s:s, s:s, s:I, s:o, s:s#, s:s, s:s, s:b}", "origin", h->origin, "slug",
 	                 store_slug(h->origin), "size", (json_int_t)h->size, "root",
-	                 b64_json(h->root, 32), "checkpoint", h->checkpoint, (int)h->checkpoint_len,
-	                 "verifierKey", h->vkey, "updated", updated, "own", h->key_file[0] != '\0');
+	                 proof_b64_json(h->root, 32), "checkpoint", h->checkpoint,
+	                 (int)h->checkpoint_len, "verifierKey", h->vkey, "updated", updated, "own",
+	                 h->key_file[0] != '\0');
 }
 
 struct list_ctx {
@@ -205,15 +199,6 @@ route_entries(const struct api_ctx *c, MDB_txn *txn, const struct tlog_head *h,
 	                   (json_int_t)h->size, "start", (json_int_t)start, "entries", ec.arr));
 }
 
-static json_t *
-proof_json(uint8_t proof[][MERKLE_HASH_LEN], size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, b64_json(proof[i], 32));
-	return a;
-}
-
 static void
 route_proof(const struct api_ctx *c, MDB_txn *txn, const struct tlog_head *h, const char *kind,
             const struct api_req *req, struct api_resp *resp)
@@ -238,10 +223,7 @@ route_proof(const struct api_ctx *c, MDB_txn *txn, const struct tlog_head *h, co
 			          store_strerror(rc));
 			return;
 		}
-		api_json(resp, 200,
-		         json_pack("{s:I, s:I, s:o, s:o, s:o}", "leafIdx", (json_int_t)x,
-		                   "treeSize", (json_int_t)size, "root", b64_json(b, 32),
-		                   "leafHash", b64_json(a, 32), "proof", proof_json(proof, np)));
+		api_json(resp, 200, proof_inclusion_json(x, size, a, b, proof, np));
 	} else if (!strcmp(kind, "consistency")) {
 		if (!api_query_u64(req, resp, "old", 0, INT64_MAX, &x))
 			return;
@@ -255,10 +237,7 @@ route_proof(const struct api_ctx *c, MDB_txn *txn, const struct tlog_head *h, co
 			          store_strerror(rc));
 			return;
 		}
-		api_json(resp, 200,
-		         json_pack("{s:I, s:I, s:o, s:o, s:o}", "size1", (json_int_t)x, "size2",
-		                   (json_int_t)size, "root1", b64_json(a, 32), "root2",
-		                   b64_json(b, 32), "proof", proof_json(proof, np)));
+		api_json(resp, 200, proof_consistency_json(x, size, a, b, proof, np));
 	} else {
 		api_error(resp, 404, NULL, "proofs are /proof/inclusion or /proof/consistency");
 	}
