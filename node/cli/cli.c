@@ -37,3 +37,16 @@ cli_u64(const char *opt, const char *s, uint64_t *out)
 	*out = v;
 	return true;
 }
+
+const char *
+cli_jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+long long
+cli_jint(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}

@@ -5,6 +5,7 @@
 #ifndef REMACTO_CLI_H
 #define REMACTO_CLI_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -23,6 +24,10 @@ enum {
 int cli_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parses a decimal uint64 option value; prints a usage error naming opt and returns false. */
 bool cli_u64(const char *opt, const char *s, uint64_t *out);
+/* Reading a node's JSON answers: member key of object o as a string ("" when absent or not a
+ * string) or an integer (0 then). */
+const char *cli_jstr(const json_t *o, const char *key);
+long long cli_jint(const json_t *o, const char *key);
 
 int cmd_keygen(int argc, char **argv);
 int cmd_log(int argc, char **argv);

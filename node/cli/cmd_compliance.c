@@ -110,19 +110,6 @@ parse_body(struct client_response *r)
 	return j;
 }
 
-static const char *
-s_(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
-static long long
-i_(json_t *o, const char *k)
-{
-	return (long long)json_integer_value(json_object_get(o, k));
-}
-
 /* A number, or "-" for null, in at most 6 significant digits. */
 static const char *
 num(json_t *v, char buf[32])
@@ -155,8 +142,9 @@ print_policy(json_t *p)
 	json_t *ix = json_object_get(p, "registryIndex");
 	printf("Policy: liveness %lld days, follow-up %lld days, milestone grace %lld days; at risk "
 	       "below %lld, non-compliant below %lld ",
-	       i_(p, "livenessDays"), i_(p, "followUpDays"), i_(p, "milestoneGraceDays"),
-	       i_(p, "atRiskScore"), i_(p, "nonCompliantScore"));
+	       cli_jint(p, "livenessDays"), cli_jint(p, "followUpDays"),
+	       cli_jint(p, "milestoneGraceDays"), cli_jint(p, "atRiskScore"),
+	       cli_jint(p, "nonCompliantScore"));
 	if (json_is_integer(ix))
 		printf("(registry entry %lld)\n", (long long)json_integer_value(ix));
 	else
@@ -170,9 +158,9 @@ print_tallies(json_t *arr, const char *title, const char *key)
 	json_t *t;
 	printf("\n%-12s %7s %10s %8s %14s\n", title, "MEMBERS", "COMPLIANT", "AT RISK",
 	       "NON-COMPLIANT");
-	json_array_foreach(arr, i, t)
-	        printf("%-12s %7lld %10lld %8lld %14lld\n", s_(t, key), i_(t, "members"),
-	               i_(t, "compliant"), i_(t, "atRisk"), i_(t, "nonCompliant"));
+	json_array_foreach(arr, i, t) printf("%-12s %7lld %10lld %8lld %14lld\n", cli_jstr(t, key),
+	                                     cli_jint(t, "members"), cli_jint(t, "compliant"),
+	                                     cli_jint(t, "atRisk"), cli_jint(t, "nonCompliant"));
 }
 
 static void
@@ -184,26 +172,28 @@ print_overview(json_t *j)
 
 	printf("Compliance as of %s: %lld members, %lld compliant, %lld at risk, %lld "
 	       "non-compliant\n",
-	       s_(j, "asOf"), i_(c, "members"), i_(c, "compliant"), i_(c, "atRisk"),
-	       i_(c, "nonCompliant"));
+	       cli_jstr(j, "asOf"), cli_jint(c, "members"), cli_jint(c, "compliant"),
+	       cli_jint(c, "atRisk"), cli_jint(c, "nonCompliant"));
 	print_policy(json_object_get(j, "policy"));
 	printf("\n%-28s %-11s %-7s %-14s %5s %5s %5s %5s %5s\n", "MEMBER", "KIND", "REGION",
 	       "STATUS", "SCORE", "CRIT", "MAJOR", "MINOR", "INFO");
 	json_array_foreach(rows, i, r)
 	{
 		json_t *f = json_object_get(r, "findings");
-		printf("%-28s %-11s %-7s %-14s %5lld %5lld %5lld %5lld %5lld\n", s_(r, "member"),
-		       s_(r, "kind"), s_(r, "region"), status_text(s_(r, "status")), i_(r, "score"),
-		       i_(f, "critical"), i_(f, "major"), i_(f, "minor"), i_(f, "info"));
+		printf("%-28s %-11s %-7s %-14s %5lld %5lld %5lld %5lld %5lld\n",
+		       cli_jstr(r, "member"), cli_jstr(r, "kind"), cli_jstr(r, "region"),
+		       status_text(cli_jstr(r, "status")), cli_jint(r, "score"),
+		       cli_jint(f, "critical"), cli_jint(f, "major"), cli_jint(f, "minor"),
+		       cli_jint(f, "info"));
 	}
 	print_tallies(json_object_get(j, "byRegion"), "BY REGION", "region");
 	print_tallies(json_object_get(j, "byKind"), "BY KIND", "kind");
 	printf("\n%-12s %7s %10s %8s %14s %10s\n", "TREND", "MEMBERS", "COMPLIANT", "AT RISK",
 	       "NON-COMPLIANT", "MEAN SCORE");
 	json_array_foreach(json_object_get(j, "trend"), i, r)
-	        printf("%-12s %7lld %10lld %8lld %14lld %10s\n", s_(r, "date"), i_(r, "members"),
-	               i_(r, "compliant"), i_(r, "atRisk"), i_(r, "nonCompliant"),
-	               num(json_object_get(r, "meanScore"), b));
+	        printf("%-12s %7lld %10lld %8lld %14lld %10s\n", cli_jstr(r, "date"),
+	               cli_jint(r, "members"), cli_jint(r, "compliant"), cli_jint(r, "atRisk"),
+	               cli_jint(r, "nonCompliant"), num(json_object_get(r, "meanScore"), b));
 }
 
 static void
@@ -213,11 +203,13 @@ print_report(json_t *j)
 	const char *seen = json_string_value(json_object_get(j, "lastWitnessed"));
 	size_t i, k;
 
-	printf("%s%s%s%s — %s, region %s, population %lld\n", s_(j, "origin"),
-	       s_(name, "fr")[0] ? " (" : "", s_(name, "fr"), s_(name, "fr")[0] ? ")" : "",
-	       s_(j, "kind"), s_(j, "region")[0] ? s_(j, "region") : "-", i_(j, "population"));
+	printf("%s%s%s%s — %s, region %s, population %lld\n", cli_jstr(j, "origin"),
+	       cli_jstr(name, "fr")[0] ? " (" : "", cli_jstr(name, "fr"),
+	       cli_jstr(name, "fr")[0] ? ")" : "", cli_jstr(j, "kind"),
+	       cli_jstr(j, "region")[0] ? cli_jstr(j, "region") : "-", cli_jint(j, "population"));
 	printf("As of %s: %s, score %lld/100 (log of %lld entries%s; last witnessed %s)\n",
-	       s_(j, "asOf"), status_text(s_(j, "status")), i_(j, "score"), i_(j, "logSize"),
+	       cli_jstr(j, "asOf"), status_text(cli_jstr(j, "status")), cli_jint(j, "score"),
+	       cli_jint(j, "logSize"),
 	       json_is_true(json_object_get(j, "held")) ? "" : ", not held by this node",
 	       seen ? seen : "never");
 	print_policy(json_object_get(j, "policy"));
@@ -225,12 +217,13 @@ print_report(json_t *j)
 	json_array_foreach(json_object_get(j, "rules"), i, r)
 	{
 		bool app = json_is_true(json_object_get(r, "applicable"));
-		long long checked = i_(r, "checked"), passed = i_(r, "passed");
+		long long checked = cli_jint(r, "checked"), passed = cli_jint(r, "passed");
 		if (!app)
-			printf("%-12s %6lld  not applicable\n", s_(r, "id"), i_(r, "weight"));
+			printf("%-12s %6lld  not applicable\n", cli_jstr(r, "id"),
+			       cli_jint(r, "weight"));
 		else
-			printf("%-12s %6lld  %lld/%lld %s\n", s_(r, "id"), i_(r, "weight"), passed,
-			       checked,
+			printf("%-12s %6lld  %lld/%lld %s\n", cli_jstr(r, "id"),
+			       cli_jint(r, "weight"), passed, checked,
 			       json_number_value(json_object_get(r, "pass")) >= 1.0 ? "ok"
 			                                                            : "failed");
 	}
@@ -243,8 +236,9 @@ print_report(json_t *j)
 	json_array_foreach(fs, i, r)
 	{
 		json_t *ix;
-		printf("%-8s %s  %s\n", s_(r, "severity"), s_(r, "code"), s_(r, "subject"));
-		printf("         %s\n         %s\n", s_(r, "en"), s_(r, "fr"));
+		printf("%-8s %s  %s\n", cli_jstr(r, "severity"), cli_jstr(r, "code"),
+		       cli_jstr(r, "subject"));
+		printf("         %s\n         %s\n", cli_jstr(r, "en"), cli_jstr(r, "fr"));
 		printf("         entries:");
 		json_array_foreach(json_object_get(r, "logIndexes"), k, ix)
 		        printf(" %lld", (long long)json_integer_value(ix));
@@ -401,109 +395,82 @@ done:
 	return rc;
 }
 
-int
-cmd_compliance(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		ENDPOINT_OPTIONS,
-		{ "member", required_argument, NULL, 'm' },
-		{ "as-of", required_argument, NULL, 'a' },
-		{ "months", required_argument, NULL, 'n' },
-		{ "data", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "csv", no_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct endpoint_args ea = { 0 };
-	const char *member = NULL, *as_of = NULL, *months = NULL, *data = NULL;
-	bool json = false, csv = false;
-	char path[PATH_MAX_LEN];
-	struct client_response resp = { 0 };
-	uint64_t nmonths;
-	int c, rc;
+/* ---- what the two commands share ---- */
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (endpoint_arg(&ea, c, optarg))
-			continue;
-		switch (c) {
-		case 'm':
-			member = optarg;
-			break;
-		case 'a':
-			as_of = optarg;
-			break;
-		case 'n':
-			months = optarg;
-			break;
-		case 'd':
-			data = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'c':
-			csv = true;
-			break;
-		case 'h':
-			fputs(compliance_usage, stdout);
-			return EXIT_OK;
-		default:
-			fputs(compliance_usage, stderr);
-			return EXIT_USAGE;
-		}
+/* The options of both commands beyond their own: where to ask (endpoint.h) or --data to compute
+ * here, and the output format. */
+/* clang-format off */
+#define VIEW_OPTIONS \
+	ENDPOINT_OPTIONS, \
+	{ "data", required_argument, NULL, 'd' }, \
+	{ "json", no_argument, NULL, 'j' }, \
+	{ "csv", no_argument, NULL, 'c' }, \
+	{ "help", no_argument, NULL, 'h' }
+/* clang-format on */
+
+struct view_opts {
+	struct endpoint_args ea;
+	const char *data;
+	bool json, csv;
+};
+
+/* Takes option c when it is one of view_opts'; false otherwise. */
+static bool
+view_arg(struct view_opts *v, int c, const char *arg)
+{
+	if (endpoint_arg(&v->ea, c, arg))
+		return true;
+	switch (c) {
+	case 'd':
+		v->data = arg;
+		return true;
+	case 'j':
+		v->json = true;
+		return true;
+	case 'c':
+		v->csv = true;
+		return true;
 	}
-	if (optind != argc)
-		return cli_err(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
-	if (json && csv)
-		return cli_err(EXIT_USAGE, "--json and --csv exclude each other");
-	if (months && member)
-		return cli_err(EXIT_USAGE, "--months goes with the overview, not with --member");
-	nmonths = 12;
-	if (months && !cli_u64("--months", months, &nmonths))
-		return EXIT_USAGE;
-	if (data) {
-		json_t *j;
-		if (ea.url || ea.config || ea.ca || csv)
-			return cli_err(EXIT_USAGE,
-			               "--data computes here: no --url, --config, --ca or --csv");
-		if ((rc = local_compliance(data, member, as_of, nmonths, &j)) != EXIT_OK)
-			return rc;
-		if (json)
-			rc = print_json(j);
-		else if (member)
-			print_report(j);
-		else
-			print_overview(j);
-		json_decref(j);
-		return json ? rc : fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
-	}
-	if (member) {
-		/* An origin names the member by its slug (the path holds one segment). */
-		const char *slash = strrchr(member, '/');
-		if (!*member || (slash && !slash[1]))
-			return cli_err(EXIT_USAGE, "--member wants a slug or an origin");
-		snprintf(path, sizeof(path), "/api/v1/compliance/");
-		add_segment(path, sizeof(path), slash ? slash + 1 : member);
-		if (csv)
-			strncat(path, ".csv", sizeof(path) - strlen(path) - 1);
-	} else {
-		snprintf(path, sizeof(path), "/api/v1/compliance%s", csv ? ".csv" : "");
-		add_param(path, sizeof(path), "months", months);
-	}
-	add_param(path, sizeof(path), "as-of", as_of);
-	if ((rc = fetch(&ea, path, &resp)) != EXIT_OK)
+	return false;
+}
+
+/* --help (to stdout, exit 0) or a bad option (usage to stderr, exit 2). */
+static int
+view_usage(const char *usage, int c)
+{
+	fputs(usage, c == 'h' ? stdout : stderr);
+	return c == 'h' ? EXIT_OK : EXIT_USAGE;
+}
+
+/* Prints what was computed here (steals j): JSON as it is, or the text print makes of it. */
+static int
+view_local(const struct view_opts *v, json_t *j, void (*print)(json_t *j))
+{
+	int rc = EXIT_OK;
+	if (v->json)
+		rc = print_json(j);
+	else
+		print(j);
+	json_decref(j);
+	return v->json ? rc : fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+/* Asks the node for path and prints its answer: as it came for --json and --csv, otherwise
+ * the text print makes of the JSON. */
+static int
+view_remote(const struct view_opts *v, const char *path, void (*print)(json_t *j))
+{
+	struct client_response resp = { 0 };
+	int rc;
+	if ((rc = fetch(&v->ea, path, &resp)) != EXIT_OK)
 		return rc;
-	if (json || csv) {
+	if (v->json || v->csv) {
 		rc = print_raw(&resp);
 	} else {
 		json_t *j = parse_body(&resp);
 		rc = j ? EXIT_OK : EXIT_FAIL;
-		if (j && member)
-			print_report(j);
-		else if (j)
-			print_overview(j);
+		if (j)
+			print(j);
 		json_decref(j);
 		if (j && fflush(stdout) != 0)
 			rc = EXIT_FAIL;
@@ -512,17 +479,83 @@ cmd_compliance(int argc, char **argv)
 	return rc;
 }
 
+#define VIEW_LOCAL_ONLY "--data computes here: no --url, --config, --ca or --csv"
+#define VIEW_LOCAL_MIXED(v) ((v)->ea.url || (v)->ea.config || (v)->ea.ca || (v)->csv)
+
+int
+cmd_compliance(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		VIEW_OPTIONS,
+		{ "member", required_argument, NULL, 'm' },
+		{ "as-of", required_argument, NULL, 'a' },
+		{ "months", required_argument, NULL, 'n' },
+		{ 0 },
+	};
+	struct view_opts v = { 0 };
+	const char *member = NULL, *as_of = NULL, *months = NULL;
+	char path[PATH_MAX_LEN];
+	uint64_t nmonths;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (view_arg(&v, c, optarg))
+			continue;
+		if (c == 'm')
+			member = optarg;
+		else if (c == 'a')
+			as_of = optarg;
+		else if (c == 'n')
+			months = optarg;
+		else
+			return view_usage(compliance_usage, c);
+	}
+	if (optind != argc)
+		return cli_err(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+	if (v.json && v.csv)
+		return cli_err(EXIT_USAGE, "--json and --csv exclude each other");
+	if (months && member)
+		return cli_err(EXIT_USAGE, "--months goes with the overview, not with --member");
+	nmonths = 12;
+	if (months && !cli_u64("--months", months, &nmonths))
+		return EXIT_USAGE;
+	if (v.data) {
+		json_t *j;
+		if (VIEW_LOCAL_MIXED(&v))
+			return cli_err(EXIT_USAGE, VIEW_LOCAL_ONLY);
+		if ((rc = local_compliance(v.data, member, as_of, nmonths, &j)) != EXIT_OK)
+			return rc;
+		return view_local(&v, j, member ? print_report : print_overview);
+	}
+	if (member) {
+		/* An origin names the member by its slug (the path holds one segment). */
+		const char *slash = strrchr(member, '/');
+		if (!*member || (slash && !slash[1]))
+			return cli_err(EXIT_USAGE, "--member wants a slug or an origin");
+		snprintf(path, sizeof(path), "/api/v1/compliance/");
+		add_segment(path, sizeof(path), slash ? slash + 1 : member);
+		if (v.csv)
+			strncat(path, ".csv", sizeof(path) - strlen(path) - 1);
+	} else {
+		snprintf(path, sizeof(path), "/api/v1/compliance%s", v.csv ? ".csv" : "");
+		add_param(path, sizeof(path), "months", months);
+	}
+	add_param(path, sizeof(path), "as-of", as_of);
+	return view_remote(&v, path, member ? print_report : print_overview);
+}
+
 static void
 print_stats(json_t *g)
 {
 	char b1[32], b2[32];
-	long long rep = i_(g, "reported");
-	printf("%lld of %lld members reported", rep, i_(g, "members"));
+	long long rep = cli_jint(g, "reported");
+	printf("%lld of %lld members reported", rep, cli_jint(g, "members"));
 	if (rep > 0)
 		printf("; mean %s, median %s", num(json_object_get(g, "mean"), b1),
 		       num(json_object_get(g, "median"), b2));
 	if (json_is_string(json_object_get(g, "note")))
-		printf(" (%s)", s_(g, "note"));
+		printf(" (%s)", cli_jstr(g, "note"));
 	putchar('\n');
 }
 
@@ -534,43 +567,46 @@ print_benchmark(json_t *j)
 	char b1[32], b2[32], b3[32], b4[32];
 	size_t i, k;
 
-	printf("%s — %s [%s], %s is better, %s\n", s_(j, "code"),
-	       s_(title, "en")[0] ? s_(title, "en") : s_(title, "fr"), s_(ind, "unit"),
+	printf("%s — %s [%s], %s is better, %s\n", cli_jstr(j, "code"),
+	       cli_jstr(title, "en")[0] ? cli_jstr(title, "en") : cli_jstr(title, "fr"),
+	       cli_jstr(ind, "unit"),
 	       json_is_true(json_object_get(ind, "higherIsBetter")) ? "higher" : "lower",
-	       !strcmp(s_(ind, "normalisation"), "per_10000_inhabitants")
+	       !strcmp(cli_jstr(ind, "normalisation"), "per_10000_inhabitants")
 	               ? "values per 10,000 inhabitants"
 	               : "values as reported");
 	printf("Period %s, groups by %s\n",
-	       json_is_string(json_object_get(j, "period")) ? s_(j, "period") : "(none reported)",
-	       s_(j, "group"));
+	       json_is_string(json_object_get(j, "period")) ? cli_jstr(j, "period")
+	                                                    : "(none reported)",
+	       cli_jstr(j, "group"));
 	json_array_foreach(json_object_get(j, "groups"), i, g)
 	{
-		printf("\n%s: ", s_(g, "key"));
+		printf("\n%s: ", cli_jstr(g, "key"));
 		print_stats(g);
 		printf("%5s %6s  %-28s %12s %12s %8s\n", "RANK", "PCTL", "MEMBER", "VALUE", "RAW",
 		       "ENTRY");
 		json_array_foreach(json_object_get(g, "rows"), k, r)
 		{
 			if (json_is_true(json_object_get(r, "missing"))) {
-				printf("%5s %6s  %-28s missing (%s)\n", "-", "-", s_(r, "member"),
-				       s_(r, "reason"));
+				printf("%5s %6s  %-28s missing (%s)\n", "-", "-",
+				       cli_jstr(r, "member"), cli_jstr(r, "reason"));
 				continue;
 			}
-			printf("%5lld %6.1f  %-28s %12s %12s %8lld\n", i_(r, "rank"),
-			       json_number_value(json_object_get(r, "percentile")), s_(r, "member"),
-			       num(json_object_get(r, "value"), b1),
-			       num(json_object_get(r, "rawValue"), b2), i_(r, "logIndex"));
+			printf("%5lld %6.1f  %-28s %12s %12s %8lld\n", cli_jint(r, "rank"),
+			       json_number_value(json_object_get(r, "percentile")),
+			       cli_jstr(r, "member"), num(json_object_get(r, "value"), b1),
+			       num(json_object_get(r, "rawValue"), b2), cli_jint(r, "logIndex"));
 		}
 	}
 	json_t *p = json_object_get(j, "position");
 	if (p) {
 		if (json_is_true(json_object_get(p, "missing")))
 			printf("\nPosition of %s in %s: no value for this period\n",
-			       s_(p, "member"), s_(p, "group"));
+			       cli_jstr(p, "member"), cli_jstr(p, "group"));
 		else
 			printf("\nPosition of %s in %s: rank %lld of %lld, percentile %.1f; value %s, "
 			       "group median %s (%s%s), mean %s\n",
-			       s_(p, "member"), s_(p, "group"), i_(p, "rank"), i_(p, "of"),
+			       cli_jstr(p, "member"), cli_jstr(p, "group"), cli_jint(p, "rank"),
+			       cli_jint(p, "of"),
 			       json_number_value(json_object_get(p, "percentile")),
 			       num(json_object_get(p, "value"), b1),
 			       num(json_object_get(p, "groupMedian"), b2),
@@ -582,11 +618,11 @@ print_benchmark(json_t *j)
 		json_array_foreach(json_object_get(j, "series"), i, r)
 		{
 			json_t *gs = json_object_get(r, "group");
-			printf("%-10s %12s %14s %12s %4lld/%-4lld\n", s_(r, "period"),
+			printf("%-10s %12s %14s %12s %4lld/%-4lld\n", cli_jstr(r, "period"),
 			       num(json_object_get(r, "value"), b1),
 			       num(json_object_get(gs, "median"), b2),
-			       num(json_object_get(gs, "mean"), b3), i_(gs, "reported"),
-			       i_(gs, "members"));
+			       num(json_object_get(gs, "mean"), b3), cli_jint(gs, "reported"),
+			       cli_jint(gs, "members"));
 		}
 	}
 }
@@ -595,58 +631,33 @@ int
 cmd_benchmark(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		ENDPOINT_OPTIONS,
+		VIEW_OPTIONS,
 		{ "group", required_argument, NULL, 'g' },
 		{ "members", required_argument, NULL, 's' },
 		{ "member", required_argument, NULL, 'm' },
 		{ "period", required_argument, NULL, 'p' },
-		{ "data", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "csv", no_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct endpoint_args ea = { 0 };
-	const char *group = NULL, *member = NULL, *period = NULL, *data = NULL, *code;
+	struct view_opts v = { 0 };
+	const char *group = NULL, *member = NULL, *period = NULL, *code;
 	char *members = NULL;
-	bool json = false, csv = false;
 	char path[PATH_MAX_LEN];
-	struct client_response resp = { 0 };
 	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (endpoint_arg(&ea, c, optarg))
+		if (view_arg(&v, c, optarg))
 			continue;
-		switch (c) {
-		case 'g':
+		if (c == 'g')
 			group = optarg;
-			break;
-		case 's':
+		else if (c == 's')
 			members = optarg;
-			break;
-		case 'm':
+		else if (c == 'm')
 			member = optarg;
-			break;
-		case 'p':
+		else if (c == 'p')
 			period = optarg;
-			break;
-		case 'd':
-			data = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'c':
-			csv = true;
-			break;
-		case 'h':
-			fputs(benchmark_usage, stdout);
-			return EXIT_OK;
-		default:
-			fputs(benchmark_usage, stderr);
-			return EXIT_USAGE;
-		}
+		else
+			return view_usage(benchmark_usage, c);
 	}
 	if (optind + 1 != argc) {
 		fputs(benchmark_usage, stderr);
@@ -661,43 +672,23 @@ cmd_benchmark(int argc, char **argv)
 	                 "0123456789-_.") != strlen(code) ||
 	    strlen(code) > 64)
 		return cli_err(EXIT_USAGE, "'%s' is not a catalog code (e.g. TR-01)", code);
-	if (json && csv)
+	if (v.json && v.csv)
 		return cli_err(EXIT_USAGE, "--json and --csv exclude each other");
-	if (data) {
+	if (v.data) {
 		json_t *j;
-		if (ea.url || ea.config || ea.ca || csv)
-			return cli_err(EXIT_USAGE,
-			               "--data computes here: no --url, --config, --ca or --csv");
-		if ((rc = local_benchmark(data, code, group, members, member, period, &j)) !=
+		if (VIEW_LOCAL_MIXED(&v))
+			return cli_err(EXIT_USAGE, VIEW_LOCAL_ONLY);
+		if ((rc = local_benchmark(v.data, code, group, members, member, period, &j)) !=
 		    EXIT_OK)
 			return rc;
-		if (json)
-			rc = print_json(j);
-		else
-			print_benchmark(j);
-		json_decref(j);
-		return json ? rc : fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+		return view_local(&v, j, print_benchmark);
 	}
-	snprintf(path, sizeof(path), "/api/v1/benchmarks/%s%s", code, csv ? ".csv" : "");
+	snprintf(path, sizeof(path), "/api/v1/benchmarks/%s%s", code, v.csv ? ".csv" : "");
 	if (group && !*group)
 		return cli_err(EXIT_USAGE, "--group wants all, kind, population, region or custom");
 	add_param(path, sizeof(path), "group", group);
 	add_param(path, sizeof(path), "members", members);
 	add_param(path, sizeof(path), "member", member);
 	add_param(path, sizeof(path), "period", period);
-	if ((rc = fetch(&ea, path, &resp)) != EXIT_OK)
-		return rc;
-	if (json || csv) {
-		rc = print_raw(&resp);
-	} else {
-		json_t *j = parse_body(&resp);
-		rc = j ? EXIT_OK : EXIT_FAIL;
-		if (j)
-			print_benchmark(j);
-		json_decref(j);
-		if (j && fflush(stdout) != 0)
-			rc = EXIT_FAIL;
-	}
-	client_response_free(&resp);
-	return rc;
+	return view_remote(&v, path, print_benchmark);
 }

@@ -39,28 +39,15 @@ human_bytes(long long n, char *out, size_t cap)
 		snprintf(out, cap, "%.1f MiB", n / (1024.0 * 1024));
 }
 
-static const char *
-str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
-static long long
-num(json_t *o, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(o, key));
-}
-
 /* Who the peer is: its origin once known, else where it is. */
 static const char *
 who(json_t *p)
 {
-	if (str(p, "origin")[0])
-		return str(p, "origin");
-	if (str(p, "url")[0])
-		return str(p, "url");
-	return str(p, "address")[0] ? str(p, "address") : "?";
+	if (cli_jstr(p, "origin")[0])
+		return cli_jstr(p, "origin");
+	if (cli_jstr(p, "url")[0])
+		return cli_jstr(p, "url");
+	return cli_jstr(p, "address")[0] ? cli_jstr(p, "address") : "?";
 }
 
 static void
@@ -81,12 +68,12 @@ print_table(json_t *peers)
 	json_array_foreach(peers, i, p)
 	{
 		char note[128], backoff[32];
-		const char *state = str(p, "state");
-		long long ms = num(p, "backoffMs");
+		const char *state = cli_jstr(p, "state");
+		long long ms = cli_jint(p, "backoffMs");
 
 		if (!strcmp(state, "ready")) {
 			char b[32];
-			human_bytes(num(p, "queued"), b, sizeof(b));
+			human_bytes(cli_jint(p, "queued"), b, sizeof(b));
 			snprintf(note, sizeof(note), "queued %s", b);
 		} else if (!strcmp(state, "standby")) {
 			snprintf(note, sizeof(note), "connected the other way");
@@ -94,7 +81,7 @@ print_table(json_t *peers)
 			snprintf(note, sizeof(note), "this node's own address: not dialled");
 		} else {
 			snprintf(note, sizeof(note), "%s",
-			         str(p, "lastError")[0] ? str(p, "lastError") : "-");
+			         cli_jstr(p, "lastError")[0] ? cli_jstr(p, "lastError") : "-");
 		}
 		if (strlen(note) > NOTE_COL_MAX)
 			strcpy(note + NOTE_COL_MAX - 3, "...");
@@ -103,7 +90,8 @@ print_table(json_t *peers)
 		else
 			snprintf(backoff, sizeof(backoff), "-");
 		printf("%-*.*s  %-10s  %-3s  %-*s  %4lld  %s\n", w, PEER_COL_MAX, who(p), state,
-		       str(p, "direction"), NOTE_COL_MAX, note, num(p, "violations"), backoff);
+		       cli_jstr(p, "direction"), NOTE_COL_MAX, note, cli_jint(p, "violations"),
+		       backoff);
 	}
 }
 
