@@ -15,32 +15,31 @@ formula_lead(char c)
 	return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
 }
 
+/* Skips one or more digits at *p; false when there is none. */
+static bool
+digits(const char **p)
+{
+	if (!isdigit((unsigned char)**p))
+		return false;
+	while (isdigit((unsigned char)**p))
+		(*p)++;
+	return true;
+}
+
 /* [+-]digits[.digits][(e|E)[+-]digits]: a number as the node writes them, never a formula. */
 static bool
 plain_number(const char *s)
 {
-	const char *p = s;
-	if (*p == '+' || *p == '-')
-		p++;
-	if (!isdigit((unsigned char)*p))
+	const char *p = s + (*s == '+' || *s == '-');
+	if (!digits(&p))
 		return false;
-	while (isdigit((unsigned char)*p))
-		p++;
-	if (*p == '.') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return false;
-		while (isdigit((unsigned char)*p))
-			p++;
-	}
+	if (*p == '.' && (p++, !digits(&p)))
+		return false;
 	if (*p == 'e' || *p == 'E') {
 		p++;
-		if (*p == '+' || *p == '-')
-			p++;
-		if (!isdigit((unsigned char)*p))
+		p += *p == '+' || *p == '-';
+		if (!digits(&p))
 			return false;
-		while (isdigit((unsigned char)*p))
-			p++;
 	}
 	return *p == '\0';
 }

@@ -25,20 +25,22 @@
 #include "core/pbjson.h"
 #include "csvimport_impl.h"
 
+/* A Text field's three languages, as columns <name>_fr, <name>_ar, <name>_en. */
+/* clang-format off */
+#define TEXT_COLUMNS(X, name, json) \
+	X(name "_fr", T_TEXT, json, "fr") \
+	X(name "_ar", T_TEXT, json, "ar") \
+	X(name "_en", T_TEXT, json, "en")
+/* clang-format on */
+
 #define COMMITMENT_COLUMNS(X)                             \
 	X("member", T_MEMBER, NULL, NULL)                 \
 	X("id", T_STRING, "id", NULL)                     \
 	X("programme_id", T_STRING, "programmeId", NULL)  \
 	X("parent_id", T_STRING, "parentId", NULL)        \
-	X("title_fr", T_TEXT, "title", "fr")              \
-	X("title_ar", T_TEXT, "title", "ar")              \
-	X("title_en", T_TEXT, "title", "en")              \
-	X("problem_fr", T_TEXT, "problem", "fr")          \
-	X("problem_ar", T_TEXT, "problem", "ar")          \
-	X("problem_en", T_TEXT, "problem", "en")          \
-	X("description_fr", T_TEXT, "description", "fr")  \
-	X("description_ar", T_TEXT, "description", "ar")  \
-	X("description_en", T_TEXT, "description", "en")  \
+	TEXT_COLUMNS(X, "title", "title")                 \
+	TEXT_COLUMNS(X, "problem", "problem")             \
+	TEXT_COLUMNS(X, "description", "description")     \
 	X("principles", T_PRINCIPLES, "principles", NULL) \
 	X("lead_body", T_STRING, "leadBody", NULL)        \
 	X("stakeholders", T_LIST, "stakeholders", NULL)   \
@@ -61,9 +63,7 @@
 	X("value", T_DOUBLE, "value", NULL)               \
 	X("dimensions", T_DIMENSIONS, "dimensions", NULL) \
 	X("evidence_id", T_STRING, "evidenceId", NULL)    \
-	X("comment_fr", T_TEXT, "comment", "fr")          \
-	X("comment_ar", T_TEXT, "comment", "ar")          \
-	X("comment_en", T_TEXT, "comment", "en")          \
+	TEXT_COLUMNS(X, "comment", "comment")             \
 	X("published", T_X_PUBLISHED, NULL, NULL)         \
 	X("log_index", T_X_LOG_INDEX, NULL, NULL)
 

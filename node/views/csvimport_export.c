@@ -80,6 +80,28 @@ jstr(const json_t *obj, const char *key)
 	return s ? s : "";
 }
 
+/* One item of a list cell: a principle by its short name, a string, or a dimension as
+ * name=value. */
+static void
+list_item(struct buf *b, enum ctype type, const json_t *item)
+{
+	const char *s = json_is_string(item) ? json_string_value(item) : "";
+	char name[64];
+	int p;
+
+	if (type == T_DIMENSIONS) {
+		buf_item(b, jstr(item, "name"));
+		buf_putc(b, '=');
+		buf_item(b, jstr(item, "value"));
+	} else if (type == T_PRINCIPLES && json_is_string(item) &&
+	           csvimport_enum_parse(&remacto__v1__principle__descriptor, s, &p)) {
+		buf_item(b, csvimport_enum_short(&remacto__v1__principle__descriptor, p, name,
+		                                 sizeof(name)));
+	} else {
+		buf_item(b, s);
+	}
+}
+
 /* The cell of column col from the message's canonical JSON obj. */
 static void
 export_cell(struct csv *c, const struct col *col, const json_t *obj)
@@ -114,38 +136,13 @@ export_cell(struct csv *c, const struct col *col, const json_t *obj)
 		}
 		return;
 	case T_PRINCIPLES:
-		json_array_foreach(v, i, item)
-		{
-			int p;
-			char s[64];
-			if (i > 0)
-				buf_put(&b, ";", 1);
-			if (json_is_string(item) &&
-			    csvimport_enum_parse(&remacto__v1__principle__descriptor,
-			                         json_string_value(item), &p))
-				buf_item(&b,
-				         csvimport_enum_short(&remacto__v1__principle__descriptor,
-				                              p, s, sizeof(s)));
-			else
-				buf_item(&b, json_is_string(item) ? json_string_value(item) : "");
-		}
-		break;
 	case T_LIST:
-		json_array_foreach(v, i, item)
-		{
-			if (i > 0)
-				buf_put(&b, ";", 1);
-			buf_item(&b, json_is_string(item) ? json_string_value(item) : "");
-		}
-		break;
 	case T_DIMENSIONS:
 		json_array_foreach(v, i, item)
 		{
 			if (i > 0)
-				buf_put(&b, ";", 1);
-			buf_item(&b, jstr(item, "name"));
-			buf_put(&b, "=", 1);
-			buf_item(&b, jstr(item, "value"));
+				buf_putc(&b, ';');
+			list_item(&b, col->type, item);
 		}
 		break;
 	case T_JSON:
@@ -169,23 +166,23 @@ export_cell(struct csv *c, const struct col *col, const json_t *obj)
 	buf_free(&b);
 }
 
-void
-csvimport_commitment_row(struct csv *c, const char *member, const Remacto__V1__Entry *e,
-                         const struct index_commitment *st)
+/* One row of table t: the cells of msg (the entry's commitment or measurement; NULL when it is
+ * not one) and the export-only columns, from e, from st (commitments) or log_index. */
+static void
+export_row(struct csv *c, enum csvimport_table t, const char *member, const Remacto__V1__Entry *e,
+           const ProtobufCMessage *msg, const struct index_commitment *st, uint64_t log_index)
 {
-	json_t *obj = e->kind_case == REMACTO__V1__ENTRY__KIND_COMMITMENT && e->commitment
-	                      ? pbjson_encode(&e->commitment->base)
-	                      : NULL;
+	const struct table *tb = &csvimport_tables[t];
+	json_t *obj = msg ? pbjson_encode(msg) : NULL;
+	bool has_status = st && st->status_index != INDEX_NONE;
 	char s[64];
 
 	if (!obj) {
 		csv_fail(c);
 		return;
 	}
-	const struct table *tb = &csvimport_tables[CSVIMPORT_COMMITMENTS];
 	for (size_t i = 0; i < tb->n; i++) {
 		const struct col *col = &tb->cols[i];
-		bool has_status = st->status_index != INDEX_NONE;
 		switch (col->type) {
 		case T_MEMBER:
 			csv_field(c, member);
@@ -203,13 +200,13 @@ csvimport_commitment_row(struct csv *c, const char *member, const Remacto__V1__E
 				csv_field(c, "");
 			break;
 		case T_X_STATUS_DATE:
-			csv_field(c, st->status_date);
+			csv_field(c, st ? st->status_date : "");
 			break;
 		case T_X_PUBLISHED:
 			csv_field(c, e->published);
 			break;
 		case T_X_LOG_INDEX:
-			csv_fieldf(c, "%llu", (unsigned long long)st->entry);
+			csv_fieldf(c, "%llu", (unsigned long long)(st ? st->entry : log_index));
 			break;
 		case T_X_STATUS_INDEX:
 			if (has_status)
@@ -227,34 +224,18 @@ csvimport_commitment_row(struct csv *c, const char *member, const Remacto__V1__E
 }
 
 void
+csvimport_commitment_row(struct csv *c, const char *member, const Remacto__V1__Entry *e,
+                         const struct index_commitment *st)
+{
+	bool ok = e->kind_case == REMACTO__V1__ENTRY__KIND_COMMITMENT && e->commitment;
+	export_row(c, CSVIMPORT_COMMITMENTS, member, e, ok ? &e->commitment->base : NULL, st, 0);
+}
+
+void
 csvimport_measurement_row(struct csv *c, const char *member, const Remacto__V1__Entry *e,
                           uint64_t log_index)
 {
-	json_t *obj = e->kind_case == REMACTO__V1__ENTRY__KIND_MEASUREMENT && e->measurement
-	                      ? pbjson_encode(&e->measurement->base)
-	                      : NULL;
-	if (!obj) {
-		csv_fail(c);
-		return;
-	}
-	const struct table *tb = &csvimport_tables[CSVIMPORT_MEASUREMENTS];
-	for (size_t i = 0; i < tb->n; i++) {
-		const struct col *col = &tb->cols[i];
-		switch (col->type) {
-		case T_MEMBER:
-			csv_field(c, member);
-			break;
-		case T_X_PUBLISHED:
-			csv_field(c, e->published);
-			break;
-		case T_X_LOG_INDEX:
-			csv_fieldf(c, "%llu", (unsigned long long)log_index);
-			break;
-		default:
-			export_cell(c, col, obj);
-			break;
-		}
-	}
-	csv_end_row(c);
-	json_decref(obj);
+	bool ok = e->kind_case == REMACTO__V1__ENTRY__KIND_MEASUREMENT && e->measurement;
+	export_row(c, CSVIMPORT_MEASUREMENTS, member, e, ok ? &e->measurement->base : NULL, NULL,
+	           log_index);
 }

@@ -420,6 +420,11 @@ test_follow_up_indicators_timeliness(void **state)
 	                    "2025-02-01 (149 days; limit: 90).");
 	assert_string_equal(r.findings[2].en, "Catalog indicator TR-01 adopted but not reported "
 	                                      "for the period 2024.");
+	assert_string_equal(r.findings[3].en, "AI-01: median answer time of 25 working days for "
+	                                      "2024, beyond the 20 days of law 31-13.");
+	assert_string_equal(r.findings[3].fr, "AI-01 : délai médian de réponse de 25 jours "
+	                                      "ouvrables pour 2024, au-delà des 20 jours de la loi "
+	                                      "31-13.");
 	check_rule(&r, COMPLIANCE_INDICATORS, true, 2, 1);
 	check_rule(&r, COMPLIANCE_TIMELINESS, true, 1, 0);
 	compliance_report_free(&r);
