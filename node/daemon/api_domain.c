@@ -53,68 +53,6 @@
 
 static const char short_lived[] = "public, max-age=5";
 
-/* ---- the logs of the node, by id ---- */
-
-struct log_ref {
-	uint32_t id;
-	char *origin;
-};
-
-struct logs {
-	struct log_ref *v;
-	size_t n, cap;
-};
-
-static int
-collect_log(const Remacto__Store__LogRecord *rec, void *arg)
-{
-	struct logs *l = arg;
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 16;
-		struct log_ref *nv = realloc(l->v, ncap * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		l->v = nv, l->cap = ncap;
-	}
-	if (!(l->v[l->n].origin = strdup(rec->origin)))
-		return -ENOMEM;
-	l->v[l->n++].id = rec->id;
-	return 0;
-}
-
-static int
-by_id(const void *a, const void *b)
-{
-	uint32_t x = ((const struct log_ref *)a)->id, y = ((const struct log_ref *)b)->id;
-	return x < y ? -1 : x > y;
-}
-
-static void
-logs_free(struct logs *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].origin);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-static int
-logs_load(struct store *s, MDB_txn *txn, struct logs *l)
-{
-	int rc = store_log_each(s, txn, collect_log, l);
-	if (rc == 0 && l->n > 1)
-		qsort(l->v, l->n, sizeof(*l->v), by_id);
-	return rc;
-}
-
-static const char *
-logs_origin(const struct logs *l, uint32_t id)
-{
-	struct log_ref key = { id, NULL };
-	const struct log_ref *r = l->n ? bsearch(&key, l->v, l->n, sizeof(*l->v), by_id) : NULL;
-	return r ? r->origin : NULL;
-}
-
 /* ---- request context ---- */
 
 struct ctx {
@@ -122,7 +60,7 @@ struct ctx {
 	MDB_txn *txn;
 	const struct api_req *req;
 	struct api_resp *resp;
-	struct logs logs;
+	struct store_log_list logs;
 	bool csv;
 };
 
@@ -518,7 +456,8 @@ commit_emit(struct scan *sc, const MDB_val *k, const MDB_val *v)
 	const char *origin;
 	int rc;
 
-	if (!index_commitment_decode(k, v, &st) || !(origin = logs_origin(&x->logs, st.log)))
+	if (!index_commitment_decode(k, v, &st) ||
+	    !(origin = store_log_list_origin(&x->logs, st.log)))
 		return MDB_CORRUPTED;
 	if ((rc = read_entry(x, st.log, st.entry, &e)) != 0)
 		return rc;
@@ -657,7 +596,7 @@ get_commitment(struct ctx *x, const char *rest)
 	id = rest + sl + 1;
 	if (!member_log(x, slug, &log, 404))
 		return;
-	origin = logs_origin(&x->logs, log);
+	origin = store_log_list_origin(&x->logs, log);
 	rc = index_commitment_get(x->s, x->txn, log, id, &st);
 	if (rc == MDB_NOTFOUND) {
 		api_error(x->resp, 404, NULL, "%s publishes no commitment %.200s", slug, id);
@@ -836,7 +775,8 @@ indicator_emit(struct scan *sc, const MDB_val *k, const MDB_val *v)
 	const char *origin;
 	int rc;
 
-	if (!index_indicator_decode(k, v, &ind) || !(origin = logs_origin(&x->logs, ind.log)))
+	if (!index_indicator_decode(k, v, &ind) ||
+	    !(origin = store_log_list_origin(&x->logs, ind.log)))
 		return MDB_CORRUPTED;
 	if ((rc = read_entry(x, ind.log, ind.entry, &e)) != 0)
 		return rc;
@@ -947,7 +887,8 @@ meas_emit(struct scan *sc, const MDB_val *k, const MDB_val *v)
 	const char *origin;
 	int rc;
 
-	if (!index_measurement_decode(k, v, &m) || !(origin = logs_origin(&x->logs, m.log)))
+	if (!index_measurement_decode(k, v, &m) ||
+	    !(origin = store_log_list_origin(&x->logs, m.log)))
 		return MDB_CORRUPTED;
 	if ((rc = read_entry(x, m.log, m.index, &e)) != 0)
 		return rc;
@@ -1107,7 +1048,7 @@ api_domain_route(const struct api_ctx *c, const struct api_req *req, struct api_
 		api_error(resp, 503, NULL, "storage unavailable: %s", store_strerror(rc));
 		return true;
 	}
-	if ((rc = logs_load(x.s, x.txn, &x.logs)) != 0) {
+	if ((rc = store_log_list(x.s, x.txn, &x.logs)) != 0) {
 		store_error(&x, rc, "cannot list the logs");
 		goto done;
 	}
@@ -1128,7 +1069,7 @@ api_domain_route(const struct api_ctx *c, const struct api_req *req, struct api_
 		break;
 	}
 done:
-	logs_free(&x.logs);
+	store_log_list_free(&x.logs);
 	mdb_txn_abort(x.txn);
 	return true;
 }
