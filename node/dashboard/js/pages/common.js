@@ -3,7 +3,34 @@
 
 import { getJSON, ApiError } from '../api.js';
 import { t, num, pick, regionName } from '../i18n.js';
-import { h, badge, state, txt } from '../dom.js';
+import { h, badge, state, txt, loading, errorState, clear } from '../dom.js';
+
+// A page's frame: its title, heading and introduction (i18n keys PREFIX.title, PREFIX.intro),
+// then the body the page fills, showing a spinner until then.
+export function pageBody(ctx, prefix) {
+	ctx.setTitle(t(prefix + '.title'));
+	ctx.main.append(h('h1', null, t(prefix + '.title')), h('p', { class: 'lead' }, t(prefix + '.intro')));
+	const body = h('div', null, loading());
+	ctx.main.append(body);
+	return body;
+}
+
+// What load(signal) resolves to, or null once the failure is shown in body with a retry
+// (a navigation away aborts the load: that propagates).
+export async function loadInto(ctx, body, load) {
+	try {
+		return await load(ctx.signal);
+	} catch (e) {
+		if (e.kind === 'aborted') throw e;
+		clear(body).append(errorState(e, () => ctx.rerender()));
+		return null;
+	}
+}
+
+// A text folded for search: no accents, lower case.
+export function norm(s) {
+	return String(s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+}
 
 // {members: Map slug → row, list, overview, logs: Map origin → log, forked: Set origin}
 export async function directory(signal) {

@@ -5,14 +5,10 @@
 import { getJSON, seg } from '../api.js';
 import { t, num, date, pick, lang } from '../i18n.js';
 import { h, state, section, table, tableCSV, download, field, select, statusBadge, badge, loading, errorState, clear, printButton } from '../dom.js';
-import { directory, regionLabel, kindLabel, suspendedBadge, suspensionState } from './common.js';
+import { directory, regionLabel, kindLabel, suspendedBadge, suspensionState, loadInto, norm } from './common.js';
 
 const filters = { q: '', status: '', kind: '', region: '' };
 const SEV = ['critical', 'major', 'minor', 'info'];
-
-function norm(s) {
-	return String(s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
-}
 
 export default async function compliance(ctx) {
 	const { main, signal, query } = ctx;
@@ -20,14 +16,8 @@ export default async function compliance(ctx) {
 	main.append(h('div', { class: 'page-head' }, h('h1', null, t('comp.title')), printButton()), h('p', { class: 'lead' }, t('comp.intro')));
 	const body = h('div', null, loading());
 	main.append(body);
-	let dir;
-	try {
-		dir = await directory(signal);
-	} catch (e) {
-		if (e.kind === 'aborted') throw e;
-		clear(body).append(errorState(e, () => ctx.rerender()));
-		return;
-	}
+	const dir = await loadInto(ctx, body, directory);
+	if (!dir) return;
 	clear(body);
 	const ov = dir.overview;
 	if (!ov || !dir.list.length) {

@@ -5,7 +5,7 @@
 import { getJSON, getAll, seg } from '../api.js';
 import { t, num, date, pick, period, periodEnd } from '../i18n.js';
 import { h, txt, state, section, badge, statusBadge, progressBar, loading, errorState, clear, short, printButton } from '../dom.js';
-import { directory, regionLabel, kindLabel, replBadge, suspendedBadge, suspensionState } from './common.js';
+import { directory, regionLabel, kindLabel, replBadge, suspendedBadge, suspensionState, loadInto } from './common.js';
 import * as charts from '../charts.js';
 
 const PRINCIPLES = ['PRINCIPLE_TRANSPARENCY', 'PRINCIPLE_ACCOUNTABILITY', 'PRINCIPLE_ACCESS_TO_INFORMATION',
@@ -34,14 +34,9 @@ export default async function member(ctx) {
 	const body = h('div', null, loading());
 	main.append(body);
 
-	let dir, cs = [], inds = [], meas = [], head = null;
-	try {
-		dir = await directory(signal);
-	} catch (e) {
-		if (e.kind === 'aborted') throw e;
-		clear(body).append(errorState(e, () => ctx.rerender()));
-		return;
-	}
+	let cs = [], inds = [], meas = [], head = null;
+	const dir = await loadInto(ctx, body, directory);
+	if (!dir) return;
 	let row = dir.members.get(slug);
 	if (!row) {
 		const l = [...dir.logs.values()].find((x) => x.slug === slug);

@@ -5,31 +5,17 @@
 import { getJSON, seg } from '../api.js';
 import { t, num, date, ago, pick } from '../i18n.js';
 import { h, state, section, table, tableCSV, download, field, select, statusBadge, announce, loading, errorState, clear } from '../dom.js';
-import { directory, regionLabel, kindLabel, replState, replBadge, suspendedBadge, suspensionState } from './common.js';
+import { directory, regionLabel, kindLabel, replState, replBadge, suspendedBadge, suspensionState, pageBody, loadInto, norm } from './common.js';
 import * as charts from '../charts.js';
 
 const filters = { q: '', region: '', kind: '', status: '', repl: '' };
 const witnessed = new Map();   // slug → {size, time}
 
-function norm(s) {
-	return String(s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
-}
-
 export default async function network(ctx) {
-	const { main, signal } = ctx;
-	ctx.setTitle(t('net.title'));
-	main.append(h('h1', null, t('net.title')), h('p', { class: 'lead' }, t('net.intro')));
-	const body = h('div', null, loading());
-	main.append(body);
-
-	let dir;
-	try {
-		dir = await directory(signal);
-	} catch (e) {
-		if (e.kind === 'aborted') throw e;
-		clear(body).append(errorState(e, () => ctx.rerender()));
-		return;
-	}
+	const { signal } = ctx;
+	const body = pageBody(ctx, 'net');
+	const dir = await loadInto(ctx, body, directory);
+	if (!dir) return;
 	clear(body);
 	const rows = dir.list;
 	const ov = dir.overview;
