@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/buf.h"
 #include "core/csv.h"
 #include "core/wire.h"
 #include "endpoint.h"
@@ -90,8 +91,7 @@ read_input(const char *path, char **out, size_t *outlen)
 	const char *name = is_stdin ? "standard input" : path;
 	FILE *f = is_stdin ? stdin : fopen(path, "rb");
 	struct stat st;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	struct buf b = BUF_INIT(INPUT_MAX);
 	int rc = EXIT_FAIL;
 
 	if (!f)
@@ -104,43 +104,38 @@ read_input(const char *path, char **out, size_t *outlen)
 		goto done;
 	}
 	for (;;) {
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 65536;
-			if (ncap > INPUT_MAX + 1)
-				ncap = INPUT_MAX + 1;
-			char *nb = ncap > cap ? realloc(buf, ncap + 1) : NULL;
-			if (!nb) {
-				rc = len > INPUT_MAX
-				             ? cli_err(EXIT_INVALID,
-				                       "%s is over the %zu MiB cap; split it into "
-				                       "several files",
-				                       name, INPUT_MAX >> 20)
-				             : cli_err(EXIT_FAIL, "out of memory reading %s", name);
-				goto done;
-			}
-			buf = nb, cap = ncap;
-		}
-		size_t n = fread(buf + len, 1, cap - len, f);
-		len += n;
+		/* A chunk at a time, never past the cap: a byte beyond it is looked for below. */
+		size_t want = INPUT_MAX - b.len < 65536 ? INPUT_MAX - b.len : 65536, n;
+		if (want == 0 || buf_reserve(&b, want) != 0)
+			break;
+		n = fread(b.data + b.len, 1, want, f);
+		b.len += n;
 		if (n == 0)
 			break;
+	}
+	if (b.err == -ENOMEM) {
+		rc = cli_err(EXIT_FAIL, "out of memory reading %s", name);
+		goto done;
 	}
 	if (ferror(f)) {
 		rc = cli_err(EXIT_FAIL, "cannot read %s: %s", name, strerror(errno));
 		goto done;
 	}
-	if (len > INPUT_MAX) {
+	if (b.len == INPUT_MAX && fgetc(f) != EOF) {
 		rc = cli_err(EXIT_INVALID,
 		             "%s is over the %zu MiB cap; split it into several files", name,
 		             INPUT_MAX >> 20);
 		goto done;
 	}
-	buf[len] = '\0';
-	*out = buf, *outlen = len;
-	buf = NULL;
+	if (b.len == 0 && buf_reserve(&b, 0) != 0) {
+		rc = cli_err(EXIT_FAIL, "out of memory reading %s", name);
+		goto done;
+	}
+	b.data[b.len] = '\0';
+	*out = buf_steal(&b, outlen);
 	rc = EXIT_OK;
 done:
-	free(buf);
+	buf_free(&b);
 	if (!is_stdin)
 		fclose(f);
 	return rc;
