@@ -4,7 +4,8 @@
  *
  * Databases: reg:members  origin → MemberRecord (proto/store.proto)
  *            reg:catalog  indicator code → registry index (u64 BE) of its CatalogIndicator
- *            reg:policy   "current" → registry index of the latest CompliancePolicy
+ *            reg:policy   "current" → registry index of the latest CompliancePolicy,
+ *                         "witness" → registry index of the latest WitnessPolicy
  */
 #include "registry.h"
 
@@ -170,10 +171,43 @@ is_registry_kind(const Remacto__V1__Entry *e)
 	case REMACTO__V1__ENTRY__KIND_CATALOG_INDICATOR:
 	case REMACTO__V1__ENTRY__KIND_COMPLIANCE_POLICY:
 	case REMACTO__V1__ENTRY__KIND_PEER_ANNOUNCEMENT:
+	case REMACTO__V1__ENTRY__KIND_WITNESS_POLICY:
 		return true;
 	default:
 		return false;
 	}
+}
+
+/* The authority's own check of a witness policy: every group member is the registry, a member
+ * or a group named before it (entry.c checked the rest). Members suspended now are allowed:
+ * the policy leaves them out while they are. */
+static int
+check_witness_names(struct store *s, MDB_txn *txn, const struct note_verifier *auth,
+                    const Remacto__V1__WitnessPolicy *w, char *err, size_t errcap)
+{
+	for (size_t i = 0; i < w->n_groups; i++) {
+		const Remacto__V1__WitnessGroup *g = w->groups[i];
+		for (size_t m = 0; m < g->n_members; m++) {
+			const char *name = g->members[m];
+			MDB_val k = { strlen(name), (void *)name }, v;
+			bool group = false;
+			for (size_t j = 0; j < i && !group; j++)
+				group = !strcmp(w->groups[j]->name, name);
+			if (group || !strcmp(name, auth->name))
+				continue;
+			int rc = mdb_get(txn, db(s, DB_MEMBERS), &k, &v);
+			if (rc == MDB_NOTFOUND) {
+				err_set(err, errcap,
+				        "witnessPolicy.groups.members: %s (group %s) is not a member, "
+				        "the registry or a group named before it",
+				        name, g->name);
+				return -EINVAL;
+			}
+			if (rc != 0)
+				return rc;
+		}
+	}
+	return 0;
 }
 
 /* The member a registry entry is about, or NULL for catalog and policy entries. */
@@ -289,6 +323,12 @@ registry_apply(struct store *s, MDB_txn *txn, const char *origin, uint64_t index
 		break;
 	case REMACTO__V1__ENTRY__KIND_COMPLIANCE_POLICY:
 		rc = put_index(s, txn, DB_POLICY, "current", index);
+		break;
+	case REMACTO__V1__ENTRY__KIND_WITNESS_POLICY:
+		if (strict && (rc = check_witness_names(s, txn, &auth, e->witness_policy, err,
+		                                        errcap)) != 0)
+			goto done;
+		rc = put_index(s, txn, DB_POLICY, "witness", index);
 		break;
 	default:
 		break;

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int
 cli_err(int code, const char *fmt, ...)
@@ -49,4 +50,38 @@ long long
 cli_jint(const json_t *o, const char *key)
 {
 	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+int
+cli_read_file(const char *what, const char *path, size_t cap, char **out, size_t *len)
+{
+	bool is_stdin = !strcmp(path, "-");
+	FILE *f = is_stdin ? stdin : fopen(path, "rb");
+	char *buf;
+	size_t n = 0;
+
+	*out = NULL, *len = 0;
+	if (!f)
+		return cli_err(EXIT_FAIL, "cannot open %s %s: %s", what, path, strerror(errno));
+	if (!(buf = malloc(cap + 2))) {
+		if (!is_stdin)
+			fclose(f);
+		return cli_err(EXIT_FAIL, "out of memory reading %s %s", what, path);
+	}
+	/* One byte more than the cap tells a file that is too big. */
+	for (size_t r; n <= cap && (r = fread(buf + n, 1, cap + 1 - n, f)) > 0;)
+		n += r;
+	bool bad = ferror(f);
+	if (!is_stdin)
+		fclose(f);
+	if (bad || n > cap) {
+		free(buf);
+		return bad ? cli_err(EXIT_FAIL, "cannot read %s %s: %s", what, path,
+		                     strerror(errno))
+		           : cli_err(EXIT_INVALID, "%s %s is over %zu bytes: not one", what, path,
+		                     cap);
+	}
+	buf[n] = '\0';
+	*out = buf, *len = n;
+	return EXIT_OK;
 }

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Exit codes scripts can rely on. */
@@ -22,6 +23,10 @@ enum {
 
 /* "remacto: <message>\n" on stderr; returns code so callers can `return cli_err(...)`. */
 int cli_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reads the whole file path ("-": standard input) into a new NUL-terminated buffer of at most
+ * cap bytes (*out, free() it; *len without the NUL). An exit code, the problem printed
+ * ("what" names the file's role: "the proof"). */
+int cli_read_file(const char *what, const char *path, size_t cap, char **out, size_t *len);
 /* Parses a decimal uint64 option value; prints a usage error naming opt and returns false. */
 bool cli_u64(const char *opt, const char *s, uint64_t *out);
 /* Reading a node's JSON answers: member key of object o as a string ("" when absent or not a
@@ -43,5 +48,6 @@ int cmd_member(int argc, char **argv);
 int cmd_members(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_proof(int argc, char **argv);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * remacto catalog add | policy set — the national indicator catalog (from a CSV file, one
- * CatalogIndicator entry per row, all or nothing) and the compliance thresholds, in the
- * registry log of the authority's data folder. See regcmd.h for how entries are appended.
+ * remacto catalog add — the national indicator catalog (from a CSV file, one CatalogIndicator
+ * entry per row, all or nothing), in the registry log of the authority's data folder. See
+ * regcmd.h for how entries are appended; `remacto policy` is in cmd_policy.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -383,72 +383,5 @@ cmd_catalog(int argc, char **argv)
 		  OPT_BIT(O_DATA) | OPT_BIT(O_FILE), catalog_usage },
 	};
 	return regcmd_dispatch("catalog", catalog_usage, acts, sizeof(acts) / sizeof(acts[0]), argc,
-	                       argv);
-}
-
-/* ---- remacto policy ---- */
-
-static bool
-policy_value(const struct regcmd_args *a, int id, uint32_t max, uint32_t *out)
-{
-	uint64_t v;
-	char opt[64];
-	if (!a->v[id])
-		return true;
-	snprintf(opt, sizeof(opt), "--%s", regcmd_opt_name(id));
-	if (!cli_u64(opt, a->v[id], &v))
-		return false;
-	if (v > max) {
-		cli_err(EXIT_USAGE, "%s %s: at most %" PRIu32, opt, a->v[id], max);
-		return false;
-	}
-	*out = (uint32_t)v;
-	return true;
-}
-
-static int
-policy_set(const struct regcmd_args *a)
-{
-	Remacto__V1__Entry e = REMACTO__V1__ENTRY__INIT;
-	Remacto__V1__CompliancePolicy p = REMACTO__V1__COMPLIANCE_POLICY__INIT;
-	char today[16];
-
-	if (!policy_value(a, O_LIVENESS, 3650, &p.liveness_days) ||
-	    !policy_value(a, O_FOLLOW_UP, 3650, &p.follow_up_days) ||
-	    !policy_value(a, O_GRACE, 3650, &p.milestone_grace_days) ||
-	    !policy_value(a, O_AT_RISK, 100, &p.at_risk_score) ||
-	    !policy_value(a, O_NON_COMPLIANT, 100, &p.non_compliant_score))
-		return EXIT_USAGE;
-	if (p.at_risk_score && p.non_compliant_score && p.non_compliant_score > p.at_risk_score)
-		return cli_err(EXIT_INVALID,
-		               "--non-compliant-score %" PRIu32 " is above "
-		               "--at-risk-score %" PRIu32
-		               ": a non-compliant member is also at risk",
-		               p.non_compliant_score, p.at_risk_score);
-	p.date = regcmd_date(a, today);
-	e.kind_case = REMACTO__V1__ENTRY__KIND_COMPLIANCE_POLICY;
-	e.compliance_policy = &p;
-	return regcmd_append_one(a, &e);
-}
-
-static const char policy_usage[] =
-        "usage: remacto policy set --data DIR [--liveness-days N] [--follow-up-days N]\n"
-        "         [--milestone-grace-days N] [--at-risk-score N] [--non-compliant-score N]\n"
-        "         [--date YYYY-MM-DD]\n"
-        "  Sets the network's compliance thresholds in the registry log of the authority's data\n"
-        "  folder DIR; prints the registry's new size. A policy replaces the previous one whole:\n"
-        "  a threshold not given falls back to its documented default (so does 0). Scores are\n"
-        "  0-100.\n";
-
-int
-cmd_policy(int argc, char **argv)
-{
-	static const struct regcmd_action acts[] = {
-		{ "set", policy_set,
-		  OPT_BIT(O_DATA) | OPT_BIT(O_LIVENESS) | OPT_BIT(O_FOLLOW_UP) | OPT_BIT(O_GRACE) |
-		          OPT_BIT(O_AT_RISK) | OPT_BIT(O_NON_COMPLIANT) | OPT_BIT(O_DATE),
-		  OPT_BIT(O_DATA), policy_usage },
-	};
-	return regcmd_dispatch("policy", policy_usage, acts, sizeof(acts) / sizeof(acts[0]), argc,
 	                       argv);
 }

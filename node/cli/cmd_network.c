@@ -1,9 +1,14 @@
 /*
  * remacto network init — creates the network authority's registry log in its data folder and
- * prints the authority's verifier key, the one trust anchor of every node. The other registry
- * subcommands are in cmd_member.c and cmd_catalog.c; what they share in regcmd.h.
+ * prints the authority's verifier key, the one trust anchor of every node.
+ * remacto network policy — prints the network's trust policy (c2sp.org/tlog-policy) as a node
+ * serves it (GET /api/v1/policy) or as a data folder's registry defines it (peers/trust.h).
+ * The other registry subcommands are in cmd_member.c, cmd_catalog.c and cmd_policy.c; what
+ * they share in regcmd.h.
  */
 #include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +17,10 @@
 
 #include "cli.h"
 #include "core/note.h"
+#include "endpoint.h"
 #include "peers/ledger.h"
 #include "peers/registry.h"
+#include "peers/trust.h"
 #include "regcmd.h"
 #include "store/tlog.h"
 
@@ -117,16 +124,106 @@ done_key:
 	return rc;
 }
 
+static const char policy_usage[] =
+        "usage: remacto network policy [--data DIR | --url URL | --config FILE] [--ca FILE]\n"
+        "         [--registry-size N]\n"
+        "  Prints the network's trust policy, a c2sp.org/tlog-policy file: the registry's and\n"
+        "  every member's log keys, their nodes' witness keys and the witness quorum, as the\n"
+        "  registry's first N entries define it (default: all the node holds). Verify a\n"
+        "  tlog-proof against it with remacto proof verify --policy FILE. With --data, reads\n"
+        "  the registry of a data folder offline; otherwise asks a node (GET /api/v1/policy).\n" ENDPOINT_USAGE;
+
+static int
+network_policy(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		ENDPOINT_OPTIONS,
+		{ "data", required_argument, NULL, 'd' },
+		{ "registry-size", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct endpoint_args ea = { 0 };
+	const char *data = NULL, *size_arg = NULL;
+	uint64_t size = TRUST_ALL;
+	int c, rc;
+
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (endpoint_arg(&ea, c, optarg))
+			continue;
+		if (c == 'd') {
+			data = optarg;
+		} else if (c == 'r') {
+			size_arg = optarg;
+			if (!cli_u64("--registry-size", optarg, &size))
+				return EXIT_USAGE;
+		} else if (c == 'h') {
+			fputs(policy_usage, stdout);
+			return EXIT_OK;
+		} else {
+			fputs(policy_usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return cli_err(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+	if (data && (ea.url || ea.config))
+		return cli_err(EXIT_USAGE,
+		               "--data reads a data folder: it takes no --url or --config");
+	if (data) {
+		struct store s;
+		struct buf out = BUF_INIT(0);
+		uint64_t used;
+		char err[600];
+		MDB_txn *txn;
+		if (ledger_open(&s, data, STORE_RDONLY, 0, err, sizeof(err)) != 0)
+			return cli_err(EXIT_FAIL, "%s", err);
+		if ((rc = store_read_begin(&s, &txn)) == 0) {
+			rc = trust_policy(&s, txn, size, &out, &used, err, sizeof(err));
+			mdb_txn_abort(txn);
+		} else {
+			snprintf(err, sizeof(err), "cannot read %s: %s", data, store_strerror(rc));
+		}
+		store_close(&s);
+		if (rc == 0)
+			fwrite(out.data, 1, out.len, stdout);
+		buf_free(&out);
+		if (rc != 0)
+			return cli_err(rc == -ERANGE ? EXIT_USAGE : EXIT_FAIL, "%s", err);
+		return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+	}
+	struct endpoint e = { 0 };
+	struct client_response resp = { 0 };
+	char path[64] = "/api/v1/policy";
+	if (size_arg)
+		snprintf(path, sizeof(path), "/api/v1/policy?registrySize=%" PRIu64, size);
+	if ((rc = endpoint_open(&e, ENDPOINT_PUBLIC, &ea, 10)) == EXIT_OK &&
+	    (rc = endpoint_get(&e, path, &resp)) == EXIT_OK) {
+		fwrite(resp.body, 1, resp.len, stdout);
+		rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+	}
+	client_response_free(&resp);
+	endpoint_close(&e);
+	return rc;
+}
+
 static const char network_usage[] =
         "usage: remacto network init --data DIR --key KEYFILE [--origin ORIGIN]\n"
-        "  Creates the network authority's registry log ORIGIN (default " DEFAULT_REGISTRY ") in\n"
+        "       remacto network policy [--data DIR | --url URL | --config FILE]\n"
+        "         [--registry-size N]\n"
+        "  init creates the network authority's registry log ORIGIN (default " DEFAULT_REGISTRY
+        ") in\n"
         "  DIR, signed by KEYFILE (created when it does not exist: PKCS#8 PEM, mode 0600), records\n"
         "  it as the authority of DIR, and prints the authority's verifier key: the value of\n"
-        "  [authority] verifier_key in every node's configuration.\n";
+        "  [authority] verifier_key in every node's configuration.\n"
+        "  policy prints the network's trust policy (remacto network policy --help).\n";
 
 int
 cmd_network(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "policy"))
+		return network_policy(argc, argv);
 	static const struct regcmd_action acts[] = {
 		{ "init", network_init, OPT_BIT(O_DATA) | OPT_BIT(O_KEY) | OPT_BIT(O_ORIGIN),
 		  OPT_BIT(O_DATA) | OPT_BIT(O_KEY), network_usage },

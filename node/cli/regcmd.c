@@ -44,6 +44,8 @@ static const struct option all_opts[] = {
 	{ "at-risk-score", required_argument, NULL, O_AT_RISK },
 	{ "non-compliant-score", required_argument, NULL, O_NON_COMPLIANT },
 	{ "force", no_argument, NULL, O_FORCE },
+	{ "witness-quorum", required_argument, NULL, O_WITNESS_QUORUM },
+	{ "witness-group", required_argument, NULL, O_WITNESS_GROUP },
 	{ "help", no_argument, NULL, O_HELP },
 	{ 0 },
 };
@@ -81,7 +83,12 @@ regcmd_run(const char *cmd, const struct regcmd_action *act, int argc, char **ar
 		if (!(act->allowed & OPT_BIT(c)))
 			return cli_err(EXIT_USAGE, "%s does not take --%s (see remacto %s --help)",
 			               what, regcmd_opt_name(c), what);
-		if (a.set[c])
+		if (c == O_WITNESS_GROUP) {
+			if (a.ngroups == REGCMD_MAX_GROUPS)
+				return cli_err(EXIT_USAGE, "more than %d --witness-group",
+				               REGCMD_MAX_GROUPS);
+			a.groups[a.ngroups++] = optarg;
+		} else if (a.set[c])
 			return cli_err(EXIT_USAGE, "--%s given twice", regcmd_opt_name(c));
 		a.set[c] = true;
 		a.v[c] = optarg;

@@ -53,15 +53,21 @@ enum opt_id {
 	O_AT_RISK,
 	O_NON_COMPLIANT,
 	O_FORCE,
+	O_WITNESS_QUORUM,
+	O_WITNESS_GROUP, /* repeatable: every value in groups[] */
 	O_HELP,
 	O_COUNT
 };
 #define OPT_BIT(o) (UINT64_C(1) << (o))
 
+#define REGCMD_MAX_GROUPS 64
+
 struct regcmd_args {
 	const char *what; /* "member add", for messages */
 	char *v[O_COUNT]; /* option values (argv strings), NULL when not given */
 	bool set[O_COUNT];
+	char *groups[REGCMD_MAX_GROUPS]; /* each --witness-group, in order */
+	size_t ngroups;
 };
 
 struct regcmd_action {

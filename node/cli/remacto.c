@@ -28,7 +28,9 @@ static const struct {
 	{ "member", cmd_member, "admit a member, rotate its key, suspend it, announce its node" },
 	{ "members", cmd_members, "list the network's members from the registry" },
 	{ "catalog", cmd_catalog, "add the national indicator catalog (CSV) to the registry" },
-	{ "policy", cmd_policy, "set the network's compliance thresholds in the registry" },
+	{ "policy", cmd_policy,
+	  "set the network's compliance thresholds and witness quorum in the registry" },
+	{ "proof", cmd_proof, "verify a tlog-proof file offline against a trust policy" },
 };
 
 static void

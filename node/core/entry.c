@@ -323,6 +323,51 @@ check_commitment(const Remacto__V1__Commitment *c, char *err, size_t errcap)
 	return true;
 }
 
+/* A witness group's name: [A-Za-z0-9._-]{1,64}, so that it is never a member's origin. */
+static bool
+group_name_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* What the entry says on its own; the registry checks the names against its members. */
+static bool
+check_witness_policy(const Remacto__V1__WitnessPolicy *w, char *err, size_t errcap)
+{
+	NEED(w->quorum <= 4096, "witnessPolicy.quorum", "at most 4096");
+	NEED(w->n_groups <= 64, "witnessPolicy.groups", "at most 64 groups");
+	NEED(!w->n_groups || w->quorum <= w->n_groups, "witnessPolicy.quorum",
+	     "with groups, the quorum counts groups: at most their number");
+	for (size_t i = 0; i < w->n_groups; i++) {
+		const Remacto__V1__WitnessGroup *g = w->groups[i];
+		NEED(group_name_ok(g->name), "witnessPolicy.groups.name",
+		     "1 to 64 characters among A-Z a-z 0-9 . _ -");
+		NEED(strcmp(g->name, "network.quorum") != 0, "witnessPolicy.groups.name",
+		     "network.quorum is the name of the policy's quorum");
+		NEED(g->n_members >= 1 && g->n_members <= 4096, "witnessPolicy.groups.members",
+		     "1 to 4096 members");
+		NEED(g->threshold <= g->n_members, "witnessPolicy.groups.threshold",
+		     "at most the number of members (0 means all of them)");
+		for (size_t j = 0; j < i; j++)
+			NEED(strcmp(g->name, w->groups[j]->name) != 0, "witnessPolicy.groups.name",
+			     "used twice");
+		for (size_t m = 0; m < g->n_members; m++) {
+			NEED(!empty(g->members[m]), "witnessPolicy.groups.members", "empty name");
+			for (size_t k = 0; k < m; k++)
+				NEED(strcmp(g->members[m], g->members[k]) != 0,
+				     "witnessPolicy.groups.members", "a member listed twice");
+		}
+	}
+	return true;
+}
+
 static bool
 check_vkey(const char *kind, const char *origin, const char *vkey, char *err, size_t errcap)
 {
@@ -419,6 +464,8 @@ check_kind(const Remacto__V1__Entry *e, char *err, size_t errcap)
 		return true;
 	case REMACTO__V1__ENTRY__KIND_COMPLIANCE_POLICY:
 		return true;
+	case REMACTO__V1__ENTRY__KIND_WITNESS_POLICY:
+		return check_witness_policy(e->witness_policy, err, errcap);
 	case REMACTO__V1__ENTRY__KIND_PEER_ANNOUNCEMENT:
 		NEED(!empty(e->peer_announcement->origin), "peerAnnouncement.origin", "required");
 		NEED(e->peer_announcement->url &&

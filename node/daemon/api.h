@@ -124,6 +124,8 @@ bool api_admin_route(const struct api_ctx *c, const struct api_req *req, struct 
 bool api_fed_route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp);
 bool api_compliance_route(const struct api_ctx *c, const struct api_req *req,
                           struct api_resp *resp);
+/* tlog-proof files and the trust policy (api_tlog.c). */
+bool api_tlog_route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp);
 /* CSV answers (api_csvout.c): api_csv_prepare reads ?sep= (',', ';' or tab) of a CSV request
  * into *sep and gives the routes a copy of the request without it in *out (false with a 400
  * in resp for another value; *out untouched when there is no sep=); api_csv_finish writes a

@@ -339,6 +339,21 @@ async function main() {
 		eq(r.state, 'ok', `verdict (${r.text})`);
 	});
 
+	await check('"Download proof" saves a .tlog-proof that remacto proof verify accepts offline', async () => {
+		const policy = path.join(T, 'policy');
+		writeFileSync(policy, await (await context.request.get(`${base}/api/v1/policy`)).text());
+		for (const hash of [commitmentHash, `#/entry/${sale.slug}/13`]) {
+			await visit(page, base, hash);
+			const [dl] = await Promise.all([page.waitForEvent('download'), page.click('.proof-download a[data-proof]')]);
+			const name = dl.suggestedFilename();
+			assert(new RegExp(`^${sale.slug}-\\d+\\.tlog-proof$`).test(name), `file name ${name}`);
+			const file = path.join(T, name);
+			await dl.saveAs(file);
+			const out = execFileSync(path.join(BUILD, 'remacto'), ['proof', 'verify', '--policy', policy, file]).toString();
+			assert(/\nVERIFIED\n$/.test(out), out);
+		}
+	});
+
 	const tamper = async (name, pattern, edit, file) => {
 		await check(`verify fails visibly when ${name}`, async () => {
 			await page.route(pattern, async (route) => {

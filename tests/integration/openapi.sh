@@ -42,6 +42,7 @@ A=$LEDGER_ASOF
 set -- /healthz /metrics /api/v1/openapi.json /api/v1/logs /api/v1/logs.csv /api/v1/logs/rabat \
 	"/api/v1/logs/rabat/entries?start=2&limit=3" "/api/v1/logs/rabat/proof/inclusion?index=3" \
 	"/api/v1/logs/rabat/proof/consistency?old=3&size=8" /api/v1/logs/rabat/witnesses \
+	"/api/v1/logs/rabat/tlog-proof?index=3" /api/v1/policy "/api/v1/policy?registrySize=2" \
 	/api/v1/logs/rabat/evidence /api/v1/evidence /logs/rabat/checkpoint /api/v1/peers \
 	"/api/v1/commitments?member=rabat" /api/v1/commitments.csv "/api/v1/commitments.csv?sep=%3B" \
 	"/api/v1/indicators.csv?sep=tab" /api/v1/commitments/rabat/R1 \

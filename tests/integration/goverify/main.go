@@ -14,6 +14,7 @@
 //	                                       whose Ed25519 note keys (type 0x01) are VKEY...:
 //	                                       print "name time" per valid one; fails when one
 //	                                       does not verify or none is there
+//	goverify policy | tlogproof | addcheckpoint …  see tlog.go
 //
 // Exit status 0 when it verifies, 1 with a message otherwise.
 package main
@@ -152,6 +153,26 @@ func main() {
 		tiles(strings.TrimSuffix(os.Args[2], "/"), os.Args[3], step)
 	case "cosig":
 		cosig(os.Args[2], os.Args[3:])
+	case "policy":
+		cmdPolicy(os.Args[2])
+	case "tlogproof":
+		if len(os.Args) < 4 || len(os.Args) > 5 {
+			die("usage: goverify tlogproof POLICY PROOF [ENTRY]")
+		}
+		entry := ""
+		if len(os.Args) == 5 {
+			entry = os.Args[4]
+		}
+		cmdTlogProof(os.Args[2], os.Args[3], entry)
+	case "addcheckpoint":
+		if len(os.Args) < 5 || len(os.Args) > 6 {
+			die("usage: goverify addcheckpoint URL OLD CHECKPOINT [PROOF.json]")
+		}
+		proof := ""
+		if len(os.Args) == 6 {
+			proof = os.Args[5]
+		}
+		cmdAddCheckpoint(os.Args[2], os.Args[3], os.Args[4], proof)
 	default:
 		die("unknown command %q", os.Args[1])
 	}

@@ -7,7 +7,7 @@ import { t, num, date, pick, money, dateTime } from '../i18n.js';
 import { h, txt, state, section, progressBar, loading, errorState, clear } from '../dom.js';
 import { directory, memberLink } from './common.js';
 import { completionBadge, milestoneBadge, milestoneState } from './member.js';
-import { verifyPanel } from './verifyview.js';
+import { verifyPanel, proofLink } from './verifyview.js';
 
 export default async function commitment(ctx) {
 	const { main, signal, params } = ctx;
@@ -71,7 +71,9 @@ export default async function commitment(ctx) {
 	}
 
 	const history = c.history || [];
-	body.append(section(t('v.title'), verifyPanel(ctx, slug, () => history.map((e) => ({ index: e.index, entry: e.entry })), { all: true })));
+	body.append(section(t('v.title'), verifyPanel(ctx, slug, () => history.map((e) => ({ index: e.index, entry: e.entry })), { all: true }),
+		h('p', { class: 'proof-download' }, proofLink(slug, c.lastUpdateIndex !== undefined && c.lastUpdateIndex !== null ? c.lastUpdateIndex : c.logIndex), ' ',
+			h('span', { class: 'muted' }, t('v.downloadLatest')))));
 	body.append(section(t('c.history'), h('p', { class: 'muted' }, t('c.history.intro')),
 		h('ol', { class: 'history' }, historyItems(slug, history, c))));
 }
@@ -135,6 +137,7 @@ function historyItems(slug, history, c) {
 			h('div', { class: 'hist-head' },
 				h('span', { class: 'hist-kind' }, label),
 				h('a', { href: `#/entry/${seg(slug)}/${e.index}` }, t('c.index', { n: num(e.index) })),
+				proofLink(slug, e.index, { small: true }),
 				h('span', { class: 'muted' }, t('c.published', { d: dateTime(e.published) }))),
 			h('div', { class: 'hist-body' }, content));
 	});

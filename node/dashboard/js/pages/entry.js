@@ -5,7 +5,7 @@ import { getJSON, seg } from '../api.js';
 import { t, num, dateTime } from '../i18n.js';
 import { h, state, section, loading, errorState, clear } from '../dom.js';
 import { directory, memberLink, memberName } from './common.js';
-import { verifyPanel } from './verifyview.js';
+import { verifyPanel, proofLink } from './verifyview.js';
 
 function commitmentOf(x) {
 	if (!x) return null;
@@ -49,5 +49,6 @@ export default async function entry(ctx) {
 		cid ? h('p', null, `${t('e.related')}${t('colon')}`, h('a', { href: `#/commitment/${seg(slug)}/${seg(cid)}` }, cid)) : null,
 		h('h3', null, t('e.raw')),
 		h('pre', { class: 'json', dir: 'ltr', 'data-entry': String(i) }, JSON.stringify(x, null, 2))));
-	body.append(section(t('v.title'), verifyPanel(ctx, slug, () => [{ index: i, entry: x }])));
+	body.append(section(t('v.title'), verifyPanel(ctx, slug, () => [{ index: i, entry: x }]),
+		h('p', { class: 'proof-download' }, proofLink(slug, i), ' ', h('span', { class: 'muted' }, t('v.downloadHint')))));
 }

@@ -1,10 +1,23 @@
 // verifyview — the "verify" panel shared by the Commitment and Entry pages: a button that runs
 // verify.js over the given entries and shows each step, the checkpoint and its witnesses, or a
-// failure that cannot be missed.
+// failure that cannot be missed; and the "Download proof" links to an entry's C2SP tlog-proof
+// file, which anyone can check offline (remacto proof verify, or any C2SP tool).
 
+import { seg } from '../api.js';
 import { t, num, dateTime } from '../i18n.js';
 import { h, clear, state, announce } from '../dom.js';
 import { verifyEntries, available } from '../verify.js';
+
+// A link that saves entry `index` of log `slug` as <slug>-<index>.tlog-proof.
+export function proofLink(slug, index, { small } = {}) {
+	return h('a', {
+		class: small ? 'proof-link' : 'btn',
+		href: `/api/v1/logs/${seg(slug)}/tlog-proof?index=${Number(index)}`,
+		download: `${slug}-${Number(index)}.tlog-proof`,
+		'data-proof': String(index),
+		title: t('v.downloadHint'),
+	}, small ? t('v.downloadShort') : t('v.download'));
+}
 
 export function verifyPanel(ctx, slug, items, { all } = {}) {
 	const out = h('div', { class: 'verify-out', 'aria-live': 'polite' });
