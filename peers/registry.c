@@ -325,8 +325,8 @@ registry_apply(struct store *s, MDB_txn *txn, const char *origin, uint64_t index
 		rc = put_index(s, txn, DB_POLICY, "current", index);
 		break;
 	case REMACTO__V1__ENTRY__KIND_WITNESS_POLICY:
-		if (strict && (rc = check_witness_names(s, txn, &auth, e->witness_policy, err,
-		                                        errcap)) != 0)
+		if (strict &&
+		    (rc = check_witness_names(s, txn, &auth, e->witness_policy, err, errcap)) != 0)
 			goto done;
 		rc = put_index(s, txn, DB_POLICY, "witness", index);
 		break;

@@ -253,9 +253,9 @@ route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp)
 		api_error(resp, 403, NULL, "%s is served on the admin listener only", req->path);
 		return 0;
 	}
-	if (api_tlog_route(c, req, resp) || api_read_route(c, req, resp) || api_domain_route(c, req, resp) ||
-	    api_fed_route(c, req, resp) || api_compliance_route(c, req, resp) ||
-	    api_openapi_route(req, resp))
+	if (api_tlog_route(c, req, resp) || api_read_route(c, req, resp) ||
+	    api_domain_route(c, req, resp) || api_fed_route(c, req, resp) ||
+	    api_compliance_route(c, req, resp) || api_openapi_route(req, resp))
 		return 0;
 	api_error(resp, 404, NULL, "no such resource: %s", req->path);
 	return 0;

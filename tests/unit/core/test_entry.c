@@ -826,10 +826,36 @@ test_no_kind_and_schema(void **state)
 	json_decref(j);
 	rejected("{'schema':2,'compliancePolicy':{}}", "schema");
 	rejected("{'schema':4294967295,'compliancePolicy':{}}", "schema");
-	/* A kind this node does not know is a field it does not know: raw field 36 (message). */
-	static const uint8_t unknown_kind[] = { 0x08, 0x01, 0xa2, 0x02, 0x00 };
+	/* A kind this node does not know is a field it does not know: raw field 99 (message). */
+	static const uint8_t unknown_kind[] = { 0x08, 0x01, 0x9a, 0x06, 0x00 };
 	rejected_bytes(unknown_kind, sizeof(unknown_kind), "");
 	assert_non_null(strstr(err, "no entry kind"));
+}
+
+/* The witness quorum of the trust policy (issue 11): what the entry says on its own. */
+static void
+test_witness_policy(void **state)
+{
+	(void)state;
+	accepted("{'witnessPolicy':{}}", "witnessPolicy");
+	accepted("{'witnessPolicy':{'quorum':2,'groups':[{'name':'dgct','members':['remacto.ma/"
+	         "registry']},{'name':'communes','threshold':1,'members':['a','b','dgct']}]}}",
+	         "witnessPolicy");
+	rejected("{'witnessPolicy':{'quorum':3,'groups':[{'name':'g','members':['a']}]}}",
+	         "witnessPolicy.quorum");
+	rejected("{'witnessPolicy':{'quorum':5000}}", "witnessPolicy.quorum");
+	rejected("{'witnessPolicy':{'groups':[{'name':'a/b','members':['a']}]}}",
+	         "witnessPolicy.groups.name");
+	rejected("{'witnessPolicy':{'groups':[{'name':'network.quorum','members':['a']}]}}",
+	         "witnessPolicy.groups.name");
+	rejected("{'witnessPolicy':{'groups':[{'name':'g','members':['a']},{'name':'g',"
+	         "'members':['b']}]}}",
+	         "witnessPolicy.groups.name");
+	rejected("{'witnessPolicy':{'groups':[{'name':'g'}]}}", "witnessPolicy.groups.members");
+	rejected("{'witnessPolicy':{'groups':[{'name':'g','threshold':2,'members':['a']}]}}",
+	         "witnessPolicy.groups.threshold");
+	rejected("{'witnessPolicy':{'groups':[{'name':'g','members':['a','a']}]}}",
+	         "witnessPolicy.groups.members");
 }
 
 static void
@@ -1100,20 +1126,35 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_programme),        cmocka_unit_test(test_consultation),
-		cmocka_unit_test(test_assessment),       cmocka_unit_test(test_commitment),
-		cmocka_unit_test(test_milestone_update), cmocka_unit_test(test_indicator),
-		cmocka_unit_test(test_measurement),      cmocka_unit_test(test_status_update),
-		cmocka_unit_test(test_amendment),        cmocka_unit_test(test_evidence),
-		cmocka_unit_test(test_member_admission), cmocka_unit_test(test_key_rotation),
-		cmocka_unit_test(test_registry_others),  cmocka_unit_test(test_dates_and_periods),
-		cmocka_unit_test(test_invalid_utf8),     cmocka_unit_test(test_control_characters),
-		cmocka_unit_test(test_unknown_enum),     cmocka_unit_test(test_bad_dates),
-		cmocka_unit_test(test_bad_periods),      cmocka_unit_test(test_bad_published),
-		cmocka_unit_test(test_percent),          cmocka_unit_test(test_sha256),
-		cmocka_unit_test(test_missing_per_kind), cmocka_unit_test(test_no_kind_and_schema),
-		cmocka_unit_test(test_commitment_rules), cmocka_unit_test(test_registry_keys),
-		cmocka_unit_test(test_size_cap),         cmocka_unit_test(test_unknown_fields_kept),
+		cmocka_unit_test(test_programme),
+		cmocka_unit_test(test_consultation),
+		cmocka_unit_test(test_assessment),
+		cmocka_unit_test(test_commitment),
+		cmocka_unit_test(test_milestone_update),
+		cmocka_unit_test(test_indicator),
+		cmocka_unit_test(test_measurement),
+		cmocka_unit_test(test_status_update),
+		cmocka_unit_test(test_amendment),
+		cmocka_unit_test(test_evidence),
+		cmocka_unit_test(test_member_admission),
+		cmocka_unit_test(test_key_rotation),
+		cmocka_unit_test(test_registry_others),
+		cmocka_unit_test(test_dates_and_periods),
+		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_control_characters),
+		cmocka_unit_test(test_unknown_enum),
+		cmocka_unit_test(test_bad_dates),
+		cmocka_unit_test(test_bad_periods),
+		cmocka_unit_test(test_bad_published),
+		cmocka_unit_test(test_percent),
+		cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_missing_per_kind),
+		cmocka_unit_test(test_no_kind_and_schema),
+		cmocka_unit_test(test_commitment_rules),
+		cmocka_unit_test(test_registry_keys),
+		cmocka_unit_test(test_witness_policy),
+		cmocka_unit_test(test_size_cap),
+		cmocka_unit_test(test_unknown_fields_kept),
 		cmocka_unit_test(test_embedded_nul),
 	};
 	return cmocka_run_group_tests_name("entry", tests, NULL, NULL);
