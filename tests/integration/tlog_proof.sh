@@ -46,7 +46,7 @@ import base64, sys
 pol = open(sys.argv[1]).read().split("\n")
 log = [l.split()[1] for l in pol if l.startswith("log " + sys.argv[2] + "+")][0]
 wit = [l.split()[2] for l in pol if l.startswith("witness " + sys.argv[2] + " ")][0]
-a, b = base64.b64decode(log.split("+")[2]), base64.b64decode(wit.split("+")[2])
+a, b = base64.b64decode(log.split("+", 2)[2]), base64.b64decode(wit.split("+", 2)[2])
 sys.exit(not (a[0] == 1 and b[0] == 4 and a[1:] == b[1:]))' "$T/policy" "$O2"
 "$REMACTO" network policy --data "$F/registry/data" > "$T/policy.cli"
 check "remacto network policy --data (the authority's folder) prints the same policy" cmp -s "$T/policy" "$T/policy.cli"
