@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "core/buf.h"
 #include "core/log.h"
 #include "live.h"
 #include "node.h"
@@ -65,9 +66,8 @@ struct session {
 	struct node *n;
 	enum phase phase;
 	struct api_req req;
-	uint8_t *body;
-	size_t body_len, body_cap;
-	bool body_over, close_after, rx_paused;
+	struct buf body; /* the request body (admin writes), capped at API_MAX_BODY */
+	bool close_after, rx_paused;
 	unsigned blocked_ms; /* time the answer made no progress */
 	struct api_resp resp;
 	size_t sent;
@@ -78,11 +78,9 @@ struct session {
 static void
 session_reset(struct session *s)
 {
-	free(s->body);
+	buf_free(&s->body);
+	s->body = (struct buf)BUF_INIT(API_MAX_BODY);
 	api_resp_free(&s->resp);
-	s->body = NULL;
-	s->body_len = s->body_cap = 0;
-	s->body_over = false;
 	s->sent = 0;
 	s->job = NULL;
 	s->phase = PH_IDLE;
@@ -163,8 +161,8 @@ handle(struct session *s, const struct api_req *r)
 static void
 dispatch(struct session *s)
 {
-	s->req.body = s->body;
-	s->req.body_len = s->body_len;
+	s->req.body = (const uint8_t *)s->body.data;
+	s->req.body_len = s->body.len;
 	if (!s->req.admin && live_serve(s->n->live, &s->req, &s->resp)) {
 		respond(s);
 		return;
@@ -517,21 +515,9 @@ body_chunk(struct session *s, const void *in, size_t len)
 		return 0;
 	/* The timeout is for a stalled body, not a long one: restart it on every chunk. */
 	lws_set_timer_usecs(s->wsi, (lws_usec_t)HTTP_BODY_TIMEOUT_S * LWS_US_PER_SEC);
-	if (s->body_over || s->body_len + len > API_MAX_BODY) {
-		s->body_over = true;
-		return 0;
-	}
-	if (s->body_len + len > s->body_cap) {
-		size_t ncap = s->body_cap ? s->body_cap : 16384;
-		while (ncap < s->body_len + len)
-			ncap *= 2;
-		uint8_t *nb = realloc(s->body, ncap);
-		if (!nb)
-			return -1;
-		s->body = nb, s->body_cap = ncap;
-	}
-	memcpy(s->body + s->body_len, in, len);
-	s->body_len += len;
+	/* Past the cap the rest is read and dropped (body.err -EMSGSIZE): 413 at the end. */
+	if (buf_put(&s->body, in, len) == -ENOMEM)
+		return -1;
 	return 0;
 }
 
@@ -689,7 +675,7 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 			return 0;
 		lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
 		rx_pause(s);
-		if (s->body_over) {
+		if (s->body.err) {
 			respond_error(s, 413, NULL,
 			              "request body over the 8 MiB cap; split the batch");
 			return 0;
