@@ -9,10 +9,13 @@
 #                on the lines changed since main (tools/check-format.sh)
 #   make bench   performance benchmarks (results go to docs/BENCHMARKS.md by hand)
 #   make fuzz    short bounded libFuzzer runs of every decoder harness
+#   make deb     the Debian package build/deb/remacto_<version>_<arch>.deb, checked by lintian
 
 BUILD    ?= build
 CC       ?= cc
-PKGS      = libwebsockets libprotobuf-c lmdb jansson inih libcrypto libssl
+PKGS      = libwebsockets libprotobuf-c lmdb jansson inih libcrypto libssl libsystemd
+# The one place the version is written: the package's changelog.
+VERSION  := $(shell awk 'NR == 1 { gsub(/[()]/, "", $$2); print $$2 }' deploy/debian/changelog)
 # Only the command-line tool speaks HTTP as a client (libcurl) and draws PDF reports (cairo,
 # pango): remactod does not link them.
 CLI_PKGS  = libcurl pangocairo
@@ -45,7 +48,7 @@ UNIT_SRC  = $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BINS      = $(BUILD)/remacto $(BUILD)/remactod
 
-.PHONY: all deps test-deps run run-node test lint unit integration browser asan bench fuzz clean
+.PHONY: all deps test-deps run run-node test lint unit integration browser asan bench fuzz clean deb
 .DELETE_ON_ERROR:
 .SECONDARY: $(GEN_C) $(GEN_H) $(TEST_GEN_H) $(TEST_GEN_H:.h=.c)
 
@@ -65,13 +68,17 @@ $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: tests/unit/%.proto
 	@mkdir -p $(@D)
 	protoc-c --proto_path=tests/unit --c_out=$(BUILD)/gen $<
 
+$(BUILD)/gen/version.h: deploy/debian/changelog
+	@mkdir -p $(@D)
+	printf '#define REMACTO_VERSION "%s"\n' '$(VERSION)' > $@
+
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) -w -c -o $@ $<
 
 $(BUILD)/obj/tests/%.o: CPPFLAGS += -Itests/unit
 
-$(BUILD)/obj/%.o: %.c | $(GEN_H) $(TEST_GEN_H)
+$(BUILD)/obj/%.o: %.c | $(GEN_H) $(TEST_GEN_H) $(BUILD)/gen/version.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(WARN) -c -o $@ $<
 
@@ -147,6 +154,12 @@ bench: test-deps
 fuzz:
 	@deploy/deps.sh build fuzz
 	@tests/fuzz/run.sh $(or $(FUZZ_SECONDS),20)
+
+# The Debian package, built from a copy of the tree with deploy/debian as debian/ (see
+# deploy/debian/README.source), then checked by lintian and tests/package/contents.sh.
+deb:
+	@deploy/deps.sh build deb
+	@deploy/debian/build.sh $(BUILD)/deb
 
 clean:
 	rm -rf build

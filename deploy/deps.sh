@@ -1,18 +1,19 @@
 #!/bin/sh
 # Installs the Debian packages REMACTO Ledger builds, runs and tests with, when any is missing.
 # Idempotent and non-interactive: `make`, `make run` and `make test` call it first, so a fresh
-# Debian 12 machine needs nothing else. Usage: deploy/deps.sh [build|test|bench|fuzz] ...
+# Debian 12 machine needs nothing else. Usage: deploy/deps.sh [build|test|bench|fuzz|deb] ...
 set -eu
 
 build="make gcc pkg-config libwebsockets-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler
 libcurl4-openssl-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-core
-liblmdb-dev libjansson-dev libinih-dev libjs-chart.js"
+liblmdb-dev libjansson-dev libinih-dev libsystemd-dev libjs-chart.js"
 test="libcmocka-dev protobuf-compiler lmdb-utils golang-go golang-golang-x-mod-dev curl clang-format
 golang-github-getkin-kin-openapi-dev poppler-utils
 python3 python3-websockets python3-protobuf python3-cryptography openssl clang libclang-rt-14-dev
-chromium"
+chromium nginx prometheus"
 bench="wrk"
 fuzz="clang libclang-rt-14-dev"
+deb="debhelper dpkg-dev fakeroot lintian"
 
 want="$build"
 for set in "$@"; do
@@ -21,7 +22,8 @@ for set in "$@"; do
 	test) want="$want $test" ;;
 	bench) want="$want $test $bench" ;;
 	fuzz) want="$want $fuzz" ;;
-	*) echo "deps.sh: unknown package set '$set' (use build, test, bench or fuzz)" >&2; exit 2 ;;
+	deb) want="$want $deb" ;;
+	*) echo "deps.sh: unknown package set '$set' (use build, test, bench, fuzz or deb)" >&2; exit 2 ;;
 	esac
 done
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "version.h"
 
 static const struct {
 	const char *name;
@@ -36,7 +37,8 @@ static const struct {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: remacto <command> [options]   (remacto <command> --help for details)\n\n"
+	fprintf(f, "usage: remacto <command> [options]   (remacto <command> --help for details)\n"
+	           "       remacto --version\n\n"
 	           "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
@@ -53,6 +55,10 @@ main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		puts("remacto " REMACTO_VERSION);
 		return EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

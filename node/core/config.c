@@ -83,6 +83,7 @@ static const struct key keys[] = {
 	{ "peer", "url", K_PEER, F(peers), 0, 0 },
 	{ "peer", "ca_file", K_PATH_OPT, F(peer_ca_file), 0, 0 },
 	{ "peer", "tls_insecure", K_BOOL, F(peer_tls_insecure), 0, 0 },
+	{ "peer", "isolated_after_s", K_UINT, F(peer_isolated_after_s), 0, 2592000 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -668,6 +669,7 @@ config_defaults(struct config *c)
 	strcpy(c->admin.host, "127.0.0.1");
 	c->admin.port = 8081;
 	c->log_level = LOG_INFO;
+	c->peer_isolated_after_s = 300;
 }
 
 int

@@ -81,6 +81,9 @@ struct config {
 	size_t npeers;
 	char peer_ca_file[CONFIG_PATH_MAX]; /* "" = the system's CA store */
 	bool peer_tls_insecure;
+	/* /healthz says "degraded" once no peer session has been ready for this long; 0 = never
+	 * (a federated node only: without [authority] there are no peers to lose). */
+	unsigned peer_isolated_after_s;
 };
 
 /* A peer URL taken apart: wss://host[:port][/path], or ws:// to a loopback address. */

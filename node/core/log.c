@@ -6,8 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,8 +19,9 @@
 static struct {
 	int level;
 	int fd;
+	bool journal; /* fd is the journal's stream: priority prefixes, no time stamps */
 	char file[1024];
-} lg = { LOG_INFO, 2, "" };
+} lg = { LOG_INFO, 2, false, "" };
 
 static const char *
 level_name(int level)
@@ -38,6 +42,22 @@ level_name(int level)
 	}
 }
 
+/* systemd sets JOURNAL_STREAM=<device>:<inode> of the stream it connected stdout/stderr to;
+ * it is inherited by children whose stderr goes elsewhere, so the fd is checked, not only the
+ * variable. */
+static bool
+is_journal(int fd)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char tail;
+
+	if (!env || sscanf(env, "%llu:%llu%c", &dev, &ino, &tail) != 2 || fstat(fd, &st) != 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 int
 log_init(int level, const char *file)
 {
@@ -50,7 +70,10 @@ int
 log_reopen(void)
 {
 	if (!lg.file[0]) {
+		if (lg.fd > 2)
+			close(lg.fd);
 		lg.fd = 2;
+		lg.journal = is_journal(2);
 		return 0;
 	}
 	int fd = open(lg.file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
@@ -58,6 +81,7 @@ log_reopen(void)
 		return -errno;
 	int old = lg.fd;
 	lg.fd = fd;
+	lg.journal = false;
 	if (old > 2)
 		close(old);
 	return 0;
@@ -74,8 +98,12 @@ log_msg(int level, const char *fmt, ...)
 
 	if (level > lg.level)
 		return;
-	gmtime_r(&now, &tm);
-	n = (int)strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ ", &tm);
+	if (lg.journal) {
+		n = snprintf(line, sizeof(line), "<%d>", level);
+	} else {
+		gmtime_r(&now, &tm);
+		n = (int)strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ ", &tm);
+	}
 	n += snprintf(line + n, sizeof(line) - (size_t)n, "%s: ", level_name(level));
 	va_start(ap, fmt);
 	int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);

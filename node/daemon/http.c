@@ -32,6 +32,7 @@
 #include "node.h"
 #include "peers/transport.h"
 #include "publish.h"
+#include "sdnotify.h"
 #include "watchdog.h"
 
 #define CHUNK 16384
@@ -821,6 +822,7 @@ http_run(struct node *n, struct http_signals *sig, struct watchdog *wd)
 		if (lws_service(n->lws, 0) < 0)
 			break;
 		watchdog_kick(wd);
+		sdnotify_alive(); /* systemd's watchdog: the same progress (sdnotify.h) */
 		if (sig->stall)
 			stall();
 		if (sig->reopen) {

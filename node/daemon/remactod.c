@@ -4,7 +4,7 @@
  * the HTTP listeners, and serves until SIGTERM or SIGINT. SIGHUP reopens the log file. A
  * watchdog (watchdog.h) aborts the process when the service loop stops making progress.
  *
- *   remactod [--config FILE] [-n] [--seed FILE.jsonl]
+ *   remactod [--config FILE] [-n] [--seed FILE.jsonl] [--version]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,8 +28,10 @@
 #include "peers/registry.h"
 #include "peers/transport.h"
 #include "publish.h"
+#include "sdnotify.h"
 #include "store/tlog.h"
 #include "token.h"
+#include "version.h"
 #include "views/facts.h"
 #include "watchdog.h"
 
@@ -51,11 +53,12 @@ on_signal(int signo)
 }
 
 static const char usage[] =
-        "usage: remactod [--config FILE] [-n] [--seed FILE.jsonl]\n"
+        "usage: remactod [--config FILE] [-n] [--seed FILE.jsonl] [--version]\n"
         "  --config FILE  node configuration (INI); without it the embedded defaults are used:\n"
         "                 data in ./var, public 127.0.0.1:8080, admin 127.0.0.1:8081\n"
         "  -n             check the configuration, print \"configuration OK\" and exit\n"
-        "  --seed FILE    on first start (own log empty), publish the entries of FILE (JSON lines)\n";
+        "  --seed FILE    on first start (own log empty), publish the entries of FILE (JSON lines)\n"
+        "  --version      print the version and exit\n";
 
 /* Reads or creates the admin token (token.h). */
 static int
@@ -328,6 +331,7 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	static struct node node;
@@ -351,6 +355,9 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage, stdout);
+			return 0;
+		case 'V':
+			puts("remactod " REMACTO_VERSION);
 			return 0;
 		default:
 			fputs(usage, stderr);
@@ -377,7 +384,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	n->started = time(NULL);
-	log_info("remactod starting (%s)", cfile ? cfile : "embedded defaults");
+	log_info("remactod " REMACTO_VERSION " starting (%s)", cfile ? cfile : "embedded defaults");
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
@@ -430,12 +437,18 @@ main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
+	sdnotify_start();
+	snprintf(err, sizeof(err), "serving %s://%.64s:%d/ as %.255s",
+	         n->cfg.tls_cert[0] ? "https" : "http", n->cfg.pub.host, n->cfg.pub.port,
+	         n->identity.v.name);
+	sdnotify_ready(err);
 	http_run(n, &sig, wd);
 	watchdog_stop(wd);
 	wd = NULL;
 	log_info("stopping");
 	status = 0;
 out:
+	sdnotify_stopping();
 	transport_stop(n->transport);
 	n->transport = NULL;
 	http_stop(n);

@@ -545,6 +545,13 @@ test_peer_tls_options(void **state)
 	             "[peer] tls_insecure: set twice (first at line 2)");
 	expect_error("[peer]\nca_file = /a.pem\nca_file = /b.pem\n", 3,
 	             "[peer] ca_file: set twice (first at line 2)");
+	assert_int_equal(c.peer_isolated_after_s, 300);
+	assert_int_equal(load(&c, "[peer]\nisolated_after_s = 0\n"), 0);
+	assert_int_equal(c.peer_isolated_after_s, 0);
+	assert_int_equal(load(&c, "[peer]\nisolated_after_s = 2592000\n"), 0);
+	assert_int_equal(c.peer_isolated_after_s, 2592000);
+	expect_value_error("peer", "isolated_after_s", "5m",
+	                   "\"5m\" is not a whole number (digits only, no unit)");
 	expect_finish_error("[peer]\nca_file = /etc/remacto/peers-ca.pem\ntls_insecure = yes\n",
 	                    "[peer] tls_insecure = yes accepts any certificate, so ca_file would "
 	                    "be ignored: remove one of them");
