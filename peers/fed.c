@@ -399,3 +399,19 @@ fed_may_publish(struct fed *f)
 	 * once. */
 	return f->own_statement || !f->ctx.peers_configured;
 }
+
+void
+fed_announced_each(const struct fed *f, void (*fn)(void *arg, const char *origin, uint64_t size),
+                   void *arg)
+{
+	if (!f)
+		return;
+	for (const struct fed_log *l = f->logs; l; l = l->next) {
+		uint64_t biggest = 0;
+		for (size_t i = 0; i < l->ncands; i++)
+			if (l->cands[i].size > biggest)
+				biggest = l->cands[i].size;
+		if (biggest)
+			fn(arg, l->origin, biggest);
+	}
+}

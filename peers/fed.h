@@ -122,4 +122,10 @@ void fed_tick(struct fed *f);
  * thread (the admin routes ask before publishing). */
 bool fed_may_publish(struct fed *f);
 
+/* For /metrics, read only, service thread: fn(arg, origin, size) for each log of which a peer
+ * announced a signed checkpoint (signature verified) bigger than what the node holds, with the
+ * biggest such size. Logs the node has caught up with are not listed. */
+void fed_announced_each(const struct fed *f,
+                        void (*fn)(void *arg, const char *origin, uint64_t size), void *arg);
+
 #endif

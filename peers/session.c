@@ -93,6 +93,7 @@ leave_ready(struct peer *p)
 	p->state = ST_CLOSING;
 	if (p->dir == DIR_IN && !p->registered && t->nanon)
 		t->nanon--;
+	t->last_ready_ms = tp_mono_ms();
 	t->ctx.ops.closed(t->ctx.ops.arg, p);
 	/* An outbound slot that stood by for this peer takes over. */
 	for (struct peer *q = t->peers; q; q = q->next)

@@ -314,6 +314,7 @@ transport_start(const struct transport_ctx *ctx, char *err, size_t errcap)
 		return NULL;
 	}
 	t->ctx = *ctx;
+	t->started_ms = tp_mono_ms();
 	bans_init(&t->bans, HIST_MAX);
 	budget_init(&t->sendq, PEER_QUEUE_BUDGET, PEER_QUEUE_BUDGET, PEER_ANON_QUEUE_BUDGET);
 	budget_init(&t->rx, PEER_RX_BUDGET, PEER_RX_BUDGET, PEER_ANON_RX_BUDGET);

@@ -182,5 +182,8 @@ json_t *transport_peers_json(const struct transport *t);
  * buf.h). Labels: peer (origin, or URL/address before the first handshake), direction, url.
  * Nothing when t is NULL. */
 void transport_metrics(const struct transport *t, struct buf *out);
+/* Seconds without any ready session: 0 while one is ready, else since the last one ended or,
+ * when none ever was, since transport_start. 0 when t is NULL. Service thread. */
+double transport_isolated_s(const struct transport *t);
 
 #endif

@@ -157,6 +157,7 @@ struct transport {
 	size_t nanon; /* ready anonymous inbound sessions */
 	char listen_url[CONFIG_PEER_URL_MAX];
 	bool stopping;
+	int64_t started_ms, last_ready_ms; /* monotonic: transport_start, last session's end */
 };
 
 static inline int64_t

@@ -161,6 +161,10 @@ transport_metrics(const struct transport *t, struct buf *o)
 	buf_printf(o, "# HELP remacto_peer_up 1 while the session with the peer is ready.\n"
 	              "# TYPE remacto_peer_up gauge\n");
 	for (struct peer *p = t->peers; p; p = p->next) {
+		/* A slot standing by (its peer is connected the other way, under its own line) or
+		 * leading to this node is no session: a 0 for it would read as a peer down. */
+		if (p->state == ST_STANDBY || p->state == ST_SELF)
+			continue;
 		label(peer_name(p), a, sizeof(a));
 		label(p->url, b, sizeof(b));
 		buf_printf(o, "remacto_peer_up{peer=\"%s\",direction=\"%s\",url=\"%s\"} %d\n", a,
@@ -201,4 +205,16 @@ transport_metrics(const struct transport *t, struct buf *o)
 		           "%.3f\n",
 		           a, b, backoff_left(p, now) / 1000.0);
 	}
+}
+
+double
+transport_isolated_s(const struct transport *t)
+{
+	if (!t)
+		return 0;
+	for (const struct peer *p = t->peers; p; p = p->next)
+		if (p->state == ST_READY)
+			return 0;
+	int64_t since = t->last_ready_ms > t->started_ms ? t->last_ready_ms : t->started_ms;
+	return (double)(tp_mono_ms() - since) / 1000.0;
 }

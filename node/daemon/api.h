@@ -81,6 +81,8 @@ struct api_ctx {
 	const struct note_verifier *own; /* the node's own log key (name = origin); NULL: a mirror */
 	const char *network;             /* [node] network */
 	time_t started;                  /* for uptimes */
+	const char *data_dir;            /* [node] data: /metrics shows its file system's space */
+	unsigned isolated_after_s;       /* [peer] isolated_after_s: /healthz (0: never) */
 };
 
 /* Whether the request goes to a route that reads a body (POST /api/v1/entries and

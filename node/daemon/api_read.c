@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "peers/evidence.h"
 #include "peers/registry.h"
+#include "peers/transport.h"
 #include "peers/witness.h"
 #include "publish.h"
 #include "store/tlog.h"
@@ -366,8 +367,15 @@ api_read_route(const struct api_ctx *c, const struct api_req *req, struct api_re
 		char *text;
 		size_t len;
 		static struct metrics none; /* a context without counters shows zeros */
-		if (metrics_render(c->metrics ? c->metrics : &none, c->store, c->transport, &text,
-		                   &len) != 0)
+		struct metrics_ctx mc = {
+			.m = c->metrics ? c->metrics : &none,
+			.store = c->store,
+			.transport = c->transport,
+			.fed = c->fed,
+			.data_dir = c->data_dir,
+			.started = c->started,
+		};
+		if (metrics_render(&mc, &text, &len) != 0)
 			api_error(resp, 500, NULL, "cannot render metrics");
 		else
 			api_bytes(resp, 200, "text/plain; version=0.0.4; charset=utf-8",
@@ -380,23 +388,33 @@ api_read_route(const struct api_ctx *c, const struct api_req *req, struct api_re
 		return true;
 	}
 	if (!strcmp(path, "/healthz")) {
-		/* Degraded (503) when the node cannot do all its work: its commits fail, or the
-		 * network authority suspended its member, so it refuses to publish. */
+		/* Degraded (503) when the node cannot do all its work: its commits fail, the
+		 * network authority suspended its member (so it refuses to publish), or it has been
+		 * cut off from every peer for [peer] isolated_after_s. */
 		struct registry_suspension sp = { 0 };
 		char why[1024] = "";
 		int last = publish_last_error(c->pub);
+		/* A federated node cut off from every peer serves a ledger that stops moving. */
+		double isolated = transport_isolated_s(c->transport);
+		bool cut_off = c->isolated_after_s && isolated >= c->isolated_after_s;
 		if (c->own)
 			registry_suspension(c->store, txn, c->own->name, &sp);
 		if (last != 0)
 			snprintf(why, sizeof(why), "%s", store_strerror(last));
 		else if (sp.suspended)
 			registry_suspension_text(c->own->name, &sp, why, sizeof(why));
+		else if (cut_off)
+			snprintf(why, sizeof(why),
+			         "no peer session for [peer] isolated_after_s or longer");
 		json_t *j = json_pack("{s:s, s:I}", "status", why[0] ? "degraded" : "ok",
 		                      "uptimeSeconds", (json_int_t)(time(NULL) - c->started));
 		if (why[0])
 			json_object_set_new(j, "reason", json_string(why));
 		if (sp.suspended)
 			json_object_set_new(j, "suspended", registry_suspension_json(&sp));
+		if (cut_off)
+			json_object_set_new(j, "isolatedSeconds",
+			                    json_integer((json_int_t)isolated));
 		api_json(resp, why[0] ? 503 : 200, j);
 		goto done;
 	}

@@ -148,6 +148,8 @@ route_ctx(struct node *n, struct api_ctx *c)
 		.own = n->own_log ? &n->signer.v : NULL,
 		.network = n->cfg.network,
 		.started = n->started,
+		.data_dir = n->cfg.data,
+		.isolated_after_s = n->cfg.peer_isolated_after_s,
 	};
 }
 

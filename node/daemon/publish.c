@@ -208,10 +208,11 @@ writer(void *arg)
 		int rc = head ? store_write(&p->n->store, commit_txn, &a) : -ENOMEM;
 		last = now_s();
 		atomic_store(&p->last_rc, rc);
-		if (rc != 0)
+		if (rc != 0) {
+			atomic_fetch_add(&p->n->metrics.commit_errors, 1);
 			log_err("publish: commit failed, %s%s", store_strerror(rc),
 			        store_io_hint(rc));
-		else if (a.any)
+		} else if (a.any)
 			atomic_fetch_add(&p->n->metrics.commits, 1);
 		if (rc == 0 && a.any)
 			live_checkpoint(p->n, head->origin, head->size);

@@ -416,6 +416,52 @@ test_writes_through_a_writer(void **state)
 	free(h);
 }
 
+/* What /metrics reads as remacto_replica_behind_entries: the biggest verified size a peer
+ * announced of a log the node has not caught up with; a forged checkpoint announces nothing. */
+struct ann_seen {
+	char origin[NOTE_NAME_MAX + 1];
+	uint64_t size;
+	unsigned calls;
+};
+
+static void
+ann_collect(void *arg, const char *origin, uint64_t size)
+{
+	struct ann_seen *a = arg;
+	snprintf(a->origin, sizeof(a->origin), "%s", origin);
+	a->size = size;
+	a->calls++;
+}
+
+static void
+test_announced_sizes(void **state)
+{
+	struct fx *f = *state;
+	struct ann_seen a = { 0 };
+	struct tlog_head *rh = head(&f->remote.s, ORIGIN_A);
+	char note[NOTE_MAX_LEN];
+	size_t len = rh->checkpoint_len;
+
+	fed_announced_each(NULL, ann_collect, &a);
+	fed_announced_each(f->fed, ann_collect, &a);
+	assert_int_equal(a.calls, 0);
+	memcpy(note, rh->checkpoint, len);
+	note[len - 10] = note[len - 10] == 'A' ? 'B' : 'A';
+	connect_peer(f, &f->q, "q");
+	send_checkpoint(f, &f->q, ORIGIN_A, note, len, true);
+	assert_int_equal(f->q.penalties, 1);
+	fed_announced_each(f->fed, ann_collect, &a);
+	assert_int_equal(a.calls, 0);
+
+	connect_peer(f, &f->p, "p");
+	announce_remote(f, &f->p);
+	fed_announced_each(f->fed, ann_collect, &a);
+	assert_int_equal(a.calls, 1);
+	assert_string_equal(a.origin, ORIGIN_A);
+	assert_int_equal(a.size, 5);
+	free(rh);
+}
+
 int
 main(void)
 {
@@ -432,6 +478,7 @@ main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_serves_entries_as_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writes_through_a_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_announced_sizes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
