@@ -31,7 +31,11 @@
 
 static const char immutable[] = "public, max-age=31536000, immutable";
 static const char short_lived[] = "public, max-age=5";
-static const char no_cache[] = "no-cache";
+/* Checkpoints and the logs' API change with every commit: browsers revalidate every time (the
+ * ETag makes that a 304), a shared cache in front may answer for a second or two, which caps
+ * what a crowd costs the node at about one request per object per second. */
+static const char checkpoint_cc[] = "public, max-age=0, s-maxage=1";
+static const char brief[] = "public, max-age=0, s-maxage=2";
 
 /* Reads the head of the log served as slug; on failure fills a 404/500 and returns false. */
 static bool
@@ -343,7 +347,7 @@ serve_checkpoint(const struct api_ctx *c, MDB_txn *txn, const struct tlog_head *
 	} else {
 		api_bytes(resp, 200, "text/plain; charset=utf-8", (uint8_t *)buf, (size_t)len);
 	}
-	resp->cache_control = no_cache;
+	resp->cache_control = checkpoint_cc;
 }
 
 bool
@@ -461,11 +465,18 @@ api_read_route(const struct api_ctx *c, const struct api_req *req, struct api_re
 		                   evidence_forked(c->store, txn, h->origin), "evidence",
 		                   evidence_list(c->store, txn, h->origin)));
 	} else if (logs_api && !strncmp(rest, "/proof/", 7)) {
+		char sz[24];
 		route_proof(c, txn, h, rest + 7, req, resp);
+		/* A proof to an explicit size never changes (nothing stored is ever rewritten). */
+		if (resp->status == 200 && api_query(req, "size", sz, sizeof(sz)))
+			resp->cache_control = immutable;
 	} else {
 		api_error(resp, 404, NULL, "no such resource: %s", path);
 	}
 done:
+	if ((logs_api || !strcmp(path, "/api/v1/evidence")) && resp->status == 200 &&
+	    !resp->cache_control)
+		resp->cache_control = brief;
 	free(h);
 	mdb_txn_abort(txn);
 	return true;

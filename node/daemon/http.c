@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "cache.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "live.h"
@@ -74,6 +75,7 @@ struct session {
 	size_t sent;
 	struct publish_job *job;
 	char content_type[128];
+	bool not_modified; /* 304 for a cacheable answer (cache.h): headers only */
 };
 
 static void
@@ -115,6 +117,9 @@ respond(struct session *s)
 	rx_resume(s);
 	s->phase = PH_HEADERS;
 	s->sent = 0;
+	s->not_modified = cache_validate(&s->req, &s->resp);
+	if (s->not_modified)
+		s->resp.status = 304;
 	metrics_count_status(&s->n->metrics, s->resp.status);
 	lws_callback_on_writable(s->wsi);
 }
@@ -297,6 +302,11 @@ add_headers(struct session *s, uint8_t **p, uint8_t *end)
 	                                 (const unsigned char *)"DENY", 4, p, end) ||
 	     lws_add_http_header_by_name(wsi, (const unsigned char *)"referrer-policy:",
 	                                 (const unsigned char *)"no-referrer", 11, p, end)))
+		return -1;
+	const char *vary = cache_vary(&s->req);
+	if (vary && lws_add_http_header_by_name(
+	                    wsi, (const unsigned char *)"vary:", (const unsigned char *)vary,
+	                    (int)strlen(vary), p, end))
 		return -1;
 	if (s->resp.location &&
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_LOCATION,
@@ -610,7 +620,10 @@ writeable(struct session *s)
 	case PH_HEADERS:
 		if (write_headers(s))
 			return -1;
-		s->phase = s->req.method == API_HEAD || s->resp.len == 0 ? PH_DONE : PH_BODY_OUT;
+		/* HEAD and 304: the headers of the answer, without its body. */
+		s->phase = s->req.method == API_HEAD || s->not_modified || s->resp.len == 0
+		                   ? PH_DONE
+		                   : PH_BODY_OUT;
 		break;
 	case PH_BODY_OUT: {
 		size_t n = s->resp.len - s->sent < CHUNK ? s->resp.len - s->sent : CHUNK;
