@@ -64,6 +64,12 @@ check_eq "remacto_peer_up lines = ready sessions" \
 	"$(grep -c '^remacto_peer_up{' "$T/m2.prom")"
 check "promtool accepts the exposition" sh -c "promtool check metrics < '$T/m1.prom' 2>&1 | grep -v -e 'counter metrics should have \"_total\" suffix' -e 'no help text' | (! grep .)"
 
+# Alerts and the dashboard name only metrics a node exports (up is Prometheus's own).
+cat "$T/m1.prom" "$T/m2.prom" | awk '/^[a-z]/ { sub(/[{ ].*/, ""); print }' | sort -u > "$T/names"
+check_eq "every metric in deploy/prometheus/alerts.yml and deploy/grafana/*.json is exported" "" \
+	"$(cat "$TESTS/../deploy/prometheus/alerts.yml" "$TESTS/../deploy/grafana/remacto-national.json" |
+		grep -o -E '(remacto|process)_[a-z0-9_]+' | sort -u | grep -v -x -F -f "$T/names" | tr '\n' ' ')"
+
 # Cut m1 off: /healthz degrades after isolated_after_s, and heals when a peer is back.
 fed_stop_node m1
 echo "isolated_after_s = 2" >> "$F/m1/node.conf"
