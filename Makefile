@@ -48,7 +48,7 @@ UNIT_SRC  = $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BINS      = $(BUILD)/remacto $(BUILD)/remactod
 
-.PHONY: all deps test-deps run run-node test lint unit integration browser asan bench fuzz clean deb
+.PHONY: all deps test-deps run run-node test lint unit integration browser asan bench fuzz clean deb deb-install-test
 .DELETE_ON_ERROR:
 .SECONDARY: $(GEN_C) $(GEN_H) $(TEST_GEN_H) $(TEST_GEN_H:.h=.c)
 
@@ -160,6 +160,11 @@ fuzz:
 deb:
 	@deploy/deps.sh build deb
 	@deploy/debian/build.sh $(BUILD)/deb
+
+# Installs, runs, upgrades, removes and purges the built package on this machine with dpkg
+# (root; it changes the system: for CI or a throwaway machine).
+deb-install-test:
+	@sh tests/package/install.sh $(BUILD)/deb/remacto_$(VERSION)_$(shell dpkg --print-architecture).deb
 
 clean:
 	rm -rf build
