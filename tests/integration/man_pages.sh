@@ -28,6 +28,26 @@ for c in $("$REMACTO" --help | awk '/^commands:/ { on = 1; next } on && !NF { ex
 	done
 done
 check_eq "remacto.1 names every option of every command's --help" "" "$missing"
+missing=$($PY - "$REMACTO" "$MAN/remacto.1" <<'PY'
+import re, subprocess, sys
+remacto, page = sys.argv[1], open(sys.argv[2]).read()
+top = subprocess.run([remacto, "--help"], capture_output=True, text=True).stdout
+cmds = re.findall(r"^  ([a-z]+) ", top.split("commands:", 1)[1].split("\n\n", 1)[0], re.M)
+out = []
+for c in cmds:
+    h = subprocess.run([remacto, c, "--help"], capture_output=True, text=True)
+    h = h.stdout + h.stderr
+    if not re.match(r"usage: remacto %s <action>" % c, h):
+        continue
+    for act in sorted(set(re.findall(r"^  ([a-z][a-z-]*)  ", h, re.M))):
+        esc = re.escape(act.replace("-", "\\-"))
+        # a tagged paragraph that starts with the action: \fBaction ..., \fBaction\fR, .B action
+        if not re.search(r"^(\\fB%s[ \\]|\.B %s$)" % (esc, esc), page, re.M):
+            out.append("%s:%s" % (c, act))
+print(" ".join(out))
+PY
+)
+check_eq "remacto.1 describes every action of member, log and the other <action> commands" "" "$missing"
 missing=""
 for o in $("$BUILD/remactod" --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
 	in_page remactod.8 "$o" || missing="$missing $o"
