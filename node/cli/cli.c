@@ -21,6 +21,13 @@ cli_err(int code, const char *fmt, ...)
 	return code;
 }
 
+int
+cli_usage(const char *usage, bool help)
+{
+	fputs(usage, help ? stdout : stderr);
+	return help ? EXIT_OK : EXIT_USAGE;
+}
+
 bool
 cli_u64(const char *opt, const char *s, uint64_t *out)
 {

@@ -27,6 +27,9 @@ int cli_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3))
  * cap bytes (*out, free() it; *len without the NUL). An exit code, the problem printed
  * ("what" names the file's role: "the proof"). */
 int cli_read_file(const char *what, const char *path, size_t cap, char **out, size_t *len);
+/* The usage text: on stdout for --help (returns EXIT_OK), on stderr after a bad option or
+ * argument (returns EXIT_USAGE), so a command can `return cli_usage(usage, c == 'h')`. */
+int cli_usage(const char *usage, bool help);
 /* Parses a decimal uint64 option value; prints a usage error naming opt and returns false. */
 bool cli_u64(const char *opt, const char *s, uint64_t *out);
 /* Reading a node's JSON answers: member key of object o as a string ("" when absent or not a

@@ -434,14 +434,6 @@ view_arg(struct view_opts *v, int c, const char *arg)
 	return false;
 }
 
-/* --help (to stdout, exit 0) or a bad option (usage to stderr, exit 2). */
-static int
-view_usage(const char *usage, int c)
-{
-	fputs(usage, c == 'h' ? stdout : stderr);
-	return c == 'h' ? EXIT_OK : EXIT_USAGE;
-}
-
 /* Prints what was computed here (steals j): JSON as it is, or the text print makes of it. */
 static int
 view_local(const struct view_opts *v, json_t *j, void (*print)(json_t *j))
@@ -509,7 +501,7 @@ cmd_compliance(int argc, char **argv)
 		else if (c == 'n')
 			months = optarg;
 		else
-			return view_usage(compliance_usage, c);
+			return cli_usage(compliance_usage, c == 'h');
 	}
 	if (optind != argc)
 		return cli_err(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
@@ -657,7 +649,7 @@ cmd_benchmark(int argc, char **argv)
 		else if (c == 'p')
 			period = optarg;
 		else
-			return view_usage(benchmark_usage, c);
+			return cli_usage(benchmark_usage, c == 'h');
 	}
 	if (optind + 1 != argc) {
 		fputs(benchmark_usage, stderr);

@@ -37,12 +37,8 @@ cmd_keygen(int argc, char **argv)
 		case 'k':
 			out = optarg;
 			break;
-		case 'h':
-			fputs(keygen_usage, stdout);
-			return EXIT_OK;
 		default:
-			fputs(keygen_usage, stderr);
-			return EXIT_USAGE;
+			return cli_usage(keygen_usage, c == 'h');
 		}
 	}
 	if (!origin || !out || optind != argc) {

@@ -563,12 +563,8 @@ cmd_log(int argc, char **argv)
 				return EXIT_USAGE;
 			o.has_old = true;
 			break;
-		case 'h':
-			fputs(log_usage, stdout);
-			return EXIT_OK;
 		default:
-			fputs(log_usage, stderr);
-			return EXIT_USAGE;
+			return cli_usage(log_usage, c == 'h');
 		}
 	}
 	if (optind != argc)

@@ -158,12 +158,8 @@ network_policy(int argc, char **argv)
 			size_arg = optarg;
 			if (!cli_u64("--registry-size", optarg, &size))
 				return EXIT_USAGE;
-		} else if (c == 'h') {
-			fputs(policy_usage, stdout);
-			return EXIT_OK;
 		} else {
-			fputs(policy_usage, stderr);
-			return EXIT_USAGE;
+			return cli_usage(policy_usage, c == 'h');
 		}
 	}
 	if (optind != argc)

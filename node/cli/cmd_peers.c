@@ -113,12 +113,7 @@ cmd_peers(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (endpoint_arg(&ea, c, optarg))
 			continue;
-		if (c == 'h') {
-			fputs(usage, stdout);
-			return EXIT_OK;
-		}
-		fputs(usage, stderr);
-		return EXIT_USAGE;
+		return cli_usage(usage, c == 'h');
 	}
 	if (optind != argc) {
 		fputs(usage, stderr);

@@ -204,13 +204,8 @@ cmd_proof(int argc, char **argv)
 			policy = optarg;
 		else if (c == 'e')
 			entry = optarg;
-		else if (c == 'h') {
-			fputs(usage, stdout);
-			return EXIT_OK;
-		} else {
-			fputs(usage, stderr);
-			return EXIT_USAGE;
-		}
+		else
+			return cli_usage(usage, c == 'h');
 	}
 	if (!policy || optind != argc - 1) {
 		fputs(usage, stderr);

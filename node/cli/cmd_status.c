@@ -278,12 +278,7 @@ cmd_status(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (endpoint_arg(&ea, c, optarg))
 			continue;
-		if (c == 'h') {
-			fputs(status_usage, stdout);
-			return EXIT_OK;
-		}
-		fputs(status_usage, stderr);
-		return EXIT_USAGE;
+		return cli_usage(status_usage, c == 'h');
 	}
 	if (optind != argc) {
 		fputs(status_usage, stderr);
