@@ -635,10 +635,9 @@ compliance_rule_integrity(struct eval *ev)
 		bool indicator = c->subject_kind == REMACTO__V1__SUBJECT__SUBJECT_INDICATOR;
 		compliance_idx_add(&ix, c->prev);
 		compliance_idx_add(&ix, c->index);
-		snprintf(subject, sizeof(subject), "%.200s %.200s", compliance_str(ev, c->subject),
-		         compliance_str(ev, c->field));
 		const char *sid = compliance_str(ev, c->subject),
 		           *field = compliance_str(ev, c->field);
+		snprintf(subject, sizeof(subject), "%.200s %.200s", sid, field);
 		const char *ov = compliance_str(ev, c->old_value),
 		           *nv = compliance_str(ev, c->new_value);
 		bool lower = c->cls == FACTS_TARGET_LOWER;
@@ -671,20 +670,16 @@ compliance_rule_integrity(struct eval *ev)
 			                  today));
 		compliance_fmt(
 		        ev, w.fr,
-		        "%s %.200s : %.200s modifié de %.64s à %.64s par une nouvelle version (%s), "
-		        "sans amendement publié.",
-		        indicator ? "Indicateur" : "Engagement", compliance_str(ev, c->subject),
-		        compliance_str(ev, c->field), compliance_str(ev, c->old_value),
-		        compliance_str(ev, c->new_value),
-		        c->cls == FACTS_TARGET_LOWER ? "cible abaissée" : "date repoussée");
+		        "%s %.200s : %.200s modifié de %.64s à %.64s par une nouvelle version "
+		        "(%s), sans amendement publié.",
+		        indicator ? "Indicateur" : "Engagement", sid, field, ov, nv,
+		        lower ? "cible abaissée" : "date repoussée");
 		compliance_fmt(
 		        ev, w.en,
-		        "%s %.200s: %.200s changed from %.64s to %.64s by a new version (%s), with no "
-		        "amendment published.",
-		        indicator ? "Indicator" : "Commitment", compliance_str(ev, c->subject),
-		        compliance_str(ev, c->field), compliance_str(ev, c->old_value),
-		        compliance_str(ev, c->new_value),
-		        c->cls == FACTS_TARGET_LOWER ? "target lowered" : "date pushed back");
+		        "%s %.200s: %.200s changed from %.64s to %.64s by a new version (%s), "
+		        "with no amendment published.",
+		        indicator ? "Indicator" : "Commitment", sid, field, ov, nv,
+		        lower ? "target lowered" : "date pushed back");
 		compliance_finding(ev, COMPLIANCE_INTEGRITY, "integrity.hidden-change",
 		                   COMPLIANCE_MAJOR, subject, &w, &ix);
 	}
@@ -724,103 +719,73 @@ compliance_rule_integrity(struct eval *ev)
 	                    p < 0 ? 0.0 : p);
 }
 
+/* Law 31-13's deadline, as the member reports it: the latest total of the indicator must be at
+ * most (AI-01) or at least (AI-02) the limit. The explanations take the value, the period and
+ * the limit; the actions take the limit. */
+struct deadline_check {
+	const char *code, *finding;
+	double limit;
+	bool at_most;
+	const char *fr, *ar, *en, *act_fr, *act_ar, *act_en;
+};
+
+static const struct deadline_check deadline_checks[] = {
+	{ "AI-01", "timeliness.slow-answers", COMPLIANCE_AI01_MAX, true,
+	  "AI-01 : délai médian de réponse de %s jours ouvrables pour %s, au-delà des %.0f jours "
+	  "de la loi 31-13.",
+	  "AI-01: المدة الوسيطة للرد %s يوم عمل برسم %s، أي أكثر من %.0f يوما التي يحددها القانون "
+	  "31-13.",
+	  "AI-01: median answer time of %s working days for %s, beyond the %.0f days of law "
+	  "31-13.",
+	  "Ramener le délai de réponse aux demandes d'accès à l'information à %.0f jours ouvrables "
+	  "au plus (loi 31-13), puis publier la mesure AI-01 de la période suivante.",
+	  "تقليص أجل الرد على طلبات الحصول على المعلومات إلى %.0f يوم عمل على الأكثر (القانون "
+	  "31-13)، ثم نشر قياس المؤشر AI-01 للفترة الموالية.",
+	  "Bring the answer time to access-to-information requests down to %.0f working days at "
+	  "most (law 31-13), then publish the AI-01 measurement of the next period." },
+	{ "AI-02", "timeliness.late-answers", COMPLIANCE_AI02_MIN, false,
+	  "AI-02 : %s %% des demandes traitées dans le délai légal pour %s (seuil : %.0f %%).",
+	  "AI-02: %s%% من الطلبات عولجت داخل الأجل القانوني برسم %s (العتبة: %.0f%%).",
+	  "AI-02: %s%% of requests answered within the legal deadline for %s (threshold: "
+	  "%.0f%%).",
+	  "Traiter au moins %.0f %% des demandes d'accès à l'information dans le délai légal, puis "
+	  "publier la mesure AI-02 de la période suivante.",
+	  "معالجة %.0f%% على الأقل من طلبات الحصول على المعلومات داخل الأجل القانوني، ثم نشر قياس "
+	  "المؤشر AI-02 للفترة الموالية.",
+	  "Answer at least %.0f%% of access-to-information requests within the legal deadline, "
+	  "then publish the AI-02 measurement of the next period." },
+};
+
 void
 compliance_rule_timeliness(struct eval *ev)
 {
 	struct words w;
 	unsigned checked = 0, passed = 0;
-	const struct facts_meas *v;
 
-	if ((v = latest_total(ev, facts_string_find(ev->f, "AI-01"))) != NULL) {
+	for (size_t i = 0; i < sizeof(deadline_checks) / sizeof(deadline_checks[0]); i++) {
+		const struct deadline_check *dc = &deadline_checks[i];
+		const struct facts_meas *v = latest_total(ev, facts_string_find(ev->f, dc->code));
+		if (!v)
+			continue;
 		checked++;
-		if (v->value <= COMPLIANCE_AI01_MAX) {
+		if (dc->at_most ? v->value <= dc->limit : v->value >= dc->limit) {
 			passed++;
-		} else {
-			struct idx ix = { 0 };
-			char num[40];
-			const char *p = compliance_str(ev, v->period);
-			csvimport_number(v->value, num, sizeof(num));
-			compliance_idx_add(&ix, v->index);
-			compliance_fmt(
-			        ev, w.fr,
-			        "AI-01 : délai médian de réponse de %s jours ouvrables pour %s, au-delà "
-			        "des 20 jours de la loi 31-13.",
-			        num, p);
-			compliance_fmt(
-			        ev, w.ar,
-			        "AI-01: المدة الوسيطة للرد %s يوم عمل برسم %s، أي أكثر من 20 يوما التي "
-			        "يحددها القانون 31-13.",
-			        num, p);
-			compliance_fmt(
-			        ev, w.en,
-			        "AI-01: median answer time of %s working days for %s, beyond the 20 days "
-			        "of law 31-13.",
-			        num, p);
-			compliance_fmt(
-			        ev, w.act_fr,
-			        "Ramener le délai de réponse aux demandes d'accès à l'information à 20 "
-			        "jours ouvrables au plus (loi 31-13), puis publier la mesure AI-01 de la "
-			        "période suivante.%s",
-			        "");
-			compliance_fmt(
-			        ev, w.act_ar,
-			        "تقليص أجل الرد على طلبات الحصول على المعلومات إلى 20 يوم عمل على الأكثر "
-			        "(القانون 31-13)، ثم نشر قياس المؤشر AI-01 للفترة الموالية.%s",
-			        "");
-			compliance_fmt(
-			        ev, w.act_en,
-			        "Bring the answer time to access-to-information requests down to 20 "
-			        "working days at most (law 31-13), then publish the AI-01 measurement of "
-			        "the next period.%s",
-			        "");
-			w.cmd[0] = '\0';
-			compliance_finding(ev, COMPLIANCE_TIMELINESS, "timeliness.slow-answers",
-			                   COMPLIANCE_MINOR, "AI-01", &w, &ix);
+			continue;
 		}
-	}
-	if ((v = latest_total(ev, facts_string_find(ev->f, "AI-02"))) != NULL) {
-		checked++;
-		if (v->value >= COMPLIANCE_AI02_MIN) {
-			passed++;
-		} else {
-			struct idx ix = { 0 };
-			char num[40];
-			const char *p = compliance_str(ev, v->period);
-			csvimport_number(v->value, num, sizeof(num));
-			compliance_idx_add(&ix, v->index);
-			compliance_fmt(
-			        ev, w.fr,
-			        "AI-02 : %s %% des demandes traitées dans le délai légal pour %s (seuil : "
-			        "%.0f %%).",
-			        num, p, COMPLIANCE_AI02_MIN);
-			compliance_fmt(
-			        ev, w.ar,
-			        "AI-02: %s%% من الطلبات عولجت داخل الأجل القانوني برسم %s (العتبة: %.0f%%).",
-			        num, p, COMPLIANCE_AI02_MIN);
-			compliance_fmt(
-			        ev, w.en,
-			        "AI-02: %s%% of requests answered within the legal deadline for %s "
-			        "(threshold: %.0f%%).",
-			        num, p, COMPLIANCE_AI02_MIN);
-			compliance_fmt(
-			        ev, w.act_fr,
-			        "Traiter au moins %.0f %% des demandes d'accès à l'information dans le "
-			        "délai légal, puis publier la mesure AI-02 de la période suivante.",
-			        COMPLIANCE_AI02_MIN);
-			compliance_fmt(
-			        ev, w.act_ar,
-			        "معالجة %.0f%% على الأقل من طلبات الحصول على المعلومات داخل الأجل "
-			        "القانوني، ثم نشر قياس المؤشر AI-02 للفترة الموالية.",
-			        COMPLIANCE_AI02_MIN);
-			compliance_fmt(
-			        ev, w.act_en,
-			        "Answer at least %.0f%% of access-to-information requests within the legal "
-			        "deadline, then publish the AI-02 measurement of the next period.",
-			        COMPLIANCE_AI02_MIN);
-			w.cmd[0] = '\0';
-			compliance_finding(ev, COMPLIANCE_TIMELINESS, "timeliness.late-answers",
-			                   COMPLIANCE_MINOR, "AI-02", &w, &ix);
-		}
+		struct idx ix = { 0 };
+		char num[40];
+		const char *p = compliance_str(ev, v->period);
+		csvimport_number(v->value, num, sizeof(num));
+		compliance_idx_add(&ix, v->index);
+		compliance_fmt(ev, w.fr, dc->fr, num, p, dc->limit);
+		compliance_fmt(ev, w.ar, dc->ar, num, p, dc->limit);
+		compliance_fmt(ev, w.en, dc->en, num, p, dc->limit);
+		compliance_fmt(ev, w.act_fr, dc->act_fr, dc->limit);
+		compliance_fmt(ev, w.act_ar, dc->act_ar, dc->limit);
+		compliance_fmt(ev, w.act_en, dc->act_en, dc->limit);
+		w.cmd[0] = '\0';
+		compliance_finding(ev, COMPLIANCE_TIMELINESS, dc->finding, COMPLIANCE_MINOR,
+		                   dc->code, &w, &ix);
 	}
 	compliance_set_rule(ev, COMPLIANCE_TIMELINESS, checked > 0, checked, passed,
 	                    checked ? (double)passed / checked : 1.0);

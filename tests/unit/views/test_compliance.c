@@ -369,6 +369,9 @@ test_lowered_target(void **state)
 	assert_string_equal(r.findings[0].en,
 	                    "Indicator I1: targets[2026] changed from 90 to 70 "
 	                    "by a new version (target lowered), with no amendment published.");
+	assert_string_equal(r.findings[0].fr,
+	                    "Indicateur I1 : targets[2026] modifié de 90 à 70 par une nouvelle "
+	                    "version (cible abaissée), sans amendement publié.");
 	assert_string_equal(r.findings[1].en, "Published amendment (target lowered): "
 	                                      "targets[2025] of I1, 80 → 60.");
 	check_rule(&r, COMPLIANCE_INTEGRITY, true, 2, 1);
@@ -425,6 +428,20 @@ test_follow_up_indicators_timeliness(void **state)
 	assert_string_equal(r.findings[3].fr, "AI-01 : délai médian de réponse de 25 jours "
 	                                      "ouvrables pour 2024, au-delà des 20 jours de la loi "
 	                                      "31-13.");
+	assert_string_equal(r.findings[3].ar, "AI-01: المدة الوسيطة للرد 25 يوم عمل برسم 2024، أي "
+	                                      "أكثر من 20 يوما التي يحددها القانون 31-13.");
+	assert_string_equal(r.findings[3].action_en,
+	                    "Bring the answer time to access-to-information requests down to 20 "
+	                    "working days at most (law 31-13), then publish the AI-01 measurement "
+	                    "of the next period.");
+	assert_string_equal(r.findings[3].action_fr,
+	                    "Ramener le délai de réponse aux demandes d'accès à l'information à 20 "
+	                    "jours ouvrables au plus (loi 31-13), puis publier la mesure AI-01 de "
+	                    "la période suivante.");
+	assert_string_equal(r.findings[3].action_ar,
+	                    "تقليص أجل الرد على طلبات الحصول على المعلومات إلى 20 يوم عمل على "
+	                    "الأكثر (القانون 31-13)، ثم نشر قياس المؤشر AI-01 للفترة الموالية.");
+	assert_string_equal(r.findings[3].command, "");
 	check_rule(&r, COMPLIANCE_INDICATORS, true, 2, 1);
 	check_rule(&r, COMPLIANCE_TIMELINESS, true, 1, 0);
 	compliance_report_free(&r);
