@@ -346,15 +346,14 @@ config_peer_url(const char *v, struct config_peer_url *out, char *why, size_t wh
 		        v);
 		return false;
 	}
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)v[i];
-		if (ch <= 0x20 || ch >= 0x7f) {
-			err_set(why, whycap,
-			        "URL has a space, control or non-ASCII byte at offset %zu "
-			        "(percent-encode it)",
-			        i);
-			return false;
-		}
+	size_t bad = 0; /* the first byte that is not printable ASCII other than space */
+	while (bad < n && (unsigned char)v[bad] > 0x20 && (unsigned char)v[bad] < 0x7f)
+		bad++;
+	if (bad < n) {
+		err_set(why, whycap,
+		        "URL has a space, control or non-ASCII byte at offset %zu (percent-encode it)",
+		        bad);
+		return false;
 	}
 	const char *a = v + skip;
 	size_t an = strcspn(a, "/?#");
