@@ -53,6 +53,7 @@ import base64
 import hashlib
 import logging
 import os
+import re
 import ssl
 import subprocess
 import sys
@@ -64,7 +65,7 @@ HELLO_PREFIX = b"remacto-peer-v1 hello\n"
 MAX_FRAME = 4 << 20
 MODES = ("garbage", "text", "oversized", "before-handshake", "before-proof", "forged-proof",
          "forged-checkpoint", "unknown-log", "unrequested-entries", "bad-entries", "flood",
-         "send-note", "aside-note", "anon-flood")
+         "send-note", "aside-note", "anon-flood", "until-refused")
 
 try:
     import websockets
@@ -222,6 +223,15 @@ class Session:
             raise Outcome(1, "%s: the session is still open after %.0f s%s" % (
                 what, timeout, self.said()))
 
+    async def drain(self):
+        """After a close: reads what the node sent before it (a send on a closed connection
+        raises before the node's last messages were read)."""
+        try:
+            while True:
+                await self.recv(1.0)
+        except (websockets.ConnectionClosed, asyncio.TimeoutError, Outcome):
+            pass
+
     def said(self):
         errs = [s for s in self.seen if s.startswith("Error")]
         return "; it said " + ", ".join(errs) if errs else ""
@@ -255,6 +265,7 @@ async def handshake(s, name, priv, timeout):
             else:
                 raise Outcome(1, "the node sent %s during the handshake" % describe(m))
     except websockets.ConnectionClosed as e:
+        await s.drain()
         raise Outcome(3, "the node ended the honest handshake as %s (%s)%s" % (
             name, close_info(e), s.said()))
     except asyncio.TimeoutError:
@@ -405,9 +416,48 @@ async def expect_ignored(s, timeout, vector, what, close_ok):
                   what)
 
 
+async def until_refused(a, log):
+    """Misbehaves under one key (an Entries answer nobody asked for), dialling again at once
+    after each close, until the node refuses the key at its handshake for at least
+    --min-refusal seconds. The refusal doubles with each violation, so this ends within a few
+    rounds; between two rounds it waits out the refusal the node announced, nothing else."""
+    me = load_key(a.identity) if a.identity else Ed25519PrivateKey.generate()
+    origin = a.origin or "remacto.ma/registry"
+    said = ""
+    for rnd in range(1, a.rounds + 1):
+        try:
+            ws = await connect(a, a.source)
+        except Exception as e:
+            raise Outcome(3, "cannot connect to %s: %r" % (a.url, e))
+        s = Session(ws, log)
+        refused = None
+        try:
+            _, vector = await handshake(s, mirror_name(me), me, a.timeout)
+            held = parse_checkpoint(vector[origin])[1] if origin in vector else 0
+            await s.send(msg(entries=pb.Entries(request_id=424242, origin=origin, start=held,
+                                                entries=[fake_entry(0), fake_entry(1)])))
+            await s.wait_closed(a.timeout, "an Entries answer nobody asked for")
+        except Outcome as o:
+            m = re.search(r"is refused for (\d+) more seconds", o.what)
+            if m:
+                said, refused = o.what, int(m.group(1))
+            elif o.status != 0:
+                raise
+        finally:
+            ws.transport.abort()
+        if refused is not None:
+            if refused >= a.min_refusal:
+                raise Outcome(0, "refused at round %d: %s" % (rnd, said))
+            await asyncio.sleep(refused + 0.2)
+    raise Outcome(1, "not refused for %d s after %d rounds (last: %s)" % (
+        a.min_refusal, a.rounds, said or "never refused"))
+
+
 async def run(a, log):
     if a.mode == "anon-flood":
         await anon_flood(a, log)
+    if a.mode == "until-refused":
+        await until_refused(a, log)
     try:
         ws = await connect(a, a.source)
     except Exception as e:
@@ -615,6 +665,9 @@ def main():
     p.add_argument("--flood", type=int, default=20000, help="messages sent at most")
     p.add_argument("--sessions", type=int, default=32, help="anon-flood: sessions at once")
     p.add_argument("--hold", type=float, default=30.0, help="anon-flood: seconds it lasts")
+    p.add_argument("--rounds", type=int, default=16, help="until-refused: violations at most")
+    p.add_argument("--min-refusal", type=int, default=5,
+                   help="until-refused: seconds of refusal that end it")
     a = p.parse_args()
     t0 = time.monotonic()
     # Writes after the node dropped the connection (the flood) are expected: not worth a line.
@@ -626,6 +679,8 @@ def main():
     try:
         load_protos(a.pb, a.proto)
         bound = a.timeout * 3 + 10 + (a.hold + a.timeout if a.mode == "anon-flood" else 0)
+        if a.mode == "until-refused":
+            bound = 60 + 2 * a.min_refusal
         asyncio.run(asyncio.wait_for(run(a, log), bound))
     except Outcome as o:
         print("hostile_peer %s: %s: %s" % (a.mode, "ok" if o.status == 0 else "FAIL", o.what))
