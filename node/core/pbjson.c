@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "b64.h"
+#include "pbjson_impl.h"
 #include "utf8.h"
 
 #define MEMBER(msg, off) ((void *)((char *)(msg) + (off)))
@@ -30,9 +31,6 @@
 #define EXACT_MAX (UINT64_C(1) << 53)
 /* Bytes of a key shown in an error path; longer keys end with "...". */
 #define PATH_KEY_MAX 48
-/* Fits PBJSON_MAX_DEPTH + 1 keys of PATH_KEY_MAX + "..." and a separator, each with an index
- * below PBJSON_MAX_REPEATED. */
-#define PATH_CAP 1024
 
 const char *
 pbjson_field_name(const ProtobufCFieldDescriptor *f, char *out, size_t cap)
@@ -55,10 +53,8 @@ pbjson_field_name(const ProtobufCFieldDescriptor *f, char *out, size_t cap)
 	return out;
 }
 
-/* The JSON name of f in buf when it fits, else in malloc'd memory the caller frees when it is not
- * buf; NULL when out of memory. */
-static char *
-json_name(const ProtobufCFieldDescriptor *f, char *buf, size_t cap)
+char *
+pbjson_json_name(const ProtobufCFieldDescriptor *f, char *buf, size_t cap)
 {
 	size_t need = strlen(f->name) + 1;
 	char *out = need <= cap ? buf : malloc(need);
@@ -92,8 +88,8 @@ is_json_name(const char *key, size_t len, const char *name)
 	return i == len;
 }
 
-static size_t
-elt_size(ProtobufCType type)
+size_t
+pbjson_elt_size(ProtobufCType type)
 {
 	switch (type) {
 	case PROTOBUF_C_TYPE_INT32:
@@ -317,7 +313,7 @@ is_default(const ProtobufCFieldDescriptor *f, const void *p)
 		memcpy(&ptr, p, sizeof ptr);
 		return ptr == NULL;
 	default:
-		for (size_t i = 0; i < elt_size(f->type); i++)
+		for (size_t i = 0; i < pbjson_elt_size(f->type); i++)
 			if (((const unsigned char *)p)[i] != 0)
 				return false;
 		return true;
@@ -375,7 +371,7 @@ encode_message(const ProtobufCMessage *msg)
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 			size_t n = *(const size_t *)CMEMBER(msg, f->quantifier_offset);
 			const char *arr = *(char *const *)CMEMBER(msg, f->offset);
-			size_t es = elt_size(f->type);
+			size_t es = pbjson_elt_size(f->type);
 
 			if ((val = json_array()) == NULL)
 				goto fail;
@@ -389,7 +385,7 @@ encode_message(const ProtobufCMessage *msg)
 		} else if ((val = encode_value(f, CMEMBER(msg, f->offset))) == NULL) {
 			goto fail;
 		}
-		if ((key = json_name(f, buf, sizeof buf)) == NULL) {
+		if ((key = pbjson_json_name(f, buf, sizeof buf)) == NULL) {
 			json_decref(val);
 			goto fail;
 		}
@@ -413,16 +409,9 @@ pbjson_encode(const ProtobufCMessage *msg)
 
 /* ---- decoding ------------------------------------------------------------------------------ */
 
-struct dec {
-	char path[PATH_CAP];
-	size_t len;
-	char *err;
-	size_t errcap;
-};
-
 /* Appends s[0..n) to the path, control characters shown as '?', cut at max bytes with "...". */
 static void
-path_put(struct dec *d, const char *s, size_t n, size_t max)
+path_put(struct pbjson_dec *d, const char *s, size_t n, size_t max)
 {
 	bool cut = n > max;
 
@@ -438,9 +427,8 @@ path_put(struct dec *d, const char *s, size_t n, size_t max)
 	d->path[d->len] = '\0';
 }
 
-/* Pushes ".key" (or "key" at the root); returns the mark path_pop restores. */
-static size_t
-path_key(struct dec *d, const char *key, size_t len)
+size_t
+pbjson_path_key(struct pbjson_dec *d, const char *key, size_t len)
 {
 	size_t mark = d->len;
 
@@ -450,8 +438,8 @@ path_key(struct dec *d, const char *key, size_t len)
 	return mark;
 }
 
-static size_t
-path_index(struct dec *d, size_t i)
+size_t
+pbjson_path_index(struct pbjson_dec *d, size_t i)
 {
 	size_t mark = d->len;
 	char buf[24];
@@ -461,20 +449,17 @@ path_index(struct dec *d, size_t i)
 	return mark;
 }
 
-static void
-path_pop(struct dec *d, size_t mark)
+void
+pbjson_path_pop(struct pbjson_dec *d, size_t mark)
 {
 	d->len = mark;
 	d->path[mark] = '\0';
 }
 
-/* Writes "path: reason" into the caller's buffer; returns false for the caller to return. */
-static bool fail(struct dec *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static bool
-fail(struct dec *d, const char *fmt, ...)
+bool
+pbjson_fail(struct pbjson_dec *d, const char *fmt, ...)
 {
-	char reason[256], full[PATH_CAP + sizeof reason + 2];
+	char reason[256], full[PBJSON_PATH_CAP + sizeof reason + 2];
 	va_list ap;
 	int n;
 	size_t len;
@@ -494,17 +479,16 @@ fail(struct dec *d, const char *fmt, ...)
 
 /* A JSON string shown inside an error message: control characters as '?', cut at 40 bytes. */
 static const char *
-shown(const json_t *v, char out[static 48])
+shown(const struct pbjson_scalar *v, char out[static 48])
 {
-	const char *s = json_string_value(v);
-	size_t n = json_string_length(v), o = 0, keep = utf8_cut(s, n, 40);
+	size_t o = 0, keep = utf8_cut(v->s, v->n, 40);
 
 	for (size_t i = 0; i < keep; i++) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c = (unsigned char)v->s[i];
 
 		out[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
 	}
-	if (n > 40) {
+	if (v->n > 40) {
 		memcpy(out + o, "...", 3);
 		o += 3;
 	}
@@ -521,97 +505,127 @@ struct intval {
 /* Reads an integer given as a JSON number with no fraction or as a decimal string. Numbers for
  * 64-bit fields must lie within ±2^53, where a double (as JavaScript reads them) is exact. */
 static bool
-read_int(struct dec *d, const json_t *v, bool wide, struct intval *out)
+read_int(struct pbjson_dec *d, const struct pbjson_scalar *v, bool wide, struct intval *out)
 {
 	char tmp[48];
 
-	if (json_is_integer(v)) {
-		json_int_t x = json_integer_value(v);
+	if (v->kind == PBJSON_INTEGER) {
+		int64_t x = v->i;
 
 		out->neg = x < 0;
 		out->mag = x < 0 ? (uint64_t)(-(x + 1)) + 1 : (uint64_t)x;
-	} else if (json_is_real(v)) {
-		double x = json_real_value(v);
+	} else if (v->kind == PBJSON_REAL) {
+		double x = v->x;
 
 		if (!isfinite(x) || !is_integral(x))
-			return fail(d, "not an integer: %g", x);
+			return pbjson_fail(d, "not an integer: %g", x);
 		if (magnitude(x) >= 18446744073709551616.0)
-			return fail(d, "out of range: %g", x);
+			return pbjson_fail(d, "out of range: %g", x);
 		out->neg = x < 0;
 		out->mag = (uint64_t)magnitude(x);
-	} else if (json_is_string(v)) {
-		const char *s = json_string_value(v);
-		size_t n = json_string_length(v), i = 0;
+	} else if (v->kind == PBJSON_STRING) {
+		const char *s = v->s;
+		size_t n = v->n, i = 0;
 
 		out->neg = n > 0 && s[0] == '-';
 		i = out->neg;
 		if (i == n)
-			return fail(d, "not a decimal integer: \"%s\"", shown(v, tmp));
+			return pbjson_fail(d, "not a decimal integer: \"%s\"", shown(v, tmp));
 		for (out->mag = 0; i < n; i++) {
 			unsigned digit = (unsigned char)s[i] - '0';
 
 			if (digit > 9)
-				return fail(d, "not a decimal integer: \"%s\"", shown(v, tmp));
+				return pbjson_fail(d, "not a decimal integer: \"%s\"",
+				                   shown(v, tmp));
 			if (out->mag > (UINT64_MAX - digit) / 10)
-				return fail(d, "out of range: \"%s\"", shown(v, tmp));
+				return pbjson_fail(d, "out of range: \"%s\"", shown(v, tmp));
 			out->mag = out->mag * 10 + digit;
 		}
 		return true;
 	} else {
-		return fail(d, "expected an integer (a number or a decimal string)");
+		return pbjson_fail(d, "expected an integer (a number or a decimal string)");
 	}
 	if (wide && out->mag > EXACT_MAX)
-		return fail(d, "64-bit integer beyond ±2^53 given as a JSON number: "
-		               "write it as a string");
+		return pbjson_fail(d, "64-bit integer beyond ±2^53 given as a JSON number: "
+		                      "write it as a string");
 	return true;
 }
 
 /* Checks iv against [-neg_max, pos_max] and stores it as a two's complement 64-bit pattern. */
 static bool
-fit_int(struct dec *d, struct intval iv, uint64_t pos_max, uint64_t neg_max, const char *type,
-        uint64_t *out)
+fit_int(struct pbjson_dec *d, struct intval iv, uint64_t pos_max, uint64_t neg_max,
+        const char *type, uint64_t *out)
 {
 	if (iv.neg && iv.mag > 0) {
 		if (iv.mag > neg_max)
-			return fail(d, "out of range for %s: -%" PRIu64, type, iv.mag);
+			return pbjson_fail(d, "out of range for %s: -%" PRIu64, type, iv.mag);
 		*out = 0 - iv.mag;
 	} else {
 		if (iv.mag > pos_max)
-			return fail(d, "out of range for %s: %" PRIu64, type, iv.mag);
+			return pbjson_fail(d, "out of range for %s: %" PRIu64, type, iv.mag);
 		*out = iv.mag;
 	}
 	return true;
 }
 
+/* Whether the string value v is exactly the text lit (a NUL inside v never matches). */
 static bool
-read_double(struct dec *d, const json_t *v, double *out)
+is_text(const struct pbjson_scalar *v, const char *lit)
 {
-	const char *s;
-
-	if (json_is_number(v)) {
-		*out = json_number_value(v);
-		return true;
-	}
-	if (json_is_string(v)) {
-		s = json_string_value(v);
-		if (strlen(s) == json_string_length(v)) {
-			if (strcmp(s, "NaN") == 0)
-				*out = NAN;
-			else if (strcmp(s, "Infinity") == 0)
-				*out = INFINITY;
-			else if (strcmp(s, "-Infinity") == 0)
-				*out = -INFINITY;
-			else
-				s = NULL;
-			if (s != NULL)
-				return true;
-		}
-	}
-	return fail(d, "expected a number (or \"NaN\", \"Infinity\", \"-Infinity\")");
+	return v->n == strlen(lit) && memcmp(v->s, lit, v->n) == 0;
 }
 
-static ProtobufCMessage *
-new_message(const ProtobufCMessageDescriptor *desc)
+static bool
+read_double(struct pbjson_dec *d, const struct pbjson_scalar *v, double *out)
+{
+	if (v->kind == PBJSON_INTEGER) {
+		*out = (double)v->i; /* what json_number_value gives */
+		return true;
+	}
+	if (v->kind == PBJSON_REAL) {
+		*out = v->x;
+		return true;
+	}
+	if (v->kind == PBJSON_STRING) {
+		if (is_text(v, "NaN")) {
+			*out = NAN;
+			return true;
+		}
+		if (is_text(v, "Infinity")) {
+			*out = INFINITY;
+			return true;
+		}
+		if (is_text(v, "-Infinity")) {
+			*out = -INFINITY;
+			return true;
+		}
+	}
+	return pbjson_fail(d, "expected a number (or \"NaN\", \"Infinity\", \"-Infinity\")");
+}
+
+/* The enum value named v, or NULL. protobuf-c looks names up as C strings: the name is copied
+ * out of the JSON text, and one with a NUL inside matches nothing. */
+static const ProtobufCEnumValue *
+enum_by_name(const ProtobufCEnumDescriptor *ed, const struct pbjson_scalar *v)
+{
+	const ProtobufCEnumValue *ev = NULL;
+	char buf[128], *name;
+
+	if (memchr(v->s, '\0', v->n) != NULL)
+		return NULL;
+	name = v->n < sizeof buf ? buf : malloc(v->n + 1);
+	if (name == NULL)
+		return NULL;
+	memcpy(name, v->s, v->n);
+	name[v->n] = '\0';
+	ev = protobuf_c_enum_descriptor_get_value_by_name(ed, name);
+	if (name != buf)
+		free(name);
+	return ev;
+}
+
+ProtobufCMessage *
+pbjson_new_message(const ProtobufCMessageDescriptor *desc)
 {
 	ProtobufCMessage *m = malloc(desc->sizeof_message);
 
@@ -620,13 +634,9 @@ new_message(const ProtobufCMessageDescriptor *desc)
 	return m;
 }
 
-static bool decode_object(struct dec *d, ProtobufCMessage *msg, const json_t *obj, int depth);
-
-/* Decodes the one value v of field f into dst, the storage of a singular field or of one element
- * of a repeated one. depth is that of the object holding f. */
-static bool
-decode_value(struct dec *d, const ProtobufCFieldDescriptor *f, const json_t *v, void *dst,
-             int depth)
+bool
+pbjson_decode_scalar(struct pbjson_dec *d, const ProtobufCFieldDescriptor *f,
+                     const struct pbjson_scalar *v, void *dst)
 {
 	struct intval iv;
 	uint64_t bits = 0;
@@ -682,7 +692,7 @@ decode_value(struct dec *d, const ProtobufCFieldDescriptor *f, const json_t *v, 
 		/* Past FLT_MAX by less than half a unit still rounds to FLT_MAX (and is how a float
 		 * near it may come back from its 17-digit JSON form). */
 		if (isfinite(x) && magnitude(x) >= 0x1.ffffffp+127)
-			return fail(d, "out of range for float: %g", x);
+			return pbjson_fail(d, "out of range for float: %g", x);
 		val = (float)x;
 		memcpy(dst, &val, sizeof val);
 		return true;
@@ -695,9 +705,9 @@ decode_value(struct dec *d, const ProtobufCFieldDescriptor *f, const json_t *v, 
 	case PROTOBUF_C_TYPE_BOOL: {
 		protobuf_c_boolean val;
 
-		if (!json_is_boolean(v))
-			return fail(d, "expected true or false");
-		val = json_is_true(v);
+		if (v->kind != PBJSON_TRUE && v->kind != PBJSON_FALSE)
+			return pbjson_fail(d, "expected true or false");
+		val = v->kind == PBJSON_TRUE;
 		memcpy(dst, &val, sizeof val);
 		return true;
 	}
@@ -705,74 +715,67 @@ decode_value(struct dec *d, const ProtobufCFieldDescriptor *f, const json_t *v, 
 		const ProtobufCEnumDescriptor *ed = f->descriptor;
 		int32_t val;
 
-		if (json_is_string(v)) {
-			const ProtobufCEnumValue *ev = NULL;
-			const char *name = json_string_value(v);
+		if (v->kind == PBJSON_STRING) {
+			const ProtobufCEnumValue *ev = enum_by_name(ed, v);
 
-			if (strlen(name) == json_string_length(v))
-				ev = protobuf_c_enum_descriptor_get_value_by_name(ed, name);
 			if (ev == NULL)
-				return fail(d, "unknown value \"%s\" of enum %s", shown(v, tmp),
-				            ed->name);
+				return pbjson_fail(d, "unknown value \"%s\" of enum %s",
+				                   shown(v, tmp), ed->name);
 			val = ev->value;
-		} else if (json_is_number(v)) {
+		} else if (v->kind == PBJSON_INTEGER || v->kind == PBJSON_REAL) {
 			/* proto3 enums are open: a number not in the schema is kept, as on the wire. */
 			if (!read_int(d, v, false, &iv) ||
 			    !fit_int(d, iv, INT32_MAX, UINT64_C(1) << 31, "enum", &bits))
 				return false;
 			val = (int32_t)(int64_t)bits;
 		} else {
-			return fail(d, "expected an enum value name (a string) or number");
+			return pbjson_fail(d, "expected an enum value name (a string) or number");
 		}
 		memcpy(dst, &val, sizeof val);
 		return true;
 	}
 	case PROTOBUF_C_TYPE_STRING: {
-		const char *s;
-		size_t n;
 		char *copy;
 
-		if (!json_is_string(v))
-			return fail(d, "expected a string");
-		s = json_string_value(v);
-		n = json_string_length(v);
-		if (n > PBJSON_MAX_STRING)
-			return fail(d, "string of %zu bytes, more than the %d allowed", n,
-			            PBJSON_MAX_STRING);
+		if (v->kind != PBJSON_STRING)
+			return pbjson_fail(d, "expected a string");
+		if (v->n > PBJSON_MAX_STRING)
+			return pbjson_fail(d, "string of %zu bytes, more than the %d allowed", v->n,
+			                   PBJSON_MAX_STRING);
 		/* A C string would silently end there. */
-		if (memchr(s, '\0', n) != NULL)
-			return fail(d, "string contains a NUL character");
-		if ((copy = malloc(n + 1)) == NULL)
-			return fail(d, "out of memory");
-		memcpy(copy, s, n + 1);
+		if (memchr(v->s, '\0', v->n) != NULL)
+			return pbjson_fail(d, "string contains a NUL character");
+		if ((copy = malloc(v->n + 1)) == NULL)
+			return pbjson_fail(d, "out of memory");
+		memcpy(copy, v->s, v->n);
+		copy[v->n] = '\0';
 		memcpy(dst, &copy, sizeof copy);
 		return true;
 	}
 	case PROTOBUF_C_TYPE_BYTES: {
-		const char *s;
-		size_t n, len;
+		size_t n = v->n, len;
 		ProtobufCBinaryData bd = { 0, NULL };
 
-		if (!json_is_string(v))
-			return fail(d, "expected a base64 string");
-		s = json_string_value(v);
-		n = json_string_length(v);
+		if (v->kind != PBJSON_STRING)
+			return pbjson_fail(d, "expected a base64 string");
 		if (n > B64_ENCODED_LEN(PBJSON_MAX_STRING))
-			return fail(d, "bytes of more than the %d allowed", PBJSON_MAX_STRING);
+			return pbjson_fail(d, "bytes of more than the %d allowed",
+			                   PBJSON_MAX_STRING);
 		if (n % 4 != 0)
-			return fail(d, "invalid base64 (standard alphabet, padded with '=')");
+			return pbjson_fail(d,
+			                   "invalid base64 (standard alphabet, padded with '=')");
 		if (n > 0) {
 			if ((bd.data = malloc(B64_DECODED_MAX(n))) == NULL)
-				return fail(d, "out of memory");
-			if (!b64_decode(s, n, bd.data, B64_DECODED_MAX(n), &len)) {
+				return pbjson_fail(d, "out of memory");
+			if (!b64_decode(v->s, n, bd.data, B64_DECODED_MAX(n), &len)) {
 				free(bd.data);
-				return fail(d,
-				            "invalid base64 (standard alphabet, padded with '=')");
+				return pbjson_fail(
+				        d, "invalid base64 (standard alphabet, padded with '=')");
 			}
 			if (len > PBJSON_MAX_STRING) {
 				free(bd.data);
-				return fail(d, "bytes of more than the %d allowed",
-				            PBJSON_MAX_STRING);
+				return pbjson_fail(d, "bytes of more than the %d allowed",
+				                   PBJSON_MAX_STRING);
 			}
 			bd.len = len;
 			if (len == 0) {
@@ -783,59 +786,112 @@ decode_value(struct dec *d, const ProtobufCFieldDescriptor *f, const json_t *v, 
 		memcpy(dst, &bd, sizeof bd);
 		return true;
 	}
-	case PROTOBUF_C_TYPE_MESSAGE: {
+	case PROTOBUF_C_TYPE_MESSAGE:
+		return pbjson_fail(d, "expected an object");
+	}
+	return pbjson_fail(d, "field of unsupported type %d", (int)f->type);
+}
+
+/* The scalar view of a jansson value. */
+static void
+scalar_of(const json_t *v, struct pbjson_scalar *out)
+{
+	memset(out, 0, sizeof *out);
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		out->kind = PBJSON_STRING;
+		out->s = json_string_value(v);
+		out->n = json_string_length(v);
+		break;
+	case JSON_INTEGER:
+		out->kind = PBJSON_INTEGER;
+		out->i = json_integer_value(v);
+		break;
+	case JSON_REAL:
+		out->kind = PBJSON_REAL;
+		out->x = json_real_value(v);
+		break;
+	case JSON_TRUE:
+		out->kind = PBJSON_TRUE;
+		break;
+	case JSON_FALSE:
+		out->kind = PBJSON_FALSE;
+		break;
+	case JSON_NULL:
+		out->kind = PBJSON_NULL;
+		break;
+	case JSON_OBJECT:
+		out->kind = PBJSON_OBJECT;
+		break;
+	case JSON_ARRAY:
+		out->kind = PBJSON_ARRAY;
+		break;
+	}
+}
+
+static bool decode_object(struct pbjson_dec *d, ProtobufCMessage *msg, const json_t *obj,
+                          int depth);
+
+/* Decodes the one value v of field f into dst, the storage of a singular field or of one element
+ * of a repeated one. depth is that of the object holding f. */
+static bool
+decode_value(struct pbjson_dec *d, const ProtobufCFieldDescriptor *f, const json_t *v, void *dst,
+             int depth)
+{
+	struct pbjson_scalar sv;
+
+	if (f->type == PROTOBUF_C_TYPE_MESSAGE && json_is_object(v)) {
 		ProtobufCMessage *sub;
 
-		if (!json_is_object(v))
-			return fail(d, "expected an object");
 		if (depth >= PBJSON_MAX_DEPTH)
-			return fail(d, "objects nested deeper than %d levels", PBJSON_MAX_DEPTH);
-		if ((sub = new_message(f->descriptor)) == NULL)
-			return fail(d, "out of memory");
+			return pbjson_fail(d, "objects nested deeper than %d levels",
+			                   PBJSON_MAX_DEPTH);
+		if ((sub = pbjson_new_message(f->descriptor)) == NULL)
+			return pbjson_fail(d, "out of memory");
 		/* Owned by the parent from here on, filled or not. */
 		memcpy(dst, &sub, sizeof sub);
 		return decode_object(d, sub, v, depth + 1);
 	}
-	}
-	return fail(d, "field of unsupported type %d", (int)f->type);
+	scalar_of(v, &sv);
+	return pbjson_decode_scalar(d, f, &sv, dst);
 }
 
 static bool
-decode_repeated(struct dec *d, ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
+decode_repeated(struct pbjson_dec *d, ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
                 const json_t *v, int depth)
 {
-	size_t n, es = elt_size(f->type);
+	size_t n, es = pbjson_elt_size(f->type);
 	size_t *count = MEMBER(msg, f->quantifier_offset);
 	char *arr;
 
 	if (!json_is_array(v))
-		return fail(d, "expected an array");
+		return pbjson_fail(d, "expected an array");
 	if ((n = json_array_size(v)) > PBJSON_MAX_REPEATED)
-		return fail(d, "array of %zu elements, more than the %d allowed", n,
-		            PBJSON_MAX_REPEATED);
+		return pbjson_fail(d, "array of %zu elements, more than the %d allowed", n,
+		                   PBJSON_MAX_REPEATED);
 	if (n == 0)
 		return true;
 	/* Zeroed, so that elements not yet decoded free as nothing. */
 	if ((arr = calloc(n, es)) == NULL)
-		return fail(d, "out of memory");
+		return pbjson_fail(d, "out of memory");
 	memcpy(MEMBER(msg, f->offset), &arr, sizeof arr);
 	for (size_t i = 0; i < n; i++) {
 		const json_t *el = json_array_get(v, i);
-		size_t mark = path_index(d, i);
+		size_t mark = pbjson_path_index(d, i);
 
 		if (json_is_null(el))
-			return fail(d, "null is not allowed in an array");
+			return pbjson_fail(d, "null is not allowed in an array");
 		/* Counted before it is filled so that what it owns on failure is freed. */
 		*count = i + 1;
 		if (!decode_value(d, f, el, arr + i * es, depth))
 			return false;
-		path_pop(d, mark);
+		pbjson_path_pop(d, mark);
 	}
 	return true;
 }
 
 static bool
-decode_field(struct dec *d, ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
+decode_field(struct pbjson_dec *d, ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
              const json_t *v, int depth)
 {
 	void *dst = MEMBER(msg, f->offset);
@@ -851,16 +907,16 @@ decode_field(struct dec *d, ProtobufCMessage *msg, const ProtobufCFieldDescripto
 			char buf[128], *name;
 			bool r;
 
-			name = other != NULL ? json_name(other, buf, sizeof buf) : NULL;
-			r = fail(d, "a second member of a oneof, which already has \"%s\"",
-			         name != NULL ? name : "?");
+			name = other != NULL ? pbjson_json_name(other, buf, sizeof buf) : NULL;
+			r = pbjson_fail(d, "a second member of a oneof, which already has \"%s\"",
+			                name != NULL ? name : "?");
 
 			if (name != buf)
 				free(name);
 			return r;
 		}
 		/* The case is set first so that what the member comes to own is freed on failure. */
-		memset(dst, 0, elt_size(f->type));
+		memset(dst, 0, pbjson_elt_size(f->type));
 		*which = f->id;
 		return decode_value(d, f, v, dst, depth);
 	}
@@ -876,12 +932,16 @@ decode_field(struct dec *d, ProtobufCMessage *msg, const ProtobufCFieldDescripto
 	return decode_value(d, f, v, dst, depth);
 }
 
-static const ProtobufCFieldDescriptor *
-find_field(const ProtobufCMessageDescriptor *desc, const char *key, size_t len, bool *as_proto)
+const ProtobufCFieldDescriptor *
+pbjson_find_field(const ProtobufCMessageDescriptor *desc, const char *key, size_t len,
+                  bool *as_proto)
 {
 	for (unsigned i = 0; i < desc->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &desc->fields[i];
 
+		/* Either spelling starts with the name's first letter (but for a leading '_'). */
+		if (len > 0 && f->name[0] != key[0] && f->name[0] != '_')
+			continue;
 		if (strlen(f->name) == len && memcmp(f->name, key, len) == 0) {
 			*as_proto = true;
 			return f;
@@ -895,7 +955,7 @@ find_field(const ProtobufCMessageDescriptor *desc, const char *key, size_t len, 
 }
 
 static bool
-decode_object(struct dec *d, ProtobufCMessage *msg, const json_t *obj, int depth)
+decode_object(struct pbjson_dec *d, ProtobufCMessage *msg, const json_t *obj, int depth)
 {
 	const ProtobufCMessageDescriptor *desc = msg->descriptor;
 	const char *key;
@@ -905,26 +965,26 @@ decode_object(struct dec *d, ProtobufCMessage *msg, const json_t *obj, int depth
 	/* jansson's iteration API takes a non-const object; it is only read. */
 	json_object_keylen_foreach((json_t *)obj, key, len, v)
 	{
-		size_t mark = path_key(d, key, len);
+		size_t mark = pbjson_path_key(d, key, len);
 		bool as_proto = false;
-		const ProtobufCFieldDescriptor *f = find_field(desc, key, len, &as_proto);
+		const ProtobufCFieldDescriptor *f = pbjson_find_field(desc, key, len, &as_proto);
 		char buf[128], *jname;
 		bool twice;
 
 		if (f == NULL)
-			return fail(d, "unknown field of %s", desc->name);
-		if ((jname = json_name(f, buf, sizeof buf)) == NULL)
-			return fail(d, "out of memory");
+			return pbjson_fail(d, "unknown field of %s", desc->name);
+		if ((jname = pbjson_json_name(f, buf, sizeof buf)) == NULL)
+			return pbjson_fail(d, "out of memory");
 		/* The same field under its other spelling. */
 		twice = strcmp(jname, f->name) != 0 &&
 		        json_object_get(obj, as_proto ? jname : f->name) != NULL;
 		if (twice)
-			fail(d, "given twice, as \"%s\" and \"%s\"", f->name, jname);
+			pbjson_fail(d, "given twice, as \"%s\" and \"%s\"", f->name, jname);
 		if (jname != buf)
 			free(jname);
 		if (twice || !decode_field(d, msg, f, v, depth))
 			return false;
-		path_pop(d, mark);
+		pbjson_path_pop(d, mark);
 	}
 	return true;
 }
@@ -932,18 +992,18 @@ decode_object(struct dec *d, ProtobufCMessage *msg, const json_t *obj, int depth
 ProtobufCMessage *
 pbjson_decode(const ProtobufCMessageDescriptor *desc, const json_t *json, char *err, size_t errcap)
 {
-	struct dec d = { .len = 0, .err = err, .errcap = errcap };
+	struct pbjson_dec d = { .len = 0, .err = err, .errcap = errcap };
 	ProtobufCMessage *msg;
 
 	d.path[0] = '\0';
 	if (errcap > 0)
 		err[0] = '\0';
 	if (json == NULL || !json_is_object(json)) {
-		fail(&d, "expected an object");
+		pbjson_fail(&d, "expected an object");
 		return NULL;
 	}
-	if ((msg = new_message(desc)) == NULL) {
-		fail(&d, "out of memory");
+	if ((msg = pbjson_new_message(desc)) == NULL) {
+		pbjson_fail(&d, "out of memory");
 		return NULL;
 	}
 	if (!decode_object(&d, msg, json, 1)) {

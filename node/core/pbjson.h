@@ -10,7 +10,7 @@
  * ("NaN", "Infinity", "-Infinity" as strings), repeated fields as arrays, nested messages as
  * objects. Unknown fields are not shown.
  *
- * Input (pbjson_decode) is strict, for data coming from publishers: an object whose keys are the
+ * Input (pbjson_decode, or pbjson_decode_text on the text itself) is strict, for data coming from publishers: an object whose keys are the
  * lowerCamelCase or the original field names; unknown keys, wrong JSON types, out-of-range
  * numbers, non-integral values for integer fields, unknown enum names, invalid base64, two members
  * of one oneof, duplicate fields (camel and snake) → an error naming the field path
@@ -37,6 +37,20 @@ json_t *pbjson_encode(const ProtobufCMessage *msg);
  * allocated with the default allocator) or NULL with err set to "path: reason". */
 ProtobufCMessage *pbjson_decode(const ProtobufCMessageDescriptor *desc, const json_t *json,
                                 char *err, size_t errcap);
+
+/* The same mapping read straight from JSON text (one entry a publisher sent), without building
+ * a jansson tree: the result is exactly that of json_loadb(text, len, flags, jerr) followed by
+ * pbjson_decode, errors included. On NULL, either jerr->text is not empty (the text is not JSON,
+ * jerr as json_loadb fills it) or err says "path: reason". jerr may be NULL. */
+ProtobufCMessage *pbjson_decode_text(const ProtobufCMessageDescriptor *desc, const char *text,
+                                     size_t len, size_t flags, json_error_t *jerr, char *err,
+                                     size_t errcap);
+/* Its fast path alone (pbjson_text.c), for tests and fuzzing: the message, or NULL when it leaves
+ * the text to the reference path (every text that path refuses, and a few it takes: a key given
+ * twice without JSON_REJECT_DUPLICATES, flags other than JSON_REJECT_DUPLICATES and
+ * JSON_ALLOW_NUL). */
+ProtobufCMessage *pbjson_parse_text(const ProtobufCMessageDescriptor *desc, const char *text,
+                                    size_t len, size_t flags);
 
 /* A JSON string of a text from the ledger ("" for NULL), as pbjson_encode shows strings: each
  * byte that is not part of well-formed UTF-8 (protobuf-c does not check, and a replicated entry

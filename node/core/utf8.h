@@ -15,6 +15,10 @@
  * or 0 when it is not well-formed UTF-8 (as Go's utf8.DecodeRune returning RuneError, 1). */
 size_t utf8_decode(const uint8_t *s, size_t len, uint32_t *cp);
 
+/* Writes the shortest encoding of the code point cp (a Unicode scalar value: at most U+10FFFF,
+ * not a surrogate) into out; returns its length, 1 to 4. */
+size_t utf8_encode(uint32_t cp, uint8_t out[static 4]);
+
 /* Whether s[0..len) is well-formed UTF-8 throughout (NUL bytes included, as code point 0). */
 bool utf8_valid(const char *s, size_t len);
 

@@ -4,10 +4,17 @@
  * oneofs of several kinds, recursion for the depth cap, proto2 explicit presence). Round trips go
  * JSON → message → packed bytes → unpacked message → JSON; the packed bytes are also read back by
  * Google's protoc (--decode) when it is installed, as an independent check of the encoding.
+ *
+ * Every test runs twice: decoding from a jansson tree (pbjson_decode), then from the text itself
+ * (pbjson_decode_text). On the text path, every text a test decodes must be taken by the
+ * streaming fast path alone (pbjson_parse_text) into the very message the tree path builds, and
+ * every text a test refuses must be left by it to the reference path, whose message must come
+ * back unchanged.
  */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,11 +36,17 @@
 #define NODE (&pbjson__test__node__descriptor)
 #define PRESENCE (&pbjson__test2__presence__descriptor)
 
+/* The flags of every text decoded here (and of the fuzz harness). */
+#define FLAGS (JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL)
+
+/* Which decoder the tests go through: set by the group's setup. */
+static enum { VIA_TREE, VIA_TEXT } via;
+
 static json_t *
 load(const char *text)
 {
 	json_error_t e;
-	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e);
+	json_t *j = json_loads(text, FLAGS, &e);
 
 	if (j == NULL)
 		fail_msg("bad test JSON: %s at %d:%d", e.text, e.line, e.column);
@@ -50,19 +63,6 @@ dump(const json_t *j)
 	return s;
 }
 
-static ProtobufCMessage *
-decode_ok(const ProtobufCMessageDescriptor *desc, const char *text)
-{
-	json_t *j = load(text);
-	char err[256] = "";
-	ProtobufCMessage *m = pbjson_decode(desc, j, err, sizeof err);
-
-	json_decref(j);
-	if (m == NULL)
-		fail_msg("decode of %s failed: %s", text, err);
-	return m;
-}
-
 static uint8_t *
 pack(const ProtobufCMessage *m, size_t *len)
 {
@@ -73,6 +73,76 @@ pack(const ProtobufCMessage *m, size_t *len)
 	assert_non_null(buf);
 	assert_int_equal(protobuf_c_message_pack(m, buf), *len);
 	return buf;
+}
+
+static char *encode_text(const ProtobufCMessage *m);
+
+/* Decodes text through the path under test; NULL with err set when it is refused. */
+static ProtobufCMessage *
+decode_via(const ProtobufCMessageDescriptor *desc, const char *text, char *err, size_t errcap)
+{
+	json_error_t jerr;
+	ProtobufCMessage *m;
+	json_t *j;
+
+	if (via == VIA_TEXT) {
+		m = pbjson_decode_text(desc, text, strlen(text), FLAGS, &jerr, err, errcap);
+		if (m == NULL && jerr.text[0] != '\0')
+			fail_msg("bad test JSON: %s at %d:%d", jerr.text, jerr.line, jerr.column);
+		return m;
+	}
+	j = load(text);
+	m = pbjson_decode(desc, j, err, errcap);
+	json_decref(j);
+	return m;
+}
+
+/* On the text path: the fast path alone took text, into the message the tree path builds (the
+ * same packed bytes and the same JSON, which shows what packing drops: -0.0, NaN payloads). */
+static void
+check_fast_path(const ProtobufCMessageDescriptor *desc, const char *text)
+{
+	ProtobufCMessage *fast, *tree;
+	json_t *j;
+	uint8_t *a, *b;
+	size_t la, lb;
+	char err[256] = "", *ja, *jb;
+
+	if (via != VIA_TEXT)
+		return;
+	fast = pbjson_parse_text(desc, text, strlen(text), FLAGS);
+	if (fast == NULL)
+		fail_msg("the fast path left a text it should take to the reference path: %s",
+		         text);
+	j = load(text);
+	tree = pbjson_decode(desc, j, err, sizeof err);
+	json_decref(j);
+	assert_non_null(tree);
+	a = pack(fast, &la);
+	b = pack(tree, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	ja = encode_text(fast);
+	jb = encode_text(tree);
+	assert_string_equal(ja, jb);
+	free(jb);
+	free(ja);
+	free(b);
+	free(a);
+	protobuf_c_message_free_unpacked(tree, NULL);
+	protobuf_c_message_free_unpacked(fast, NULL);
+}
+
+static ProtobufCMessage *
+decode_ok(const ProtobufCMessageDescriptor *desc, const char *text)
+{
+	char err[256] = "";
+	ProtobufCMessage *m = decode_via(desc, text, err, sizeof err);
+
+	if (m == NULL)
+		fail_msg("decode of %s failed: %s", text, err);
+	check_fast_path(desc, text);
+	return m;
 }
 
 static char *
@@ -134,16 +204,16 @@ roundtrip(const ProtobufCMessageDescriptor *desc, const char *in, const char *ex
 static void
 rejects(const ProtobufCMessageDescriptor *desc, const char *in, const char *want)
 {
-	json_t *j = load(in);
 	char err[512] = "", small[8] = "xxxxxxx";
 
-	assert_null(pbjson_decode(desc, j, err, sizeof err));
+	if (via == VIA_TEXT)
+		assert_null(pbjson_parse_text(desc, in, strlen(in), FLAGS));
+	assert_null(decode_via(desc, in, err, sizeof err));
 	assert_string_equal(err, want);
-	assert_null(pbjson_decode(desc, j, small, sizeof small));
+	assert_null(decode_via(desc, in, small, sizeof small));
 	assert_int_equal(strlen(small), sizeof small - 1);
 	assert_memory_equal(small, want, sizeof small - 1);
-	assert_null(pbjson_decode(desc, j, NULL, 0));
-	json_decref(j);
+	assert_null(decode_via(desc, in, NULL, 0));
 }
 
 /* ---- names ---------------------------------------------------------------------------------- */
@@ -897,11 +967,9 @@ test_error_path_cut(void **state)
 	/* A long key is shown cut, control characters as '?'. */
 	snprintf(text, sizeof text, "{\"commitment\":{\"%s\\t\":1}}",
 	         "a-very-long-key-that-nobody-would-ever-write-in-a-real-entry-really");
-	j = load(text);
-	assert_null(pbjson_decode(ENTRY, j, err, sizeof err));
+	assert_null(decode_via(ENTRY, text, err, sizeof err));
 	assert_string_equal(err, "commitment.a-very-long-key-that-nobody-would-ever-write-in-...: "
 	                         "unknown field of remacto.v1.Commitment");
-	json_decref(j);
 	/* A key with a NUL (jansson's parser refuses them, but objects can be built so) matches
 	 * nothing. */
 	j = json_object();
@@ -914,26 +982,245 @@ test_error_path_cut(void **state)
 	/* Cuts never split a UTF-8 sequence: the message stays fit for a JSON response. */
 	snprintf(text, sizeof text, "{\"commitment\":{\"a%s\":1}}",
 	         "éééééééééééééééééééééééééééééé");
-	j = load(text);
-	assert_null(pbjson_decode(ENTRY, j, err, sizeof err));
+	assert_null(decode_via(ENTRY, text, err, sizeof err));
 	assert_string_equal(err, "commitment.aééééééééééééééééééééééé...: "
 	                         "unknown field of remacto.v1.Commitment");
 	for (size_t cap = 1; cap < 40; cap++) {
 		json_t *msg;
 
-		assert_null(pbjson_decode(ENTRY, j, err, cap));
+		assert_null(decode_via(ENTRY, text, err, cap));
 		assert_true(strlen(err) < cap);
 		assert_memory_equal(err, "commitment.aé", strlen(err) < 13 ? strlen(err) : 13);
 		msg = json_string(err);
 		assert_non_null(msg);
 		json_decref(msg);
 	}
-	json_decref(j);
 	/* Reasons quoting input are cut too. */
 	rejects(ENTRY,
 	        "{\"commitment\":{\"principles\":[\"PRINCIPLE_0123456789012345678901234567890123456789\"]}}",
 	        "commitment.principles[0]: unknown value \"PRINCIPLE_012345678901234567890123456789...\" "
 	        "of enum remacto.v1.Principle");
+}
+
+/* ---- the text path against json_loadb + pbjson_decode ------------------------------------- */
+
+/* Decodes text both ways with flags and checks the outcomes are the same: the same message (as
+ * packed bytes), or the same refusal, with jansson's own error (text, line, column, position) for
+ * a text that is not JSON and pbjson_decode's "path: reason" otherwise. The fast path takes
+ * nothing the reference refuses. Returns whether the text was taken. */
+static bool
+same_as_reference(const ProtobufCMessageDescriptor *desc, const char *text, size_t len,
+                  size_t flags)
+{
+	json_error_t rj, gj;
+	char rerr[512] = "", gerr[512] = "";
+	json_t *j = json_loadb(text, len, flags, &rj);
+	ProtobufCMessage *ref = j != NULL ? pbjson_decode(desc, j, rerr, sizeof rerr) : NULL;
+	ProtobufCMessage *got = pbjson_decode_text(desc, text, len, flags, &gj, gerr, sizeof gerr);
+	ProtobufCMessage *fast = pbjson_parse_text(desc, text, len, flags);
+
+	json_decref(j);
+	if ((ref == NULL) != (got == NULL))
+		fail_msg("%.*s: reference %s, text path %s (%s%s)", (int)len, text,
+		         ref ? "takes it" : "refuses it", got ? "takes it" : "refuses it", rerr,
+		         gj.text);
+	if (ref == NULL && fast != NULL)
+		fail_msg("%.*s: the fast path takes what the reference refuses (%s%s)", (int)len,
+		         text, rerr, rj.text);
+	if (j == NULL) {
+		assert_string_equal(gj.text, rj.text);
+		assert_int_equal(gj.line, rj.line);
+		assert_int_equal(gj.column, rj.column);
+		assert_int_equal(gj.position, rj.position);
+		assert_string_equal(gerr, "");
+	} else {
+		assert_string_equal(gerr, rerr);
+		assert_string_equal(gj.text, "");
+	}
+	for (int k = 0; ref != NULL && k < 2; k++) {
+		ProtobufCMessage *m = k == 0 ? got : fast;
+		uint8_t *a, *b;
+		size_t la, lb;
+
+		if (m == NULL)
+			continue;
+		a = pack(ref, &la);
+		b = pack(m, &lb);
+		assert_int_equal(la, lb);
+		assert_memory_equal(a, b, la);
+		free(b);
+		free(a);
+	}
+	protobuf_c_message_free_unpacked(fast, NULL);
+	protobuf_c_message_free_unpacked(got, NULL);
+	protobuf_c_message_free_unpacked(ref, NULL);
+	return ref != NULL;
+}
+
+/* same_as_reference on a string literal, NUL bytes inside included. */
+#define SAME(lit, flags) same_as_reference(ENTRY, lit, sizeof(lit) - 1, flags)
+
+static void
+test_text_grammar(void **state)
+{
+	/* Texts jansson refuses, texts it takes that pbjson refuses, and texts both take, each
+	 * under the flags the ledger uses and without them. */
+	static const char *const cases[] = {
+		"",
+		" ",
+		"{",
+		"}",
+		"[",
+		"[]",
+		"null",
+		"1",
+		"\"x\"",
+		"{\"schema\":1",
+		"{\"schema\":1}x",
+		"{\"schema\":1} {}",
+		"{\"schema\":1}\n\t \r",
+		" \t\r\n{ \"schema\" : 1 ,\r\n \"published\" :\"x\" }\n",
+		"{\"schema\":1,}",
+		"{,}",
+		"{\"schema\" 1}",
+		"{\"schema\":1 \"published\":\"x\"}",
+		"{schema:1}",
+		"{'schema':1}",
+		"{\"schema\":01}",
+		"{\"schema\":1.}",
+		"{\"schema\":-}",
+		"{\"schema\":+1}",
+		"{\"schema\":.5}",
+		"{\"schema\":1e}",
+		"{\"schema\":1e+}",
+		"{\"schema\":-0}",
+		"{\"schema\":0}",
+		"{\"schema\":1E2}",
+		"{\"schema\":1.5e-1}",
+		"{\"schema\":1.0e+0}",
+		"{\"schema\":0.0}",
+		"{\"schema\":-0.0}",
+		"{\"schema\":1x}",
+		"{\"schema\":tru}",
+		"{\"schema\":true}",
+		"{\"schema\":truex}",
+		"{\"schema\":nulll}",
+		"{\"schema\":null}",
+		"{\"schema\":NaN}",
+		"{\"schema\":123456789012345678901}",
+		"{\"schema\":9223372036854775807}",
+		"{\"schema\":9223372036854775808}",
+		"{\"schema\":-9223372036854775808}",
+		"{\"schema\":-9223372036854775809}",
+		"{\"measurement\":{\"value\":1e999}}",
+		"{\"measurement\":{\"value\":-1e999}}",
+		"{\"measurement\":{\"value\":1e-999}}",
+		"{\"measurement\":{\"value\":-0.0}}",
+		"{\"measurement\":{\"value\":-0}}",
+		"{\"measurement\":{\"value\":2.2250738585072011e-308}}",
+		"{\"measurement\":{\"value\":123456789012345678901234567890.5}}",
+		"{\"measurement\":{\"value\":0.1000000000000000055511151231257827021181583404541015625}}",
+		"{\"published\":\"\\x\"}",
+		"{\"published\":\"\\u12\"}",
+		"{\"published\":\"\\u12g4\"}",
+		"{\"published\":\"\\uD83D\\uDE00\"}",
+		"{\"published\":\"\\ud83d\\ude00 \\u00e9\\u0041\"}",
+		"{\"published\":\"\\ud800\"}",
+		"{\"published\":\"\\udc00\"}",
+		"{\"published\":\"\\ud800\\u0041\"}",
+		"{\"published\":\"\\ud800x\"}",
+		"{\"published\":\"\\ud800\\ud800\"}",
+		"{\"published\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"}",
+		"{\"published\":\"a\tb\"}",
+		"{\"published\":\"a\x7f\"}",
+		"{\"published\":\"\xff\"}",
+		"{\"published\":\"\xc0\xaf\"}",
+		"{\"published\":\"\xed\xa0\x80\"}",
+		"{\"published\":\"\xf4\x90\x80\x80\"}",
+		"{\"published\":\"\xe2\x82\"}",
+		"{\"published\":\"\xe2\x82\xac \xf0\x9f\x98\x80\"}",
+		"{\"published\":\"abc",
+		"{\"published\":\"abc\\",
+		"{\"published\":\"abc\\\"}",
+		"{\"published\":\"a\\u0000\"}",
+		"{\"published\":\"\\u0000\"}",
+		"{\"a\\u0000\":1}",
+		"{\"sch\\u0065ma\":1}",
+		"{\"schema\":1,\"schema\":1}",
+		"{\"schema\":1,\"schema\":2}",
+		"{\"schema\":1,\"sch\\u0065ma\":2}",
+		"{\"statusUpdate\":{\"commitmentId\":\"a\",\"commitmentId\":\"b\"}}",
+		"{\"statusUpdate\":{\"commitmentId\":\"a\",\"commitment_id\":\"b\"}}",
+		"{\"schema\":1}\x00",
+		"{\"schema\":\x001}",
+		"{\"published\":\"a\x00b\"}",
+		"\xef\xbb\xbf{\"schema\":1}",
+		"{\"commitment\":{\"principles\":[1,[2]]}}",
+		"{\"commitment\":{\"principles\":[1,]}}",
+		"{\"commitment\":{\"principles\":[,1]}}",
+		"{\"commitment\":{\"principles\":[1 2]}}",
+		"{\"commitment\":{\"principles\":[1}}",
+		"{\"commitment\":{\"milestones\":[{\"id\":\"a\"},{\"id\":\"b\"}]}}",
+		"{\"commitment\":{\"milestones\":[{\"id\":\"a\"},{\"id\":\"b\",\"id\":\"c\"}]}}",
+		"{\"commitment\":{\"milestones\":{}}}",
+		"{\"commitment\":{\"title\":[]}}",
+		"{\"commitment\":{},\"programme\":null}",
+		"{\"commitment\":null,\"programme\":{}}",
+		"{\"schema\":{}}",
+		"{\"schema\":[]}",
+		"{\"published\":{}}",
+	};
+	static const size_t flagsets[] = { FLAGS, JSON_REJECT_DUPLICATES, 0, JSON_DECODE_ANY };
+	size_t taken = 0;
+
+	(void)state;
+	for (size_t f = 0; f < sizeof flagsets / sizeof flagsets[0]; f++)
+		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+			taken += same_as_reference(ENTRY, cases[i], strlen(cases[i]), flagsets[f]);
+	/* An embedded NUL byte is part of the text when a length is given. */
+	assert_false(SAME("{\"schema\":1}\0", FLAGS));
+	assert_false(SAME("{\"published\":\"a\0\"}", FLAGS));
+	/* jansson loses a NUL it read ahead of a number or a literal and put back. */
+	assert_true(SAME("{\"schema\":1\0}", FLAGS));
+	assert_true(SAME("{\"schema\":1\0 }", FLAGS));
+	assert_false(SAME("{\"schema\":1\0\0}", FLAGS));
+	assert_false(SAME("{\"schema\":1 \0}", FLAGS));
+	assert_true(SAME("{\"schema\":null\0}", FLAGS));
+	assert_true(SAME("{\"indicator\":{\"ascending\":true\0}}", FLAGS));
+	/* The cases hold both outcomes (a change that refused everything would show here). */
+	assert_true(taken > 40 && taken < 4 * sizeof cases / sizeof cases[0] - 100);
+}
+
+/* Texts the fast path leaves to the reference path although they are fine: the answer is still
+ * the reference's. */
+static void
+test_text_handover(void **state)
+{
+	static const char dup[] = "{\"schema\":1,\"schema\":2}";
+	json_error_t jerr;
+	char err[256];
+	Remacto__V1__Entry *e;
+
+	(void)state;
+	/* Without JSON_REJECT_DUPLICATES jansson keeps the last value. */
+	assert_null(pbjson_parse_text(ENTRY, dup, strlen(dup), 0));
+	e = (Remacto__V1__Entry *)pbjson_decode_text(ENTRY, dup, strlen(dup), 0, &jerr, err,
+	                                             sizeof err);
+	assert_non_null(e);
+	assert_int_equal(e->schema, 2);
+	protobuf_c_message_free_unpacked(&e->base, NULL);
+	/* With it, the duplicate is jansson's syntax error, with its position. */
+	assert_null(pbjson_decode_text(ENTRY, dup, strlen(dup), JSON_REJECT_DUPLICATES, &jerr, err,
+	                               sizeof err));
+	assert_string_equal(err, "");
+	assert_non_null(strstr(jerr.text, "duplicate object key"));
+	/* A flag the fast path does not know. */
+	assert_null(pbjson_parse_text(ENTRY, "{}", 2, JSON_DECODE_INT_AS_REAL));
+	assert_true(same_as_reference(ENTRY, "{\"measurement\":{\"value\":3}}", 27,
+	                              JSON_DECODE_INT_AS_REAL));
+	/* A NULL jerr is allowed. */
+	assert_null(pbjson_decode_text(ENTRY, "{", 1, FLAGS, NULL, err, sizeof err));
+	assert_string_equal(err, "");
 }
 
 /* ---- cross-check with Google's protoc --------------------------------------------------------- */
@@ -1088,32 +1375,47 @@ test_protoc_scalars(void **state)
 	        "c_int64: 0\n");
 }
 
+#define COMMON_TESTS                                                                              \
+	cmocka_unit_test(test_field_name), cmocka_unit_test(test_commitment),                     \
+	        cmocka_unit_test(test_measurement), cmocka_unit_test(test_evidence_bytes),        \
+	        cmocka_unit_test(test_member_admission), cmocka_unit_test(test_defaults_omitted), \
+	        cmocka_unit_test(test_snake_case_and_null), cmocka_unit_test(test_all_scalars),   \
+	        cmocka_unit_test(test_accepted_forms), cmocka_unit_test(test_float_bits),         \
+	        cmocka_unit_test(test_oneofs), cmocka_unit_test(test_presence),                   \
+	        cmocka_unit_test(test_encode_built), cmocka_unit_test(test_reject_shape),         \
+	        cmocka_unit_test(test_reject_enum_and_bytes),                                     \
+	        cmocka_unit_test(test_reject_numbers), cmocka_unit_test(test_reject_caps),        \
+	        cmocka_unit_test(test_reject_depth), cmocka_unit_test(test_error_path_cut),       \
+	        cmocka_unit_test(test_protoc_entry), cmocka_unit_test(test_protoc_scalars)
+
+static int
+via_tree(void **state)
+{
+	(void)state;
+	via = VIA_TREE;
+	return 0;
+}
+
+static int
+via_text(void **state)
+{
+	(void)state;
+	via = VIA_TEXT;
+	return 0;
+}
+
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_field_name),
-		cmocka_unit_test(test_commitment),
-		cmocka_unit_test(test_measurement),
-		cmocka_unit_test(test_evidence_bytes),
-		cmocka_unit_test(test_member_admission),
-		cmocka_unit_test(test_defaults_omitted),
-		cmocka_unit_test(test_snake_case_and_null),
-		cmocka_unit_test(test_all_scalars),
-		cmocka_unit_test(test_accepted_forms),
-		cmocka_unit_test(test_float_bits),
-		cmocka_unit_test(test_oneofs),
-		cmocka_unit_test(test_presence),
-		cmocka_unit_test(test_encode_built),
-		cmocka_unit_test(test_reject_shape),
-		cmocka_unit_test(test_reject_enum_and_bytes),
-		cmocka_unit_test(test_reject_numbers),
-		cmocka_unit_test(test_reject_caps),
-		cmocka_unit_test(test_reject_depth),
-		cmocka_unit_test(test_error_path_cut),
-		cmocka_unit_test(test_protoc_entry),
-		cmocka_unit_test(test_protoc_scalars),
+	const struct CMUnitTest tree[] = { COMMON_TESTS };
+	/* Only the text path has a text to compare with the reference. */
+	const struct CMUnitTest text[] = {
+		COMMON_TESTS,
+		cmocka_unit_test(test_text_grammar),
+		cmocka_unit_test(test_text_handover),
 	};
+	int failed = cmocka_run_group_tests_name("pbjson from a jansson tree", tree, via_tree,
+	                                         NULL);
 
-	return cmocka_run_group_tests_name("pbjson", tests, NULL, NULL);
+	return failed + cmocka_run_group_tests_name("pbjson from text", text, via_text, NULL);
 }

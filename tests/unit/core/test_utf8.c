@@ -125,6 +125,10 @@ test_every_scalar_round_trips(void **state)
 	for (uint32_t cp = 0; cp <= 0x10ffff; cp++) {
 		size_t n = ref_encode(cp, s), k;
 		uint32_t got;
+		uint8_t mine[4];
+		/* utf8_encode writes what the reference table writes, for every scalar value. */
+		if (scalar(cp) && (utf8_encode(cp, mine) != n || memcmp(mine, s, n) != 0))
+			fail_msg("U+%04X: utf8_encode differs from RFC 3629's table", cp);
 		k = utf8_decode(s, n, &got);
 		if (scalar(cp) && (k != n || got != cp))
 			fail_msg("U+%04X: decoded %zu bytes U+%04X", cp, k, got);
