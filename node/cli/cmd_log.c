@@ -134,51 +134,61 @@ done:
 	return rc;
 }
 
-/* Reads stdin into entries: one per non-empty line. On any bad line, nothing is kept. */
+/* Reads stdin into entries: one per non-empty line, with each entry decoded. On any bad line,
+ * nothing is kept. */
 struct batch {
 	struct tlog_blob *v;
+	Remacto__V1__Entry **e;
 	size_t n, cap, bytes;
 };
 
 static void
 batch_free(struct batch *b)
 {
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < b->n; i++) {
 		free((void *)b->v[i].data);
+		remacto__v1__entry__free_unpacked(b->e[i], NULL);
+	}
 	free(b->v);
+	free(b->e);
 }
 
+/* One line into an entry's bytes and the entry decoded (handed to tlog_append with them, so the
+ * append does not unpack what was just packed). JSON lines are read straight into the entry
+ * (entry_from_json_text), with the errors the jansson tree would give. */
 static int
-parse_line(char *line, size_t len, bool raw, uint8_t **out, size_t *outlen, char *err,
-           size_t errcap)
+parse_line(char *line, size_t len, bool raw, struct tlog_blob *out, Remacto__V1__Entry **decoded,
+           char *err, size_t errcap)
 {
+	Remacto__V1__Entry *e = NULL;
+	uint8_t *data = NULL;
+	size_t dlen = 0;
+
 	if (raw) {
-		Remacto__V1__Entry *e;
 		size_t cap = B64_DECODED_MAX(len);
-		if (cap == 0 || !(*out = malloc(cap)))
+		if (cap == 0 || !(data = malloc(cap)))
 			return err_set(err, errcap, "empty entry"), -EINVAL;
-		if (!b64_decode(line, len, *out, cap, outlen)) {
+		if (!b64_decode(line, len, data, cap, &dlen)) {
 			err_set(err, errcap, "not strict base64");
-			goto bad;
+			free(data);
+			return -EINVAL;
 		}
-		if (!(e = entry_decode(*out, *outlen, err, errcap)))
-			goto bad;
-		remacto__v1__entry__free_unpacked(e, NULL);
-		return 0;
-bad:
-		free(*out);
-		*out = NULL;
-		return -EINVAL;
+		if (!(e = entry_decode(data, dlen, err, errcap))) {
+			free(data);
+			return -EINVAL;
+		}
+	} else {
+		json_error_t jerr;
+		int rc = entry_from_json_text(line, len, &data, &dlen, &e, &jerr, err, errcap);
+		if (rc != 0 && jerr.text[0])
+			err_set(err, errcap, "invalid JSON at column %d: %s", jerr.column,
+			        jerr.text);
+		if (rc != 0)
+			return rc;
 	}
-	json_error_t jerr;
-	json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!j) {
-		err_set(err, errcap, "invalid JSON at column %d: %s", jerr.column, jerr.text);
-		return -EINVAL;
-	}
-	int rc = entry_from_json(j, out, outlen, err, errcap);
-	json_decref(j);
-	return rc;
+	*out = (struct tlog_blob){ data, dlen };
+	*decoded = e;
+	return 0;
 }
 
 static int
@@ -213,21 +223,25 @@ read_batch(FILE *in, bool raw, struct batch *b)
 		if (b->n == b->cap) {
 			size_t ncap = b->cap ? b->cap * 2 : 256;
 			struct tlog_blob *nv = realloc(b->v, ncap * sizeof(*nv));
-			if (!nv) {
+			Remacto__V1__Entry **ne = nv ? realloc(b->e, ncap * sizeof(*ne)) : NULL;
+			if (nv)
+				b->v = nv;
+			if (ne)
+				b->e = ne;
+			if (!nv || !ne) {
 				rc = cli_err(EXIT_FAIL, "out of memory reading line %llu",
 				             (unsigned long long)lineno);
 				break;
 			}
-			b->v = nv, b->cap = ncap;
+			b->cap = ncap;
 		}
-		uint8_t *data;
-		size_t dlen;
-		if (parse_line(line, (size_t)len, raw, &data, &dlen, err, sizeof(err)) != 0) {
+		if (parse_line(line, (size_t)len, raw, &b->v[b->n], &b->e[b->n], err,
+		               sizeof(err)) != 0) {
 			rc = cli_err(EXIT_INVALID, "line %llu: %s; nothing appended",
 			             (unsigned long long)lineno, err);
 			break;
 		}
-		b->v[b->n++] = (struct tlog_blob){ data, dlen };
+		b->n++;
 		b->bytes += (size_t)len;
 	}
 	if (rc == EXIT_OK && ferror(in))
@@ -271,7 +285,8 @@ log_append(const struct opts *o)
 		rc = cli_err(EXIT_INVALID, "no entries on standard input; nothing appended");
 		goto done;
 	}
-	if (tlog_append(&s, o->origin, &signer, b.v, b.n, &first, h, err, sizeof(err)) != 0) {
+	if (tlog_append_decoded(&s, o->origin, &signer, b.v, (const Remacto__V1__Entry *const *)b.e,
+	                        b.n, &first, h, err, sizeof(err)) != 0) {
 		rc = cli_err(EXIT_FAIL, "%s", err);
 		goto done;
 	}

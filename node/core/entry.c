@@ -32,6 +32,10 @@ text_ok(const char *s)
 	uint32_t cp;
 
 	for (size_t i = 0; i < len;) {
+		if (p[i] >= 0x20 && p[i] < 0x7f) { /* printable ASCII, most of any text */
+			i++;
+			continue;
+		}
 		size_t k = utf8_decode(p + i, len - i, &cp);
 		if (k == 0 || (cp < 0x20 && cp != '\t' && cp != '\n') || (cp >= 0x7f && cp <= 0x9f))
 			return false;
@@ -121,21 +125,51 @@ elt_size(ProtobufCType t)
 	}
 }
 
-static bool check_value(const ProtobufCFieldDescriptor *f, const void *v, const char *path,
-                        char *err, size_t errcap, int depth);
+/* Where a value sits: the path of its message, its field, its index in a repeated field (-1 for
+ * a singular one). The path is written out only for an error or for a submessage's fields, not
+ * for every value checked (formatting it was a tenth of a JSON publication's time). */
+struct where {
+	const char *parent;
+	const ProtobufCFieldDescriptor *f;
+	long index;
+};
+
+static void
+where_path(const struct where *w, char *out, size_t cap)
+{
+	char jname[64];
+
+	pbjson_field_name(w->f, jname, sizeof(jname));
+	if (w->index >= 0)
+		snprintf(out, cap, "%s%s%s[%ld]", w->parent, *w->parent ? "." : "", jname,
+		         w->index);
+	else
+		snprintf(out, cap, "%s%s%s", w->parent, *w->parent ? "." : "", jname);
+}
+
+static bool
+fail_at(char *err, size_t errcap, const struct where *w, const char *why)
+{
+	char path[PATH_MAX_LEN];
+
+	where_path(w, path, sizeof(path));
+	return fail(err, errcap, path, why);
+}
+
+static bool check_value(const struct where *w, const void *v, char *err, size_t errcap, int depth);
 
 /* The generic walk: every field of every (sub)message by its descriptor. */
 static bool
 check_message(const ProtobufCMessage *m, const char *path, char *err, size_t errcap, int depth)
 {
 	const ProtobufCMessageDescriptor *d = m->descriptor;
-	char sub[PATH_MAX_LEN], jname[64];
 
 	if (depth > 8)
 		return fail(err, errcap, path, "nested too deeply");
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		const char *base = (const char *)m + f->offset;
+		struct where w = { path, f, -1 };
 		size_t count = 1;
 
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
@@ -145,14 +179,10 @@ check_message(const ProtobufCMessage *m, const char *path, char *err, size_t err
 			if (*(const uint32_t *)((const char *)m + f->quantifier_offset) != f->id)
 				continue;
 		}
-		pbjson_field_name(f, jname, sizeof(jname));
 		for (size_t k = 0; k < count; k++) {
 			if (f->label == PROTOBUF_C_LABEL_REPEATED)
-				snprintf(sub, sizeof(sub), "%s%s%s[%zu]", path, *path ? "." : "",
-				         jname, k);
-			else
-				snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", jname);
-			if (!check_value(f, base + k * elt_size(f->type), sub, err, errcap, depth))
+				w.index = (long)k;
+			if (!check_value(&w, base + k * elt_size(f->type), err, errcap, depth))
 				return false;
 		}
 	}
@@ -160,47 +190,53 @@ check_message(const ProtobufCMessage *m, const char *path, char *err, size_t err
 }
 
 static bool
-check_value(const ProtobufCFieldDescriptor *f, const void *v, const char *path, char *err,
-            size_t errcap, int depth)
+check_value(const struct where *w, const void *v, char *err, size_t errcap, int depth)
 {
+	const ProtobufCFieldDescriptor *f = w->f;
+
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_STRING: {
 		const char *s = *(const char *const *)v;
 		if (!s || !*s)
 			return true;
 		if (!text_ok(s))
-			return fail(err, errcap, path,
-			            "not valid UTF-8 text (or holds control "
-			            "characters)");
+			return fail_at(err, errcap, w,
+			               "not valid UTF-8 text (or holds control "
+			               "characters)");
 		if ((strcmp(f->name, "date") == 0 || ends_with(f->name, "_date")) &&
 		    !entry_valid_date(s))
-			return fail(err, errcap, path, "expected a date YYYY-MM-DD");
+			return fail_at(err, errcap, w, "expected a date YYYY-MM-DD");
 		if ((strcmp(f->name, "period") == 0 || ends_with(f->name, "_period")) &&
 		    !entry_valid_period(s))
-			return fail(err, errcap, path,
-			            "expected a period YYYY, YYYY-Qn or YYYY-MM");
+			return fail_at(err, errcap, w,
+			               "expected a period YYYY, YYYY-Qn or YYYY-MM");
 		if (strcmp(f->name, "published") == 0 && !valid_timestamp(s))
-			return fail(err, errcap, path, "expected a UTC time YYYY-MM-DDThh:mm:ssZ");
+			return fail_at(err, errcap, w, "expected a UTC time YYYY-MM-DDThh:mm:ssZ");
 		return true;
 	}
 	case PROTOBUF_C_TYPE_ENUM: {
 		int e = *(const int *)v;
 		if (!protobuf_c_enum_descriptor_get_value(f->descriptor, e))
-			return fail(err, errcap, path, "unknown enum value");
+			return fail_at(err, errcap, w, "unknown enum value");
 		return true;
 	}
 	case PROTOBUF_C_TYPE_UINT32:
 		if (ends_with(f->name, "_percent") && *(const uint32_t *)v > 100)
-			return fail(err, errcap, path, "a percentage is 0 to 100");
+			return fail_at(err, errcap, w, "a percentage is 0 to 100");
 		return true;
 	case PROTOBUF_C_TYPE_BYTES:
 		if (strcmp(f->name, "sha256") == 0 && ((const ProtobufCBinaryData *)v)->len != 32 &&
 		    ((const ProtobufCBinaryData *)v)->len != 0)
-			return fail(err, errcap, path, "a SHA-256 is 32 bytes");
+			return fail_at(err, errcap, w, "a SHA-256 is 32 bytes");
 		return true;
 	case PROTOBUF_C_TYPE_MESSAGE: {
 		const ProtobufCMessage *m = *(const ProtobufCMessage *const *)v;
-		return m ? check_message(m, path, err, errcap, depth + 1) : true;
+		char sub[PATH_MAX_LEN];
+
+		if (!m)
+			return true;
+		where_path(w, sub, sizeof(sub));
+		return check_message(m, sub, err, errcap, depth + 1);
 	}
 	default:
 		return true;
@@ -511,17 +547,49 @@ entry_decode(const uint8_t *data, size_t len, char *err, size_t errcap)
 	return e;
 }
 
-int
-entry_from_json(const json_t *json, uint8_t **out, size_t *len, char *err, size_t errcap)
+/* What unpacking the packed entry gives back for the fields packing leaves out: proto3's singular
+ * float and double fields are not written when they equal zero, so a -0.0 comes back as +0.0. A
+ * decoded entry handed to the store alongside its bytes must be what any reader unpacks. */
+static void
+canonical_zeros(ProtobufCMessage *m)
 {
-	Remacto__V1__Entry *e;
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		char *v = (char *)m + f->offset;
+
+		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			if (*(const uint32_t *)((const char *)m + f->quantifier_offset) != f->id)
+				continue;
+		} else if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
+			ProtobufCMessage **subs = *(ProtobufCMessage ***)v;
+
+			for (size_t k = 0; f->type == PROTOBUF_C_TYPE_MESSAGE && k < n; k++)
+				if (subs[k])
+					canonical_zeros(subs[k]);
+			continue;
+		}
+		if (f->type == PROTOBUF_C_TYPE_MESSAGE && *(ProtobufCMessage **)v)
+			canonical_zeros(*(ProtobufCMessage **)v);
+		if (f->label != PROTOBUF_C_LABEL_NONE || (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+			continue;
+		if (f->type == PROTOBUF_C_TYPE_DOUBLE && *(double *)v == 0)
+			*(double *)v = 0;
+		else if (f->type == PROTOBUF_C_TYPE_FLOAT && *(float *)v == 0)
+			*(float *)v = 0;
+	}
+}
+
+/* Validates and packs e (which it frees, or hands over through keep) into *out. */
+static int
+validate_pack(Remacto__V1__Entry *e, uint8_t **out, size_t *len, Remacto__V1__Entry **keep,
+              char *err, size_t errcap)
+{
 	size_t n;
 	int rc = 0;
 
-	*out = NULL;
-	e = (Remacto__V1__Entry *)pbjson_decode(&remacto__v1__entry__descriptor, json, err, errcap);
-	if (!e)
-		return -EINVAL;
 	if (!entry_validate(e, err, errcap)) {
 		rc = -EINVAL;
 		goto fail;
@@ -538,9 +606,42 @@ entry_from_json(const json_t *json, uint8_t **out, size_t *len, char *err, size_
 		goto fail;
 	}
 	*len = remacto__v1__entry__pack(e, *out);
+	if (keep) {
+		canonical_zeros(&e->base);
+		*keep = e;
+		return 0;
+	}
 fail:
 	protobuf_c_message_free_unpacked(&e->base, NULL);
 	return rc;
+}
+
+int
+entry_from_json(const json_t *json, uint8_t **out, size_t *len, char *err, size_t errcap)
+{
+	Remacto__V1__Entry *e;
+
+	*out = NULL;
+	e = (Remacto__V1__Entry *)pbjson_decode(&remacto__v1__entry__descriptor, json, err, errcap);
+	if (!e)
+		return -EINVAL;
+	return validate_pack(e, out, len, NULL, err, errcap);
+}
+
+int
+entry_from_json_text(const char *text, size_t textlen, uint8_t **out, size_t *len,
+                     Remacto__V1__Entry **decoded, json_error_t *jerr, char *err, size_t errcap)
+{
+	Remacto__V1__Entry *e;
+
+	*out = NULL;
+	if (decoded)
+		*decoded = NULL;
+	e = (Remacto__V1__Entry *)pbjson_decode_text(&remacto__v1__entry__descriptor, text, textlen,
+	                                             JSON_REJECT_DUPLICATES, jerr, err, errcap);
+	if (!e)
+		return -EINVAL;
+	return validate_pack(e, out, len, decoded, err, errcap);
 }
 
 const char *

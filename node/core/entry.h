@@ -36,6 +36,15 @@ bool entry_validate(const Remacto__V1__Entry *e, char *err, size_t errcap);
 
 /* JSON (the canonical mapping) → validated entry bytes in a new buffer (*out, free()). */
 int entry_from_json(const json_t *json, uint8_t **out, size_t *len, char *err, size_t errcap);
+/* The same from the JSON text of one entry, read as json_loadb(text, textlen,
+ * JSON_REJECT_DUPLICATES) would, without building a jansson tree (pbjson_decode_text): the same
+ * bytes and the same errors. -EINVAL with jerr->text set (jerr may be NULL) when the text is not
+ * JSON, or with err otherwise. decoded (may be NULL) receives the entry itself, exactly what
+ * unpacking *out gives (free with remacto__v1__entry__free_unpacked), for tlog_batch_add_entry,
+ * which then need not unpack it again. */
+int entry_from_json_text(const char *text, size_t textlen, uint8_t **out, size_t *len,
+                         Remacto__V1__Entry **decoded, json_error_t *jerr, char *err,
+                         size_t errcap);
 
 /* The kind's JSON name ("commitment", "statusUpdate", ...) or "none", written into buf. */
 const char *entry_kind_name(const Remacto__V1__Entry *e, char *buf, size_t cap);

@@ -190,8 +190,15 @@ int
 tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len, bool strict,
                char *err, size_t errcap)
 {
+	return tlog_batch_add_entry(b, txn, data, len, NULL, strict, err, errcap);
+}
+
+int
+tlog_batch_add_entry(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len,
+                     const Remacto__V1__Entry *given, bool strict, char *err, size_t errcap)
+{
 	struct reader_ctx c = { b->s, txn, b->rec->id };
-	Remacto__V1__Entry *e;
+	Remacto__V1__Entry *e = NULL;
 	uint8_t leaf[32];
 	int rc;
 
@@ -202,12 +209,13 @@ tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t l
 	}
 	/* Entries that do not decode are still log leaves (a replicated log is what its member
 	 * signed); only what decodes can be indexed. */
-	e = remacto__v1__entry__unpack(NULL, len, data);
-	if (e) {
+	if (!given)
+		given = e = remacto__v1__entry__unpack(NULL, len, data);
+	if (given) {
 		/* The modules' derived data (the domain index, the registry view) in the same
 		 * transaction as the entry. */
-		rc = store_apply(b->s, txn, b->rec->id, b->rec->origin, b->range.size, e, strict,
-		                 err, errcap);
+		rc = store_apply(b->s, txn, b->rec->id, b->rec->origin, b->range.size, given,
+		                 strict, err, errcap);
 		remacto__v1__entry__free_unpacked(e, NULL);
 		if (rc != 0)
 			return rc;
@@ -329,6 +337,7 @@ struct append_arg {
 	const char *origin;
 	const struct note_signer *signer;
 	const struct tlog_blob *entries;
+	const Remacto__V1__Entry *const *decoded;
 	size_t n;
 	uint64_t first;
 	struct tlog_head *head;
@@ -366,8 +375,9 @@ append_txn(MDB_txn *txn, void *arg)
 	a->first = b.first;
 	for (size_t i = 0; i < a->n; i++) {
 		char why[256] = "";
-		rc = tlog_batch_add(&b, txn, a->entries[i].data, a->entries[i].len, true, why,
-		                    sizeof(why));
+		rc = tlog_batch_add_entry(&b, txn, a->entries[i].data, a->entries[i].len,
+		                          a->decoded ? a->decoded[i] : NULL, true, why,
+		                          sizeof(why));
 		if (rc == -EINVAL)
 			snprintf(a->err, a->errcap, "entry %zu of the batch: %s; nothing appended",
 			         i + 1, why);
@@ -385,7 +395,15 @@ tlog_append(struct store *s, const char *origin, const struct note_signer *signe
             const struct tlog_blob *entries, size_t n, uint64_t *first, struct tlog_head *head,
             char *err, size_t errcap)
 {
-	struct append_arg a = { s, origin, signer, entries, n, 0, head, err, errcap };
+	return tlog_append_decoded(s, origin, signer, entries, NULL, n, first, head, err, errcap);
+}
+
+int
+tlog_append_decoded(struct store *s, const char *origin, const struct note_signer *signer,
+                    const struct tlog_blob *entries, const Remacto__V1__Entry *const *decoded,
+                    size_t n, uint64_t *first, struct tlog_head *head, char *err, size_t errcap)
+{
+	struct append_arg a = { s, origin, signer, entries, decoded, n, 0, head, err, errcap };
 	int rc;
 
 	err[0] = '\0';

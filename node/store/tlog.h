@@ -60,6 +60,14 @@ int tlog_head(struct store *s, MDB_txn *txn, const char *origin, struct tlog_hea
 int tlog_append(struct store *s, const char *origin, const struct note_signer *signer,
                 const struct tlog_blob *entries, size_t n, uint64_t *first, struct tlog_head *head,
                 char *err, size_t errcap);
+/* The same with the entries decoded as well, when the caller has them (decoded[i] exactly what
+ * unpacking entries[i] gives, as entry_from_json_text and entry_decode hand it out; the caller
+ * keeps them), so that the append does not unpack them again. decoded may be NULL, and so may
+ * any decoded[i]. */
+int tlog_append_decoded(struct store *s, const char *origin, const struct note_signer *signer,
+                        const struct tlog_blob *entries, const Remacto__V1__Entry *const *decoded,
+                        size_t n, uint64_t *first, struct tlog_head *head, char *err,
+                        size_t errcap);
 
 /* The same, in steps, for callers that append inside their own write transaction (the daemon's
  * group commit, replication): begin loads the log's record and tree border; add stores one entry
@@ -78,6 +86,10 @@ int tlog_batch_begin(struct tlog_batch *b, struct store *s, MDB_txn *txn, const 
  * (store_apply; -EINVAL with err); otherwise folded leniently. */
 int tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len, bool strict,
                    char *err, size_t errcap);
+/* The same with the entry already decoded (e may be NULL: it is then unpacked from data). e must
+ * be what unpacking data gives: the modules fold e, the log keeps data. */
+int tlog_batch_add_entry(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len,
+                         const Remacto__V1__Entry *e, bool strict, char *err, size_t errcap);
 int tlog_batch_seal(struct tlog_batch *b, MDB_txn *txn, const struct note_signer *signer,
                     struct tlog_head *head);
 void tlog_batch_end(struct tlog_batch *b);

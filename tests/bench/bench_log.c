@@ -6,6 +6,9 @@
  *   bench_log single DIR N           N single-entry appends, one durable commit each
  *   bench_log verify DIR             full verification of the log written by `append`
  *   bench_log memory DIR N1 N2       RSS (and its anonymous part) after N1 and after N2 entries
+ *   bench_log jsonl indicators|N     the same entries as JSON lines on standard output (the 997
+ *                                    indicators the measurements refer to, or N measurements):
+ *                                    input for `remacto log append` (tests/bench/bench_cli.sh)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include <time.h>
 
 #include "core/entry.h"
+#include "core/pbjson.h"
 #include "peers/ledger.h"
 #include "store/tlog.h"
 
@@ -57,6 +61,58 @@ make_entry(uint64_t i, uint8_t *out)
 	return remacto__v1__entry__pack(&e, out);
 }
 
+/* The indicator the measurements of open_log's seed refer to. */
+static size_t
+make_indicator(int i, uint8_t *out)
+{
+	Remacto__V1__Entry e = REMACTO__V1__ENTRY__INIT;
+	Remacto__V1__Indicator ind = REMACTO__V1__INDICATOR__INIT;
+	Remacto__V1__Text t = REMACTO__V1__TEXT__INIT;
+	char id[16];
+
+	snprintf(id, sizeof(id), "IND-%03d", i);
+	t.fr = id;
+	ind.id = id;
+	ind.title = &t;
+	e.schema = 1;
+	e.kind_case = REMACTO__V1__ENTRY__KIND_INDICATOR;
+	e.indicator = &ind;
+	return remacto__v1__entry__pack(&e, out);
+}
+
+/* Prints entry bytes as one line of canonical JSON. */
+static int
+print_json(const uint8_t *data, size_t len)
+{
+	Remacto__V1__Entry *e = remacto__v1__entry__unpack(NULL, len, data);
+	json_t *j = e ? pbjson_encode(&e->base) : NULL;
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	int rc = s && printf("%s\n", s) > 0 ? 0 : -1;
+
+	free(s);
+	json_decref(j);
+	remacto__v1__entry__free_unpacked(e, NULL);
+	return rc;
+}
+
+static int
+jsonl(const char *what)
+{
+	uint8_t buf[512];
+
+	if (!strcmp(what, "indicators")) {
+		for (int i = 0; i < 997; i++)
+			if (print_json(buf, make_indicator(i, buf)) != 0)
+				return 1;
+	} else {
+		uint64_t n = strtoull(what, NULL, 10);
+		for (uint64_t i = 0; i < n; i++)
+			if (print_json(buf, make_entry(i, buf)) != 0)
+				return 1;
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static void
 rss(long *total_kb, long *anon_kb)
 {
@@ -95,19 +151,8 @@ open_log(struct store *s, struct note_signer *signer, const char *dir)
 	static uint8_t buf[997][128];
 	struct tlog_blob v[997];
 	for (int i = 0; i < 997; i++) {
-		Remacto__V1__Entry e = REMACTO__V1__ENTRY__INIT;
-		Remacto__V1__Indicator ind = REMACTO__V1__INDICATOR__INIT;
-		Remacto__V1__Text t = REMACTO__V1__TEXT__INIT;
-		char id[16];
-		snprintf(id, sizeof(id), "IND-%03d", i);
-		t.fr = id;
-		ind.id = id;
-		ind.title = &t;
-		e.schema = 1;
-		e.kind_case = REMACTO__V1__ENTRY__KIND_INDICATOR;
-		e.indicator = &ind;
 		v[i].data = buf[i];
-		v[i].len = remacto__v1__entry__pack(&e, buf[i]);
+		v[i].len = make_indicator(i, buf[i]);
 	}
 	if (tlog_append(s, ORIGIN, signer, v, 997, NULL, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bench_log: seeding indicators: %s\n", err);
@@ -154,9 +199,12 @@ main(int argc, char **argv)
 	size_t bytes = 0;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: bench_log append|single|verify|memory DIR ...\n");
+		fprintf(stderr, "usage: bench_log append|single|verify|memory DIR ...\n"
+		                "       bench_log jsonl indicators|N\n");
 		return 2;
 	}
+	if (!strcmp(argv[1], "jsonl"))
+		return jsonl(argv[2]);
 	if (open_log(&s, &signer, argv[2]) != 0)
 		return 1;
 	if (!strcmp(argv[1], "append") && argc == 5) {

@@ -14,6 +14,7 @@
  * double quotes, so no text below contains an ASCII apostrophe.
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -29,6 +30,7 @@
 #include "core/entry.h"
 #include "core/note.h"
 #include "core/pbjson.h"
+#include "msg_equal.h"
 
 #define PUB "'published':'2024-05-02T10:00:00Z'"
 #define ORIGIN "remacto.ma/rabat-prefecture"
@@ -47,6 +49,53 @@ static char err[512];
 	} while (0)
 
 /* ---- helpers ---- */
+
+/* Test JSON written with single quotes, as JSON text (caller frees). */
+static char *
+jtext(const char *tmpl)
+{
+	char *s = strdup(tmpl);
+
+	assert_non_null(s);
+	for (char *p = s; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	return s;
+}
+
+/* entry_from_json_text on the same text gives the bytes entry_from_json gave (buf, len), or the
+ * same refusal (rc, err), and hands out the entry unpacking those bytes gives, bit for bit. */
+static void
+same_from_text(const char *tmpl, int rc, const uint8_t *buf, size_t len)
+{
+	char *text = jtext(tmpl), terr[sizeof(err)];
+	uint8_t *tbuf = NULL;
+	size_t tlen = 0;
+	Remacto__V1__Entry *decoded = NULL, *unpacked;
+	json_error_t jerr;
+	int trc = entry_from_json_text(text, strlen(text), &tbuf, &tlen, &decoded, &jerr, terr,
+	                               sizeof(terr));
+
+	CHECK(trc == rc, "entry_from_json_text returned %d, entry_from_json %d: %s", trc, rc, text);
+	assert_string_equal(jerr.text, "");
+	if (rc != 0) {
+		assert_string_equal(terr, err);
+		assert_null(tbuf);
+		assert_null(decoded);
+	} else {
+		assert_int_equal(tlen, len);
+		assert_memory_equal(tbuf, buf, len);
+		unpacked = remacto__v1__entry__unpack(NULL, tlen, tbuf);
+		assert_non_null(unpacked);
+		assert_non_null(decoded);
+		CHECK(msg_equal(&decoded->base, &unpacked->base),
+		      "the decoded entry is not what unpacking its bytes gives: %s", text);
+		remacto__v1__entry__free_unpacked(unpacked, NULL);
+	}
+	remacto__v1__entry__free_unpacked(decoded, NULL);
+	free(tbuf);
+	free(text);
+}
 
 /* Parses test JSON written with single quotes. */
 static json_t *
@@ -129,6 +178,7 @@ accepted(const char *tmpl, const char *kind)
 	assert_int_equal(remacto__v1__entry__pack(e, again), len);
 	assert_memory_equal(again, buf, len);
 	assert_true(entry_validate(e, err, sizeof(err)));
+	same_from_text(tmpl, 0, buf, len);
 
 	free(again);
 	json_decref(out);
@@ -184,6 +234,7 @@ rejected(const char *tmpl, const char *path)
 	CHECK(rc == -EINVAL, "entry_from_json returned %d for %s (err \"%s\")", rc, tmpl, err);
 	assert_null(buf);
 	names(err, path);
+	same_from_text(tmpl, rc, NULL, 0);
 	snprintf(first, sizeof(first), "%s", err);
 
 	m = pbjson_decode(&remacto__v1__entry__descriptor, in, perr, sizeof(perr));
@@ -1097,6 +1148,63 @@ test_unknown_fields_kept(void **state)
  * characters, invalid UTF-8) is never checked, yet it stays in the stored bytes. The JSON road
  * refuses NUL (pbjson); the bytes road should too.
  */
+/* The entry entry_from_json_text hands out is the one the log's readers unpack: a -0.0 that
+ * packing leaves out comes back +0.0 (an index keyed on the value's bits would otherwise differ
+ * between the node that published and a `log reindex`). Where packing keeps a -0.0, so does the
+ * entry (only repeated scalars and oneof members keep theirs, and no double of the schema is
+ * one). */
+static void
+test_text_decoded_zeros(void **state)
+{
+	static const char *const cases[] = {
+		"{'measurement':{'indicatorId':'I','period':'2024','value':-0.0}}",
+		"{'measurement':{'indicatorId':'I','period':'2024','value':-0}}",
+		"{'indicator':{'id':'I','title':{'fr':'t'},'baselineValue':-0.0,"
+		"'targets':[{'period':'2025','value':-0.0}]}}",
+	};
+	Remacto__V1__Entry *e;
+	uint8_t *buf;
+	size_t len;
+	json_error_t jerr;
+	char *text;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		json_t *j = jload(cases[i]);
+
+		assert_int_equal(entry_from_json(j, &buf, &len, err, sizeof(err)), 0);
+		same_from_text(cases[i], 0, buf, len);
+		free(buf);
+		json_decref(j);
+	}
+	text = jtext(cases[0]);
+	assert_int_equal(
+	        entry_from_json_text(text, strlen(text), &buf, &len, &e, &jerr, err, sizeof(err)),
+	        0);
+	assert_false(signbit(e->measurement->value));
+	remacto__v1__entry__free_unpacked(e, NULL);
+	free(buf);
+	free(text);
+	text = jtext(cases[2]);
+	assert_int_equal(
+	        entry_from_json_text(text, strlen(text), &buf, &len, &e, &jerr, err, sizeof(err)),
+	        0);
+	assert_int_equal(e->indicator->n_targets, 1);
+	assert_false(signbit(e->indicator->targets[0]->value));
+	assert_false(signbit(e->indicator->baseline_value));
+	remacto__v1__entry__free_unpacked(e, NULL);
+	free(buf);
+	free(text);
+	/* A text that is not JSON: jansson's error, nothing handed out. */
+	e = (Remacto__V1__Entry *)1;
+	assert_int_equal(
+	        entry_from_json_text("{\"schema\":", 10, &buf, &len, &e, &jerr, err, sizeof(err)),
+	        -EINVAL);
+	assert_true(jerr.text[0] != '\0');
+	assert_null(e);
+	assert_null(buf);
+}
+
 static void
 test_embedded_nul(void **state)
 {
@@ -1156,6 +1264,7 @@ main(void)
 		cmocka_unit_test(test_size_cap),
 		cmocka_unit_test(test_unknown_fields_kept),
 		cmocka_unit_test(test_embedded_nul),
+		cmocka_unit_test(test_text_decoded_zeros),
 	};
 	return cmocka_run_group_tests_name("entry", tests, NULL, NULL);
 }
