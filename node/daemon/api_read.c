@@ -257,62 +257,28 @@ route_tile(const struct api_ctx *c, MDB_txn *txn, const struct tlog_head *h, con
 	struct tile t;
 	uint64_t index, count;
 	unsigned width, level;
-	bool entries;
 
 	/* Levels above 7 hold nothing of a tree of at most 2^64 leaves (8·L bits of shift). */
 	if (!tile_parse(rest, &t) || t.level > 7)
 		goto notfound;
-	entries = t.level == TILE_ENTRIES;
-	level = entries ? 0 : (unsigned)t.level;
+	level = t.level == TILE_ENTRIES ? 0 : (unsigned)t.level;
 	index = t.index;
 	width = t.width;
 	/* Hashes held at Merkle level 8·level: one per 256^level leaves. */
 	count = h->size >> (8 * level);
 	if (index > count / TILE_WIDTH || index * TILE_WIDTH + width > count)
 		goto notfound;
-	if (entries) {
-		uint64_t first = index * TILE_WIDTH;
-		size_t cap = 0, len = 0;
-		uint8_t *buf = NULL;
-		/* Two passes: the size first, so the bundle is allocated once and exactly. */
-		for (int pass = 0; pass < 2; pass++) {
-			for (uint64_t i = 0; i < width; i++) {
-				const uint8_t *d;
-				size_t dl;
-				int rc = store_entry_get(c->store, txn, h->id, first + i, &d, &dl);
-				if (rc != 0 || dl > 0xffff) {
-					free(buf);
-					api_error(resp, 500, NULL, "entry %llu unreadable",
-					          (unsigned long long)(first + i));
-					return;
-				}
-				if (pass == 0) {
-					cap += 2 + dl;
-					continue;
-				}
-				buf[len++] = (uint8_t)(dl >> 8);
-				buf[len++] = (uint8_t)dl;
-				memcpy(buf + len, d, dl);
-				len += dl;
-			}
-			if (pass == 0 && !(buf = malloc(cap))) {
-				api_error(resp, 500, NULL, "out of memory");
-				return;
-			}
-		}
-		api_bytes(resp, 200, "application/octet-stream", buf, len);
-	} else {
-		uint8_t(*hashes)[32] = malloc((size_t)width * 32);
-		int rc = hashes ? store_hash_range(c->store, txn, h->id, 8 * level,
-		                                   index * TILE_WIDTH, width, hashes)
-		                : -ENOMEM;
+	{
+		uint8_t *buf;
+		size_t len;
+		int rc = tlog_tile_read(c->store, txn, h, t.level, index, width, &buf, &len);
+
 		if (rc != 0) {
-			free(hashes);
-			api_error(resp, 500, NULL, "cannot read tile: %s", store_strerror(rc));
+			api_error(resp, 500, NULL, "cannot read tile %s: %s", rest,
+			          store_strerror(rc));
 			return;
 		}
-		api_bytes(resp, 200, "application/octet-stream", (uint8_t *)hashes,
-		          (size_t)width * 32);
+		api_bytes(resp, 200, "application/octet-stream", buf, len);
 	}
 	resp->cache_control = width == TILE_WIDTH ? immutable : short_lived;
 	return;

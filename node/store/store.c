@@ -11,8 +11,7 @@
 
 #include "core/be.h"
 #include "core/err.h"
-
-#define STORE_FORMAT 1
+#include "store_impl.h"
 
 
 const char *
@@ -171,19 +170,23 @@ store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize,
 		goto fail;
 	{
 		unsigned dbf = rdonly ? 0 : MDB_CREATE;
+		/* meta first: the format says whether the others are what this binary reads (and
+		 * marks a format-1 folder as being migrated, in this very transaction, so that
+		 * older binaries refuse it from now on; the migration runs after the commit). */
 		struct {
 			const char *name;
 			MDB_dbi *dbi;
 		} dbs[] = {
+			{ "meta", &s->meta },
 			{ "logs", &s->logs },
 			{ "slugs", &s->slugs },
 			{ "entries", &s->entries },
-			{ "hashes", &s->hashes },
+			{ "bundles", &s->bundles },
+			{ "tiles", &s->tiles },
 			{ "checkpoints", &s->checkpoints },
-			{ "meta", &s->meta },
 		};
 		step = "mdb_dbi_open";
-		for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++)
+		for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
 			if ((rc = mdb_dbi_open(txn, dbs[i].name, dbf, dbs[i].dbi)) != 0) {
 				if (rc == MDB_NOTFOUND)
 					err_set(err, errcap,
@@ -192,34 +195,19 @@ store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize,
 					        dir, dbs[i].name);
 				goto fail_quiet;
 			}
+			if (i == 0 && (rc = store_format_check(s, txn, rdonly, err, errcap)) != 0)
+				goto fail_quiet;
+		}
 		if ((rc = open_modules(s, txn, modules, dbf, err, errcap)) != 0)
 			goto fail_quiet;
-	}
-	if (!rdonly) {
-		MDB_val k = { 6, (void *)"format" }, v;
-		uint8_t fmt[4];
-		rc = mdb_get(txn, s->meta, &k, &v);
-		if (rc == MDB_NOTFOUND) {
-			put_be32(fmt, STORE_FORMAT);
-			v.mv_size = 4, v.mv_data = fmt;
-			step = "write format";
-			if ((rc = mdb_put(txn, s->meta, &k, &v, 0)) != 0)
-				goto fail;
-		} else if (rc == 0 &&
-		           (v.mv_size != 4 || ((uint8_t *)v.mv_data)[3] > STORE_FORMAT)) {
-			err_set(err, errcap,
-			        "%s was written by a newer REMACTO (format %u); upgrade "
-			        "this node",
-			        dir, v.mv_size == 4 ? ((uint8_t *)v.mv_data)[3] : 0);
-			rc = EPROTO;
-			goto fail_quiet;
-		}
 	}
 	step = "mdb_txn_commit";
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
 	if (rc != 0)
 		goto fail;
+	if (!rdonly && (rc = store_migrate(s, err, errcap)) != 0)
+		goto fail_quiet;
 	return 0;
 
 fail:
@@ -450,143 +438,14 @@ store_log_list_free(struct store_log_list *l)
 	}
 }
 
-/* ---- entries, hashes, checkpoints ---- */
-
-static void
-entry_key(uint8_t key[12], uint32_t log, uint64_t index)
-{
-	put_be32(key, log);
-	put_be64(key + 4, index);
-}
-
-int
-store_entry_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index, const uint8_t *data,
-                size_t len)
-{
-	uint8_t key[12];
-	entry_key(key, log, index);
-	MDB_val k = { sizeof(key), key }, v = { len, (void *)data };
-	return mdb_put(txn, s->entries, &k, &v, 0);
-}
-
-int
-store_entry_get(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index, const uint8_t **data,
-                size_t *len)
-{
-	uint8_t key[12];
-	entry_key(key, log, index);
-	MDB_val k = { sizeof(key), key }, v;
-	int rc = mdb_get(txn, s->entries, &k, &v);
-	if (rc == 0) {
-		*data = v.mv_data;
-		*len = v.mv_size;
-	}
-	return rc;
-}
-
-int
-store_entry_each(struct store *s, MDB_txn *txn, uint32_t log, uint64_t start, uint64_t count,
-                 store_entry_fn fn, void *arg)
-{
-	uint8_t key[12];
-	MDB_cursor *c;
-	MDB_val k = { sizeof(key), key }, v;
-	int rc;
-
-	if (count == 0)
-		return 0;
-	entry_key(key, log, start);
-	if ((rc = mdb_cursor_open(txn, s->entries, &c)) != 0)
-		return rc;
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
-	for (uint64_t i = start; rc == 0; i++) {
-		const uint8_t *kp = k.mv_data;
-		if (k.mv_size != 12 || memcmp(kp, key, 4) != 0 || get_be64(kp + 4) != i) {
-			rc = MDB_NOTFOUND;
-			break;
-		}
-		if ((rc = fn(i, v.mv_data, v.mv_size, arg)) != 0 || i + 1 == start + count)
-			break;
-		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-	}
-	mdb_cursor_close(c);
-	return rc;
-}
-
-static void
-hash_key(uint8_t key[13], uint32_t log, unsigned level, uint64_t index)
-{
-	put_be32(key, log);
-	key[4] = (uint8_t)level;
-	put_be64(key + 5, index);
-}
-
-int
-store_hash_put(struct store *s, MDB_txn *txn, uint32_t log, unsigned level, uint64_t index,
-               const uint8_t hash[32])
-{
-	uint8_t key[13];
-	hash_key(key, log, level, index);
-	MDB_val k = { sizeof(key), key }, v = { 32, (void *)hash };
-	return mdb_put(txn, s->hashes, &k, &v, 0);
-}
-
-int
-store_hash_get(struct store *s, MDB_txn *txn, uint32_t log, unsigned level, uint64_t index,
-               uint8_t hash[32])
-{
-	uint8_t key[13];
-	hash_key(key, log, level, index);
-	MDB_val k = { sizeof(key), key }, v;
-	int rc = mdb_get(txn, s->hashes, &k, &v);
-	if (rc != 0)
-		return rc;
-	if (v.mv_size != 32)
-		return MDB_CORRUPTED;
-	memcpy(hash, v.mv_data, 32);
-	return 0;
-}
-
-int
-store_hash_range(struct store *s, MDB_txn *txn, uint32_t log, unsigned level, uint64_t index,
-                 size_t count, uint8_t (*out)[32])
-{
-	uint8_t key[13];
-	MDB_cursor *c;
-	MDB_val k = { sizeof(key), key }, v;
-	int rc;
-
-	if (count == 0)
-		return 0;
-	hash_key(key, log, level, index);
-	if ((rc = mdb_cursor_open(txn, s->hashes, &c)) != 0)
-		return rc;
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
-	for (size_t i = 0; rc == 0; i++) {
-		const uint8_t *kp = k.mv_data;
-		if (k.mv_size != 13 || memcmp(kp, key, 5) != 0 || get_be64(kp + 5) != index + i) {
-			rc = MDB_NOTFOUND;
-			break;
-		}
-		if (v.mv_size != 32) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		memcpy(out[i], v.mv_data, 32);
-		if (i + 1 == count)
-			break;
-		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-	}
-	mdb_cursor_close(c);
-	return rc;
-}
+/* ---- checkpoints ---- */
 
 int
 store_checkpoint_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *note,
                      size_t len)
 {
 	uint8_t key[12];
-	entry_key(key, log, size);
+	store_index_key(key, log, size);
 	MDB_val k = { sizeof(key), key }, v = { len, (void *)note };
 	return mdb_put(txn, s->checkpoints, &k, &v, 0);
 }

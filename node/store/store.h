@@ -4,10 +4,21 @@
  * One environment per node (a data folder holding data.mdb and lock.mdb), named databases:
  *   logs         origin → LogRecord (proto/store.proto)
  *   slugs        slug (the origin's last path element, unique in the node) → origin
- *   entries      log id (u32 BE) ‖ index (u64 BE) → the entry's exact bytes
- *   hashes       log id ‖ level (u8) ‖ index (u64 BE) → 32-byte hash of a perfect subtree
+ *   bundles      log id (u32 BE) ‖ N (u64 BE) → one full tile of the log: entries 256·N to
+ *                256·N + 255, as the C2SP level-0 hash tile (256 leaf hashes, 8192 bytes) followed
+ *                by the C2SP entry bundle (each entry as a u16 BE length and its exact bytes)
+ *   entries      log id ‖ index (u64 BE) → leaf hash (32 bytes) ‖ the entry's exact bytes: the
+ *                tail, entries past the last full bundle (fewer than 256 per log)
+ *   tiles        log id ‖ L (u8, 1-7) ‖ N (u64 BE) → the C2SP hash tile L/N: the hashes of the
+ *                perfect subtrees of 256^L leaves numbered 256·N on, 32 bytes each; 256 of them,
+ *                or fewer in the last tile of its level, rewritten as it grows
  *   checkpoints  log id ‖ size (u64 BE) → signed checkpoint note, every one the node held
- *   meta         small counters ("next-log-id", "format")
+ *   meta         small counters ("next-log-id", "format", "migrate-next")
+ * Every tile a log serves is one record, or a cursor walk over its tail; the hashes of the levels
+ * in between (1-7, 9-15, ...) are folded from the tile below when a proof needs them (tlog.h). A
+ * full bundle is written once, when the append that completes it commits; an entry waits in the
+ * tail only between appends (format 2; format 1 kept one record per entry and one per perfect
+ * subtree, and is migrated when a data folder is first opened read-write: store_open).
  * and the databases of the modules store_open is given (struct store_module below): the domain
  * index, the registry view, cosignatures and evidence, each described by its own module. The
  * store names none of them; peers/ledger.h lists the node's.
@@ -65,7 +76,7 @@ struct store_module {
 
 struct store {
 	MDB_env *env;
-	MDB_dbi logs, slugs, entries, hashes, checkpoints, meta;
+	MDB_dbi logs, slugs, entries, bundles, tiles, checkpoints, meta;
 	const struct store_module *mods[STORE_MAX_MODULES]; /* as given to store_open */
 	MDB_dbi mod_dbs[STORE_MAX_MODULES][STORE_MODULE_DBS];
 	size_t nmods;
@@ -74,7 +85,10 @@ struct store {
 };
 
 /* Opens (or with STORE_CREATE creates) the environment in folder dir with the databases of
- * modules (NULL-terminated, may be NULL). mapsize 0 = default; REMACTO_MAPSIZE in the
+ * modules (NULL-terminated, may be NULL). A read-write open of a data folder written in format 1
+ * migrates it to format 2 first, one transaction per log, printing a line per log to the
+ * operational log; an interrupted migration resumes at the next read-write open, and a read-only
+ * open refuses the folder until then (older binaries refuse format 2 as written by a newer one). mapsize 0 = default; REMACTO_MAPSIZE in the
  * environment overrides it (tests use it to reach MDB_MAP_FULL). Clears stale reader slots
  * (mdb_reader_check). Returns 0 or a negative error with err set. The node, its CLI and its
  * tests open the store through ledger_open (peers/ledger.h), which names every module. */
@@ -141,25 +155,55 @@ int store_log_list(struct store *s, MDB_txn *txn, struct store_log_list *out);
 const char *store_log_list_origin(const struct store_log_list *l, uint32_t id);
 void store_log_list_free(struct store_log_list *l);
 
-/* ---- entries, hashes, checkpoints ---- */
+/* ---- entries and tiles (store_tiles.c; what goes where is tlog's business) ---- */
 
-int store_entry_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index,
-                    const uint8_t *data, size_t len);
-/* *data points into the map: valid until the transaction ends. */
+#define STORE_TILE 256    /* entries in a bundle, hashes in a tile */
+#define STORE_HASH_LEN 32 /* one hash */
+#define STORE_LEVEL0_LEN (STORE_TILE * STORE_HASH_LEN)
+
+/* Entry `index` of a log, from its bundle or the tail: *data points into the map, valid until
+ * the transaction ends. MDB_NOTFOUND when the log holds no such entry (or not yet: an append's
+ * entries are stored when it seals); MDB_CORRUPTED for a bundle that does not parse. */
 int store_entry_get(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index,
                     const uint8_t **data, size_t *len);
-/* Calls fn for entries [start, start + count) in order, in one cursor walk; MDB_NOTFOUND when one
- * is missing (a gap is corruption). Stops on a non-zero return of fn and passes it on. */
+/* Calls fn for entries [start, start + count) in order, one bundle or tail record at a time;
+ * MDB_NOTFOUND when one is missing (a gap is corruption). Stops on a non-zero return of fn and
+ * passes it on. fn gets the entry's stored leaf hash too. */
 typedef int (*store_entry_fn)(uint64_t index, const uint8_t *data, size_t len, void *arg);
+typedef int (*store_leaf_fn)(uint64_t index, const uint8_t *data, size_t len,
+                             const uint8_t leaf[STORE_HASH_LEN], void *arg);
 int store_entry_each(struct store *s, MDB_txn *txn, uint32_t log, uint64_t start, uint64_t count,
                      store_entry_fn fn, void *arg);
-int store_hash_put(struct store *s, MDB_txn *txn, uint32_t log, unsigned level, uint64_t index,
-                   const uint8_t hash[32]);
-int store_hash_get(struct store *s, MDB_txn *txn, uint32_t log, unsigned level, uint64_t index,
-                   uint8_t hash[32]);
-/* Reads count consecutive hashes of one level from index on, in one cursor walk. */
-int store_hash_range(struct store *s, MDB_txn *txn, uint32_t log, unsigned level, uint64_t index,
-                     size_t count, uint8_t (*out)[32]);
+int store_leaf_each(struct store *s, MDB_txn *txn, uint32_t log, uint64_t start, uint64_t count,
+                    store_leaf_fn fn, void *arg);
+
+/* Full bundle N: *leaves its 256 leaf hashes (STORE_LEVEL0_LEN bytes), *bundle[0..*len) its
+ * entries as C2SP serves them. Pointers into the map. */
+int store_bundle_get(struct store *s, MDB_txn *txn, uint32_t log, uint64_t n,
+                     const uint8_t **leaves, const uint8_t **bundle, size_t *len);
+/* Reserves bundle N for entries taking bundle_len bytes: the caller fills *leaves and *bundle
+ * before any other write in txn (MDB_RESERVE). */
+int store_bundle_reserve(struct store *s, MDB_txn *txn, uint32_t log, uint64_t n, size_t bundle_len,
+                         uint8_t **leaves, uint8_t **bundle);
+/* Entry `slot` of a bundle's entries: false when the bundle is malformed. */
+bool store_bundle_entry(const uint8_t *bundle, size_t len, unsigned slot, const uint8_t **data,
+                        size_t *dlen);
+
+/* One tail entry with its leaf hash. */
+int store_tail_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index,
+                   const uint8_t leaf[STORE_HASH_LEN], const uint8_t *data, size_t len);
+int store_tail_get(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index,
+                   const uint8_t **leaf, const uint8_t **data, size_t *len);
+int store_tail_del(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index);
+
+/* Hash tile L/N (1 <= L <= 7): *hashes[0..32 * *count). */
+int store_tile_get(struct store *s, MDB_txn *txn, uint32_t log, unsigned level, uint64_t n,
+                   const uint8_t **hashes, size_t *count);
+int store_tile_put(struct store *s, MDB_txn *txn, uint32_t log, unsigned level, uint64_t n,
+                   const uint8_t *hashes, size_t count);
+
+/* ---- checkpoints ---- */
+
 int store_checkpoint_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size,
                          const char *note, size_t len);
 

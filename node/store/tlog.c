@@ -12,27 +12,7 @@
 #include "core/b64.h"
 #include "core/entry.h"
 #include "core/err.h"
-
-struct reader_ctx {
-	struct store *s;
-	MDB_txn *txn;
-	uint32_t log;
-};
-
-static int
-read_hash(void *arg, unsigned level, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
-{
-	struct reader_ctx *c = arg;
-	int rc = store_hash_get(c->s, c->txn, c->log, level, index, out);
-	return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
-}
-
-static int
-emit_hash(void *arg, unsigned level, uint64_t index, const uint8_t hash[MERKLE_HASH_LEN])
-{
-	struct reader_ctx *c = arg;
-	return store_hash_put(c->s, c->txn, c->log, level, index, hash);
-}
+#include "tlog_impl.h"
 
 static void
 head_from_record(const Remacto__Store__LogRecord *r, struct tlog_head *h)
@@ -170,20 +150,34 @@ tlog_create(struct store *s, const struct note_signer *signer, const char *key_f
 int
 tlog_batch_begin(struct tlog_batch *b, struct store *s, MDB_txn *txn, const char *origin)
 {
-	struct reader_ctx c = { s, txn, 0 };
-	int rc;
+	struct tlog_tree tr = { s, txn, 0 };
+	int rc = 0;
 
 	memset(b, 0, sizeof(*b));
 	b->s = s;
 	if ((rc = store_log_get(s, txn, origin, &b->rec)) != 0)
 		return rc;
-	c.log = b->rec->id;
-	if ((rc = merkle_range_load(&b->range, b->rec->size, read_hash, &c)) != 0) {
+	tr.log = b->rec->id;
+	/* The border the record keeps; rebuilt from the tiles when it does not fit the size. */
+	if (!tlog_border_unpack(&b->range, b->rec->size, b->rec->border.data, b->rec->border.len) &&
+	    (rc = merkle_range_load(&b->range, b->rec->size, tlog_tree_read, &tr)) != 0) {
 		tlog_batch_end(b);
 		return rc;
 	}
 	b->first = b->rec->size;
 	return 0;
+}
+
+/* Points rec at the batch's border for packing; returns what it held, for unborder. */
+static ProtobufCBinaryData
+border(Remacto__Store__LogRecord *rec, const struct tlog_batch *b,
+       uint8_t buf[64 * MERKLE_HASH_LEN])
+{
+	ProtobufCBinaryData old = rec->border;
+
+	rec->border.data = buf;
+	rec->border.len = tlog_border_pack(&b->range, buf);
+	return old;
 }
 
 int
@@ -197,7 +191,6 @@ int
 tlog_batch_add_entry(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len,
                      const Remacto__V1__Entry *given, bool strict, char *err, size_t errcap)
 {
-	struct reader_ctx c = { b->s, txn, b->rec->id };
 	Remacto__V1__Entry *e = NULL;
 	uint8_t leaf[32];
 	int rc;
@@ -223,10 +216,9 @@ tlog_batch_add_entry(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, si
 		err_set(err, errcap, "not a protobuf remacto.v1.Entry");
 		return -EINVAL;
 	}
+	(void)txn; /* the entry reaches the store when the batch seals */
 	merkle_leaf_hash(data, len, leaf);
-	if ((rc = store_entry_put(b->s, txn, b->rec->id, b->range.size, data, len)) != 0)
-		return rc;
-	return merkle_range_append(&b->range, leaf, emit_hash, &c);
+	return tlog_stage_append(b, data, len, leaf);
 }
 
 int
@@ -247,11 +239,14 @@ tlog_batch_seal(struct tlog_batch *b, MDB_txn *txn, const struct note_signer *si
 	len = sign_checkpoint(signer, rec->origin, b->range.size, root, note, sizeof(note));
 	if (len < 0)
 		return -EINVAL;
-	if ((rc = store_checkpoint_put(b->s, txn, rec->id, b->range.size, note, (size_t)len)))
+	if ((rc = tlog_stage_flush(b, txn)) != 0 ||
+	    (rc = store_checkpoint_put(b->s, txn, rec->id, b->range.size, note, (size_t)len)))
 		return rc;
-	/* Point the record at the new root and note for packing, then give back the unpacked
-	 * buffers so free_unpacked releases what it allocated. */
+	/* Point the record at the new root, note and border for packing, then give back the
+	 * unpacked buffers so free_unpacked releases what it allocated. */
+	uint8_t bb[64 * MERKLE_HASH_LEN];
 	ProtobufCBinaryData old_root = rec->root, old_note = rec->checkpoint;
+	ProtobufCBinaryData old_border = border(rec, b, bb);
 	rec->size = b->range.size;
 	rec->root.data = root, rec->root.len = 32;
 	rec->checkpoint.data = (uint8_t *)note, rec->checkpoint.len = (size_t)len;
@@ -259,7 +254,7 @@ tlog_batch_seal(struct tlog_batch *b, MDB_txn *txn, const struct note_signer *si
 	rc = store_log_put(b->s, txn, rec);
 	if (rc == 0 && head)
 		head_from_record(rec, head);
-	rec->root = old_root, rec->checkpoint = old_note;
+	rec->root = old_root, rec->checkpoint = old_note, rec->border = old_border;
 	return rc;
 }
 
@@ -274,14 +269,17 @@ tlog_batch_seal_verified(struct tlog_batch *b, MDB_txn *txn, const char *note, s
                          const char *vkey, struct tlog_head *head)
 {
 	Remacto__Store__LogRecord *rec = b->rec;
-	ProtobufCBinaryData old_root = rec->root, old_note = rec->checkpoint;
+	ProtobufCBinaryData old_root = rec->root, old_note = rec->checkpoint, old_border;
 	char *old_vkey = rec->verifier_key;
-	uint8_t root[32];
+	uint8_t root[32], bb[64 * MERKLE_HASH_LEN];
 	int rc;
 
 	merkle_range_root(&b->range, root);
+	if ((rc = tlog_stage_flush(b, txn)) != 0)
+		return rc;
 	if (note && (rc = store_checkpoint_put(b->s, txn, rec->id, b->range.size, note, note_len)))
 		return rc;
+	old_border = border(rec, b, bb);
 	rec->size = b->range.size;
 	rec->root.data = root, rec->root.len = 32;
 	if (note) {
@@ -293,6 +291,7 @@ tlog_batch_seal_verified(struct tlog_batch *b, MDB_txn *txn, const char *note, s
 	if (rc == 0 && head)
 		head_from_record(rec, head);
 	rec->root = old_root, rec->checkpoint = old_note, rec->verifier_key = old_vkey;
+	rec->border = old_border;
 	return rc;
 }
 
@@ -329,6 +328,10 @@ tlog_batch_end(struct tlog_batch *b)
 	if (b && b->rec) {
 		remacto__store__log_record__free_unpacked(b->rec, NULL);
 		b->rec = NULL;
+	}
+	if (b) {
+		tlog_stage_free(b->stage);
+		b->stage = NULL;
 	}
 }
 
@@ -430,15 +433,15 @@ tlog_inclusion(struct store *s, MDB_txn *txn, const struct tlog_head *h, uint64_
                uint64_t size, uint8_t leaf[32], uint8_t root[32], uint8_t proof[][MERKLE_HASH_LEN],
                size_t *n)
 {
-	struct reader_ctx c = { s, txn, h->id };
+	struct tlog_tree c = { s, txn, h->id };
 	int rc;
 
 	if (size == 0 || size > h->size || index >= size)
 		return -EINVAL;
-	if ((rc = read_hash(&c, 0, index, leaf)) != 0 ||
-	    (rc = merkle_root(read_hash, &c, size, root)))
+	if ((rc = tlog_tree_read(&c, 0, index, leaf)) != 0 ||
+	    (rc = merkle_root(tlog_tree_read, &c, size, root)))
 		return rc;
-	return merkle_inclusion_proof(read_hash, &c, index, size, proof, MERKLE_MAX_PROOF, n);
+	return merkle_inclusion_proof(tlog_tree_read, &c, index, size, proof, MERKLE_MAX_PROOF, n);
 }
 
 int
@@ -446,15 +449,15 @@ tlog_consistency(struct store *s, MDB_txn *txn, const struct tlog_head *h, uint6
                  uint64_t size, uint8_t old_root[32], uint8_t root[32],
                  uint8_t proof[][MERKLE_HASH_LEN], size_t *n)
 {
-	struct reader_ctx c = { s, txn, h->id };
+	struct tlog_tree c = { s, txn, h->id };
 	int rc;
 
 	if (old == 0 || size > h->size || old > size)
 		return -EINVAL;
-	if ((rc = merkle_root(read_hash, &c, old, old_root)) != 0 ||
-	    (rc = merkle_root(read_hash, &c, size, root)) != 0)
+	if ((rc = merkle_root(tlog_tree_read, &c, old, old_root)) != 0 ||
+	    (rc = merkle_root(tlog_tree_read, &c, size, root)) != 0)
 		return rc;
-	return merkle_consistency_proof(read_hash, &c, old, size, proof, MERKLE_MAX_PROOF, n);
+	return merkle_consistency_proof(tlog_tree_read, &c, old, size, proof, MERKLE_MAX_PROOF, n);
 }
 
 /* ---- verify ---- */
@@ -464,51 +467,104 @@ struct verify_ctx {
 	MDB_txn *txn;
 	uint32_t log;
 	struct merkle_range range;
-	uint64_t total, bad_index;
+	uint64_t total;
 	tlog_progress_fn progress;
 	void *parg;
 	char *err;
 	size_t errcap;
+	/* The hash tile of each level being compared, read once per 256 hashes. */
+	struct {
+		uint64_t n;
+		const uint8_t *h;
+		size_t count;
+	} tile[8];
 };
 
-/* Compares each perfect subtree rebuilt from the entries with the stored one. */
+/* Compares each hash of levels 8, 16, ... rebuilt from the entries with its hash tile. */
 static int
 verify_emit(void *arg, unsigned level, uint64_t index, const uint8_t hash[MERKLE_HASH_LEN])
 {
 	struct verify_ctx *v = arg;
-	uint8_t stored[32];
-	int rc = store_hash_get(v->s, v->txn, v->log, level, index, stored);
-	if (rc == MDB_NOTFOUND) {
+	unsigned t = level / 8;
+	int rc;
+
+	if (level == 0 || level % 8 || t >= 8)
+		return 0;
+	if (!v->tile[t].h || v->tile[t].n != index / STORE_TILE) {
+		v->tile[t].n = index / STORE_TILE;
+		rc = store_tile_get(v->s, v->txn, v->log, t, v->tile[t].n, &v->tile[t].h,
+		                    &v->tile[t].count);
+		if (rc == MDB_NOTFOUND)
+			v->tile[t].h = NULL, v->tile[t].count = 0;
+		else if (rc != 0)
+			return rc;
+	}
+	if (index % STORE_TILE >= v->tile[t].count) {
 		snprintf(v->err, v->errcap, "tree hash (level %u, index %llu) is missing", level,
 		         (unsigned long long)index);
 		return -EBADMSG;
 	}
-	if (rc != 0)
-		return rc;
-	if (memcmp(stored, hash, 32) != 0) {
-		if (level == 0)
-			snprintf(v->err, v->errcap,
-			         "entry %llu: leaf hash does not match the stored "
-			         "tree (the entry's bytes or its stored hash changed)",
-			         (unsigned long long)index);
-		else
-			snprintf(v->err, v->errcap, "tree hash (level %u, index %llu) is wrong",
-			         level, (unsigned long long)index);
+	if (memcmp(v->tile[t].h + index % STORE_TILE * MERKLE_HASH_LEN, hash, 32) != 0) {
+		snprintf(v->err, v->errcap, "tree hash (level %u, index %llu) is wrong", level,
+		         (unsigned long long)index);
 		return -EBADMSG;
 	}
 	return 0;
 }
 
 static int
-verify_entry(uint64_t index, const uint8_t *data, size_t len, void *arg)
+verify_entry(uint64_t index, const uint8_t *data, size_t len, const uint8_t stored[STORE_HASH_LEN],
+             void *arg)
 {
 	struct verify_ctx *v = arg;
 	uint8_t leaf[32];
 	merkle_leaf_hash(data, len, leaf);
+	if (memcmp(leaf, stored, 32) != 0) {
+		snprintf(v->err, v->errcap,
+		         "entry %llu: leaf hash does not match the stored "
+		         "tree (the entry's bytes or its stored hash changed)",
+		         (unsigned long long)index);
+		return -EBADMSG;
+	}
 	int rc = merkle_range_append(&v->range, leaf, verify_emit, v);
 	if (rc == 0 && v->progress && (index + 1) % 65536 == 0)
 		v->progress(index + 1, v->total, v->parg);
 	return rc;
+}
+
+/* The last hash tile of each level holds exactly the hashes of the tree, none more, and nothing
+ * follows it; the border kept in the record is the one rebuilt. */
+static int
+verify_tiles(struct verify_ctx *v, const Remacto__Store__LogRecord *rec)
+{
+	uint8_t bb[64 * MERKLE_HASH_LEN];
+	const uint8_t *h;
+	size_t count;
+
+	for (unsigned t = 1; t < 8; t++) {
+		uint64_t want = v->range.size >> (8 * t), n = want / STORE_TILE;
+		int rc = store_tile_get(v->s, v->txn, v->log, t, n, &h, &count);
+
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+		if (want % STORE_TILE == 0 && rc == 0)
+			count += STORE_TILE; /* a tile where none should be */
+		else if (rc == MDB_NOTFOUND)
+			count = 0;
+		if (count != want % STORE_TILE) {
+			snprintf(v->err, v->errcap,
+			         "hash tile %u/%llu holds %zu hashes where the tree has %llu", t,
+			         (unsigned long long)n, count % STORE_TILE,
+			         (unsigned long long)(want % STORE_TILE));
+			return -EBADMSG;
+		}
+	}
+	if (rec->border.len != tlog_border_pack(&v->range, bb) ||
+	    (rec->border.len > 0 && memcmp(rec->border.data, bb, rec->border.len) != 0)) {
+		snprintf(v->err, v->errcap, "the tree border kept in the log record is wrong");
+		return -EBADMSG;
+	}
+	return 0;
 }
 
 int
@@ -517,6 +573,7 @@ tlog_verify(struct store *s, const char *origin, tlog_progress_fn progress, void
 {
 	struct verify_ctx *v = calloc(1, sizeof(*v));
 	struct tlog_head *h = calloc(1, sizeof(*h));
+	Remacto__Store__LogRecord *rec = NULL;
 	struct note_verifier nv;
 	struct note *note = calloc(1, sizeof(*note));
 	struct checkpoint cp;
@@ -546,13 +603,19 @@ tlog_verify(struct store *s, const char *origin, tlog_progress_fn progress, void
 		                  .err = err,
 		                  .errcap = errcap };
 	merkle_range_init(&v->range);
-	rc = store_entry_each(s, txn, h->id, 0, h->size, verify_entry, v);
+	rc = store_leaf_each(s, txn, h->id, 0, h->size, verify_entry, v);
 	if (rc == MDB_NOTFOUND) {
 		err_set(err, errcap, "entry %llu is missing (the log claims %llu entries)",
 		        (unsigned long long)v->range.size, (unsigned long long)h->size);
 		rc = -EBADMSG;
+	} else if (rc == MDB_CORRUPTED) {
+		err_set(err, errcap, "the entry bundle holding entry %llu does not parse",
+		        (unsigned long long)v->range.size);
+		rc = -EBADMSG;
 	}
 	if (rc != 0)
+		goto fail;
+	if ((rc = store_log_get(s, txn, origin, &rec)) != 0 || (rc = verify_tiles(v, rec)) != 0)
 		goto fail;
 	merkle_range_root(&v->range, root);
 	if (memcmp(root, h->root, 32) != 0) {
@@ -583,8 +646,8 @@ tlog_verify(struct store *s, const char *origin, tlog_progress_fn progress, void
 		goto fail;
 	}
 	if (cp.size < h->size) {
-		struct reader_ctx c = { s, txn, h->id };
-		if ((rc = merkle_root(read_hash, &c, cp.size, root)) != 0)
+		struct tlog_tree c = { s, txn, h->id };
+		if ((rc = merkle_root(tlog_tree_read, &c, cp.size, root)) != 0)
 			goto fail;
 	}
 	if (strcmp(cp.origin, origin) != 0 || cp.size > h->size || memcmp(cp.root, root, 32)) {
@@ -602,6 +665,7 @@ fail:
 		err_set(err, errcap, "cannot verify %s: %s", origin, store_strerror(rc));
 	if (txn)
 		mdb_txn_abort(txn);
+	remacto__store__log_record__free_unpacked(rec, NULL);
 	free(note);
 	free(h);
 	free(v);

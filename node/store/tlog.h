@@ -3,9 +3,16 @@
  * proofs, tiles and full verification. Pure log mechanics: what an entry may contain is
  * entry.h's business, who may publish is the caller's.
  *
- * Every append is one store_write transaction holding the entries, every perfect-subtree hash
- * they complete (merkle.h), the new signed checkpoint and the updated log record: a crash leaves
- * either all of it or none. One checkpoint per batch, never one per entry.
+ * Every append is one store_write transaction holding the entries, the hashes they complete, the
+ * new signed checkpoint and the updated log record: a crash leaves either all of it or none. One
+ * checkpoint per batch, never one per entry.
+ *
+ * The tree is kept as C2SP tiles (store.h): the leaf hashes of every full 256-entry bundle in the
+ * bundle's record, those of the tail with each tail entry, and the hashes of Merkle levels 8, 16,
+ * ... in hash tiles; the border of the tree (merkle.h's compact range) in the log record. Any other
+ * perfect subtree a proof needs is folded from the 2 to 128 hashes below it in one tile. An
+ * append stages its entries and hashes in memory and writes them when it seals: the entries of
+ * every bundle it completes as one record, the rest in the tail; each hash tile it touches once.
  */
 #ifndef REMACTO_TLOG_H
 #define REMACTO_TLOG_H
@@ -70,15 +77,20 @@ int tlog_append_decoded(struct store *s, const char *origin, const struct note_s
                         size_t errcap);
 
 /* The same, in steps, for callers that append inside their own write transaction (the daemon's
- * group commit, replication): begin loads the log's record and tree border; add stores one entry
- * (its index is b->range.size before the call) and the tree hashes it completes; seal signs and
- * stores the checkpoint and the record. end frees the batch in every case. A caller that wraps
- * adds in a nested transaction and aborts it restores b->range from a copy taken before. */
+ * group commit, replication): begin loads the log's record and tree border; add takes one entry
+ * (its index is b->range.size before the call; its bytes are copied), folds it into the store's
+ * modules and the tree; seal stores the entries and hashes of the batch, signs and stores the
+ * checkpoint and the record. Until seal, the batch's entries are not in the store (store_entry_get
+ * does not find them). end frees the batch in every case. A caller that wraps adds in a nested
+ * transaction and aborts it restores b->range from a copy taken before: what the batch holds
+ * beyond b->range.size is dropped. */
+struct tlog_stage;
 struct tlog_batch {
 	struct store *s;
 	Remacto__Store__LogRecord *rec;
 	struct merkle_range range;
 	uint64_t first;
+	struct tlog_stage *stage; /* the entries and hashes held until seal (tlog_tree.c) */
 };
 
 int tlog_batch_begin(struct tlog_batch *b, struct store *s, MDB_txn *txn, const char *origin);
@@ -115,9 +127,17 @@ int tlog_consistency(struct store *s, MDB_txn *txn, const struct tlog_head *h, u
                      uint64_t size, uint8_t old_root[32], uint8_t root[32],
                      uint8_t proof[][MERKLE_HASH_LEN], size_t *n);
 
-/* Verifies a whole log: rehashes every entry, rebuilds every perfect subtree and compares it with
- * what is stored, then checks that the root matches the record and the signed checkpoint, and
- * the checkpoint's signature against the log's verifier key. progress (may be NULL) is called
+/* A tile of the tree of h->size leaves as C2SP tlog-tiles serves it: level 0-7 (the hashes of
+ * Merkle level 8·level) or TILE_ENTRIES (-1, an entry bundle), tile index n, its first width
+ * hashes or entries (the caller checked that they lie within the tree). A full tile is one read.
+ * *out is a new buffer (free()). */
+int tlog_tile_read(struct store *s, MDB_txn *txn, const struct tlog_head *h, int level, uint64_t n,
+                   unsigned width, uint8_t **out, size_t *len);
+
+/* Verifies a whole log: rehashes every entry and compares it with its stored leaf hash, rebuilds
+ * every hash of the hash tiles and the tree border and compares them with what is stored, then
+ * checks that the root matches the record and the signed checkpoint, and the checkpoint's
+ * signature against the log's verifier key. progress (may be NULL) is called
  * every 65536 entries. The checkpoint may be of a smaller size than the log (a replica between
  * verified catch-up steps): its root is then checked against the tree at its size. A replica
  * holding no signed checkpoint yet verifies its hashes only. Returns 0 when all holds, else -EBADMSG with the first mismatch in err
