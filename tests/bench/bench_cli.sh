@@ -5,8 +5,9 @@
 # (default 100000, the largest batch a log append takes), each invocation a new process that
 # opens the store, reads and checks its lines, appends them in one durable transaction with one
 # signed checkpoint, and exits. The log starts with the 997 indicators the measurements refer to
-# (untimed). Timed: every invocation, wall clock, start to exit; the lines are written to files
-# first (untimed), as hypercore's anchor builds its blocks before timing. Prints one JSON line.
+# (untimed). Timed: every invocation, wall clock, start to exit, and their CPU time; the lines are
+# written to files first (untimed), as hypercore's anchor builds its blocks before timing. Prints
+# one JSON line.
 set -eu
 build=$(cd "${1:-build}" && pwd)
 n=${2:-1000000}
@@ -24,10 +25,14 @@ bytes=$(cat "$work"/lines.* | wc -c)
 
 now() { date +%s.%N; }
 t0=$(now)
-for f in "$work"/lines.*; do
-	"$build/remacto" log append --data "$work/data" --origin "$origin" <"$f" >/dev/null
-done
+# In a subshell whose `times` then counts these invocations only: their CPU time, user + system.
+cpu=$(
+	for f in "$work"/lines.*; do
+		"$build/remacto" log append --data "$work/data" --origin "$origin" <"$f" >/dev/null
+	done
+	times | sed -n 2p | tr 'ms' '  ' | awk '{ print 60 * $1 + $2 + 60 * $3 + $4 }'
+)
 t1=$(now)
 size=$("$build/remacto" log list --data "$work/data" | awk -v o="$origin" '$1 == o { print $2 }')
 [ "$size" = $((n + 997)) ] || { echo "bench_cli: log holds $size entries, not $((n + 997))" >&2; exit 1; }
-echo "$t0 $t1 $n $chunk $bytes" | awk '{ s = $2 - $1; printf "{\"bench\":\"cli_append\",\"entries\":%d,\"per_invocation\":%d,\"avg_line_bytes\":%d,\"seconds\":%.3f,\"entries_per_s\":%.0f}\n", $3, $4, $5 / $3, s, $3 / s }'
+echo "$t0 $t1 $n $chunk $bytes $cpu" | awk '{ s = $2 - $1; printf "{\"bench\":\"cli_append\",\"entries\":%d,\"per_invocation\":%d,\"avg_line_bytes\":%d,\"seconds\":%.3f,\"entries_per_s\":%.0f,\"cpu_us_per_entry\":%.2f}\n", $3, $4, $5 / $3, s, $3 / s, 1e6 * $6 / $3 }'

@@ -6,6 +6,9 @@
  *   bench_log single DIR N           N single-entry appends, one durable commit each
  *   bench_log verify DIR             full verification of the log written by `append`
  *   bench_log memory DIR N1 N2       RSS (and its anonymous part) after N1 and after N2 entries
+ *   bench_log disk DIR               the size of the store `append` wrote, per entry: data.mdb as
+ *                                    it is, and compacted (mdb_env_copy2 with MDB_CP_COMPACT, what
+ *                                    mdb_copy -c writes), and the pages of each database
  *   bench_log jsonl indicators|N     the same entries as JSON lines on standard output (the 997
  *                                    indicators the measurements refer to, or N measurements):
  *                                    input for `remacto log append` (tests/bench/bench_cli.sh)
@@ -14,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/entry.h"
 #include "core/pbjson.h"
@@ -161,6 +167,18 @@ open_log(struct store *s, struct note_signer *signer, const char *dir)
 	return 0;
 }
 
+/* CPU seconds (user and system) of this process so far. */
+static double
+cpu(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
+}
+
+static double cpu_spent; /* in tlog_append, by append_n */
+
 /* Appends n entries from index `from` in batches; returns seconds spent in tlog_append. */
 static double
 append_n(struct store *s, const struct note_signer *signer, uint64_t from, uint64_t n, size_t batch,
@@ -178,17 +196,84 @@ append_n(struct store *s, const struct note_signer *signer, uint64_t from, uint6
 			v[j].len = make_entry(from + done + j, buf + j * 512);
 			*bytes += v[j].len;
 		}
-		double t0 = now();
+		double t0 = now(), c0 = cpu();
 		if (tlog_append(s, ORIGIN, signer, v, k, NULL, NULL, err, sizeof(err)) != 0) {
 			fprintf(stderr, "bench_log: %s\n", err);
 			exit(1);
 		}
 		spent += now() - t0;
+		cpu_spent += cpu() - c0;
 		done += k;
 	}
 	free(v);
 	free(buf);
 	return spent;
+}
+
+static long long
+file_size(const char *dir)
+{
+	char path[4200];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* Where the bytes of the store go: data.mdb as a running node has it (with the pages LMDB freed
+ * and will reuse), compacted, and each database's pages, all per entry of the log. */
+static int
+disk(struct store *s, const char *dir)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	struct tlog_head *h = calloc(1, sizeof(*h));
+	char copy[4200];
+	long long raw = file_size(dir), compact;
+	int rc;
+
+	if (!h || store_read_begin(s, &txn) != 0 || tlog_head(s, txn, ORIGIN, h) != 0)
+		return -1;
+	snprintf(copy, sizeof(copy), "%s.compact", dir);
+	if (mkdir(copy, 0700) != 0 || (rc = mdb_env_copy2(s->env, copy, MDB_CP_COMPACT)) != 0) {
+		fprintf(stderr, "bench_log: cannot copy %s to %s\n", dir, copy);
+		return -1;
+	}
+	compact = file_size(copy);
+	snprintf(copy + strlen(copy), sizeof(copy) - strlen(copy), "/data.mdb");
+	unlink(copy);
+	copy[strlen(copy) - strlen("/data.mdb")] = '\0';
+	rmdir(copy);
+	printf("{\"bench\":\"disk\",\"entries\":%llu,\"data_mdb_bytes\":%lld,"
+	       "\"bytes_per_entry\":%.1f,\"compacted_bytes\":%lld,"
+	       "\"compacted_bytes_per_entry\":%.1f,\"per_entry_by_db\":{",
+	       (unsigned long long)h->size, raw, (double)raw / h->size, compact,
+	       (double)compact / h->size);
+	/* The named databases are the keys of the main one. */
+	MDB_dbi main_db;
+	int first = 1;
+	mdb_dbi_open(txn, NULL, 0, &main_db);
+	mdb_cursor_open(txn, main_db, &c);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		char name[128];
+		MDB_dbi db;
+		MDB_stat st;
+		snprintf(name, sizeof(name), "%.*s", (int)k.mv_size, (char *)k.mv_data);
+		if (mdb_dbi_open(txn, name, 0, &db) != 0 || mdb_stat(txn, db, &st) != 0)
+			continue;
+		size_t pages = st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
+		if (pages == 0)
+			continue;
+		printf("%s\"%s\":%.1f", first ? "" : ",", name,
+		       (double)pages * st.ms_psize / h->size);
+		first = 0;
+	}
+	printf("}}\n");
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	free(h);
+	return 0;
 }
 
 int
@@ -212,8 +297,8 @@ main(int argc, char **argv)
 		size_t batch = strtoul(argv[4], NULL, 10);
 		double t = append_n(&s, &signer, 0, n, batch, &bytes);
 		printf("{\"bench\":\"append\",\"entries\":%llu,\"batch\":%zu,\"avg_bytes\":%zu,"
-		       "\"seconds\":%.3f,\"entries_per_s\":%.0f}\n",
-		       (unsigned long long)n, batch, bytes / n, t, n / t);
+		       "\"seconds\":%.3f,\"entries_per_s\":%.0f,\"cpu_us_per_entry\":%.2f}\n",
+		       (unsigned long long)n, batch, bytes / n, t, n / t, 1e6 * cpu_spent / n);
 	} else if (!strcmp(argv[1], "single") && argc == 4) {
 		uint64_t n = strtoull(argv[3], NULL, 10);
 		double t = append_n(&s, &signer, 0, n, 1, &bytes);
@@ -237,6 +322,9 @@ main(int argc, char **argv)
 		       "\"entries_per_s\":%.0f}\n",
 		       (unsigned long long)h->size, t, h->size / t);
 		free(h);
+	} else if (!strcmp(argv[1], "disk") && argc == 3) {
+		if (disk(&s, argv[2]) != 0)
+			return 1;
 	} else if (!strcmp(argv[1], "memory") && argc == 5) {
 		uint64_t n1 = strtoull(argv[3], NULL, 10), n2 = strtoull(argv[4], NULL, 10);
 		long r1, a1, r2, a2;

@@ -46,9 +46,11 @@ try {
   await core.ready()
   if (!core.writable) throw new Error('fresh core is not writable')
 
+  const c0 = process.cpuUsage()
   const t0 = process.hrtime.bigint()
   for (const arr of batches) await core.append(arr)
   const t1 = process.hrtime.bigint()
+  const c1 = process.cpuUsage(c0) // every thread of the process, RocksDB's included
 
   if (core.length !== opts.blocks) throw new Error(`core.length ${core.length} != ${opts.blocks}`)
 
@@ -59,7 +61,8 @@ try {
     blocks: opts.blocks,
     batch: opts.batch,
     seconds: round(seconds, 4),
-    blocks_per_s: round(opts.blocks / seconds, 1)
+    blocks_per_s: round(opts.blocks / seconds, 1),
+    cpu_us_per_block: round((c1.user + c1.system) / opts.blocks, 2)
   }) + '\n')
 
   await core.close()
