@@ -16,10 +16,11 @@ CC       ?= cc
 PKGS      = libwebsockets libprotobuf-c lmdb jansson inih libcrypto libssl libsystemd
 # The one place the version is written: the package's changelog.
 VERSION  := $(shell awk 'NR == 1 { gsub(/[()]/, "", $$2); print $$2 }' deploy/debian/changelog)
-# Only the command-line tool speaks HTTP as a client (libcurl) and draws PDF reports (cairo,
-# pango): remactod does not link them.
+# The command-line tool speaks HTTP as a client (libcurl) and draws PDF reports (cairo, pango);
+# remactod links libcurl only, for the outside witnesses it asks (witclient.c, its own thread).
 CLI_PKGS  = libcurl pangocairo
 CLI_LIBS  = $(shell pkg-config --libs $(CLI_PKGS) 2>/dev/null)
+DAEMON_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null)
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
@@ -98,7 +99,7 @@ $(BUILD)/remacto: $(BUILD)/obj/node/cli/remacto.o $(BUILD)/libremacto.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(CLI_LIBS) $(LDLIBS)
 
 $(BUILD)/remactod: $(BUILD)/obj/node/daemon/remactod.o $(BUILD)/libremacto.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(DAEMON_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libremacto.a
 	@mkdir -p $(@D)

@@ -310,7 +310,10 @@ trust_policy(struct store *s, MDB_txn *txn, uint64_t size, struct buf *out, uint
 	for (size_t i = 0; i < f.n; i++) {
 		if (!usable(&f.v[i], &v))
 			continue;
-		put_witness(out, &v, NULL);
+		char wurl[600];
+		put_witness(out, &v,
+		            url_from_peer(f.v[i].peer_url, "/witness", wurl, sizeof(wurl)) ? wurl
+		                                                                           : NULL);
 		json_object_set_new(names, v.name, json_true());
 	}
 	for (size_t i = 0; i < f.n; i++)

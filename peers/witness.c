@@ -12,7 +12,7 @@
 #include "core/b64.h"
 #include "core/be.h"
 
-static const char *const db_names[] = { "wit:cosigs", NULL };
+static const char *const db_names[] = { "wit:cosigs", "wit:latest", NULL };
 
 const struct store_module witness_module = { "the cosignatures", db_names, NULL };
 

@@ -5,7 +5,8 @@
  * checkpoint note (unknown signers are ignored by signed-note readers) and listed per log.
  *
  * Database "wit:cosigs": log id (u32 BE) ‖ size (u64 BE) ‖ witness name → "timestamp line",
- * the cosignature line exactly as it appears in a note.
+ * the cosignature line exactly as it appears in a note. Database "wit:latest" belongs to the
+ * tlog-witness protocol (witproto.h).
  */
 #ifndef REMACTO_WITNESS_H
 #define REMACTO_WITNESS_H
@@ -28,7 +29,7 @@ struct witness_cosig {
 	size_t len;
 };
 
-/* The cosignatures as a store module (database wit:cosigs, no hook). */
+/* The cosignatures as a store module (databases wit:cosigs and wit:latest, no hook). */
 extern const struct store_module witness_module;
 
 /* Stores a cosignature line (with its timestamp) of log/size by witness name. */

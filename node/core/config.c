@@ -47,6 +47,9 @@ enum kind {
 	K_LEVEL,    /* error | warn | info | debug */
 	K_VKEY,     /* a note verifier key, empty allowed */
 	K_PEER,     /* wss:// URL (ws:// to loopback), repeatable */
+	K_WLOG,     /* [witness] log: an Ed25519 note key (0x01), repeatable */
+	K_WURL,     /* [witness] url: an http(s) URL, repeatable, paired with key */
+	K_WKEY,     /* [witness] key: a cosignature key (0x04), repeatable, paired with url */
 	K_BOOL,     /* yes | no */
 };
 
@@ -84,12 +87,16 @@ static const struct key keys[] = {
 	{ "peer", "ca_file", K_PATH_OPT, F(peer_ca_file), 0, 0 },
 	{ "peer", "tls_insecure", K_BOOL, F(peer_tls_insecure), 0, 0 },
 	{ "peer", "isolated_after_s", K_UINT, F(peer_isolated_after_s), 0, 2592000 },
+	{ "witness", "log", K_WLOG, F(witness_logs), 0, 0 },
+	{ "witness", "url", K_WURL, F(witness_urls), 0, 0 },
+	{ "witness", "key", K_WKEY, F(witness_keys), 0, 0 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 #undef F
 
-static const char *const sections[] = { "node", "public", "admin", "log", "authority", "peer" };
+static const char *const sections[] = { "node",      "public", "admin",  "log",
+	                                "authority", "peer",   "witness" };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 struct parse {
@@ -503,6 +510,47 @@ set_value(struct config *c, const struct key *k, const char *v, char *why, size_
 		}
 		memcpy(c->peers[c->npeers++], v, n + 1);
 		return true;
+	case K_WLOG:
+	case K_WKEY: {
+		struct note_verifier nv;
+		char e[256];
+		uint8_t alg = k->kind == K_WLOG ? NOTE_ALG_ED25519 : NOTE_ALG_COSIGNATURE_V1;
+		size_t *count = k->kind == K_WLOG ? &c->nwitness_logs : &c->nwitness_keys;
+		char(*list)[CONFIG_VKEY_MAX] = k->kind == K_WLOG ? c->witness_logs
+		                                                 : c->witness_keys;
+		if (n >= CONFIG_VKEY_MAX || !note_verifier_parse(v, &nv, e, sizeof(e))) {
+			err_set(why, whycap, "%s", n >= CONFIG_VKEY_MAX ? "too long" : e);
+			return false;
+		}
+		if (nv.alg != alg) {
+			err_set(why, whycap, "%s",
+			        alg == NOTE_ALG_ED25519
+			                ? "a log's key is an Ed25519 note key (type 0x01)"
+			                : "a witness's key is a cosignature key (type 0x04)");
+			return false;
+		}
+		if (*count >= CONFIG_MAX_WITNESSES) {
+			err_set(why, whycap, "more than %d", CONFIG_MAX_WITNESSES);
+			return false;
+		}
+		memcpy(list[(*count)++], v, n + 1);
+		return true;
+	}
+	case K_WURL:
+		if (n >= CONFIG_PEER_URL_MAX ||
+		    (strncmp(v, "https://", 8) && strncmp(v, "http://", 7)) ||
+		    strpbrk(v, " \t\"")) {
+			err_set(why, whycap,
+			        "want the witness's submission prefix, http(s)://host[:port][/path] "
+			        "(add-checkpoint is posted under it)");
+			return false;
+		}
+		if (c->nwitness_urls >= CONFIG_MAX_WITNESSES) {
+			err_set(why, whycap, "more than %d", CONFIG_MAX_WITNESSES);
+			return false;
+		}
+		memcpy(c->witness_urls[c->nwitness_urls++], v, n + 1);
+		return true;
 	case K_BOOL:
 		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
 			err_set(why, whycap, "\"%.40s\" is neither yes nor no", v);
@@ -555,7 +603,7 @@ check_line(struct parse *p, const char *s)
 				return true;
 		parse_fail(p, p->line,
 		           "unknown section [%.*s] (want node, public, admin, log, "
-		           "authority or peer)",
+		           "authority, peer or witness)",
 		           (int)(sn > 40 ? 40 : sn), s + 1);
 		return false;
 	}
@@ -612,7 +660,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 	if (section[0] == '\0') {
 		parse_fail(p, p->line,
 		           "%.40s: key outside any section; put it under [node], "
-		           "[public], [admin], [log], [authority] or [peer]",
+		           "[public], [admin], [log], [authority], [peer] or [witness]",
 		           name);
 		return 0;
 	}
@@ -634,7 +682,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 				return 0;
 			}
 		}
-	} else if (p->seen[i] != 0) {
+	} else if (p->seen[i] != 0 && k->kind != K_WLOG && k->kind != K_WURL && k->kind != K_WKEY) {
 		parse_fail(p, p->line, "[%s] %s: set twice (first at line %d)", section, name,
 		           p->seen[i]);
 		return 0;
@@ -836,6 +884,13 @@ config_finish(struct config *c, char *err, size_t errcap)
 		        "%s: [node] seed is set but origin is empty; a read-only mirror "
 		        "publishes nothing: set origin or remove seed",
 		        f);
+		return -1;
+	}
+	if (c->nwitness_urls != c->nwitness_keys) {
+		err_set(err, errcap,
+		        "%s: [witness] has %zu url and %zu key lines: give each outside witness its "
+		        "url and its key, in the same order",
+		        f, c->nwitness_urls, c->nwitness_keys);
 		return -1;
 	}
 	if (c->peer_tls_insecure && c->peer_ca_file[0] != '\0') {

@@ -32,6 +32,11 @@
  *                                       empty: the system's store
  *             tls_insecure = no         yes: accept any peer certificate (self-signed test
  *                                       federations only; the handshake still proves keys)
+ *   [witness] log = <vkey>              an outside log this node witnesses (tlog-witness):
+ *                                       its Ed25519 key (0x01) named as its origin; repeatable
+ *             url = https://w/prefix    an outside witness this node asks to cosign each new
+ *             key = <vkey>              checkpoint of its own log: its submission prefix and
+ *                                       its cosignature key (0x04), paired in order; repeatable
  *
  * File rules: "[section]" and "key = value" lines start in the first column (inih would read an
  * indented line as a continuation of the previous value, so it is refused); ';' or '#' start a
@@ -53,6 +58,8 @@
 #define CONFIG_MAX_PEERS 64
 #define CONFIG_PEER_URL_MAX 512
 #define CONFIG_PATH_MAX 1024
+#define CONFIG_MAX_WITNESSES 16 /* [witness] log, url and key lines, each */
+#define CONFIG_VKEY_MAX 512
 
 struct config_listen {
 	char host[256]; /* numeric address or name, without brackets */
@@ -84,6 +91,13 @@ struct config {
 	/* /healthz says "degraded" once no peer session has been ready for this long; 0 = never
 	 * (a federated node only: without [authority] there are no peers to lose). */
 	unsigned peer_isolated_after_s;
+	/* [witness]: outside logs this node witnesses, outside witnesses it asks (url i, key i). */
+	char witness_logs[CONFIG_MAX_WITNESSES][CONFIG_VKEY_MAX];
+	size_t nwitness_logs;
+	char witness_urls[CONFIG_MAX_WITNESSES][CONFIG_PEER_URL_MAX];
+	size_t nwitness_urls;
+	char witness_keys[CONFIG_MAX_WITNESSES][CONFIG_VKEY_MAX];
+	size_t nwitness_keys;
 };
 
 /* A peer URL taken apart: wss://host[:port][/path], or ws:// to a loopback address. */

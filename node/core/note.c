@@ -441,8 +441,7 @@ note_open(const char *msg, size_t len, const struct note_verifier *vs, size_t nv
 	}
 
 	if (nverified == 0) {
-		err_set(err, errcap,
-		        "note has no signature from a known key (%zu signature line%s)", out->nsigs,
+		err_set(err, errcap, NOTE_ERR_NO_KNOWN_KEY " (%zu signature line%s)", out->nsigs,
 		        out->nsigs == 1 ? "" : "s");
 		return false;
 	}

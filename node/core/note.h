@@ -96,6 +96,10 @@ int note_cosign_line(const struct note_signer *s, const char *body, size_t len, 
  * not "unknown"). out receives the text and the signature lines either way. */
 bool note_open(const char *msg, size_t len, const struct note_verifier *vs, size_t nv,
                struct note *out, char *err, size_t errcap);
+/* How note_open's err begins when the note is well formed but no key it was given signed it:
+ * callers that answer "unknown signer" and "malformed" differently (a witness: 403, 400) tell
+ * them apart by it. */
+#define NOTE_ERR_NO_KNOWN_KEY "note has no signature from a known key"
 
 /* ---- tlog-checkpoint v1.0.0 ---- */
 

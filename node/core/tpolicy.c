@@ -496,7 +496,7 @@ tpolicy_check(const struct tpolicy *p, const char *note, size_t len, unsigned fl
 		vs[p->nlogs + i] = p->witnesses[i].key;
 	if (!note_open(note, len, vs, nv, nt, why, sizeof(why))) {
 		/* A note no policy key signed is one the policy does not know; say so plainly. */
-		if (nt->text && !strncmp(why, "note has no signature from a known key", 38))
+		if (!strncmp(why, NOTE_ERR_NO_KNOWN_KEY, sizeof(NOTE_ERR_NO_KNOWN_KEY) - 1))
 			err_set(err, errcap,
 			        "no log or witness of the policy signed the checkpoint (%s)", why);
 		else

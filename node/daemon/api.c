@@ -13,6 +13,7 @@
 
 #include "core/hex.h"
 #include "metrics.h"
+#include "peers/witproto.h"
 
 void
 api_resp_free(struct api_resp *resp)
@@ -217,8 +218,19 @@ api_csv(struct api_resp *resp, struct csv *c)
 bool
 api_takes_body(const struct api_req *req)
 {
-	return req->admin && req->method == API_POST &&
-	       (!strcmp(req->path, "/api/v1/entries") || !strcmp(req->path, "/api/v1/import"));
+	return api_body_cap(req) > 0;
+}
+
+size_t
+api_body_cap(const struct api_req *req)
+{
+	if (req->method != API_POST)
+		return 0;
+	if (req->admin)
+		return !strcmp(req->path, "/api/v1/entries") || !strcmp(req->path, "/api/v1/import")
+		               ? API_MAX_BODY
+		               : 0;
+	return !strcmp(req->path, "/witness/add-checkpoint") ? WITPROTO_MAX_BODY : 0;
 }
 
 static int route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp);
@@ -253,9 +265,10 @@ route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp)
 		api_error(resp, 403, NULL, "%s is served on the admin listener only", req->path);
 		return 0;
 	}
-	if (api_tlog_route(c, req, resp) || api_read_route(c, req, resp) ||
-	    api_domain_route(c, req, resp) || api_fed_route(c, req, resp) ||
-	    api_compliance_route(c, req, resp) || api_openapi_route(req, resp))
+	if (api_witness_route(c, req, resp) || api_tlog_route(c, req, resp) ||
+	    api_read_route(c, req, resp) || api_domain_route(c, req, resp) ||
+	    api_fed_route(c, req, resp) || api_compliance_route(c, req, resp) ||
+	    api_openapi_route(req, resp))
 		return 0;
 	api_error(resp, 404, NULL, "no such resource: %s", req->path);
 	return 0;

@@ -51,6 +51,7 @@ struct api_req {
 	size_t body_len;
 	const char *content_type; /* request Content-Type or "" */
 	char if_none_match[64];   /* request If-None-Match, "" when absent or longer */
+	char client[64];          /* the client's address, for per-address limits */
 	void *owner;              /* the connection, for publications answered later */
 };
 
@@ -65,6 +66,10 @@ struct api_resp {
 	bool ui;                 /* a dashboard answer: gets its security headers (live.h) */
 	bool deferred;           /* a publish queued for group commit: answered later */
 	struct publish_job *job; /* with deferred: the queued job (publish.h) */
+	/* With deferred, an answer other than a publication's (witserve.h): the connection calls
+	 * detach(later) if it goes away first; the answer comes through http_deliver. */
+	void *later;
+	void (*detach)(void *later);
 };
 
 /* What the routes use of the node, and nothing more. http.c fills it from the node for each
@@ -80,6 +85,7 @@ struct api_ctx {
 	struct metrics *metrics;     /* counters of /metrics and /api/v1/status; may be NULL */
 	const struct note_verifier *own; /* the node's own log key (name = origin); NULL: a mirror */
 	const char *network;             /* [node] network */
+	struct witserve *witness;        /* the tlog-witness service; NULL: none (404) */
 	time_t started;                  /* for uptimes */
 	const char *data_dir;            /* [node] data: /metrics shows its file system's space */
 	unsigned isolated_after_s;       /* [peer] isolated_after_s: /healthz (0: never) */
@@ -88,6 +94,9 @@ struct api_ctx {
 /* Whether the request goes to a route that reads a body (POST /api/v1/entries and
  * /api/v1/import on the admin listener). http.c reads no body for any other request. */
 bool api_takes_body(const struct api_req *req);
+/* The most bytes of body such a request may send (0 when it takes none): API_MAX_BODY for the
+ * admin writes, WITPROTO_MAX_BODY for POST /witness/add-checkpoint. */
+size_t api_body_cap(const struct api_req *req);
 /* Routes one request. Always fills resp (errors included); returns 0. */
 int api_handle(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp);
 void api_resp_free(struct api_resp *resp);
@@ -126,6 +135,8 @@ bool api_admin_route(const struct api_ctx *c, const struct api_req *req, struct 
 bool api_fed_route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp);
 bool api_compliance_route(const struct api_ctx *c, const struct api_req *req,
                           struct api_resp *resp);
+/* POST /witness/add-checkpoint (api_witness.c, witserve.h). */
+bool api_witness_route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp);
 /* tlog-proof files and the trust policy (api_tlog.c). */
 bool api_tlog_route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp);
 /* CSV answers (api_csvout.c): api_csv_prepare reads ?sep= (',', ';' or tab) of a CSV request

@@ -50,13 +50,34 @@ struct lingering {
 	size_t drained;
 };
 
+/* Connections by socket descriptor that answered a request and stayed open: a body is read only
+ * as the first request of a connection (see the top of this file). */
+#define HTTP_FD_MARKS 65536
+
 /* The front end's own state, made by http_start (n->http). Service thread only. */
 struct http {
 	struct node *n;
 	lws_sorted_usec_list_t tick;
 	struct lingering linger[HTTP_LINGER_MAX];
 	size_t nlinger;
+	uint8_t kept[HTTP_FD_MARKS / 8]; /* bit fd: this connection answered a request before */
 };
+
+static void
+mark_kept(struct http *h, int fd, bool on)
+{
+	if (h && fd >= 0 && fd < HTTP_FD_MARKS)
+		h->kept[fd / 8] = (uint8_t)(on ? h->kept[fd / 8] | 1u << (fd % 8)
+		                               : h->kept[fd / 8] & ~(1u << (fd % 8)));
+}
+
+/* True when the connection of wsi may be past its first request (unknown counts as past). */
+static bool
+was_kept(const struct http *h, struct lws *wsi)
+{
+	int fd = lws_get_socket_fd(wsi);
+	return !h || fd < 0 || fd >= HTTP_FD_MARKS || (h->kept[fd / 8] >> (fd % 8) & 1);
+}
 
 /* What the request says of a body. */
 enum body { BODY_NONE, BODY_LEN, BODY_BAD_LEN, BODY_NO_LEN, BODY_CHUNKED };
@@ -74,6 +95,8 @@ struct session {
 	struct api_resp resp;
 	size_t sent;
 	struct publish_job *job;
+	void *later; /* a deferred answer of another kind (api.h), and how to leave it */
+	void (*detach)(void *later);
 	char content_type[128];
 	bool not_modified; /* 304 for a cacheable answer (cache.h): headers only */
 };
@@ -86,6 +109,8 @@ session_reset(struct session *s)
 	api_resp_free(&s->resp);
 	s->sent = 0;
 	s->job = NULL;
+	s->later = NULL;
+	s->detach = NULL;
 	s->phase = PH_IDLE;
 	s->blocked_ms = 0;
 }
@@ -155,6 +180,7 @@ route_ctx(struct node *n, struct api_ctx *c)
 		.started = n->started,
 		.data_dir = n->cfg.data,
 		.isolated_after_s = n->cfg.peer_isolated_after_s,
+		.witness = n->witserve,
 	};
 }
 
@@ -179,6 +205,8 @@ dispatch(struct session *s)
 	if (s->resp.deferred) {
 		s->phase = PH_WAIT; /* the publisher answers through publish_collect */
 		s->job = s->resp.job;
+		s->later = s->resp.later;
+		s->detach = s->resp.detach;
 		rx_pause(s); /* nothing to write meanwhile: read nothing either */
 		return;
 	}
@@ -423,11 +451,19 @@ refuse_body(struct session *s, enum body b, int early, const char *early_why)
 		          "chunked request bodies are not accepted; send a Content-Length");
 	} else if (r->method != API_POST) {
 		set_error(s, 400, NULL, "a GET or HEAD request carries no body");
-	} else if (api_takes_body(r) && r->authorized) {
+	} else if (api_takes_body(r) && (r->authorized || !r->admin)) {
+		char why[120];
+		snprintf(why, sizeof(why), "request body over the %zu-byte cap%s", api_body_cap(r),
+		         r->admin ? "; split the batch" : "");
 		if (b == BODY_NO_LEN)
 			set_error(s, 411, "Content-Length", "send the body with a Content-Length");
+		else if (!r->admin && was_kept(s->n->http, s->wsi))
+			set_error(
+			        s, 400, NULL,
+			        "a request with a body must be the first of its connection: open a new "
+			        "one");
 		else
-			set_error(s, 413, NULL, "request body over the 8 MiB cap; split the batch");
+			set_error(s, 413, NULL, why);
 	} else {
 		/* A POST where no body is taken: the route's own refusal (401, 403, 404, 405). */
 		handle(s, r);
@@ -465,6 +501,8 @@ start_request(struct session *s, const char *uri, size_t len)
 	r->authorized = r->admin && bearer_ok(s);
 	r->owner = s;
 	r->content_type = s->content_type;
+	if (!lws_get_peer_simple(wsi, r->client, sizeof(r->client)))
+		r->client[0] = '\0';
 	/* The admin listener answers one request per connection (see the top of this file). */
 	s->close_after = r->admin;
 	b = body_of(wsi, r->method, &blen);
@@ -495,8 +533,9 @@ start_request(struct session *s, const char *uri, size_t len)
 	if (b != BODY_NONE) {
 		/* Nothing after a body is read: the connection closes after its answer. */
 		s->close_after = true;
-		if (early || b != BODY_LEN || r->method != API_POST || !r->authorized ||
-		    !api_takes_body(r) || blen > API_MAX_BODY) {
+		if (early || b != BODY_LEN || r->method != API_POST ||
+		    (r->admin && !r->authorized) || !api_takes_body(r) || blen > api_body_cap(r) ||
+		    (!r->admin && was_kept(s->n->http, wsi))) {
 			refuse_body(s, b, early, early_why);
 			return answer_now(s);
 		}
@@ -555,6 +594,7 @@ complete(struct session *s)
 		return -1;
 	}
 	rx_resume(s);
+	mark_kept(s->n->http, lws_get_socket_fd(s->wsi), true);
 	return lws_http_transaction_completed(s->wsi) ? -1 : 0;
 }
 
@@ -653,15 +693,22 @@ writeable(struct session *s)
 	return 0;
 }
 
-static void
-on_published(void *owner, struct api_resp *resp, void *arg)
+void
+http_deliver(void *owner, struct api_resp *resp)
 {
 	struct session *s = owner;
-	(void)arg;
 	api_resp_free(&s->resp);
 	s->resp = *resp;
 	s->job = NULL;
+	s->later = NULL;
 	respond(s);
+}
+
+static void
+on_published(void *owner, struct api_resp *resp, void *arg)
+{
+	(void)arg;
+	http_deliver(owner, resp);
 }
 
 static int
@@ -670,9 +717,18 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 	struct session *s = user;
 	struct node *n = lws_context_user(lws_get_context(wsi));
 
+	if (reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION) {
+		/* A new connection on this descriptor: its first request is next. */
+		const struct lws_filter_network_conn_args *a = user;
+		if (n && a)
+			mark_kept(n->http, (int)a->accept_fd, false);
+		return 0;
+	}
 	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
 		if (n && n->pub)
 			publish_collect(n->pub, on_published, NULL);
+		if (n && n->on_wake)
+			n->on_wake(n);
 		return 0;
 	}
 	/* A connection closed before it sent a request has no session. */
@@ -705,6 +761,8 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 	case LWS_CALLBACK_CLOSED_HTTP:
 		if (s->job && n->pub)
 			publish_detach(n->pub, s->job);
+		if (s->later && s->detach)
+			s->detach(s->later);
 		session_reset(s);
 		return 0;
 	default:

@@ -9,13 +9,16 @@
  *  - Requests on a connection are read one at a time: the next is parsed only once the answer
  *    to the previous one is written. Pipelined requests without a body are answered in order.
  *  - Bodies. Only POST /api/v1/entries and /api/v1/import on the admin listener, with the
- *    right token, read a body (api_takes_body). Any other request that announces one
- *    (a Content-Length other than 0, a Transfer-Encoding, a POST without Content-Length) is
- *    answered at once, before a byte of the body is read, and its connection closed: 400 (a
- *    GET or HEAD with a body, a Content-Length that is not one decimal number), 411 (chunked,
+ *    right token, and POST /witness/add-checkpoint on the public one as the first request of
+ *    its connection, read a body (api_takes_body, api_body_cap). Any other request that
+ *    announces one (a Content-Length other than 0, a Transfer-Encoding, a POST without
+ *    Content-Length) is answered at once, before a byte of the body is read, and its
+ *    connection closed: 400 (a GET or HEAD with a body, a Content-Length that is not one
+ *    decimal number, a witness request after another one on its connection), 411 (chunked,
  *    or no length on a route that takes a body), 401/403/404/405 (the route's own refusal),
- *    413 (over API_MAX_BODY). Nothing that follows a body on a connection is read: its answer
- *    closes the connection. The admin listener answers one request per connection.
+ *    413 (over the route's cap: API_MAX_BODY, or WITPROTO_MAX_BODY for the witness). Nothing
+ *    that follows a body on a connection is read: its answer closes the connection. The admin
+ *    listener answers one request per connection.
  *  - A body that stalls HTTP_BODY_TIMEOUT_S (no byte) → 408, closed.
  *  - Paths of API_MAX_PATH bytes or more, query strings over API_MAX_QUERY → 414. A request
  *    whose request line and headers exceed HTTP_MAX_HEADER_BYTES, with a malformed %-escape
@@ -73,5 +76,9 @@ int http_start(struct node *n, char *err, size_t errcap);
  * round. */
 void http_run(struct node *n, struct http_signals *sig, struct watchdog *wd);
 void http_stop(struct node *n);
+/* Answers a request whose answer was deferred (api_resp.deferred) with resp (its body is taken
+ * over). owner: the api_req's. Service thread. */
+struct api_resp;
+void http_deliver(void *owner, struct api_resp *resp);
 
 #endif

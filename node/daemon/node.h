@@ -21,6 +21,8 @@ struct transport;
 struct facts;
 struct live;
 struct http;
+struct witserve;
+struct witclient;
 
 struct node {
 	struct config cfg;
@@ -37,9 +39,16 @@ struct node {
 	struct lws_context *lws;
 	struct fed *fed; /* NULL without an authority (a standalone node) */
 	struct transport *transport;
-	struct facts *facts; /* derived views (facts.h), made on first use; service thread */
-	struct live *live;   /* dashboard mounts and live updates (live.h) */
-	struct http *http;   /* the front end's own state (http.h), service thread */
+	struct facts *facts;       /* derived views (facts.h), made on first use; service thread */
+	struct live *live;         /* dashboard mounts and live updates (live.h) */
+	struct http *http;         /* the front end's own state (http.h), service thread */
+	struct witserve *witserve; /* the tlog-witness service (witserve.h); NULL: none */
+	struct note_verifier outside_logs[CONFIG_MAX_WITNESSES]; /* [witness] log, parsed */
+	size_t noutside_logs;
+	struct witclient *witclient; /* asks the outside witnesses (witclient.h); NULL: none */
+	/* Service thread, each time another thread woke the loop (lws_cancel_service): collects
+	 * what such threads handed over. Set by remactod; NULL: nothing to collect. */
+	void (*on_wake)(struct node *n);
 	struct metrics metrics;
 	time_t started;
 };

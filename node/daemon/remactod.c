@@ -34,6 +34,8 @@
 #include "version.h"
 #include "views/facts.h"
 #include "watchdog.h"
+#include "witclient.h"
+#include "witserve.h"
 
 #define SEED_MAX_LINES 100000
 
@@ -286,6 +288,64 @@ fed_stored(void *arg, const char *origin, uint64_t size)
 	live_checkpoint(arg, origin, size);
 }
 
+/* The node as a tlog-witness of the network's logs and of the outside logs of [witness] log. */
+static int
+start_witness(struct node *n, char *err, size_t errcap)
+{
+	for (size_t i = 0; i < n->cfg.nwitness_logs; i++)
+		if (!note_verifier_parse(n->cfg.witness_logs[i], &n->outside_logs[i], err, errcap))
+			return -1;
+	n->noutside_logs = n->cfg.nwitness_logs;
+	struct witproto_ctx wc = {
+		.store = &n->store,
+		.witness = &n->witness,
+		.own = n->own_log ? n->signer.v.name : "",
+		.outside = n->outside_logs,
+		.noutside = n->noutside_logs,
+	};
+	if (!(n->witserve = witserve_create(&wc, NULL, NULL, http_deliver))) {
+		snprintf(err, errcap, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+wake_service(void *lws)
+{
+	lws_cancel_service(lws);
+}
+
+static void
+on_wake(struct node *n)
+{
+	witclient_collect(n->witclient);
+}
+
+/* The outside witnesses of [witness] url/key, asked to cosign the own log's checkpoints. */
+static int
+start_witness_client(struct node *n, char *err, size_t errcap)
+{
+	if (!n->own_log || n->cfg.nwitness_urls == 0)
+		return 0;
+	struct witclient_ctx wc = {
+		.store = &n->store,
+		.origin = n->signer.v.name,
+		.urls = (const char(*)[CONFIG_PEER_URL_MAX])n->cfg.witness_urls,
+		.keys = (const char(*)[CONFIG_VKEY_MAX])n->cfg.witness_keys,
+		.n = n->cfg.nwitness_urls,
+		.ca_file = n->cfg.peer_ca_file,
+		.wake = wake_service,
+		.wake_arg = n->lws,
+	};
+	if (!(n->witclient = witclient_start(&wc, err, errcap)))
+		return -1;
+	n->on_wake = on_wake;
+	log_info("asking %zu outside witness%s to cosign %s", n->cfg.nwitness_urls,
+	         n->cfg.nwitness_urls == 1 ? "" : "es", n->signer.v.name);
+	return 0;
+}
+
 /* Federation needs the trust anchor: without one the node stands alone, and its public
  * listener refuses peers. */
 static int
@@ -425,7 +485,8 @@ main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
-	if (start_federation(n, err, sizeof(err)) != 0) {
+	if (start_witness(n, err, sizeof(err)) != 0 || start_federation(n, err, sizeof(err)) != 0 ||
+	    start_witness_client(n, err, sizeof(err)) != 0) {
 		log_err("%s", err);
 		goto out;
 	}
@@ -451,7 +512,12 @@ out:
 	sdnotify_stopping();
 	transport_stop(n->transport);
 	n->transport = NULL;
+	n->on_wake = NULL;
+	witclient_stop(n->witclient);
+	n->witclient = NULL;
 	http_stop(n);
+	witserve_free(n->witserve);
+	n->witserve = NULL;
 	fed_destroy(n->fed);
 	n->fed = NULL;
 	publish_stop(n->pub);

@@ -18,8 +18,9 @@
  * A round is one non-blocking lws_service() (a negative timeout polls without waiting) and one
  * look at the client socket. The node: a store in a temporary folder holding one log of a few
  * entries, the dashboard of the source tree, no publisher (a mirror: an authorised write reads
- * its body and answers 403), the admin token HARNESS_TOKEN (so that seeds can carry it), both
- * listeners on ephemeral loopback ports. Single thread; the node lives until the process ends.
+ * its body and answers 403), a witness (POST /witness/add-checkpoint) of that log as an outside
+ * log, the admin token HARNESS_TOKEN (so that seeds can carry it), both listeners on ephemeral
+ * loopback ports. Single thread; the node lives until the process ends.
  */
 #ifndef REMACTO_HTTP_HARNESS_H
 #define REMACTO_HTTP_HARNESS_H
@@ -44,6 +45,7 @@
 #include "daemon/http.h"
 #include "daemon/live.h"
 #include "daemon/node.h"
+#include "daemon/witserve.h"
 #include "peers/ledger.h"
 #include "store/tlog.h"
 
@@ -133,6 +135,16 @@ harness_init(void)
 		harness_die("cannot append the entries");
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		free((void *)v[i].data);
+	static struct note_signer wit;
+	if (note_signer_from_seed(&wit, "fuzz.witness", NOTE_ALG_COSIGNATURE_V1, seed) != 0)
+		harness_die("cannot make the witness key");
+	struct witproto_ctx wc = { .store = &n->store,
+		                   .witness = &wit,
+		                   .own = "",
+		                   .outside = &n->signer.v,
+		                   .noutside = 1 };
+	if (!(n->witserve = witserve_create(&wc, NULL, NULL, http_deliver)))
+		harness_die("cannot make the witness");
 	memcpy(n->token, HARNESS_TOKEN, sizeof(HARNESS_TOKEN));
 	n->started = time(NULL);
 	if (!(n->live = live_create(&n->cfg, err, sizeof(err))) || http_start(n, err, sizeof(err)))

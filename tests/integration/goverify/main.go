@@ -155,6 +155,11 @@ func main() {
 		cosig(os.Args[2], os.Args[3:])
 	case "policy":
 		cmdPolicy(os.Args[2])
+	case "witnessed":
+		if len(os.Args) != 4 {
+			die("usage: goverify witnessed POLICY NOTE")
+		}
+		cmdWitnessed(os.Args[2], os.Args[3])
 	case "tlogproof":
 		if len(os.Args) < 4 || len(os.Args) > 5 {
 			die("usage: goverify tlogproof POLICY PROOF [ENTRY]")

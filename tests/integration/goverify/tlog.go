@@ -10,6 +10,9 @@
 //	                                       the quorum (a witness with the log's own key does
 //	                                       not count), the inclusion of ENTRY's bytes (or
 //	                                       the extra line's) with Go's sumdb/tlog
+//	goverify witnessed POLICY NOTE         open a checkpoint note under a policy (as tlogproof
+//	                                       does) and print the name of each witness of the
+//	                                       policy whose cosignature verified and counts
 //	goverify addcheckpoint URL OLD CHECKPOINT [PROOF.json]
 //	                                       POST URL (…/witness/add-checkpoint) with "old OLD",
 //	                                       the consistency proof's hashes, an empty line and
@@ -381,4 +384,17 @@ func cmdAddCheckpoint(url, old, cpFile, proofFile string) {
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	fmt.Printf("%d %s\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), out)
+}
+
+func cmdWitnessed(policyFile, noteFile string) {
+	p, err := parsePolicy(readFile(policyFile))
+	if err != nil {
+		die("policy: %v", err)
+	}
+	p.checkCheckpoint(readFile(noteFile))
+	for _, w := range p.witnesses {
+		if w.signed {
+			fmt.Println(w.name)
+		}
+	}
 }

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "core/config.h"
+#include "core/note.h"
 
 /* C2SP signed-note v1.0.0, "Verifier keys" example. */
 #define C2SP_VKEY "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
@@ -385,6 +386,45 @@ test_authority_key(void **state)
 	                   "key ID 530d903b does not match the name and key (they give 530d903a)");
 }
 
+/* ---- [witness] ---- */
+
+#define WLOG "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
+
+static void
+test_witness(void **state)
+{
+	(void)state;
+	struct config c;
+	struct note_signer w;
+	char wkey[NOTE_VKEY_MAX + 1], text[2048];
+	uint8_t seed[32] = { 9 };
+	assert_int_equal(note_signer_from_seed(&w, "w.example", NOTE_ALG_COSIGNATURE_V1, seed), 0);
+	note_verifier_format(&w.v, wkey, sizeof(wkey));
+	note_signer_free(&w);
+	snprintf(text, sizeof(text),
+	         "[witness]\nlog = " WLOG "\nurl = https://w.example/witness\nkey = %s\n"
+	         "url = http://127.0.0.1:9/w\nkey = %s\n",
+	         wkey, wkey);
+	assert_int_equal(load(&c, text), 0);
+	assert_int_equal(c.nwitness_logs, 1);
+	assert_string_equal(c.witness_logs[0], WLOG);
+	assert_int_equal(c.nwitness_urls, 2);
+	assert_string_equal(c.witness_urls[1], "http://127.0.0.1:9/w");
+	assert_string_equal(c.witness_keys[0], wkey);
+	assert_int_equal(config_finish(&c, err, sizeof(err)), 0);
+	/* A witness key where a log key goes, and the other way round. */
+	snprintf(text, sizeof(text), "[witness]\nlog = %s\n", wkey);
+	expect_error(text, 2, "[witness] log: a log's key is an Ed25519 note key (type 0x01)");
+	expect_value_error("witness", "key", WLOG,
+	                   "a witness's key is a cosignature key (type 0x04)");
+	expect_value_error("witness", "url", "wss://w.example/",
+	                   "want the witness's submission prefix, http(s)://host[:port][/path] "
+	                   "(add-checkpoint is posted under it)");
+	expect_finish_error("[witness]\nurl = https://w.example/witness\n",
+	                    "[witness] has 1 url and 0 key lines: give each outside witness its "
+	                    "url and its key, in the same order");
+}
+
 /* ---- peers ---- */
 
 static void
@@ -569,16 +609,16 @@ test_unknown_key_and_section(void **state)
 	expect_error("[node]\nData = ./var\n", 2, "[node] unknown key \"Data\"");
 	expect_error("[node]\ndata = ./var\n\n[nodes]\n", 4,
 	             "unknown section [nodes] (want node, "
-	             "public, admin, log, authority or peer)");
+	             "public, admin, log, authority, peer or witness)");
 	expect_error("[Node]\ndata = ./var\n", 1,
 	             "unknown section [Node] (want node, public, "
-	             "admin, log, authority or peer)");
+	             "admin, log, authority, peer or witness)");
 	expect_error("[ node ]\n", 1,
 	             "unknown section [ node ] (want node, public, admin, log, "
-	             "authority or peer)");
+	             "authority, peer or witness)");
 	expect_error("data = ./var\n[node]\n", 1,
 	             "data: key outside any section; put it under "
-	             "[node], [public], [admin], [log], [authority] or [peer]");
+	             "[node], [public], [admin], [log], [authority], [peer] or [witness]");
 	expect_error("[node]\ndata = ./a\nnetwork = x\n[log]\n[node]\ndata = ./b\n", 6,
 	             "[node] data: set twice (first at line 2)");
 }
@@ -826,6 +866,7 @@ main(void)
 		cmocka_unit_test(test_integer_errors),
 		cmocka_unit_test(test_string_errors),
 		cmocka_unit_test(test_authority_key),
+		cmocka_unit_test(test_witness),
 		cmocka_unit_test(test_repeated_peers),
 		cmocka_unit_test(test_peer_cap),
 		cmocka_unit_test(test_peer_errors),

@@ -205,7 +205,8 @@ test_members(void **state)
 	assert_string_equal(w->key.name, B);
 	assert_memory_equal(w->key.pub, f->b.v.pub, 32);
 	assert_int_equal(w->key.key_id, note_key_id(B, NOTE_ALG_COSIGNATURE_V1, f->b.v.pub));
-	assert_null(w->url);
+	assert_string_equal(w->url, "https://b.example:8443/witness");
+	assert_null(witness(&p, A)->url);
 	assert_non_null(strstr(t, "log "
 	                          "remacto.ma/commune-b+"));
 	assert_non_null(strstr(t, " https://b.example:8443/logs/commune-b\n"));
