@@ -52,6 +52,7 @@ struct live {
 
 	char dir[PATH_MAX]; /* the dashboard, "" for none */
 	bool chart;         /* Debian's Chart.js is there to serve */
+	char authority[sizeof(((struct config *)0)->authority_vkey)]; /* "" for none */
 };
 
 struct client {
@@ -105,6 +106,7 @@ live_create(const struct config *cfg, char *err, size_t errcap)
 		return NULL;
 	}
 	pthread_mutex_init(&l->mu, NULL);
+	snprintf(l->authority, sizeof(l->authority), "%s", cfg->authority_vkey);
 	if (cfg->dashboard[0]) {
 		if (!has_index(cfg->dashboard) || !realpath(cfg->dashboard, l->dir)) {
 			snprintf(err, errcap,
@@ -232,6 +234,19 @@ live_serve(const struct live *l, const struct api_req *req, struct api_resp *res
 		return true;
 	}
 	rel = path[4] ? path + 4 : "index.html";
+	if (!strcmp(rel, LIVE_AUTHORITY_FILE)) {
+		/* The trust anchor the pages check member keys against, served with them. */
+		if (!l->authority[0]) {
+			not_found(resp, path);
+			return true;
+		}
+		char text[sizeof(l->authority) + 1];
+		int n = snprintf(text, sizeof(text), "%s\n", l->authority);
+		api_text(resp, 200, "text/plain; charset=utf-8", text, (size_t)n);
+		resp->cache_control = "no-cache";
+		resp->ui = true;
+		return true;
+	}
 	chart = !strncmp(rel, "vendor/chart.js/", 16);
 	root = chart ? LIVE_CHARTJS_DIR : l->dir;
 	if (chart)

@@ -6,7 +6,9 @@
  * limits and one request at a time), and Debian's Chart.js (/usr/share/javascript/chart.js,
  * package libjs-chart.js) under /ui/vendor/chart.js/. "/ui" goes to "/ui/", "/ui/" is
  * index.html; names are path segments of [A-Za-z0-9._-] (no "." or "..", no folder listing),
- * files at most LIVE_MAX_FILE bytes. Answers carry an ETag (304 on If-None-Match),
+ * files at most LIVE_MAX_FILE bytes. /ui/authority.txt is the network authority's verifier key
+ * ([authority] verifier_key and a newline; 404 on a node without one): the trust anchor the
+ * pages check every member's key against, served with them and shown to the user. Answers carry an ETag (304 on If-None-Match),
  * "cache-control: public, max-age=300, must-revalidate" (Chart.js: a day), and the security
  * headers http.c adds to every /ui/ answer: Content-Security-Policy live_csp (own scripts,
  * styles, images and connections only, no inline code, frame-ancestors 'none'),
@@ -49,8 +51,9 @@ struct api_resp;
 #define LIVE_PENDING_MAX 64 /* distinct logs recorded between two service-loop wakeups */
 #define LIVE_MAX_RX 4096    /* bytes a client may send before it is closed */
 #define LIVE_CHARTJS_DIR "/usr/share/javascript/chart.js"
-#define LIVE_MAX_FILE (4 << 20) /* largest dashboard file served */
-#define LIVE_MAX_NAME 255       /* longest file name under /ui/ */
+#define LIVE_MAX_FILE (4 << 20)             /* largest dashboard file served */
+#define LIVE_MAX_NAME 255                   /* longest file name under /ui/ */
+#define LIVE_AUTHORITY_FILE "authority.txt" /* the trust anchor, made from the configuration */
 
 struct live;
 

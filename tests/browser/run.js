@@ -12,7 +12,7 @@
 import { chromium } from 'playwright-core';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
-import { generateKeyPairSync, createHash } from 'node:crypto';
+import { generateKeyPairSync, createHash, sign } from 'node:crypto';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -321,16 +321,39 @@ async function main() {
 			role: document.querySelector('.verdict').getAttribute('role'),
 			visible: !!document.querySelector('.verdict').offsetParent,
 			witnesses: [...document.querySelectorAll('[data-witness]')].map((w) => [w.dataset.witness, w.dataset.witnessState]),
+			steps: [...document.querySelectorAll('[data-step]')].map((x) => x.dataset.step),
+			error: document.querySelector('.verify-out').dataset.error || '',
+			anchor: (document.querySelector('[data-anchor]') || { dataset: {} }).dataset.anchor || '',
 		}));
 	}
+	// A note with text re-signed by a fresh key named as origin: what a dishonest node would
+	// serve along with that key.
+	const fakeSigner = (origin) => {
+		const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+		const pub = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+		const id = createHash('sha256').update(Buffer.concat([Buffer.from(`${origin}\n`), Buffer.from([1]), pub])).digest().subarray(0, 4);
+		return {
+			vkey: `${origin}+${id.toString('hex')}+${Buffer.concat([Buffer.from([1]), pub]).toString('base64')}`,
+			sign: (note) => {
+				const text = note.slice(0, note.lastIndexOf('\n\n') + 1);
+				const sig = sign(null, Buffer.from(text), privateKey);
+				return `${text}\n\u2014 ${origin} ${Buffer.concat([id, sig]).toString('base64')}\n`;
+			},
+		};
+	};
 	const commitmentHash = `#/commitment/${sale.slug}/SLE-2024-03`;
 
-	await check('verify succeeds on a real commitment history, with witnesses checked', async () => {
+	await check('verify succeeds on a real commitment history, against the registry, with the witness quorum', async () => {
 		const r = await runVerify(commitmentHash);
 		eq(r.state, 'ok', `verdict (${r.text})`);
 		const good = r.witnesses.filter((w) => w[1] === 'ok');
 		assert(good.length >= 1, `at least one verified witness, got ${JSON.stringify(r.witnesses)}`);
 		assert(!r.witnesses.some((w) => w[1] === 'bad'), `no invalid cosignature: ${JSON.stringify(r.witnesses)}`);
+		for (const st of ['v.step.anchor', 'v.step.registry', 'v.step.keyAdmitted', 'v.step.sig', 'v.step.quorum']) {
+			assert(r.steps.includes(st), `step ${st} shown, got ${r.steps.join(', ')}`);
+		}
+		const reg = await api('/api/v1/logs/registry');
+		eq(r.anchor, reg.verifierKey, 'the authority key shown with the page is the registry\'s');
 		await shot(page, 'verify-ok');
 	});
 
@@ -351,6 +374,44 @@ async function main() {
 			await dl.saveAs(file);
 			const out = execFileSync(path.join(BUILD, 'remacto'), ['proof', 'verify', '--policy', policy, file]).toString();
 			assert(/\nVERIFIED\n$/.test(out), out);
+		}
+	});
+
+	await check('verify fails visibly when the node serves a member key the registry never admitted', async () => {
+		const fake = fakeSigner(sale.origin);
+		await page.route(`**/api/v1/logs/${sale.slug}`, async (route) => {
+			const res = await route.fetch();
+			const j = JSON.parse(await res.text());
+			j.verifierKey = fake.vkey;
+			await route.fulfill({ response: res, body: JSON.stringify(j) });
+		});
+		await page.route(`**/logs/${sale.slug}/checkpoint`, async (route) => {
+			const res = await route.fetch();
+			await route.fulfill({ response: res, body: fake.sign(await res.text()) });
+		});
+		try {
+			const r = await runVerify(commitmentHash);
+			eq([r.state, r.role, r.error], ['fail', 'alert', 'v.e.keymismatch'], 'verdict, announced, the step that failed');
+			assert(r.visible && /jamais admise/.test(r.text) && r.text.includes(fake.vkey.split('+').slice(0, 2).join('+')),
+				`a visible failure naming the key, got "${r.text}"`);
+			await shot(page, 'verify-fail-key');
+		} finally {
+			await page.unroute(`**/api/v1/logs/${sale.slug}`);
+			await page.unroute(`**/logs/${sale.slug}/checkpoint`);
+		}
+	});
+
+	await check('verify fails visibly when the registry is not signed by the authority', async () => {
+		const fake = fakeSigner('remacto.ma/registry');
+		await page.route('**/logs/registry/checkpoint', async (route) => {
+			const res = await route.fetch();
+			await route.fulfill({ response: res, body: fake.sign(await res.text()) });
+		});
+		try {
+			const r = await runVerify(commitmentHash);
+			eq([r.state, r.error], ['fail', 'v.e.regsig'], 'verdict and step');
+		} finally {
+			await page.unroute('**/logs/registry/checkpoint');
 		}
 	});
 

@@ -1,25 +1,33 @@
 // verify — checks in the browser, with WebCrypto only, that log entries are in a member's
-// signed log, without trusting the server that serves them:
+// signed log, without trusting the server that serves them, and with no trust on first use:
 //
-//   1. the member's verifier key (C2SP signed-note: name+hex8+base64(0x01 ‖ key)) is well
-//      formed: its key ID is SHA-256(name ‖ "\n" ‖ 0x01 ‖ key)[:4]; it is remembered in this
-//      browser (localStorage) and a later change is reported;
-//   2. the checkpoint (C2SP tlog-checkpoint in a signed note) carries a valid Ed25519
+//   1. the network authority's verifier key (C2SP signed-note: name+hex8+base64(0x01 ‖ key),
+//      its key ID SHA-256(name ‖ "\n" ‖ 0x01 ‖ key)[:4]) comes with the page
+//      (/ui/authority.txt) and is shown: it is the one key believed;
+//   2. the registry is read and checked against it (registry.js): its checkpoint signed by the
+//      authority, every entry hashed to its root, folded as every node folds it;
+//   3. the key that must sign the member's log at the checkpoint's size is the registry's
+//      (the admission or the rotation that set it, whose inclusion proof to the registry's
+//      checkpoint is checked too); the key the node serves must be that one, the member in
+//      good standing;
+//   4. the member's checkpoint (C2SP tlog-checkpoint in a signed note) carries a valid Ed25519
 //      signature by that key, and names the member's origin;
-//   3. each entry's leaf hash SHA-256(0x00 ‖ entry bytes) (RFC 6962) is folded with its
+//   5. each entry's leaf hash SHA-256(0x00 ‖ entry bytes) (RFC 6962) is folded with its
 //      inclusion proof up to the signed root (RFC 9162 §2.1.3.2);
-//   4. every text the page shows for the entry is present in the signed protobuf bytes;
-//   5. witnesses' cosignatures (C2SP tlog-cosignature, type 0x04) on the same checkpoint are
-//      checked with the witnesses' keys.
+//   6. every text the page shows for the entry is present in the signed protobuf bytes;
+//   7. the witnesses' cosignatures (C2SP tlog-cosignature, type 0x04) on the same checkpoint
+//      meet the quorum of the registry's trust policy (docs/PROTOCOL.md §6; the log's own
+//      key does not count), each witness's key being the registry's.
 //
 // The data comes from the read API (/api/v1/logs/<slug>, /logs/<slug>/checkpoint,
 // /api/v1/logs/<slug>/entries, /api/v1/logs/<slug>/proof/inclusion), but nothing it says is
-// believed: a single altered byte in a proof, an entry or a signature makes the check fail.
+// believed: a single altered byte in a proof, an entry, a key or a signature makes the check
+// fail, and the page says which step failed.
 
-import { getJSON, getText, seg, slugOf } from './api.js';
+import { getJSON, getText, seg } from './api.js';
+import { loadRegistry, keyFor, keysOf, policy, quorumMet } from './registry.js';
 
 const te = new TextEncoder();
-const PIN_KEY = 'remacto.keys';
 
 export class VerifyError extends Error {
 	constructor(code, vars) {
@@ -85,6 +93,31 @@ export async function parseVerifierKey(vkey) {
 	const id = (await sha256(te.encode(m[1]), new Uint8Array([0x0a, 0x01]), pub)).slice(0, 4);
 	if (hex(id) !== m[2]) throw new VerifyError('v.e.badkey');
 	return { name: m[1], id, alg: 1, pub };
+}
+
+// The form of a verifier key (no hashing): what the registry's fold needs to leave out keys
+// no node could use.
+function keyShape(vkey, name) {
+	const m = /^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]{44})$/.exec(String(vkey || ''));
+	return !!m && m[1] === name && m[3][0] === 'A'; // base64 of 0x01 ‖ key starts with 'A'
+}
+
+// "name+id" of a key string, for messages.
+function shortKey(vkey) {
+	return String(vkey || '').split('+').slice(0, 2).join('+');
+}
+
+// The authority's key, served with the page; null when the node has none (404).
+export async function loadAnchor({ signal } = {}) {
+	let text;
+	try {
+		text = await getText('/ui/authority.txt', { signal });
+	} catch (e) {
+		if (e && e.kind === 'http' && e.status === 404) return null;
+		throw e;
+	}
+	const vkey = text.trim();
+	return { vkey, key: await parseVerifierKey(vkey) };
 }
 
 // A C2SP signed note: {text (with its final newline), sigs: [{name, bytes}]}.
@@ -239,51 +272,56 @@ export function shownStrings(json, out = []) {
 	return out;
 }
 
-// ---- keys remembered in this browser ----
-
-function pinned() {
-	try { return JSON.parse(localStorage.getItem(PIN_KEY) || '{}') || {}; } catch (e) { return {}; }
-}
-
-function pin(origin, vkey) {
-	try {
-		const p = pinned();
-		p[origin] = vkey;
-		localStorage.setItem(PIN_KEY, JSON.stringify(p));
-	} catch (e) { /* not remembered */ }
-}
-
 // ---- the whole check ----
 //
 // Verifies entries {index, entry: shown JSON or null} of log slug. Returns a report:
 // {ok, origin, size, checkpoint, steps: [{ok, key, vars}], witnesses: [{name, state, time}],
 //  error: {code, vars} | null}. Never throws for a verification failure.
 export async function verifyEntries(slug, items, { signal } = {}) {
-	const report = { ok: false, origin: '', size: null, checkpoint: '', keyId: '', steps: [], witnesses: [], error: null };
+	const report = { ok: false, origin: '', size: null, checkpoint: '', keyId: '', anchor: '', registrySize: null, quorum: null, steps: [], witnesses: [], error: null };
 	const step = (ok, key, vars) => report.steps.push({ ok, key, vars: vars || {} });
 	const fail = (code, vars) => { report.error = { code, vars: vars || {} }; return report; };
 	try {
 		if (available() !== 'ok') return fail('v.insecure');
+		const anchor = await loadAnchor({ signal });
+		if (!anchor) return fail('v.e.noanchor');
+		report.anchor = anchor.vkey;
+		step(true, 'v.step.anchor', { key: shortKey(anchor.vkey) });
+		const reg = await loadRegistry(anchor.key, { parseNote, parseCheckpoint, checkNoteSignature, VerifyError }, { signal });
+		report.registrySize = String(reg.size);
+		step(true, 'v.step.registry', { size: reg.size });
+
 		const log = await getJSON(`/api/v1/logs/${seg(slug)}`, { signal, fresh: true });
 		report.origin = log.origin;
-		const vk = await parseVerifierKey(log.verifierKey);
-		if (vk.name !== log.origin) return fail('v.e.badkey');
-		report.keyId = hex(vk.id);
-		step(true, 'v.step.key', { id: report.keyId });
-		const before = pinned()[log.origin];
-		if (!before) { pin(log.origin, log.verifierKey); step(true, 'v.step.keyFirst'); }
-		else if (before === log.verifierKey) step(true, 'v.step.keyPinned');
-		else { step(null, 'v.step.keyChanged'); pin(log.origin, log.verifierKey); }
-
 		const cpText = await getText(`/logs/${seg(slug)}/checkpoint`, { signal });
 		report.checkpoint = cpText;
 		const note = parseNote(cpText);
 		const cp = parseCheckpoint(note.text);
 		if (cp.origin !== log.origin) return fail('v.e.origin', { o: cp.origin });
+		report.size = cp.size.toString();
+
+		// The key: the registry's for this log at this size, and the one the node serves.
+		const want = keyFor(reg, anchor.vkey, log.origin, cp.size);
+		if (want.error) return fail(want.error, { o: log.origin, at: want.at, size: report.size });
+		if (log.verifierKey !== want.vkey) {
+			return fail('v.e.keymismatch', { o: log.origin, got: shortKey(log.verifierKey), want: shortKey(want.vkey), size: report.size });
+		}
+		const vk = await parseVerifierKey(want.vkey);
+		if (vk.name !== log.origin) return fail('v.e.badkey');
+		report.keyId = hex(vk.id);
+		if (want.index !== null) {
+			const pr = await getJSON(`/api/v1/logs/${seg(reg.slug)}/proof/inclusion?index=${want.index}&size=${reg.size}`, { signal, fresh: true });
+			const proof = (pr.proof || []).map((p) => b64dec(p));
+			const root = proof.every((p) => p.length === 32) ? await rootFromInclusionProof(want.index, reg.size, reg.leaves[want.index], proof) : null;
+			if (!root || !equal(root, reg.root)) return fail('v.e.keyproof', { i: want.index });
+			step(true, 'v.step.keyAdmitted', { id: report.keyId, i: want.index, kind: want.kind, d: want.date || '' });
+		} else {
+			step(true, 'v.step.keyAuthority', { id: report.keyId });
+		}
+
 		const sig = await checkNoteSignature(note, vk);
 		if (sig === null) return fail('v.e.nosig');
 		if (!sig) return fail('v.e.sig');
-		report.size = cp.size.toString();
 		step(true, 'v.step.sig', { name: vk.name, size: report.size });
 
 		for (const it of items) {
@@ -312,23 +350,28 @@ export async function verifyEntries(slug, items, { signal } = {}) {
 			}
 		}
 
+		// The witnesses of the registry's policy, and its quorum.
+		const pol = policy(reg, anchor.vkey, keyShape);
+		const byName = new Map(pol.witnesses.map((w) => [w.name, w]));
+		const counted = new Set();
 		for (const s of note.sigs) {
 			if (s.name === vk.name && s.bytes.length === 68) continue;
 			if (report.witnesses.some((w) => w.name === s.name)) continue;
-			let w = { name: s.name, state: 'unknown', time: null };
-			try {
-				const wl = await getJSON(`/api/v1/logs/${seg(slugOf(s.name))}`, { signal });
-				if (wl.origin === s.name) {
-					const wk = await parseVerifierKey(wl.verifierKey);
-					const r = await checkCosignature(note, s.name, wk.pub);
-					if (r) w = { name: s.name, state: r.ok ? 'ok' : 'bad', time: r.time };
-				}
-			} catch (e) {
-				if (e instanceof VerifyError && e.code === 'v.unsupported') throw e;
-				/* a witness this node holds no log of: unknown */
+			let w = { name: s.name, state: 'unknown', time: null, counts: false };
+			const pw = byName.get(s.name);
+			if (pw) {
+				const wk = await parseVerifierKey(pw.vkey);
+				const r = await checkCosignature(note, s.name, wk.pub);
+				if (r) w = { name: s.name, state: r.ok ? 'ok' : 'bad', time: r.time, counts: r.ok && !equal(wk.pub, vk.pub) };
 			}
+			if (w.state === 'bad') return fail('v.e.badcosig', { w: s.name });
+			if (w.counts) counted.add(s.name);
 			report.witnesses.push(w);
 		}
+		const top = pol.groups[pol.groups.length - 1];
+		report.quorum = { n: counted.size, k: top.k, groups: pol.groups.length - 1 };
+		if (!quorumMet(pol, counted)) return fail('v.e.quorum', { n: counted.size, k: top.k, size: report.registrySize });
+		step(true, 'v.step.quorum', { n: counted.size, k: top.k });
 		report.ok = true;
 		return report;
 	} catch (e) {
@@ -338,11 +381,16 @@ export async function verifyEntries(slug, items, { signal } = {}) {
 	}
 }
 
-// Both notes of an equivocation signed by the member's key?
+// Both notes of an equivocation signed by a key the registry gave the member?
 export async function verifyEvidence(ev, { signal } = {}) {
-	const log = await getJSON(`/api/v1/logs/${seg(slugOf(ev.origin))}`, { signal });
-	const vk = await parseVerifierKey(log.verifierKey);
-	const a = await checkNoteSignature(parseNote(ev.noteA), vk);
-	const b = await checkNoteSignature(parseNote(ev.noteB), vk);
-	return a === true && b === true;
+	const anchor = await loadAnchor({ signal });
+	if (!anchor) return false;
+	const reg = await loadRegistry(anchor.key, { parseNote, parseCheckpoint, checkNoteSignature, VerifyError }, { signal });
+	const keys = await Promise.all(keysOf(reg, ev.origin).map((k) => parseVerifierKey(k).catch(() => null)));
+	const signed = async (n) => {
+		const note = parseNote(n);
+		for (const k of keys) if (k && (await checkNoteSignature(note, k)) === true) return true;
+		return false;
+	};
+	return (await signed(ev.noteA)) && (await signed(ev.noteB));
 }

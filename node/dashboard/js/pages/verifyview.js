@@ -6,7 +6,7 @@
 import { seg } from '../api.js';
 import { t, num, dateTime } from '../i18n.js';
 import { h, clear, state, announce } from '../dom.js';
-import { verifyEntries, available } from '../verify.js';
+import { verifyEntries, available, loadAnchor } from '../verify.js';
 
 // A link that saves entry `index` of log `slug` as <slug>-<index>.tlog-proof.
 export function proofLink(slug, index, { small } = {}) {
@@ -37,12 +37,21 @@ export function verifyPanel(ctx, slug, items, { all } = {}) {
 		render(out, r);
 	});
 	const intro = available() === 'ok' ? t('v.intro') : t('v.insecure');
-	return h('div', { class: 'verify' }, h('p', null, intro), btn, out);
+	// The one key the verification believes, shown before anything is checked.
+	const anchor = h('p', { class: 'anchor muted', 'data-anchor': '' });
+	loadAnchor({ signal: ctx.signal }).then((a) => {
+		if (!a) anchor.append(t('v.noanchor'));
+		else {
+			anchor.dataset.anchor = a.vkey;
+			anchor.append(t('v.anchor'), ' ', h('code', { dir: 'ltr', class: 'vkey' }, a.vkey));
+		}
+	}).catch(() => anchor.append(t('v.noanchor')));
+	return h('div', { class: 'verify' }, h('p', null, intro), anchor, btn, out);
 }
 
 function render(out, r) {
 	clear(out);
-	const steps = h('ol', { class: 'steps' }, r.steps.map((s) => h('li', { class: s.ok === null ? 'step-warn' : s.ok ? 'step-ok' : 'step-bad' },
+	const steps = h('ol', { class: 'steps' }, r.steps.map((s) => h('li', { class: s.ok === null ? 'step-warn' : s.ok ? 'step-ok' : 'step-bad', 'data-step': s.key },
 		h('span', { class: 'step-icon', 'aria-hidden': 'true' }, s.ok === null ? '!' : s.ok ? '✓' : '✗'), ' ', t(s.key, fmtVars(s.vars)))));
 	if (r.ok) {
 		out.dataset.verify = 'ok';
@@ -52,6 +61,7 @@ function render(out, r) {
 		announce(msg);
 	} else {
 		out.dataset.verify = 'fail';
+		out.dataset.error = r.error ? r.error.code : '';
 		const reason = r.error ? t(r.error.code, fmtVars(r.error.vars)) : '';
 		out.append(h('div', { class: 'verdict verdict-fail', role: 'alert' },
 			h('span', { class: 'verdict-icon', 'aria-hidden': 'true' }, '✗'), ' ', h('strong', null, t('v.fail')), reason ? `${t('colon')}${reason}` : ''));
@@ -63,7 +73,8 @@ function render(out, r) {
 		else out.append(h('ul', { class: 'witnesses' }, r.witnesses.map((w) => h('li', { 'data-witness': w.name, 'data-witness-state': w.state, class: `w-${w.state}` },
 			h('span', { 'aria-hidden': 'true' }, w.state === 'ok' ? '✓ ' : w.state === 'bad' ? '✗ ' : '? '),
 			h('code', null, w.name), ' — ',
-			w.state === 'ok' ? t('v.witnessOk', { t: dateTime(w.time) }) : w.state === 'bad' ? t('v.witnessBad') : t('v.witnessUnknown')))));
+			w.state === 'ok' ? t('v.witnessOk', { t: dateTime(w.time) }) : w.state === 'bad' ? t('v.witnessBad') : t('v.witnessUnknown'),
+			w.state === 'ok' && !w.counts ? ` — ${t('v.witnessSelf')}` : ''))));
 	}
 	if (r.checkpoint) {
 		out.append(h('details', null, h('summary', null, t('v.checkpoint')), h('pre', { class: 'note', dir: 'ltr' }, r.checkpoint)));
