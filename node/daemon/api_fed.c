@@ -10,9 +10,27 @@
 #include "api.h"
 #include "peers/transport.h"
 
+/* The CSV column of a JSON field: "connectedSince" → "connected_since". */
+static const char *
+snake_case(const char *camel, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (; *camel && o + 2 < cap; camel++) {
+		if (*camel >= 'A' && *camel <= 'Z') {
+			out[o++] = '_';
+			out[o++] = (char)(*camel - 'A' + 'a');
+		} else {
+			out[o++] = *camel;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static void
 route_peers(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp)
 {
+	/* The JSON fields, in the order of the CSV columns (named in snake case). */
 	static const char *const cols[] = {
 		"url",        "origin",         "address",   "state",
 		"direction",  "connectedSince", "lastError", "violations",
@@ -20,15 +38,9 @@ route_peers(const struct api_ctx *c, const struct api_req *req, struct api_resp 
 		"bytesIn",    "bytesOut",       "queued",    "linkErrors",
 		"anonymous",
 	};
-	static const char *const csv_cols[] = {
-		"url",        "origin",          "address",    "state",
-		"direction",  "connected_since", "last_error", "violations",
-		"reconnects", "backoff_ms",      "frames_in",  "frames_out",
-		"bytes_in",   "bytes_out",       "queued",     "link_errors",
-		"anonymous",
-	};
 	json_t *peers = transport_peers_json(c->transport), *p;
 	struct csv csv = { 0 };
+	char name[32];
 	size_t i;
 
 	if (!peers) {
@@ -40,7 +52,7 @@ route_peers(const struct api_ctx *c, const struct api_req *req, struct api_resp 
 		return;
 	}
 	for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
-		csv_field(&csv, csv_cols[k]);
+		csv_field(&csv, snake_case(cols[k], name, sizeof(name)));
 	csv_end_row(&csv);
 	json_array_foreach(peers, i, p)
 	{
