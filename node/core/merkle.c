@@ -8,9 +8,11 @@
  * verification is the bit-twiddling algorithm of RFC 9162 §2.1.3.2 and §2.1.4.2, which accepts
  * exactly one proof length for each (index or old size, size).
  *
- * A hash is one EVP_Digest() call over a small stack buffer with the SHA-256 implementation
- * fetched once: OpenSSL 3's SHA256() looks the algorithm up by name on every call, which cost
- * a tenth of a replicating node's CPU. SHA-256 only fails when OpenSSL cannot allocate or is
+ * A hash runs on a digest context each thread keeps for its life, with the SHA-256
+ * implementation fetched once: OpenSSL 3's SHA256() looks the algorithm up by name on every call
+ * (a tenth of a replicating node's CPU), and EVP_Digest() allocates, clears and frees a context
+ * per call (as long again as hashing a 300-byte entry). The context is freed when its thread
+ * ends (a pthread key's destructor). SHA-256 only fails when OpenSSL cannot allocate or is
  * misconfigured; the hashing functions have no error path in the API and a wrong hash would
  * corrupt the log, so they stop the process with BUG().
  */
@@ -25,9 +27,6 @@
 
 #include "err.h"
 
-/* Leaves up to this many bytes are hashed from one stack copy; longer ones stream. */
-#define LEAF_STACK_MAX 1024
-
 /* SHA-256 of the empty string (RFC 6962 §2.1: MTH({}) = SHA-256()). */
 static const uint8_t empty_root[MERKLE_HASH_LEN] = {
 	0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4,
@@ -35,30 +34,49 @@ static const uint8_t empty_root[MERKLE_HASH_LEN] = {
 	0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
 };
 
-/* The fetched implementation: set once, read-only afterwards, shared by every thread. */
+/* The fetched implementation and the key of each thread's context: set once, read-only
+ * afterwards, shared by every thread. */
 static EVP_MD *sha256_md;
+static pthread_key_t ctx_key;
+static bool ctx_key_ok;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+free_ctx(void *ctx)
+{
+	EVP_MD_CTX_free(ctx);
+}
 
 static void
 fetch_sha256(void)
 {
 	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	ctx_key_ok = pthread_key_create(&ctx_key, free_ctx) == 0;
 }
 
-static const EVP_MD *
-md_sha256(void)
+/* This thread's digest context, set up for SHA-256. */
+static EVP_MD_CTX *
+sha256_begin(void)
 {
+	EVP_MD_CTX *c;
+
 	pthread_once(&sha256_once, fetch_sha256);
-	if (sha256_md == NULL)
-		BUG("OpenSSL has no SHA-256");
-	return sha256_md;
+	if (sha256_md == NULL || !ctx_key_ok)
+		BUG("OpenSSL has no SHA-256 (or no thread key is left)");
+	if ((c = pthread_getspecific(ctx_key)) == NULL) {
+		if ((c = EVP_MD_CTX_new()) == NULL || pthread_setspecific(ctx_key, c) != 0)
+			BUG("cannot keep a SHA-256 context");
+	}
+	if (!EVP_DigestInit_ex2(c, sha256_md, NULL))
+		BUG("SHA-256 does not start");
+	return c;
 }
 
 static void
-sha256(const uint8_t *buf, size_t len, uint8_t out[MERKLE_HASH_LEN])
+sha256_end(EVP_MD_CTX *c, uint8_t out[MERKLE_HASH_LEN])
 {
-	if (!EVP_Digest(buf, len, out, NULL, md_sha256(), NULL))
-		BUG("SHA-256 of %zu bytes failed", len);
+	if (!EVP_DigestFinal_ex(c, out, NULL))
+		BUG("SHA-256 failed");
 }
 
 /* floor(log2(x)), x > 0. */
@@ -84,24 +102,12 @@ split_point(uint64_t n)
 void
 merkle_leaf_hash(const uint8_t *data, size_t len, uint8_t out[MERKLE_HASH_LEN])
 {
-	if (len <= LEAF_STACK_MAX) {
-		uint8_t buf[1 + LEAF_STACK_MAX];
-
-		buf[0] = 0x00;
-		if (len > 0)
-			memcpy(buf + 1, data, len);
-		sha256(buf, 1 + len, out);
-		return;
-	}
-
-	/* Rare large entry: the context allocation is small next to hashing the data itself. */
 	static const uint8_t prefix = 0x00;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	if (c == NULL || !EVP_DigestInit_ex(c, md_sha256(), NULL) ||
-	    !EVP_DigestUpdate(c, &prefix, 1) || !EVP_DigestUpdate(c, data, len) ||
-	    !EVP_DigestFinal_ex(c, out, NULL))
+	EVP_MD_CTX *c = sha256_begin();
+
+	if (!EVP_DigestUpdate(c, &prefix, 1) || (len > 0 && !EVP_DigestUpdate(c, data, len)))
 		BUG("SHA-256 of a %zu-byte leaf failed", len);
-	EVP_MD_CTX_free(c);
+	sha256_end(c, out);
 }
 
 /* out may alias left or right: both are copied before hashing. */
@@ -110,11 +116,14 @@ merkle_node_hash(const uint8_t left[MERKLE_HASH_LEN], const uint8_t right[MERKLE
                  uint8_t out[MERKLE_HASH_LEN])
 {
 	uint8_t buf[1 + 2 * MERKLE_HASH_LEN];
+	EVP_MD_CTX *c = sha256_begin();
 
 	buf[0] = 0x01;
 	memcpy(buf + 1, left, MERKLE_HASH_LEN);
 	memcpy(buf + 1 + MERKLE_HASH_LEN, right, MERKLE_HASH_LEN);
-	sha256(buf, sizeof buf, out);
+	if (!EVP_DigestUpdate(c, buf, sizeof buf))
+		BUG("SHA-256 of a node failed");
+	sha256_end(c, out);
 }
 
 void
