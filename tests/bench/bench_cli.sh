@@ -25,14 +25,16 @@ bytes=$(cat "$work"/lines.* | wc -c)
 
 now() { date +%s.%N; }
 t0=$(now)
-# In a subshell whose `times` then counts these invocations only: their CPU time, user + system.
-cpu=$(
+# In a subshell whose `times` (its second line: the children's user and system time) then counts
+# these invocations only; not in a pipeline, whose own subshell would have no children.
+tt=$(
 	for f in "$work"/lines.*; do
 		"$build/remacto" log append --data "$work/data" --origin "$origin" <"$f" >/dev/null
 	done
-	times | sed -n 2p | tr 'ms' '  ' | awk '{ print 60 * $1 + $2 + 60 * $3 + $4 }'
+	times
 )
 t1=$(now)
+cpu=$(echo "$tt" | sed -n 2p | tr 'ms' '  ' | awk '{ print 60 * $1 + $2 + 60 * $3 + $4 }')
 size=$("$build/remacto" log list --data "$work/data" | awk -v o="$origin" '$1 == o { print $2 }')
 [ "$size" = $((n + 997)) ] || { echo "bench_cli: log holds $size entries, not $((n + 997))" >&2; exit 1; }
 echo "$t0 $t1 $n $chunk $bytes $cpu" | awk '{ s = $2 - $1; printf "{\"bench\":\"cli_append\",\"entries\":%d,\"per_invocation\":%d,\"avg_line_bytes\":%d,\"seconds\":%.3f,\"entries_per_s\":%.0f,\"cpu_us_per_entry\":%.2f}\n", $3, $4, $5 / $3, s, $3 / s, 1e6 * $6 / $3 }'

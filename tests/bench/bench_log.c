@@ -177,7 +177,25 @@ cpu(void)
 	       ru.ru_stime.tv_usec / 1e6;
 }
 
-static double cpu_spent; /* in tlog_append, by append_n */
+/* Bytes this process has written with write(2) and its kin so far (/proc/self/io wchar): LMDB
+ * writes every dirty page of a commit, so what it writes per entry is the write amplification. */
+static long long
+written(void)
+{
+	char line[128];
+	long long w = -1;
+	FILE *f = fopen("/proc/self/io", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "wchar: %lld", &w) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return w;
+}
+
+static double cpu_spent;        /* in tlog_append, by append_n */
+static long long bytes_written; /* by tlog_append, by append_n */
 
 /* Appends n entries from index `from` in batches; returns seconds spent in tlog_append. */
 static double
@@ -197,12 +215,14 @@ append_n(struct store *s, const struct note_signer *signer, uint64_t from, uint6
 			*bytes += v[j].len;
 		}
 		double t0 = now(), c0 = cpu();
+		long long w0 = written();
 		if (tlog_append(s, ORIGIN, signer, v, k, NULL, NULL, err, sizeof(err)) != 0) {
 			fprintf(stderr, "bench_log: %s\n", err);
 			exit(1);
 		}
 		spent += now() - t0;
 		cpu_spent += cpu() - c0;
+		bytes_written += written() - w0;
 		done += k;
 	}
 	free(v);
@@ -297,14 +317,17 @@ main(int argc, char **argv)
 		size_t batch = strtoul(argv[4], NULL, 10);
 		double t = append_n(&s, &signer, 0, n, batch, &bytes);
 		printf("{\"bench\":\"append\",\"entries\":%llu,\"batch\":%zu,\"avg_bytes\":%zu,"
-		       "\"seconds\":%.3f,\"entries_per_s\":%.0f,\"cpu_us_per_entry\":%.2f}\n",
-		       (unsigned long long)n, batch, bytes / n, t, n / t, 1e6 * cpu_spent / n);
+		       "\"seconds\":%.3f,\"entries_per_s\":%.0f,\"cpu_us_per_entry\":%.2f,"
+		       "\"written_bytes_per_entry\":%.0f}\n",
+		       (unsigned long long)n, batch, bytes / n, t, n / t, 1e6 * cpu_spent / n,
+		       (double)bytes_written / n);
 	} else if (!strcmp(argv[1], "single") && argc == 4) {
 		uint64_t n = strtoull(argv[3], NULL, 10);
 		double t = append_n(&s, &signer, 0, n, 1, &bytes);
 		printf("{\"bench\":\"single\",\"entries\":%llu,\"seconds\":%.3f,"
-		       "\"entries_per_s\":%.0f,\"ms_per_commit\":%.3f}\n",
-		       (unsigned long long)n, t, n / t, 1000 * t / n);
+		       "\"entries_per_s\":%.0f,\"ms_per_commit\":%.3f,"
+		       "\"written_bytes_per_entry\":%.0f}\n",
+		       (unsigned long long)n, t, n / t, 1000 * t / n, (double)bytes_written / n);
 	} else if (!strcmp(argv[1], "verify") && argc == 3) {
 		char err[512];
 		MDB_txn *txn;
