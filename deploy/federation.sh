@@ -5,6 +5,7 @@
 #
 #   deploy/federation.sh start DIR N [--topology line|ring|star|mesh] [--base-port P]
 #                        [--build BUILD] [--seed] [--announce] [--log-level LEVEL] [--plain]
+#                        [--observers K]
 #   deploy/federation.sh stop DIR                 SIGTERM every node, wait for each to exit
 #   deploy/federation.sh status DIR               each node's state, logs and sizes (curl)
 #   deploy/federation.sh start-node DIR NAME      (re)start one node (NAME: registry, m1…)
@@ -27,6 +28,13 @@
 # P, P+1; member K P+2K, P+2K+1). Everything listens on 127.0.0.1 only, and every wait is
 # bounded. --plain serves HTTP and peers over ws:// (loopback only) instead of TLS: for the
 # `make run` demo, so that a browser opens the dashboards without a certificate warning.
+# --observers K also admits K civil-society observers (o1 … oK, `remacto member add --kind
+# observer`), each running a node with a log of its own that dials m1 (every node before it in a
+# mesh). With --seed and an observer, the demo's story is published too: a target of the second
+# member (rabat-prefecture) changed without an amendment and another declared by one
+# (config/demo/story-member.jsonl), then o1's report on a consultation and its assessments of
+# two of that member's commitments, one agreeing with the council's reported progress, one
+# disputing it (config/demo/observer.jsonl, naming the entries they assess).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,6 +66,21 @@ commune-chefchaouen|commune|0910101|01|Commune de Chefchaouen|جماعة شفش�
 province-tiznit|province|671|09|Province de Tiznit|إقليم تيزنيت|207367|Tiznit|تيزنيت|TZN
 commune-agadir|commune|0011001|09|Commune d Agadir|جماعة أكادير|421844|Agadir|أكادير|AGA'
 MAX_NODES=32
+
+# Observers: slug|category|name fr|name ar|region|contact URL
+OBSERVERS='association-tafra|association|Association Tafra pour la transparence|جمعية طفرة للشفافية|04|https://tafra.example.ma/contact
+comite-consultatif-rabat|committee|Comité consultatif « Rabat ouverte »|اللجنة الاستشارية «الرباط المنفتحة»|04|https://rabat.example.ma/comite
+observatoire-universitaire|university|Observatoire universitaire de la gouvernance locale|المرصد الجامعي للحكامة المحلية|04|https://univ.example.ma/observatoire'
+
+observer_line() {   # J (1-based)
+	n=$(printf '%s\n' "$OBSERVERS" | wc -l)
+	if [ "$1" -le "$n" ]; then
+		printf '%s\n' "$OBSERVERS" | sed -n "${1}p"
+	else
+		printf 'observateur-%d|association|Observateur %d|مراقب %d|04|https://example.ma/observateur-%d\n' \
+			"$1" "$1" "$1" "$1"
+	fi
+}
 
 member_line() {   # K (1-based): the K-th member's table line, synthetic past the table
 	n=$(printf '%s\n' "$MEMBERS" | wc -l)
@@ -205,7 +228,13 @@ write_conf() {   # NAME ORIGIN PUB ADMIN PEER-NAMES...
 # Who NAME dials after the topology (members m1…mN, the registry attached to m1).
 dials() {
 	name=$1 n=$2
-	case "$name" in registry) k=0 ;; m*) k=${name#m} ;; esac
+	case "$name" in registry) k=0 ;; m*) k=${name#m} ;; o*)
+		# An observer dials m1 (the registry without members), every node before it in a mesh.
+		if [ "$TOPOLOGY" = mesh ]; then
+			awk -v me="$name" '$1 == me { exit } { print $1 }' "$D/nodes"
+		elif [ "$n" -ge 1 ]; then echo m1; else echo registry; fi
+		return 0 ;;
+	esac
 	case "$TOPOLOGY" in
 	line | ring)
 		if [ "$k" -eq 1 ]; then echo registry; elif [ "$k" -gt 1 ]; then echo "m$((k - 1))"; fi
@@ -225,12 +254,16 @@ dials() {
 }
 
 seed_member() {   # NAME K: publishes the member's variation of the demo programme
-	name=$1
-	line=$(member_line "$2")
-	/usr/bin/python3 - "$top/config/demo/rabat-prefecture.jsonl" "$line" "$2" \
-		> "$D/$name/seed.jsonl" <<'PY'
+	demo_file "$2" "$top/config/demo/rabat-prefecture.jsonl" "$D/$1/seed.jsonl" "$(field "m$2" 2)"
+	publish_file "$1" "$D/$1/seed.jsonl"
+}
+
+# demo_file K SRC OUT ORIGIN: SRC (written for the Rabat prefecture) made member K's, into OUT;
+# @MEMBER@ becomes ORIGIN.
+demo_file() {
+	/usr/bin/python3 - "$2" "$(member_line "$1")" "$1" "$4" > "$3" <<'PY'
 import json, sys, unicodedata
-src, line, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
+src, line, k, origin = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 f = line.split("|")
 short_fr, short_ar, prefix = f[7], f[8], f[9]
 up = "".join(c for c in unicodedata.normalize("NFD", short_fr)
@@ -239,7 +272,8 @@ full_fr = f[4][0].lower() + f[4][1:] if f[4] else "région " + short_fr
 full_ar = f[5] or "جهة " + short_ar
 def tr(v):
     if isinstance(v, str):
-        return (v.replace("OPEN-RABAT", "OPEN-" + up).replace("RBT-", prefix + "-")
+        return (v.replace("@MEMBER@", origin)
+                .replace("OPEN-RABAT", "OPEN-" + up).replace("RBT-", prefix + "-")
                 .replace("préfecture de Rabat", full_fr).replace("Rabat", short_fr)
                 .replace("لعمالة الرباط", "ل" + full_ar).replace("الرباط", short_ar))
     if isinstance(v, list):
@@ -257,10 +291,14 @@ for l in open(src, encoding="utf-8"):
     if l.strip():
         print(json.dumps(tr(json.loads(l)), ensure_ascii=False))
 PY
+}
+
+publish_file() {   # NAME FILE: remacto publish, retried while the node is not ready yet
+	name=$1
 	i=0
 	while :; do
-		if out=$("$BUILD/remacto" publish --config "$D/$name/node.conf" "$D/$name/seed.jsonl" 2>&1); then
-			echo "federation: $name published $(wc -l < "$D/$name/seed.jsonl") demo entries"
+		if out=$("$BUILD/remacto" publish --config "$D/$name/node.conf" "$2" 2>&1); then
+			echo "federation: $name published $(wc -l < "$2") demo entries"
 			return 0
 		else
 			rc=$?
@@ -272,11 +310,37 @@ PY
 	done
 }
 
+# The demo's story (--seed with observers): member K's target changes, then o1's report and
+# assessments of two of its commitments, each naming the entry it assesses (@STATUS:<id>@: the
+# latest status update of that commitment, as o1's own node holds it once replicated).
+seed_story() {
+	k=$1 member="m$1"
+	origin=$(field "$member" 2)
+	slug=${origin##*/}
+	demo_file "$k" "$top/config/demo/story-member.jsonl" "$D/$member/story.jsonl" "$origin"
+	publish_file "$member" "$D/$member/story.jsonl"
+	want=$(get "$member" "/api/v1/logs/$slug" | sed -n 's/.*"size":\([0-9]*\).*/\1/p')
+	i=0
+	until [ "$(get o1 "/api/v1/logs/$slug" 2> /dev/null | sed -n 's/.*"size":\([0-9]*\).*/\1/p')" = "$want" ]; do
+		[ $i -lt $((PUBLISH_WAIT_S * 5)) ] || die "o1 did not replicate $origin's $want entries in ${PUBLISH_WAIT_S} s"
+		sleep 0.2
+		i=$((i + 1))
+	done
+	demo_file "$k" "$top/config/demo/observer.jsonl" "$D/o1/story.tmpl" "$origin"
+	cp "$D/o1/story.tmpl" "$D/o1/story.jsonl"
+	for id in $(grep -o '@STATUS:[^@]*@' "$D/o1/story.tmpl" | sed 's/@STATUS:\(.*\)@/\1/' | sort -u); do
+		ix=$(get o1 "/api/v1/commitments/$slug/$id" | sed -n 's/.*"statusIndex":\([0-9]*\).*/\1/p')
+		[ -n "$ix" ] || die "o1 holds no status update of $slug's commitment $id"
+		sed -i "s/@STATUS:$id@/$ix/g" "$D/o1/story.jsonl"
+	done
+	publish_file o1 "$D/o1/story.jsonl"
+}
+
 cmd_start() {
 	[ $# -ge 1 ] || usage
 	dir=$1
 	shift
-	n="" TOPOLOGY=line BASE="" SEED=no ANNOUNCE=no PLAIN=no LOG_LEVEL=info BUILD="$top/build"
+	n="" TOPOLOGY=line BASE="" SEED=no ANNOUNCE=no PLAIN=no LOG_LEVEL=info BUILD="$top/build" NOBS=0
 	if [ $# -ge 1 ] && [ "${1#-}" = "$1" ]; then n=$1; shift; fi
 	while [ $# -gt 0 ]; do
 		case "$1" in
@@ -287,6 +351,7 @@ cmd_start() {
 		--announce) ANNOUNCE=yes; shift ;;
 		--plain) PLAIN=yes; shift ;;
 		--log-level) LOG_LEVEL=${2:?}; shift 2 ;;
+		--observers) NOBS=${2:?}; shift 2 ;;
 		*) usage ;;
 		esac
 	done
@@ -302,7 +367,9 @@ cmd_start() {
 	[ "$n" -ge 1 ] && [ "$n" -lt $MAX_NODES ] || die "N must be 1 to $((MAX_NODES - 1))"
 	case "$TOPOLOGY" in line | ring | star | mesh) ;; *) die "unknown topology $TOPOLOGY" ;; esac
 	case "$BASE" in '' ) ;; *[!0-9]*) die "bad --base-port $BASE" ;; esac
-	[ -z "$BASE" ] || [ $((BASE + 2 * n + 1)) -le 65535 ] || die "--base-port $BASE: too high"
+	case "$NOBS" in *[!0-9]*) die "bad --observers $NOBS" ;; esac
+	[ $((n + NOBS)) -lt $MAX_NODES ] || die "N + K must be below $MAX_NODES"
+	[ -z "$BASE" ] || [ $((BASE + 2 * (n + NOBS) + 1)) -le 65535 ] || die "--base-port $BASE: too high"
 	BUILD=$(abspath "$BUILD") || die "no build folder"
 	[ -x "$BUILD/remactod" ] && [ -x "$BUILD/remacto" ] || die "no remactod/remacto in $BUILD: run make"
 	[ ! -e "$dir/registry" ] ||
@@ -317,11 +384,12 @@ cmd_start() {
 
 	# Ports and the node list.
 	: > "$D/nodes.new"
-	[ -n "$BASE" ] || free_ports $((2 * n + 2)) > "$D/ports"
+	[ -n "$BASE" ] || free_ports $((2 * (n + NOBS) + 2)) > "$D/ports"
 	k=0
-	while [ $k -le "$n" ]; do
+	while [ $k -le $((n + NOBS)) ]; do
 		if [ $k -eq 0 ]; then name=registry origin=$REGISTRY_ORIGIN
-		else name=m$k origin=remacto.ma/$(member_line $k | cut -d'|' -f1); fi
+		elif [ $k -le "$n" ]; then name=m$k origin=remacto.ma/$(member_line $k | cut -d'|' -f1)
+		else name=o$((k - n)) origin=remacto.ma/$(observer_line $((k - n)) | cut -d'|' -f1); fi
 		if [ -n "$BASE" ]; then pub=$((BASE + 2 * k)) adm=$((BASE + 2 * k + 1))
 		else pub=$(sed -n "$((2 * k + 1))p" "$D/ports") adm=$(sed -n "$((2 * k + 2))p" "$D/ports")
 		fi
@@ -365,6 +433,21 @@ EOF
 			> /dev/null || die "member add of remacto.ma/$slug refused"
 		k=$((k + 1))
 	done
+	# The observers: key, admission as civil society (no HCP code).
+	j=1
+	while [ $j -le "$NOBS" ]; do
+		IFS='|' read -r slug cat fr ar region url <<EOF
+$(observer_line $j)
+EOF
+		mkdir -p "$D/o$j/data"
+		vk=$("$R" keygen --origin "remacto.ma/$slug" --out "$D/o$j/data/node.key") ||
+			die "keygen of o$j failed"
+		"$R" member add --data "$D/registry/data" --origin "remacto.ma/$slug" \
+			--verifier-key "$vk" --kind observer --category "$cat" --name-fr "$fr" \
+			--name-ar "$ar" --region "$region" --contact-url "$url" > /dev/null ||
+			die "member add of observer remacto.ma/$slug refused"
+		j=$((j + 1))
+	done
 	mv "$D/nodes.new" "$D/nodes"
 	if [ "$ANNOUNCE" = yes ]; then
 		for name in $(names); do
@@ -386,10 +469,13 @@ EOF
 		# shellcheck disable=SC2046
 		wait_healthy "$name" || { stop_some $(names); exit 1; }
 	done
-	echo "federation: $((n + 1)) nodes up in $D ($TOPOLOGY); CA $CA"
+	echo "federation: $((n + NOBS + 1)) nodes up in $D ($TOPOLOGY); CA $CA"
 	if [ "$SEED" = yes ]; then
 		k=1
 		while [ $k -le "$n" ]; do seed_member "m$k" $k; k=$((k + 1)); done
+		if [ "$NOBS" -ge 1 ]; then
+			if [ "$n" -ge 2 ]; then seed_story 2; else seed_story 1; fi
+		fi
 	fi
 	awk -v s="$SCHEME" '{ printf "  %-9s %-40s %s://127.0.0.1:%s/  admin 127.0.0.1:%s\n", $1, $2, s, $3, $4 }' "$D/nodes"
 }

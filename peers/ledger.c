@@ -5,11 +5,12 @@
 
 #include "evidence.h"
 #include "registry.h"
+#include "store/civic.h"
 #include "store/index.h"
 #include "witness.h"
 
 const struct store_module *const ledger_modules[] = {
-	&index_module, &registry_module, &witness_module, &evidence_module, NULL,
+	&index_module, &registry_module, &witness_module, &evidence_module, &civic_module, NULL,
 };
 
 int

@@ -23,6 +23,7 @@
 #include "views/benchmark.h"
 #include "views/compliance.h"
 #include "views/facts.h"
+#include "views/observers.h"
 
 #define PATH_MAX_LEN 4096
 
@@ -326,12 +327,34 @@ local_compliance(const char *dir, const char *member, const char *as_of, uint64_
 			             dir);
 			goto done;
 		}
+		if (m->kind == REMACTO__V1__MEMBER_KIND__MEMBER_KIND_OBSERVER) {
+			rc = cli_err(
+			        EXIT_INVALID,
+			        "%s is an observer: the network's norms apply to collectivities",
+			        member);
+			goto done;
+		}
 		if (compliance_member(l.f, m, d, &r) != 0) {
 			rc = cli_err(EXIT_FAIL, "out of memory");
 			goto done;
 		}
 		*out = compliance_report_json(l.f, &r);
 		compliance_report_free(&r);
+		/* What the node adds to the report: the assessments civil society signed. */
+		struct observers_tally t;
+		MDB_txn *txn;
+		if ((rc = store_read_begin(&l.s, &txn)) == 0) {
+			rc = observers_tally(&l.s, txn, m->origin, d, &t);
+			mdb_txn_abort(txn);
+		}
+		if (rc != 0) {
+			rc = cli_err(EXIT_FAIL, "cannot read the assessments of %s: %s", m->origin,
+			             store_strerror(rc));
+			goto done;
+		}
+		if (*out)
+			json_object_set_new(*out, "independentAssessments",
+			                    observers_tally_json(&t));
 	} else {
 		struct compliance_overview o;
 		if (compliance_overview(l.f, d, (unsigned)months, &o) != 0) {

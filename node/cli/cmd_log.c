@@ -19,7 +19,9 @@
 #include "core/pbjson.h"
 #include "core/proof.h"
 #include "peers/ledger.h"
+#include "store/civic.h"
 #include "store/index.h"
+#include "store/rebuild.h"
 #include "store/tlog.h"
 
 #define LINE_MAX_LEN (1 << 20)            /* one input line: JSON or base64 of one entry */
@@ -499,6 +501,8 @@ reindex_progress(const char *origin, uint64_t done, uint64_t total, void *arg)
 		fputc('\n', stderr);
 }
 
+static const struct store_module *const reindex_modules[] = { &civic_module, NULL };
+
 static int
 log_reindex(const struct opts *o)
 {
@@ -509,6 +513,9 @@ log_reindex(const struct opts *o)
 	if ((rc = open_store(&s, o, 0)) != EXIT_OK)
 		return rc;
 	rc = index_rebuild(&s, reindex_progress, NULL, err, sizeof(err));
+	/* The other derived views of the logs, each from the logs alone. */
+	for (const struct store_module *const *m = reindex_modules; rc == 0 && *m; m++)
+		rc = store_rebuild(&s, *m, reindex_progress, NULL, err, sizeof(err));
 	store_close(&s);
 	if (rc != 0)
 		return cli_err(EXIT_FAIL, "%s", err);

@@ -36,7 +36,48 @@ static const struct {
 	{ "prefecture", REMACTO__V1__MEMBER_KIND__MEMBER_KIND_PREFECTURE, 3 },
 	{ "province", REMACTO__V1__MEMBER_KIND__MEMBER_KIND_PROVINCE, 3 },
 	{ "commune", REMACTO__V1__MEMBER_KIND__MEMBER_KIND_COMMUNE, 7 },
+	{ "observer", REMACTO__V1__MEMBER_KIND__MEMBER_KIND_OBSERVER, 0 }, /* no HCP code */
 };
+
+static const struct {
+	const char *name;
+	Remacto__V1__ObserverCategory category;
+} categories[] = {
+	{ "association", REMACTO__V1__OBSERVER_CATEGORY__OBSERVER_CATEGORY_ASSOCIATION },
+	{ "committee", REMACTO__V1__OBSERVER_CATEGORY__OBSERVER_CATEGORY_CONSULTATIVE_COMMITTEE },
+	{ "university", REMACTO__V1__OBSERVER_CATEGORY__OBSERVER_CATEGORY_UNIVERSITY },
+	{ "press", REMACTO__V1__OBSERVER_CATEGORY__OBSERVER_CATEGORY_PRESS },
+};
+
+/* An observer's options: --category and --contact-url; 0 or an exit code. */
+static int
+observer_options(const struct regcmd_args *a, bool observer, Remacto__V1__MemberAdmission *adm)
+{
+	const char *url = a->v[O_CONTACT_URL], *cat = a->v[O_CATEGORY];
+	if (!observer && cat)
+		return cli_err(EXIT_INVALID, "--category is for an observer (--kind observer)");
+	if (observer && a->v[O_HCP])
+		return cli_err(EXIT_INVALID, "--hcp: an observer has no HCP code (it is not a "
+		                             "collectivity); leave it out");
+	if (observer && !url)
+		return cli_err(EXIT_INVALID,
+		               "--contact-url is required for an observer: the public "
+		               "page where citizens reach it");
+	if (url && strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+		return cli_err(EXIT_INVALID, "--contact-url '%s' is not an http(s) URL", url);
+	adm->contact_url = (char *)(url ? url : "");
+	if (!cat)
+		return 0;
+	for (size_t i = 0; i < sizeof(categories) / sizeof(categories[0]); i++)
+		if (!strcmp(cat, categories[i].name)) {
+			adm->observer_category = categories[i].category;
+			return 0;
+		}
+	return cli_err(EXIT_INVALID,
+	               "--category '%s' is not an observer category: association, committee, "
+	               "university or press",
+	               cat);
+}
 
 static const char *
 kind_name(int kind)
@@ -59,7 +100,8 @@ find_hcp(const Remacto__Store__MemberRecord *m, void *arg)
 	struct hcp_search *h = arg;
 	Remacto__V1__MemberAdmission *adm = remacto__v1__member_admission__unpack(
 	        NULL, m->admission.len, m->admission.data);
-	if (adm && adm->hcp_code && !strcmp(adm->hcp_code, h->hcp) && strcmp(m->origin, h->origin))
+	if (h->hcp && adm && adm->hcp_code && !strcmp(adm->hcp_code, h->hcp) &&
+	    strcmp(m->origin, h->origin))
 		snprintf(h->found, sizeof(h->found), "%s", m->origin);
 	remacto__v1__member_admission__free_unpacked(adm, NULL);
 	return h->found[0] ? 1 : 0;
@@ -86,11 +128,14 @@ member_add(const struct regcmd_args *a)
 	if (k == sizeof(kinds) / sizeof(kinds[0]))
 		return cli_err(EXIT_INVALID,
 		               "--kind '%s' is not a member kind: region, prefecture, "
-		               "province or commune",
+		               "province, commune or observer",
 		               a->v[O_KIND]);
-	if (!all_digits(a->v[O_HCP], kinds[k].hcp_len))
+	bool observer = kinds[k].kind == REMACTO__V1__MEMBER_KIND__MEMBER_KIND_OBSERVER;
+	if ((rc = observer_options(a, observer, &adm)) != 0)
+		return rc;
+	if (!observer && (!a->v[O_HCP] || !all_digits(a->v[O_HCP], kinds[k].hcp_len)))
 		return cli_err(EXIT_INVALID, "--hcp '%s': the HCP code of a %s is %zu digits",
-		               a->v[O_HCP], kinds[k].name, kinds[k].hcp_len);
+		               regcmd_or_empty(a->v[O_HCP]), kinds[k].name, kinds[k].hcp_len);
 	if (a->v[O_REGION] && !all_digits(a->v[O_REGION], 2))
 		return cli_err(EXIT_INVALID,
 		               "--region '%s': the HCP code of a region is 2 digits "
@@ -113,7 +158,7 @@ member_add(const struct regcmd_args *a)
 	name.en = regcmd_or_empty(a->v[O_NAME_EN]);
 	adm.origin = a->v[O_ORIGIN];
 	adm.verifier_key = a->v[O_VKEY];
-	adm.hcp_code = a->v[O_HCP];
+	adm.hcp_code = regcmd_or_empty(a->v[O_HCP]);
 	adm.kind = kinds[k].kind;
 	adm.name = &name;
 	adm.region_code = kinds[k].kind == REMACTO__V1__MEMBER_KIND__MEMBER_KIND_REGION
@@ -130,8 +175,9 @@ member_add(const struct regcmd_args *a)
 		return cli_err(EXIT_INVALID, "%s: %s; nothing appended", a->what, err);
 	if ((rc = regcmd_open(&r, a->v[O_DATA], true)) != EXIT_OK)
 		goto done;
-	/* Two members with one HCP code would make every benchmark ambiguous. */
-	hs.hcp = adm.hcp_code;
+	/* Two members with one HCP code would make every benchmark ambiguous (observers have
+	 * none). */
+	hs.hcp = observer ? NULL : adm.hcp_code;
 	hs.origin = adm.origin;
 	if ((rc = store_read_begin(&r.s, &txn)) == 0) {
 		rc = registry_each(&r.s, txn, find_hcp, &hs);
@@ -460,6 +506,11 @@ static const char member_usage[] =
         "              admits ORIGIN with the key VK (its name must be ORIGIN; make one with\n"
         "              remacto keygen); CODE: HCP code, 2 digits for a region, 3 for a\n"
         "              prefecture or province, 7 for a commune; --region: its region's code\n"
+        "  add         --kind observer --verifier-key VK --name-fr NAME --name-ar NAME\n"
+        "              --contact-url URL [--category association|committee|university|press]\n"
+        "              [--name-en NAME] [--region CODE] [--date YYYY-MM-DD]\n"
+        "              admits a civil-society observer: no HCP code; it signs assessments and\n"
+        "              consultation reports about members' commitments in its own log\n"
         "  rotate-key  --verifier-key VK [--from-size N] [--force] [--reason-fr TEXT]\n"
         "              [--reason-ar TEXT] [--date YYYY-MM-DD]\n"
         "              checkpoints of ORIGIN's log of size >= N are signed by VK from now on.\n"
@@ -484,9 +535,10 @@ cmd_member(int argc, char **argv)
 		  OPT_BIT(O_DATA) | OPT_BIT(O_ORIGIN) | OPT_BIT(O_VKEY) | OPT_BIT(O_HCP) |
 		          OPT_BIT(O_KIND) | OPT_BIT(O_NAME_FR) | OPT_BIT(O_NAME_AR) |
 		          OPT_BIT(O_NAME_EN) | OPT_BIT(O_REGION) | OPT_BIT(O_POPULATION) |
-		          OPT_BIT(O_CENSUS_YEAR) | OPT_BIT(O_DATE),
-		  OPT_BIT(O_DATA) | OPT_BIT(O_ORIGIN) | OPT_BIT(O_VKEY) | OPT_BIT(O_HCP) |
-		          OPT_BIT(O_KIND) | OPT_BIT(O_NAME_FR) | OPT_BIT(O_NAME_AR),
+		          OPT_BIT(O_CENSUS_YEAR) | OPT_BIT(O_DATE) | OPT_BIT(O_CONTACT_URL) |
+		          OPT_BIT(O_CATEGORY),
+		  OPT_BIT(O_DATA) | OPT_BIT(O_ORIGIN) | OPT_BIT(O_VKEY) | OPT_BIT(O_KIND) |
+		          OPT_BIT(O_NAME_FR) | OPT_BIT(O_NAME_AR),
 		  member_usage },
 		{ "rotate-key", member_rotate,
 		  OPT_BIT(O_DATA) | OPT_BIT(O_ORIGIN) | OPT_BIT(O_VKEY) | OPT_BIT(O_FROM_SIZE) |

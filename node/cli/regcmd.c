@@ -46,6 +46,8 @@ static const struct option all_opts[] = {
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "witness-quorum", required_argument, NULL, O_WITNESS_QUORUM },
 	{ "witness-group", required_argument, NULL, O_WITNESS_GROUP },
+	{ "contact-url", required_argument, NULL, O_CONTACT_URL },
+	{ "category", required_argument, NULL, O_CATEGORY },
 	{ "help", no_argument, NULL, O_HELP },
 	{ 0 },
 };

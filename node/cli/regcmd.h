@@ -55,6 +55,8 @@ enum opt_id {
 	O_FORCE,
 	O_WITNESS_QUORUM,
 	O_WITNESS_GROUP, /* repeatable: every value in groups[] */
+	O_CONTACT_URL,
+	O_CATEGORY,
 	O_HELP,
 	O_COUNT
 };

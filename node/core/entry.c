@@ -434,12 +434,20 @@ check_kind(const Remacto__V1__Entry *e, char *err, size_t errcap)
 	case REMACTO__V1__ENTRY__KIND_CONSULTATION:
 		NEED(!empty(e->consultation->id), "consultation.id", "required");
 		NEED(!empty(e->consultation->date), "consultation.date", "required");
+		NEED(empty(e->consultation->member_origin) ||
+		             note_name_valid(e->consultation->member_origin),
+		     "consultation.memberOrigin", "not an origin (remacto.ma/<member>)");
 		return true;
 	case REMACTO__V1__ENTRY__KIND_ASSESSMENT:
 		NEED(!empty(e->assessment->commitment_id), "assessment.commitmentId", "required");
 		NEED(!empty(e->assessment->date), "assessment.date", "required");
 		NEED(!empty(e->assessment->assessor), "assessment.assessor",
 		     "required: who assessed");
+		NEED(empty(e->assessment->member_origin) ||
+		             note_name_valid(e->assessment->member_origin),
+		     "assessment.memberOrigin", "not an origin (remacto.ma/<member>)");
+		NEED(!e->assessment->assessed_index || !empty(e->assessment->member_origin),
+		     "assessment.assessedIndex", "needs memberOrigin: the log it is an index of");
 		return true;
 	case REMACTO__V1__ENTRY__KIND_COMMITMENT:
 		return check_commitment(e->commitment, err, errcap);
@@ -486,6 +494,15 @@ check_kind(const Remacto__V1__Entry *e, char *err, size_t errcap)
 	case REMACTO__V1__ENTRY__KIND_MEMBER_ADMISSION:
 		NEED(e->member_admission->kind, "memberAdmission.kind", "required");
 		NEED(!text_empty(e->member_admission->name), "memberAdmission.name", "required");
+		NEED(empty(e->member_admission->contact_url) ||
+		             strncmp(e->member_admission->contact_url, "https://", 8) == 0 ||
+		             strncmp(e->member_admission->contact_url, "http://", 7) == 0,
+		     "memberAdmission.contactUrl", "an http(s) URL");
+		NEED(!e->member_admission->observer_category ||
+		             e->member_admission->kind ==
+		                     REMACTO__V1__MEMBER_KIND__MEMBER_KIND_OBSERVER,
+		     "memberAdmission.observerCategory",
+		     "only for an observer (kind MEMBER_KIND_OBSERVER)");
 		return check_vkey("memberAdmission", e->member_admission->origin,
 		                  e->member_admission->verifier_key, err, errcap);
 	case REMACTO__V1__ENTRY__KIND_KEY_ROTATION:

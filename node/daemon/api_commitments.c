@@ -349,7 +349,15 @@ done:
 	if (x->csv) {
 		api_csv(x->resp, &csv);
 	} else {
+		json_t *assessments, *reports;
 		json_object_set_new(j, "history", hist);
+		if ((rc = domain_about_json(x, origin, st.id, &assessments, &reports)) != 0) {
+			json_decref(j);
+			domain_store_error(x, rc, "cannot read the commitment's assessments");
+			return;
+		}
+		json_object_set_new(j, "assessments", assessments);
+		json_object_set_new(j, "consultationReports", reports);
 		api_json(x->resp, 200, j);
 	}
 	if (x->resp->status == 200)

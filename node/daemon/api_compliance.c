@@ -35,6 +35,7 @@
 #include "views/compliance.h"
 #include "views/csvimport.h"
 #include "views/facts.h"
+#include "views/observers.h"
 
 #define PARAM_MAX 256
 #define MEMBERS_PARAM_MAX (BENCHMARK_MAX_CUSTOM * 64)
@@ -179,13 +180,31 @@ member_report(const struct api_ctx *ctx, MDB_txn *txn, const struct api_req *req
 		api_error(resp, 404, NULL, "no member %.128s in the registry", name);
 		return;
 	}
+	if (m->kind == REMACTO__V1__MEMBER_KIND__MEMBER_KIND_OBSERVER) {
+		api_error(resp, 404, NULL,
+		          "%.128s is an observer: the network's norms apply to collectivities "
+		          "(its assessments are on the commitments it assessed)",
+		          name);
+		return;
+	}
 	if (compliance_member(f, m, as_of, &r) != 0) {
 		api_error(resp, 500, NULL, "out of memory computing the report");
 		return;
 	}
 	if (!csv) {
-		send_json(resp, compliance_report_json(f, &r));
+		struct observers_tally t;
+		json_t *j = compliance_report_json(f, &r);
+		int rc = observers_tally(ctx->store, txn, m->origin, as_of, &t);
 		compliance_report_free(&r);
+		if (rc != 0) {
+			json_decref(j);
+			api_error(resp, 500, NULL, "cannot read the assessments of %s: %s",
+			          m->origin, store_strerror(rc));
+			return;
+		}
+		if (j)
+			json_object_set_new(j, "independentAssessments", observers_tally_json(&t));
+		send_json(resp, j);
 		return;
 	}
 	struct csv c = { 0 };

@@ -92,4 +92,10 @@ void domain_get_commitment(struct domain *x, const char *rest); /* rest: "<membe
 void domain_list_indicators(struct domain *x);
 void domain_list_measurements(struct domain *x);
 
+/* What others signed about commitment of member origin (api_assess.c): its assessments from
+ * every log and the consultation reports about it, as two new JSON arrays of
+ * {"origin","member","index","published","own","observer","entry"}. 0 or an error. */
+int domain_about_json(struct domain *x, const char *origin, const char *commitment,
+                      json_t **assessments, json_t **reports);
+
 #endif

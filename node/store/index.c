@@ -329,6 +329,7 @@ struct apply {
 	struct store *s;
 	MDB_txn *txn;
 	uint32_t log;
+	const char *origin;
 	uint64_t index;
 	const Remacto__V1__Entry *e;
 	bool strict;
@@ -513,11 +514,21 @@ apply_milestone(struct apply *a)
 	return link_event(a, &c, m->date);
 }
 
+/* An assessment or consultation report that names another member (an observer's) belongs to
+ * that member's commitment, not to this log's history: civic.h indexes it. */
+static bool
+about_other(struct apply *a, const char *member)
+{
+	return member && *member && (!a->origin || strcmp(member, a->origin) != 0);
+}
+
 static int
 apply_assessment(struct apply *a)
 {
 	const Remacto__V1__Assessment *m = a->e->assessment;
 	struct index_commitment c;
+	if (about_other(a, m->member_origin))
+		return 0;
 	int rc = event_commitment(a, "assessment.commitmentId", m->commitment_id, &c);
 	if (rc != 0)
 		return rc > 0 ? 0 : rc;
@@ -531,7 +542,7 @@ apply_consultation(struct apply *a)
 	struct index_commitment c;
 	int rc;
 	/* Linked when it names a known commitment; never a reason to refuse. */
-	if (!id_ok(m->commitment_id))
+	if (!id_ok(m->commitment_id) || about_other(a, m->member_origin))
 		return 0;
 	rc = index_commitment_get(a->s, a->txn, a->log, m->commitment_id, &c);
 	if (rc == MDB_NOTFOUND)
@@ -675,10 +686,9 @@ int
 index_apply(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t index,
             const Remacto__V1__Entry *e, bool strict, char *err, size_t errcap)
 {
-	struct apply a = { s, txn, log, index, e, strict, err, errcap };
+	struct apply a = { s, txn, log, origin, index, e, strict, err, errcap };
 	int rc;
 
-	(void)origin;
 	switch (e->kind_case) {
 	case REMACTO__V1__ENTRY__KIND_PROGRAMME:
 		rc = e->programme ? apply_programme(&a) : 0;

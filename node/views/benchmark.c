@@ -573,6 +573,8 @@ benchmark_run(const struct facts *f, const struct benchmark_query *q, struct ben
 		goto nomem;
 	for (size_t k = 0; k < f->n_members; k++) {
 		const struct facts_member *m = f->members[k];
+		if (m->kind == REMACTO__V1__MEMBER_KIND__MEMBER_KIND_OBSERVER)
+			continue; /* civil society: no indicators of its own to compare */
 		if (q->group == BENCHMARK_CUSTOM && !listed(custom, n_custom, m))
 			continue;
 		if (ref_key && strcmp(group_key(q->group, m), ref_key) != 0)

@@ -43,9 +43,9 @@ compliance_severity_name(enum compliance_severity s)
 const char *
 compliance_kind_name(int kind)
 {
-	static const char *const names[5] = { "unspecified", "region", "prefecture", "province",
-		                              "commune" };
-	return kind >= 0 && kind < 5 ? names[kind] : "unspecified";
+	static const char *const names[6] = { "unspecified", "region",  "prefecture",
+		                              "province",    "commune", "observer" };
+	return kind >= 0 && kind < 6 ? names[kind] : "unspecified";
 }
 
 void
@@ -157,10 +157,13 @@ cmp_tally(const void *a, const void *b)
 	              ((const struct compliance_tally *)b)->key);
 }
 
+/* A collectivity admitted by day d: observers (civil society) are members of the network but
+ * keep no programme of their own, so the norms do not apply to them. */
 static bool
 admitted_by(const struct facts_member *m, facts_day d)
 {
-	return !m->admitted || m->admitted <= d;
+	return m->kind != REMACTO__V1__MEMBER_KIND__MEMBER_KIND_OBSERVER &&
+	       (!m->admitted || m->admitted <= d);
 }
 
 int

@@ -776,6 +776,15 @@ test_missing_per_kind(void **state)
 		{ "{'assessment':{'commitmentId':'C','assessor':'a'}}", "assessment.date" },
 		{ "{'assessment':{'commitmentId':'C','date':'2024-01-01'}}",
 		  "assessment.assessor" },
+		/* observers (issue 13): what an assessment of another member names */
+		{ "{'assessment':{'commitmentId':'C','date':'2024-01-01','assessor':'a',"
+		  "'memberOrigin':'has space'}}",
+		  "assessment.memberOrigin" },
+		{ "{'assessment':{'commitmentId':'C','date':'2024-01-01','assessor':'a',"
+		  "'assessedIndex':'3'}}",
+		  "assessment.assessedIndex" },
+		{ "{'consultation':{'id':'C','date':'2024-01-01','memberOrigin':'a+b'}}",
+		  "consultation.memberOrigin" },
 		{ "{'commitment':{'title':{'fr':'t'},'principles':['PRINCIPLE_TRANSPARENCY']}}",
 		  "commitment.id" },
 		{ "{'commitment':{'id':'C','principles':['PRINCIPLE_TRANSPARENCY']}}",
@@ -847,6 +856,17 @@ test_missing_per_kind(void **state)
 	         "'name':{'fr':'n'}}}",
 	         vk);
 	rejected(js, "memberAdmission.kind");
+	snprintf(js, sizeof(js),
+	         "{'memberAdmission':{'origin':'" ORIGIN "','verifierKey':'%s',"
+	         "'kind':'MEMBER_KIND_OBSERVER','name':{'fr':'n'},'contactUrl':'mailto:x'}}",
+	         vk);
+	rejected(js, "memberAdmission.contactUrl");
+	snprintf(js, sizeof(js),
+	         "{'memberAdmission':{'origin':'" ORIGIN "','verifierKey':'%s',"
+	         "'kind':'MEMBER_KIND_COMMUNE','name':{'fr':'n'},"
+	         "'observerCategory':'OBSERVER_CATEGORY_PRESS'}}",
+	         vk);
+	rejected(js, "memberAdmission.observerCategory");
 	snprintf(js, sizeof(js),
 	         "{'memberAdmission':{'origin':'" ORIGIN "','verifierKey':'%s',"
 	         "'kind':'MEMBER_KIND_COMMUNE'}}",
