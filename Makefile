@@ -149,7 +149,8 @@ browser: $(BINS)
 
 bench: test-deps
 	@deploy/deps.sh bench
-	@$(MAKE) --no-print-directory all $(BUILD)/bench_log $(BUILD)/bench_compliance $(BUILD)/bench_fed_gen
+	@$(MAKE) --no-print-directory all $(BUILD)/bench_log $(BUILD)/bench_compliance $(BUILD)/bench_fed_gen \
+	    $(BUILD)/bench_search
 	@tests/bench/run.sh $(BUILD)
 
 fuzz:
@@ -176,6 +177,9 @@ $(BUILD)/bench_log: $(BUILD)/obj/tests/bench/bench_log.o $(BUILD)/libremacto.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench_compliance: $(BUILD)/obj/tests/bench/bench_compliance.o $(BUILD)/libremacto.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench_search: $(BUILD)/obj/tests/bench/bench_search.o $(BUILD)/libremacto.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench_fed_gen: $(BUILD)/obj/tests/bench/bench_fed_gen.o $(BUILD)/libremacto.a

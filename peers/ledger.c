@@ -7,10 +7,17 @@
 #include "registry.h"
 #include "store/civic.h"
 #include "store/index.h"
+#include "store/search.h"
 #include "witness.h"
 
 const struct store_module *const ledger_modules[] = {
-	&index_module, &registry_module, &witness_module, &evidence_module, &civic_module, NULL,
+	&index_module,
+	&registry_module,
+	&witness_module,
+	&evidence_module,
+	&civic_module,
+	&search_module,
+	NULL,
 };
 
 int

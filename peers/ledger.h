@@ -4,7 +4,8 @@
  * lowest layer that knows them all (the store names none of them):
  *   the domain index (store/index.h), the registry view (registry.h), the cosignatures
  *   (witness.h), the equivocation evidence (evidence.h), the civic view (store/civic.h:
- *   assessments from any log, indicator histories, feed events).
+ *   assessments from any log, indicator histories, feed events), the search index
+ *   (store/search.h).
  * The order is the order in which tlog_batch_add folds each entry: index, then registry.
  * A new module that keeps data in the store adds itself to ledger_modules.
  */

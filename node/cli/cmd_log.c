@@ -22,6 +22,7 @@
 #include "store/civic.h"
 #include "store/index.h"
 #include "store/rebuild.h"
+#include "store/search.h"
 #include "store/tlog.h"
 
 #define LINE_MAX_LEN (1 << 20)            /* one input line: JSON or base64 of one entry */
@@ -501,7 +502,7 @@ reindex_progress(const char *origin, uint64_t done, uint64_t total, void *arg)
 		fputc('\n', stderr);
 }
 
-static const struct store_module *const reindex_modules[] = { &civic_module, NULL };
+static const struct store_module *const reindex_modules[] = { &civic_module, &search_module, NULL };
 
 static int
 log_reindex(const struct opts *o)

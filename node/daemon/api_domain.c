@@ -6,6 +6,7 @@
  *   GET /api/v1/commitments/<member>/<id>[.csv]   latest version, milestones, full history
  *   GET /api/v1/indicators[.csv]?member=&code=
  *   GET /api/v1/measurements[.csv]?indicator=&member=&period=
+ *   GET /api/v1/search?q=&member=&principle=&kind=&limit=   (api_search.c)
  *
  * <member> and member= are a log's slug ("rabat-prefecture"). principle= and status= take the
  * enum name (PRINCIPLE_TRANSPARENCY, COMPLETION_SUBSTANTIAL) or its short form (transparency,
@@ -304,7 +305,7 @@ scan_free(struct domain_scan *sc)
 
 /* ---- routing ---- */
 
-enum route { R_NONE, R_COMMITMENTS, R_COMMITMENT, R_INDICATORS, R_MEASUREMENTS };
+enum route { R_NONE, R_COMMITMENTS, R_COMMITMENT, R_INDICATORS, R_MEASUREMENTS, R_SEARCH };
 
 /* Which resource path names; *csv set when it ends in ".csv"; *rest the part after
  * "commitments/". */
@@ -318,6 +319,7 @@ match_route(const char *path, bool *csv, const char **rest)
 		{ "commitments", R_COMMITMENTS },
 		{ "indicators", R_INDICATORS },
 		{ "measurements", R_MEASUREMENTS },
+		{ "search", R_SEARCH },
 	};
 	if (strncmp(path, "/api/v1/", 8) != 0)
 		return R_NONE;
@@ -376,6 +378,9 @@ api_domain_route(const struct api_ctx *c, const struct api_req *req, struct api_
 		break;
 	case R_MEASUREMENTS:
 		domain_list_measurements(&x);
+		break;
+	case R_SEARCH:
+		domain_search(&x);
 		break;
 	default:
 		break;

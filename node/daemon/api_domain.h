@@ -91,6 +91,8 @@ void domain_list_commitments(struct domain *x);
 void domain_get_commitment(struct domain *x, const char *rest); /* rest: "<member>/<id>" */
 void domain_list_indicators(struct domain *x);
 void domain_list_measurements(struct domain *x);
+/* GET /api/v1/search (api_search.c) */
+void domain_search(struct domain *x);
 
 /* What others signed about commitment of member origin (api_assess.c): its assessments from
  * every log and the consultation reports about it, as two new JSON arrays of
