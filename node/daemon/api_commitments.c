@@ -358,6 +358,13 @@ done:
 		}
 		json_object_set_new(j, "assessments", assessments);
 		json_object_set_new(j, "consultationReports", reports);
+		json_t *dates;
+		if ((rc = domain_date_history(x, log, st.id, &dates)) != 0) {
+			json_decref(j);
+			domain_store_error(x, rc, "cannot read the commitment's dates");
+			return;
+		}
+		json_object_set_new(j, "dateHistory", dates);
 		api_json(x->resp, 200, j);
 	}
 	if (x->resp->status == 200)

@@ -5,6 +5,7 @@
  *   GET /api/v1/commitments[.csv]?member=&principle=&status=&programme=
  *   GET /api/v1/commitments/<member>/<id>[.csv]   latest version, milestones, full history
  *   GET /api/v1/indicators[.csv]?member=&code=
+ *   GET /api/v1/indicators/<member>/<id>          targetHistory (api_story.c)
  *   GET /api/v1/measurements[.csv]?indicator=&member=&period=
  *   GET /api/v1/search?q=&member=&principle=&kind=&limit=   (api_search.c)
  *
@@ -305,7 +306,15 @@ scan_free(struct domain_scan *sc)
 
 /* ---- routing ---- */
 
-enum route { R_NONE, R_COMMITMENTS, R_COMMITMENT, R_INDICATORS, R_MEASUREMENTS, R_SEARCH };
+enum route {
+	R_NONE,
+	R_COMMITMENTS,
+	R_COMMITMENT,
+	R_INDICATORS,
+	R_INDICATOR,
+	R_MEASUREMENTS,
+	R_SEARCH
+};
 
 /* Which resource path names; *csv set when it ends in ".csv"; *rest the part after
  * "commitments/". */
@@ -337,6 +346,10 @@ match_route(const char *path, bool *csv, const char **rest)
 		if (lists[i].r == R_COMMITMENTS && path[n] == '/') {
 			*rest = path + n + 1;
 			return R_COMMITMENT;
+		}
+		if (lists[i].r == R_INDICATORS && path[n] == '/') {
+			*rest = path + n + 1;
+			return R_INDICATOR;
 		}
 	}
 	return R_NONE;
@@ -381,6 +394,9 @@ api_domain_route(const struct api_ctx *c, const struct api_req *req, struct api_
 		break;
 	case R_SEARCH:
 		domain_search(&x);
+		break;
+	case R_INDICATOR:
+		domain_get_indicator(&x, rest);
 		break;
 	default:
 		break;

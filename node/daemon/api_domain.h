@@ -91,6 +91,10 @@ void domain_list_commitments(struct domain *x);
 void domain_get_commitment(struct domain *x, const char *rest); /* rest: "<member>/<id>" */
 void domain_list_indicators(struct domain *x);
 void domain_list_measurements(struct domain *x);
+/* GET /api/v1/indicators/<member>/<id> (api_story.c); rest: "<member>/<id>" */
+void domain_get_indicator(struct domain *x, const char *rest);
+/* The dateHistory of a commitment (api_story.c): a new JSON array, 0 or an error. */
+int domain_date_history(struct domain *x, uint32_t log, const char *commitment, json_t **out);
 /* GET /api/v1/search (api_search.c) */
 void domain_search(struct domain *x);
 

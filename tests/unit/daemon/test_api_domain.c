@@ -354,7 +354,7 @@ test_not_found_and_methods(void **state)
 
 	/* Not ours: the route declines. */
 	static const char *const others[] = {
-		"/api/v1/logs",        "/api/v1/commitmentsx",      "/api/v1/indicators/x",
+		"/api/v1/logs",        "/api/v1/commitmentsx",      "/api/v1/indicatorsx",
 		"/api/v2/commitments", "/api/v1/measurements.json", "/"
 	};
 	for (size_t i = 0; i < 6; i++) {
