@@ -9,7 +9,8 @@ libcurl4-openssl-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-
 liblmdb-dev libjansson-dev libinih-dev libsystemd-dev libjs-chart.js"
 test="libcmocka-dev protobuf-compiler lmdb-utils golang-go golang-golang-x-mod-dev curl clang-format
 golang-github-getkin-kin-openapi-dev poppler-utils
-python3 python3-websockets python3-protobuf python3-cryptography openssl clang libclang-rt-14-dev
+python3 python3-websockets python3-protobuf python3-cryptography python3-feedparser openssl clang
+libclang-rt-14-dev
 chromium nginx prometheus strace"
 bench="wrk"
 fuzz="clang libclang-rt-14-dev"

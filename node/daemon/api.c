@@ -268,7 +268,7 @@ route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp)
 	if (api_witness_route(c, req, resp) || api_tlog_route(c, req, resp) ||
 	    api_read_route(c, req, resp) || api_domain_route(c, req, resp) ||
 	    api_fed_route(c, req, resp) || api_compliance_route(c, req, resp) ||
-	    api_members_route(c, req, resp) ||
+	    api_members_route(c, req, resp) || api_feeds_route(c, req, resp) ||
 	    api_openapi_route(req, resp))
 		return 0;
 	api_error(resp, 404, NULL, "no such resource: %s", req->path);

@@ -139,6 +139,8 @@ bool api_compliance_route(const struct api_ctx *c, const struct api_req *req,
 bool api_witness_route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp);
 /* GET /api/v1/members: every registry member, observers included (api_members.c). */
 bool api_members_route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp);
+/* Atom feeds under /feeds/ (api_feeds.c). */
+bool api_feeds_route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp);
 /* tlog-proof files and the trust policy (api_tlog.c). */
 bool api_tlog_route(const struct api_ctx *c, const struct api_req *req, struct api_resp *resp);
 /* CSV answers (api_csvout.c): api_csv_prepare reads ?sep= (',', ';' or tab) of a CSV request

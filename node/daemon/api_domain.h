@@ -95,6 +95,8 @@ void domain_list_measurements(struct domain *x);
 void domain_get_indicator(struct domain *x, const char *rest);
 /* The dateHistory of a commitment (api_story.c): a new JSON array, 0 or an error. */
 int domain_date_history(struct domain *x, uint32_t log, const char *commitment, json_t **out);
+/* The targetHistory of an indicator (api_story.c): a new JSON array, 0 or an error. */
+int domain_target_history(struct domain *x, uint32_t log, const char *indicator, json_t **out);
 /* GET /api/v1/search (api_search.c) */
 void domain_search(struct domain *x);
 

@@ -426,6 +426,25 @@ done:
 	return rc;
 }
 
+int
+domain_target_history(struct domain *x, uint32_t log, const char *indicator, json_t **out)
+{
+	struct story st = {
+		.x = x, .log = log, .subject = indicator, .indicator = true, .rows = json_array()
+	};
+	struct refs rs = { 0 };
+	int rc = st.rows ? civic_indicator_each(x->s, x->txn, log, indicator, add_ref, &rs)
+	                 : -ENOMEM;
+	if (rc == 0)
+		rc = tell(&st, &rs, false);
+	*out = NULL;
+	if (rc == 0)
+		*out = st.rows, st.rows = NULL;
+	free(rs.v);
+	story_free(&st);
+	return rc;
+}
+
 void
 domain_get_indicator(struct domain *x, const char *rest)
 {

@@ -134,6 +134,14 @@ summary(struct facts *f, struct facts_member *m, facts_day d, struct compliance_
 	return 0;
 }
 
+int
+compliance_status_at(struct facts *f, struct facts_member *m, facts_day d,
+                     struct compliance_row *row)
+{
+	struct compliance_overview o = { 0 };
+	return summary(f, m, d, row, &o);
+}
+
 static struct compliance_tally *
 tally(struct compliance_tally **v, size_t *n, const char *key)
 {

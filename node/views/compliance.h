@@ -191,6 +191,11 @@ int compliance_overview(struct facts *f, facts_day as_of, unsigned months,
                         struct compliance_overview *out);
 void compliance_overview_free(struct compliance_overview *o);
 
+/* One member's status, score and finding counts as of day d, memoised like the overview's
+ * (for the feeds' compliance status changes). 0 or -ENOMEM. */
+int compliance_status_at(struct facts *f, struct facts_member *m, facts_day d,
+                         struct compliance_row *row);
+
 const char *compliance_status_name(enum compliance_status s);     /* "at_risk" */
 const char *compliance_severity_name(enum compliance_severity s); /* "major" */
 const char *compliance_kind_name(int kind);                       /* "commune", "unspecified" */
