@@ -131,6 +131,9 @@ member_add(const struct regcmd_args *a)
 		               "province, commune or observer",
 		               a->v[O_KIND]);
 	bool observer = kinds[k].kind == REMACTO__V1__MEMBER_KIND__MEMBER_KIND_OBSERVER;
+	if (!observer && !a->v[O_HCP])
+		return cli_err(EXIT_USAGE, "member add: --hcp is required for a %s (its HCP code)",
+		               kinds[k].name);
 	if ((rc = observer_options(a, observer, &adm)) != 0)
 		return rc;
 	if (!observer && (!a->v[O_HCP] || !all_digits(a->v[O_HCP], kinds[k].hcp_len)))
