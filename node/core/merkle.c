@@ -8,20 +8,21 @@
  * verification is the bit-twiddling algorithm of RFC 9162 §2.1.3.2 and §2.1.4.2, which accepts
  * exactly one proof length for each (index or old size, size).
  *
- * A hash runs on a digest context each thread keeps for its life, with the SHA-256
- * implementation fetched once: OpenSSL 3's SHA256() looks the algorithm up by name on every call
- * (a tenth of a replicating node's CPU), and EVP_Digest() allocates, clears and frees a context
- * per call (as long again as hashing a 300-byte entry). The context is freed when its thread
- * ends (a pthread key's destructor). SHA-256 only fails when OpenSSL cannot allocate or is
- * misconfigured; the hashing functions have no error path in the API and a wrong hash would
- * corrupt the log, so they stop the process with BUG().
+ * A hash is SHA-256 through OpenSSL's low-level interface (SHA256_Init/Update/Final, on a
+ * context on the stack): deprecated since OpenSSL 3.0 but kept by it, and the only way there
+ * that neither allocates nor goes through a provider. Through EVP, OpenSSL 3.0 frees and
+ * allocates the provider's context at every EVP_DigestInit_ex2 even on a context kept for
+ * reuse, and EVP_Digest() allocates the whole context per call: measured on a 300-byte leaf,
+ * 1.2 µs by EVP against 0.8 µs low-level, and a catching-up node hashes every entry plus a node
+ * per entry. SHA-256 cannot fail on these inputs; the low-level calls return 1 always, and a
+ * wrong hash would corrupt the log, so a 0 stops the process with BUG().
  */
 #include "merkle.h"
 
+/* The low-level SHA-256 calls are deprecated in OpenSSL 3: see above for why they are used. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <errno.h>
-#include <openssl/evp.h>
 #include <openssl/sha.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,51 +34,6 @@ static const uint8_t empty_root[MERKLE_HASH_LEN] = {
 	0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b,
 	0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
 };
-
-/* The fetched implementation and the key of each thread's context: set once, read-only
- * afterwards, shared by every thread. */
-static EVP_MD *sha256_md;
-static pthread_key_t ctx_key;
-static bool ctx_key_ok;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void
-free_ctx(void *ctx)
-{
-	EVP_MD_CTX_free(ctx);
-}
-
-static void
-fetch_sha256(void)
-{
-	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	ctx_key_ok = pthread_key_create(&ctx_key, free_ctx) == 0;
-}
-
-/* This thread's digest context, set up for SHA-256. */
-static EVP_MD_CTX *
-sha256_begin(void)
-{
-	EVP_MD_CTX *c;
-
-	pthread_once(&sha256_once, fetch_sha256);
-	if (sha256_md == NULL || !ctx_key_ok)
-		BUG("OpenSSL has no SHA-256 (or no thread key is left)");
-	if ((c = pthread_getspecific(ctx_key)) == NULL) {
-		if ((c = EVP_MD_CTX_new()) == NULL || pthread_setspecific(ctx_key, c) != 0)
-			BUG("cannot keep a SHA-256 context");
-	}
-	if (!EVP_DigestInit_ex2(c, sha256_md, NULL))
-		BUG("SHA-256 does not start");
-	return c;
-}
-
-static void
-sha256_end(EVP_MD_CTX *c, uint8_t out[MERKLE_HASH_LEN])
-{
-	if (!EVP_DigestFinal_ex(c, out, NULL))
-		BUG("SHA-256 failed");
-}
 
 /* floor(log2(x)), x > 0. */
 static unsigned
@@ -103,11 +59,11 @@ void
 merkle_leaf_hash(const uint8_t *data, size_t len, uint8_t out[MERKLE_HASH_LEN])
 {
 	static const uint8_t prefix = 0x00;
-	EVP_MD_CTX *c = sha256_begin();
+	SHA256_CTX c;
 
-	if (!EVP_DigestUpdate(c, &prefix, 1) || (len > 0 && !EVP_DigestUpdate(c, data, len)))
+	if (!SHA256_Init(&c) || !SHA256_Update(&c, &prefix, 1) ||
+	    (len > 0 && !SHA256_Update(&c, data, len)) || !SHA256_Final(out, &c))
 		BUG("SHA-256 of a %zu-byte leaf failed", len);
-	sha256_end(c, out);
 }
 
 /* out may alias left or right: both are copied before hashing. */
@@ -116,14 +72,13 @@ merkle_node_hash(const uint8_t left[MERKLE_HASH_LEN], const uint8_t right[MERKLE
                  uint8_t out[MERKLE_HASH_LEN])
 {
 	uint8_t buf[1 + 2 * MERKLE_HASH_LEN];
-	EVP_MD_CTX *c = sha256_begin();
+	SHA256_CTX c;
 
 	buf[0] = 0x01;
 	memcpy(buf + 1, left, MERKLE_HASH_LEN);
 	memcpy(buf + 1 + MERKLE_HASH_LEN, right, MERKLE_HASH_LEN);
-	if (!EVP_DigestUpdate(c, buf, sizeof buf))
+	if (!SHA256_Init(&c) || !SHA256_Update(&c, buf, sizeof buf) || !SHA256_Final(out, &c))
 		BUG("SHA-256 of a node failed");
-	sha256_end(c, out);
 }
 
 void
