@@ -19,8 +19,7 @@ fed_chunk_free(struct chunk *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n; i++)
-		free(c->data[i]);
+	free(c->blob);
 	free(c->data);
 	free(c->len);
 	free(c->proof);
@@ -340,18 +339,21 @@ fed_on_entries(struct fed *f, struct peer *p, const Remacto__Peer__V1__Entries *
 		goto out;
 	c->start = e->start;
 	c->n = e->n_entries;
+	/* One allocation for the entries' bytes, not one per entry: a catch-up copies a million
+	 * entries through here. The sum is bounded by the frame cap (PEER_MAX_FRAME). */
+	size_t total = 0;
+	for (size_t i = 0; i < c->n; i++)
+		total += e->entries[i].len;
 	c->data = calloc(c->n, sizeof(*c->data));
 	c->len = calloc(c->n, sizeof(*c->len));
+	c->blob = malloc(total);
 	c->proof = malloc((e->n_proof ? e->n_proof : 1) * 32);
-	if (!c->data || !c->len || !c->proof) {
+	if (!c->data || !c->len || !c->blob || !c->proof) {
 		fed_chunk_free(c);
 		goto out;
 	}
-	for (size_t i = 0; i < c->n; i++) {
-		if (!(c->data[i] = malloc(e->entries[i].len))) {
-			fed_chunk_free(c);
-			goto out;
-		}
+	for (size_t i = 0, off = 0; i < c->n; off += e->entries[i].len, i++) {
+		c->data[i] = c->blob + off;
 		memcpy(c->data[i], e->entries[i].data, e->entries[i].len);
 		c->len[i] = e->entries[i].len;
 	}

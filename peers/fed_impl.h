@@ -51,7 +51,8 @@ struct range {
 struct chunk {
 	uint64_t start;
 	size_t n;
-	uint8_t **data;
+	uint8_t **data; /* point into blob: the entries' bytes in one allocation */
+	uint8_t *blob;
 	size_t *len;
 	uint64_t proof_size;
 	uint8_t proof_root[32];
