@@ -20,6 +20,13 @@
 #    publishes one entry (POST to its admin API) and every node's /api/v1/logs/<slug> is polled
 #    (keep-alive HTTPS, every BENCH_FED_POLL_MS ms, 50) until it shows the new size: the time
 #    from the POST to the last node seeing it, p50 and p99 (nearest rank) over the publishes.
+#    With BENCH_FED_MEMBERS above BENCH_FED_NODES (the 1,600-member federation, issue 12),
+#    the registry admits that many members and the ones without a node are simulated: their
+#    logs (BENCH_FED_SIM_ENTRIES entries each, 21, signed by their own keys) are served by the
+#    authority's node, so every node replicates, judges and gossips every member's log and
+#    vectors of every checkpoint; they do not publish during the measurement. The warm-up waits
+#    until every node holds every log. The authority's node's fan-out (its peers, the frames
+#    and bytes it sent over the publishes) is reported.
 # 3. Memory: VmRSS and RssAnon (/proc/PID/status) of every member node of that federation,
 #    idle (BENCH_FED_IDLE_S seconds after the last publish, 5): min, median, max.
 #
@@ -32,6 +39,8 @@ top=$(cd "$here/../.." && pwd)
 ENTRIES=${BENCH_FED_ENTRIES:-1000000}
 LOGS=${BENCH_FED_LOGS:-126}
 NODES=${BENCH_FED_NODES:-126}
+MEMBERS=${BENCH_FED_MEMBERS:-$NODES}
+SIM_ENTRIES=${BENCH_FED_SIM_ENTRIES:-21}
 CHORDS=${BENCH_FED_CHORDS:-2}
 PUBLISHES=${BENCH_FED_PUBLISHES:-30}
 POLL_MS=${BENCH_FED_POLL_MS:-50}
@@ -193,9 +202,9 @@ def pct(v, p):   # nearest rank
     v = sorted(v)
     return v[max(0, math.ceil(p / 100 * len(v)) - 1)]
 
-async def get_json(c, path):
+async def get_json(c, path, timeout=5):
     try:
-        st, body = await c.req("GET", path)
+        st, body = await c.req("GET", path, timeout=timeout)
     except ConnectionError:
         return None
     return json.loads(body) if st == 200 else None
@@ -346,14 +355,17 @@ async def reach(nodes, slug, want, t0, timeout, poll):
     await asyncio.gather(*(one(nd) for nd in nodes))
     return got
 
-async def logs_complete(nodes, members, reg_size):
+# Whether every node holds the registry at reg_size, every real member's log, and every
+# simulated member's log (the authority's node serves them) at its size there.
+async def logs_complete(nodes, members, reg_size, sim):
     async def one(nd):
-        d = await get_json(nd["c"], "/api/v1/logs")
+        d = await get_json(nd["c"], "/api/v1/logs", 30)
         if not d:
             return False
         s = {l["origin"]: l["size"] for l in d["logs"]}
         return s.get("remacto.ma/registry", 0) >= reg_size and \
-            all(s.get(m["origin"], 0) >= 1 for m in members)
+            all(s.get(m["origin"], 0) >= 1 for m in members) and \
+            all(s.get(o, 0) >= n for o, n in sim.items())
     return all(await asyncio.gather(*(one(nd) for nd in nodes)))
 
 def rss(pid):
@@ -364,22 +376,39 @@ def rss(pid):
             v[k] = int(val.split()[0])
     return v
 
-# propagate CA NODES-FILE PUBLISHES POLL-MS IDLE-S DEGREES
-async def propagate(ca, nodes_file, publishes, poll_ms, idle_s, degrees):
+async def fanout(nd):   # the peers of a node, and the frames and bytes it has sent them
+    d = await get_json(nd["c"], "/api/v1/peers", 30)
+    peers = [p for p in (d or {}).get("peers", []) if p.get("state") == "ready"]
+    return len(peers), sum(p.get("framesOut", 0) for p in peers), \
+        sum(p.get("bytesOut", 0) for p in peers)
+
+# propagate CA NODES-FILE PUBLISHES POLL-MS IDLE-S DEGREES MEMBERS-FILE REGISTRY-SIZE SIM-ENTRIES
+async def propagate(ca, nodes_file, publishes, poll_ms, idle_s, degrees, members_file,
+                    reg_size, sim_entries):
     ctx = tls(ca)
     nodes = read_nodes(nodes_file)
     for nd in nodes:
         nd["c"] = Conn(nd["pub"], ctx)
     members = [nd for nd in nodes if nd["name"] != "r"]
-    await healthy(nodes, ctx, 90)
+    real = {m["origin"] for m in members}
+    sim = {}
+    for line in open(members_file):
+        origin = line.split()[1]
+        if origin not in real:
+            sim[origin] = sim_entries
+    await healthy(nodes, ctx, 60 + len(nodes))
     # Warm-up: the registry reaches everyone, every member publishes once, every log spreads.
     t0 = time.time()
     await asyncio.gather(*(publish(m, "warm-" + m["name"]) for m in members))
-    while not await logs_complete(nodes, members, len(members)):
-        if time.time() - t0 > 300:
-            sys.exit("bench_fed: the warm-up did not spread every log to every node in 300 s")
-        await asyncio.sleep(0.5)
+    limit = 300 + 2 * len(nodes)
+    while not await logs_complete(nodes, members, reg_size, sim):
+        if time.time() - t0 > limit:
+            sys.exit("bench_fed: the warm-up did not spread every log to every node in %d s"
+                     % limit)
+        await asyncio.sleep(0.5 + len(nodes) / 100)
     warm = time.time() - t0
+    reg_nd = [nd for nd in nodes if nd["name"] == "r"][0]
+    fan0 = await fanout(reg_nd)
     # Publishes, one at a time.
     lat, per_node, commit, missed = [], [], [], 0
     deadline = time.time() + 30 * publishes + 60
@@ -403,9 +432,14 @@ async def propagate(ca, nodes_file, publishes, poll_ms, idle_s, degrees):
         await asyncio.sleep(0.3)
     if not lat:
         sys.exit("bench_fed: no publish reached every node")
+    fan1 = await fanout(reg_nd)
     dmin, dmax = degrees
-    out({"bench": "fed_propagation", "members": len(members),
+    out({"bench": "fed_propagation", "members": len(members) + len(sim),
+                      "simulated_members": len(sim),
                       "nodes": len(nodes), "peers_per_member": [dmin, dmax],
+                      "authority_peers": fan1[0],
+                      "authority_frames_out_per_publish": round((fan1[1] - fan0[1]) / len(lat), 1),
+                      "authority_bytes_out_per_publish": round((fan1[2] - fan0[2]) / len(lat)),
                       "warmup_s": round(warm, 1), "publishes": len(lat), "missed": missed,
                       "p50_s": round(pct(lat, 50), 3), "p99_s": round(pct(lat, 99), 3),
                       "max_s": round(max(lat), 3),
@@ -423,7 +457,7 @@ async def propagate(ca, nodes_file, publishes, poll_ms, idle_s, degrees):
         v = [x[k] for x in r]
         return {"min": min(v), "median": round(statistics.median(v)), "max": max(v)}
     reg = rss([nd for nd in nodes if nd["name"] == "r"][0]["pid"])
-    out({"bench": "fed_memory", "members": len(members), "idle_s": idle_s,
+    out({"bench": "fed_memory", "nodes": len(members), "idle_s": idle_s,
                       "vmrss_kb": mm("VmRSS"), "rss_anon_kb": mm("RssAnon"),
                       "rss_file_kb": mm("RssFile"), "authority_node_vmrss_kb": reg["VmRSS"]})
 
@@ -435,7 +469,7 @@ elif cmd == "topology":
     topology(int(a[0]), int(a[1]), int(a[2]))
 elif cmd == "propagate":
     asyncio.run(propagate(a[0], a[1], int(a[2]), int(a[3]), float(a[4]),
-                          (int(a[5]), int(a[6]))))
+                          (int(a[5]), int(a[6])), a[7], int(a[8]), int(a[9])))
 PY
 
 "$top/deploy/tls-bootstrap.sh" "$W/tls" node > /dev/null
@@ -482,7 +516,11 @@ fi
 
 # ---- 2. propagation and 3. memory ---------------------------------------------------------------
 if [ -z "$ONLY" ] || [ "$ONLY" = propagation ]; then
-	"$build/bench_fed_gen" "$W/p" "$NODES" 0 > /dev/null
+	if [ "$MEMBERS" -gt "$NODES" ]; then
+		"$build/bench_fed_gen" "$W/p" "$MEMBERS" $(((MEMBERS - NODES) * SIM_ENTRIES)) $((NODES + 1)) > /dev/null
+	else
+		"$build/bench_fed_gen" "$W/p" "$NODES" 0 > /dev/null
+	fi
 	vk=$(cat "$W/p/authority.vkey")
 	$PY "$W/fed.py" topology "$NODES" "$CHORDS" 4 > "$W/topology"
 	free_ports $((2 * NODES + 2)) > "$W/ports"
@@ -512,7 +550,8 @@ if [ -z "$ONLY" ] || [ "$ONLY" = propagation ]; then
 		echo "$name $origin $pub $adm $data $PID" >> "$W/nodes"
 	done < "$W/nodes.new"
 	# shellcheck disable=SC2086
-	py "$W/prop.out" propagate "$W/tls/ca.pem" "$W/nodes" "$PUBLISHES" "$POLL_MS" "$IDLE_S" $degrees ||
+	py "$W/prop.out" propagate "$W/tls/ca.pem" "$W/nodes" "$PUBLISHES" "$POLL_MS" "$IDLE_S" $degrees \
+		"$W/p/members" "$MEMBERS" "$SIM_ENTRIES" ||
 		{ cat "$W/prop.out"; for n in r m1; do echo "# end of $n's log:" >&2; tail -5 "$W/$n.log" >&2; done; exit 1; }
 	cat "$W/prop.out"
 	prop=$(grep fed_propagation "$W/prop.out")

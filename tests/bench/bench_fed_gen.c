@@ -3,7 +3,7 @@
  * written straight into a store, the way bench_compliance does, instead of through running
  * nodes:
  *
- *   bench_fed_gen DIR MEMBERS ENTRIES
+ *   bench_fed_gen DIR MEMBERS ENTRIES [FIRST]
  *
  * Writes into DIR (which must not hold a registry yet):
  *   authority.key, authority.vkey   the network authority's key (PKCS#8 PEM, 0600) and its
@@ -15,7 +15,10 @@
  *                                   ENTRIES > 0, every member's log as a replica holding its
  *                                   share of ENTRIES entries (~300-byte measurements after 20
  *                                   indicators), signed by the member's own key, as a node that
- *                                   replicated them would hold them
+ *                                   replicated them would hold them; with FIRST, only members
+ *                                   FIRST..MEMBERS have their log there (the others are run by
+ *                                   real nodes that start empty): the members a federation
+ *                                   benchmark simulates, served by the authority's node
  * Prints one JSON line. Member origins are remacto.ma/bench-mNNN.
  */
 #include <errno.h>
@@ -111,7 +114,7 @@ struct admit {
 	unsigned members;
 	struct note_signer *keys; /* [members] */
 	const struct note_signer *auth;
-	bool replicas;
+	unsigned first; /* members first..members get a replica; 0: none */
 };
 
 static int
@@ -142,7 +145,7 @@ admit_txn(MDB_txn *txn, void *arg)
 		e.kind_case = REMACTO__V1__ENTRY__KIND_MEMBER_ADMISSION, e.member_admission = &m;
 		rc = tlog_batch_add(&b, txn, buf, remacto__v1__entry__pack(&e, buf), true, err,
 		                    sizeof(err));
-		if (rc == 0 && a->replicas)
+		if (rc == 0 && a->first && k >= a->first)
 			rc = tlog_create_replica(a->s, txn, origin, vkey);
 	}
 	if (rc == 0)
@@ -188,17 +191,20 @@ main(int argc, char **argv)
 	struct store s;
 	FILE *f;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: bench_fed_gen DIR MEMBERS ENTRIES\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: bench_fed_gen DIR MEMBERS ENTRIES [FIRST]\n");
 		return 2;
 	}
 	const char *dir = argv[1];
 	unsigned members = (unsigned)strtoul(argv[2], NULL, 10);
 	uint64_t entries = strtoull(argv[3], NULL, 10);
-	if (members < 1 || members > 999 || (entries && entries / members < NIND + 1)) {
+	unsigned first = argc == 5 ? (unsigned)strtoul(argv[4], NULL, 10) : 1;
+	unsigned filled = first >= 1 && first <= members ? members - first + 1 : 0;
+	if (members < 1 || members > 9999 || filled == 0 ||
+	    (entries && entries / filled < NIND + 1)) {
 		fprintf(stderr,
-		        "bench_fed_gen: 1 to 999 members, and 0 or at least %d entries "
-		        "a member\n",
+		        "bench_fed_gen: 1 to 9999 members, FIRST from 1 to MEMBERS, and 0 or at "
+		        "least %d entries a member from FIRST on\n",
 		        NIND + 1);
 		return 2;
 	}
@@ -238,15 +244,15 @@ main(int argc, char **argv)
 	if (registry_set_authority(&s, vkey, err, sizeof(err)) != 0 ||
 	    tlog_create(&s, &auth, abs, err, sizeof(err)) != 0)
 		die("registry", err);
-	struct admit a = { &s, members, keys, &auth, entries > 0 };
+	struct admit a = { &s, members, keys, &auth, entries > 0 ? first : 0 };
 	if (store_write(&s, admit_txn, &a) != 0)
 		die("registry", "admissions not stored");
 	double t1 = now();
 
 	uint8_t *buf = malloc(ENTRY_MAX_LEN);
-	for (unsigned k = 1; entries && k <= members; k++) {
+	for (unsigned k = first; entries && k <= members; k++) {
 		/* ENTRIES exactly: the remainder goes to the first logs. */
-		struct fill fl = { &s, k, entries / members + (k <= entries % members),
+		struct fill fl = { &s, k, entries / filled + (k - first < entries % filled),
 			           &keys[k - 1], buf };
 		int rc = store_write(&s, fill_txn, &fl);
 		if (rc != 0)

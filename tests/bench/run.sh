@@ -4,7 +4,9 @@
 # the same run. Prints one JSON line per measurement and a ratio per goal; record the results in
 # docs/BENCHMARKS.md with the date and machine. Sizes: BENCH_N (default 1000000 entries);
 # BENCH_ROUNDS repeats the log core's throughput part (min/median/max need 3); BENCH_ONLY=log
-# stops after the log core.
+# stops after the log core. BENCH_NATIONAL=1 adds the 1,600-member federation at the end (400
+# real nodes, the rest simulated; BENCH_NATIONAL_NODES; about 6 GB of memory and 15 minutes
+# on 2 cores: see docs/BENCHMARKS.md).
 set -eu
 build=$(cd "${1:-build}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,3 +53,8 @@ echo "# search (issue 13): ${BENCH_SEARCH_MEMBERS:-1600} members x ${BENCH_SEARC
 rm -rf "$work/search"
 echo "# federation (issue 4): catch-up of ${BENCH_FED_ENTRIES:-1000000} entries over TLS, then ${BENCH_FED_NODES:-126} member nodes on loopback: propagation and memory (BENCH_FED_*)"
 "$here/bench_fed.sh" "$build"
+if [ -n "${BENCH_NATIONAL:-}" ]; then
+	echo "# federation at national scale (issue 12): 1,600 members, ${BENCH_NATIONAL_NODES:-400} real nodes"
+	BENCH_FED_ONLY=propagation BENCH_FED_NODES=${BENCH_NATIONAL_NODES:-400} BENCH_FED_MEMBERS=1600 \
+		BENCH_FED_POLL_MS=200 "$here/bench_fed.sh" "$build"
+fi
