@@ -12,7 +12,7 @@
  *             key = <data>/node.key     PKCS#8 Ed25519 signing key, created on first start
  *             network = remacto         network name peers must share
  *             checkpoint_interval_ms = 5   at most one checkpoint per interval under load
- *             mapsize_mb = 0            initial LMDB map (0: default), grows on demand
+ *             mapsize_mb = 0            the ledger's size limit, the LMDB map (0: 256 GiB)
  *             seed = <file.jsonl>       entries published on first start when the log is empty
  *             watchdog_s = 60           abort when the service loop makes no progress that long
  *                                       (0: no watchdog), so the service manager restarts it

@@ -14,19 +14,35 @@
 #include "store_impl.h"
 
 
+/* LMDB's own codes are negative too (MDB_KEYEXIST .. MDB_LAST_ERRCODE); errnos are the rest. */
+static bool
+is_mdb(int rc)
+{
+	return rc >= MDB_KEYEXIST && rc <= MDB_LAST_ERRCODE;
+}
+
 const char *
 store_strerror(int rc)
 {
-	if (rc < 0)
+	if (rc < 0 && !is_mdb(rc))
 		return strerror(-rc);
+	if (rc == MDB_MAP_FULL)
+		return "storage full: the ledger reached its size limit (mapsize_mb)";
+	if (rc == MDB_MAP_RESIZED)
+		return "the ledger outgrew this process's map (another process runs with a "
+		       "bigger mapsize_mb)";
 	return mdb_strerror(rc);
 }
 
 const char *
 store_io_hint(int rc)
 {
+	if (rc == MDB_MAP_FULL)
+		return " (raise mapsize_mb in the node's configuration and restart)";
+	if (rc == MDB_MAP_RESIZED)
+		return " (restart this process with that mapsize_mb)";
 	int e = rc < 0 ? -rc : rc;
-	if (e == ENOSPC || e == EFBIG || e == EIO || e == EDQUOT || e == MDB_MAP_FULL)
+	if (e == ENOSPC || e == EFBIG || e == EIO || e == EDQUOT)
 		return " (is the disk full? free space in the data folder's file system and retry)";
 	if (e == EACCES || e == EROFS || e == EPERM)
 		return " (the data folder is not writable by this user)";
@@ -229,61 +245,27 @@ store_close(struct store *s)
 	}
 }
 
-static int
-grow(struct store *s)
-{
-	size_t next = s->mapsize * 2;
-	if (next > STORE_MAX_MAPSIZE)
-		return MDB_MAP_FULL;
-	int rc = mdb_env_set_mapsize(s->env, next);
-	if (rc == 0)
-		s->mapsize = next;
-	return rc;
-}
-
-static int
-txn_begin(struct store *s, unsigned flags, MDB_txn **txn)
-{
-	int rc = mdb_txn_begin(s->env, NULL, flags, txn);
-	if (rc == MDB_MAP_RESIZED) {
-		/* Another process grew the map: adopt its size and try again. */
-		if ((rc = mdb_env_set_mapsize(s->env, 0)) != 0)
-			return rc;
-		MDB_envinfo info;
-		mdb_env_info(s->env, &info);
-		s->mapsize = info.me_mapsize;
-		rc = mdb_txn_begin(s->env, NULL, flags, txn);
-	}
-	return rc;
-}
-
 int
 store_read_begin(struct store *s, MDB_txn **txn)
 {
-	return txn_begin(s, MDB_RDONLY, txn);
+	/* MDB_MAP_RESIZED is passed on: adopting the bigger map (mdb_env_set_mapsize) would
+	 * unmap what readers in other threads are reading. */
+	return mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
 }
 
 int
 store_write(struct store *s, store_write_fn fn, void *arg)
 {
-	for (;;) {
-		MDB_txn *txn;
-		int rc = txn_begin(s, 0, &txn);
-		if (rc != 0)
-			return rc;
-		rc = fn(txn, arg);
-		if (rc != 0) {
-			mdb_txn_abort(txn);
-		} else {
-			rc = mdb_txn_commit(txn);
-			if (rc == 0)
-				return 0;
-		}
-		if (rc != MDB_MAP_FULL)
-			return rc;
-		if ((rc = grow(s)) != 0)
-			return rc;
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return rc;
+	if ((rc = fn(txn, arg)) != 0) {
+		mdb_txn_abort(txn);
+		return rc;
 	}
+	return mdb_txn_commit(txn);
 }
 
 /* ---- logs ---- */

@@ -25,10 +25,22 @@
  * Big-endian keys keep each log, and each tree level of a log, contiguous and in order, so a tile
  * is one cursor walk and a log is one range.
  *
- * Writes go through store_write(), which runs a caller function in one write transaction and, on
- * MDB_MAP_FULL, aborts, doubles the map and runs it again: the function must derive everything
- * from the transaction and its argument, keeping no state across attempts. Durability is LMDB's
- * default (fsync at commit, no MDB_NOSYNC): a commit that returned 0 survives a crash.
+ * The map is sized once, at open, and never moves: readers in other threads hold pointers into
+ * it for as long as their transaction lasts, and LMDB remaps (mdb_env_set_mapsize) only with no
+ * transaction open in the process. The default is large, 256 GiB of address space on 64-bit
+ * (three times the ~80 GB a node holds at the scale ARCHITECTURE.md plans for, and still inside
+ * the 1.5 TiB ThreadSanitizer leaves for mappings): LMDB without MDB_WRITEMAP neither grows the
+ * file nor commits memory for it, so data.mdb holds what was written and the resident set what
+ * was read. A store that reaches its map fails the write
+ * with MDB_MAP_FULL, reported as "storage full"; raising mapsize_mb and restarting is the cure.
+ *
+ * Writes go through store_write(), which runs a caller function in one write transaction.
+ * Durability is LMDB's default (fsync at commit, no MDB_NOSYNC): a commit that returned 0
+ * survives a crash.
+ *
+ * Threads: a struct store is set up by store_open in one thread and then shared read-only;
+ * LMDB serialises write transactions and lets any thread read (MDB_NOTLS: reader slots belong
+ * to transactions, not threads, so one thread may hold several).
  */
 #ifndef REMACTO_STORE_H
 #define REMACTO_STORE_H
@@ -42,8 +54,11 @@
 #include "store.pb-c.h"
 
 #define STORE_MAX_LOGS 65536
-#define STORE_DEFAULT_MAPSIZE ((size_t)1 << 30) /* grows by doubling when full */
-#define STORE_MAX_MAPSIZE ((size_t)1 << 42)     /* 4 TiB */
+#if SIZE_MAX > 0xffffffffu
+#define STORE_DEFAULT_MAPSIZE ((size_t)1 << 38) /* 256 GiB of address space, fixed */
+#else
+#define STORE_DEFAULT_MAPSIZE ((size_t)1 << 30) /* 32-bit: what the address space allows */
+#endif
 
 enum {
 	STORE_CREATE = 1 << 0, /* create the folder and databases when missing */
@@ -80,7 +95,7 @@ struct store {
 	const struct store_module *mods[STORE_MAX_MODULES]; /* as given to store_open */
 	MDB_dbi mod_dbs[STORE_MAX_MODULES][STORE_MODULE_DBS];
 	size_t nmods;
-	size_t mapsize;
+	size_t mapsize; /* fixed at open */
 	char path[4096];
 };
 
@@ -88,10 +103,12 @@ struct store {
  * modules (NULL-terminated, may be NULL). A read-write open of a data folder written in format 1
  * migrates it to format 2 first, one transaction per log, printing a line per log to the
  * operational log; an interrupted migration resumes at the next read-write open, and a read-only
- * open refuses the folder until then (older binaries refuse format 2 as written by a newer one). mapsize 0 = default; REMACTO_MAPSIZE in the
- * environment overrides it (tests use it to reach MDB_MAP_FULL). Clears stale reader slots
- * (mdb_reader_check). Returns 0 or a negative error with err set. The node, its CLI and its
- * tests open the store through ledger_open (peers/ledger.h), which names every module. */
+ * open refuses the folder until then (older binaries refuse format 2 as written by a newer one).
+ * mapsize 0 = default; REMACTO_MAPSIZE (bytes) in the environment overrides it (tests use it to
+ * fill the store). A map smaller than the data already held is raised to fit it. Clears stale
+ * reader slots (mdb_reader_check). Returns 0 or a negative error with err set. The node, its
+ * CLI and its tests open the store through ledger_open (peers/ledger.h), which names every
+ * module. */
 int store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize,
                const struct store_module *const *modules, char *err, size_t errcap);
 void store_close(struct store *s);
@@ -108,15 +125,17 @@ int store_apply(struct store *s, MDB_txn *txn, uint32_t log, const char *origin,
                 const Remacto__V1__Entry *e, bool strict, char *err, size_t errcap);
 
 /* Runs fn(txn, arg) in one write transaction and commits it. fn returns 0 to commit, an MDB
- * error or negative errno to abort (returned unchanged). Retries after growing the map on
- * MDB_MAP_FULL, up to STORE_MAX_MAPSIZE. */
+ * error or negative errno to abort (returned unchanged). MDB_MAP_FULL when the store is full. */
 typedef int (*store_write_fn)(MDB_txn *txn, void *arg);
 int store_write(struct store *s, store_write_fn fn, void *arg);
 
-/* A read transaction; end it with mdb_txn_abort. Handles MDB_MAP_RESIZED from another process. */
+/* A read transaction; end it with mdb_txn_abort. Pointers it hands out (store_entry_get, cursor
+ * values) are valid until then. MDB_MAP_RESIZED when another process, with a bigger map, made
+ * the data outgrow this one's: the process must restart with a bigger mapsize (store_strerror
+ * says so); remapping under the readers of other threads is what this store never does. */
 int store_read_begin(struct store *s, MDB_txn **txn);
 
-/* Human-readable text of an MDB error or negative errno. */
+/* Human-readable text of an MDB error or negative errno ("storage full" for MDB_MAP_FULL). */
 const char *store_strerror(int rc);
 /* A hint for the operator after a failed write ("is the disk full?"), or "". */
 const char *store_io_hint(int rc);

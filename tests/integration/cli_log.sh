@@ -118,10 +118,15 @@ check_eq "after reindex the index still knows the log's commitments" 21 "$(echo 
 	"$REMACTO" log append --data "$D" --origin "$O")"
 "$REMACTO" log checkpoint --data "$D" --origin "$O" > "$T/cp20"
 
-# A tiny initial map forces MDB_MAP_FULL: the store grows the map and the batch goes through.
-size=$(REMACTO_MAPSIZE=262144 "$REMACTO" log append --data "$D" --origin "$O" < "$T/big")
-check_eq "append across map growth" $((21 + 19 * 400)) "$size"
-check "log verifies after map growth" "$REMACTO" log verify --data "$D" --origin "$O"
+# A store at its size limit (a tiny map): the batch is refused as "storage full", nothing stored.
+try_bad "a store at its size limit refuses the batch and stores nothing" 1 sh -c \
+	"REMACTO_MAPSIZE=262144 '$REMACTO' log append --data '$D' --origin '$O' < '$T/big'"
+check "the error says storage full and how to raise the limit" \
+	grep -q "storage full.*mapsize_mb" "$T/err"
+# With the default map the same batch goes through.
+size=$("$REMACTO" log append --data "$D" --origin "$O" < "$T/big")
+check_eq "the batch goes in once the limit is raised" $((21 + 19 * 400)) "$size"
+check "log verifies after the refused and the accepted batch" "$REMACTO" log verify --data "$D" --origin "$O"
 
 # Corrupt one byte of one entry in the data file: verify must fail and name the entry.
 echo '{"schema":1,"measurement":{"indicatorId":"IND-TR-03","period":"2025","value":100,"comment":{"fr":"MARKER-CORRUPT-ME"}}}' |
