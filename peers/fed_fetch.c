@@ -40,6 +40,8 @@ fed_log_drop(struct fed_log *l)
 		free(l->cands[l->ncands].cosigs);
 	}
 	l->target = NULL;
+	free(l->border);
+	l->border = NULL;
 }
 
 void
@@ -176,8 +178,14 @@ apply_done(struct fed_write *w, int rc)
 
 	if (l->applying && --l->applying == 0)
 		l->queued_end = 0;
-	if (rc != 0)
+	/* What was queued behind a chunk that did not go in fails as a gap, and the border after
+	 * the queue is not the tree's: the next chunks wait until the queue has drained and start
+	 * again from what the log holds (a copy of the failed range, asked again, among them). */
+	if (rc != 0) {
 		l->apply_failed = true;
+		free(l->border);
+		l->border = NULL;
+	}
 	if (rc == -EBADMSG) {
 		if (w->from)
 			peer_penalise(w->from, "entries that do not reproduce the signed root");
@@ -211,21 +219,78 @@ apply_done(struct fed_write *w, int rc)
 
 /* Hands l's chunks that follow what it holds (or what is already on its way) to the store, in
  * order; stops at a gap, which a later answer or a retry fills. */
+/* The border of the tree the log holds, as stored: empty when the node holds none of it. */
+static int
+load_border(struct fed *f, struct fed_log *l)
+{
+	struct tlog_batch b;
+	MDB_txn *txn;
+	int rc;
+
+	if (!l->border && !(l->border = malloc(sizeof(*l->border))))
+		return -ENOMEM;
+	if ((rc = store_read_begin(f->ctx.store, &txn)) != 0)
+		goto fail;
+	rc = tlog_batch_begin(&b, f->ctx.store, txn, l->origin);
+	if (rc == 0) {
+		*l->border = b.range;
+		tlog_batch_end(&b);
+	} else if (rc == MDB_NOTFOUND) {
+		merkle_range_init(l->border);
+		rc = 0;
+	}
+	mdb_txn_abort(txn);
+	if (rc == 0)
+		return 0;
+fail:
+	free(l->border);
+	l->border = NULL;
+	return rc;
+}
+
+/* Whether c's entries, appended to the tree whose border is r (r->size within c), reproduce the
+ * root its proof is against; r then advances to c's end. What the writer commits later is
+ * checked again in its transaction; this is what lets the sender be penalised while it is
+ * still connected, and keeps data that fails from ever reaching the store. */
+static bool
+chunk_verifies(struct merkle_range *r, const struct chunk *c)
+{
+	struct merkle_range *t = malloc(sizeof(*t));
+	uint8_t leaf[MERKLE_HASH_LEN], root[MERKLE_HASH_LEN];
+	bool ok = false;
+
+	if (!t)
+		return false;
+	*t = *r;
+	for (size_t i = t->size - c->start; i < c->n; i++) {
+		merkle_leaf_hash(c->data[i], c->len[i], leaf);
+		if (merkle_range_append(t, leaf, NULL, NULL) != 0)
+			goto done;
+	}
+	merkle_range_root(t, root);
+	if (t->size == c->proof_size)
+		ok = c->nproof == 0 && !memcmp(root, c->proof_root, 32);
+	else
+		ok = merkle_verify_consistency(t->size, c->proof_size, root, c->proof_root,
+		                               (const uint8_t(*)[32])c->proof, c->nproof);
+	if (ok)
+		*r = *t;
+done:
+	free(t);
+	return ok;
+}
+
 void
 fed_apply_chunks(struct fed *f, struct fed_log *l)
 {
 	uint64_t base = l->queued_end;
 
 	if (!l->applying) {
-		struct tlog_head *h = malloc(sizeof(*h));
-		MDB_txn *txn;
-		if (!h || store_read_begin(f->ctx.store, &txn) != 0) {
-			free(h);
+		if (load_border(f, l) != 0)
 			return;
-		}
-		base = tlog_head(f->ctx.store, txn, l->origin, h) == 0 ? h->size : 0;
-		mdb_txn_abort(txn);
-		free(h);
+		base = l->border->size;
+	} else if (!l->border) {
+		return; /* after a failure: once the queue has drained */
 	}
 	l->apply_failed = false;
 	while (l->chunks && !l->forked && !l->slug_taken && !l->apply_failed) {
@@ -240,6 +305,16 @@ fed_apply_chunks(struct fed *f, struct fed_log *l)
 		struct apply_job *j = calloc(1, sizeof(*j));
 		if (!j)
 			break;
+		if (!chunk_verifies(l->border, c)) {
+			free(j);
+			l->chunks = c->next;
+			if (c->from)
+				peer_penalise(c->from,
+				              "entries that do not reproduce the signed root");
+			fed_add_retry(l, c->start, c->start + c->n);
+			fed_chunk_free(c);
+			continue;
+		}
 		l->chunks = c->next;
 		c->next = NULL;
 		j->l = l;

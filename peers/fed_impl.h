@@ -93,7 +93,11 @@ struct fed_log {
 	unsigned inflight;
 	unsigned applying; /* chunks handed to the store, not done yet (they count in the window) */
 	uint64_t queued_end; /* while applying: the end of the last chunk handed over */
-	bool apply_failed;   /* a chunk just failed: the ones after it wait for the retry */
+	/* The tree's border at queued_end (at what the log holds when nothing is queued): chunks
+	 * are verified against it when they arrive, and it advances with each one handed over.
+	 * NULL while a failed chunk makes it unknown, until the queue has drained. */
+	struct merkle_range *border;
+	bool apply_failed; /* a chunk just failed: the ones after it wait for the retry */
 	bool forked;
 	bool registry; /* the registry's log: scheduled first, a little beyond the window */
 	/* A checkpoint the registry refuses for now (the member is suspended past its size), from

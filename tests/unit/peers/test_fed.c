@@ -360,9 +360,8 @@ test_serves_entries_as_answers(void **state)
 
 /* With a writer that runs later (the daemon's writer thread): the two answers of a catch-up
  * are handed over at once, in order, nothing stored before the writer runs; once it did, A is
- * held at 5 with its note, announced once and gossiped. Entries that do not reproduce the root,
- * from a peer that closed before the writer ran, are dropped and asked again, and nobody is
- * penalised for them (the session is gone). */
+ * held at 5 with its note, announced once and gossiped. Entries that do not reproduce the root
+ * are refused when they arrive: their sender is penalised at once, the writer never sees them. */
 static void
 test_writes_through_a_writer(void **state)
 {
@@ -395,7 +394,8 @@ test_writes_through_a_writer(void **state)
 	assert_non_null(sent(&f->q, REMACTO__PEER__V1__PEER_MESSAGE__KIND_CHECKPOINT));
 	assert_int_equal(f->p.penalties, 0);
 
-	/* Bad entries from a peer that is gone when the writer finds out. */
+	/* Bad entries are refused when they arrive, before the writer: the sender is penalised
+	 * while it is still connected, nothing is handed over, nothing stored. */
 	build_log(f, &f->remote.s, "z", 2);
 	struct tlog_head *rh = head(&f->remote.s, ORIGIN_A);
 	outbox_clear(&f->q);
@@ -406,11 +406,9 @@ test_writes_through_a_writer(void **state)
 	assert_non_null(m);
 	Remacto__Peer__V1__GetEntries third = *m->get_entries;
 	answer(f, &f->q, &third, 2, true);
-	assert_int_equal(f->nqueued, 1);
-	f->q.ready = false;
-	f->ops.closed(f->ops.arg, &f->q);
-	assert_int_equal(drain(f), 1);
-	assert_int_equal(f->q.penalties, 0);
+	assert_int_equal(f->nqueued, 0);
+	assert_int_equal(f->q.penalties, 1);
+	assert_string_equal(f->q.why, "entries that do not reproduce the signed root");
 	h = head(&f->local.s, ORIGIN_A);
 	assert_int_equal(h->size, 5);
 	free(h);
@@ -462,6 +460,61 @@ test_announced_sizes(void **state)
 	free(rh);
 }
 
+/* The request for entries from start in p's outbox, NULL when none. */
+static const Remacto__Peer__V1__GetEntries *
+request_from(const struct peer *p, uint64_t start)
+{
+	const Remacto__Peer__V1__GetEntries *g = NULL;
+	for (size_t i = 0; i < p->nout; i++)
+		if (p->out[i]->kind_case == REMACTO__PEER__V1__PEER_MESSAGE__KIND_GET_ENTRIES &&
+		    p->out[i]->get_entries->start == start)
+			g = p->out[i]->get_entries;
+	return g;
+}
+
+/* Entries checked when they arrive, against the tree as it will be once the chunks still
+ * waiting for the writer are in: [0,3) waits; a corrupted [3,5) is refused at once, its sender
+ * penalised while connected; the same range from the other peer verifies against the border
+ * at 3 and is handed over behind [0,3); the writer then brings the log to its checkpoint. */
+static void
+test_entries_checked_on_arrival(void **state)
+{
+	struct fx *f = *state;
+	fed_again_as(f, NULL, true);
+	connect_peer(f, &f->p, "p");
+	connect_peer(f, &f->q, "q");
+	Remacto__Peer__V1__GetEntries first = *announce_remote(f, &f->p);
+	assert_int_equal(first.start, 0);
+	struct tlog_head *rh = head(&f->remote.s, ORIGIN_A);
+	send_checkpoint(f, &f->q, ORIGIN_A, rh->checkpoint, rh->checkpoint_len, false);
+	free(rh);
+	answer(f, &f->p, &first, 3, false);
+	assert_int_equal(f->nqueued, 1);
+	const Remacto__Peer__V1__GetEntries *r = request_from(&f->p, 3);
+	struct peer *rp = r ? &f->p : &f->q, *other = r ? &f->q : &f->p;
+	assert_non_null(r = r ? r : request_from(&f->q, 3));
+	Remacto__Peer__V1__GetEntries rest = *r;
+	answer(f, rp, &rest, 2, true);
+	assert_int_equal(rp->penalties, 1);
+	assert_string_equal(rp->why, "entries that do not reproduce the signed root");
+	assert_int_equal(f->nqueued, 1);
+	/* [3,5) again, from the other peer, before the writer ran. */
+	if (!request_from(other, 3))
+		f->ops.tick(f->ops.arg);
+	assert_non_null(r = request_from(other, 3));
+	Remacto__Peer__V1__GetEntries again = *r;
+	again.origin = ORIGIN_A; /* the outbox goes next */
+	outbox_clear(other);
+	answer(f, other, &again, again.count, false);
+	assert_int_equal(other->penalties, 0);
+	assert_int_equal(f->nqueued, 2);
+	assert_int_equal(drain(f), 2);
+	struct tlog_head *h = head(&f->local.s, ORIGIN_A);
+	assert_int_equal(h->size, 5);
+	assert_true(h->checkpoint_len > 0);
+	free(h);
+}
+
 int
 main(void)
 {
@@ -479,6 +532,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_serves_entries_as_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writes_through_a_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_announced_sizes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_entries_checked_on_arrival, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
