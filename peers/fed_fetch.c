@@ -506,6 +506,30 @@ request(struct fed *f, struct fed_log *l, const struct cand *t, uint64_t start, 
 	fed_send_to(p, &m);
 }
 
+/* A candidate the log has reached goes; the cosignatures it gathered are kept first (a copy of
+ * it that came after its entries were handed to the writer brought them to the candidate, not
+ * to the job), and passed on when new, as gossip's are. */
+static void
+keep_cosigs(struct fed *f, struct fed_log *l, const struct cand *k)
+{
+	struct tlog_head *h;
+	struct witness_cosig *cs;
+	MDB_txn *txn;
+	int rc = -1;
+
+	if (!k->ncosigs || !(h = malloc(sizeof(*h))))
+		return;
+	if (store_read_begin(f->ctx.store, &txn) == 0) {
+		rc = tlog_head(f->ctx.store, txn, l->origin, h);
+		mdb_txn_abort(txn);
+	}
+	if (rc == 0 && (cs = malloc(k->ncosigs * sizeof(*cs)))) {
+		memcpy(cs, k->cosigs, k->ncosigs * sizeof(*cs));
+		fed_write_keep(f, NULL, h, k->size, cs, k->ncosigs, k->note, k->len, NULL, false);
+	}
+	free(h);
+}
+
 /* Forgets candidates the node has reached, and picks the biggest one a live peer can serve. */
 static struct cand *
 choose_target(struct fed *f, struct fed_log *l, uint64_t held)
@@ -513,6 +537,7 @@ choose_target(struct fed *f, struct fed_log *l, uint64_t held)
 	struct cand *best = NULL;
 	for (size_t i = 0; i < l->ncands;) {
 		if (l->cands[i].size <= held) {
+			keep_cosigs(f, l, &l->cands[i]);
 			free(l->cands[i].note);
 			free(l->cands[i].cosigs);
 			l->cands[i] = l->cands[--l->ncands];

@@ -346,6 +346,59 @@ test_cosignatures_travel(void **state)
 	free(na);
 }
 
+/* Cosignatures of a checkpoint the node is catching up to that arrive (with another copy of it)
+ * after the entries that reach it were handed to the writer: kept once those entries are in,
+ * not dropped with the candidate, and passed on. */
+static void
+test_cosignatures_while_catching_up(void **state)
+{
+	struct fx *f = *state;
+	admit(f, &f->local.s, ORIGIN_W2, f->w2_vkey, "001.09");
+	fed_again_as(f, NULL, true);
+	char *na = note_copy(&f->remote.s, ORIGIN_A), with[NOTE_MAX_LEN];
+	cosigned(na, &f->w2cosig, 1760000000, with, sizeof(with));
+
+	connect_peer(f, &f->p, "p");
+	connect_peer(f, &f->q, "q");
+	outbox_clear(&f->p);
+	send_checkpoint(f, &f->p, ORIGIN_A, na, strlen(na), false);
+	const Remacto__Peer__V1__GetEntries *g = requested(&f->p, ORIGIN_A);
+	assert_non_null(g);
+	Remacto__Peer__V1__GetEntries rg = *g;
+	answer(f, &f->p, &rg, 5, false);
+	assert_int_equal(f->nqueued, 1); /* the entries wait for the writer */
+	send_checkpoint(f, &f->q, ORIGIN_A, with, strlen(with), false);
+	assert_int_equal(f->q.penalties, 0);
+	outbox_clear(&f->p);
+	for (int i = 0; i < 4; i++) {
+		drain(f);
+		tick(f); /* the reached candidate goes, its cosignatures kept */
+	}
+	assert_int_equal(served(&f->local.s, ORIGIN_A), 5);
+	MDB_txn *txn;
+	struct tlog_head *h = head(&f->local.s, ORIGIN_A);
+	assert_int_equal(store_read_begin(&f->local.s, &txn), 0);
+	json_t *w = witness_list(&f->local.s, txn, h->id, 4);
+	mdb_txn_abort(txn);
+	bool w2 = false;
+	for (size_t i = 0; i < json_array_size(w); i++)
+		w2 |= !strcmp(json_string_value(json_object_get(json_array_get(w, i), "witness")),
+		              ORIGIN_W2);
+	assert_true(w2);
+	json_decref(w);
+	/* And passed on, to the peer that did not bring it. */
+	bool passed = false;
+	for (size_t i = 0; i < f->p.nout; i++) {
+		const Remacto__Peer__V1__PeerMessage *m = f->p.out[i];
+		passed |= m->kind_case == REMACTO__PEER__V1__PEER_MESSAGE__KIND_CHECKPOINT &&
+		          memmem(m->checkpoint->note.data, m->checkpoint->note.len,
+		                 "\xe2\x80\x94 " ORIGIN_W2 " ", strlen(ORIGIN_W2) + 5);
+	}
+	assert_true(passed);
+	free(h);
+	free(na);
+}
+
 /* A checkpoint caught up to with a cosignature on it: the note stored is the author's alone,
  * the cosignatures are kept apart, and the served note carries each line once. */
 static void
@@ -399,6 +452,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_restore_statement_verified, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slug_collision_not_fetched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cosignatures_travel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cosignatures_while_catching_up, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_caught_up_note_without_cosignature_lines,
 		                                setup, teardown),
 	};
