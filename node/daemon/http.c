@@ -34,6 +34,7 @@
 #include "peers/transport.h"
 #include "publish.h"
 #include "sdnotify.h"
+#include "store/writer.h"
 #include "watchdog.h"
 
 #define CHUNK 16384
@@ -725,6 +726,9 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		return 0;
 	}
 	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
+		/* The writer finished jobs (it woke the loop): their completions run here. */
+		if (n && n->writer)
+			writer_collect(n->writer);
 		if (n && n->pub)
 			publish_collect(n->pub, on_published, NULL);
 		if (n && n->on_wake)

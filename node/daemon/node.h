@@ -1,6 +1,24 @@
 /*
  * node — the one struct the daemon's modules share: configuration, store, own signing key,
  * publisher, metrics. Created by remactod.c; everything else borrows it.
+ *
+ * Threads: remactod's main thread sets the node up, then runs the libwebsockets service loop
+ * (the service thread: HTTP, peers, fed, live updates); the store's writer thread
+ * (store/writer.h) makes every write; the transport's resolver thread resolves host names
+ * (peers/resolver.h); the watchdog's thread (watchdog.h) touches nothing of the node. Who may
+ * touch what:
+ *   cfg, own_log, signer, identity, witness, token, started: written before the threads start,
+ *       read-only afterwards (the writer signs checkpoints with signer and cosigns with witness;
+ *       OpenSSL keys are safe to share once made);
+ *   store: shared as store.h says; writer: shared as writer.h says (submit from any thread,
+ *       completions collected by the service thread);
+ *   pub: the publisher's own rules (publish.h): service thread and writer thread, each its
+ *       part;
+ *   lws: the service thread's; other threads only pass it to lws_cancel_service, and through
+ *       the wake they were given, never by reading this field;
+ *   fed, transport, facts, http: service thread only;
+ *   live: live.h (live_checkpoint from any thread, the rest service thread);
+ *   metrics: atomics, bumped from any thread.
  */
 #ifndef REMACTO_NODE_H
 #define REMACTO_NODE_H
@@ -15,6 +33,7 @@
 #include "store/store.h"
 
 struct publisher;
+struct writer;
 struct lws_context;
 struct fed;
 struct transport;
@@ -35,6 +54,7 @@ struct node {
 	struct note_signer identity;
 	struct note_signer witness; /* identity's key as a tlog-cosignature signer */
 	char token[65];             /* admin bearer token (token.h: TOKEN_MAX + 1) */
+	struct writer *writer;      /* the store's one writer thread (store/writer.h) */
 	struct publisher *pub;
 	struct lws_context *lws;
 	struct fed *fed; /* NULL without an authority (a standalone node) */

@@ -1,14 +1,21 @@
 /*
- * publish — group commit of the node's own publications. The service thread submits validated
- * batches; one writer thread takes everything queued, appends each batch in a nested transaction
- * (a batch that fails the index's state checks is rolled back alone), signs one checkpoint and
- * commits once: one fsync for all the publishers that were waiting, never one per request.
- * Checkpoints are signed at most every checkpoint_interval_ms while publications keep coming.
+ * publish — group commit of the node's own publications, on the store's writer (store/writer.h).
+ * The service thread submits validated batches; the writer takes everything queued, appends each
+ * batch in a nested transaction (a batch that fails the index's state checks is rolled back
+ * alone), signs one checkpoint over all of them and commits once: one fsync for all the
+ * publishers that were waiting (and for the replication written in the same round), never one
+ * per request. Checkpoints are signed at most every checkpoint_interval_ms (the writer's
+ * cadence) while publications keep coming.
  *
- * A finished job is handed back to the service thread (publish_collect, after the writer woke it
- * with lws_cancel_service) with a complete HTTP response: 200 {"indexes":[…],"treeSize":N,
- * "checkpoint":"…"} once durable, 400 naming the field when the node's state refuses it,
- * or 503 when storage failed.
+ * A finished job is handed back to the service thread (writer_collect, then publish_collect)
+ * with a complete HTTP response: 200 {"indexes":[…],"treeSize":N,"checkpoint":"…"} once durable,
+ * 400 naming the field when the node's state refuses it, or 503 when storage failed.
+ *
+ * Threads: struct publisher is made and freed by the main thread. Its queue counters and the
+ * finished list belong to the service thread (submit, detach, collect, the writer's done
+ * callbacks); the tlog batch and head of the open round belong to the writer thread (the group's
+ * callbacks, the jobs' run and finish); last_rc is atomic. A job belongs to the writer between
+ * submit and its finish, except its owner, which only the service thread reads or changes.
  */
 #ifndef REMACTO_PUBLISH_H
 #define REMACTO_PUBLISH_H
@@ -25,9 +32,9 @@ struct publish_job;
 #define PUBLISH_MAX_QUEUE 4096 /* jobs waiting; more → 503 */
 #define PUBLISH_MAX_QUEUED_ENTRIES 200000
 
-/* Starts the writer thread for the node's own log. NULL with err on failure. */
+/* The publisher of the node's own log, writing through n->writer. NULL with err on failure. */
 struct publisher *publish_start(struct node *n, char *err, size_t errcap);
-/* Finishes what is queued, stops the thread, frees everything. NULL-safe. */
+/* Frees the publisher and the jobs it still holds; after writer_stop. NULL-safe. */
 void publish_stop(struct publisher *p);
 
 /* Queues n entries (the blobs and their data become the publisher's) for owner. Returns the job,
@@ -44,7 +51,8 @@ void publish_collect(struct publisher *p, void (*fn)(void *owner, struct api_res
 /* 0 when the last commit succeeded (or none happened yet), else its error: /healthz reports
  * a node that cannot store as degraded. */
 int publish_last_error(struct publisher *p);
-/* Synchronous publish for the seed at first start and for tests: waits for the commit. */
+/* Synchronous publish for the seed at first start and for tests: waits for the commit. Not in
+ * the writer thread. */
 int publish_wait(struct publisher *p, struct tlog_blob *entries, size_t n, struct api_resp *resp);
 
 #endif

@@ -30,6 +30,7 @@
 #include "publish.h"
 #include "sdnotify.h"
 #include "store/tlog.h"
+#include "store/writer.h"
 #include "token.h"
 #include "version.h"
 #include "views/facts.h"
@@ -52,6 +53,24 @@ on_signal(int signo)
 		sig.stall = 1;
 	else
 		sig.stop = 1;
+}
+
+/* The writer's wake: the one libwebsockets call that is safe from another thread. The service
+ * loop then runs the writer's completions (http.c, LWS_CALLBACK_EVENT_WAIT_CANCELLED). */
+static void
+wake_service(void *ctx)
+{
+	lws_cancel_service(ctx);
+}
+
+/* The service thread's writes (fed_ctx.submit, the witness's and the witness client's) as jobs
+ * of the writer: run in its thread, done back in the service thread through writer_collect. */
+static int
+submit_job(void *writer, int (*run)(MDB_txn *, void *), void (*done)(void *, int), void *job,
+           size_t bytes)
+{
+	struct writer_job j = { .run = run, .done = done, .arg = job, .weight = 1, .bytes = bytes };
+	return writer_submit(writer, &j);
 }
 
 static const char usage[] =
@@ -303,17 +322,11 @@ start_witness(struct node *n, char *err, size_t errcap)
 		.outside = n->outside_logs,
 		.noutside = n->noutside_logs,
 	};
-	if (!(n->witserve = witserve_create(&wc, NULL, NULL, http_deliver))) {
+	if (!(n->witserve = witserve_create(&wc, submit_job, n->writer, http_deliver))) {
 		snprintf(err, errcap, "out of memory");
 		return -1;
 	}
 	return 0;
-}
-
-static void
-wake_service(void *lws)
-{
-	lws_cancel_service(lws);
 }
 
 static void
@@ -337,6 +350,8 @@ start_witness_client(struct node *n, char *err, size_t errcap)
 		.ca_file = n->cfg.peer_ca_file,
 		.wake = wake_service,
 		.wake_arg = n->lws,
+		.submit = submit_job,
+		.submit_arg = n->writer,
 	};
 	if (!(n->witclient = witclient_start(&wc, err, errcap)))
 		return -1;
@@ -353,6 +368,8 @@ start_federation(struct node *n, char *err, size_t errcap)
 {
 	struct fed_ctx fc = {
 		.store = &n->store,
+		.submit = submit_job,
+		.submit_arg = n->writer,
 		.own = n->own_log ? &n->signer : NULL,
 		.witness = &n->witness,
 		.peers_configured = n->cfg.npeers > 0,
@@ -473,6 +490,12 @@ main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
+	/* From here on every write goes through the writer thread. */
+	if (!(n->writer = writer_start(&n->store, n->cfg.checkpoint_interval_ms, err,
+	                               sizeof(err)))) {
+		log_err("%s", err);
+		goto out;
+	}
 	if (n->own_log && !(n->pub = publish_start(n, err, sizeof(err)))) {
 		log_err("%s", err);
 		goto out;
@@ -485,6 +508,7 @@ main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
+	writer_set_wake(n->writer, wake_service, n->lws);
 	if (start_witness(n, err, sizeof(err)) != 0 || start_federation(n, err, sizeof(err)) != 0 ||
 	    start_witness_client(n, err, sizeof(err)) != 0) {
 		log_err("%s", err);
@@ -515,7 +539,13 @@ out:
 	n->on_wake = NULL;
 	witclient_stop(n->witclient);
 	n->witclient = NULL;
+	if (n->writer)
+		writer_set_wake(n->writer, NULL, NULL); /* before the context goes */
 	http_stop(n);
+	/* Runs what is queued; the completions still due run here, before fed, the witness and
+	 * the publisher they belong to are freed. */
+	writer_stop(n->writer);
+	n->writer = NULL;
 	witserve_free(n->witserve);
 	n->witserve = NULL;
 	fed_destroy(n->fed);

@@ -259,6 +259,9 @@ store_write(struct store *s, store_write_fn fn, void *arg)
 	MDB_txn *txn;
 	int rc;
 
+	/* One writer owns every write: another thread would wait for its lock, or race it. */
+	if (atomic_load(&s->writer_owned) && !pthread_equal(pthread_self(), s->writer_thread))
+		return -EDEADLK;
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		return rc;
 	if ((rc = fn(txn, arg)) != 0) {

@@ -36,9 +36,11 @@
  *
  * Writes go through store_write(), which runs a caller function in one write transaction.
  * Durability is LMDB's default (fsync at commit, no MDB_NOSYNC): a commit that returned 0
- * survives a crash.
+ * survives a crash. In the daemon, once its writer thread runs (writer.h), every write is a
+ * writer job, and store_write refuses the other threads.
  *
- * Threads: a struct store is set up by store_open in one thread and then shared read-only;
+ * Threads: a struct store is set up by store_open in one thread and then shared read-only
+ * (writer_owned and writer_thread aside, set by writer_start and writer_stop);
  * LMDB serialises write transactions and lets any thread read (MDB_NOTLS: reader slots belong
  * to transactions, not threads, so one thread may hold several).
  */
@@ -46,6 +48,8 @@
 #define REMACTO_STORE_H
 
 #include <lmdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -97,6 +101,10 @@ struct store {
 	size_t nmods;
 	size_t mapsize; /* fixed at open */
 	char path[4096];
+	/* Set by writer_start (writer.h) while the writer thread runs: store_write then runs only
+	 * in that thread. */
+	atomic_bool writer_owned;
+	pthread_t writer_thread;
 };
 
 /* Opens (or with STORE_CREATE creates) the environment in folder dir with the databases of
@@ -125,7 +133,8 @@ int store_apply(struct store *s, MDB_txn *txn, uint32_t log, const char *origin,
                 const Remacto__V1__Entry *e, bool strict, char *err, size_t errcap);
 
 /* Runs fn(txn, arg) in one write transaction and commits it. fn returns 0 to commit, an MDB
- * error or negative errno to abort (returned unchanged). MDB_MAP_FULL when the store is full. */
+ * error or negative errno to abort (returned unchanged). MDB_MAP_FULL when the store is full;
+ * -EDEADLK (a bug) when called from another thread than a running writer's. */
 typedef int (*store_write_fn)(MDB_txn *txn, void *arg);
 int store_write(struct store *s, store_write_fn fn, void *arg);
 
