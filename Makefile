@@ -4,12 +4,14 @@
 #                that installs anything); run, test, bench and fuzz call it first
 #   make run     installs what is missing, builds, and starts a local demo federation
 #   make test    installs what is missing, builds, runs lint, unit (also under ASan/UBSan),
-#                integration and browser tests
+#                integration and browser tests, and a short ThreadSanitizer run
 #   make lint    layer rules over the #include lines (tools/check-layers.sh) and the house style
 #                on the lines changed since main (tools/check-format.sh)
 #   make bench   performance benchmarks (results go to docs/BENCHMARKS.md by hand)
 #   make fuzz    short bounded libFuzzer runs of every decoder harness
 #   make deb     the Debian package build/deb/remacto_<version>_<arch>.deb, checked by lintian
+#   make tsan    the daemon, the CLI and the unit tests under ThreadSanitizer, with the
+#                integration scenarios that run threads; any race report fails it
 
 BUILD    ?= build
 CC       ?= cc
@@ -49,7 +51,8 @@ UNIT_SRC  = $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BINS      = $(BUILD)/remacto $(BUILD)/remactod
 
-.PHONY: all deps test-deps run run-node test lint unit integration browser asan bench fuzz clean deb deb-install-test
+.PHONY: all deps test-deps run run-node test lint unit integration browser asan bench fuzz clean deb deb-install-test \
+	tsan tsan-bins
 .DELETE_ON_ERROR:
 .SECONDARY: $(GEN_C) $(GEN_H) $(TEST_GEN_H) $(TEST_GEN_H:.h=.c)
 
@@ -120,7 +123,8 @@ run-node: deps
 	@deploy/run-node.sh $(BUILD)
 
 # Lint, unit tests, then the same unit tests built with ASan/UBSan, then the integration
-# scenarios, then the dashboard in a headless browser.
+# scenarios, then the dashboard in a headless browser, then the short ThreadSanitizer run
+# (`make tsan` with two scenarios: publishing under load, a federation).
 test: test-deps
 	@$(MAKE) --no-print-directory all
 	@out=$$(tools/check-hardening.sh $(BINS)) || { echo "$$out"; exit 1; }; \
@@ -132,6 +136,7 @@ test: test-deps
 	    LDFLAGS="-fsanitize=address,undefined" unit
 	@$(MAKE) --no-print-directory integration
 	@$(MAKE) --no-print-directory browser
+	@$(MAKE) --no-print-directory tsan TSAN_SCENARIOS="$(TSAN_SHORT)"
 
 lint:
 	@tools/test-check-layers.sh >/dev/null || tools/test-check-layers.sh
@@ -146,6 +151,19 @@ integration: $(BINS)
 
 browser: $(BINS)
 	@tests/browser/run.sh $(BUILD)
+
+# ThreadSanitizer (tests/run-tsan.sh): the unit tests, then the scenarios that exercise the
+# threads — publishing under concurrent load and kill -9 (daemon_api), live updates from the
+# writer (dashboard_live), federations replicating through the writer (fed_converge,
+# fed_equivocation).
+TSAN_SCENARIOS ?= daemon_api dashboard_live fed_converge fed_equivocation
+TSAN_SHORT = daemon_api fed_converge
+TSAN_FLAGS = BUILD=build/tsan OPT=-O1 HARDEN= HARDEN_LD= \
+	CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread"
+tsan: test-deps
+	@$(MAKE) --no-print-directory $(TSAN_FLAGS) all tsan-bins
+	@tests/run-tsan.sh build/tsan $(TSAN_SCENARIOS)
+tsan-bins: $(BUILD)/libremacto.a $(UNIT_BIN)
 
 bench: test-deps
 	@deploy/deps.sh bench

@@ -1,13 +1,20 @@
 #!/bin/sh
-# Runs every tests/integration/*.sh scenario against the binaries in BUILD. Each scenario prints
-# "ok - ..." / "not ok - ..." lines (tests/integration/lib.sh); this adds them up into one
-# machine-readable line: "integration: N passed, N failed".
+# Runs every tests/integration/*.sh scenario (or the ones named after BUILD) against the binaries
+# in BUILD. Each scenario prints "ok - ..." / "not ok - ..." lines (tests/integration/lib.sh);
+# this adds them up into one machine-readable line: "integration: N passed, N failed".
+# Usage: tests/run-integration.sh [BUILD [SCENARIO...]]
 set -u
 build=$(cd "${1:-build}" && pwd)
+[ $# -gt 0 ] && shift
 here=$(cd "$(dirname "$0")" && pwd)
 export BUILD="$build"
 passed=0 failed=0
-for t in "$here"/integration/*.sh; do
+scenarios=""
+for s in "$@"; do
+	[ -f "$here/integration/$s.sh" ] || { echo "not ok - no scenario $s"; exit 1; }
+	scenarios="$scenarios $here/integration/$s.sh"
+done
+for t in ${scenarios:-"$here"/integration/*.sh}; do
 	case "$t" in */lib.sh) continue ;; esac
 	name=$(basename "$t" .sh)
 	log="$build/tests/$name.log"

@@ -1,0 +1,27 @@
+#!/bin/sh
+# make tsan: the unit tests and the integration scenarios that run threads, against binaries
+# built with -fsanitize=thread (BUILD). Every race ThreadSanitizer reports, in any process a
+# scenario starts (remactod, remacto, the unit tests), is written under BUILD/tsan-reports and
+# fails the run, even when the scenario itself passed. Prints "tsan: ..." as its last line.
+# Usage: tests/run-tsan.sh BUILD SCENARIO...   (scenario names as in tests/integration/)
+set -u
+build=$(cd "${1:?usage: run-tsan.sh BUILD SCENARIO...}" && pwd)
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+reports="$build/tsan-reports"
+rm -rf "$reports"
+mkdir -p "$reports"
+export TSAN_OPTIONS="log_path=$reports/race second_deadlock_stack=1"
+status=0
+"$here/run-unit.sh" "$build"/tests/*/test_* || status=1
+"$here/run-integration.sh" "$build" "$@" || status=1
+races=$(find "$reports" -type f | wc -l)
+if [ "$races" -gt 0 ]; then
+	for f in "$reports"/*; do
+		echo "---- $f"
+		sed -n '1,60p' "$f"
+	done
+	status=1
+fi
+echo "tsan: $races race report(s)"
+exit $status
