@@ -84,6 +84,7 @@ each(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size,
 struct append_ctx {
 	char *out;
 	size_t len, cap;
+	size_t lines; /* signature lines in out: at most NOTE_MAX_SIGS, or the note won't open */
 	bool overflow;
 };
 
@@ -131,6 +132,10 @@ append_line(const char *name, size_t nl, uint64_t ts, const char *line, size_t l
 	(void)name, (void)nl, (void)ts;
 	/* The note may carry this witness's cosignature already (a note stored as gossiped keeps
 	 * the lines it came with): a signer appears once. */
+	if (a->lines >= NOTE_MAX_SIGS) {
+		a->overflow = true;
+		return 1;
+	}
 	if (signed_by_same(a->out, a->len, line, len))
 		return 0;
 	if (a->len + len >= a->cap) {
@@ -139,6 +144,7 @@ append_line(const char *name, size_t nl, uint64_t ts, const char *line, size_t l
 	}
 	memcpy(a->out + a->len, line, len);
 	a->len += len;
+	a->lines++;
 	return 0;
 }
 
@@ -146,12 +152,18 @@ int
 witness_note(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *note,
              size_t note_len, char *out, size_t cap)
 {
-	struct append_ctx a = { out, note_len, cap, false };
+	struct append_ctx a = { out, note_len, cap, 0, false };
 	if (note_len >= cap)
 		return -1;
 	memcpy(out, note, note_len);
+	/* The note's own signature lines: those after its blank line. */
+	const char *blank = memmem(note, note_len, "\n\n", 2);
+	for (const char *p = blank ? blank + 2 : note + note_len; p < note + note_len; p++)
+		a.lines += *p == '\n';
 	each(s, txn, log, size, append_line, &a);
-	/* A note that would not fit with every cosignature is served with those that fit. */
+	/* A note that would not fit with every cosignature is served with those that fit, and
+	 * with no more signature lines than a note may carry (NOTE_MAX_SIGS: a peer refuses a
+	 * note with more; every node of a big federation cosigns what it serves). */
 	out[a.len] = '\0';
 	return (int)a.len;
 }

@@ -191,6 +191,39 @@ test_other_line_same_signer(void **state)
 	assert_memory_equal(out, note, (size_t)len);
 }
 
+/* More witnesses than a note may carry signature lines (every node of a big federation cosigns
+ * what it serves): the served note stops at NOTE_MAX_SIGS lines, author's included, and still
+ * opens; past that cap, peers refused the note and closed the session. */
+static void
+test_more_witnesses_than_lines(void **state)
+{
+	struct fx *f = *state;
+	char out[NOTE_MAX_LEN], err[256], name[64], line[256];
+	struct note_verifier author = f->author.v;
+	struct note nt;
+	MDB_txn *txn;
+	int n;
+	for (int i = 0; i < 2 * NOTE_MAX_SIGS; i++) {
+		struct note_signer w;
+		snprintf(name, sizeof(name), "remacto.ma/witness-%03d", i);
+		seeded(&w, name, NOTE_ALG_COSIGNATURE_V1, (uint8_t)(10 + i));
+		int l = note_cosign_line(&w, f->body, f->body_len, 1000 + (uint64_t)i, line,
+		                         sizeof(line));
+		assert_true(l > 0);
+		put(f, name, line, (size_t)l, 1000 + (uint64_t)i);
+		note_signer_free(&w);
+	}
+	assert_int_equal(store_read_begin(&f->s, &txn), 0);
+	n = witness_note(&f->s, txn, f->h.id, f->h.size, f->h.checkpoint, f->h.checkpoint_len, out,
+	                 sizeof(out));
+	mdb_txn_abort(txn);
+	assert_true(n > 0);
+	if (!note_open(out, (size_t)n, &author, 1, &nt, err, sizeof(err)))
+		fail_msg("the served note does not open: %s", err);
+	assert_int_equal(nt.nsigs, NOTE_MAX_SIGS);
+	assert_true(nt.sigs[0].verified);
+}
+
 int
 main(void)
 {
@@ -198,6 +231,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stored_lines_appended, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_line_already_in_note, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_line_same_signer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_more_witnesses_than_lines, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("witness", tests, NULL, NULL);
 }
