@@ -92,12 +92,8 @@ member_line() {   # K (1-based): the K-th member's table line, synthetic past th
 	fi
 }
 
-regions_csv() {
-	for f in "$top/config/regions.csv" "$top/../shared/data/regions.csv" /work/shared/data/regions.csv; do
-		[ -r "$f" ] && { echo "$f"; return 0; }
-	done
-	return 1
-}
+# The regions' names and census populations: the project's own table, nothing outside it.
+REGIONS_CSV="$top/config/regions.csv"
 
 # ---- helpers over DIR ------------------------------------------------------------------------
 
@@ -411,19 +407,20 @@ cmd_start() {
 	fi
 
 	# The members: key, admission.
-	csv=$(regions_csv) || csv=""
+	csv=$REGIONS_CSV
+	[ -r "$csv" ] || die "$csv is missing: it names the regions (restore it from the repository)"
 	k=1
 	while [ $k -le "$n" ]; do
 		IFS='|' read -r slug kind hcp region fr ar pop _ <<EOF
 $(member_line $k)
 EOF
-		if [ "$kind" = region ] && [ -n "$csv" ]; then
+		if [ "$kind" = region ]; then
 			row=$(awk -F, -v c="$hcp" '$2 == c' "$csv")
+			[ -n "$row" ] || die "$csv has no region with HCP code $hcp"
 			fr="Région $(echo "$row" | cut -d, -f3)"
 			ar="جهة $(echo "$row" | cut -d, -f4)"
 			pop=$(echo "$row" | cut -d, -f5)
 		fi
-		[ -n "$fr" ] || { fr="Région $hcp"; ar="جهة $hcp"; pop=1000000; }
 		mkdir -p "$D/m$k/data"
 		vk=$("$R" keygen --origin "remacto.ma/$slug" --out "$D/m$k/data/node.key") ||
 			die "keygen of m$k failed"
