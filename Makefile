@@ -3,8 +3,8 @@
 #   make deps    installs the Debian packages the build needs (deploy/deps.sh, the only place
 #                that installs anything); run, test, bench and fuzz call it first
 #   make run     installs what is missing, builds, and starts a local demo federation
-#   make test    installs what is missing, builds, runs lint, unit (also under ASan/UBSan),
-#                integration and browser tests, and a short ThreadSanitizer run
+#   make test    installs what is missing, builds, runs lint, unit and integration tests (both
+#                also under ASan/UBSan), browser tests and a short ThreadSanitizer run
 #   make lint    layer rules over the #include lines (tools/check-layers.sh) and the house style
 #                on the lines changed since main (tools/check-format.sh)
 #   make bench   performance benchmarks (results go to docs/BENCHMARKS.md by hand)
@@ -122,8 +122,13 @@ run-node: deps
 	@$(MAKE) --no-print-directory all
 	@deploy/run-node.sh $(BUILD)
 
-# Lint, unit tests, then the same unit tests built with ASan/UBSan, then the integration
-# scenarios, then the dashboard in a headless browser, then the short ThreadSanitizer run
+# The same targets built with ASan/UBSan into build/asan.
+SAN_MAKE = $(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 HARDEN= HARDEN_LD= \
+    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+    LDFLAGS="-fsanitize=address,undefined"
+
+# Lint, unit tests and integration scenarios, each also with the daemon and CLI built with
+# ASan/UBSan, then the dashboard in a headless browser, then the short ThreadSanitizer run
 # (`make tsan` with two scenarios: publishing under load, a federation).
 test: test-deps
 	@$(MAKE) --no-print-directory all
@@ -131,10 +136,9 @@ test: test-deps
 	    echo "check-hardening: ok (PIE, RELRO, bind now, stack protector, FORTIFY)"
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 HARDEN= HARDEN_LD= \
-	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    LDFLAGS="-fsanitize=address,undefined" unit
+	@$(SAN_MAKE) unit
 	@$(MAKE) --no-print-directory integration
+	@$(SAN_MAKE) integration
 	@$(MAKE) --no-print-directory browser
 	@$(MAKE) --no-print-directory tsan TSAN_SCENARIOS="$(TSAN_SHORT)"
 

@@ -3,11 +3,23 @@
 # in BUILD. Each scenario prints "ok - ..." / "not ok - ..." lines (tests/integration/lib.sh);
 # this adds them up into one machine-readable line: "integration: N passed, N failed".
 # Usage: tests/run-integration.sh [BUILD [SCENARIO...]]
+#
+# A skipped test is a failed test: a line marked "# SKIP" (TAP), a scenario that ran no test at
+# all, or one that exits non-zero without saying why all count as failures.
+# With a sanitizer build (BUILD made with -fsanitize=address,undefined), every report
+# AddressSanitizer, LeakSanitizer or UBSan writes, from a node or the CLI, in any scenario, is a
+# failure too: reports go to BUILD/tests/sanitizer/ (log_path), one file per process.
 set -u
 build=$(cd "${1:-build}" && pwd)
 [ $# -gt 0 ] && shift
 here=$(cd "$(dirname "$0")" && pwd)
 export BUILD="$build"
+san="$build/tests/sanitizer"
+rm -rf "$san"
+mkdir -p "$san/new"
+# Appended last, so that these log_path settings win over any given before.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$san/new/asan:detect_leaks=1"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$san/new/ubsan:print_stacktrace=1"
 passed=0 failed=0
 scenarios=""
 for s in "$@"; do
@@ -20,16 +32,33 @@ for t in ${scenarios:-"$here"/integration/*.sh}; do
 	log="$build/tests/$name.log"
 	mkdir -p "$build/tests"
 	echo "== $name"
+	t0=$(date +%s)
 	sh "$t" >"$log" 2>&1
 	rc=$?
 	grep -E '^(ok|not ok) ' "$log"
 	p=$(grep -c '^ok ' "$log"); f=$(grep -c '^not ok ' "$log")
+	s=$(grep -Ec '^(ok|not ok) .*# *(SKIP|skip)' "$log")
+	if [ "$s" -gt 0 ]; then
+		echo "not ok - $name skipped $s test(s): a skipped test counts as failed"
+		p=$((p - s)); f=$((f + s))
+	fi
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		tail -n 15 "$log"
 		echo "not ok - $name exited with status $rc"
 		f=1
 	fi
+	if [ "$rc" -eq 0 ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name ran no test"
+		f=1
+	fi
+	for r in "$san"/new/*; do
+		[ -e "$r" ] || continue
+		echo "not ok - $name: sanitizer report $(basename "$r"): $(grep -m1 -E 'ERROR|SUMMARY|runtime error' "$r" | cut -c1-240)"
+		mv "$r" "$san/$name.$(basename "$r")"
+		f=$((f + 1))
+	done
 	[ "$f" -gt 0 ] && echo "   (full log: $log)"
+	echo "   ($name: $(($(date +%s) - t0)) s)"
 	passed=$((passed + p)); failed=$((failed + f))
 done
 echo "integration: $passed passed, $failed failed"
