@@ -4,7 +4,9 @@
 #                that installs anything); run, test, bench and fuzz call it first
 #   make run     installs what is missing, builds, and starts a local demo federation
 #   make test    installs what is missing, builds, runs lint, unit and integration tests (both
-#                also under ASan/UBSan), browser tests and a short ThreadSanitizer run
+#                also under ASan/UBSan), the short chaos schedules, browser tests and a short
+#                ThreadSanitizer run
+#   make chaos   the long chaos run: CHAOS_SCHEDULES (200) seeded fault schedules (tests/chaos/)
 #   make lint    layer rules over the #include lines (tools/check-layers.sh) and the house style
 #                on the lines changed since main (tools/check-format.sh)
 #   make bench   performance benchmarks (results go to docs/BENCHMARKS.md by hand)
@@ -128,8 +130,9 @@ SAN_MAKE = $(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 HARDEN= HARDEN_
     LDFLAGS="-fsanitize=address,undefined"
 
 # Lint, unit tests and integration scenarios, each also with the daemon and CLI built with
-# ASan/UBSan, then the dashboard in a headless browser, then the short ThreadSanitizer run
-# (`make tsan` with two scenarios: publishing under load, a federation).
+# ASan/UBSan, then the short chaos schedules, then the dashboard in a headless browser, then
+# the short ThreadSanitizer run (`make tsan` with two scenarios: publishing under load, a
+# federation).
 test: test-deps
 	@$(MAKE) --no-print-directory all
 	@out=$$(tools/check-hardening.sh $(BINS)) || { echo "$$out"; exit 1; }; \
@@ -139,6 +142,7 @@ test: test-deps
 	@$(SAN_MAKE) unit
 	@$(MAKE) --no-print-directory integration
 	@$(SAN_MAKE) integration
+	@$(MAKE) --no-print-directory chaos-short
 	@$(MAKE) --no-print-directory browser
 	@$(MAKE) --no-print-directory tsan TSAN_SCENARIOS="$(TSAN_SHORT)"
 
@@ -168,6 +172,14 @@ tsan: test-deps
 	@$(MAKE) --no-print-directory $(TSAN_FLAGS) all tsan-bins
 	@tests/run-tsan.sh build/tsan $(TSAN_SCENARIOS)
 tsan-bins: $(BUILD)/libremacto.a $(UNIT_BIN)
+
+.PHONY: chaos chaos-short
+chaos-short: $(BINS)
+	@tests/chaos/run.sh --build $(BUILD) --short
+
+chaos: test-deps
+	@$(MAKE) --no-print-directory all
+	@tests/chaos/run.sh --build $(BUILD) --long
 
 bench: test-deps
 	@deploy/deps.sh bench

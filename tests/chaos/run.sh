@@ -1,0 +1,53 @@
+#!/bin/sh
+# The chaos runner's entry point (make test, make chaos): tests/chaos/chaos.py with the forms
+# below, inside a user and mount namespace of its own when the system allows one, so that a full
+# disk is a real ENOSPC on a tmpfs that disappears with the run; otherwise (containers that
+# forbid unshare) a full disk is RLIMIT_FSIZE (EFBIG), which the output says.
+#
+#   tests/chaos/run.sh --build BUILD --short     make test: a few short schedules, fixed seed
+#                                                (CHAOS_SEED overrides), faults whose fixes are
+#                                                on main (SHORT_FAULTS below)
+#   tests/chaos/run.sh --build BUILD --long      make chaos: CHAOS_SCHEDULES (200) schedules of
+#                                                every fault, seed CHAOS_SEED or random
+#   tests/chaos/run.sh --build BUILD [chaos.py options]    anything else, e.g. a replay
+#
+# Last line: "chaos: N schedules, F failed; lost …" (chaos.py); exit 1 when one failed.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+
+# The faults `make test` runs: those the nodes on main survive. Enable the others as their fixes
+# land (docs/RELIABILITY.md lists which fix each one waits for). SHORT_TOLERATE: invariants
+# reported there but not failed yet: witness-times (the registry node's cosignatures do not
+# travel, so lastWitnessed differs by a second now and then).
+SHORT_TOLERATE=witness-times
+SHORT_FAULTS=kill-publish,kill-catchup,restore-up,restore-down,rotate-correct,suspend,partition,proxy-delay,proxy-drop,proxy-corrupt,proxy-truncate,proxy-reset,proxy-blackhole,http-pipeline
+
+form=""
+for a; do
+	shift
+	case "$a" in --short | --long) form=${a#--} ;; *) set -- "$@" "$a" ;; esac
+done
+build="" prev=""
+for a; do
+	[ "$prev" = --build ] && build=$a
+	prev=$a
+done
+[ -n "$build" ] || { echo "usage: $0 --build BUILD (--short | --long | chaos.py options)" >&2; exit 2; }
+case "$form" in
+short) set -- "$@" --seed "${CHAOS_SEED:-1}" --schedules "${CHAOS_SCHEDULES:-4}" --steps 4 \
+	--faults "$SHORT_FAULTS" --tolerate "$SHORT_TOLERATE" ;;
+long)
+	set -- "$@" --schedules "${CHAOS_SCHEDULES:-200}" --steps 6 --faults "${CHAOS_FAULTS:-all}" \
+		--keep "$build/chaos-failed"
+	[ -z "${CHAOS_SEED:-}" ] || set -- "$@" --seed "$CHAOS_SEED"
+	;;
+esac
+
+# The runner's own parts first (fault proxy, schedules, comparison): ~1 s.
+/usr/bin/python3 "$here/selftest.py" ||
+	{ echo "chaos: 0 schedules, the runner's self-test failed"; exit 1; }
+if unshare -rm --propagation private true 2> /dev/null; then
+	export CHAOS_MOUNT_NS=1
+	exec unshare -rm --propagation private /usr/bin/python3 "$here/chaos.py" "$@"
+fi
+exec /usr/bin/python3 "$here/chaos.py" "$@"
