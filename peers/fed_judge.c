@@ -113,7 +113,8 @@ fed_refresh_verifiers(struct fed *f, MDB_txn *txn)
 	}
 	/* A slug is served for one origin: the registry's, then each member's in admission
 	 * order; a later member with a taken slug is shadowed, on every node alike. */
-	qsort(c.adm, c.nadm, sizeof(*c.adm), by_index);
+	if (c.nadm) /* qsort's array may not be NULL, even for 0 elements (UBSan) */
+		qsort(c.adm, c.nadm, sizeof(*c.adm), by_index);
 	char(*was)[NOTE_NAME_MAX + 1] = f->shadowed;
 	size_t nwas = f->nshadowed;
 	f->shadowed = c.nadm ? calloc(c.nadm, sizeof(*f->shadowed)) : NULL;

@@ -288,7 +288,10 @@ cmd_status(int argc, char **argv)
 		goto done;
 	if ((rc = endpoint_get(&t, "/api/v1/status", &resp)) != EXIT_OK)
 		goto done;
-	if (!json_is_object(j = json_loadb((const char *)resp.body, resp.len, 0, &jerr))) {
+	/* Not inside json_is_object(): the macro evaluates its argument twice (a second load,
+	 * the first one leaked). */
+	j = json_loadb((const char *)resp.body, resp.len, 0, &jerr);
+	if (!json_is_object(j)) {
 		rc = cli_err(EXIT_FAIL, "the node's answer to /api/v1/status is not a JSON object");
 		goto done;
 	}
