@@ -11,7 +11,7 @@ Schedule i runs with seed S + i (schedule.py); a failure prints its seed, its st
 failed, and `chaos.py --seed THAT --schedules 1 --faults SAME` replays the same steps. Output:
 "ok - ..." / "not ok - ..." per schedule, then one line
 "chaos: N schedules, F failed; lost L, false-evidence E, frozen Z, down W, unhealthy U,
-not-converged C, compliance D, witness-times T, step-error X" (counts of schedules where each invariant failed;
+not-converged C, compliance D, witness-times T, step-error X, corrupt K" (counts of schedules where each invariant failed;
 check.py says what each one means). Exit 1 when any schedule failed.
 
 While a schedule runs, a publisher thread posts small batches to the members' admin APIs and
@@ -23,10 +23,12 @@ import collections
 import ctypes
 import os
 import random
+import re
 import shutil
 import signal
 import socket
 import ssl
+import subprocess
 import sys
 import tempfile
 import threading
@@ -43,6 +45,8 @@ MAX_ENTRIES = 20000   # per schedule, publisher and bulks together
 REPLICATE_S = 60      # before a restore: the federation takes what the node acknowledged
 MAX_LINES, MAX_LINE = 12, 600   # of a failed schedule's report
 ROTATE_S = 30         # a key rotation reaches the member's node (gossip, one hop)
+MAP_HEADROOM = 256 << 10   # map-full: the fixed map's room above data.mdb
+CREATE_TRIES = 3      # federations made for a schedule when a chosen port was taken meanwhile
 PIPELINED = (b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
              b"POST /api/v1/logs HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
 
@@ -129,7 +133,9 @@ class Runner:
         self.suspended = set()
         self.backups = {}
         self.keys = 0
+        self.vkeys = {}           # origin -> [(from size, verifier key)] as the registry has it
         self.converge_s = None
+        self.kept = None          # where the folder of a failed schedule was copied
 
     def fail(self, inv, msg):
         self.failures.append((inv, msg))
@@ -245,6 +251,9 @@ class Runner:
             r.stderr.strip().replace("\n", " ")[:200]))
         if r.returncode != 0:
             return None
+        # The size the rotation takes effect from, as the CLI says it (its default, or ours).
+        said = re.search(r"of size (\d+) and more", r.stderr + r.stdout)
+        self.vkeys[m.origin].append((int(said.group(1)) if said else from_size or 0, vk))
         reg = self.fed.nodes[REGISTRY].origin
         want = int(r.stdout.split()[-1])
         if not poll(ROTATE_S, lambda: (self.fed.size_on(m, reg) or 0) >= want, step=0.1):
@@ -356,6 +365,26 @@ class Runner:
         self.fed.free_disk(m)
         self.pub.set()
 
+    def st_map_full(self, s):
+        """Storage full the way LMDB sees it: the member's node restarted with a fixed map
+        (REMACTO_MAPSIZE) MAP_HEADROOM bytes above its data.mdb, publishing focused on it for
+        hold_s, then restarted with its normal map (the runbook's cure: a bigger mapsize_mb).
+        Where the store still grows its map on demand, this is a map doubling under load."""
+        m = self.node(s["node"])
+        self.fed.stop(m)
+        size = os.path.getsize(os.path.join(m.data, "data.mdb"))
+        cap = (size + MAP_HEADROOM + 4095) // 4096 * 4096
+        self.fed.start(m, env={"REMACTO_MAPSIZE": str(cap)})
+        before = self.own_size(m)
+        self.pub.set(focus=m.name)
+        time.sleep(s["hold_s"])
+        self.pub.set()
+        poll(10, lambda: self.pub.idle(m.name), step=0.05)
+        self.notes.append("map-full %s: map %d bytes (data.mdb %d), own log %d -> %d" % (
+            m.name, cap, size, before, self.own_size(m)))
+        self.fed.stop(m)
+        self.fed.start(m)
+
     def st_http_pipeline(self, s):
         x = self.node(s["node"])
         raw = socket.create_connection(("127.0.0.1", x.pub), timeout=5)
@@ -402,6 +431,7 @@ class Runner:
         t0 = time.monotonic()
         self.fed.reap_nodes()
         self.fed.create(self.proxies, self.args.tmpfs)
+        self.vkeys = self.fed.vkeys()
         self.pub = Publisher(self.fed, self.seed)
         self.pub.start()
         for i, s in enumerate(self.sched["steps"]):
@@ -436,6 +466,13 @@ class Runner:
                 self.fail(*f)
         for f in check.health(self.fed, final=True):
             self.fail(*f)
+        # Nothing corrupt: what the nodes serve, read by an independent verifier, then every
+        # data folder after a SIGKILL of every node, read by the project's own.
+        if self.args.goverify:
+            for f in check.served(self.fed, self.args.goverify, self.vkeys):
+                self.fail(*f)
+        for f in check.offline(self.fed):
+            self.fail(*f)
         acked = sum(len(a) for a in self.pub.acked().values())
         self.notes.append("%d entries acknowledged (answers: %s); %.0f s" % (
             acked, " ".join("%s×%d" % (k, v) for k, v in sorted(
@@ -455,6 +492,108 @@ class Runner:
             self.proxies.close()
 
 
+def attempt_schedule(args, sched, seed):
+    """Runs one schedule in a folder of its own; returns its Runner (failures, notes)."""
+    work = tempfile.mkdtemp(prefix="remacto-chaos.")
+    r = Runner(args, sched, work)
+    try:
+        r.run()
+    except Exception as e:   # the runner's own trouble is a failure too, with its trace
+        r.fail("step-error", "%s: %s" % (type(e).__name__, e))
+        traceback.print_exc(file=sys.stdout)
+    finally:
+        keep = os.path.join(args.keep, "seed-%d" % seed) if args.keep and r.failures else None
+        r.kept = keep
+        try:
+            r.close(keep)
+        except Exception as e:
+            r.fail("step-error", "cleanup: %s" % e)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return r
+
+
+def sharded(args, master, faults):
+    """--jobs N: the schedules split into N contiguous seed ranges, each run by a chaos.py of
+    its own (its own federations, ports, tmpfs and subreaper); their reports printed in seed
+    order once all ended, and added up into one summary. A schedule spends most of its time in
+    bounded waits for the nodes, so a few run side by side on 2 cores."""
+    per = -(-args.schedules // args.jobs)
+    out_dir = tempfile.mkdtemp(prefix="remacto-chaos-jobs.")
+    procs = []
+    for k in range(args.jobs):
+        first = k * per
+        n = min(per, args.schedules - first)
+        if n <= 0:
+            break
+        cmd = [sys.executable, os.path.abspath(__file__), "--build", args.build,
+               "--seed", str(master + first), "--schedules", str(n), "--faults",
+               ",".join(faults), "--steps", str(args.steps), "--members", str(args.members),
+               "--tmpfs", "yes" if args.tmpfs else "no", "--jobs", "1"]
+        for opt in ("keep", "goverify", "tolerate"):
+            if getattr(args, opt):
+                cmd += ["--" + opt, getattr(args, opt)]
+        out = os.path.join(out_dir, "job-%d.out" % k)
+        print("# job %d: seeds %d-%d, its report in %s while it runs" % (
+            k, master + first, master + first + n - 1, out), flush=True)
+        with open(out, "w") as f:
+            procs.append((subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT,
+                                           stdin=subprocess.DEVNULL), out))
+    try:
+        for p, _ in procs:
+            p.wait()
+    except KeyboardInterrupt:
+        for p, _ in procs:
+            p.terminate()   # each unwinds as on Ctrl-C: nodes killed, folders removed
+        for p, _ in procs:
+            p.wait()
+        raise
+    counts, total, failed, took = collections.Counter(), 0, 0, []
+    for k, (p, out) in enumerate(procs):
+        with open(out, errors="replace") as f:
+            text = f.read()
+        summary = None
+        for line in text.splitlines():
+            if line.startswith("chaos: "):
+                summary = line
+            elif not line.startswith(("# chaos: seed", "# convergence after")):
+                print(line)
+            m = re.match(r"^#   converged ([0-9.]+) s after the heal", line)
+            if m:
+                took.append(float(m.group(1)))
+        m = summary and re.match(r"chaos: (\d+) schedules, (\d+) failed; (.*)$", summary)
+        if not m:
+            print("not ok - job %d exited with status %s without its summary" % (
+                k, p.returncode))
+            failed += 1
+            continue
+        total += int(m.group(1))
+        failed += int(m.group(2))
+        for name, v in re.findall(r"([a-z][a-z -]*?) (\d+)(?=;|,|$)", m.group(3)):
+            counts[name.strip()] += int(v)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    return total, failed, counts, took
+
+
+def summarize(schedules, failed, counts, took):
+    """Prints the convergence times and the summary line; the exit status."""
+    if took:
+        took.sort()
+        print("# convergence after the heal (%d schedules): median %.1f s, max %.1f s" % (
+            len(took), took[len(took) // 2], took[-1]))
+    print("chaos: %d schedules, %d failed; lost %d, false-evidence %d, frozen %d, down %d, "
+          "unhealthy %d, not-converged %d, compliance %d, witness-times %d, step-error %d, "
+          "corrupt %d%s" % (
+              schedules, failed, counts["lost"], counts["false-evidence"],
+              counts["frozen"], counts["down"], counts["unhealthy"], counts["not-converged"],
+              counts["compliance"], counts["witness-times"], counts["step-error"],
+              counts["corrupt"], "".join(
+                  "; %s %d" % (k, v) for k, v in sorted(counts.items())
+                  if k.startswith("tolerated "))))
+    sys.stdout.flush()
+    return 1 if failed else 0
+
+
 def interrupted(signum, frame):
     raise KeyboardInterrupt
 
@@ -469,6 +608,11 @@ def main():
     ap.add_argument("--members", type=int, default=3)
     ap.add_argument("--keep", default=None, help="copy the folder of a failed schedule here")
     ap.add_argument("--tmpfs", choices=("auto", "yes", "no"), default="auto")
+    ap.add_argument("--jobs", type=int, default=1, help="schedules run side by side, each "
+                    "job a contiguous range of seeds in a chaos.py of its own")
+    ap.add_argument("--goverify", default=None, help="the independent verifier's binary "
+                    "(tests/integration/goverify, run.sh builds it); without it only the "
+                    "project's own verifier reads the logs, which the output says")
     ap.add_argument("--tolerate", default="", help="invariants reported but not failed, e.g. "
                     "witness-times while its fix is pending (make test's short form)")
     args = ap.parse_args()
@@ -491,30 +635,28 @@ def main():
     args.tmpfs = {"yes": True, "no": False}.get(args.tmpfs, os.environ.get(
         "CHAOS_MOUNT_NS") == "1")
     master = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
-    print("# chaos: seed %d, %d schedule(s), faults %s, full disk by %s" % (
-        master, args.schedules, ",".join(faults), "tmpfs (ENOSPC)" if args.tmpfs
-        else "RLIMIT_FSIZE (EFBIG)"), flush=True)
+    print("# chaos: seed %d, %d schedule(s), faults %s, full disk by %s, logs verified by %s"
+          % (master, args.schedules, ",".join(faults), "tmpfs (ENOSPC)" if args.tmpfs
+             else "RLIMIT_FSIZE (EFBIG)", "remacto log verify and goverify" if args.goverify
+             else "remacto log verify only (no goverify)"), flush=True)
+    if args.jobs > 1 and args.schedules > 1:
+        return summarize(*sharded(args, master, faults))
     counts = collections.Counter()
     failed = 0
     took = []
     for i in range(args.schedules):
         seed = master + i
         sched = schedule.make(seed, faults, args.steps, args.members)
-        work = tempfile.mkdtemp(prefix="remacto-chaos.")
-        r = Runner(args, sched, work)
-        try:
-            r.run()
-        except Exception as e:   # the runner's own trouble is a failure too, with its trace
-            r.fail("step-error", "%s: %s" % (type(e).__name__, e))
-            traceback.print_exc(file=sys.stdout)
-        finally:
-            keep = os.path.join(args.keep, "seed-%d" % seed) if args.keep and r.failures else None
-            try:
-                r.close(keep)
-            except Exception as e:
-                r.fail("step-error", "cleanup: %s" % e)
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
+        for attempt in range(1, CREATE_TRIES + 1):
+            r = attempt_schedule(args, sched, seed)
+            # A free port taken by another program between federation.sh's choice and the
+            # node's bind (the machine is shared): the federation is made again, new ports.
+            clash = r.failures and all(inv == "step-error" and "is taken by another program"
+                                       in msg for inv, msg in r.failures)
+            if not clash or attempt == CREATE_TRIES:
+                break
+            print("#   seed %d: a port was taken while the federation was made; made again" %
+                  seed)
         if r.converge_s is not None:
             took.append(r.converge_s)
         tolerated = [(inv, m) for inv, m in r.failures if inv in args.tolerate.split(",")]
@@ -535,8 +677,8 @@ def main():
                 print("#   … and %d more failures" % (len(r.failures) - MAX_LINES))
             print("#   replay: tests/chaos/run.sh --build %s --seed %d --schedules 1 "
                   "--faults %s --steps %d" % (args.build, seed, ",".join(faults), args.steps))
-            if keep:
-                print("#   kept in %s" % keep)
+            if r.kept:
+                print("#   kept in %s" % r.kept)
         else:
             print("ok - %s: %s" % (head, "; ".join(schedule.describe(s)
                                                      for s in sched["steps"])))
@@ -545,18 +687,7 @@ def main():
         for n in r.notes:
             print("#   " + n)
         sys.stdout.flush()
-    if took:
-        took.sort()
-        print("# convergence after the heal (%d schedules): median %.1f s, max %.1f s" % (
-            len(took), took[len(took) // 2], took[-1]))
-    print("chaos: %d schedules, %d failed; lost %d, false-evidence %d, frozen %d, down %d, "
-          "unhealthy %d, not-converged %d, compliance %d, witness-times %d, step-error %d%s" % (
-              args.schedules, failed, counts["lost"], counts["false-evidence"],
-              counts["frozen"], counts["down"], counts["unhealthy"], counts["not-converged"],
-              counts["compliance"], counts["witness-times"], counts["step-error"], "".join(
-                  "; %s %d" % (k, v) for k, v in sorted(counts.items())
-                  if k.startswith("tolerated "))))
-    return 1 if failed else 0
+    return summarize(args.schedules, failed, counts, took)
 
 
 if __name__ == "__main__":

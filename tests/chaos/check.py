@@ -17,11 +17,19 @@
   frozen          every running node answers /healthz (one that does not is frozen)
   unhealthy       after the heal, /healthz says 200 (not 503 "degraded") on every node
   down            every node runs (a node that exited, or does not start again, is down)
+  corrupt         every log every node serves verifies with an independent verifier (Go's
+                  sumdb/tlog and sumdb/note, tests/integration/goverify: the checkpoint under
+                  the log's current key, every tile against the signed root, every entry's leaf
+                  hash), and, once every node is killed with SIGKILL, every log of every data
+                  folder verifies offline with the project's own (`remacto log verify`: every
+                  entry rehashed, every stored tree hash rebuilt, the checkpoint's signature)
 
 Each check returns a list of (invariant, message).
 """
 import base64
 import json
+import os
+import subprocess
 import time
 
 from fed import REGISTRY, poll
@@ -268,3 +276,82 @@ def compliance(fed, as_of):
     if poll(COMPLIANCE_S, same, step=0.5):
         return []
     return last[:4]
+
+
+def key_at(keys, size):
+    """The key a checkpoint of size must be signed by: keys is [(from size, verifier key)], the
+    admission's from 0 and each rotation's from its size, in the order the registry took them
+    (it refuses a rotation from a size at or below an earlier one's): the last that covers size."""
+    vk = None
+    for frm, k in keys:
+        if size >= frm:
+            vk = k
+    return vk
+
+
+def served(fed, goverify, vkeys):
+    """The independent verifier over what every running node serves: `goverify tiles` of each
+    log the node lists, its checkpoint under the key the registry gives at that checkpoint's
+    size as the runner made it (vkeys: origin -> [(from size, verifier key)], the authority's
+    from federation.sh, each member's admission and rotations), every entry checked (step 1)."""
+    out = []
+    env = dict(os.environ)
+    if not fed.plain:
+        env["SSL_CERT_FILE"] = os.path.join(fed.dir, "tls", "ca.pem")
+    for node in fed.nodes.values():
+        if not node.alive():
+            continue
+        j = fed.get_json(node, "/api/v1/logs", timeout=10)
+        if j is None:
+            out.append(("frozen", "%s: no answer from /api/v1/logs" % node.name))
+            continue
+        for log in j.get("logs", []):
+            origin = log["origin"]
+            if origin not in vkeys:
+                out.append(("corrupt", "%s serves a log the runner never made: %s" % (
+                    node.name, origin)))
+                continue
+            lines = (log.get("checkpoint") or "").split("\n")
+            size = int(lines[1]) if len(lines) > 2 and lines[1].isdigit() else 0
+            if size == 0:
+                continue
+            vk = key_at(vkeys[origin], size)
+            url = fed.url(node, "/logs/" + log["slug"])
+            try:
+                r = subprocess.run([goverify, "tiles", url, vk, "1"], capture_output=True,
+                                   text=True, timeout=120, env=env, stdin=subprocess.DEVNULL)
+                rc, msg = r.returncode, (r.stderr or r.stdout).strip()
+            except subprocess.TimeoutExpired:
+                rc, msg = -1, "goverify did not finish in 120 s"
+            if rc != 0:
+                out.append(("corrupt", "%s: %s (checkpoint %d, tree %s) does not verify with "
+                            "Go's tlog under the key the registry gives at %d: %s" % (
+                                node.name, log["slug"], size, log.get("size"), size,
+                                msg[-300:])))
+    return out
+
+
+def offline(fed):
+    """The project's own verifier over every data folder, every node killed first (SIGKILL:
+    what is on disk after a crash is what must verify)."""
+    fed.kill_all()
+    out = []
+    for node in fed.nodes.values():
+        if node.alive():
+            out.append(("down", "%s still runs after SIGKILL" % node.name))
+            continue
+        r = fed.sh(fed.remacto, "log", "list", "--data", node.data, check=False)
+        if r.returncode != 0:
+            out.append(("corrupt", "%s: remacto log list fails on its data folder: %s" % (
+                node.name, r.stderr.strip()[-300:])))
+            continue
+        for line in r.stdout.splitlines():
+            f = line.split()
+            if not f:
+                continue
+            v = fed.sh(fed.remacto, "log", "verify", "--data", node.data, "--origin", f[0],
+                       check=False, timeout=300)
+            if v.returncode != 0:
+                out.append(("corrupt", "%s: %s does not verify: %s" % (
+                    node.name, f[0], (v.stderr or v.stdout).strip()[-300:])))
+    return out

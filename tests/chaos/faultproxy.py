@@ -182,6 +182,10 @@ class ProxySet:
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(5)
+            # Closed here, in the thread that made it, not by the collector at exit (which
+            # printed "Exception ignored in BaseEventLoop.__del__").
+            if not self.thread.is_alive():
+                self.loop.close()
 
 
 def main(argv):

@@ -132,10 +132,11 @@ class Fed:
 
     # ---- making it -----------------------------------------------------------------------
 
-    def sh(self, *args, timeout=120, check=True):
+    def sh(self, *args, timeout=120, check=True, env=None):
         # restore_signals=False: SIGXFSZ stays ignored in the nodes (see chaos.py).
         r = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
-                           restore_signals=False, stdin=subprocess.DEVNULL)
+                           restore_signals=False, stdin=subprocess.DEVNULL,
+                           env=dict(os.environ, **env) if env else None)
         if check and r.returncode != 0:
             raise FedError("%s: exit %d: %s" % (" ".join(os.path.basename(a) for a in args[:2]),
                                                 r.returncode, (r.stderr or r.stdout)[-600:]))
@@ -195,6 +196,22 @@ class Fed:
             if node.alive():
                 try:
                     os.kill(node.pid(), signal.SIGKILL)
+                except OSError:
+                    pass
+        # Nodes federation.sh started before the runner read DIR/nodes (interrupted while the
+        # federation was being made): by their pid files.
+        known = {n.pid() for n in self.nodes.values()}
+        for name in (os.listdir(self.dir) if os.path.isdir(self.dir) else []):
+            try:
+                with open(os.path.join(self.dir, name, "remactod.pid")) as f:
+                    p = int(f.read().strip())
+                with open("/proc/%d/cmdline" % p, "rb") as f:
+                    mine = self.dir.encode() in f.read()
+            except (OSError, ValueError):
+                continue
+            if p not in known and mine:
+                try:
+                    os.kill(p, signal.SIGKILL)
                 except OSError:
                     pass
         for node in self.nodes.values():
@@ -296,10 +313,11 @@ class Fed:
     def stop(self, node):
         self.sh(self.fedsh, "stop-node", self.dir, node.name, check=False)
 
-    def start(self, node):
-        """Starts the node and waits for /healthz (federation.sh: 20 s); FedError if not."""
+    def start(self, node, env=None):
+        """Starts the node and waits for /healthz (federation.sh: 20 s); FedError if not.
+        env: variables added to the node's environment (REMACTO_MAPSIZE)."""
         node.exit = None    # a node that dies under federation.sh's shell is reaped there
-        r = self.sh(self.fedsh, "start-node", self.dir, node.name, check=False)
+        r = self.sh(self.fedsh, "start-node", self.dir, node.name, check=False, env=env)
         if r.returncode != 0:
             raise FedError("%s does not start: %s" % (node.name, " | ".join(
                 r.stderr.strip().splitlines()[-2:])[-400:]))
@@ -375,6 +393,22 @@ class Fed:
         _, hard = resource.prlimit(node.pid(), resource.RLIMIT_FSIZE)
         resource.prlimit(node.pid(), resource.RLIMIT_FSIZE, (size, hard))
         return "EFBIG (RLIMIT_FSIZE %d)" % size
+
+    def vkeys(self):
+        """{origin: [(0, verifier key)]} as the federation was made: the authority's from
+        federation.sh's authority.vkey, each member's as its admission put it in the registry
+        (the registry node's list of logs, read before any fault)."""
+        with open(os.path.join(self.dir, "authority.vkey")) as f:
+            auth = f.read().strip()
+        j = self.get_json(self.nodes[REGISTRY], "/api/v1/logs", timeout=10)
+        if j is None:
+            raise FedError("the registry node does not list its logs")
+        keys = {l["origin"]: [(0, l["verifierKey"])] for l in j.get("logs", [])}
+        keys[self.nodes[REGISTRY].origin] = [(0, auth)]
+        missing = [m.name for m in self.members() if m.origin not in keys]
+        if missing:
+            raise FedError("the registry node does not list the logs of %s" % ", ".join(missing))
+        return keys
 
     def free_disk(self, node):
         if node.tmpfs:

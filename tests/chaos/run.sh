@@ -8,7 +8,8 @@
 #                                                (CHAOS_SEED overrides), faults whose fixes are
 #                                                on main (SHORT_FAULTS below)
 #   tests/chaos/run.sh --build BUILD --long      make chaos: CHAOS_SCHEDULES (200) schedules of
-#                                                every fault, seed CHAOS_SEED or random
+#                                                every fault, seed CHAOS_SEED or random,
+#                                                CHAOS_JOBS (3) run side by side
 #   tests/chaos/run.sh --build BUILD [chaos.py options]    anything else, e.g. a replay
 #
 # Last line: "chaos: N schedules, F failed; lost …" (chaos.py); exit 1 when one failed.
@@ -35,10 +36,21 @@ short) set -- "$@" --seed "${CHAOS_SEED:-1}" --schedules "${CHAOS_SCHEDULES:-4}"
 	--faults "$SHORT_FAULTS" ;;
 long)
 	set -- "$@" --schedules "${CHAOS_SCHEDULES:-200}" --steps 6 --faults "${CHAOS_FAULTS:-all}" \
-		--keep "$build/chaos-failed"
+		--keep "$build/chaos-failed" --jobs "${CHAOS_JOBS:-3}"
 	[ -z "${CHAOS_SEED:-}" ] || set -- "$@" --seed "$CHAOS_SEED"
 	;;
 esac
+
+# The independent verifier every schedule reads the logs with (Go's sumdb/tlog and sumdb/note,
+# offline from Debian's golang-golang-x-mod-dev), built as tests/integration/lib.sh builds it.
+gv="$(cd "$build" && pwd)/tests/goverify"
+if [ ! -x "$gv" ] || [ "$here/../integration/goverify/main.go" -nt "$gv" ]; then
+	mkdir -p "$(dirname "$gv")"
+	(cd "$here/../integration" && GO111MODULE=off GOPATH=/usr/share/gocode \
+		GOCACHE="$(dirname "$gv")/gocache" GOFLAGS= go build -o "$gv" ./goverify) ||
+		{ echo "chaos: 0 schedules, the independent verifier (tests/integration/goverify) does not build"; exit 1; }
+fi
+set -- "$@" --goverify "$gv"
 
 # The runner's own parts first (fault proxy, schedules, comparison): ~1 s.
 /usr/bin/python3 "$here/selftest.py" ||

@@ -23,6 +23,7 @@ FAULTS = (
     "proxy-delay", "proxy-drop", "proxy-corrupt", "proxy-truncate", "proxy-reset",
     "proxy-blackhole",  # faults on peer links (faultproxy.py)
     "disk-full",       # a member's data folder full under publishing, then freed
+    "map-full",        # a member's node on a fixed LMDB map just above its data, publishing
     "http-pipeline",   # issue 9's one packet: a request with a body pipelined after another
 )
 PROXY_ARG = {   # fault -> (low, high) of its argument
@@ -81,7 +82,7 @@ def make(seed, faults, max_steps, members):
             node = rng.choice(nodes)
             peer = rng.choice([n for n in nodes if n != node]) if rng.random() < 0.4 else None
             s.update(node=node, peer=peer, arg=arg, hold_s=r2(rng.uniform(1, 6)))
-        elif kind == "disk-full":
+        elif kind in ("disk-full", "map-full"):
             s.update(node=m, hold_s=r2(rng.uniform(1, 4)))
         elif kind == "http-pipeline":
             s.update(node=rng.choice(nodes))

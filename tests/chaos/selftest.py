@@ -105,7 +105,42 @@ def main():
                for seed in range(50)), "every restore has an earlier backup of its node")
     result(check.diff({"a": [1, {"b": 2}]}, {"a": [1, {"b": 3}]}) == "/a/1/b: 2 / 3"
            and check.diff({"a": 1}, {"a": 1}) is None, "the JSON comparison finds the path")
+    verdicts()
     return 1 if FAILS else 0
+
+
+class FakeNode:
+    name, alive = "m1", staticmethod(lambda: True)
+
+
+class FakeFed:
+    """Serves one log of 3 entries; the verifiers' verdicts are what is checked."""
+    plain, dir, nodes = True, "/nonexistent", {"m1": FakeNode()}
+
+    def __init__(self, origin):
+        self.origin = origin
+
+    def get_json(self, node, path, timeout=5):
+        return {"logs": [{"origin": self.origin, "slug": "s", "size": 3,
+                          "checkpoint": "o\n3\nAAAA\n\n— o sig\n"}]}
+
+    def url(self, node, path):
+        return "http://127.0.0.1:9" + path
+
+
+def verdicts():
+    """check.served reports a log the independent verifier rejects, or whose key the runner
+    does not know, as corrupt, and nothing when it verifies (true/false stand in for it)."""
+    keys = {"o": [(0, "o+00000000+AAAA")]}
+    ok = check.served(FakeFed("o"), "/bin/true", keys)
+    bad = check.served(FakeFed("o"), "/bin/false", keys)
+    unknown = check.served(FakeFed("x"), "/bin/true", keys)
+    good = ok == [] and [i for i, _ in bad + unknown] == ["corrupt", "corrupt"]
+    result(good, "a log the verifier rejects, or of an unknown key, is corrupt%s" % (
+        "" if good else " (%r %r %r)" % (ok, bad, unknown)))
+    hist = [(0, "k1"), (10, "k2"), (23, "k3")]
+    result([check.key_at(hist, n) for n in (9, 10, 22, 23, 40)] == ["k1", "k2", "k2", "k3", "k3"],
+           "the key a checkpoint needs is the registry's at its size")
 
 
 if __name__ == "__main__":
