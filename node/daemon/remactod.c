@@ -149,6 +149,64 @@ load_identity(struct node *n)
 	return 0;
 }
 
+/* Signs the own log's whole tree again with the node's key, at the size it holds. */
+struct resign_arg {
+	struct store *s;
+	const struct note_signer *signer;
+};
+
+static int
+resign_txn(MDB_txn *txn, void *arg)
+{
+	struct resign_arg *a = arg;
+	struct tlog_batch b;
+	int rc = tlog_batch_begin(&b, a->s, txn, a->signer->v.name);
+	if (rc == 0)
+		rc = tlog_batch_seal(&b, txn, a->signer, NULL);
+	tlog_batch_end(&b);
+	return rc;
+}
+
+/* After a rotation that reaches back (the registry gives the node's key at the size its log
+ * already holds: a forced or late rotation), the log's checkpoint of that size is signed by a
+ * retired key. Until the tree is signed again every node serves the last checkpoint below the
+ * rotation, the entries from there on are under no checkpoint the registry allows, and anyone
+ * who takes the member's key from the registry sees a checkpoint it does not verify. So it is
+ * signed again now, at start, not at the next publication. 0 when nothing was to do or it was
+ * done. */
+static int
+resign_after_rotation(struct node *n, const struct tlog_head *h)
+{
+	struct note_verifier reg;
+	struct note *nt = NULL;
+	MDB_txn *txn;
+	char why[256], err[256];
+	bool due = false;
+
+	if (h->size == 0 || store_read_begin(&n->store, &txn) != 0)
+		return 0;
+	if (registry_key_for(&n->store, txn, n->cfg.origin, h->size, &reg, why, sizeof(why)) == 0 &&
+	    !memcmp(reg.pub, n->signer.v.pub, 32) && (nt = malloc(sizeof(*nt))))
+		due = !note_open(h->checkpoint, h->checkpoint_len, &n->signer.v, 1, nt, err,
+		                 sizeof(err));
+	mdb_txn_abort(txn);
+	free(nt);
+	if (!due)
+		return 0;
+	struct resign_arg a = { &n->store, &n->signer };
+	int rc = store_write(&n->store, resign_txn, &a);
+	if (rc != 0) {
+		log_err("log %s: cannot sign its %llu entries again with the rotated key: %s%s",
+		        n->cfg.origin, (unsigned long long)h->size, store_strerror(rc),
+		        store_io_hint(rc));
+		return -1;
+	}
+	log_info("log %s: its %llu entries signed again with the key the registry gives from a "
+	         "size it already held",
+	         n->cfg.origin, (unsigned long long)h->size);
+	return 0;
+}
+
 /* Loads (or on first start creates) the node's key and log. */
 static int
 open_own_log(struct node *n)
@@ -217,6 +275,10 @@ open_own_log(struct node *n)
 			log_err("key %s is not the key of log %s (%s), nor a key the registry rotated "
 			        "in for its next checkpoint: configure the right key file",
 			        n->cfg.key, n->cfg.origin, h->vkey);
+			free(h);
+			return -1;
+		}
+		if (resign_after_rotation(n, h) != 0) {
 			free(h);
 			return -1;
 		}
