@@ -149,6 +149,29 @@ load_identity(struct node *n)
 	return 0;
 }
 
+/* Whether the registry gives the own log the node's key at size, suspended or not: a suspension
+ * decides whether the node may publish (fed, publish), not which key is the log's (a suspended
+ * member's key is rotated before it is reinstated, the order a compromised key calls for). */
+static bool
+own_key_at(struct node *n, MDB_txn *txn, uint64_t size)
+{
+	Remacto__Store__MemberRecord *m = NULL;
+	const char *vkey = NULL;
+	struct note_verifier v;
+	char why[160];
+	bool mine = false;
+
+	if (registry_member(&n->store, txn, n->cfg.origin, &m) != 0)
+		return false;
+	for (size_t i = 0; i < m->n_keys; i++) /* in from_size order */
+		if (m->keys[i]->from_size <= size)
+			vkey = m->keys[i]->verifier_key;
+	if (vkey && note_verifier_parse(vkey, &v, why, sizeof(why)))
+		mine = !strcmp(v.name, n->cfg.origin) && !memcmp(v.pub, n->signer.v.pub, 32);
+	remacto__store__member_record__free_unpacked(m, NULL);
+	return mine;
+}
+
 /* Signs the own log's whole tree again with the node's key, at the size it holds. */
 struct resign_arg {
 	struct store *s;
@@ -177,16 +200,14 @@ resign_txn(MDB_txn *txn, void *arg)
 static int
 resign_after_rotation(struct node *n, const struct tlog_head *h)
 {
-	struct note_verifier reg;
 	struct note *nt = NULL;
 	MDB_txn *txn;
-	char why[256], err[256];
+	char err[256];
 	bool due = false;
 
 	if (h->size == 0 || store_read_begin(&n->store, &txn) != 0)
 		return 0;
-	if (registry_key_for(&n->store, txn, n->cfg.origin, h->size, &reg, why, sizeof(why)) == 0 &&
-	    !memcmp(reg.pub, n->signer.v.pub, 32) && (nt = malloc(sizeof(*nt))))
+	if (own_key_at(n, txn, h->size) && (nt = malloc(sizeof(*nt))))
 		due = !note_open(h->checkpoint, h->checkpoint_len, &n->signer.v, 1, nt, err,
 		                 sizeof(err));
 	mdb_txn_abort(txn);
@@ -252,16 +273,13 @@ open_own_log(struct node *n)
 		free(h);
 		return -1;
 	} else {
-		char vkey[NOTE_VKEY_MAX + 1], path[PATH_MAX], why[256];
-		struct note_verifier reg;
+		char vkey[NOTE_VKEY_MAX + 1], path[PATH_MAX];
 		bool rotated = false;
 		note_verifier_format(&n->signer.v, vkey, sizeof(vkey));
 		if (strcmp(vkey, h->vkey) != 0 && store_read_begin(&n->store, &txn) == 0) {
 			/* A new key is the log's key once the registry rotated it, from the next
 			 * checkpoint on. */
-			rotated = registry_key_for(&n->store, txn, n->cfg.origin, h->size + 1, &reg,
-			                           why, sizeof(why)) == 0 &&
-			          !memcmp(reg.pub, n->signer.v.pub, 32);
+			rotated = own_key_at(n, txn, h->size + 1);
 			mdb_txn_abort(txn);
 			if (rotated && (!realpath(n->cfg.key, path) ||
 			                tlog_set_key(&n->store, n->cfg.origin, vkey, path) != 0))
