@@ -124,12 +124,34 @@ get() {   # NAME PATH [CURL-OPTION]: GET on the node's public listener (fails on
 # network authority suspended its member, so it does not publish).
 up() { get "$1" /healthz -S | grep -q '"status":"\(ok\|degraded\)"'; }
 
-free_ports() {   # COUNT: that many distinct ports nobody listens on right now, one a line
-	/usr/bin/python3 -c 'import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print("\n".join(str(s.getsockname()[1]) for s in socks))' "$1"
+# COUNT: that many distinct ports nobody listens on right now, one a line. Drawn below the
+# kernel's ephemeral range (ip_local_port_range), not from it (bind to port 0): a port the
+# kernel hands out as free is also the next source port of some outgoing connection, and the
+# nodes bind theirs seconds later, so on a busy machine another program's connection took one
+# now and then ("port … is taken by another program").
+free_ports() {
+	/usr/bin/python3 -c 'import random, socket, sys
+n = int(sys.argv[1])
+try:
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    low = 32768
+low = max(low, 12000)
+got, socks = [], []
+for p in random.sample(range(10000, low), min(low - 10000, 40 * n)):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        s.close()
+        continue
+    socks.append(s)
+    got.append(p)
+    if len(got) == n:
+        break
+if len(got) < n:
+    sys.exit("federation: not %d free ports below %d" % (n, low))
+print("\n".join(map(str, got)))' "$1"
 }
 port_free() {
 	/usr/bin/python3 -c 'import socket, sys
