@@ -344,8 +344,16 @@ class Fed:
         shutil.copy2(os.path.join(src, "data.mdb"), node.data)
 
     def registry_cli(self, *args):
+        """`remacto member ARGS` on the authority's data folder. While the authority's node is
+        catching up with the member's log the CLI refuses to guess a size (exit 3, "run this
+        again once it has caught up"): as the runbook says, it is run again (bounded, 30 s)."""
         reg = os.path.join(self.nodes[REGISTRY].data)
-        return self.sh(self.remacto, "member", args[0], "--data", reg, *args[1:], check=False)
+        end = time.monotonic() + 30
+        while True:
+            r = self.sh(self.remacto, "member", args[0], "--data", reg, *args[1:], check=False)
+            if "once it has caught up" not in r.stderr or time.monotonic() >= end:
+                return r
+            time.sleep(0.5)
 
     def safe_cli(self):
         """True when `remacto member` has the operator safety of issue 9 (rotate-key and
