@@ -3,6 +3,7 @@
 # in BUILD. Each scenario prints "ok - ..." / "not ok - ..." lines (tests/integration/lib.sh);
 # this adds them up into one machine-readable line: "integration: N passed, N failed".
 # Usage: tests/run-integration.sh [BUILD [SCENARIO...]]
+#        tests/run-integration.sh BUILD --except "SCENARIO..."   every scenario but those.
 #
 # A skipped test is a failed test: a line marked "# SKIP" (TAP), a scenario that ran no test at
 # all, or one that exits non-zero without saying why all count as failures.
@@ -15,6 +16,11 @@
 set -u
 build=$(cd "${1:-build}" && pwd)
 [ $# -gt 0 ] && shift
+except=""
+if [ "${1:-}" = --except ]; then
+	except=${2:-}
+	shift 2
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 export BUILD="$build"
 san="$build/tests/sanitizer"
@@ -36,6 +42,7 @@ done
 for t in ${scenarios:-"$here"/integration/*.sh}; do
 	case "$t" in */lib.sh) continue ;; esac
 	name=$(basename "$t" .sh)
+	case " $except " in *" $name "*) continue ;; esac
 	log="$build/tests/$name.log"
 	mkdir -p "$build/tests"
 	echo "== $name"
