@@ -6,7 +6,7 @@
 #
 #   tests/chaos/run.sh --build BUILD --short     make test: a few short schedules, fixed seed
 #                                                (CHAOS_SEED overrides), faults whose fixes are
-#                                                on main (SHORT_FAULTS below)
+#                                                on main (SHORT_FAULTS below), two at a time
 #   tests/chaos/run.sh --build BUILD --long      make chaos: CHAOS_SCHEDULES (200) schedules of
 #                                                every fault, seed CHAOS_SEED or random,
 #                                                CHAOS_JOBS (3) run side by side
@@ -33,7 +33,7 @@ done
 [ -n "$build" ] || { echo "usage: $0 --build BUILD (--short | --long | chaos.py options)" >&2; exit 2; }
 case "$form" in
 short) set -- "$@" --seed "${CHAOS_SEED:-1}" --schedules "${CHAOS_SCHEDULES:-4}" --steps 4 \
-	--faults "$SHORT_FAULTS" ;;
+	--faults "$SHORT_FAULTS" --jobs "${CHAOS_JOBS:-2}" ;;
 long)
 	set -- "$@" --schedules "${CHAOS_SCHEDULES:-200}" --steps 6 --faults "${CHAOS_FAULTS:-all}" \
 		--keep "$build/chaos-failed" --jobs "${CHAOS_JOBS:-3}"
