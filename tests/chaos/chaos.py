@@ -45,7 +45,7 @@ MAX_ENTRIES = 20000   # per schedule, publisher and bulks together
 REPLICATE_S = 60      # before a restore: the federation takes what the node acknowledged
 MAX_LINES, MAX_LINE = 12, 600   # of a failed schedule's report
 ROTATE_S = 30         # a key rotation reaches the member's node (gossip, one hop)
-MAP_HEADROOM = 256 << 10   # map-full: the fixed map's room above data.mdb
+MAP_HEADROOM = 128 << 10   # map-full: the fixed map's room above data.mdb
 CREATE_TRIES = 3      # federations made for a schedule when a chosen port was taken meanwhile
 PIPELINED = (b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
              b"POST /api/v1/logs HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
@@ -380,8 +380,10 @@ class Runner:
         time.sleep(s["hold_s"])
         self.pub.set()
         poll(10, lambda: self.pub.idle(m.name), step=0.05)
-        self.notes.append("map-full %s: map %d bytes (data.mdb %d), own log %d -> %d" % (
-            m.name, cap, size, before, self.own_size(m)))
+        full = sum("storage full" in line for line in m.log_tail(400))
+        self.notes.append("map-full %s: map %d bytes (data.mdb %d), own log %d -> %d, %d "
+                          "'storage full' lines in its log" % (
+                              m.name, cap, size, before, self.own_size(m), full))
         self.fed.stop(m)
         self.fed.start(m)
 
