@@ -26,9 +26,8 @@
 /* What the registry says of this node's own log: suspended (403 with the suspension, which
  * `remacto publish` turns into its own exit code), or its key rotated away from the one this node
  * signs with (its checkpoints would verify nowhere). 403, not 503: the authority's decision, not
- * a passing state of the node; retrying changes nothing until a person acts. The writer does not
- * check again: a suspension replicated between here and the commit lets that batch through,
- * and peers refuse its checkpoint past atSize. */
+ * a passing state of the node; retrying changes nothing until a person acts. The writer checks
+ * the suspension again in its transaction (publish.c), for one replicated after this check. */
 static bool
 registry_allows(const struct api_ctx *c, struct api_resp *resp)
 {
@@ -36,7 +35,7 @@ registry_allows(const struct api_ctx *c, struct api_resp *resp)
 	Remacto__Store__MemberRecord *m = NULL;
 	const char *origin = c->own->name;
 	struct note_verifier cur;
-	char text[1024], why[160];
+	char why[160];
 	MDB_txn *txn;
 	bool ok = false;
 
@@ -48,12 +47,7 @@ registry_allows(const struct api_ctx *c, struct api_resp *resp)
 	if (registry_suspension(c->store, txn, origin, sp) != 0) {
 		api_error(resp, 503, NULL, "cannot read the registry; retry later");
 	} else if (sp->suspended) {
-		registry_suspension_text(origin, sp, text, sizeof(text));
-		json_t *e = json_pack("{s:i, s:s+, s:o*}", "status", 403, "reason", text,
-		                      "; publishing is refused until the authority reinstates it",
-		                      "suspended", registry_suspension_json(sp));
-		api_json(resp, 403, json_pack("{s:o}", "error", e));
-		resp->cache_control = NULL;
+		publish_refuse_suspended(resp, origin, sp);
 	} else if (registry_member(c->store, txn, origin, &m) == 0 && m->n_keys &&
 	           note_verifier_parse(m->keys[m->n_keys - 1]->verifier_key, &cur, why,
 	                               sizeof(why)) &&

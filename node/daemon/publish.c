@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "live.h"
 #include "node.h"
+#include "peers/registry.h"
 #include "store/writer.h"
 
 struct publish_job {
@@ -22,9 +23,10 @@ struct publish_job {
 	void *owner; /* service thread only */
 	double submitted;
 	/* Result, written by the writer thread. */
-	int rc; /* 0, -EINVAL (rejected by the index), or a store error */
+	int rc; /* 0, -EINVAL (rejected by the index), -EPERM (suspended), or a store error */
 	uint64_t first;
 	char err[512];
+	struct registry_suspension *sp; /* with -EPERM: the suspension that refused it */
 	struct api_resp resp;
 };
 
@@ -65,6 +67,7 @@ job_free(struct publish_job *j)
 		return;
 	blobs_free(j->entries, j->n);
 	api_resp_free(&j->resp);
+	free(j->sp);
 	free(j);
 }
 
@@ -115,7 +118,16 @@ job_run(MDB_txn *txn, void *arg)
 
 	j->err[0] = '\0';
 	j->first = p->b.range.size;
-	j->rc = 0;
+	/* The service thread checked the registry when the request came, but a suspension may
+	 * have been written since (a registry entry fed replicated, in an earlier round or earlier
+	 * in this one): this transaction sees it, and the publication is refused as it would
+	 * have been then. */
+	if (!j->sp && !(j->sp = malloc(sizeof(*j->sp))))
+		return j->rc = -ENOMEM;
+	if ((j->rc = registry_suspension(&p->n->store, txn, p->n->signer.v.name, j->sp)) != 0)
+		return j->rc;
+	if (j->sp->suspended)
+		return j->rc = -EPERM;
 	for (size_t i = 0; i < j->n && j->rc == 0; i++) {
 		char why[400] = "";
 		j->rc = tlog_batch_add(&p->b, txn, j->entries[i].data, j->entries[i].len, true, why,
@@ -129,6 +141,19 @@ job_run(MDB_txn *txn, void *arg)
 	}
 	p->any = true;
 	return 0;
+}
+
+void
+publish_refuse_suspended(struct api_resp *resp, const char *origin,
+                         const struct registry_suspension *sp)
+{
+	char text[1024];
+	registry_suspension_text(origin, sp, text, sizeof(text));
+	json_t *e = json_pack("{s:i, s:s+, s:o*}", "status", 403, "reason", text,
+	                      "; publishing is refused until the authority reinstates it",
+	                      "suspended", registry_suspension_json(sp));
+	api_json(resp, 403, json_pack("{s:o}", "error", e));
+	resp->cache_control = NULL;
 }
 
 static json_t *
@@ -148,7 +173,9 @@ job_finish(void *arg, int rc)
 	struct metrics *m = &j->p->n->metrics;
 	const struct tlog_head *h = j->p->head;
 
-	if (rc == -EINVAL) {
+	if (rc == -EPERM && j->sp && j->sp->suspended) {
+		publish_refuse_suspended(&j->resp, j->p->n->signer.v.name, j->sp);
+	} else if (rc == -EINVAL) {
 		/* err is "entry N: field: reason": the field, with the entry's position in a batch
 		 * as the schema errors give it ("[2].statusUpdate.commitmentId"). */
 		char field[160] = "";

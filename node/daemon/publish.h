@@ -9,7 +9,10 @@
  *
  * A finished job is handed back to the service thread (writer_collect, then publish_collect)
  * with a complete HTTP response: 200 {"indexes":[…],"treeSize":N,"checkpoint":"…"} once durable,
- * 400 naming the field when the node's state refuses it, or 503 when storage failed.
+ * 400 naming the field when the node's state refuses it, 403 when the registry suspends the
+ * node's member (checked again in the writer's transaction: a suspension written after the
+ * service thread's check still refuses it, with the same answer), or 503 when storage failed
+ * (MDB_MAP_FULL: "storage full"; nothing of the batch is stored).
  *
  * Threads: struct publisher is made and freed by the main thread. Its queue counters and the
  * finished list belong to the service thread (submit, detach, collect, the writer's done
@@ -28,6 +31,7 @@
 struct node;
 struct publisher;
 struct publish_job;
+struct registry_suspension;
 
 #define PUBLISH_MAX_QUEUE 4096 /* jobs waiting; more → 503 */
 #define PUBLISH_MAX_QUEUED_ENTRIES 200000
@@ -51,6 +55,11 @@ void publish_collect(struct publisher *p, void (*fn)(void *owner, struct api_res
 /* 0 when the last commit succeeded (or none happened yet), else its error: /healthz reports
  * a node that cannot store as degraded. */
 int publish_last_error(struct publisher *p);
+/* The answer to a publication while the registry suspends origin (sp): 403 with the
+ * suspension, which `remacto publish` turns into its own exit code. The admin route's check and
+ * the writer's both answer with it. */
+void publish_refuse_suspended(struct api_resp *resp, const char *origin,
+                              const struct registry_suspension *sp);
 /* Synchronous publish for the seed at first start and for tests: waits for the commit. Not in
  * the writer thread. */
 int publish_wait(struct publisher *p, struct tlog_blob *entries, size_t n, struct api_resp *resp);

@@ -4,8 +4,8 @@
  *
  * A request is judged on the service thread (peers/witproto.h: parsing, keys, signature,
  * consistency proof — cheap), then recorded as a write job of the node's writer, and answered
- * when that job is done: "200 with the cosignature after persisting atomically". Without a
- * writer (submit NULL: tests, and the daemon until every write goes through one) the job runs
+ * when that job is done: "200 with the cosignature after persisting atomically". The daemon
+ * submits to the store's writer (store/writer.h); without one (submit NULL: tests) the job runs
  * at once in the calling thread.
  *
  * Each client address gets WITSERVE_BURST requests, then WITSERVE_RATE a second (429 beyond:
