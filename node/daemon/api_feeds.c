@@ -422,7 +422,7 @@ compliance_changes(struct feed *fd, struct facts *f, struct facts_member *m, uns
 		if ((rc = compliance_status_at(f, m, d, &cur)) != 0)
 			return rc;
 		if (pd && cur.status != prev.status) {
-			facts_day day;
+			facts_day day = 0; /* change_day sets it; gcc -O1 with TSan cannot tell */
 			if ((rc = change_day(f, m, pd, d, &day)) != 0)
 				return rc;
 			struct compliance_row at;
