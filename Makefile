@@ -54,7 +54,7 @@ UNIT_BIN  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BINS      = $(BUILD)/remacto $(BUILD)/remactod
 
 .PHONY: all deps test-deps run run-node test lint unit integration browser asan bench fuzz clean deb deb-install-test \
-	tsan tsan-bins
+	tsan
 .DELETE_ON_ERROR:
 .SECONDARY: $(GEN_C) $(GEN_H) $(TEST_GEN_H) $(TEST_GEN_H:.h=.c)
 
@@ -138,8 +138,8 @@ SAN_INTEGRATION_EXCEPT = systemd_sandbox systemd_notify man_pages openapi promet
 
 # Lint, unit tests and integration scenarios, each also with the daemon and CLI built with
 # ASan/UBSan (the scenarios but SAN_INTEGRATION_EXCEPT), then the short chaos schedules, then
-# the dashboard in a headless browser, then the short ThreadSanitizer run (`make tsan` with two
-# scenarios: publishing under load, a federation).
+# the dashboard in a headless browser, then the short ThreadSanitizer run (`make tsan` with the
+# unit tests of the threaded code and TSAN_SHORT).
 test: test-deps
 	@$(MAKE) --no-print-directory all
 	@out=$$(tools/check-hardening.sh $(BINS)) || { echo "$$out"; exit 1; }; \
@@ -151,7 +151,8 @@ test: test-deps
 	@$(SAN_MAKE) INTEGRATION_EXCEPT="$(SAN_INTEGRATION_EXCEPT)" integration
 	@$(MAKE) --no-print-directory chaos-short
 	@$(MAKE) --no-print-directory browser
-	@$(MAKE) --no-print-directory tsan TSAN_SCENARIOS="$(TSAN_SHORT)"
+	@$(MAKE) --no-print-directory tsan TSAN_SCENARIOS="$(TSAN_SHORT)" \
+	    TSAN_UNITS="$(TSAN_SHORT_UNITS)"
 
 lint:
 	@tools/test-check-layers.sh >/dev/null || tools/test-check-layers.sh
@@ -167,18 +168,24 @@ integration: $(BINS)
 browser: $(BINS)
 	@tests/browser/run.sh $(BUILD)
 
-# ThreadSanitizer (tests/run-tsan.sh): the unit tests, then the scenarios that exercise the
-# threads — publishing under concurrent load and kill -9 (daemon_api), live updates from the
-# writer (dashboard_live), federations replicating through the writer (fed_converge,
-# fed_equivocation).
-TSAN_SCENARIOS ?= daemon_api dashboard_live fed_converge fed_equivocation
+# ThreadSanitizer (tests/run-tsan.sh): the unit tests (TSAN_UNITS, all by default), then the
+# scenarios that exercise the threads — publishing under concurrent load and kill -9
+# (daemon_api), live updates from the writer (dashboard_live), federations replicating through
+# the writer (fed_converge, fed_equivocation), the witness's writes and its client's thread
+# (tlog_witness), a write refused whole at the ledger's size limit (storage_full).
+# make test runs the short form: the unit tests whose code runs threads (the writer, the map
+# under readers, publishing through the writer), publishing under load and kill -9, and a
+# federation replicating through the writer (about 45 s of CPU with the build, see
+# CONTRIBUTING.md).
+TSAN_SCENARIOS ?= daemon_api dashboard_live fed_converge fed_equivocation tlog_witness storage_full
+TSAN_UNITS ?= $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 TSAN_SHORT = daemon_api fed_converge
+TSAN_SHORT_UNITS = store/test_writer store/test_map daemon/test_publish
 TSAN_FLAGS = BUILD=build/tsan OPT=-O1 HARDEN= HARDEN_LD= \
 	CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread"
 tsan: test-deps
-	@$(MAKE) --no-print-directory $(TSAN_FLAGS) all tsan-bins
-	@tests/run-tsan.sh build/tsan $(TSAN_SCENARIOS)
-tsan-bins: $(BUILD)/libremacto.a $(UNIT_BIN)
+	@$(MAKE) --no-print-directory $(TSAN_FLAGS) all $(addprefix build/tsan/tests/,$(TSAN_UNITS))
+	@tests/run-tsan.sh build/tsan "$(TSAN_UNITS)" $(TSAN_SCENARIOS)
 
 .PHONY: chaos chaos-short
 chaos-short: $(BINS)
