@@ -653,8 +653,9 @@ def main():
             r = attempt_schedule(args, sched, seed)
             # A free port taken by another program between federation.sh's choice and the
             # node's bind (the machine is shared): the federation is made again, new ports.
-            clash = r.failures and all(inv == "step-error" and "is taken by another program"
-                                       in msg for inv, msg in r.failures)
+            clash = r.failures and all(inv == "step-error" and (
+                "is taken by another program" in msg or "address in use" in msg)
+                for inv, msg in r.failures)
             if not clash or attempt == CREATE_TRIES:
                 break
             print("#   seed %d: a port was taken while the federation was made; made again" %
