@@ -134,6 +134,9 @@ assert len(a) == 1 and a[0]["observer"] is False and a[0]["own"] is False, c["as
 check "the region's assessment shows on the prefecture's node, not as an observer's" wait_for 30 by_member
 
 # ---- suspension: the observer's later assessments are refused ----
+# The suspension is at the size the authority holds: first let it hold all the observer
+# published, or an entry signed before the suspension would look like one signed after it.
+check "the registry holds the observer's whole log" wait_for 30 holds registry "$OBS" "$(size_on o1 "$OBS")"
 osize=$(size_on registry "$OBS")
 n=$("$REMACTO" member suspend --data "$F/registry/data" --origin "$OBS" --at-size "$osize" --reason-fr "Statuts non renouvelés" 2>> "$T/check.log")
 check "the authority suspends the observer past size $osize" test -n "$n"
