@@ -26,7 +26,9 @@
 #    authority's node, so every node replicates, judges and gossips every member's log and
 #    vectors of every checkpoint; they do not publish during the measurement. The warm-up waits
 #    until every node holds every log. The authority's node's fan-out (its peers, the frames
-#    and bytes it sent over the publishes) is reported.
+#    and bytes it sent over the publishes) is reported. BENCH_FED_WATCHDOG_S sets the nodes'
+#    [node] watchdog_s: with hundreds of nodes on two cores a node may get no CPU for a minute
+#    during the warm-up, which the default watchdog takes for a stuck service loop.
 # 3. Memory: VmRSS and RssAnon (/proc/PID/status) of every member node of that federation,
 #    idle (BENCH_FED_IDLE_S seconds after the last publish, 5): min, median, max.
 #
@@ -41,6 +43,7 @@ LOGS=${BENCH_FED_LOGS:-126}
 NODES=${BENCH_FED_NODES:-126}
 MEMBERS=${BENCH_FED_MEMBERS:-$NODES}
 SIM_ENTRIES=${BENCH_FED_SIM_ENTRIES:-21}
+WATCHDOG_S=${BENCH_FED_WATCHDOG_S:-}
 CHORDS=${BENCH_FED_CHORDS:-2}
 PUBLISHES=${BENCH_FED_PUBLISHES:-30}
 POLL_MS=${BENCH_FED_POLL_MS:-50}
@@ -113,6 +116,7 @@ conf() {
 		echo "origin = $origin"
 		echo "key = $key"
 		echo "checkpoint_interval_ms = 5"
+		if [ -n "$WATCHDOG_S" ]; then echo "watchdog_s = $WATCHDOG_S"; fi
 		echo "[public]"
 		echo "listen = 127.0.0.1:$pub"
 		echo "tls_cert = $W/tls/node.crt"
@@ -331,7 +335,7 @@ async def publish(nd, tag):
     for _ in range(100):   # 503 while a node first hears from its peers: bounded retry
         st, body = await nd["admc"].req("POST", "/api/v1/entries", entry(tag),
                                         (("Authorization", "Bearer " + nd["token"]),
-                                         ("Content-Type", "application/json")), timeout=10)
+                                         ("Content-Type", "application/json")), timeout=30)
         if st // 100 == 2:
             return
         if st != 503:

@@ -56,5 +56,5 @@ echo "# federation (issue 4): catch-up of ${BENCH_FED_ENTRIES:-1000000} entries 
 if [ -n "${BENCH_NATIONAL:-}" ]; then
 	echo "# federation at national scale (issue 12): 1,600 members, ${BENCH_NATIONAL_NODES:-400} real nodes"
 	BENCH_FED_ONLY=propagation BENCH_FED_NODES=${BENCH_NATIONAL_NODES:-400} BENCH_FED_MEMBERS=1600 \
-		BENCH_FED_POLL_MS=200 "$here/bench_fed.sh" "$build"
+		BENCH_FED_POLL_MS=200 BENCH_FED_WATCHDOG_S=600 "$here/bench_fed.sh" "$build"
 fi
