@@ -66,6 +66,7 @@
 #include "peer.pb-c.h"
 
 struct fed;
+struct registry_gov;
 
 #define FED_BATCH 1024 /* entries per request */
 #define FED_WINDOW 8   /* requests in flight per peer */
@@ -87,6 +88,10 @@ struct fed_ctx {
 	const struct note_signer *own;
 	/* The node's witness key (tlog-cosignature, alg 0x04): cosigns what fed verified. */
 	const struct note_signer *witness;
+	/* The registry's governance from the configuration ([authority] policy, registry.h):
+	 * a registry checkpoint past what the node holds is taken with the approvals of this
+	 * one or of the governance the registry's entries define. NULL: only the latter. */
+	const struct registry_gov *governance;
 	/* Peers are configured: publishing waits until one of them sent its vector. */
 	bool peers_configured;
 	/* A checkpoint of origin at size was stored (service thread). May be NULL. */

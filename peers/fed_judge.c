@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/b64.h"
 #include "core/log.h"
@@ -107,6 +108,22 @@ fed_refresh_verifiers(struct fed *f, MDB_txn *txn)
 		auth.key_id = note_key_id(auth.name, auth.alg, auth.pub);
 		f->verifiers[f->nverifiers++] = auth;
 	}
+	/* The registry's governance keys approve its checkpoints with cosignatures: those of
+	 * the governance the node holds, and of the one it is configured with. */
+	struct registry_gov *g = malloc(sizeof(*g));
+	if (g && registry_governance(f->ctx.store, txn, g) == 0)
+		for (size_t i = 0; i < g->n && g->governed && f->nverifiers < MAX_VERIFIERS; i++)
+			f->verifiers[f->nverifiers++] = g->keys[i].cosig;
+	free(g);
+	const struct registry_gov *cg = f->ctx.governance;
+	for (size_t i = 0; cg && cg->governed && i < cg->n && f->nverifiers < MAX_VERIFIERS; i++) {
+		bool dup = false;
+		for (size_t k = 0; k < f->nverifiers && !dup; k++)
+			dup = f->verifiers[k].key_id == cg->keys[i].cosig.key_id &&
+			      !strcmp(f->verifiers[k].name, cg->keys[i].cosig.name);
+		if (!dup)
+			f->verifiers[f->nverifiers++] = cg->keys[i].cosig;
+	}
 	if (registry_each(f->ctx.store, txn, collect_member, &c) != 0) {
 		free(c.adm);
 		return; /* tried again at the next tick */
@@ -167,13 +184,56 @@ fed_shadowed(const struct fed *f, const char *origin)
  * the node's own key for its own log when the registry does not list it (a node restarted
  * from an empty folder must see what the federation holds of its log, registry or not). */
 struct keyring {
-	struct note_verifier k[16];
-	uint64_t from[16];
+	struct note_verifier k[2 * REGISTRY_GOV_MAX + 1];
+	uint64_t from[2 * REGISTRY_GOV_MAX + 1];
 	size_t n;
 	bool own_extra; /* k[n - 1] is the node's own key, not the registry's */
 	bool member, suspended;
 	uint64_t suspended_at;
+	bool registry; /* the registry's log: every key of its governance signs it */
 };
+
+/* Whether a note opened with the governance verifiers carries the approvals the registry
+ * needs past what the node holds (docs/PROTOCOL.md §8): the quorum of the governance the
+ * node holds, or of the one it is configured with ([authority] policy) — which alone counts
+ * while the node holds none (a configured node does not take a registry from the
+ * authority's key alone). *got, *need: the held governance's count and quorum, for the log. */
+static int
+approved(struct fed *f, MDB_txn *txn, const struct note *nt, size_t *got, unsigned *need)
+{
+	struct registry_gov *g = malloc(sizeof(*g));
+	const struct registry_gov *cg = f->ctx.governance;
+	bool cfg = cg && cg->governed, ok;
+	if (!g)
+		return -ENOMEM;
+	int rc = registry_governance(f->ctx.store, txn, g);
+	if (rc != 0) {
+		free(g);
+		return rc;
+	}
+	*got = g->governed ? registry_gov_approvals(g, nt) : 0;
+	*need = g->governed ? g->quorum : 0;
+	ok = g->governed ? *got >= g->quorum : !cfg;
+	if (!ok && cfg && registry_gov_approvals(cg, nt) >= cg->quorum)
+		ok = true;
+	if (!g->governed && cfg) {
+		*got = registry_gov_approvals(cg, nt);
+		*need = cg->quorum;
+	}
+	free(g);
+	return ok ? 1 : 0;
+}
+
+/* Adds v to kr unless a key of kr has its public key. */
+static void
+keyring_add(struct keyring *kr, const struct note_verifier *v)
+{
+	for (size_t i = 0; i < kr->n; i++)
+		if (!memcmp(kr->k[i].pub, v->pub, 32))
+			return;
+	if (kr->n < sizeof(kr->k) / sizeof(kr->k[0]))
+		kr->k[kr->n++] = *v;
+}
 
 static void
 keyring_load(struct fed *f, MDB_txn *txn, const char *origin, struct keyring *kr)
@@ -184,11 +244,17 @@ keyring_load(struct fed *f, MDB_txn *txn, const char *origin, struct keyring *kr
 
 	memset(kr, 0, sizeof(*kr));
 	if (registry_authority(f->ctx.store, txn, &auth) && !strcmp(auth.name, origin)) {
-		kr->k[kr->n++] = auth;
-		kr->member = true;
-		return;
-	}
-	if (registry_member(f->ctx.store, txn, origin, &m) == 0) {
+		/* Any governance key signs the registry's checkpoints, held or configured. */
+		struct registry_gov *g = malloc(sizeof(*g));
+		keyring_add(kr, &auth);
+		if (g && registry_governance(f->ctx.store, txn, g) == 0)
+			for (size_t i = 0; i < g->n; i++)
+				keyring_add(kr, &g->keys[i].log);
+		free(g);
+		for (size_t i = 0; f->ctx.governance && i < f->ctx.governance->n; i++)
+			keyring_add(kr, &f->ctx.governance->keys[i].log);
+		kr->member = kr->registry = true;
+	} else if (registry_member(f->ctx.store, txn, origin, &m) == 0) {
 		kr->member = true;
 		kr->suspended = m->suspended;
 		kr->suspended_at = m->suspended_at_size;
@@ -220,6 +286,8 @@ static int
 current_key(const struct keyring *kr, uint64_t size)
 {
 	int cur = -1;
+	if (kr->registry) /* every governance key is the registry's at every size */
+		return -2;
 	for (size_t k = 0; k < kr->n; k++)
 		if (kr->from[k] <= size && !(kr->own_extra && k == kr->n - 1))
 			cur = (int)k;
@@ -319,6 +387,34 @@ fed_judge(struct fed *f, MDB_txn *txn, const char *origin, const char *note, siz
 		j->v = FED_VALID; /* the node's own signature, on its own log */
 		return;
 	}
+	if (kr.registry) {
+		/* A registry checkpoint past what this node holds needs the approvals of its
+		 * governance (docs/PROTOCOL.md §8): a change is approved by the keys it replaces.
+		 * Without them it is neither stored nor held against the peer: this node may lack a
+		 * governance change that the peer holds. */
+		uint64_t ours = fed_registry_size(f, txn);
+		size_t got = 0;
+		unsigned need = 0;
+		int ok = j->cp.size > ours ? approved(f, txn, nt, &got, &need) : 1;
+		j->v = ok == 1 ? FED_VALID : FED_WAIT;
+		if (ok < 0)
+			snprintf(j->why, sizeof(j->why), "cannot read the registry's governance");
+		else if (ok == 0) {
+			snprintf(j->why, sizeof(j->why),
+			         "a checkpoint of the registry at size %llu approved by %zu of its "
+			         "governance keys, %u needed",
+			         (unsigned long long)j->cp.size, got, need);
+			/* Said once a size (and a minute): a peer that repeats it fills no log. */
+			static uint64_t said_size;
+			static time_t said_at;
+			time_t now = time(NULL);
+			if (j->cp.size != said_size || now - said_at >= 60) {
+				log_warn("fed: %s: not taken", j->why);
+				said_size = j->cp.size, said_at = now;
+			}
+		}
+		return;
+	}
 	uint64_t n = j->cp.size;
 	if (kr.from[ki] > n) {
 		snprintf(
@@ -351,6 +447,9 @@ fed_key_allowed(struct fed *f, MDB_txn *txn, const char *origin, uint64_t size, 
 	if (!kr.n || (kr.suspended && size > kr.suspended_at))
 		return false;
 	int cur = current_key(&kr, size);
+	for (size_t k = 0; kr.registry && k < kr.n; k++)
+		if (!memcmp(kr.k[k].pub, v.pub, 32))
+			return true;
 	if (cur >= 0 && !memcmp(kr.k[cur].pub, v.pub, 32))
 		return true;
 	return kr.own_extra && !memcmp(kr.k[kr.n - 1].pub, v.pub, 32);
@@ -378,7 +477,7 @@ fed_allowed_now(struct fed *f, MDB_txn *txn, const char *origin, const char *not
 	int cur = current_key(&kr, cp.size);
 	for (size_t k = 0; k < kr.n && !ok; k++) {
 		bool own_extra = kr.own_extra && k == kr.n - 1;
-		if (((int)k == cur || own_extra) &&
+		if (((int)k == cur || own_extra || kr.registry) &&
 		    note_open(note, len, &kr.k[k], 1, nt, why, sizeof(why))) {
 			ok = true;
 			*author = kr.k[k];

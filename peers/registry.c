@@ -5,7 +5,8 @@
  * Databases: reg:members  origin → MemberRecord (proto/store.proto)
  *            reg:catalog  indicator code → registry index (u64 BE) of its CatalogIndicator
  *            reg:policy   "current" → registry index of the latest CompliancePolicy,
- *                         "witness" → registry index of the latest WitnessPolicy
+ *                         "witness" → registry index of the latest WitnessPolicy,
+ *                         "governance" → registry index of the latest GovernancePolicy
  */
 #include "registry.h"
 
@@ -16,6 +17,8 @@
 
 #include "core/be.h"
 #include "core/err.h"
+#include "core/log.h"
+#include "core/tpolicy.h"
 
 static const char *const db_names[] = {
 	"reg:members",
@@ -172,6 +175,7 @@ is_registry_kind(const Remacto__V1__Entry *e)
 	case REMACTO__V1__ENTRY__KIND_COMPLIANCE_POLICY:
 	case REMACTO__V1__ENTRY__KIND_PEER_ANNOUNCEMENT:
 	case REMACTO__V1__ENTRY__KIND_WITNESS_POLICY:
+	case REMACTO__V1__ENTRY__KIND_GOVERNANCE_POLICY:
 		return true;
 	default:
 		return false;
@@ -205,6 +209,26 @@ check_witness_names(struct store *s, MDB_txn *txn, const struct note_verifier *a
 			}
 			if (rc != 0)
 				return rc;
+		}
+	}
+	return 0;
+}
+
+/* The authority's own check of a governance entry: every key is named as the registry. */
+static int
+check_governance_keys(const struct note_verifier *auth, const Remacto__V1__GovernancePolicy *g,
+                      char *err, size_t errcap)
+{
+	for (size_t i = 0; i < g->n_keys; i++) {
+		struct note_verifier v;
+		char why[160];
+		if (!note_verifier_parse(g->keys[i]->verifier_key, &v, why, sizeof(why)) ||
+		    strcmp(v.name, auth->name) != 0) {
+			err_set(err, errcap,
+			        "governancePolicy.keys.verifierKey: the key of %s must be named as the "
+			        "registry, %s",
+			        g->keys[i]->label, auth->name);
+			return -EINVAL;
 		}
 	}
 	return 0;
@@ -329,6 +353,12 @@ registry_apply(struct store *s, MDB_txn *txn, const char *origin, uint64_t index
 		    (rc = check_witness_names(s, txn, &auth, e->witness_policy, err, errcap)) != 0)
 			goto done;
 		rc = put_index(s, txn, DB_POLICY, "witness", index);
+		break;
+	case REMACTO__V1__ENTRY__KIND_GOVERNANCE_POLICY:
+		if (strict &&
+		    (rc = check_governance_keys(&auth, e->governance_policy, err, errcap)) != 0)
+			goto done;
+		rc = put_index(s, txn, DB_POLICY, "governance", index);
 		break;
 	default:
 		break;
@@ -503,4 +533,209 @@ registry_each(struct store *s, MDB_txn *txn, registry_member_fn fn, void *arg)
 	}
 	mdb_cursor_close(c);
 	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* ---- governance ---- */
+
+static void
+gov_key(struct registry_gov *g, const char *label, const struct note_verifier *v)
+{
+	if (g->n == REGISTRY_GOV_MAX)
+		return;
+	snprintf(g->keys[g->n].label, sizeof(g->keys[g->n].label), "%s", label);
+	g->keys[g->n].log = *v;
+	g->keys[g->n].cosig = *v;
+	g->keys[g->n].cosig.alg = NOTE_ALG_COSIGNATURE_V1;
+	snprintf(g->keys[g->n].cosig.name, sizeof(g->keys[g->n].cosig.name), "%s", label);
+	g->keys[g->n].cosig.key_id = note_key_id(label, NOTE_ALG_COSIGNATURE_V1, v->pub);
+	g->n++;
+}
+
+int
+registry_governance(struct store *s, MDB_txn *txn, struct registry_gov *g)
+{
+	Remacto__Store__LogRecord *log = NULL;
+	Remacto__V1__Entry *e = NULL;
+	struct note_verifier auth;
+	MDB_val k = { 10, (void *)"governance" }, v;
+	const uint8_t *data;
+	size_t len;
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	if (!registry_authority(s, txn, &auth))
+		return -ENOENT;
+	rc = mdb_get(txn, db(s, DB_POLICY), &k, &v);
+	if (rc == MDB_NOTFOUND || v.mv_size != 8) {
+		gov_key(g, "authority", &auth); /* a single-authority network */
+		return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+	}
+	if (rc != 0)
+		return rc;
+	g->governed = true;
+	g->index = get_be64(v.mv_data);
+	if ((rc = store_log_get(s, txn, auth.name, &log)) != 0 ||
+	    (rc = store_entry_get(s, txn, log->id, g->index, &data, &len)) != 0)
+		goto done;
+	if (!(e = remacto__v1__entry__unpack(NULL, len, data)) ||
+	    e->kind_case != REMACTO__V1__ENTRY__KIND_GOVERNANCE_POLICY) {
+		rc = MDB_CORRUPTED;
+		goto done;
+	}
+	for (size_t i = 0; i < e->governance_policy->n_keys; i++) {
+		const Remacto__V1__GovernanceKey *gk = e->governance_policy->keys[i];
+		struct note_verifier lv;
+		char why[160];
+		if (note_verifier_parse(gk->verifier_key, &lv, why, sizeof(why)) &&
+		    lv.alg == NOTE_ALG_ED25519 && !strcmp(lv.name, auth.name) && gk->label &&
+		    note_name_valid(gk->label))
+			gov_key(g, gk->label, &lv);
+	}
+	g->quorum = e->governance_policy->quorum;
+	if (g->quorum > g->n)
+		g->quorum = (unsigned)g->n; /* keys a lenient fold left out */
+done:
+	if (e)
+		remacto__v1__entry__free_unpacked(e, NULL);
+	remacto__store__log_record__free_unpacked(log, NULL);
+	return rc;
+}
+
+size_t
+registry_gov_approvals(const struct registry_gov *g, const struct note *nt)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < g->n; i++) {
+		bool ok = false;
+		for (size_t j = 0; j < nt->nsigs && !ok; j++)
+			ok = nt->sigs[j].verified && nt->sigs[j].sig_len == 72 &&
+			     nt->sigs[j].key_id == g->keys[i].cosig.key_id &&
+			     !strcmp(nt->sigs[j].name, g->keys[i].cosig.name);
+		n += ok;
+	}
+	return n;
+}
+
+int
+registry_gov_policy(const struct registry_gov *g, struct buf *out)
+{
+	char vk[NOTE_VKEY_MAX + 1];
+	buf_printf(out, "# c2sp.org/tlog-policy of the registry %s: its governance keys%s\n",
+	           g->n ? g->keys[0].log.name : "?",
+	           g->governed ? "" : " (one authority: its signature alone)");
+	for (size_t i = 0; i < g->n; i++)
+		if (note_verifier_format(&g->keys[i].log, vk, sizeof(vk)) > 0)
+			buf_printf(out, "log %s\n", vk);
+	if (!g->governed)
+		return buf_puts(out, "quorum none\n");
+	for (size_t i = 0; i < g->n; i++)
+		if (note_verifier_format(&g->keys[i].cosig, vk, sizeof(vk)) > 0)
+			buf_printf(out, "witness %s %s\n", g->keys[i].label, vk);
+	buf_printf(out, "group governance %u", g->quorum);
+	for (size_t i = 0; i < g->n; i++)
+		buf_printf(out, " %s", g->keys[i].label);
+	return buf_puts(out, "\nquorum governance\n");
+}
+
+int
+registry_gov_from_policy(const char *text, size_t len, const char *registry, struct registry_gov *g,
+                         char *err, size_t errcap)
+{
+	struct tpolicy p;
+	int rc = -EINVAL;
+
+	memset(g, 0, sizeof(*g));
+	if (!tpolicy_parse(text, len, &p, err, errcap))
+		return -EINVAL;
+	for (size_t i = 0; i < p.nlogs; i++)
+		if (strcmp(p.logs[i].key.name, registry) || p.logs[i].key.alg != NOTE_ALG_ED25519) {
+			err_set(err, errcap, "log %s: the registry's policy lists only keys of %s",
+			        p.logs[i].key.name, registry);
+			goto done;
+		}
+	if (p.quorum == TPOLICY_NONE) {
+		if (p.nlogs != 1) {
+			err_set(err, errcap,
+			        "quorum none: one log key, the authority's, governs alone");
+			goto done;
+		}
+		gov_key(g, "authority", &p.logs[0].key);
+		rc = 0;
+		goto done;
+	}
+	const struct tpolicy_node *q = &p.nodes[p.quorum];
+	if (!q->group || p.nwitnesses > REGISTRY_GOV_MAX) {
+		err_set(err, errcap, "the quorum must be a group of at most %d witnesses",
+		        REGISTRY_GOV_MAX);
+		goto done;
+	}
+	const struct tpolicy_group *gr = &p.groups[q->index];
+	for (size_t i = 0; i < gr->n; i++) {
+		const struct tpolicy_node *m = &p.nodes[gr->members[i]];
+		const struct tpolicy_witness *w = m->group ? NULL : &p.witnesses[m->index];
+		size_t l = 0;
+		while (w && l < p.nlogs && memcmp(p.logs[l].key.pub, w->key.pub, 32))
+			l++;
+		if (!w || l == p.nlogs || strcmp(w->key.name, w->name) ||
+		    w->key.alg != NOTE_ALG_COSIGNATURE_V1 ||
+		    strlen(w->name) >= sizeof(g->keys[0].label)) {
+			err_set(err, errcap,
+			        "group %s: each member is a witness named as its key, a cosignature key "
+			        "(type 0x04) of one of the log keys",
+			        gr->name);
+			goto done;
+		}
+		gov_key(g, w->name, &p.logs[l].key);
+	}
+	g->governed = true;
+	g->quorum = (unsigned)gr->k;
+	rc = 0;
+done:
+	tpolicy_free(&p);
+	return rc;
+}
+
+int
+registry_gov_load(const char *path, const char *vkey, struct registry_gov *g, char *err,
+                  size_t errcap)
+{
+	struct note_verifier auth;
+	char why[300] = "";
+	char *text = malloc(REGISTRY_POLICY_MAX + 1);
+	size_t len = 0;
+	FILE *f = NULL;
+	int rc = -ENOMEM;
+
+	if (!text)
+		goto done;
+	if (!(f = fopen(path, "r"))) {
+		rc = -errno;
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+		goto done;
+	}
+	len = fread(text, 1, REGISTRY_POLICY_MAX + 1, f);
+	if (ferror(f) || len > REGISTRY_POLICY_MAX) {
+		rc = -EFBIG;
+		snprintf(why, sizeof(why), "cannot be read whole, or more than %d bytes",
+		         REGISTRY_POLICY_MAX);
+		goto done;
+	}
+	rc = -EINVAL;
+	if (!note_verifier_parse(vkey, &auth, why, sizeof(why)))
+		goto done;
+	rc = registry_gov_from_policy(text, len, auth.name, g, why, sizeof(why));
+done:
+	if (f)
+		fclose(f);
+	free(text);
+	if (rc != 0) {
+		err_set(err, errcap,
+		        "[authority] policy %.300s: %s (write it with remacto network "
+		        "governance --data DIR)",
+		        path, rc == -ENOMEM ? "out of memory" : why);
+		return -1;
+	}
+	log_info("the registry is governed as %.300s says: %s%u of %zu keys", path,
+	         g->governed ? "" : "the authority alone, ", g->governed ? g->quorum : 1, g->n);
+	return 0;
 }

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
+#include "core/entry.h"
 #include "core/note.h"
 #include "store/store.h"
 
@@ -71,6 +73,50 @@ void registry_suspension_text(const char *origin, const struct registry_suspensi
 /* {"atSize":19,"registryIndex":31,"date":"…","reason":{"fr":…,"ar":…}}, unknown fields left
  * out; NULL on allocation failure. */
 json_t *registry_suspension_json(const struct registry_suspension *sp);
+
+/* ---- governance (docs/PROTOCOL.md §8) ---- */
+
+#define REGISTRY_GOV_MAX ENTRY_GOVERNANCE_MAX
+#define REGISTRY_POLICY_MAX 65536 /* bytes of a registry policy file */
+
+/* The keys that govern the registry and how many approvals a checkpoint of it needs. */
+struct registry_gov {
+	size_t n;
+	struct {
+		char label[64];
+		struct note_verifier log; /* type 0x01, named as the registry: signs checkpoints */
+		struct note_verifier cosig; /* type 0x04, named by its label: approves them */
+	} keys[REGISTRY_GOV_MAX];
+	unsigned quorum; /* approvals needed; 0 before any governance entry (the authority's
+	                  * signature alone) */
+	bool governed;   /* a governance entry is in force (else: the authority alone, legacy) */
+	uint64_t index;  /* registry index of that entry */
+};
+
+/* The governance in force after the registry entries the node holds: the latest
+ * GovernancePolicy entry, or before any the authority's key alone (quorum 0). 0, -ENOENT
+ * without an authority, or an MDB error. */
+int registry_governance(struct store *s, MDB_txn *txn, struct registry_gov *out);
+/* The approvals a note opened with the governance's cosignature verifiers carries: the number of
+ * distinct governance keys whose cosignature line verified. */
+size_t registry_gov_approvals(const struct registry_gov *g, const struct note *nt);
+/* The governance as a C2SP tlog-policy for the registry log: a log line per key, and either
+ * "quorum none" (no governance entry yet) or a witness line per key, a group of the quorum. */
+int registry_gov_policy(const struct registry_gov *g, struct buf *out);
+
+/* The governance a C2SP tlog-policy text states, as registry_gov_policy writes it (the node's
+ * [authority] policy): log lines named as the registry (registry), a witness line per key
+ * named by its label, with the public key of one of the logs, and the quorum a group of them
+ * (a threshold of witnesses); or "quorum none" (out->governed false). -EINVAL with err
+ * naming what is wrong. */
+int registry_gov_from_policy(const char *text, size_t len, const char *registry,
+                             struct registry_gov *out, char *err, size_t errcap);
+
+/* Reads the file path (at most REGISTRY_POLICY_MAX bytes) with registry_gov_from_policy for
+ * the registry of the authority key vkey, and logs what it holds. 0 or -1 with err naming
+ * the file and what is wrong. */
+int registry_gov_load(const char *path, const char *vkey, struct registry_gov *out, char *err,
+                      size_t errcap);
 
 /* Calls fn for each member in origin order. */
 typedef int (*registry_member_fn)(const Remacto__Store__MemberRecord *m, void *arg);

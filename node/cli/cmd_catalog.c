@@ -350,7 +350,7 @@ catalog_add(const struct regcmd_args *a)
 		             path);
 		goto done;
 	}
-	if ((rc = regcmd_open(&r, a->v[O_DATA], true)) == EXIT_OK) {
+	if ((rc = regcmd_open(&r, a, true)) == EXIT_OK) {
 		rc = regcmd_append(&r, a->what, blobs, n);
 		regcmd_close(&r);
 	}
@@ -373,7 +373,7 @@ static const char catalog_usage[] =
         "  access_to_information, citizen_participation, digitalisation (the names of the\n"
         "  commitments' principles); better: higher or lower;\n"
         "  normalise: none or per_10k_inhabitants. The network's catalog is\n"
-        "  config/indicator-catalog.csv.\n";
+        "  config/indicator-catalog.csv.\n" REGCMD_PROPOSE_USAGE;
 
 int
 cmd_catalog(int argc, char **argv)

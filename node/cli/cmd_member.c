@@ -176,7 +176,7 @@ member_add(const struct regcmd_args *a)
 	regcmd_now(published, now_date);
 	if (regcmd_pack(&e, published, &b, err, sizeof(err)) != 0)
 		return cli_err(EXIT_INVALID, "%s: %s; nothing appended", a->what, err);
-	if ((rc = regcmd_open(&r, a->v[O_DATA], true)) != EXIT_OK)
+	if ((rc = regcmd_open(&r, a, true)) != EXIT_OK)
 		goto done;
 	/* Two members with one HCP code would make every benchmark ambiguous (observers have
 	 * none). */
@@ -363,7 +363,7 @@ member_rotate(const struct regcmd_args *a)
 	char today[16];
 	int rc;
 
-	if ((rc = regcmd_open(&r, a->v[O_DATA], true)) != EXIT_OK)
+	if ((rc = regcmd_open(&r, a, true)) != EXIT_OK)
 		return rc;
 	if ((rc = held_of(&r, a->v[O_ORIGIN], &h)) != EXIT_OK ||
 	    (rc = rotate_from(a, &h, &rot.from_size)) != EXIT_OK)
@@ -432,7 +432,7 @@ suspension(const struct regcmd_args *a, bool lift)
 	char today[16];
 	int rc;
 
-	if ((rc = regcmd_open(&r, a->v[O_DATA], true)) != EXIT_OK)
+	if ((rc = regcmd_open(&r, a, true)) != EXIT_OK)
 		return rc;
 	if ((rc = member_of(&r, a->v[O_ORIGIN], &m)) != EXIT_OK)
 		goto done;
@@ -527,7 +527,7 @@ static const char member_usage[] =
         "  reinstate   [--reason-fr TEXT] [--reason-ar TEXT] [--date YYYY-MM-DD]\n"
         "              lifts the suspension (also: suspend --lift)\n"
         "  announce    --url wss://HOST:PORT/peer [--withdraw]\n"
-        "              announces (or withdraws) the address of ORIGIN's node\n"
+        "              announces (or withdraws) the address of ORIGIN's node\n" REGCMD_PROPOSE_USAGE
         "exit codes: 0 appended, 1 failure, 2 usage, 3 refused (nothing appended)\n";
 
 int
@@ -617,7 +617,7 @@ members_list(const struct regcmd_args *a)
 	MDB_txn *txn;
 	int rc;
 
-	if ((rc = regcmd_open(&r, a->v[O_DATA], false)) != EXIT_OK)
+	if ((rc = regcmd_open(&r, a, false)) != EXIT_OK)
 		return rc;
 	/* Two walks in one read transaction: widths, then rows. */
 	if ((rc = store_read_begin(&r.s, &txn)) == 0) {

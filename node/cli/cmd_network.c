@@ -3,6 +3,7 @@
  * prints the authority's verifier key, the one trust anchor of every node.
  * remacto network policy — prints the network's trust policy (c2sp.org/tlog-policy) as a node
  * serves it (GET /api/v1/policy) or as a data folder's registry defines it (peers/trust.h).
+ * remacto network govern, sign, submit, governance — the registry's governance (cmd_govern.c).
  * The other registry subcommands are in cmd_member.c, cmd_catalog.c and cmd_policy.c; what
  * they share in regcmd.h.
  */
@@ -40,6 +41,9 @@ network_init(const struct regcmd_args *a)
 	MDB_txn *txn;
 	int rc;
 
+	if (a->set[O_PROPOSE])
+		return cli_err(EXIT_USAGE,
+		               "network init takes no --propose: it creates a registry");
 	if (!note_name_valid(origin))
 		return cli_err(EXIT_USAGE,
 		               "--origin '%s' is not a valid key name (no spaces or "
@@ -208,22 +212,31 @@ static const char network_usage[] =
         "usage: remacto network init --data DIR --key KEYFILE [--origin ORIGIN]\n"
         "       remacto network policy [--data DIR | --url URL | --config FILE]\n"
         "         [--registry-size N]\n"
+        "       remacto network govern --data DIR [--add LABEL=VKEY]... [--rotate LABEL=VKEY]...\n"
+        "         [--retire LABEL]... [--quorum K] [--date YYYY-MM-DD] [--propose FILE]\n"
+        "       remacto network sign --file PROPOSAL --key KEYFILE --label LABEL [--data DIR]\n"
+        "       remacto network submit --data DIR --file PROPOSAL\n"
+        "       remacto network governance --data DIR\n"
         "  init creates the network authority's registry log ORIGIN (default " DEFAULT_REGISTRY
         ") in\n"
         "  DIR, signed by KEYFILE (created when it does not exist: PKCS#8 PEM, mode 0600), records\n"
         "  it as the authority of DIR, and prints the authority's verifier key: the value of\n"
         "  [authority] verifier_key in every node's configuration.\n"
-        "  policy prints the network's trust policy (remacto network policy --help).\n";
+        "  policy prints the network's trust policy (remacto network policy --help).\n"
+        "  govern changes the keys of which K must approve every registry checkpoint; sign and\n"
+        "  submit collect the approvals of a change prepared with --propose, offline;\n"
+        "  governance prints them as a tlog-policy (remacto network ACTION --help).\n";
 
 int
 cmd_network(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "policy"))
 		return network_policy(argc, argv);
-	static const struct regcmd_action acts[] = {
+	struct regcmd_action acts[5] = {
 		{ "init", network_init, OPT_BIT(O_DATA) | OPT_BIT(O_KEY) | OPT_BIT(O_ORIGIN),
 		  OPT_BIT(O_DATA) | OPT_BIT(O_KEY), network_usage },
 	};
+	memcpy(acts + 1, govern_actions, sizeof(govern_actions));
 	return regcmd_dispatch("network", network_usage, acts, sizeof(acts) / sizeof(acts[0]), argc,
 	                       argv);
 }

@@ -134,7 +134,7 @@ policy_set(const struct regcmd_args *a)
 			rc = cli_err(EXIT_INVALID, "%s: %s; nothing appended", a->what, err);
 			goto done;
 		}
-	if ((rc = regcmd_open(&r, a->v[O_DATA], true)) == EXIT_OK) {
+	if ((rc = regcmd_open(&r, a, true)) == EXIT_OK) {
 		rc = regcmd_append(&r, a->what, blobs, n);
 		regcmd_close(&r);
 	}
@@ -164,7 +164,7 @@ static const char policy_usage[] =
         "  --witness-group for each group, e.g.\n"
         "    --witness-group regions=2:remacto.ma/region-rabat,remacto.ma/region-fes\n"
         "    --witness-group communes=any:remacto.ma/commune-sale,remacto.ma/commune-temara\n"
-        "    --witness-quorum 2\n";
+        "    --witness-quorum 2\n" REGCMD_PROPOSE_USAGE;
 
 int
 cmd_policy(int argc, char **argv)

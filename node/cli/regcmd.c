@@ -12,7 +12,9 @@
 #include <time.h>
 
 #include "cli.h"
+#include "core/buf.h"
 #include "core/entry.h"
+#include "core/merkle.h"
 #include "peers/ledger.h"
 #include "peers/registry.h"
 
@@ -48,6 +50,12 @@ static const struct option all_opts[] = {
 	{ "witness-group", required_argument, NULL, O_WITNESS_GROUP },
 	{ "contact-url", required_argument, NULL, O_CONTACT_URL },
 	{ "category", required_argument, NULL, O_CATEGORY },
+	{ "propose", required_argument, NULL, O_PROPOSE },
+	{ "add", required_argument, NULL, O_ADD },
+	{ "retire", required_argument, NULL, O_RETIRE },
+	{ "rotate", required_argument, NULL, O_ROTATE },
+	{ "quorum", required_argument, NULL, O_QUORUM },
+	{ "label", required_argument, NULL, O_LABEL },
 	{ "help", no_argument, NULL, O_HELP },
 	{ 0 },
 };
@@ -82,9 +90,20 @@ regcmd_run(const char *cmd, const struct regcmd_action *act, int argc, char **ar
 			fputs(act->usage, stderr);
 			return EXIT_USAGE;
 		}
-		if (!(act->allowed & OPT_BIT(c)))
+		/* Every action that writes to a registry may propose instead. */
+		if (!(act->allowed & OPT_BIT(c)) &&
+		    !(c == O_PROPOSE && (act->allowed & OPT_BIT(O_DATA))))
 			return cli_err(EXIT_USAGE, "%s does not take --%s (see remacto %s --help)",
 			               what, regcmd_opt_name(c), what);
+		if (c == O_ADD || c == O_RETIRE || c == O_ROTATE) {
+			if (a.nlist == REGCMD_MAX_GROUPS)
+				return cli_err(EXIT_USAGE, "more than %d key changes",
+				               REGCMD_MAX_GROUPS);
+			a.list[a.nlist].opt = c;
+			a.list[a.nlist++].value = optarg;
+			a.set[c] = true;
+			continue;
+		}
 		if (c == O_WITNESS_GROUP) {
 			if (a.ngroups == REGCMD_MAX_GROUPS)
 				return cli_err(EXIT_USAGE, "more than %d --witness-group",
@@ -134,16 +153,22 @@ regcmd_close(struct regcmd_registry *r)
 }
 
 /* Opens the store of dir and finds its registry; with sign, also the registry's own log and
- * key: this must be the authority's data folder. */
+ * key: this must be the authority's data folder (a proposal needs only the registry). */
 int
-regcmd_open(struct regcmd_registry *r, const char *dir, bool sign)
+regcmd_open(struct regcmd_registry *r, const struct regcmd_args *a, bool sign)
 {
+	const char *dir = a->v[O_DATA], *propose = a->v[O_PROPOSE];
 	char err[512];
 	MDB_txn *txn;
 	bool found;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	if (propose && !sign)
+		return cli_err(EXIT_USAGE, "%s changes nothing: --propose has nothing to propose",
+		               a->what);
+	if (propose)
+		sign = false;
 	if (!(r->head = calloc(1, sizeof(*r->head))))
 		return cli_err(EXIT_FAIL, "out of memory");
 	if (ledger_open(&r->s, dir, sign ? 0 : STORE_RDONLY, 0, err, sizeof(err)) != 0) {
@@ -165,7 +190,11 @@ regcmd_open(struct regcmd_registry *r, const char *dir, bool sign)
 		             dir, dir);
 		goto fail;
 	}
-	if (!sign)
+	if (propose && rc == 0) {
+		r->propose = propose;
+		return EXIT_OK;
+	}
+	if (!sign && !propose)
 		return EXIT_OK;
 	if (rc == MDB_NOTFOUND) {
 		rc = cli_err(EXIT_FAIL,
@@ -241,19 +270,212 @@ regcmd_pack(Remacto__V1__Entry *e, char *published, struct tlog_blob *out, char 
 int
 regcmd_append(struct regcmd_registry *r, const char *what, const struct tlog_blob *v, size_t n)
 {
-	static const char one[] = "entry 1 of the batch: ";
-	char err[1024];
-	uint64_t first;
-	int rc = tlog_append(&r->s, r->auth.name, &r->signer, v, n, &first, r->head, err,
-	                     sizeof(err));
-	if (rc == -EINVAL) /* the registry's refusal: a batch of one needs no entry number */
-		return cli_err(EXIT_INVALID, "%s: %s", what,
-		               n == 1 && !strncmp(err, one, sizeof(one) - 1) ? err + sizeof(one) - 1
-		                                                             : err);
+	if (r->propose)
+		return regcmd_propose(r, what, v, n, r->propose);
+	return regcmd_commit(r, what, v, n, NULL, 0, NULL);
+}
+
+int
+regcmd_next(struct regcmd_registry *r, const struct tlog_blob *v, size_t n,
+            struct merkle_range *base, uint8_t root[32], char *text, size_t cap)
+{
+	struct tlog_batch b;
+	struct merkle_range next;
+	struct checkpoint cp = { .size = 0 };
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = store_read_begin(&r->s, &txn)) != 0)
+		return rc;
+	rc = tlog_batch_begin(&b, &r->s, txn, r->auth.name);
+	if (rc == 0) {
+		*base = b.range;
+		tlog_batch_end(&b);
+	}
+	mdb_txn_abort(txn);
 	if (rc != 0)
-		return cli_err(EXIT_FAIL, "%s", err);
+		return rc;
+	next = *base;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t leaf[32];
+		merkle_leaf_hash(v[i].data, v[i].len, leaf);
+		if ((rc = merkle_range_append(&next, leaf, NULL, NULL)) != 0)
+			return rc;
+	}
+	merkle_range_root(&next, root);
+	snprintf(cp.origin, sizeof(cp.origin), "%s", r->auth.name);
+	cp.size = next.size;
+	memcpy(cp.root, root, 32);
+	return checkpoint_format(&cp, text, cap) < 0 ? -EINVAL : 0;
+}
+
+struct commit_arg {
+	struct regcmd_registry *r;
+	const struct tlog_blob *v;
+	size_t n;
+	uint64_t base;
+	const uint8_t *root;
+	const struct witness_cosig *c;
+	size_t nc;
+	char err[1024];
+};
+
+static int
+commit_txn(MDB_txn *txn, void *arg)
+{
+	struct commit_arg *a = arg;
+	struct tlog_batch b;
+	uint8_t root[32];
+	int rc;
+
+	if ((rc = tlog_batch_begin(&b, &a->r->s, txn, a->r->auth.name)) != 0)
+		return rc;
+	if (b.range.size != a->base) {
+		snprintf(
+		        a->err, sizeof(a->err),
+		        "the registry moved on to size %llu while this change was checked: do it again",
+		        (unsigned long long)b.range.size);
+		rc = -ESTALE;
+		goto done;
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		char why[512] = "";
+		if ((rc = tlog_batch_add(&b, txn, a->v[i].data, a->v[i].len, true, why,
+		                         sizeof(why)))) {
+			if (rc == -EINVAL)
+				snprintf(a->err, sizeof(a->err), "%s%s%s", a->n > 1 ? "entry " : "",
+				         a->n > 1 ? "of the batch: " : "", why);
+			goto done;
+		}
+	}
+	tlog_batch_root(&b, root);
+	if (memcmp(root, a->root, 32)) {
+		snprintf(a->err, sizeof(a->err),
+		         "the entries do not lead to the approved tree root");
+		rc = -EINVAL;
+		goto done;
+	}
+	if ((rc = tlog_batch_seal(&b, txn, &a->r->signer, a->r->head)) != 0)
+		goto done;
+	for (size_t i = 0; i < a->nc && rc == 0; i++)
+		rc = witness_put(&a->r->s, txn, b.rec->id, b.range.size, a->c[i].name,
+		                 a->c[i].timestamp, a->c[i].line, a->c[i].len);
+done:
+	tlog_batch_end(&b);
+	return rc;
+}
+
+int
+regcmd_commit(struct regcmd_registry *r, const char *what, const struct tlog_blob *v, size_t n,
+              const struct witness_cosig *approvals, size_t na, const uint8_t want[32])
+{
+	struct commit_arg a = { .r = r, .v = v, .n = n };
+	struct registry_gov *g = calloc(1, sizeof(*g));
+	struct merkle_range *base = malloc(sizeof(*base));
+	struct note *nt = malloc(sizeof(*nt));
+	struct witness_cosig *cosigs = NULL;
+	struct buf msg = BUF_INIT(NOTE_MAX_LEN);
+	char text[NOTE_MAX_LEN], why[600];
+	struct note_verifier vs[REGISTRY_GOV_MAX];
+	uint8_t root[32];
+	MDB_txn *txn;
+	size_t nc = 0;
+	int rc;
+
+	if (!g || !base || !nt) {
+		rc = cli_err(EXIT_FAIL, "out of memory");
+		goto done;
+	}
+	if (n == 0 || n > TLOG_MAX_BATCH) {
+		rc = cli_err(EXIT_INVALID, "%s: a batch holds 1 to %d entries", what,
+		             TLOG_MAX_BATCH);
+		goto done;
+	}
+	if ((rc = regcmd_next(r, v, n, base, root, text, sizeof(text))) != 0 ||
+	    (rc = store_read_begin(&r->s, &txn)) != 0) {
+		rc = cli_err(EXIT_FAIL, "cannot read the registry %s: %s", r->auth.name,
+		             store_strerror(rc));
+		goto done;
+	}
+	rc = registry_governance(&r->s, txn, g);
+	mdb_txn_abort(txn);
+	if (rc != 0) {
+		rc = cli_err(EXIT_FAIL, "cannot read the registry's governance: %s",
+		             store_strerror(rc));
+		goto done;
+	}
+	if (want && memcmp(want, root, 32)) {
+		rc = cli_err(EXIT_INVALID, "%s: the entries do not lead to the approved checkpoint",
+		             what);
+		goto done;
+	}
+	if (g->governed) {
+		/* A governed registry: the approvals given, and this folder's key's own. */
+		char line[WITNESS_LINE_MAX];
+		buf_puts(&msg, text);
+		buf_putc(&msg, '\n');
+		for (size_t i = 0; i < na; i++)
+			buf_put(&msg, approvals[i].line, approvals[i].len);
+		for (size_t i = 0; i < g->n; i++) {
+			struct note_signer me;
+			if (memcmp(g->keys[i].log.pub, r->signer.v.pub, 32) ||
+			    note_signer_from_pem(&me, g->keys[i].label, NOTE_ALG_COSIGNATURE_V1,
+			                         r->head->key_file, why, sizeof(why)) != 0)
+				continue;
+			int ll = note_cosign_line(&me, text, strlen(text), (uint64_t)time(NULL),
+			                          line, sizeof(line));
+			note_signer_free(&me);
+			if (ll > 0)
+				buf_put(&msg, line, (size_t)ll);
+		}
+		for (size_t i = 0; i < g->n; i++)
+			vs[i] = g->keys[i].cosig;
+		size_t got = 0;
+		if (msg.len > strlen(text) + 1) {
+			if (!note_open(msg.data, msg.len, vs, g->n, nt, why, sizeof(why)) &&
+			    strncmp(why, NOTE_ERR_NO_KNOWN_KEY,
+			            sizeof(NOTE_ERR_NO_KNOWN_KEY) - 1)) {
+				rc = cli_err(EXIT_VERIFY, "%s: an approval does not verify: %s",
+				             what, why);
+				goto done;
+			}
+			got = registry_gov_approvals(g, nt);
+			cosigs = witness_cosigs(nt, &nc);
+		}
+		if (got < g->quorum) {
+			rc = cli_err(
+			        EXIT_INVALID,
+			        "%s: the registry is governed %u of %zu and this change has %zu "
+			        "approval%s: nothing appended. Prepare it with --propose FILE, have "
+			        "other key holders sign it (remacto network sign), then submit it "
+			        "(remacto network submit)",
+			        what, g->quorum, g->n, got, got == 1 ? "" : "s");
+			goto done;
+		}
+	}
+	a.base = base->size;
+	a.root = root;
+	a.c = cosigs;
+	a.nc = nc;
+	rc = store_write(&r->s, commit_txn, &a);
+	if (rc == -EINVAL || rc == -ESTALE) {
+		rc = cli_err(EXIT_INVALID, "%s: %s; nothing appended", what, a.err);
+		goto done;
+	}
+	if (rc != 0) {
+		rc = cli_err(EXIT_FAIL, "append to %s failed, nothing stored: %s%s%s", r->auth.name,
+		             a.err[0] ? a.err : "", a.err[0] ? ": " : "", store_strerror(rc));
+		goto done;
+	}
 	printf("%" PRIu64 "\n", r->head->size);
-	return fflush(stdout) == 0 ? EXIT_OK : cli_err(EXIT_FAIL, "cannot write to stdout");
+	rc = fflush(stdout) == 0 ? EXIT_OK : cli_err(EXIT_FAIL, "cannot write to stdout");
+done:
+	buf_free(&msg);
+	free(cosigs);
+	free(nt);
+	free(base);
+	free(g);
+	return rc;
 }
 
 /* Packs one entry and appends it to the registry of a->v[O_DATA]. */
@@ -261,7 +483,7 @@ int
 regcmd_append_one(const struct regcmd_args *a, Remacto__V1__Entry *e)
 {
 	struct regcmd_registry r;
-	int rc = regcmd_open(&r, a->v[O_DATA], true);
+	int rc = regcmd_open(&r, a, true);
 	if (rc == EXIT_OK) {
 		rc = regcmd_append_entry(&r, a->what, e);
 		regcmd_close(&r);

@@ -21,7 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/merkle.h"
 #include "core/note.h"
+#include "peers/witness.h"
 #include "store/tlog.h"
 
 /* Every option of every registry subcommand; an action says which it allows and requires. */
@@ -57,6 +59,12 @@ enum opt_id {
 	O_WITNESS_GROUP, /* repeatable: every value in groups[] */
 	O_CONTACT_URL,
 	O_CATEGORY,
+	O_PROPOSE, /* write a proposal instead of appending (docs/PROTOCOL.md §8) */
+	O_ADD,     /* repeatable, in list[] with the other governance options */
+	O_RETIRE,
+	O_ROTATE,
+	O_QUORUM,
+	O_LABEL,
 	O_HELP,
 	O_COUNT
 };
@@ -70,6 +78,12 @@ struct regcmd_args {
 	bool set[O_COUNT];
 	char *groups[REGCMD_MAX_GROUPS]; /* each --witness-group, in order */
 	size_t ngroups;
+	/* each --add, --retire, --rotate in order: the option's id and its value */
+	struct {
+		int opt;
+		char *value;
+	} list[REGCMD_MAX_GROUPS];
+	size_t nlist;
 };
 
 struct regcmd_action {
@@ -94,11 +108,13 @@ struct regcmd_registry {
 	struct note_verifier auth;
 	struct note_signer signer; /* with sign only */
 	struct tlog_head *head;    /* the registry log's head, with sign only */
+	const char *propose;       /* --propose FILE: write the change there, append nothing */
 };
 
-/* Opens the store of dir and finds its registry; with sign, also the registry's own log and
- * key: this must be the authority's data folder. An exit code, the problem printed. */
-int regcmd_open(struct regcmd_registry *r, const char *dir, bool sign);
+/* Opens the store of a->v[O_DATA] and finds its registry; with sign, also the registry's own
+ * log and key: this must be the authority's data folder (or, with --propose, any folder that
+ * holds the registry). An exit code, the problem printed. */
+int regcmd_open(struct regcmd_registry *r, const struct regcmd_args *a, bool sign);
 void regcmd_close(struct regcmd_registry *r);
 
 /* Now in UTC: "YYYY-MM-DDThh:mm:ssZ" and "YYYY-MM-DD". */
@@ -107,12 +123,35 @@ void regcmd_now(char published[32], char date[16]);
  * node will. -EINVAL with err naming the field, -ENOMEM. */
 int regcmd_pack(Remacto__V1__Entry *e, char *published, struct tlog_blob *out, char *err,
                 size_t errcap);
-/* Appends the packed entries in one batch and prints the registry's new size; an exit code. */
+/* Appends the packed entries in one batch and prints the registry's new size; an exit code.
+ * A governed registry needs its quorum of approvals (docs/PROTOCOL.md §8): the key of the data
+ * folder gives its own when it is a governance key; a change that needs more is refused with
+ * the way to propose it. With --propose, writes the proposal instead (cmd_govern.c). */
 int regcmd_append(struct regcmd_registry *r, const char *what, const struct tlog_blob *v, size_t n);
+/* The same with approvals (cosignature lines that verified) and the tree root the entries must
+ * lead to: what `remacto network submit` commits. */
+int regcmd_commit(struct regcmd_registry *r, const char *what, const struct tlog_blob *v, size_t n,
+                  const struct witness_cosig *approvals, size_t na, const uint8_t root[32]);
+/* The registry's border (tree) now in *base, and the checkpoint text (origin, size, root) it
+ * would have after appending v: what a change's approvals sign. 0 or an error. */
+int regcmd_next(struct regcmd_registry *r, const struct tlog_blob *v, size_t n,
+                struct merkle_range *base, uint8_t root[32], char *text, size_t cap);
+/* Writes a proposal of the entries to path (cmd_govern.c): the entries and the checkpoint
+ * they lead to, for the governance key holders to approve; an exit code. */
+int regcmd_propose(struct regcmd_registry *r, const char *what, const struct tlog_blob *v, size_t n,
+                   const char *path);
 /* Packs one entry and appends it to the registry of a->v[O_DATA]; an exit code. */
 int regcmd_append_one(const struct regcmd_args *a, Remacto__V1__Entry *e);
 /* The same on a registry opened with sign. */
 int regcmd_append_entry(struct regcmd_registry *r, const char *what, Remacto__V1__Entry *e);
+
+/* The usage line of --propose, which every command that appends to the registry takes. */
+#define REGCMD_PROPOSE_USAGE                                                                       \
+	"  --propose FILE: write the change to FILE instead of appending it, for the registry's\n" \
+	"  governance key holders to approve (remacto network sign) and submit (network submit)\n"
+
+/* network govern, sign, submit and governance (cmd_govern.c). */
+extern const struct regcmd_action govern_actions[4];
 
 /* s, or "" for an option not given. */
 char *regcmd_or_empty(char *s);

@@ -83,6 +83,7 @@ static const struct key keys[] = {
 	{ "log", "level", K_LEVEL, F(log_level), 0, 0 },
 	{ "log", "file", K_PATH_OPT, F(log_file), 0, 0 },
 	{ "authority", "verifier_key", K_VKEY, F(authority_vkey), 0, 0 },
+	{ "authority", "policy", K_PATH_OPT, F(authority_policy), 0, 0 },
 	{ "peer", "url", K_PEER, F(peers), 0, 0 },
 	{ "peer", "ca_file", K_PATH_OPT, F(peer_ca_file), 0, 0 },
 	{ "peer", "tls_insecure", K_BOOL, F(peer_tls_insecure), 0, 0 },
@@ -876,6 +877,13 @@ config_finish(struct config *c, char *err, size_t errcap)
 		err_set(err, errcap,
 		        "%s: [peer] url lines need [authority] verifier_key: a node "
 		        "replicates only the logs the network's registry admits",
+		        f);
+		return -1;
+	}
+	if (c->authority_policy[0] && c->authority_vkey[0] == '\0') {
+		err_set(err, errcap,
+		        "%s: [authority] policy needs [authority] verifier_key: the key that "
+		        "signs the registry, one of the policy's",
 		        f);
 		return -1;
 	}

@@ -26,6 +26,8 @@
  *   [log]     level = info              error | warn | info | debug
  *             file =                    empty: stderr; reopened on SIGHUP
  *   [authority] verifier_key =          the registry's verifier key (federation)
+ *   [authority] policy =                the registry's governance, a tlog-policy file
+ *                                       (remacto network governance; docs/PROTOCOL.md §8)
  *   [peer]    url = wss://host:port/peer   one line per peer, repeatable (CONFIG_MAX_PEERS);
  *                                       ws:// (no TLS) only to a loopback address, for tests
  *             ca_file =                 PEM bundle of the CAs that sign peers' certificates;
@@ -84,6 +86,7 @@ struct config {
 	int log_level; /* LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG (syslog.h) */
 	char log_file[CONFIG_PATH_MAX];
 	char authority_vkey[512];
+	char authority_policy[CONFIG_PATH_MAX]; /* "" = the registry's own entries alone */
 	char peers[CONFIG_MAX_PEERS][CONFIG_PEER_URL_MAX];
 	size_t npeers;
 	char peer_ca_file[CONFIG_PATH_MAX]; /* "" = the system's CA store */

@@ -404,6 +404,53 @@ check_witness_policy(const Remacto__V1__WitnessPolicy *w, char *err, size_t errc
 	return true;
 }
 
+/* A governance key's label: [a-z0-9][a-z0-9.-]{0,62}, never an origin (no '/'). */
+static bool
+label_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > 63 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+		      s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* What a governance entry says on its own; the registry checks the keys' name. */
+static bool
+check_governance(const Remacto__V1__GovernancePolicy *g, char *err, size_t errcap)
+{
+	struct note_verifier v[ENTRY_GOVERNANCE_MAX];
+	char why[160], msg[220];
+	NEED(g->n_keys >= 1 && g->n_keys <= ENTRY_GOVERNANCE_MAX, "governancePolicy.keys",
+	     "1 to 32 keys");
+	NEED(g->quorum >= 1 && g->quorum <= g->n_keys, "governancePolicy.quorum",
+	     "1 to the number of keys");
+	for (size_t i = 0; i < g->n_keys; i++) {
+		const Remacto__V1__GovernanceKey *k = g->keys[i];
+		NEED(label_ok(k->label), "governancePolicy.keys.label",
+		     "1 to 63 characters among a-z 0-9 . -, starting with a letter or digit");
+		NEED(strcmp(k->label, "governance") != 0, "governancePolicy.keys.label",
+		     "governance is the name of the policy's group");
+		if (!note_verifier_parse(k->verifier_key ? k->verifier_key : "", &v[i], why,
+		                         sizeof(why))) {
+			snprintf(msg, sizeof(msg), "not a verifier key: %s", why);
+			return fail(err, errcap, "governancePolicy.keys.verifierKey", msg);
+		}
+		NEED(v[i].alg == NOTE_ALG_ED25519, "governancePolicy.keys.verifierKey",
+		     "must be an Ed25519 key");
+		for (size_t j = 0; j < i; j++) {
+			NEED(strcmp(k->label, g->keys[j]->label) != 0,
+			     "governancePolicy.keys.label", "used twice");
+			NEED(memcmp(v[i].pub, v[j].pub, 32) != 0,
+			     "governancePolicy.keys.verifierKey", "the same key twice");
+		}
+	}
+	return true;
+}
+
 static bool
 check_vkey(const char *kind, const char *origin, const char *vkey, char *err, size_t errcap)
 {
@@ -519,6 +566,8 @@ check_kind(const Remacto__V1__Entry *e, char *err, size_t errcap)
 		return true;
 	case REMACTO__V1__ENTRY__KIND_WITNESS_POLICY:
 		return check_witness_policy(e->witness_policy, err, errcap);
+	case REMACTO__V1__ENTRY__KIND_GOVERNANCE_POLICY:
+		return check_governance(e->governance_policy, err, errcap);
 	case REMACTO__V1__ENTRY__KIND_PEER_ANNOUNCEMENT:
 		NEED(!empty(e->peer_announcement->origin), "peerAnnouncement.origin", "required");
 		NEED(e->peer_announcement->url &&

@@ -26,6 +26,7 @@
 #include "remacto.pb-c.h"
 
 #define ENTRY_MAX_LEN 65535
+#define ENTRY_GOVERNANCE_MAX 32 /* keys of the registry's governance */
 
 /* Decodes and validates. Returns the entry (free with remacto__v1__entry__free_unpacked(e, NULL))
  * or NULL with err naming the field and the reason. */

@@ -461,6 +461,11 @@ start_federation(struct node *n, char *err, size_t errcap)
 		        "no network authority configured: not connecting to peers, refusing theirs");
 		return 0;
 	}
+	static struct registry_gov gov; /* [authority] policy, for as long as the node runs */
+	if (n->cfg.authority_policy[0] &&
+	    registry_gov_load(n->cfg.authority_policy, n->cfg.authority_vkey, &gov, err, errcap))
+		return -1;
+	fc.governance = n->cfg.authority_policy[0] ? &gov : NULL;
 	if (!(n->fed = fed_create(&fc, err, errcap)))
 		return -1;
 	struct transport_ctx tc = {

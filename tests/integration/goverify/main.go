@@ -160,6 +160,11 @@ func main() {
 			die("usage: goverify witnessed POLICY NOTE")
 		}
 		cmdWitnessed(os.Args[2], os.Args[3])
+	case "approved":
+		if len(os.Args) != 4 {
+			die("usage: goverify approved POLICY NOTE")
+		}
+		cmdApproved(os.Args[2], os.Args[3])
 	case "tlogproof":
 		if len(os.Args) < 4 || len(os.Args) > 5 {
 			die("usage: goverify tlogproof POLICY PROOF [ENTRY]")

@@ -13,6 +13,10 @@
 //	goverify witnessed POLICY NOTE         open a checkpoint note under a policy (as tlogproof
 //	                                       does) and print the name of each witness of the
 //	                                       policy whose cosignature verified and counts
+//	goverify approved POLICY NOTE          the same under a registry's governance policy
+//	                                       (docs/PROTOCOL.md §8), where every key's
+//	                                       approval counts, the signer's too; exit 1 when
+//	                                       the quorum is not met
 //	goverify addcheckpoint URL OLD CHECKPOINT [PROOF.json]
 //	                                       POST URL (…/witness/add-checkpoint) with "old OLD",
 //	                                       the consistency proof's hashes, an empty line and
@@ -62,6 +66,7 @@ type policy struct {
 	nodes     []int // >= 0: witness index; < 0: -(group index)-1
 	names     map[string]int
 	quorum    int // a node, or -1 for none
+	countOwn  bool // a cosignature with the log's own key counts (a governance approval)
 }
 
 // decodeVkey splits name+hex8+base64(alg ‖ key), checks the key ID and returns its parts.
@@ -297,7 +302,7 @@ func (p *policy) checkCheckpoint(msg []byte) ([]string, int) {
 			if !ed25519.Verify(w.pub, signed, sig[12:]) {
 				die("cosignature of %s does not verify", w.name)
 			}
-			if bytes.Equal(w.pub, logPub) {
+			if bytes.Equal(w.pub, logPub) && !p.countOwn {
 				continue // the log witnessing itself
 			}
 			if !w.signed {
@@ -396,5 +401,22 @@ func cmdWitnessed(policyFile, noteFile string) {
 		if w.signed {
 			fmt.Println(w.name)
 		}
+	}
+}
+
+func cmdApproved(policyFile, noteFile string) {
+	p, err := parsePolicy(readFile(policyFile))
+	if err != nil {
+		die("policy: %v", err)
+	}
+	p.countOwn = true
+	_, counted := p.checkCheckpoint(readFile(noteFile))
+	for _, w := range p.witnesses {
+		if w.signed {
+			fmt.Println(w.name)
+		}
+	}
+	if !p.quorumMet() {
+		die("the quorum of the policy is not met (%d approvals)", counted)
 	}
 }

@@ -903,6 +903,41 @@ test_no_kind_and_schema(void **state)
 	assert_non_null(strstr(err, "no entry kind"));
 }
 
+/* The registry's governance (docs/PROTOCOL.md §8): what the entry says on its own. */
+#define GK1 "remacto.ma/registry+65244e82+AbgDX4zDqeKyLRH/90hucMugzeI7NztzTbLacJw65v9P"
+#define GK2 "remacto.ma/registry+5507c64d+AXBvK0FJVM2bAWkCFuxZVPj12OTtZrYs5KRMs2cNDyDD"
+static void
+test_governance_policy(void **state)
+{
+	(void)state;
+	accepted("{'governancePolicy':{'quorum':2,'keys':[{'label':'dgct','verifierKey':'" GK1
+	         "'},{'label':'arm','verifierKey':'" GK2 "'}]}}",
+	         "governancePolicy");
+	rejected("{'governancePolicy':{'quorum':1}}", "governancePolicy.keys");
+	rejected("{'governancePolicy':{'quorum':3,'keys':[{'label':'dgct','verifierKey':'" GK1
+	         "'},{'label':'arm','verifierKey':'" GK2 "'}]}}",
+	         "governancePolicy.quorum");
+	rejected("{'governancePolicy':{'keys':[{'label':'dgct','verifierKey':'" GK1 "'}]}}",
+	         "governancePolicy.quorum");
+	rejected("{'governancePolicy':{'quorum':1,'keys':[{'label':'DGCT','verifierKey':'" GK1
+	         "'}]}}",
+	         "governancePolicy.keys.label");
+	rejected("{'governancePolicy':{'quorum':1,'keys':[{'label':'governance','verifierKey':'" GK1
+	         "'}]}}",
+	         "governancePolicy.keys.label");
+	rejected("{'governancePolicy':{'quorum':1,'keys':[{'label':'a','verifierKey':'" GK1
+	         "'},{'label':'a','verifierKey':'" GK2 "'}]}}",
+	         "governancePolicy.keys.label");
+	rejected("{'governancePolicy':{'quorum':1,'keys':[{'label':'a','verifierKey':'" GK1
+	         "'},{'label':'b','verifierKey':'" GK1 "'}]}}",
+	         "governancePolicy.keys.verifierKey");
+	rejected("{'governancePolicy':{'quorum':1,'keys':[{'label':'a','verifierKey':'nokey'}]}}",
+	         "governancePolicy.keys.verifierKey");
+	rejected("{'governancePolicy':{'quorum':1,'keys':[{'label':'a','verifierKey':'authority+"
+	         "9bd08192+BLgDX4zDqeKyLRH/90hucMugzeI7NztzTbLacJw65v9P'}]}}",
+	         "governancePolicy.keys.verifierKey");
+}
+
 /* The witness quorum of the trust policy (issue 11): what the entry says on its own. */
 static void
 test_witness_policy(void **state)
@@ -1254,37 +1289,22 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_programme),
-		cmocka_unit_test(test_consultation),
-		cmocka_unit_test(test_assessment),
-		cmocka_unit_test(test_commitment),
-		cmocka_unit_test(test_milestone_update),
-		cmocka_unit_test(test_indicator),
-		cmocka_unit_test(test_measurement),
-		cmocka_unit_test(test_status_update),
-		cmocka_unit_test(test_amendment),
-		cmocka_unit_test(test_evidence),
-		cmocka_unit_test(test_member_admission),
-		cmocka_unit_test(test_key_rotation),
-		cmocka_unit_test(test_registry_others),
-		cmocka_unit_test(test_dates_and_periods),
-		cmocka_unit_test(test_invalid_utf8),
-		cmocka_unit_test(test_control_characters),
-		cmocka_unit_test(test_unknown_enum),
-		cmocka_unit_test(test_bad_dates),
-		cmocka_unit_test(test_bad_periods),
-		cmocka_unit_test(test_bad_published),
-		cmocka_unit_test(test_percent),
-		cmocka_unit_test(test_sha256),
-		cmocka_unit_test(test_missing_per_kind),
-		cmocka_unit_test(test_no_kind_and_schema),
-		cmocka_unit_test(test_commitment_rules),
-		cmocka_unit_test(test_registry_keys),
-		cmocka_unit_test(test_witness_policy),
-		cmocka_unit_test(test_size_cap),
-		cmocka_unit_test(test_unknown_fields_kept),
-		cmocka_unit_test(test_embedded_nul),
-		cmocka_unit_test(test_text_decoded_zeros),
+		cmocka_unit_test(test_programme),        cmocka_unit_test(test_consultation),
+		cmocka_unit_test(test_assessment),       cmocka_unit_test(test_commitment),
+		cmocka_unit_test(test_milestone_update), cmocka_unit_test(test_indicator),
+		cmocka_unit_test(test_measurement),      cmocka_unit_test(test_status_update),
+		cmocka_unit_test(test_amendment),        cmocka_unit_test(test_evidence),
+		cmocka_unit_test(test_member_admission), cmocka_unit_test(test_key_rotation),
+		cmocka_unit_test(test_registry_others),  cmocka_unit_test(test_dates_and_periods),
+		cmocka_unit_test(test_invalid_utf8),     cmocka_unit_test(test_control_characters),
+		cmocka_unit_test(test_unknown_enum),     cmocka_unit_test(test_bad_dates),
+		cmocka_unit_test(test_bad_periods),      cmocka_unit_test(test_bad_published),
+		cmocka_unit_test(test_percent),          cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_missing_per_kind), cmocka_unit_test(test_no_kind_and_schema),
+		cmocka_unit_test(test_commitment_rules), cmocka_unit_test(test_registry_keys),
+		cmocka_unit_test(test_witness_policy),   cmocka_unit_test(test_governance_policy),
+		cmocka_unit_test(test_size_cap),         cmocka_unit_test(test_unknown_fields_kept),
+		cmocka_unit_test(test_embedded_nul),     cmocka_unit_test(test_text_decoded_zeros),
 	};
 	return cmocka_run_group_tests_name("entry", tests, NULL, NULL);
 }
