@@ -5,7 +5,7 @@
 #
 #   deploy/federation.sh start DIR N [--topology line|ring|star|mesh] [--base-port P]
 #                        [--build BUILD] [--seed] [--announce] [--log-level LEVEL] [--plain]
-#                        [--observers K]
+#                        [--observers K] [--governed]
 #   deploy/federation.sh stop DIR                 SIGTERM every node, wait for each to exit
 #   deploy/federation.sh status DIR               each node's state, logs and sizes (curl)
 #   deploy/federation.sh start-node DIR NAME      (re)start one node (NAME: registry, m1…)
@@ -35,6 +35,11 @@
 # (config/demo/story-member.jsonl), then o1's report on a consultation and its assessments of
 # two of that member's commitments, one agreeing with the council's reported progress, one
 # disputing it (config/demo/observer.jsonl, naming the entries they assess).
+# --governed makes the registry governed 2 of 3 (docs/PROTOCOL.md §8) before anything else is
+# appended to it: the authority's key and two more, arm and civil, in DIR/governance/ (in a
+# real network each on its own holder's machine); every later registry change is prepared
+# with --propose, approved by arm (`remacto network sign`) and submitted with the authority's
+# own approval; DIR/governance/registry.policy is every node's [authority] policy.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,7 +50,7 @@ PUBLISH_WAIT_S=30
 
 die() { echo "federation: $*" >&2; exit 1; }
 usage() {
-	sed -n '6,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '6,13p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 abspath() { (cd "$1" && pwd); }
@@ -232,6 +237,7 @@ write_conf() {   # NAME ORIGIN PUB ADMIN PEER-NAMES...
 		echo "level = $LOG_LEVEL"
 		echo "[authority]"
 		echo "verifier_key = $(cat "$D/authority.vkey")"
+		[ ! -r "$D/governance/registry.policy" ] || echo "policy = $D/governance/registry.policy"
 		echo "[peer]"
 		for peer in "$@"; do
 			echo "url = $WS://127.0.0.1:$(field "$peer" 3)/peer"
@@ -354,11 +360,26 @@ seed_story() {
 	publish_file o1 "$D/o1/story.jsonl"
 }
 
+# reg COMMAND [OPTIONS]: one change to the registry of D. Governed: prepared, approved by arm,
+# submitted with the authority's approval (2 of 3), as holders on three machines would.
+reg() {
+	if [ -r "$D/governance/arm.key" ]; then
+		"$R" "$@" --data "$D/registry/data" --propose "$D/governance/change.prop" 2> /dev/null &&
+			"$R" network sign --file "$D/governance/change.prop" --key "$D/governance/arm.key" \
+				--label arm > /dev/null 2>&1 &&
+			"$R" network submit --data "$D/registry/data" --file "$D/governance/change.prop" &&
+			rm -f "$D/governance/change.prop"
+	else
+		"$R" "$@" --data "$D/registry/data"
+	fi
+}
+
 cmd_start() {
 	[ $# -ge 1 ] || usage
 	dir=$1
 	shift
-	n="" TOPOLOGY=line BASE="" SEED=no ANNOUNCE=no PLAIN=no LOG_LEVEL=info BUILD="$top/build" NOBS=0
+	n="" TOPOLOGY=line BASE="" SEED=no ANNOUNCE=no PLAIN=no GOVERNED=no LOG_LEVEL=info NOBS=0
+	BUILD="$top/build"
 	if [ $# -ge 1 ] && [ "${1#-}" = "$1" ]; then n=$1; shift; fi
 	while [ $# -gt 0 ]; do
 		case "$1" in
@@ -368,6 +389,7 @@ cmd_start() {
 		--seed) SEED=yes; shift ;;
 		--announce) ANNOUNCE=yes; shift ;;
 		--plain) PLAIN=yes; shift ;;
+		--governed) GOVERNED=yes; shift ;;
 		--log-level) LOG_LEVEL=${2:?}; shift 2 ;;
 		--observers) NOBS=${2:?}; shift 2 ;;
 		*) usage ;;
@@ -422,8 +444,16 @@ cmd_start() {
 	mkdir -p "$D/registry/data"
 	"$R" network init --data "$D/registry/data" --key "$D/registry/data/authority.key" \
 		> "$D/authority.vkey" 2> "$D/registry/init.log" || { cat "$D/registry/init.log" >&2; exit 1; }
+	if [ "$GOVERNED" = yes ]; then
+		mkdir -p "$D/governance"
+		arm=$("$R" keygen --origin "$REGISTRY_ORIGIN" --out "$D/governance/arm.key") &&
+			civil=$("$R" keygen --origin "$REGISTRY_ORIGIN" --out "$D/governance/civil.key") &&
+			"$R" network govern --data "$D/registry/data" --add "arm=$arm" --add "civil=$civil" \
+				--quorum 2 > /dev/null 2>> "$D/registry/init.log" ||
+			die "the registry's governance was refused (see $D/registry/init.log)"
+	fi
 	if [ -r "$top/config/indicator-catalog.csv" ]; then
-		"$R" catalog add --data "$D/registry/data" --file "$top/config/indicator-catalog.csv" \
+		reg catalog add --file "$top/config/indicator-catalog.csv" \
 			> /dev/null 2>> "$D/registry/init.log" ||
 			echo "federation: the catalog was not added (see $D/registry/init.log)" >&2
 	fi
@@ -446,7 +476,7 @@ EOF
 		mkdir -p "$D/m$k/data"
 		vk=$("$R" keygen --origin "remacto.ma/$slug" --out "$D/m$k/data/node.key") ||
 			die "keygen of m$k failed"
-		"$R" member add --data "$D/registry/data" --origin "remacto.ma/$slug" \
+		reg member add --origin "remacto.ma/$slug" \
 			--verifier-key "$vk" --hcp "$hcp" --kind "$kind" --name-fr "$fr" \
 			--name-ar "$ar" --region "$region" --population "$pop" --census-year 2014 \
 			> /dev/null || die "member add of remacto.ma/$slug refused"
@@ -461,7 +491,7 @@ EOF
 		mkdir -p "$D/o$j/data"
 		vk=$("$R" keygen --origin "remacto.ma/$slug" --out "$D/o$j/data/node.key") ||
 			die "keygen of o$j failed"
-		"$R" member add --data "$D/registry/data" --origin "remacto.ma/$slug" \
+		reg member add --origin "remacto.ma/$slug" \
 			--verifier-key "$vk" --kind observer --category "$cat" --name-fr "$fr" \
 			--name-ar "$ar" --region "$region" --contact-url "$url" > /dev/null ||
 			die "member add of observer remacto.ma/$slug refused"
@@ -471,11 +501,14 @@ EOF
 	if [ "$ANNOUNCE" = yes ]; then
 		for name in $(names); do
 			[ "$name" = registry ] && continue
-			"$R" member announce --data "$D/registry/data" --origin "$(field "$name" 2)" \
+			reg member announce --origin "$(field "$name" 2)" \
 				--url "$WS://127.0.0.1:$(field "$name" 3)/peer" > /dev/null ||
 				die "member announce of $name refused"
 		done
 	fi
+
+	[ "$GOVERNED" = no ] ||
+		"$R" network governance --data "$D/registry/data" > "$D/governance/registry.policy"
 
 	# Configurations, then the nodes.
 	for name in $(names); do

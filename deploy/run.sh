@@ -2,6 +2,8 @@
 # make run: a local demo federation on loopback, so a newcomer watches the ledger replicate:
 # the network authority's registry node and four members (a region, a prefectural council, two
 # communes), peered in a ring, each publishing its demo open programme (deploy/federation.sh).
+# Its registry is governed 2 of 3 (var/federation/governance/: the keys of arm and civil, the
+# registry's policy every node is configured with; docs/PROTOCOL.md §8).
 # Plain HTTP on 127.0.0.1 only; ports from 8080 (the registry node), 8082 (first member)…
 # The nodes' logs stream here; Ctrl-C stops every node cleanly, and the next `make run`
 # resumes the same federation from ./var/federation. `make run-node` runs one node instead.
@@ -24,7 +26,7 @@ if [ -r "$dir/nodes" ]; then
 else
 	rm -rf "$dir"
 	echo "Starting a demo federation: the authority and 4 members (keys, registry, demo programmes)..."
-	"$fed" start "$dir" 4 --topology ring --seed --plain --base-port "$port" --build "$build"
+	"$fed" start "$dir" 4 --topology ring --seed --plain --governed --base-port "$port" --build "$build"
 fi
 tail -n 0 -F --pid=$$ "$dir"/*/remactod.log &
 tailpid=$!
