@@ -10,6 +10,7 @@
 #include "fed.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,6 +334,9 @@ fed_tick(struct fed *f)
 		log_info("fed: %s did not answer a request for %s in %d s", peer_name(r->p),
 		         r->log->origin, FED_REQUEST_TIMEOUT_S);
 		fed_add_retry(r->log, r->start, r->start + r->count);
+		struct fed_peer *fp = fed_find_peer(f, r->p);
+		if (fp && fp->expired < UINT_MAX)
+			fp->expired++;
 		fed_request_done(f, r);
 	}
 	/* Chunks behind a gap that a retry filled, or that the writer's full queue turned away. */

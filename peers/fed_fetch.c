@@ -383,6 +383,11 @@ fed_on_entries(struct fed *f, struct peer *p, const Remacto__Peer__V1__Entries *
 	struct chunk *c;
 
 	if (!r) {
+		struct fed_peer *fp = fed_find_peer(f, p);
+		if (fp && fp->expired) {
+			fp->expired--; /* the answer to a request that expired: the range went elsewhere */
+			return;
+		}
 		peer_penalise(p, "entries nobody asked for");
 		return;
 	}

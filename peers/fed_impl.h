@@ -36,6 +36,9 @@ struct fed_peer {
 	uint64_t registry_size;
 	/* Its vector named the node's own log (whatever became of that checkpoint). */
 	bool own_mentioned;
+	/* Requests to it that expired unanswered: as many late answers are dropped without a
+	 * penalty (a loaded peer is slow, not hostile); one more is entries nobody asked for. */
+	unsigned expired;
 	struct fed_peer *next;
 };
 
