@@ -1,9 +1,13 @@
 #!/bin/sh
 # make run: a local demo federation on loopback, so a newcomer watches the ledger replicate:
 # the network authority's registry node and four members (a region, a prefectural council, two
-# communes), peered in a ring, each publishing its demo open programme (deploy/federation.sh).
-# Its registry is governed 2 of 3 (var/federation/governance/: the keys of arm and civil, the
-# registry's policy every node is configured with; docs/PROTOCOL.md §8).
+# communes), peered in a ring, each publishing its demo open programme (deploy/federation.sh),
+# and a civil-society observer (an association) with a node of its own: it assesses two of the
+# prefectural council's commitments, agreeing with the progress the council reported on one and
+# disputing it on the other, while the council lowers an indicator's target without an amendment
+# (a hidden change the dashboard marks). Its registry is governed 2 of 3
+# (var/federation/governance/: the keys of arm and civil, the registry's policy every node is
+# configured with; docs/PROTOCOL.md §8).
 # Plain HTTP on 127.0.0.1 only; ports from 8080 (the registry node), 8082 (first member)…
 # The nodes' logs stream here; Ctrl-C stops every node cleanly, and the next `make run`
 # resumes the same federation from ./var/federation. `make run-node` runs one node instead.
@@ -25,8 +29,8 @@ if [ -r "$dir/nodes" ]; then
 	"$fed" start "$dir"
 else
 	rm -rf "$dir"
-	echo "Starting a demo federation: the authority and 4 members (keys, registry, demo programmes)..."
-	"$fed" start "$dir" 4 --topology ring --seed --plain --governed --base-port "$port" --build "$build"
+	echo "Starting a demo federation: the authority, 4 members and an observer (keys, registry, demo programmes)..."
+	"$fed" start "$dir" 4 --topology ring --seed --plain --governed --observers 1 --base-port "$port" --build "$build"
 fi
 tail -n 0 -F --pid=$$ "$dir"/*/remactod.log &
 tailpid=$!
@@ -48,6 +52,11 @@ cat <<MSG
 
   Dashboard (authority's node, the whole national ledger)  http://127.0.0.1:$reg/
   Dashboard of the first member                            http://127.0.0.1:$m1/
+  A commitment the observer disputes (its feed, its story)  http://127.0.0.1:$reg/ui/#/commitment/rabat-prefecture/RBT-2024-02
+  An indicator whose target was changed without amendment  http://127.0.0.1:$reg/ui/#/indicator/rabat-prefecture/IND-AI-01
+  Search in Arabic                                         http://127.0.0.1:$reg/ui/#/search?q=%D8%B4%D8%A8%D8%A7%D9%83
+  Atom feed of the national ledger                         http://127.0.0.1:$reg/feeds/national.atom
+  Members and observers                                    http://127.0.0.1:$reg/api/v1/members
   Logs held, with sizes                                    http://127.0.0.1:$reg/api/v1/logs
   Compliance                                               http://127.0.0.1:$reg/api/v1/compliance
   Peers of a node                                          http://127.0.0.1:$reg/api/v1/peers

@@ -1,9 +1,12 @@
 // Browser tests of the dashboard: playwright-core (pinned in package-lock.json) drives Debian's
 // /usr/bin/chromium headless against real nodes on loopback, started here:
-//   - a federation from deploy/federation.sh (the authority and 4 members, mesh, TLS, seeded
-//     with the demo programme), plus one member admitted in the registry without a node;
+//   - a federation from deploy/federation.sh (the authority, 4 members and an observer
+//     association, mesh, TLS, seeded with the demo programme and the observer's story), plus one
+//     member admitted in the registry without a node;
 //   - a plain-HTTP read-only mirror with no data and no authority (the empty states).
-// Every check prints "ok - …" or "not ok - …"; the last line is "browser: N passed, N failed".
+// Issue 13's pages (assessments, feeds, search, the indicator page, cards, axe-core) are checked
+// by civic.js. Every check prints "ok - …" or "not ok - …"; the last line is "browser: N passed,
+// N failed".
 // Screenshots of every page go to BUILD/browser/, and the Network page's time to interactive
 // with 1,600 members (measured, not asserted) to BUILD/browser/perf.txt.
 //
@@ -17,6 +20,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { civicChecks } from './civic.js';
 
 const BUILD = path.resolve(process.argv[2] || 'build');
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -159,9 +163,9 @@ async function apiJSON(context, url) {
 // ---- the run ----
 
 async function main() {
-	// A federation: the authority and 4 members in a mesh, TLS, seeded.
+	// A federation: the authority, 4 members and an observer in a mesh, TLS, seeded.
 	try {
-		execFileSync(FEDSH, ['start', FED, '4', '--topology', 'mesh', '--seed', '--build', BUILD], { stdio: ['ignore', 'pipe', 'pipe'] });
+		execFileSync(FEDSH, ['start', FED, '4', '--topology', 'mesh', '--seed', '--observers', '1', '--build', BUILD], { stdio: ['ignore', 'pipe', 'pipe'] });
 	} catch (e) {
 		notok('the federation starts (deploy/federation.sh)', `${e.stdout || ''}${e.stderr || ''}`);
 		return;
@@ -176,9 +180,9 @@ async function main() {
 	const api = (p) => apiJSON(context, `${base}${p}`);
 
 	await check('the federation converges: m1 holds every log, with cosignatures', async () => {
-		await waitFor('5 logs of 19+ entries on m1', async () => {
+		await waitFor('5 logs of 19+ entries and the observer\'s on m1', async () => {
 			const logs = (await api('/api/v1/logs')).logs;
-			return logs.length === 5 && logs.every((l) => l.size >= 19);
+			return logs.length === 6 && logs.every((l) => l.size >= (l.origin === N.o1.origin ? 3 : 19));
 		}, 60000);
 		await waitFor('a witness cosignature on commune-sale\'s checkpoint', async () => {
 			const r = await context.request.get(`${base}/logs/${sale.slug}/checkpoint`);
@@ -221,6 +225,9 @@ async function main() {
 		['benchmark', `#/benchmark?code=TR-03&group=kind&member=${sale.slug}`],
 		['federation', '#/federation'],
 		['member-nodata', '#/member/commune-sans-donnees'],
+		['commitment-observed', `#/commitment/${N.m2.slug}/RBT-2024-02`],
+		['indicator', `#/indicator/${N.m2.slug}/IND-AI-01`],
+		['search', `#/search?q=${encodeURIComponent('شباك')}`],
 	];
 
 	// ---- every page, every language ----
@@ -262,6 +269,9 @@ async function main() {
 		await page.waitForFunction((s) => { const a = document.querySelector(`tr[data-member="${s}"] th a`); return a && a.textContent; }, sale.slug);
 		eq((await page.textContent(`tr[data-member="${sale.slug}"] th a`)).trim(), fr, 'French name back');
 	});
+
+	// ---- issue 13: observers, feeds, search, target stories, cards, axe-core ----
+	await civicChecks({ check, assert, eq, waitFor, visit, go, shot, newPage, browser, context, api, base, N });
 
 	// ---- charts ----
 	await check('member charts have one point per measurement, baseline and target', async () => {

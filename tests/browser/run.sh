@@ -1,7 +1,7 @@
 #!/bin/sh
 # Browser tests of the dashboard (make test's "browser" step): installs the pinned
-# playwright-core from package-lock.json (npm ci) when needed, then drives Debian's chromium
-# headless against a real federation on loopback (tests/browser/run.js). Prints "ok"/"not ok"
+# playwright-core and axe-core from package-lock.json (npm ci) when needed, then drives Debian's
+# chromium headless against a real federation on loopback (tests/browser/run.js). Prints "ok"/"not ok"
 # lines and one machine-readable line "browser: N passed, N failed"; screenshots and the
 # performance figure go to BUILD/browser/. Usage: tests/browser/run.sh [BUILD]
 set -u

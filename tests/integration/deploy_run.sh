@@ -43,7 +43,7 @@ run_case() {
 for _ in range(200):
     b = random.randrange(20000, 60000, 2)
     try:
-        socks = [socket.socket() for _ in range(10)]
+        socks = [socket.socket() for _ in range(12)]  # the authority, 4 members, the observer
         for i, s in enumerate(socks):
             s.bind(("127.0.0.1", b + i))
     except OSError:

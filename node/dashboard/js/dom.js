@@ -148,7 +148,8 @@ export function table(columns, opts) {
 		return th;
 	});
 	const caption = opts.caption ? h('caption', { class: opts.captionVisible ? null : 'sr-only' }, opts.caption) : null;
-	const tbl = h('table', { class: 'data' }, caption, h('thead', null, h('tr', null, heads)), tbody);
+	// At phone width (app.css) the rows become cards, each cell named by its column (data-label).
+	const tbl = h('table', { class: 'data cards-narrow' }, caption, h('thead', null, h('tr', null, heads)), tbody);
 	const foot = h('div', { class: 'table-foot' });
 	const wrap = h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': opts.caption || '' }, tbl);
 	const root = h('div', { class: 'table-block' }, wrap, foot);
@@ -182,7 +183,7 @@ export function table(columns, opts) {
 				// what the column shows: its cell, else its value (a row's own field only
 				// when the column says neither)
 				const v = c.cell ? c.cell(r) : c.value ? c.value(r) : r[c.key];
-				const td = c.header ? h('th', { scope: 'row' }) : h('td');
+				const td = c.header ? h('th', { scope: 'row' }) : h('td', { 'data-label': typeof c.label === 'string' ? c.label : null });
 				if (c.num) td.className = 'num';
 				if (v instanceof Node) td.appendChild(v);
 				else td.textContent = v === null || v === undefined ? '' : String(v);
@@ -208,6 +209,19 @@ export function table(columns, opts) {
 		rows() { return sorted(); },
 		render,
 	};
+}
+
+// A table that becomes cards at phone width (app.css): each body cell named by its column's
+// heading (data-label). Returns the table.
+export function cards(tbl) {
+	const heads = tbl.tHead ? [...tbl.tHead.rows[0].cells].map((c) => c.textContent.trim()) : [];
+	for (const body of tbl.tBodies) {
+		for (const tr of body.rows) {
+			[...tr.cells].forEach((c, i) => { if (c.tagName === 'TD' && heads[i] && !c.dataset.label) c.dataset.label = heads[i]; });
+		}
+	}
+	tbl.classList.add('cards-narrow');
+	return tbl;
 }
 
 // The CSV of what a table shows (all filtered rows, in its order).

@@ -205,7 +205,6 @@ const S = {
 	'm.seeBenchmark': ['Comparer avec les pairs', 'المقارنة مع النظراء', 'Compare with peers'],
 	'm.due': ['Échéance {d}', 'الأجل {d}', 'Due {d}'],
 	'm.done': ['Réalisé le {d}', 'أنجز في {d}', 'Done on {d}'],
-	'm.commitmentsCount': ['{n} engagements', '{n} التزامات', '{n} commitments'],
 	'm.consultations': ['Consultations', 'الاستشارات', 'Consultations'],
 	'm.participants': ['{n} participants, dont {w} % de femmes', '{n} مشاركا، منهم {w}% نساء', '{n} participants, {w}% women'],
 
@@ -377,6 +376,133 @@ const S = {
 	'colon': [' : ', ': ', ': '],
 	'yes': ['oui', 'نعم', 'yes'],
 	'no': ['non', 'لا', 'no'],
+	// ---- access to information and petitions (pages/access.js) ----
+	'nav.access': ['Accès à l\'information', 'الحصول على المعلومات', 'Access to information'],
+	'acc.title': ['Accès à l\'information et pétitions', 'الحصول على المعلومات والعرائض', 'Access to information and petitions'],
+	'acc.intro': ['Ce que chaque membre publie sur les demandes d\'accès à l\'information et les pétitions qu\'il reçoit : sa dernière valeur de chaque indicateur du catalogue national, face au délai que fixe la loi. Une valeur non publiée est indiquée comme telle, jamais comme zéro.', 'ما ينشره كل عضو عن طلبات الحصول على المعلومات والعرائض التي يتلقاها: آخر قيمة لكل مؤشر من الفهرس الوطني، مقارنة بالأجل الذي يحدده القانون. القيمة غير المنشورة تظهر كذلك، ولا تحتسب صفرا أبدا.', 'What each member publishes about the access-to-information requests and the petitions it receives: its latest value of each national catalog indicator, against the deadline the law sets. A value not published is shown as such, never as zero.'],
+	'acc.law.ai': ['Loi 31-13 relative au droit d\'accès à l\'information', 'القانون 31.13 المتعلق بالحق في الحصول على المعلومات', 'Law 31-13 on the right of access to information'],
+	'acc.law.ai.detail': ['toute personne peut demander une information ; l\'administration répond dans un délai de 20 jours ouvrables.', 'يحق لكل شخص طلب المعلومات؛ وتجيب الإدارة داخل أجل 20 يوم عمل.', 'anyone may request information; the administration answers within 20 working days.'],
+	'acc.law.pe': ['Lois organiques 111-14, 112-14 et 113-14', 'القوانين التنظيمية 111.14 و112.14 و113.14', 'Organic laws 111-14, 112-14 and 113-14'],
+	'acc.law.pe.detail': ['citoyennes, citoyens et associations peuvent présenter des pétitions au conseil de la région, de la préfecture ou province, et de la commune.', 'يحق للمواطنات والمواطنين والجمعيات تقديم عرائض إلى مجلس الجهة والعمالة أو الإقليم والجماعة.', 'citizens and associations may petition the council of the region, of the prefecture or province, and of the commune.'],
+	'acc.ai': ['Demandes d\'accès à l\'information (loi 31-13)', 'طلبات الحصول على المعلومات (القانون 31.13)', 'Access-to-information requests (law 31-13)'],
+	'acc.pe': ['Pétitions (lois organiques 111-14, 112-14, 113-14)', 'العرائض (القوانين التنظيمية 111.14 و112.14 و113.14)', 'Petitions (organic laws 111-14, 112-14, 113-14)'],
+	'acc.missing': ['non publié', 'غير منشور', 'not published'],
+	'acc.within': ['dans le délai légal ({d} jours)', 'داخل الأجل القانوني ({d} يوما)', 'within the legal deadline ({d} days)'],
+	'acc.beyond': ['au-delà du délai légal ({d} jours)', 'خارج الأجل القانوني ({d} يوما)', 'beyond the legal deadline ({d} days)'],
+	'acc.lawCol': ['Loi applicable', 'القانون المطبق', 'Applicable law'],
+	'acc.lawOf': ['loi organique {l}', 'القانون التنظيمي {l}', 'organic law {l}'],
+	'acc.period': ['Dernière période publiée : {p}', 'آخر فترة منشورة: {p}', 'Latest period published: {p}'],
+	'acc.national': ['Comparer avec tous les membres', 'المقارنة مع جميع الأعضاء', 'Compare with every member'],
+	'col.member': ['Membre', 'العضو', 'Member'],
+
+	// ---- search (pages/search.js, the box of every page) ----
+	's.label': ['Rechercher dans les programmes', 'البحث في البرامج', 'Search the programmes'],
+	's.filters': ['Recherche et filtres', 'البحث والمرشحات', 'Search and filters'],
+	's.placeholder': ['Rechercher…', 'بحث…', 'Search…'],
+	's.go': ['Rechercher', 'بحث', 'Search'],
+	's.title': ['Recherche', 'البحث', 'Search'],
+	's.titleFor': ['Recherche : {q}', 'البحث: {q}', 'Search: {q}'],
+	's.intro': ['Engagements, jalons, indicateurs et programmes de tous les journaux que ce nœud détient, en français, en arabe et en anglais. Les accents, les voyelles arabes (tachkil), la hamza et les formes de l\'alif ne comptent pas.', 'الالتزامات والمراحل والمؤشرات والبرامج في كل السجلات التي تتوفر عليها هذه العقدة، بالفرنسية والعربية والإنجليزية. لا تؤثر الحركات (التشكيل) ولا الهمزة ولا أشكال الألف.', 'Commitments, milestones, indicators and programmes of every log this node holds, in French, Arabic and English. Accents, Arabic diacritics (tashkeel), hamza and alef forms do not matter.'],
+	's.words': ['Mots', 'الكلمات', 'Words'],
+	's.member': ['Membre', 'العضو', 'Member'],
+	's.principle': ['Principe', 'المبدأ', 'Principle'],
+	's.kind': ['Type', 'النوع', 'Kind'],
+	's.none': ['Saisissez un ou plusieurs mots', 'أدخل كلمة أو أكثر', 'Type one or more words'],
+	's.hint': ['Chaque mot doit figurer ; un début de mot suffit (« budg » trouve « budgétaire »).', 'يجب أن ترد كل كلمة؛ ويكفي بداية الكلمة («ميزا» تجد «ميزانية»).', 'Every word must be found; the start of a word is enough ("budg" finds "budget").'],
+	's.refused': ['Recherche impossible', 'تعذر البحث', 'Search not possible'],
+	's.noresult': ['Aucun résultat pour « {q} »', 'لا نتائج لـ«{q}»', 'No result for "{q}"'],
+	's.results': ['Résultats ({n})', 'النتائج ({n})', 'Results ({n})'],
+	's.words.used': ['Mots cherchés (normalisés) :', 'الكلمات المبحوث عنها (بعد التوحيد):', 'Words searched (normalised):'],
+	's.more': ['D\'autres résultats existent : ajoutez un mot ou un filtre.', 'توجد نتائج أخرى: أضف كلمة أو مرشحا.', 'There are more results: add a word or a filter.'],
+	's.truncated': ['La recherche s\'est arrêtée avant la fin : ajoutez un mot.', 'توقف البحث قبل النهاية: أضف كلمة.', 'The search stopped before the end: add a word.'],
+	'kindof.milestone': ['Jalon', 'مرحلة', 'Milestone'],
+
+	// ---- feeds ----
+	'feed.subscribe': ['S\'abonner (Atom)', 'الاشتراك (Atom)', 'Subscribe (Atom)'],
+
+	// ---- indicator page, stories of targets and dates (pages/indicator.js, story.js) ----
+	'i.none': ['Indicateur introuvable', 'المؤشر غير موجود', 'Indicator not found'],
+	'i.code': ['Catalogue national {c}', 'الفهرس الوطني {c}', 'National catalog {c}'],
+	'i.higher': ['plus haut = mieux', 'الأعلى أفضل', 'higher is better'],
+	'i.lower': ['plus bas = mieux', 'الأدنى أفضل', 'lower is better'],
+	'i.hiddenCount': ['{n} changement(s) de cible caché(s)', '{n} تغيير(ات) خفية للهدف', '{n} hidden target change(s)'],
+	'i.noHidden': ['Aucun changement de cible caché', 'لا تغيير خفي للهدف', 'No hidden target change'],
+	'i.chart': ['Cibles et mesures', 'الأهداف والقياسات', 'Targets and measurements'],
+	'i.history': ['Historique des cibles', 'تاريخ الأهداف', 'Target history'],
+	'i.history.intro': ['Chaque valeur qu\'une cible a eue, l\'entrée qui l\'a fixée, et si un amendement a déclaré le changement. Un changement qui rend la cible moins ambitieuse sans amendement est caché : il est marqué en rouge.', 'كل قيمة اتخذها هدف، والمدخل الذي حددها، وهل صرح تعديل بالتغيير. التغيير الذي يجعل الهدف أقل طموحا دون تعديل تغيير خفي: يظهر بالأحمر.', 'Every value a target had, the entry that set it, and whether an amendment declared the change. A change that makes a target less ambitious without an amendment is hidden: it is marked in red.'],
+	'i.replaced': ['Cible remplacée (déclarée)', 'هدف مستبدل (مصرح به)', 'Replaced target (declared)'],
+	'i.replacedHidden': ['Cible remplacée sans amendement', 'هدف مستبدل دون تعديل', 'Target replaced without an amendment'],
+	'i.notargets': ['Aucune cible publiée.', 'لا أهداف منشورة.', 'No target published.'],
+	'i.value': ['Valeur', 'القيمة', 'Value'],
+	'i.change': ['Changement', 'التغيير', 'Change'],
+	'i.how.initial': ['Première version', 'النسخة الأولى', 'First version'],
+	'i.how.added': ['Ajoutée', 'مضافة', 'Added'],
+	'i.how.version': ['Nouvelle version', 'نسخة جديدة', 'New version'],
+	'i.how.amendment': ['Amendement', 'تعديل', 'Amendment'],
+	'i.how.removed': ['Retirée', 'محذوفة', 'Removed'],
+	'i.how.declared': ['Déclaré par un amendement', 'مصرح به بتعديل', 'Declared by an amendment'],
+	'i.how.hidden': ['Changement caché', 'تغيير خفي', 'Hidden change'],
+	'i.hiddenWhy': ['Modifié par une nouvelle version, sans amendement.', 'عُدل بنسخة جديدة دون تعديل مصرح به.', 'Changed by a new version, without an amendment.'],
+	'i.seeFinding': ['Voir le constat d\'intégrité', 'عرض ملاحظة النزاهة', 'See the integrity finding'],
+	'i.amendment': ['Amendement, entrée n° {n}', 'التعديل، المدخل رقم {n}', 'Amendment, entry #{n}'],
+	'c.dateHistory': ['Historique des dates et des jalons', 'تاريخ الآجال والمراحل', 'Dates and milestones over time'],
+	'c.dateHistory.intro': ['Chaque date de début, de fin et d\'échéance qu\'a eue l\'engagement. Une date repoussée sans amendement est un changement caché, marqué en rouge.', 'كل تاريخ بداية ونهاية وأجل عرفه الالتزام. التاريخ المؤجل دون تعديل تغيير خفي، يظهر بالأحمر.', 'Every start, end and due date the commitment had. A date pushed back without an amendment is a hidden change, marked in red.'],
+
+	// ---- field names in the history (story.js fieldLabel) ----
+	'field.id': ['Identifiant', 'المعرف', 'Identifier'],
+	'field.programmeId': ['Programme', 'البرنامج', 'Programme'],
+	'field.title': ['Intitulé', 'العنوان', 'Title'],
+	'field.problem': ['Problème public', 'الإشكالية العمومية', 'Public problem'],
+	'field.description': ['Description', 'الوصف', 'Description'],
+	'field.principles': ['Principes', 'المبادئ', 'Principles'],
+	'field.leadBody': ['Service responsable', 'المصلحة المسؤولة', 'Lead body'],
+	'field.stakeholders': ['Parties prenantes', 'الأطراف المعنية', 'Stakeholders'],
+	'field.startDate': ['Date de début', 'تاريخ البداية', 'Start date'],
+	'field.endDate': ['Date de fin', 'تاريخ الانتهاء', 'End date'],
+	'field.budgetMad': ['Budget prévu (MAD)', 'الميزانية المتوقعة (درهم)', 'Planned budget (MAD)'],
+	'field.parentId': ['Engagement parent', 'الالتزام الأصل', 'Parent commitment'],
+	'field.weight': ['Poids', 'الوزن', 'Weight'],
+	'field.milestones': ['Jalons', 'المراحل', 'Milestones'],
+	'field.dueDate': ['Échéance', 'الأجل', 'Due date'],
+	'field.catalogCode': ['Code du catalogue', 'رمز الفهرس', 'Catalog code'],
+	'field.commitmentId': ['Engagement', 'الالتزام', 'Commitment'],
+	'field.unit': ['Unité', 'الوحدة', 'Unit'],
+	'field.measure': ['Mesure', 'القياس', 'Measure'],
+	'field.ascending': ['Plus haut = mieux', 'الأعلى أفضل', 'Higher is better'],
+	'field.baselinePeriod': ['Période de référence', 'فترة المرجع', 'Baseline period'],
+	'field.baselineValue': ['Valeur de référence', 'القيمة المرجعية', 'Baseline value'],
+	'field.targets': ['Cibles', 'الأهداف', 'Targets'],
+	'field.target': ['Cible {p}', 'هدف {p}', 'Target {p}'],
+	'field.lang.fr': ['français', 'بالفرنسية', 'French'],
+	'field.lang.ar': ['arabe', 'بالعربية', 'Arabic'],
+	'field.lang.en': ['anglais', 'بالإنجليزية', 'English'],
+
+	// ---- assessments (pages/commitment.js) ----
+	'a.title': ['Évaluations', 'التقييمات', 'Assessments'],
+	'a.intro': ['Ce que le conseil déclare, et ce qu\'en disent les observateurs de la société civile et d\'autres membres, chacun signé dans son propre journal. Le conseil n\'a pas à être d\'accord.', 'ما يصرح به المجلس، وما يقوله عنه ملاحظو المجتمع المدني وأعضاء آخرون، كل منهم موقع في سجله الخاص. لا يلزم أن يوافق المجلس.', 'What the council reports, and what civil-society observers and other members say of it, each signed in their own log. The council need not agree.'],
+	'a.council': ['Avancement déclaré par le conseil :', 'التقدم الذي صرح به المجلس:', 'Progress reported by the council:'],
+	'a.none': ['Aucune évaluation de cet engagement pour l\'instant.', 'لا يوجد أي تقييم لهذا الالتزام حتى الآن.', 'No assessment of this commitment yet.'],
+	'a.own': ['Auto-évaluation du membre', 'تقييم ذاتي من العضو', 'The member\'s own assessment'],
+	'a.observer': ['Observateur indépendant', 'ملاحظ مستقل', 'Independent observer'],
+	'a.member': ['Autre membre du réseau', 'عضو آخر في الشبكة', 'Another network member'],
+	'a.category.association': ['association', 'جمعية', 'association'],
+	'a.category.committee': ['instance consultative', 'هيئة استشارية', 'consultative committee'],
+	'a.category.university': ['université', 'جامعة', 'university'],
+	'a.category.press': ['presse', 'صحافة', 'press'],
+	'a.stance.agrees': ['Confirme l\'avancement déclaré', 'يؤكد التقدم المصرح به', 'Confirms the reported progress'],
+	'a.stance.disputes': ['Conteste l\'avancement déclaré', 'يعترض على التقدم المصرح به', 'Disputes the reported progress'],
+	'a.stance.more': ['Constate plus d\'avancement que déclaré', 'يلاحظ تقدما أكثر مما صُرح به', 'Finds more progress than reported'],
+	'a.assessedLatest': ['Porte sur l\'entrée n° {n} du conseil (son dernier statut).', 'يخص المدخل رقم {n} للمجلس (آخر حالة).', 'Assesses the council\'s entry #{n} (its latest status).'],
+	'a.assessedOlder': ['Porte sur l\'entrée n° {n} du conseil (une version antérieure).', 'يخص المدخل رقم {n} للمجلس (نسخة سابقة).', 'Assesses the council\'s entry #{n} (an earlier version).'],
+	'a.signed': ['Signé, entrée n° {n}', 'موقع، المدخل رقم {n}', 'Signed, entry #{n}'],
+	'a.reports': ['Rapports d\'observateurs sur les consultations', 'تقارير الملاحظين حول الاستشارات', 'Observers\' reports on consultations'],
+	'a.effect.OPEN_GOV_EFFECT_UNSPECIFIED': ['non précisé', 'غير محدد', 'not given'],
+	'a.effect.OPEN_GOV_EFFECT_DID_NOT_CHANGE': ['aucun changement', 'لا تغيير', 'did not change'],
+	'a.effect.OPEN_GOV_EFFECT_MARGINAL': ['marginal', 'هامشي', 'marginal'],
+	'a.effect.OPEN_GOV_EFFECT_MAJOR': ['majeur', 'كبير', 'major'],
+	'a.effect.OPEN_GOV_EFFECT_OUTSTANDING': ['exceptionnel', 'استثنائي', 'outstanding'],
+	'a.effect.OPEN_GOV_EFFECT_WORSENED': ['détérioration', 'تدهور', 'worsened'],
+
 	'never': ['jamais', 'أبدا', 'never'],
 	'none': ['—', '—', '—'],
 };
@@ -406,6 +532,29 @@ export function t(key, vars) {
 }
 
 export function has(key) { return key in S; }
+
+// Plurals by the language's own rules (Intl.PluralRules: Arabic has six forms).
+const PLURALS = {
+	'n.milestones': {
+		fr: { one: '{n} jalon', other: '{n} jalons' },
+		ar: { zero: '{n} مرحلة', one: 'مرحلة واحدة', two: 'مرحلتان', few: '{n} مراحل', many: '{n} مرحلة', other: '{n} مرحلة' },
+		en: { one: '{n} milestone', other: '{n} milestones' },
+	},
+	'n.commitments': {
+		fr: { one: '{n} engagement', other: '{n} engagements' },
+		ar: { zero: '{n} التزام', one: 'التزام واحد', two: 'التزامان', few: '{n} التزامات', many: '{n} التزاما', other: '{n} التزام' },
+		en: { one: '{n} commitment', other: '{n} commitments' },
+	},
+};
+
+// tn('n.milestones', 1) → "1 jalon", "مرحلة واحدة", "1 milestone".
+export function tn(key, n) {
+	const forms = PLURALS[key] && PLURALS[key][current];
+	if (!forms) return `${num(n)}`;
+	const form = forms[new Intl.PluralRules(locale()).select(n)] || forms.other;
+	return form.replace('{n}', num(n));
+}
+
 
 // A {fr, ar, en} text in the current language, with the language it is really in.
 export function pick(text) {

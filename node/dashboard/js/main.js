@@ -1,8 +1,10 @@
 // main — the dashboard's shell: header, navigation, language switch (fr, ar, en; remembered;
 // Arabic turns the whole page right-to-left), live-update indicator, and a hash router
-// (#/network, #/member/<slug>, #/commitment/<slug>/<id>, #/entry/<slug>/<index>,
-// #/compliance, #/benchmark?code=…, #/federation). Each page renders into <main>; any error a
-// page throws is shown as a state on the page, never as a blank screen.
+// (#/network, #/member/<slug>, #/commitment/<slug>/<id>, #/indicator/<slug>/<id>,
+// #/entry/<slug>/<index>, #/compliance, #/benchmark?code=…, #/access, #/federation,
+// #/search?q=…), and a
+// search box on every page. Each page renders into <main>; any error a page throws is shown as a
+// state on the page, never as a blank screen.
 
 import { t, lang, setLang, dir, LANGS } from './i18n.js';
 import { h, clear, errorState, state } from './dom.js';
@@ -11,6 +13,9 @@ import { invalidate } from './api.js';
 import network from './pages/network.js';
 import member from './pages/member.js';
 import commitment from './pages/commitment.js';
+import indicator from './pages/indicator.js';
+import search from './pages/search.js';
+import access from './pages/access.js';
 import entry from './pages/entry.js';
 import compliance from './pages/compliance.js';
 import benchmark from './pages/benchmark.js';
@@ -21,12 +26,15 @@ const ROUTES = [
 	[/^\/network$/, network, 'network'],
 	[/^\/member\/([^/]+)$/, member, 'network'],
 	[/^\/commitment\/([^/]+)\/(.+)$/, commitment, 'network'],
+	[/^\/indicator\/([^/]+)\/(.+)$/, indicator, 'network'],
 	[/^\/entry\/([^/]+)\/(\d+)$/, entry, 'network'],
+	[/^\/search$/, search, null],
 	[/^\/compliance$/, compliance, 'compliance'],
 	[/^\/benchmark$/, benchmark, 'benchmark'],
+	[/^\/access$/, access, 'access'],
 	[/^\/federation$/, federation, 'federation'],
 ];
-const NAV = ['network', 'compliance', 'benchmark', 'federation'];
+const NAV = ['network', 'compliance', 'benchmark', 'access', 'federation'];
 const LANG_NAMES = { fr: 'Français', ar: 'العربية', en: 'English' };
 
 let current = null;   // {ctl, unsub: []}
@@ -45,7 +53,23 @@ function header() {
 			h('a', { href: '#/network', class: 'brand-name' }, t('app.name')),
 			h('span', { class: 'brand-tag' }, t('app.tagline'))),
 		nav,
+		searchBox(),
 		h('div', { class: 'top-tools' }, liveEl, langs));
+}
+
+// The search box of every page: it opens #/search?q=… (pages/search.js asks the node).
+function searchBox() {
+	const input = h('input', { type: 'search', id: 'top-q', name: 'q', 'data-search': 'q', maxlength: '200', autocomplete: 'off',
+		placeholder: t('s.placeholder'), dir: 'auto' });
+	return h('form', { class: 'top-search', role: 'search', 'aria-label': t('s.label'),
+		onsubmit: (e) => {
+			e.preventDefault();
+			const q = input.value.trim();
+			if (q) location.hash = `#/search?q=${encodeURIComponent(q)}`;
+		} },
+	h('label', { for: 'top-q', class: 'sr-only' }, t('s.label')),
+	input,
+	h('button', { type: 'submit', class: 'btn btn-search' }, t('s.go')));
 }
 
 function showLive(s) {
@@ -98,6 +122,8 @@ async function route(focus) {
 		const m = re.exec(path);
 		if (m) { page = fn; params = m.slice(1).map((s) => { try { return decodeURIComponent(s); } catch (e) { return s; } }); navKey = k; break; }
 	}
+	const box = document.getElementById('top-q');
+	if (box && document.activeElement !== box) box.value = path === '/search' ? query.get('q') || '' : '';
 	for (const a of document.querySelectorAll('[data-nav]')) {
 		if (a.dataset.nav === navKey) a.setAttribute('aria-current', 'page');
 		else a.removeAttribute('aria-current');

@@ -5,7 +5,7 @@
 
 import { getJSON, getAll, seg, ApiError } from '../api.js';
 import { t, num, pick, period, periodEnd, has } from '../i18n.js';
-import { h, txt, state, section, table, tableCSV, download, field, select, loading, errorState, clear, badge, printButton } from '../dom.js';
+import { h, cards, txt, state, section, table, tableCSV, download, field, select, loading, errorState, clear, badge, printButton } from '../dom.js';
 import { directory, regionLabel, kindLabel } from './common.js';
 import * as charts from '../charts.js';
 
@@ -164,8 +164,8 @@ function seriesSection(dir, r, member, unit) {
 		{ label: name, data: s.map((p) => p.value), color: charts.COLORS.accent },
 		{ label: t('bm.median'), data: s.map((p) => (p.group && p.group.reported ? p.group.median : null)), color: charts.COLORS.median, dashed: true },
 	], { yTitle: unit }));
-	return section(title, fig, h('details', null, h('summary', null, t('m.datatable')), h('div', { class: 'table-wrap' }, h('table', { class: 'data compact' },
+	return section(title, fig, h('details', null, h('summary', null, t('m.datatable')), h('div', { class: 'table-wrap' }, cards(h('table', { class: 'data compact' },
 		h('thead', null, h('tr', null, [t('col.period'), name, t('bm.median'), t('col.members')].map((x) => h('th', { scope: 'col' }, x)))),
 		h('tbody', null, s.map((p) => h('tr', null, h('th', { scope: 'row' }, period(p.period)), h('td', { class: 'num' }, num(p.value)),
-			h('td', { class: 'num' }, p.group ? num(p.group.median) : ''), h('td', { class: 'num' }, p.group ? `${num(p.group.reported)}/${num(p.group.members)}` : ''))))))));
+			h('td', { class: 'num' }, p.group ? num(p.group.median) : ''), h('td', { class: 'num' }, p.group ? `${num(p.group.reported)}/${num(p.group.members)}` : '')))))))));
 }

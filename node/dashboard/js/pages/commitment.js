@@ -1,11 +1,15 @@
-// Commitment — a commitment's present state and its full history: every version, amendment,
-// status and milestone update, assessment and consultation in log order, old and new values
-// side by side; and "verify", which checks every entry of that history in the browser.
+// Commitment — a commitment's present state; what observers and other members assessed of it,
+// next to the council's own reported progress (agreeing or disputing it); the story of its dates
+// and milestones (hidden changes in red); its indicators; its full history: every version,
+// amendment, status and milestone update, assessment and consultation in log order, old and new
+// values side by side, fields named in the reader's language; a link to subscribe to its feed;
+// and "verify", which checks every entry of that history in the browser.
 
-import { getJSON, seg, ApiError } from '../api.js';
-import { t, num, date, pick, money, dateTime } from '../i18n.js';
-import { h, txt, state, section, progressBar, loading, errorState, clear } from '../dom.js';
+import { getJSON, getAll, seg, slugOf, ApiError } from '../api.js';
+import { t, tn, num, date, pick, money, dateTime } from '../i18n.js';
+import { h, txt, state, section, badge, progressBar, loading, errorState, clear } from '../dom.js';
 import { directory, memberLink } from './common.js';
+import { feedLink, fieldLabel, storyTable } from './story.js';
 import { completionBadge, milestoneBadge, milestoneState } from './member.js';
 import { verifyPanel, proofLink } from './verifyview.js';
 
@@ -14,11 +18,14 @@ export default async function commitment(ctx) {
 	const [slug, id] = params;
 	const body = h('div', null, loading());
 	main.append(body);
-	let c, dir;
+	let c, dir, reg, inds;
 	try {
-		[c, dir] = await Promise.all([
+		[c, dir, reg, inds] = await Promise.all([
 			getJSON(`/api/v1/commitments/${seg(slug)}/${seg(id)}`, { signal }),
 			directory(signal).catch(() => null),
+			// The signers' names and kinds (observers are not in the compliance directory).
+			getJSON('/api/v1/members', { signal }).catch(() => null),
+			getAll(`/api/v1/indicators?member=${seg(slug)}`, 'indicators', { signal }).catch(() => []),
 		]);
 	} catch (e) {
 		if (e.kind === 'aborted') throw e;
@@ -40,7 +47,8 @@ export default async function commitment(ctx) {
 		h('p', { class: 'crumbs' }, memberLink(dir, slug), ' / ', h('code', null, c.id)),
 		txt(c.title, 'h1'),
 		h('div', { class: 'badges' }, completionBadge(c.status)),
-		progressBar(c.progress || 0)));
+		progressBar(c.progress || 0),
+		h('p', { class: 'links' }, feedLink(`/feeds/${seg(slug)}/${seg(c.id)}.atom`))));
 	if (row && row.forked) body.append(state('error', t('state.forked'), t('state.forked.detail')));
 	const notice = h('div', { class: 'notice', hidden: true, role: 'status' });
 	body.append(notice);
@@ -50,6 +58,8 @@ export default async function commitment(ctx) {
 			notice.hidden = false;
 		}
 	});
+
+	body.append(assessmentsSection(slug, c, reg));
 
 	body.append(section(t('c.description'), h('dl', { class: 'facts' },
 		h('dt', null, t('c.programme')), h('dd', null, h('code', null, c.programme || t('none'))),
@@ -63,11 +73,23 @@ export default async function commitment(ctx) {
 	latest.description ? [h('h3', null, t('c.description')), txt(latest.description, 'p')] : null));
 
 	if ((c.milestones || []).length) {
-		body.append(section(t('m.milestones'), h('div', { class: 'table-wrap' }, h('table', { class: 'data' },
-			h('thead', null, h('tr', null, ['', t('c.title'), t('c.due'), t('c.status')].map((x) => h('th', { scope: 'col' }, x)))),
+		body.append(section(t('m.milestones'), h('div', { class: 'table-wrap' }, h('table', { class: 'data cards-narrow' },
+			h('thead', null, h('tr', null, [h('span', { class: 'sr-only' }, t('field.id')), t('c.title'), t('c.due'), t('c.status')].map((x) => h('th', { scope: 'col' }, x)))),
 			h('tbody', null, c.milestones.map((m) => h('tr', null, h('th', { scope: 'row' }, m.id), h('td', null, txt(m.title)),
-				h('td', null, t('m.due', { d: date(m.dueDate) }), m.date ? h('div', { class: 'muted' }, t('m.done', { d: date(m.date) })) : null),
-				h('td', null, milestoneBadge(milestoneState(m, today))))))))));
+				h('td', { 'data-label': t('c.due') }, t('m.due', { d: date(m.dueDate) }), m.date ? h('div', { class: 'muted' }, t('m.done', { d: date(m.date) })) : null),
+				h('td', { 'data-label': t('c.status') }, milestoneBadge(milestoneState(m, today))))))))));
+	}
+
+	const dates = c.dateHistory || [];
+	if (dates.length) {
+		body.append(section(t('c.dateHistory'), h('p', { class: 'muted' }, t('c.dateHistory.intro')),
+			storyTable(slug, dates, { id: c.id, caption: t('c.dateHistory'), what: t('c.field'),
+				name: (r) => fieldLabel(r.field), value: (x) => date(x) })));
+	}
+	const mine = inds.filter((x) => x.commitmentId === c.id);
+	if (mine.length) {
+		body.append(section(t('m.indicators'), h('ul', { class: 'plain' }, mine.map((x) => h('li', { 'data-indicator-link': x.id },
+			h('a', { href: `#/indicator/${seg(slug)}/${seg(x.id)}` }, txt(x.title)), ' ', h('code', null, x.id))))));
 	}
 
 	const history = c.history || [];
@@ -120,7 +142,7 @@ function historyItems(slug, history, c) {
 			content = [h('dl', { class: 'facts' },
 				h('dt', null, t('c.assessor')), h('dd', null, a.assessor || t('none')),
 				h('dt', null, t('c.status')), h('dd', null, t(`completion.${a.completion || 'COMPLETION_UNSPECIFIED'}`)),
-				a.effect ? [h('dt', null, t('c.effect')), h('dd', null, a.effect.replace('OPEN_GOV_EFFECT_', '').toLowerCase().replace(/_/g, ' '))] : null),
+				a.effect ? [h('dt', null, t('c.effect')), h('dd', null, t(`a.effect.${a.effect}`))] : null),
 			a.comment ? txt(a.comment, 'p') : null];
 			break;
 		}
@@ -145,7 +167,7 @@ function historyItems(slug, history, c) {
 
 function firstVersion(cm) {
 	if (!cm) return null;
-	return h('p', { class: 'muted' }, t('c.firstVersion'), cm.milestones ? ` · ${cm.milestones.length} ${t('m.milestones').toLowerCase()}` : '');
+	return h('p', { class: 'muted' }, t('c.firstVersion'), cm.milestones ? ` · ${tn('n.milestones', cm.milestones.length)}` : '');
 }
 
 // Dotted paths of a commitment's fields; milestones by id; texts by language.
@@ -168,10 +190,67 @@ function diff(a, b) {
 
 function diffTable(rows) {
 	if (!rows.length) return h('p', { class: 'muted' }, t('c.nochange'));
-	return h('div', { class: 'table-wrap' }, h('table', { class: 'data diff' },
+	return h('div', { class: 'table-wrap' }, h('table', { class: 'data diff cards-narrow' },
 		h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('c.field')), h('th', { scope: 'col' }, t('c.old')), h('th', { scope: 'col' }, t('c.new')))),
 		h('tbody', null, rows.map((r) => h('tr', null,
-			h('th', { scope: 'row' }, r.plain ? r.field : h('code', null, r.field)),
-			h('td', { class: 'old', dir: 'auto' }, r.old === undefined || r.old === '' ? t('none') : r.old),
-			h('td', { class: 'new', dir: 'auto' }, r.new === undefined || r.new === '' ? t('none') : r.new))))));
+			h('th', { scope: 'row', 'data-field': r.plain ? null : r.field }, r.plain ? r.field : fieldLabel(r.field)),
+			h('td', { class: 'old', dir: 'auto', 'data-label': t('c.old') }, r.old === undefined || r.old === '' ? t('none') : r.old),
+			h('td', { class: 'new', dir: 'auto', 'data-label': t('c.new') }, r.new === undefined || r.new === '' ? t('none') : r.new))))));
+}
+
+// ---- assessments ----
+
+// Completion, in order, for telling whether an assessment agrees with the council's status.
+const RANK = { COMPLETION_NOT_STARTED: 1, COMPLETION_LIMITED: 2, COMPLETION_SUBSTANTIAL: 3, COMPLETION_COMPLETE: 4 };
+
+// agrees | disputes (finds less done than the council reports) | more | none (no comparison)
+export function stance(assessed, reported) {
+	const a = RANK[assessed], r = RANK[reported];
+	if (!a || !r) return 'none';
+	return a === r ? 'agrees' : a < r ? 'disputes' : 'more';
+}
+
+function assessmentsSection(slug, c, reg) {
+	const list = c.assessments || [];
+	const reports = c.consultationReports || [];
+	const who = new Map(((reg && reg.members) || []).map((m) => [m.origin, m]));
+	const council = h('div', { class: 'reported', 'data-reported': c.status || '' },
+		h('p', null, h('strong', null, t('a.council')), ' ', completionBadge(c.status), ' ',
+			h('span', null, `${num(c.progress || 0)} %`),
+			c.statusIndex !== undefined && c.statusIndex !== null
+				? [' · ', h('a', { href: `#/entry/${seg(slug)}/${c.statusIndex}` }, t('c.index', { n: num(c.statusIndex) }))] : null,
+			c.statusDate ? ` · ${date(c.statusDate)}` : ''));
+	const items = list.map((x) => {
+		const a = (x.entry && x.entry.assessment) || {};
+		const m = who.get(x.origin);
+		const signer = m && m.name ? txt(m.name, 'strong') : h('strong', null, a.assessor || x.member);
+		const st = x.own ? 'own' : stance(a.completion, c.status);
+		const ix = a.assessedIndex !== undefined ? Number(a.assessedIndex) : null;
+		return h('li', { class: `assessment stance-${st}`, 'data-assessment': `${x.member}/${x.index}`, 'data-stance': st, 'data-observer': String(!!x.observer) },
+			h('div', { class: 'assessment-head' }, signer, ' ',
+				x.own ? badge('muted', t('a.own')) : x.observer ? badge('info', t('a.observer')) : badge('muted', t('a.member')),
+				m && m.category ? h('span', { class: 'muted' }, t(`a.category.${m.category}`)) : null),
+			h('p', null, completionBadge(a.completion), ' ',
+				st === 'none' || st === 'own' ? null : badge(st === 'agrees' ? 'ok' : st === 'disputes' ? 'danger' : 'info', t(`a.stance.${st}`), { 'data-stance-badge': st }),
+				a.effect ? h('span', { class: 'muted' }, ` · ${t('c.effect')}${t('colon')}${t(`a.effect.${a.effect}`)}`) : null),
+			a.comment ? txt(a.comment, 'p') : null,
+			h('p', { class: 'muted' },
+				ix !== null && !Number.isNaN(ix)
+					? [t(ix === c.statusIndex ? 'a.assessedLatest' : 'a.assessedOlder', { n: num(ix) }), ' ']
+					: null,
+				h('a', { href: `#/entry/${seg(x.member || slugOf(x.origin))}/${x.index}` }, t('a.signed', { n: num(x.index) })),
+				a.date ? ` · ${date(a.date)}` : ''));
+	});
+	const out = [council,
+		items.length ? h('ul', { class: 'assessments' }, items) : h('p', { class: 'muted', 'data-assessments': '0' }, t('a.none'))];
+	if (reports.length) {
+		out.push(h('h3', null, t('a.reports')), h('ul', { class: 'plain' }, reports.map((x) => {
+			const k = (x.entry && x.entry.consultation) || {};
+			const m = who.get(x.origin);
+			return h('li', { 'data-report': `${x.member}/${x.index}` }, m && m.name ? txt(m.name, 'strong') : h('strong', null, x.member), ' — ',
+				date(k.date), ' — ', txt(k.subject), k.councilAnswer ? txt(k.councilAnswer, 'p') : null,
+				h('a', { href: `#/entry/${seg(x.member || slugOf(x.origin))}/${x.index}` }, t('a.signed', { n: num(x.index) })));
+		})));
+	}
+	return section(t('a.title'), h('p', { class: 'muted' }, t('a.intro')), out);
 }

@@ -4,7 +4,7 @@
 
 import { getJSON, seg } from '../api.js';
 import { t, num, date, pick, lang } from '../i18n.js';
-import { h, state, section, table, tableCSV, download, field, select, statusBadge, badge, loading, errorState, clear, printButton } from '../dom.js';
+import { h, cards, state, section, table, tableCSV, download, field, select, statusBadge, badge, loading, errorState, clear, printButton } from '../dom.js';
 import { directory, regionLabel, kindLabel, suspendedBadge, suspensionState, loadInto, norm } from './common.js';
 
 const filters = { q: '', status: '', kind: '', region: '' };
@@ -99,22 +99,34 @@ export default async function compliance(ctx) {
 		if (focus) report.focus();
 	}
 	const want = query.get('member');
-	if (want && dir.members.has(want)) showReport(want, false);
+	if (want && dir.members.has(want)) {
+		await showReport(want, false);
+		// A link to one finding (the indicator page's hidden changes): that row, shown and marked.
+		const subject = query.get('finding');
+		const row = subject ? [...report.querySelectorAll('tr[data-subject]')].find((tr) => tr.dataset.subject === subject) : null;
+		if (row) {
+			row.classList.add('target');
+			row.setAttribute('aria-current', 'true');
+			row.tabIndex = -1;
+			row.scrollIntoView({ block: 'center' });
+			row.focus({ preventScroll: true });
+		}
+	}
 }
 
 function rulesTable(rules) {
 	if (!rules.length) return null;
-	return h('details', null, h('summary', null, t('comp.rules')), h('div', { class: 'table-wrap' }, h('table', { class: 'data compact' },
+	return h('details', null, h('summary', null, t('comp.rules')), h('div', { class: 'table-wrap' }, cards(h('table', { class: 'data compact' },
 		h('thead', null, h('tr', null, [t('comp.rule'), '%', t('col.findings')].map((x) => h('th', { scope: 'col' }, x)))),
 		h('tbody', null, rules.map((r) => h('tr', null, h('th', { scope: 'row' }, h('code', null, r.id)),
 			h('td', { class: 'num' }, num(r.weight)),
-			h('td', null, r.applicable ? t('comp.passed', { p: num(r.passed), c: num(r.checked) }) : t('comp.na'))))))));
+			h('td', null, r.applicable ? t('comp.passed', { p: num(r.passed), c: num(r.checked) }) : t('comp.na')))))))));
 }
 
 function findingsTable(slug, findings) {
 	if (!findings.length) return state('ok', t('comp.nofindings'));
 	const cls = { critical: 'danger', major: 'danger', minor: 'warn', info: 'info' };
-	return h('div', { class: 'table-wrap' }, h('table', { class: 'data findings' },
+	return h('div', { class: 'table-wrap' }, cards(h('table', { class: 'data findings' },
 		h('caption', null, t('col.findings')),
 		h('thead', null, h('tr', null, [t('comp.severity'), t('comp.rule'), t('col.findings'), t('comp.action'), t('comp.entries')].map((x) => h('th', { scope: 'col' }, x)))),
 		h('tbody', null, findings.map((f) => {
@@ -122,12 +134,12 @@ function findingsTable(slug, findings) {
 			const l = f[lang()] ? lang() : 'fr';
 			const a = f.action || {};
 			const al = a[lang()] ? lang() : 'fr';
-			return h('tr', { 'data-code': f.code },
+			return h('tr', { 'data-code': f.code, 'data-subject': f.subject || null },
 				h('td', null, badge(cls[f.severity] || 'muted', t(`comp.sev.${f.severity}`))),
 				h('td', null, h('code', null, f.code)),
 				h('td', { lang: l, dir: l === 'ar' ? 'rtl' : 'ltr', 'data-text': '' }, f[l] || f.en),
 				h('td', { 'data-action-text': '' }, a[al] ? h('span', { lang: al, dir: al === 'ar' ? 'rtl' : 'ltr' }, a[al]) : null,
 					a.command ? h('pre', { class: 'command', dir: 'ltr' }, h('code', null, a.command)) : null),
 				h('td', null, (f.logIndexes || []).map((i, k) => [k ? ' ' : '', h('a', { href: `#/entry/${seg(slug)}/${i}`, 'data-entry-link': String(i) }, `#${num(i)}`)])));
-		}))));
+		})))));
 }

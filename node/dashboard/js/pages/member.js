@@ -3,9 +3,11 @@
 // and the targets.
 
 import { getJSON, getAll, seg } from '../api.js';
-import { t, num, date, pick, period, periodEnd } from '../i18n.js';
-import { h, txt, state, section, badge, statusBadge, progressBar, loading, errorState, clear, short, printButton } from '../dom.js';
+import { t, tn, num, date, pick, period, periodEnd } from '../i18n.js';
+import { h, cards, txt, state, section, badge, statusBadge, progressBar, loading, errorState, clear, short, printButton } from '../dom.js';
 import { directory, regionLabel, kindLabel, replBadge, suspendedBadge, suspensionState, loadInto } from './common.js';
+import { feedLink } from './story.js';
+import { accessSection } from './access.js';
 import * as charts from '../charts.js';
 
 const PRINCIPLES = ['PRINCIPLE_TRANSPARENCY', 'PRINCIPLE_ACCOUNTABILITY', 'PRINCIPLE_ACCESS_TO_INFORMATION',
@@ -75,7 +77,8 @@ export default async function member(ctx) {
 		h('p', { class: 'links' },
 			row.status ? h('a', { href: `#/compliance?member=${seg(slug)}` }, t('m.seeCompliance')) : null,
 			row.status ? ' · ' : null,
-			h('a', { href: `#/benchmark?member=${seg(slug)}` }, t('m.seeBenchmark'))),
+			h('a', { href: `#/benchmark?member=${seg(slug)}` }, t('m.seeBenchmark')),
+			row.log ? [' · ', feedLink(`/feeds/${seg(slug)}.atom`)] : null),
 		printButton()));
 	const notice = h('div', { class: 'notice', hidden: true, role: 'status' });
 	body.append(notice);
@@ -99,7 +102,11 @@ export default async function member(ctx) {
 	body.append(programmeSection(head));
 	body.append(commitmentsSection(slug, cs));
 	body.append(milestonesSection(slug, cs, today));
-	body.append(indicatorsSection(inds, meas));
+	body.append(indicatorsSection(slug, inds, meas));
+	if (row.kind) {
+		const acc = await accessSection(dir, slug, row.kind, signal);
+		if (acc) body.append(acc);
+	}
 	liveNotice(ctx, row, notice);
 }
 
@@ -145,7 +152,7 @@ function commitmentsSection(slug, cs) {
 		if (!list.length) continue;
 		const mean = list.reduce((a, c) => a + (c.progress || 0), 0) / list.length;
 		out.push(h('div', { class: 'principle', 'data-principle': p },
-			h('h3', null, t(`principle.${p}`), ' ', h('span', { class: 'muted' }, `(${t('m.commitmentsCount', { n: num(list.length) })})`)),
+			h('h3', null, t(`principle.${p}`), ' ', h('span', { class: 'muted' }, `(${tn('n.commitments', list.length)})`)),
 			progressBar(mean, `${t(`principle.${p}`)} — ${t('m.progress')}`),
 			h('ul', { class: 'cards' }, list.map((c) => h('li', { class: 'commitment', 'data-commitment': c.id },
 				h('a', { href: `#/commitment/${seg(slug)}/${seg(c.id)}`, class: 'card-title' }, txt(c.title)),
@@ -172,13 +179,13 @@ function milestonesSection(slug, cs, today) {
 	})));
 }
 
-function indicatorsSection(inds, meas) {
+function indicatorsSection(slug, inds, meas) {
 	if (!inds.length) return section(t('m.indicators'), h('p', { class: 'muted' }, t('m.noindicators')));
 	const out = [];
 	for (const ind of inds) {
 		const ms = meas.filter((m) => m.indicatorId === ind.id);
 		const card = h('div', { class: 'indicator', 'data-indicator': ind.id },
-			txt(ind.title, 'h3'),
+			h('h3', null, h('a', { href: `#/indicator/${seg(slug)}/${seg(ind.id)}`, 'data-indicator-link': ind.id }, txt(ind.title))),
 			h('p', { class: 'muted' }, h('code', null, ind.id), ind.catalogCode ? [' · ', h('a', { href: `#/benchmark?code=${seg(ind.catalogCode)}&member=${seg(ind.member)}` }, ind.catalogCode)] : null,
 				ind.unit ? ` · ${ind.unit}` : ''));
 		out.push(card);
@@ -219,10 +226,10 @@ function indicatorsSection(inds, meas) {
 		card.append(fig);
 		if (!ms.length) card.append(h('p', { class: 'muted' }, t('m.nomeasure')));
 		card.append(h('details', null, h('summary', null, t('m.datatable')),
-			h('div', { class: 'table-wrap' }, h('table', { class: 'data compact' },
+			h('div', { class: 'table-wrap' }, cards(h('table', { class: 'data compact' },
 				h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('col.period')), datasets.map((d) => h('th', { scope: 'col' }, d.label)))),
 				h('tbody', null, labels.map((p, k) => h('tr', null, h('th', { scope: 'row' }, period(p)),
-					datasets.map((d) => h('td', { class: 'num' }, d.data[k] === null ? '' : num(d.data[k]))))))))));
+					datasets.map((d) => h('td', { class: 'num' }, d.data[k] === null ? '' : num(d.data[k])))))))))));
 		queueMicrotask(() => charts.lines(canvas, labels.map(period), datasets, { yTitle: ind.unit }));
 	}
 	return section(t('m.indicators'), out);

@@ -4,7 +4,7 @@
 
 import { getJSON, seg } from '../api.js';
 import { t, num, date, ago, pick } from '../i18n.js';
-import { h, state, section, table, tableCSV, download, field, select, statusBadge, announce, loading, errorState, clear } from '../dom.js';
+import { h, cards, state, section, table, tableCSV, download, field, select, statusBadge, announce, loading, errorState, clear } from '../dom.js';
 import { directory, regionLabel, kindLabel, replState, replBadge, suspendedBadge, suspensionState, pageBody, loadInto, norm } from './common.js';
 import * as charts from '../charts.js';
 
@@ -203,17 +203,17 @@ export default async function network(ctx) {
 
 function trendTable(trend) {
 	return h('details', null, h('summary', null, t('m.datatable')),
-		h('div', { class: 'table-wrap' }, h('table', { class: 'data' },
+		h('div', { class: 'table-wrap' }, cards(h('table', { class: 'data' },
 			h('thead', null, h('tr', null, [t('col.updated'), t('col.members'), t('status.compliant'), t('status.at_risk'), t('status.non_compliant'), t('net.meanScore')].map((c) => h('th', { scope: 'col' }, c)))),
 			h('tbody', null, trend.map((p) => h('tr', null,
 				h('th', { scope: 'row' }, date(p.date)), h('td', { class: 'num' }, num(p.members)), h('td', { class: 'num' }, num(p.compliant)),
-				h('td', { class: 'num' }, num(p.atRisk)), h('td', { class: 'num' }, num(p.nonCompliant)), h('td', { class: 'num' }, num(p.meanScore, 1))))))));
+				h('td', { class: 'num' }, num(p.atRisk)), h('td', { class: 'num' }, num(p.nonCompliant)), h('td', { class: 'num' }, num(p.meanScore, 1)))))))));
 }
 
 function tallyTable(list, label, colLabel) {
 	if (!list.length) return null;
-	return h('div', { class: 'table-wrap' }, h('table', { class: 'data compact' },
+	return h('div', { class: 'table-wrap' }, cards(h('table', { class: 'data compact' },
 		h('thead', null, h('tr', null, [colLabel, t('col.members'), t('status.compliant'), t('status.at_risk'), t('status.non_compliant')].map((c) => h('th', { scope: 'col' }, c)))),
 		h('tbody', null, list.map((r) => h('tr', null, h('th', { scope: 'row' }, label(r)), h('td', { class: 'num' }, num(r.members)),
-			h('td', { class: 'num' }, num(r.compliant)), h('td', { class: 'num' }, num(r.atRisk)), h('td', { class: 'num' }, num(r.nonCompliant)))))));
+			h('td', { class: 'num' }, num(r.compliant)), h('td', { class: 'num' }, num(r.atRisk)), h('td', { class: 'num' }, num(r.nonCompliant))))))));
 }
