@@ -34,7 +34,8 @@
 # member (rabat-prefecture) changed without an amendment and another declared by one
 # (config/demo/story-member.jsonl), then o1's report on a consultation and its assessments of
 # two of that member's commitments, one agreeing with the council's reported progress, one
-# disputing it (config/demo/observer.jsonl, naming the entries they assess).
+# disputing it (config/demo/observer.jsonl, naming the entries they assess), then the member's
+# access-to-information and petition indicators (config/demo/access-member.jsonl).
 # --governed makes the registry governed 2 of 3 (docs/PROTOCOL.md §8) before anything else is
 # appended to it: the authority's key and two more, arm and civil, in DIR/governance/ (in a
 # real network each on its own holder's machine); every later registry change is prepared
@@ -358,6 +359,9 @@ seed_story() {
 		sed -i "s/@STATUS:$id@/$ix/g" "$D/o1/story.jsonl"
 	done
 	publish_file o1 "$D/o1/story.jsonl"
+	# Then the member's access-to-information and petition figures (config/demo/access-member.jsonl).
+	demo_file "$k" "$top/config/demo/access-member.jsonl" "$D/$member/access.jsonl" "$origin"
+	publish_file "$member" "$D/$member/access.jsonl"
 }
 
 # reg COMMAND [OPTIONS]: one change to the registry of D. Governed: prepared, approved by arm,

@@ -744,16 +744,18 @@ static const struct deadline_check deadline_checks[] = {
 	  "Bring the answer time to access-to-information requests down to %.0f working days at "
 	  "most (law 31-13), then publish the AI-01 measurement of the next period." },
 	{ "AI-02", "timeliness.late-answers", COMPLIANCE_AI02_MIN, false,
-	  "AI-02 : %s %% des demandes traitées dans le délai légal pour %s (seuil : %.0f %%).",
-	  "AI-02: %s%% من الطلبات عولجت داخل الأجل القانوني برسم %s (العتبة: %.0f%%).",
-	  "AI-02: %s%% of requests answered within the legal deadline for %s (threshold: "
-	  "%.0f%%).",
-	  "Traiter au moins %.0f %% des demandes d'accès à l'information dans le délai légal, puis "
-	  "publier la mesure AI-02 de la période suivante.",
-	  "معالجة %.0f%% على الأقل من طلبات الحصول على المعلومات داخل الأجل القانوني، ثم نشر قياس "
-	  "المؤشر AI-02 للفترة الموالية.",
-	  "Answer at least %.0f%% of access-to-information requests within the legal deadline, "
-	  "then publish the AI-02 measurement of the next period." },
+	  "AI-02 : %s %% des demandes traitées dans le délai légal de la loi 31-13 pour %s "
+	  "(seuil : %.0f %%).",
+	  "AI-02: %s%% من الطلبات عولجت داخل الأجل القانوني المحدد في القانون 31-13 برسم %s "
+	  "(العتبة: %.0f%%).",
+	  "AI-02: %s%% of requests answered within the legal deadline of law 31-13 for %s "
+	  "(threshold: %.0f%%).",
+	  "Traiter au moins %.0f %% des demandes d'accès à l'information dans le délai légal (loi "
+	  "31-13), puis publier la mesure AI-02 de la période suivante.",
+	  "معالجة %.0f%% على الأقل من طلبات الحصول على المعلومات داخل الأجل القانوني (القانون "
+	  "31-13)، ثم نشر قياس المؤشر AI-02 للفترة الموالية.",
+	  "Answer at least %.0f%% of access-to-information requests within the legal deadline "
+	  "(law 31-13), then publish the AI-02 measurement of the next period." },
 };
 
 void

@@ -3,7 +3,8 @@
 // assessments on the commitment page beside the council's reported progress, the subscribe links
 // and the feeds they open, the search box of every page (Arabic with and without diacritics),
 // the indicator page's target history with its hidden change in red linking to the integrity
-// finding, field names and plurals in the reader's language, tables as cards at 390 px, and
+// finding, the access-to-information and petitions page against the law's deadline, field names
+// and plurals in the reader's language, tables as cards at 390 px, and
 // axe-core finding no serious or critical violation on the pages, in French, Arabic and English.
 
 import { readFileSync } from 'node:fs';
@@ -141,6 +142,38 @@ export async function civicChecks(T) {
 		});
 	}
 
+	for (const lang of LANGS) {
+		await check(`the access-to-information page shows each member's figures against law 31-13's deadline (${lang})`, async () => {
+			await waitFor('the prefecture\'s access figures on m1', async () => {
+				const r = await api('/api/v1/benchmarks/AI-04?group=all');
+				return r.groups.some((g) => g.rows.some((x) => x.member === pref.slug && !x.missing));
+			}, 60000);
+			const want = {};
+			for (const code of ['AI-04', 'AI-05', 'AI-02', 'AI-06', 'AI-03', 'AI-01', 'PE-01', 'PE-02', 'PE-03']) {
+				const r = await api(`/api/v1/benchmarks/${code}?group=all`);
+				want[code] = r.groups.flatMap((g) => g.rows).find((x) => x.member === pref.slug);
+			}
+			await setLang(lang);
+			await go(page, `#/access?member=${pref.slug}`);
+			const row = await page.$eval(`table[data-access=ai] tr[data-member="${pref.slug}"]`, (tr) => ({
+				values: [...tr.querySelectorAll('[data-value]')].map((e) => Number(e.dataset.value)),
+				deadline: (tr.querySelector('[data-deadline]') || { dataset: {} }).dataset.deadline,
+				own: tr.classList.contains('own'),
+			}));
+			eq(row.values, ['AI-04', 'AI-05', 'AI-02', 'AI-06', 'AI-03', 'AI-01'].filter((c) => want[c] && !want[c].missing).map((c) => want[c].rawValue),
+				'the prefecture\'s values as it published them');
+			eq([row.deadline, row.own], [want['AI-01'].rawValue > 20 ? 'beyond' : 'within', true], 'AI-01 against 20 working days; the row marked');
+			const law = await page.$eval(`table[data-access=pe] tr[data-member="${pref.slug}"]`, (tr) => tr.lastElementChild.textContent);
+			assert(law.includes('112-14'), `a prefecture's petitions fall under organic law 112-14: ${law}`);
+			const missing = await page.$$eval('table[data-access=ai] tr[data-member] [data-missing]', (e) => e.length);
+			assert(missing > 0, 'members that published nothing are shown as not published');
+			await shot(page, `access-${lang}`);
+			await go(page, `#/member/${pref.slug}`);
+			const mine = await page.$$eval(`[data-access-member="${pref.slug}"] [data-value]`, (e) => e.map((x) => Number(x.dataset.value)));
+			assert(mine.includes(want['AI-04'].rawValue) && mine.includes(want['PE-01'].rawValue), `the member page shows its own figures: ${mine}`);
+		});
+	}
+
 	const FIELD = { fr: ['Jalon M1 — Échéance', '1 jalon'], ar: ['المرحلة M1 — الأجل', 'مرحلة واحدة'], en: ['Milestone M1 — Due date', '1 milestone'] };
 	for (const lang of LANGS) {
 		await check(`history reads in the reader's language: field names and plurals (${lang})`, async () => {
@@ -184,7 +217,7 @@ export async function civicChecks(T) {
 	const ctx = await T.browser.newContext({ ignoreHTTPSErrors: true, bypassCSP: true });
 	const ap = await ctx.newPage();
 	const pages = ['#/network', `#/member/${pref.slug}`, disputed, indicator, `#/search?q=${encodeURIComponent('شباك')}`,
-		`#/compliance?member=${pref.slug}`, '#/benchmark?code=AI-01', '#/federation'];
+		`#/compliance?member=${pref.slug}`, '#/benchmark?code=AI-01', `#/access?member=${pref.slug}`, '#/federation'];
 	for (const lang of LANGS) {
 		for (const width of [1280, 390]) {
 			await check(`axe-core: no serious or critical accessibility violation (${lang}, ${width} px)`, async () => {
