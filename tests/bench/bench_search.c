@@ -7,7 +7,7 @@
  * runs them (a read transaction, search_run):
  *
  *   bench_search generate DIR [MEMBERS] [COMMITMENTS]
- *   bench_search run DIR [ROUNDS]
+ *   bench_search run DIR [ROUNDS] [MEMBERS]   (MEMBERS as generated: the member queries pick one)
  *
  * Query classes, ROUNDS queries each with different words, one JSON line per class with the
  * median, p99 and maximum: a rare Arabic word; a common French word (one of the 20 most
@@ -280,7 +280,7 @@ q_phrase(char *q, size_t cap)
 }
 
 static int
-run(const char *dir, int rounds)
+run(const char *dir, int rounds, unsigned members)
 {
 	static const struct klass classes[] = {
 		{ "rare_arabic_word", 0, false, q_rare },
@@ -291,11 +291,11 @@ run(const char *dir, int rounds)
 		{ "arabic_phrase_with_diacritics", 0, false, q_phrase },
 	};
 	struct store s;
-	char err[512], q[512];
+	char err[512] = "out of memory", q[512];
 	double *ms = calloc((size_t)rounds, sizeof(double));
 	struct search_result *r = malloc(sizeof(*r));
 	if (!ms || !r || ledger_open(&s, dir, STORE_RDONLY, MAPSIZE, err, sizeof(err)) != 0) {
-		fprintf(stderr, "bench_search: cannot open %s\n", dir);
+		fprintf(stderr, "bench_search: cannot open %s: %s\n", dir, err);
 		return 1;
 	}
 	for (size_t c = 0; c < sizeof(classes) / sizeof(classes[0]); c++) {
@@ -306,7 +306,7 @@ run(const char *dir, int rounds)
 			classes[c].make(q, sizeof(q));
 			sq.text = q, sq.len = strlen(q), sq.limit = 20;
 			sq.principle = classes[c].principle;
-			sq.by_log = classes[c].by_log, sq.log = 1 + (uint32_t)(rnd() % 1600);
+			sq.by_log = classes[c].by_log, sq.log = 1 + (uint32_t)(rnd() % members);
 			double t0 = now();
 			int rc = store_read_begin(&s, &txn);
 			if (rc == 0)
@@ -320,10 +320,10 @@ run(const char *dir, int rounds)
 			hits += r->n, scanned += r->scanned, truncated += r->truncated;
 		}
 		qsort(ms, (size_t)rounds, sizeof(double), cmp_double);
-		printf("{\"bench\":\"search\",\"query\":\"%s\",\"rounds\":%d,\"median_ms\":%.3f,"
+		printf("{\"bench\":\"search\",\"members\":%u,\"query\":\"%s\",\"rounds\":%d,\"median_ms\":%.3f,"
 		       "\"p99_ms\":%.3f,\"max_ms\":%.3f,\"mean_hits\":%.1f,\"mean_postings_read\":%.0f,"
 		       "\"truncated\":%zu,\"goal_ms\":50}\n",
-		       classes[c].name, rounds, ms[rounds / 2], ms[(rounds * 99) / 100],
+		       members, classes[c].name, rounds, ms[rounds / 2], ms[(rounds * 99) / 100],
 		       ms[rounds - 1], (double)hits / rounds, (double)scanned / rounds, truncated);
 		fflush(stdout);
 	}
@@ -340,9 +340,16 @@ main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "generate"))
 		return generate(argv[2], argc > 3 ? (unsigned)atoi(argv[3]) : 1600,
 		                argc > 4 ? (unsigned)atoi(argv[4]) : 150);
-	if (argc >= 3 && !strcmp(argv[1], "run"))
-		return run(argv[2], argc > 3 ? atoi(argv[3]) : 200);
+	if (argc >= 3 && !strcmp(argv[1], "run")) {
+		int rounds = argc > 3 ? atoi(argv[3]) : 200;
+		unsigned members = argc > 4 ? (unsigned)atoi(argv[4]) : 1600;
+		if (rounds < 1 || rounds > 1000000 || members < 1) {
+			fprintf(stderr, "bench_search: ROUNDS 1-1000000 and MEMBERS >= 1\n");
+			return 2;
+		}
+		return run(argv[2], rounds, members);
+	}
 	fprintf(stderr, "usage: bench_search generate DIR [MEMBERS] [COMMITMENTS] | run DIR "
-	                "[ROUNDS]\n");
+	                "[ROUNDS] [MEMBERS]\n");
 	return 2;
 }

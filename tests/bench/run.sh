@@ -47,10 +47,13 @@ echo "# compliance and benchmarks: 1,600 members, ${BENCH_COMPLIANCE_ENTRIES:-50
 gen=$("$build/bench_compliance" generate "$work/views" "${BENCH_COMPLIANCE_ENTRIES:-5000000}" 1600); echo "$gen"
 "$build/bench_compliance" run "$work/views"
 "$here/bench_compliance_http.sh" "$build" "$work/views" "$(echo "$gen" | sed -n 's/.*"authority":"\([^"]*\)".*/\1/p')" "${BENCH_SECONDS:-10}"
-echo "# search (issue 13): ${BENCH_SEARCH_MEMBERS:-1600} members x ${BENCH_SEARCH_COMMITMENTS:-150} commitments (3 milestones, 2 indicators each)"
-"$build/bench_search" generate "$work/search" "${BENCH_SEARCH_MEMBERS:-1600}" "${BENCH_SEARCH_COMMITMENTS:-150}"
-"$build/bench_search" run "$work/search" "${BENCH_SEARCH_ROUNDS:-200}"
-rm -rf "$work/search"
+# The trend: the same queries over indexes of growing size (BENCH_SEARCH_MEMBERS, largest last).
+for m in ${BENCH_SEARCH_MEMBERS:-100 400 1600}; do
+	echo "# search (issue 13): $m members x ${BENCH_SEARCH_COMMITMENTS:-150} commitments (3 milestones, 2 indicators each)"
+	"$build/bench_search" generate "$work/search" "$m" "${BENCH_SEARCH_COMMITMENTS:-150}"
+	"$build/bench_search" run "$work/search" "${BENCH_SEARCH_ROUNDS:-200}" "$m"
+	rm -rf "$work/search"
+done
 echo "# federation (issue 4): catch-up of ${BENCH_FED_ENTRIES:-1000000} entries over TLS, then ${BENCH_FED_NODES:-126} member nodes on loopback: propagation and memory (BENCH_FED_*)"
 "$here/bench_fed.sh" "$build"
 if [ -n "${BENCH_NATIONAL:-}" ]; then
