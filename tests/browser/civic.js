@@ -142,6 +142,21 @@ export async function civicChecks(T) {
 		});
 	}
 
+	await check('the network page lists the observer; its page shows what it signed, linking to the commitments', async () => {
+		const reg = await api('/api/v1/members?kind=observer');
+		const o = reg.members.find((m) => m.origin === obs.origin);
+		await setLang('fr');
+		await go(page, '#/network');
+		eq(await page.$$eval('[data-observer-card]', (e) => e.map((x) => x.dataset.observerCard)), reg.members.map((m) => m.member), 'observers listed');
+		await page.click(`[data-observer-card="${obs.slug}"] a`);
+		await page.waitForFunction((h) => document.body.dataset.ready === h, `#/member/${obs.slug}`);
+		eq((await page.textContent('h1')).trim(), o.name.fr, 'the observer\'s name from the registry');
+		const signed = await page.$$eval('[data-signed]', (e) => e.map((x) => x.dataset.signed));
+		eq(signed.filter((x) => x.startsWith('assessment/')).length, 2, `its two assessments: ${signed}`);
+		assert(await page.$(`a[href="#/commitment/${pref.slug}/RBT-2024-02"]`), 'a link to the disputed commitment');
+		assert(!(await page.$('[data-status]')), 'no compliance status for an observer');
+	});
+
 	for (const lang of LANGS) {
 		await check(`the access-to-information page shows each member's figures against law 31-13's deadline (${lang})`, async () => {
 			await waitFor('the prefecture\'s access figures on m1', async () => {
@@ -217,7 +232,7 @@ export async function civicChecks(T) {
 	const ctx = await T.browser.newContext({ ignoreHTTPSErrors: true, bypassCSP: true });
 	const ap = await ctx.newPage();
 	const pages = ['#/network', `#/member/${pref.slug}`, disputed, indicator, `#/search?q=${encodeURIComponent('شباك')}`,
-		`#/compliance?member=${pref.slug}`, '#/benchmark?code=AI-01', `#/access?member=${pref.slug}`, '#/federation'];
+		`#/compliance?member=${pref.slug}`, '#/benchmark?code=AI-01', `#/access?member=${pref.slug}`, `#/member/${obs.slug}`, '#/federation'];
 	for (const lang of LANGS) {
 		for (const width of [1280, 390]) {
 			await check(`axe-core: no serious or critical accessibility violation (${lang}, ${width} px)`, async () => {

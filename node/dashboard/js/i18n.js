@@ -395,6 +395,16 @@ const S = {
 	'acc.national': ['Comparer avec tous les membres', 'المقارنة مع جميع الأعضاء', 'Compare with every member'],
 	'col.member': ['Membre', 'العضو', 'Member'],
 
+	// ---- observers (pages/observer.js) ----
+	'o.list': ['Observateurs de la société civile', 'ملاحظو المجتمع المدني', 'Civil-society observers'],
+	'o.list.intro': ['Associations, instances consultatives, universités et presse admises par l\'autorité du réseau : chacune signe ses évaluations dans son propre journal.', 'جمعيات وهيئات استشارية وجامعات وصحافة قبلتها سلطة الشبكة: كل منها يوقع تقييماته في سجله الخاص.', 'Associations, consultative committees, universities and the press admitted by the network authority: each signs its assessments in its own log.'],
+	'o.active': ['Actif', 'نشط', 'Active'],
+	'o.signed': ['{n} entrées signées', '{n} مدخلات موقعة', '{n} signed entries'],
+	'o.contact': ['Contacter l\'observateur', 'الاتصال بالملاحظ', 'Contact the observer'],
+	'o.intro': ['Un observateur n\'est pas évalué : il évalue. Ce qu\'il publie est répliqué comme tout journal et s\'affiche à côté de ce que les conseils déclarent.', 'الملاحظ لا يُقيَّم بل يُقيِّم. ما ينشره يُنسخ مثل أي سجل ويظهر بجانب ما تصرح به المجالس.', 'An observer is not evaluated: it evaluates. What it publishes is replicated like any log and shown beside what councils report.'],
+	'o.admitted': ['Admis le', 'تاريخ القبول', 'Admitted'],
+	'o.published': ['Évaluations et rapports signés', 'التقييمات والتقارير الموقعة', 'Signed assessments and reports'],
+
 	// ---- search (pages/search.js, the box of every page) ----
 	's.label': ['Rechercher dans les programmes', 'البحث في البرامج', 'Search the programmes'],
 	's.filters': ['Recherche et filtres', 'البحث والمرشحات', 'Search and filters'],

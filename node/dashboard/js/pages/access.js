@@ -45,8 +45,8 @@ async function catalogCodes(dir, signal) {
 }
 
 // {codes: [{code, title, unit, higherIsBetter, period, deadline}], rows: Map member → Map code → row}
-async function load(dir, signal) {
-	const have = await catalogCodes(dir, signal);
+// have: the codes to ask for (those of the catalog, or those a member adopted).
+async function load(have, signal) {
 	const got = await Promise.all(ACCESS.map((a) => (have.has(a.code)
 		? getJSON(`/api/v1/benchmarks/${seg(a.code)}?group=all`, { signal }).catch((e) => {
 			if (e instanceof ApiError && e.status === 404) return null;   // withdrawn meanwhile
@@ -96,7 +96,7 @@ export default async function access(ctx) {
 	let dir, data;
 	try {
 		dir = await directory(signal);
-		data = await load(dir, signal);
+		data = await load(await catalogCodes(dir, signal), signal);
 	} catch (e) {
 		if (e.kind === 'aborted') throw e;
 		clear(body).append(errorState(e, () => ctx.rerender()));
@@ -125,11 +125,14 @@ export default async function access(ctx) {
 	}
 }
 
-// The member page's section: its own values, and a link to the national page.
-export async function accessSection(dir, slug, kind, signal) {
+// The member page's section: its own values of the codes it adopted (its indicators carry
+// them), and a link to the national page; null when it adopted none.
+export async function accessSection(slug, kind, inds, signal) {
+	const adopted = new Set(inds.map((i) => i.catalogCode).filter((c) => ACCESS.some((a) => a.code === c)));
+	if (!adopted.size) return null;
 	let data;
 	try {
-		data = await load(dir, signal);
+		data = await load(adopted, signal);
 	} catch (e) {
 		if (e.kind === 'aborted') throw e;
 		return null;

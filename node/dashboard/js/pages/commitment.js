@@ -10,6 +10,7 @@ import { t, tn, num, date, pick, money, dateTime } from '../i18n.js';
 import { h, txt, state, section, badge, progressBar, loading, errorState, clear } from '../dom.js';
 import { directory, memberLink } from './common.js';
 import { feedLink, fieldLabel, storyTable } from './story.js';
+import { observers } from './observer.js';
 import { completionBadge, milestoneBadge, milestoneState } from './member.js';
 import { verifyPanel, proofLink } from './verifyview.js';
 
@@ -18,13 +19,13 @@ export default async function commitment(ctx) {
 	const [slug, id] = params;
 	const body = h('div', null, loading());
 	main.append(body);
-	let c, dir, reg, inds;
+	let c, dir, obs, inds;
 	try {
-		[c, dir, reg, inds] = await Promise.all([
+		[c, dir, obs, inds] = await Promise.all([
 			getJSON(`/api/v1/commitments/${seg(slug)}/${seg(id)}`, { signal }),
 			directory(signal).catch(() => null),
-			// The signers' names and kinds (observers are not in the compliance directory).
-			getJSON('/api/v1/members', { signal }).catch(() => null),
+			// The observers' names and categories (they are not in the compliance directory).
+			observers(signal),
 			getAll(`/api/v1/indicators?member=${seg(slug)}`, 'indicators', { signal }).catch(() => []),
 		]);
 	} catch (e) {
@@ -59,7 +60,7 @@ export default async function commitment(ctx) {
 		}
 	});
 
-	body.append(assessmentsSection(slug, c, reg));
+	body.append(assessmentsSection(slug, c, dir, obs));
 
 	body.append(section(t('c.description'), h('dl', { class: 'facts' },
 		h('dt', null, t('c.programme')), h('dd', null, h('code', null, c.programme || t('none'))),
@@ -210,10 +211,11 @@ export function stance(assessed, reported) {
 	return a === r ? 'agrees' : a < r ? 'disputes' : 'more';
 }
 
-function assessmentsSection(slug, c, reg) {
+function assessmentsSection(slug, c, dir, obs) {
 	const list = c.assessments || [];
 	const reports = c.consultationReports || [];
-	const who = new Map(((reg && reg.members) || []).map((m) => [m.origin, m]));
+	// Who signed: an observer, else a member of the directory.
+	const who = new Map([...((dir && dir.list) || []).map((m) => [m.origin, m]), ...obs.map((m) => [m.origin, m])]);
 	const council = h('div', { class: 'reported', 'data-reported': c.status || '' },
 		h('p', null, h('strong', null, t('a.council')), ' ', completionBadge(c.status), ' ',
 			h('span', null, `${num(c.progress || 0)} %`),

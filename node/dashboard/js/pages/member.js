@@ -8,6 +8,7 @@ import { h, cards, txt, state, section, badge, statusBadge, progressBar, loading
 import { directory, regionLabel, kindLabel, replBadge, suspendedBadge, suspensionState, loadInto } from './common.js';
 import { feedLink } from './story.js';
 import { accessSection } from './access.js';
+import { observers, observerPage } from './observer.js';
 import * as charts from '../charts.js';
 
 const PRINCIPLES = ['PRINCIPLE_TRANSPARENCY', 'PRINCIPLE_ACCOUNTABILITY', 'PRINCIPLE_ACCESS_TO_INFORMATION',
@@ -43,6 +44,15 @@ export default async function member(ctx) {
 	if (!row) {
 		const l = [...dir.logs.values()].find((x) => x.slug === slug);
 		if (l) row = { member: slug, origin: l.origin, name: null, log: l, size: l.size, own: l.own, forked: dir.forked.has(l.origin) };
+	}
+	if (!dir.members.has(slug)) {
+		// A civil-society observer: its own page (it is not evaluated).
+		const obs = (await observers(signal)).find((m) => m.member === slug);
+		if (obs) {
+			clear(body);
+			await observerPage(ctx, body, dir, obs);
+			return;
+		}
 	}
 	if (!row) {
 		ctx.setTitle(slug);
@@ -103,10 +113,8 @@ export default async function member(ctx) {
 	body.append(commitmentsSection(slug, cs));
 	body.append(milestonesSection(slug, cs, today));
 	body.append(indicatorsSection(slug, inds, meas));
-	if (row.kind) {
-		const acc = await accessSection(dir, slug, row.kind, signal);
-		if (acc) body.append(acc);
-	}
+	const acc = await accessSection(slug, row.kind, inds, signal);
+	if (acc) body.append(acc);
 	liveNotice(ctx, row, notice);
 }
 

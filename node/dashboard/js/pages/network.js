@@ -6,6 +6,7 @@ import { getJSON, seg } from '../api.js';
 import { t, num, date, ago, pick } from '../i18n.js';
 import { h, cards, state, section, table, tableCSV, download, field, select, statusBadge, announce, loading, errorState, clear } from '../dom.js';
 import { directory, regionLabel, kindLabel, replState, replBadge, suspendedBadge, suspensionState, pageBody, loadInto, norm } from './common.js';
+import { observers, observersSection } from './observer.js';
 import * as charts from '../charts.js';
 
 const filters = { q: '', region: '', kind: '', status: '', repl: '' };
@@ -164,6 +165,8 @@ export default async function network(ctx) {
 	});
 	const csvBtn = h('button', { type: 'button', class: 'btn', onclick: () => download('remacto-network.csv', tableCSV(cols, tbl.rows())) }, t('f.csv'));
 	body.append(section(t('net.list'), controls, h('div', { class: 'actions' }, csvBtn), tbl.el));
+	const obs = observersSection(dir, await observers(signal));
+	if (obs) body.append(obs);
 
 	function apply() {
 		const q = norm(filters.q);
