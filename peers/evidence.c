@@ -17,7 +17,8 @@
 
 static const char *const db_names[] = { "ev:records", NULL };
 
-const struct store_module evidence_module = { "the equivocation evidence", db_names, NULL };
+const struct store_module evidence_module = { "the equivocation evidence", db_names, NULL, NULL,
+	                                      NULL };
 
 static MDB_dbi
 records(struct store *s)

@@ -14,7 +14,7 @@
 
 static const char *const db_names[] = { "wit:cosigs", "wit:latest", NULL };
 
-const struct store_module witness_module = { "the cosignatures", db_names, NULL };
+const struct store_module witness_module = { "the cosignatures", db_names, NULL, NULL, NULL };
 
 static MDB_dbi
 cosigs(struct store *s)
@@ -50,7 +50,8 @@ witness_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const ch
 	MDB_val k = { kl + nl, key }, v = { (size_t)vl + len, val };
 	rc = mdb_put(txn, cosigs(s), &k, &v, 0);
 	free(val);
-	return rc;
+	/* The modules that fold cosignatures (the views' liveness) in the same transaction. */
+	return rc ? rc : store_cosigned(s, txn, log, size, name, timestamp);
 }
 
 /* Walks the cosignatures of (log, size): fn(name, namelen, timestamp, line, len). */

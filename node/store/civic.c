@@ -21,7 +21,7 @@ static const char *const civic_db_names[CIVIC_NDBS + 1] = {
 };
 
 const struct store_module civic_module = { "the civic view (assessments, feeds)", civic_db_names,
-	                                   civic_apply };
+	                                   civic_apply, NULL, NULL };
 
 #define ORIGIN_MAX 255
 

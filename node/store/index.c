@@ -21,7 +21,8 @@ static const char *const index_db_names[INDEX_NDBS + 1] = {
 	"ix:programmes",  NULL,
 };
 
-const struct store_module index_module = { "the domain index", index_db_names, index_apply };
+const struct store_module index_module = { "the domain index", index_db_names, index_apply, NULL,
+	                                   NULL };
 
 #define VALUE_FORMAT 1
 

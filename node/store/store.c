@@ -128,6 +128,30 @@ store_apply(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uin
 }
 
 int
+store_sealed(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t size)
+{
+	for (size_t m = 0; m < s->nmods; m++) {
+		int rc;
+		if (s->mods[m]->seal && (rc = s->mods[m]->seal(s, txn, log, origin, size)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+store_cosigned(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *name,
+               uint64_t timestamp)
+{
+	for (size_t m = 0; m < s->nmods; m++) {
+		int rc;
+		if (s->mods[m]->cosign &&
+		    (rc = s->mods[m]->cosign(s, txn, log, size, name, timestamp)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
 store_open(struct store *s, const char *dir, unsigned flags, size_t mapsize,
            const struct store_module *const *modules, char *err, size_t errcap)
 {

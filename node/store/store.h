@@ -87,10 +87,22 @@ typedef int (*store_apply_fn)(struct store *s, MDB_txn *txn, uint32_t log, const
                               uint64_t index, const Remacto__V1__Entry *e, bool strict, char *err,
                               size_t errcap);
 
+/* Folds a cosignature of checkpoint (log, size) by witness `name` at `timestamp` (UNIX
+ * seconds), which the cosignatures' module (peers/witness.h) is storing in txn. */
+typedef int (*store_cosign_fn)(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size,
+                               const char *name, uint64_t timestamp);
+
+/* A batch of entries of log (log, origin) was sealed: the log now holds `size` entries, in
+ * txn (tlog_batch_seal, tlog_batch_seal_verified). For modules that fold a batch at once. */
+typedef int (*store_seal_fn)(struct store *s, MDB_txn *txn, uint32_t log, const char *origin,
+                             uint64_t size);
+
 struct store_module {
 	const char *what;       /* in errors: "the domain index" */
 	const char *const *dbs; /* its databases' names, NULL-terminated, at most STORE_MODULE_DBS */
 	store_apply_fn apply;   /* NULL: the module folds no entries */
+	store_cosign_fn cosign; /* NULL: nor cosignatures */
+	store_seal_fn seal;     /* NULL: nothing to do when a batch is sealed */
 };
 
 struct store {
@@ -131,6 +143,14 @@ int store_db(const struct store *s, const char *name, MDB_dbi *dbi);
  * failure and returns it. */
 int store_apply(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t index,
                 const Remacto__V1__Entry *e, bool strict, char *err, size_t errcap);
+
+/* Runs every module's seal hook on a sealed batch, in order; stops at the first failure and
+ * returns it. */
+int store_sealed(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t size);
+/* Runs every module's cosign hook on a cosignature being stored, in order; stops at the first
+ * failure and returns it. */
+int store_cosigned(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *name,
+                   uint64_t timestamp);
 
 /* Runs fn(txn, arg) in one write transaction and commits it. fn returns 0 to commit, an MDB
  * error or negative errno to abort (returned unchanged). MDB_MAP_FULL when the store is full;

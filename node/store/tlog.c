@@ -255,7 +255,8 @@ tlog_batch_seal(struct tlog_batch *b, MDB_txn *txn, const struct note_signer *si
 	if (rc == 0 && head)
 		head_from_record(rec, head);
 	rec->root = old_root, rec->checkpoint = old_note, rec->border = old_border;
-	return rc;
+	/* The modules that fold a whole batch (the views), in the same transaction. */
+	return rc ? rc : store_sealed(b->s, txn, rec->id, rec->origin, b->range.size);
 }
 
 void
@@ -292,7 +293,7 @@ tlog_batch_seal_verified(struct tlog_batch *b, MDB_txn *txn, const char *note, s
 		head_from_record(rec, head);
 	rec->root = old_root, rec->checkpoint = old_note, rec->verifier_key = old_vkey;
 	rec->border = old_border;
-	return rc;
+	return rc ? rc : store_sealed(b->s, txn, rec->id, rec->origin, b->range.size);
 }
 
 int

@@ -1,7 +1,8 @@
 /*
  * Unit tests of node/store/store.c's modules: a store that knows nothing of the layers above
  * opens the databases of the modules it is given, runs their apply hooks for every appended
- * entry in order and inside the append's transaction (a refusal stores nothing), finds their
+ * entry in order and inside the append's transaction (a refusal stores nothing), their seal
+ * hooks once a batch is sealed (never for a refused one) and their cosignature hooks, finds their
  * handles by module and by name, tells an operator which module's data a read-only folder
  * lacks, and stops with BUG() when a module is used on a store opened without it. The modules
  * here are the test's own: nothing of the index or the registry is linked in on purpose. Then
@@ -76,12 +77,37 @@ hook_b(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t
 	return hook("b", s, txn, "b:only", index, strict, err, errcap);
 }
 
+/* Module c folds batches and cosignatures: the store tells it the log's size once sealed. */
+static int
+seal_c(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t size)
+{
+	(void)s, (void)txn;
+	assert_int_equal(log, 1);
+	assert_string_equal(origin, ORIGIN);
+	snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%sc:seal:%llu",
+	         seen[0] ? " " : "", (unsigned long long)size);
+	return 0;
+}
+
+static int
+cosign_c(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *name,
+         uint64_t timestamp)
+{
+	MDB_dbi dbi;
+	snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%sc:cosign:%u:%llu:%s:%llu",
+	         seen[0] ? " " : "", log, (unsigned long long)size, name,
+	         (unsigned long long)timestamp);
+	assert_int_equal(store_db(s, "c:quiet", &dbi), 0);
+	MDB_val k = { strlen(name), (void *)name }, v = { 1, "x" };
+	return mdb_put(txn, dbi, &k, &v, 0);
+}
+
 static const char *const a_dbs[] = { "a:one", "a:two", NULL };
 static const char *const b_dbs[] = { "b:only", NULL };
 static const char *const c_dbs[] = { "c:quiet", NULL };
-static const struct store_module mod_a = { "module a's data", a_dbs, hook_a };
-static const struct store_module mod_b = { "module b's data", b_dbs, hook_b };
-static const struct store_module mod_c = { "module c's data", c_dbs, NULL };
+static const struct store_module mod_a = { "module a's data", a_dbs, hook_a, NULL, NULL };
+static const struct store_module mod_b = { "module b's data", b_dbs, hook_b, NULL, NULL };
+static const struct store_module mod_c = { "module c's data", c_dbs, NULL, cosign_c, seal_c };
 static const struct store_module *const mods[] = { &mod_a, &mod_b, &mod_c, NULL };
 
 struct fx {
@@ -154,7 +180,7 @@ test_hooks_in_order(void **state)
 	struct fx *f = *state;
 	char err[256];
 	assert_int_equal(append(f, 2, err, sizeof(err)), 0);
-	assert_string_equal(seen, "a:0 b:0 a:1 b:1");
+	assert_string_equal(seen, "a:0 b:0 a:1 b:1 c:seal:2");
 	assert_int_equal(count(f, "a:one"), 2);
 	assert_int_equal(count(f, "b:only"), 2);
 	assert_int_equal(count(f, "c:quiet"), 0);
@@ -166,7 +192,7 @@ test_hooks_in_order(void **state)
 	assert_int_equal(append(f, 2, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err,
 	                    "entry 2 of the batch: module a refuses entry 3; nothing appended");
-	assert_string_equal(seen, "a:2 b:2"); /* b never saw entry 3 */
+	assert_string_equal(seen, "a:2 b:2"); /* b never saw entry 3, c no seal */
 	assert_int_equal(count(f, "a:one"), 2);
 	assert_int_equal(count(f, "b:only"), 2);
 	struct tlog_head h;
@@ -175,6 +201,31 @@ test_hooks_in_order(void **state)
 	assert_int_equal(tlog_head(&f->s, txn, ORIGIN, &h), 0);
 	mdb_txn_abort(txn);
 	assert_int_equal(h.size, 2);
+}
+
+static int
+cosign_txn(MDB_txn *txn, void *arg)
+{
+	return store_cosigned(arg, txn, 1, 2, "remacto.ma/witness", 1750000000);
+}
+
+static int
+refused_cosign_txn(MDB_txn *txn, void *arg)
+{
+	int rc = store_cosigned(arg, txn, 1, 2, "remacto.ma/other", 1750000001);
+	return rc ? rc : -EINVAL; /* the caller gives up: the hook's write goes with it */
+}
+
+/* A cosignature being stored reaches the modules that fold them, in its transaction. */
+static void
+test_cosign_hook(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(store_write(&f->s, cosign_txn, &f->s), 0);
+	assert_string_equal(seen, "c:cosign:1:2:remacto.ma/witness:1750000000");
+	assert_int_equal(count(f, "c:quiet"), 1);
+	assert_int_equal(store_write(&f->s, refused_cosign_txn, &f->s), -EINVAL);
+	assert_int_equal(count(f, "c:quiet"), 1);
 }
 
 static void
@@ -197,7 +248,7 @@ test_readonly_missing_module(void **state)
 {
 	struct fx *f = *state;
 	static const char *const d_dbs[] = { "d:new", NULL };
-	static const struct store_module mod_d = { "module d's view", d_dbs, NULL };
+	static const struct store_module mod_d = { "module d's view", d_dbs, NULL, NULL, NULL };
 	const struct store_module *const more[] = { &mod_a, &mod_d, NULL };
 	struct store ro;
 	char err[512];
@@ -221,7 +272,7 @@ test_unregistered_module_is_a_bug(void **state)
 {
 	struct fx *f = *state;
 	static const char *const e_dbs[] = { "e:x", NULL };
-	static const struct store_module mod_e = { "module e", e_dbs, NULL };
+	static const struct store_module mod_e = { "module e", e_dbs, NULL, NULL, NULL };
 	int fds[2], status;
 	char out[512] = "";
 	ssize_t n;
@@ -290,6 +341,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hooks_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cosign_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_missing_module, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unregistered_module_is_a_bug, setup, teardown),
