@@ -19,10 +19,10 @@
 
 #include "cli.h"
 #include "endpoint.h"
-#include "peers/ledger.h"
 #include "views/benchmark.h"
 #include "views/compliance.h"
 #include "views/facts.h"
+#include "views/facts_store.h"
 #include "views/observers.h"
 
 #define PATH_MAX_LEN 4096
@@ -258,9 +258,11 @@ print_raw(struct client_response *r)
 
 /* ---- offline: the views computed from a data folder's logs ---- */
 
+/* A data folder read in place: the views read the store through txn until local_close. */
 struct local {
 	struct store s;
 	bool open;
+	MDB_txn *txn;
 	struct facts *f;
 };
 
@@ -268,19 +270,17 @@ static int
 local_open(struct local *l, const char *dir)
 {
 	char err[512];
-	MDB_txn *txn;
 	int rc;
 
 	memset(l, 0, sizeof(*l));
-	if (ledger_open(&l->s, dir, STORE_RDONLY, 0, err, sizeof(err)) != 0)
+	if (facts_store_open(&l->s, dir, STORE_RDONLY, 0, err, sizeof(err)) != 0)
 		return cli_err(EXIT_FAIL, "%s", err);
 	l->open = true;
 	if (!(l->f = facts_new()))
 		return cli_err(EXIT_FAIL, "out of memory");
-	if ((rc = store_read_begin(&l->s, &txn)) != 0)
+	if ((rc = store_read_begin(&l->s, &l->txn)) != 0)
 		return cli_err(EXIT_FAIL, "cannot read %s: %s", dir, store_strerror(rc));
-	rc = facts_refresh(l->f, &l->s, txn, NULL, err, sizeof(err));
-	mdb_txn_abort(txn);
+	rc = facts_refresh(l->f, &l->s, l->txn, NULL, err, sizeof(err));
 	return rc ? cli_err(EXIT_FAIL, "%s", err) : EXIT_OK;
 }
 
@@ -288,6 +288,8 @@ static void
 local_close(struct local *l)
 {
 	facts_free(l->f);
+	if (l->txn)
+		mdb_txn_abort(l->txn);
 	if (l->open)
 		store_close(&l->s);
 }
@@ -321,7 +323,7 @@ local_compliance(const char *dir, const char *member, const char *as_of, uint64_
 		goto done;
 	if (member) {
 		struct compliance_report r;
-		const struct facts_member *m = facts_member_find(l.f, member);
+		struct facts_member *m = facts_member_find(l.f, member);
 		if (!m) {
 			rc = cli_err(EXIT_INVALID, "no member %s in the registry of %s", member,
 			             dir);
@@ -334,8 +336,9 @@ local_compliance(const char *dir, const char *member, const char *as_of, uint64_
 			        member);
 			goto done;
 		}
-		if (compliance_member(l.f, m, d, &r) != 0) {
-			rc = cli_err(EXIT_FAIL, "out of memory");
+		if ((rc = compliance_member(l.f, m, d, &r)) != 0) {
+			rc = cli_err(EXIT_FAIL, "cannot compute the report of %s: %s", m->origin,
+			             store_strerror(rc));
 			goto done;
 		}
 		*out = compliance_report_json(l.f, &r);
@@ -357,8 +360,9 @@ local_compliance(const char *dir, const char *member, const char *as_of, uint64_
 			                    observers_tally_json(&t));
 	} else {
 		struct compliance_overview o;
-		if (compliance_overview(l.f, d, (unsigned)months, &o) != 0) {
-			rc = cli_err(EXIT_FAIL, "out of memory");
+		if ((rc = compliance_overview(l.f, d, (unsigned)months, &o)) != 0) {
+			rc = cli_err(EXIT_FAIL, "cannot compute the overview: %s",
+			             store_strerror(rc));
 			goto done;
 		}
 		*out = compliance_overview_json(l.f, &o);

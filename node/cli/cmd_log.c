@@ -18,12 +18,12 @@
 #include "core/err.h"
 #include "core/pbjson.h"
 #include "core/proof.h"
-#include "peers/ledger.h"
 #include "store/civic.h"
 #include "store/index.h"
 #include "store/rebuild.h"
 #include "store/search.h"
 #include "store/tlog.h"
+#include "views/facts_store.h"
 
 #define LINE_MAX_LEN (1 << 20)            /* one input line: JSON or base64 of one entry */
 #define INPUT_MAX_LEN ((size_t)256 << 20) /* one append's whole input */
@@ -40,7 +40,8 @@ static const char log_usage[] =
         "  verify     --origin ORIGIN                 rehash everything, check the signature\n"
         "  list                                       the logs in DIR with their sizes\n"
         "  reindex                                    rebuild the domain index (commitments,\n"
-        "             indicators, measurements) from the logs alone, e.g. after an upgrade\n"
+        "             indicators, measurements) and the views (compliance, benchmarks) from\n"
+        "             the logs alone, e.g. after an upgrade\n"
         "  migrate                                    upgrade a data folder written by an older\n"
         "             REMACTO to the current storage format now (any read-write open does it;\n"
         "             stop the node first, and back the folder up with mdb_copy)\n";
@@ -56,7 +57,7 @@ static int
 open_store(struct store *s, const struct opts *o, unsigned flags)
 {
 	char err[512];
-	if (ledger_open(s, o->data, flags, 0, err, sizeof(err)) != 0)
+	if (facts_store_open(s, o->data, flags, 0, err, sizeof(err)) != 0)
 		return cli_err(EXIT_FAIL, "%s", err);
 	return EXIT_OK;
 }
@@ -517,10 +518,12 @@ log_reindex(const struct opts *o)
 	/* The other derived views of the logs, each from the logs alone. */
 	for (const struct store_module *const *m = reindex_modules; rc == 0 && *m; m++)
 		rc = store_rebuild(&s, *m, reindex_progress, NULL, err, sizeof(err));
+	if (rc == 0)
+		rc = facts_store_rebuild(&s, reindex_progress, NULL, err, sizeof(err));
 	store_close(&s);
 	if (rc != 0)
 		return cli_err(EXIT_FAIL, "%s", err);
-	printf("domain index rebuilt\n");
+	printf("domain index rebuilt\nviews rebuilt\n");
 	return EXIT_OK;
 }
 

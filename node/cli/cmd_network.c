@@ -24,6 +24,7 @@
 #include "peers/trust.h"
 #include "regcmd.h"
 #include "store/tlog.h"
+#include "views/facts_store.h"
 
 #define DEFAULT_REGISTRY "remacto.ma/registry"
 
@@ -64,7 +65,7 @@ network_init(const struct regcmd_args *a)
 	if (note_signer_from_pem(&signer, origin, NOTE_ALG_ED25519, path, err, sizeof(err)))
 		return cli_err(EXIT_FAIL, "%s", err);
 	note_verifier_format(&signer.v, vkey, sizeof(vkey));
-	if (ledger_open(&s, a->v[O_DATA], STORE_CREATE, 0, err, sizeof(err)) != 0) {
+	if (facts_store_open(&s, a->v[O_DATA], STORE_CREATE, 0, err, sizeof(err)) != 0) {
 		rc = cli_err(EXIT_FAIL, "%s", err);
 		goto done_key;
 	}

@@ -15,8 +15,8 @@
 #include "core/buf.h"
 #include "core/entry.h"
 #include "core/merkle.h"
-#include "peers/ledger.h"
 #include "peers/registry.h"
+#include "views/facts_store.h"
 
 static const struct option all_opts[] = {
 	{ "data", required_argument, NULL, O_DATA },
@@ -171,7 +171,7 @@ regcmd_open(struct regcmd_registry *r, const struct regcmd_args *a, bool sign)
 		sign = false;
 	if (!(r->head = calloc(1, sizeof(*r->head))))
 		return cli_err(EXIT_FAIL, "out of memory");
-	if (ledger_open(&r->s, dir, sign ? 0 : STORE_RDONLY, 0, err, sizeof(err)) != 0) {
+	if (facts_store_open(&r->s, dir, sign ? 0 : STORE_RDONLY, 0, err, sizeof(err)) != 0) {
 		rc = cli_err(EXIT_FAIL, "%s", err);
 		goto fail;
 	}

@@ -120,13 +120,14 @@ overview(const struct api_ctx *ctx, MDB_txn *txn, const struct api_req *req, str
 	facts_day as_of;
 	uint64_t months;
 	char day[11];
+	int rc;
 
 	if (!api_query_check(req, resp, allowed) || !as_of_param(req, resp, &as_of) ||
 	    !api_query_u64(req, resp, "months", 12, COMPLIANCE_MAX_MONTHS, &months) ||
 	    !(f = facts_for(ctx, txn, NULL, resp)))
 		return;
-	if (compliance_overview(f, as_of, (unsigned)months, &o) != 0) {
-		api_error(resp, 500, NULL, "out of memory computing the overview");
+	if ((rc = compliance_overview(f, as_of, (unsigned)months, &o)) != 0) {
+		api_error(resp, 500, NULL, "cannot compute the overview: %s", store_strerror(rc));
 		return;
 	}
 	if (!csv) {
@@ -169,8 +170,9 @@ member_report(const struct api_ctx *ctx, MDB_txn *txn, const struct api_req *req
 	static const char *const allowed[] = { "as-of", NULL };
 	struct compliance_report r;
 	struct facts *f;
-	const struct facts_member *m;
+	struct facts_member *m;
 	facts_day as_of;
+	int rc;
 	char day[11];
 
 	if (!api_query_check(req, resp, allowed) || !as_of_param(req, resp, &as_of) ||
@@ -187,14 +189,15 @@ member_report(const struct api_ctx *ctx, MDB_txn *txn, const struct api_req *req
 		          name);
 		return;
 	}
-	if (compliance_member(f, m, as_of, &r) != 0) {
-		api_error(resp, 500, NULL, "out of memory computing the report");
+	if ((rc = compliance_member(f, m, as_of, &r)) != 0) {
+		api_error(resp, 500, NULL, "cannot compute the report of %.128s: %s", m->origin,
+		          store_strerror(rc));
 		return;
 	}
 	if (!csv) {
 		struct observers_tally t;
 		json_t *j = compliance_report_json(f, &r);
-		int rc = observers_tally(ctx->store, txn, m->origin, as_of, &t);
+		rc = observers_tally(ctx->store, txn, m->origin, as_of, &t);
 		compliance_report_free(&r);
 		if (rc != 0) {
 			json_decref(j);

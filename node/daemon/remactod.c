@@ -24,7 +24,6 @@
 #include "live.h"
 #include "node.h"
 #include "peers/fed.h"
-#include "peers/ledger.h"
 #include "peers/registry.h"
 #include "peers/transport.h"
 #include "publish.h"
@@ -34,6 +33,7 @@
 #include "token.h"
 #include "version.h"
 #include "views/facts.h"
+#include "views/facts_store.h"
 #include "watchdog.h"
 #include "witclient.h"
 #include "witserve.h"
@@ -486,6 +486,15 @@ start_federation(struct node *n, char *err, size_t errcap)
 	return (n->transport = transport_start(&tc, err, errcap)) ? 0 : -1;
 }
 
+/* Folding a log into the views at start: one line per log (only logs that lagged). */
+static void
+views_progress(const char *origin, uint64_t done, uint64_t total, void *arg)
+{
+	(void)arg;
+	if (done == total)
+		log_info("views: %s folded (%llu entries)", origin, (unsigned long long)total);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -559,10 +568,16 @@ main(int argc, char **argv)
 		sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (ledger_open(&n->store, n->cfg.data, STORE_CREATE, (size_t)n->cfg.mapsize_mb << 20, err,
-	                sizeof(err)) != 0) {
+	if (facts_store_open(&n->store, n->cfg.data, STORE_CREATE, (size_t)n->cfg.mapsize_mb << 20,
+	                     err, sizeof(err)) != 0) {
 		log_err("%s", err);
 		return 1;
+	}
+	/* A store written without the views' module (an older node, another tool) is folded
+	 * into them now, before anyone asks. */
+	if (facts_store_catch_up(&n->store, views_progress, NULL, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		goto out;
 	}
 	if (n->cfg.authority_vkey[0] &&
 	    registry_set_authority(&n->store, n->cfg.authority_vkey, err, sizeof(err)) != 0) {

@@ -2,9 +2,10 @@
  * benchmark — latest values, peer groups, ranks, percentiles, statistics and time series over
  * one catalog indicator. See benchmark.h for the definitions.
  *
- * A query is a few passes over the members' measurement arrays (one comparison per
- * measurement): one to find the default period, one for the values of the period, one for the
- * reference member's series. Periods are interned strings, compared as integers.
+ * A query is a few passes over the members' indicators and the periods they reported (each
+ * period keeps its latest total, facts.h): one to find the default period, one for the values
+ * of the period, one for the reference member's series. Periods are interned strings, compared
+ * as integers.
  */
 #include "benchmark.h"
 
@@ -67,32 +68,27 @@ benchmark_band(uint64_t p)
 /* ---- per member: the latest total of the code for one period ---- */
 
 static bool
-has_code(const struct facts_member *m, facts_str code)
+has_code(const struct facts_state *st, facts_str code)
 {
-	for (size_t i = 0; i < m->n_indicators; i++)
-		if (m->indicators[i].code == code)
+	for (size_t i = 0; i < st->n_indicators; i++)
+		if (st->indicators[i].code == code)
 			return true;
 	return false;
 }
 
-/* The latest total of code for period pid, NULL when none. */
-static const struct facts_meas *
-latest(const struct facts_member *m, facts_str code, facts_str pid)
+/* The latest total of code for period pid among the member's indicators, NULL when none. */
+static const struct facts_period *
+latest(const struct facts_state *st, facts_str code, facts_str pid)
 {
-	const struct facts_meas *best = NULL;
-	for (size_t k = 0; pid && k < m->n_indicators; k++) {
-		const struct facts_indicator *ind = &m->indicators[k];
-		if (ind->code != code)
+	const struct facts_period *best = NULL;
+	for (size_t k = 0; pid && k < st->n_indicators; k++) {
+		uint32_t p;
+		if (st->indicators[k].code != code ||
+		    (p = facts_period_slot(st, (uint32_t)k, pid)) == FACTS_NO_SLOT)
 			continue;
-		for (size_t j = ind->n_meas; j-- > 0;) {
-			const struct facts_imeas *im = &ind->meas[j];
-			if (im->period == pid && !(im->pos & FACTS_DIMS)) {
-				const struct facts_meas *v = &m->meas[FACTS_POS(im)];
-				if (!best || v->index > best->index)
-					best = v;
-				break; /* log order: the last one is the indicator's latest */
-			}
-		}
+		const struct facts_period *v = &st->indicators[k].periods[p];
+		if (v->total != FACTS_NO_INDEX && (!best || v->total > best->total))
+			best = v;
 	}
 	return best;
 }
@@ -163,18 +159,19 @@ struct pstat {
 
 /* Counts, once per member, each period reported (a total) for code. */
 static int
-count_periods(const struct facts *f, const struct facts_member *m, facts_str code,
+count_periods(const struct facts *f, const struct facts_state *st, facts_str code,
               struct pmap *seen, struct pmap *all, struct pstat **ps, size_t *nps, size_t *cap)
 {
 	seen->now++;
-	for (size_t k = 0; k < m->n_indicators; k++) {
-		const struct facts_indicator *ind = &m->indicators[k];
-		for (size_t j = 0; ind->code == code && j < ind->n_meas; j++) {
-			const struct facts_imeas *v = &ind->meas[j];
+	for (size_t k = 0; k < st->n_indicators; k++) {
+		const struct facts_indicator *ind = &st->indicators[k];
+		for (size_t j = 0; ind->code == code && j < ind->n_periods; j++) {
+			const struct facts_period *v = &ind->periods[j];
 			bool fresh;
 			uint32_t *slot;
-			if ((v->pos & FACTS_DIMS) || !(slot = pmap_slot(seen, v->period, &fresh)) ||
-			    !fresh || !(slot = pmap_slot(all, v->period, &fresh)))
+			if (v->total == FACTS_NO_INDEX ||
+			    !(slot = pmap_slot(seen, v->period, &fresh)) || !fresh ||
+			    !(slot = pmap_slot(all, v->period, &fresh)))
 				continue;
 			if (fresh) {
 				facts_day first, last;
@@ -199,7 +196,7 @@ count_periods(const struct facts *f, const struct facts_member *m, facts_str cod
 }
 
 static int
-default_period(const struct facts *f, facts_str code, char out[16])
+default_period(struct facts *f, facts_str code, char out[16])
 {
 	struct pmap seen = { 0 }, all = { 0 };
 	struct pstat *ps = NULL;
@@ -211,8 +208,11 @@ default_period(const struct facts *f, facts_str code, char out[16])
 		rc = -ENOMEM;
 		goto done;
 	}
-	for (size_t k = 0; k < f->n_members && rc == 0; k++)
-		rc = count_periods(f, f->members[k], code, &seen, &all, &ps, &nps, &cap);
+	for (size_t k = 0; k < f->n_members && rc == 0; k++) {
+		const struct facts_state *st = facts_state(f, f->members[k], &rc);
+		if (st)
+			rc = count_periods(f, st, code, &seen, &all, &ps, &nps, &cap);
+	}
 	const struct pstat *best = NULL;
 	for (size_t i = 0; rc == 0 && i < nps; i++) {
 		const struct pstat *p = &ps[i];
@@ -356,26 +356,30 @@ cmp_groups(const void *a, const void *b)
 }
 
 /* Fills row with m's value for pid. */
-static void
-fill_row(const struct facts_catalog *ce, const struct facts_member *m, facts_str pid,
+static int
+fill_row(struct facts *f, const struct facts_catalog *ce, struct facts_member *m, facts_str pid,
          struct benchmark_row *row)
 {
-	const struct facts_meas *v = latest(m, ce->code, pid);
+	int rc;
+	const struct facts_state *st = facts_state(f, m, &rc);
+	if (!st)
+		return rc;
+	const struct facts_period *v = latest(st, ce->code, pid);
 	memset(row, 0, sizeof(*row));
 	row->member = m;
 	row->index = FACTS_NO_INDEX;
 	if (!v) {
 		row->missing = true;
-		row->reason = has_code(m, ce->code) ? "not reported" : "not adopted";
-		return;
+		row->reason = has_code(st, ce->code) ? "not reported" : "not adopted";
+		return 0;
 	}
 	row->raw = row->value = v->value;
-	row->index = v->index;
+	row->index = v->total;
 	if (ce->per_10k) {
 		if (!m->population) {
 			row->missing = true;
 			row->reason = "no population";
-			return;
+			return 0;
 		}
 		row->value = v->value * 10000.0 / (double)m->population;
 	}
@@ -383,11 +387,12 @@ fill_row(const struct facts_catalog *ce, const struct facts_member *m, facts_str
 		row->missing = true;
 		row->reason = "not a number";
 	}
+	return 0;
 }
 
 /* Is m in the custom list? */
 static bool
-listed(const struct facts_member *const *list, size_t n, const struct facts_member *m)
+listed(struct facts_member *const *list, size_t n, const struct facts_member *m)
 {
 	for (size_t i = 0; i < n; i++)
 		if (list[i] == m)
@@ -397,27 +402,33 @@ listed(const struct facts_member *const *list, size_t n, const struct facts_memb
 
 /* The reference member's series: every period it reported, with its group's statistics. */
 static int
-series(const struct facts *f, const struct facts_catalog *ce, struct benchmark_result *r,
-       const struct facts_member *const *members, size_t n_members)
+series(struct facts *f, const struct facts_catalog *ce, struct benchmark_result *r,
+       struct facts_member *const *members, size_t n_members)
 {
-	const struct facts_member *ref = r->member;
+	struct facts_member *ref = (struct facts_member *)r->member;
 	struct pmap map = { 0 };
-	const struct facts_meas **best = NULL;
+	const struct facts_period **best = NULL;
+	uint64_t *best_index = NULL;
+	const struct facts_state *st;
 	double **vals = NULL;
 	size_t *nvals = NULL, n = 0;
 	int rc = -ENOMEM;
 
 	if (pmap_init(&map, 1024) != 0)
 		goto done;
-	/* The reference's periods (at most 500). */
-	for (size_t k = 0; k < ref->n_indicators; k++) {
-		const struct facts_indicator *ind = &ref->indicators[k];
-		for (size_t j = 0; ind->code == ce->code && j < ind->n_meas && n < 500; j++) {
-			const struct facts_imeas *v = &ind->meas[j];
+	if (!(st = facts_state(f, ref, &rc)))
+		goto done;
+	rc = -ENOMEM;
+	/* The reference's periods (at most 500), in the order its indicators first reported
+	 * them. */
+	for (size_t k = 0; k < st->n_indicators; k++) {
+		const struct facts_indicator *ind = &st->indicators[k];
+		for (size_t j = 0; ind->code == ce->code && j < ind->n_periods && n < 500; j++) {
+			const struct facts_period *v = &ind->periods[j];
 			bool fresh;
 			uint32_t *slot;
-			if ((v->pos & FACTS_DIMS) || !(slot = pmap_slot(&map, v->period, &fresh)) ||
-			    !fresh)
+			if (v->total == FACTS_NO_INDEX ||
+			    !(slot = pmap_slot(&map, v->period, &fresh)) || !fresh)
 				continue;
 			struct benchmark_point *np = realloc(r->series, (n + 1) * sizeof(*np));
 			if (!np)
@@ -435,29 +446,32 @@ series(const struct facts *f, const struct facts_catalog *ce, struct benchmark_r
 		goto done;
 	}
 	if (!(vals = calloc(n, sizeof(*vals))) || !(nvals = calloc(n, sizeof(*nvals))) ||
-	    !(best = calloc(n, sizeof(*best))))
+	    !(best = calloc(n, sizeof(*best))) || !(best_index = calloc(n, sizeof(*best_index))))
 		goto done;
 	for (size_t i = 0; i < n; i++)
 		if (!(vals[i] = malloc((n_members ? n_members : 1) * sizeof(double))))
 			goto done;
 	for (size_t k = 0; k < n_members; k++) {
-		const struct facts_member *m = members[k];
+		struct facts_member *m = members[k];
 		/* The member's latest total for each of the reference's periods. */
+		if (!(st = facts_state(f, m, &rc)))
+			goto done;
+		rc = -ENOMEM;
 		memset(best, 0, n * sizeof(*best));
-		for (size_t i = 0; i < m->n_indicators; i++) {
-			const struct facts_indicator *ind = &m->indicators[i];
-			for (size_t j = 0; ind->code == ce->code && j < ind->n_meas; j++) {
-				const struct facts_imeas *im = &ind->meas[j];
+		for (size_t i = 0; i < st->n_indicators; i++) {
+			const struct facts_indicator *ind = &st->indicators[i];
+			for (size_t j = 0; ind->code == ce->code && j < ind->n_periods; j++) {
+				const struct facts_period *v = &ind->periods[j];
 				const uint32_t *slot;
-				if ((im->pos & FACTS_DIMS) || !(slot = pmap_get(&map, im->period)))
+				if (v->total == FACTS_NO_INDEX ||
+				    !(slot = pmap_get(&map, v->period)))
 					continue;
-				const struct facts_meas *v = &m->meas[FACTS_POS(im)];
-				if (!best[*slot] || v->index > best[*slot]->index)
+				if (!best[*slot] || v->total > best[*slot]->total)
 					best[*slot] = v;
 			}
 		}
 		for (size_t i = 0; i < n; i++) {
-			const struct facts_meas *v = best[i];
+			const struct facts_period *v = best[i];
 			double x;
 			if (!v)
 				continue;
@@ -470,7 +484,7 @@ series(const struct facts *f, const struct facts_catalog *ce, struct benchmark_r
 			if (m == ref) {
 				r->series[i].raw = v->value;
 				r->series[i].value = x;
-				r->series[i].index = v->index;
+				r->series[i].index = v->total;
 			}
 		}
 	}
@@ -500,15 +514,16 @@ done:
 	free(vals);
 	free(nvals);
 	free(best);
+	free(best_index);
 	pmap_free(&map);
 	return rc;
 }
 
 int
-benchmark_run(const struct facts *f, const struct benchmark_query *q, struct benchmark_result *r,
+benchmark_run(struct facts *f, const struct benchmark_query *q, struct benchmark_result *r,
               const char **bad_field, char *err, size_t errcap)
 {
-	const struct facts_member **custom = NULL, **in = NULL;
+	struct facts_member **custom = NULL, **in = NULL;
 	size_t n_custom = 0, n_in = 0;
 	facts_day a, b;
 	char g;
@@ -539,7 +554,7 @@ benchmark_run(const struct facts *f, const struct benchmark_query *q, struct ben
 		if (!(custom = calloc(q->n_custom + 1, sizeof(*custom))))
 			return -ENOMEM;
 		for (size_t i = 0; i < q->n_custom; i++) {
-			const struct facts_member *m = facts_member_find(f, q->custom[i]);
+			struct facts_member *m = facts_member_find(f, q->custom[i]);
 			if (!m) {
 				err_set(err, errcap, "no member %.128s in the registry",
 				        q->custom[i]);
@@ -551,7 +566,7 @@ benchmark_run(const struct facts *f, const struct benchmark_query *q, struct ben
 				custom[n_custom++] = m;
 		}
 		if (r->member && !listed(custom, n_custom, r->member))
-			custom[n_custom++] = r->member;
+			custom[n_custom++] = (struct facts_member *)r->member;
 	}
 	if (q->period && *q->period) {
 		if (!facts_period_parse(q->period, &a, &b, &g) ||
@@ -572,7 +587,7 @@ benchmark_run(const struct facts *f, const struct benchmark_query *q, struct ben
 	if (!(in = calloc(f->n_members + 1, sizeof(*in))))
 		goto nomem;
 	for (size_t k = 0; k < f->n_members; k++) {
-		const struct facts_member *m = f->members[k];
+		struct facts_member *m = f->members[k];
 		if (m->kind == REMACTO__V1__MEMBER_KIND__MEMBER_KIND_OBSERVER)
 			continue; /* civil society: no indicators of its own to compare */
 		if (q->group == BENCHMARK_CUSTOM && !listed(custom, n_custom, m))
@@ -585,7 +600,8 @@ benchmark_run(const struct facts *f, const struct benchmark_query *q, struct ben
 		struct benchmark_groupres *grp = group_for(r, group_key(q->group, in[k]), n_in);
 		if (!grp)
 			goto nomem;
-		fill_row(ce, in[k], pid, &grp->rows[grp->n_rows++]);
+		if ((rc = fill_row(f, ce, in[k], pid, &grp->rows[grp->n_rows++])) != 0)
+			goto fail;
 	}
 	for (size_t i = 0; i < r->n_groups; i++)
 		if ((rc = rank_group(&r->groups[i], ce->higher_is_better)) != 0)
@@ -609,7 +625,7 @@ fail:
 	free(custom);
 	free(in);
 	benchmark_result_free(r);
-	err_set(err, errcap, "out of memory");
+	err_set(err, errcap, "%s", rc == -ENOMEM ? "out of memory" : store_strerror(rc));
 	return rc;
 }
 

@@ -104,8 +104,8 @@ struct benchmark_result {
 /* Answers q from f. 0; -ENOENT with err when the code is not in the catalog (or a member
  * named is not one: err names it, *bad_field says "member" or "members"); -EINVAL for a
  * malformed period; -ENOMEM. */
-int benchmark_run(const struct facts *f, const struct benchmark_query *q,
-                  struct benchmark_result *out, const char **bad_field, char *err, size_t errcap);
+int benchmark_run(struct facts *f, const struct benchmark_query *q, struct benchmark_result *out,
+                  const char **bad_field, char *err, size_t errcap);
 void benchmark_result_free(struct benchmark_result *r);
 
 /* "kind" → BENCHMARK_KIND; false when unknown. */

@@ -5,11 +5,12 @@
  * seven rules and the score), compliance_json.c (the JSON the API serves); compliance_impl.h is
  * what they share.
  *
- * One evaluation is one pass over each of the member's fact arrays (in log order, keeping what
- * is visible as of the day), then the rules over the member's objects: a few microseconds for a
- * member with a few thousand entries. The overview evaluates every member at as many days as the
- * trend has points and memoises each (member, day) result in the member's facts until they or
- * the registry change, so a repeated overview costs a lookup per member and point.
+ * One evaluation reads the member's objects' states as of the day (facts_at: a snapshot and at
+ * most a month of events from the store), then runs the rules over the objects: a few
+ * microseconds, whatever the length of the member's log. The overview evaluates every member
+ * at as many days as the trend has points, member by member (its state is read once for all of
+ * them), and memoises each (member, day) result until the member's log or the registry change,
+ * so a repeated overview costs a lookup per member and point.
  */
 #include "compliance.h"
 
@@ -71,7 +72,7 @@ compliance_policy_of(const struct facts *f, struct compliance_policy *out)
 
 
 int
-compliance_member(const struct facts *f, const struct facts_member *m, facts_day as_of,
+compliance_member(struct facts *f, struct facts_member *m, facts_day as_of,
                   struct compliance_report *out)
 {
 	int rc = compliance_evaluate(f, m, as_of, true, out);
@@ -112,6 +113,8 @@ summary(struct facts *f, struct facts_member *m, facts_day d, struct compliance_
 	int rc;
 
 	row->member = m;
+	if ((rc = facts_member_check(f, m)) != 0)
+		return rc;
 	for (unsigned i = 0; i < FACTS_MEMO; i++) {
 		const struct facts_memo *mm = &m->memo[i];
 		if (mm->day == d && mm->gen == m->gen && mm->rgen == f->registry_gen) {
@@ -178,6 +181,7 @@ int
 compliance_overview(struct facts *f, facts_day as_of, unsigned months,
                     struct compliance_overview *o)
 {
+	unsigned long *sum = NULL;
 	int rc = -ENOMEM;
 
 	memset(o, 0, sizeof(*o));
@@ -186,52 +190,54 @@ compliance_overview(struct facts *f, facts_day as_of, unsigned months,
 	if (months > COMPLIANCE_MAX_MONTHS)
 		months = COMPLIANCE_MAX_MONTHS;
 	if (!(o->rows = calloc(f->n_members ? f->n_members : 1, sizeof(*o->rows))) ||
-	    !(o->trend = calloc(months + 1, sizeof(*o->trend))))
+	    !(o->trend = calloc(months + 1, sizeof(*o->trend))) ||
+	    !(sum = calloc(months + 1, sizeof(*sum))))
 		goto fail;
+	for (unsigned k = months + 1; k-- > 0;)
+		o->trend[o->n_trend++].day = k ? facts_month_end(as_of, k) : as_of;
+	/* Member by member, so that each member's state is read once for every day. */
 	for (size_t i = 0; i < f->n_members; i++) {
 		struct facts_member *m = f->members[i];
 		struct compliance_row *row = &o->rows[o->n_rows];
 		struct compliance_tally *t;
-		if (!admitted_by(m, as_of))
-			continue;
-		if ((rc = summary(f, m, as_of, row, o)) != 0)
-			goto fail;
-		o->n_rows++;
-		o->status[row->status]++;
-		if (!(t = tally(&o->regions, &o->n_regions, m->region[0] ? m->region : "unknown")))
-			goto nomem;
-		t->members++, t->status[row->status]++;
-		if (!(t = tally(&o->kinds, &o->n_kinds, compliance_kind_name(m->kind))))
-			goto nomem;
-		t->members++, t->status[row->status]++;
+		if (admitted_by(m, as_of)) {
+			if ((rc = summary(f, m, as_of, row, o)) != 0)
+				goto fail;
+			o->n_rows++;
+			o->status[row->status]++;
+			if (!(t = tally(&o->regions, &o->n_regions,
+			                m->region[0] ? m->region : "unknown")))
+				goto nomem;
+			t->members++, t->status[row->status]++;
+			if (!(t = tally(&o->kinds, &o->n_kinds, compliance_kind_name(m->kind))))
+				goto nomem;
+			t->members++, t->status[row->status]++;
+		}
+		for (size_t k = 0; k < o->n_trend; k++) {
+			struct compliance_point *pt = &o->trend[k];
+			struct compliance_row r;
+			if (!admitted_by(m, pt->day))
+				continue;
+			if ((rc = summary(f, m, pt->day, &r, o)) != 0)
+				goto fail;
+			pt->members++;
+			pt->status[r.status]++;
+			sum[k] += r.score;
+		}
 	}
 	if (o->n_regions > 1)
 		qsort(o->regions, o->n_regions, sizeof(*o->regions), cmp_tally);
 	if (o->n_kinds > 1)
 		qsort(o->kinds, o->n_kinds, sizeof(*o->kinds), cmp_tally);
-
-	for (unsigned k = months + 1; k-- > 0;) {
-		struct compliance_point *pt = &o->trend[o->n_trend++];
-		facts_day d = k ? facts_month_end(as_of, k) : as_of;
-		unsigned long sum = 0;
-		pt->day = d;
-		for (size_t i = 0; i < f->n_members; i++) {
-			struct facts_member *m = f->members[i];
-			struct compliance_row row;
-			if (!admitted_by(m, d))
-				continue;
-			if ((rc = summary(f, m, d, &row, o)) != 0)
-				goto fail;
-			pt->members++;
-			pt->status[row.status]++;
-			sum += row.score;
-		}
-		pt->mean_score = pt->members ? (double)sum / pt->members : 0;
-	}
+	for (size_t k = 0; k < o->n_trend; k++)
+		o->trend[k].mean_score = o->trend[k].members ? (double)sum[k] / o->trend[k].members
+		                                             : 0;
+	free(sum);
 	return 0;
 nomem:
 	rc = -ENOMEM;
 fail:
+	free(sum);
 	compliance_overview_free(o);
 	return rc;
 }

@@ -149,7 +149,7 @@ struct compliance_report {
 
 /* Evaluates member m as of day as_of into out (to free with compliance_report_free). 0 or
  * -ENOMEM. */
-int compliance_member(const struct facts *f, const struct facts_member *m, facts_day as_of,
+int compliance_member(struct facts *f, struct facts_member *m, facts_day as_of,
                       struct compliance_report *out);
 void compliance_report_free(struct compliance_report *r);
 

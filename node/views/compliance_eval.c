@@ -167,104 +167,91 @@ compliance_enum_name(const ProtobufCEnumDescriptor *d, int v, const char *def)
 	return ev ? ev->name : def;
 }
 
-/* Fills the scratch arrays: what is visible as of the day, per slot. */
+/* Fills the scratch arrays from the states as of the day. */
 static void
 scan(struct eval *ev)
 {
-	const struct facts_member *m = ev->m;
-	for (size_t i = 0; i < m->n_progs; i++)
-		if (compliance_visible(ev, m->progs[i].pub))
-			ev->prog_v[m->progs[i].prog] = (uint32_t)i;
-	for (size_t i = 0; i < m->n_commits; i++) {
-		const struct facts_commit_v *v = &m->commits[i];
-		if (!compliance_visible(ev, v->pub))
-			continue;
-		ev->commit_v[v->commit] = (uint32_t)i;
-		if (!ev->commit_first[v->commit] || v->pub < ev->commit_first[v->commit])
-			ev->commit_first[v->commit] = v->pub ? v->pub : 1;
-	}
-	for (size_t i = 0; i < m->n_statuses; i++) {
-		const struct facts_status *st = &m->statuses[i];
-		if (!compliance_visible(ev, st->pub))
-			continue;
-		facts_day day = st->day < ev->d ? st->day : ev->d;
-		ev->commit_st[st->commit] = (uint32_t)i;
-		if (day > ev->commit_day[st->commit])
-			ev->commit_day[st->commit] = day;
-	}
-	for (size_t i = 0; i < m->n_indicators; i++)
-		ev->ind_commit[i] = facts_commitment_slot(m, m->indicators[i].commitment);
-	for (size_t i = 0; i < m->n_meas; i++) {
-		const struct facts_meas *v = &m->meas[i];
-		uint32_t c = ev->ind_commit[v->indicator];
-		if (!compliance_visible(ev, v->pub) || c == COMPLIANCE_NONE)
-			continue;
-		ev->commit_meas[c] = (uint32_t)i;
-		if (v->pub > ev->commit_day[c])
-			ev->commit_day[c] = v->pub;
-	}
-	for (size_t i = 0; i < m->n_dues; i++)
-		if (compliance_visible(ev, m->dues[i].pub))
-			ev->ms_due[m->dues[i].milestone] = (uint32_t)i;
-	for (size_t i = 0; i < m->n_outcomes; i++)
-		if (compliance_visible(ev, m->outcomes[i].pub))
-			ev->ms_out[m->outcomes[i].milestone] = (uint32_t)i;
-	for (size_t c = 0; c < m->n_commitments; c++) {
+	const struct facts_state *st = ev->st;
+	const struct facts_at *at = ev->at;
+	for (size_t c = 0; c < st->n_commitments; c++) {
+		const struct facts_commit_at *ca = &at->commits[c];
+		ev->commit_meas[c] = FACTS_NO_INDEX;
 		ev->commit_prog[c] = COMPLIANCE_NONE;
-		if (ev->commit_v[c] == COMPLIANCE_NONE)
+		ev->commit_day[c] = ca->st_day < ev->d ? ca->st_day : ev->d;
+		if (ca->s_index == FACTS_NO_INDEX)
+			ev->commit_day[c] = 0;
+		ev->commit_first[c] = 0;
+		if (ca->v_index == FACTS_NO_INDEX)
 			continue;
-		facts_str p = m->commits[ev->commit_v[c]].prog;
-		for (size_t j = 0; p && j < m->n_programmes; j++)
-			if (m->programmes[j].id == p)
-				ev->commit_prog[c] = (uint32_t)j;
+		facts_day first = st->commitments[c].minpub;
+		ev->commit_first[c] = first ? first : 1;
+		if (ca->prog)
+			ev->commit_prog[c] = facts_programme_slot(st, ca->prog);
+	}
+	for (size_t i = 0; i < st->n_indicators; i++) {
+		const struct facts_ind_at *ia = &at->inds[i];
+		uint32_t c = ev->ind_commit[i] = facts_commitment_slot(
+		        st, st->indicators[i].commitment);
+		if (c == COMPLIANCE_NONE || ia->m_index == FACTS_NO_INDEX)
+			continue;
+		if (ev->commit_meas[c] == FACTS_NO_INDEX || ia->m_index > ev->commit_meas[c])
+			ev->commit_meas[c] = ia->m_index;
+		if (ia->m_maxpub > ev->commit_day[c])
+			ev->commit_day[c] = ia->m_maxpub;
 	}
 }
 
 uint8_t
 compliance_completion(const struct eval *ev, uint32_t c)
 {
-	uint32_t s = ev->commit_st[c];
-	return s == COMPLIANCE_NONE ? 0 : ev->m->statuses[s].completion;
+	const struct facts_commit_at *ca = &ev->at->commits[c];
+	return ca->s_index == FACTS_NO_INDEX ? 0 : ca->completion;
+}
+
+bool
+compliance_commit_visible(const struct eval *ev, uint32_t c)
+{
+	return ev->at->commits[c].v_index != FACTS_NO_INDEX;
 }
 
 bool
 compliance_programme_open(const struct eval *ev, uint32_t p)
 {
-	return p != COMPLIANCE_NONE && ev->prog_v[p] != COMPLIANCE_NONE &&
-	       ev->m->progs[ev->prog_v[p]].stage !=
-	               REMACTO__V1__PROGRAMME_STAGE__PROGRAMME_STAGE_CLOSED;
+	return p != COMPLIANCE_NONE && ev->at->progs[p].index != FACTS_NO_INDEX &&
+	       ev->at->progs[p].stage != REMACTO__V1__PROGRAMME_STAGE__PROGRAMME_STAGE_CLOSED;
 }
 
 int
-compliance_evaluate(const struct facts *f, const struct facts_member *m, facts_day d, bool full,
+compliance_evaluate(struct facts *f, struct facts_member *m, facts_day d, bool full,
                     struct compliance_report *r)
 {
 	struct eval ev = { .f = f, .m = m, .d = d, .r = r, .full = full };
-	size_t nc = m->n_commitments, nm = m->n_milestones, np = m->n_programmes,
-	       ni = m->n_indicators;
-	size_t n32 = np + 4 * nc + ni + 2 * nm, nday = 2 * nc;
-	uint32_t *block = malloc((n32 ? n32 : 1) * sizeof(uint32_t));
-	facts_day *days = calloc(nday ? nday : 1, sizeof(facts_day));
+	struct facts_at *at = &f->at;
+	int rc;
 
 	memset(r, 0, sizeof(*r));
 	r->member = m;
 	r->as_of = d;
 	compliance_policy_of(f, &ev.pol);
 	r->policy = ev.pol;
-	if (!block || !days) {
-		free(block);
+	if ((rc = facts_at(f, m, d, at)) != 0)
+		return rc;
+	/* facts_at loaded the state: it stays in the cache until another is loaded. */
+	ev.st = m->st;
+	ev.at = at;
+	size_t nc = ev.st->n_commitments, ni = ev.st->n_indicators;
+	uint32_t *u32 = malloc((nc + ni + 1) * sizeof(uint32_t));
+	uint64_t *u64 = malloc((nc + 1) * sizeof(uint64_t));
+	facts_day *days = malloc((2 * nc + 1) * sizeof(facts_day));
+	if (!u32 || !u64 || !days) {
+		free(u32);
+		free(u64);
 		free(days);
 		return -ENOMEM;
 	}
-	memset(block, 0xff, n32 * sizeof(uint32_t)); /* COMPLIANCE_NONE everywhere */
-	ev.prog_v = block;
-	ev.commit_v = ev.prog_v + np;
-	ev.commit_st = ev.commit_v + nc;
-	ev.commit_meas = ev.commit_st + nc;
-	ev.commit_prog = ev.commit_meas + nc;
-	ev.ind_commit = ev.commit_prog + nc;
-	ev.ms_due = ev.ind_commit + ni;
-	ev.ms_out = ev.ms_due + nm;
+	ev.commit_prog = u32;
+	ev.ind_commit = u32 + nc;
+	ev.commit_meas = u64;
 	ev.commit_day = days;
 	ev.commit_first = days + nc;
 
@@ -276,7 +263,8 @@ compliance_evaluate(const struct facts *f, const struct facts_member *m, facts_d
 	compliance_rule_indicators(&ev);
 	compliance_rule_integrity(&ev);
 	compliance_rule_timeliness(&ev);
-	free(block);
+	free(u32);
+	free(u64);
 	free(days);
 
 	double num = 0;

@@ -23,20 +23,34 @@ struct idx {
 	size_t cap;
 };
 
-/* One evaluation (compliance_eval.c): the member, the day, the policy, the report it fills. */
+/* The period the indicators rule expects, for one granularity. */
+struct due_period {
+	char g; /* 0: not computed yet */
+	bool ok;
+	char period[16];
+	facts_day last;
+	facts_str pid;
+};
+
+/* One evaluation (compliance_eval.c): the member, its objects and their states as of the
+ * day, the policy, the report it fills. */
 struct eval {
-	const struct facts *f;
-	const struct facts_member *m;
+	struct facts *f;
+	struct facts_member *m;
+	const struct facts_state *st;
+	const struct facts_at *at;
 	facts_day d;
 	struct compliance_policy pol;
 	struct compliance_report *r;
 	bool full; /* build findings (else count them only) */
 	int rc;
-	/* Per slot, positions in the member's arrays of the latest visible element, or
-	 * COMPLIANCE_NONE. */
-	uint32_t *prog_v, *commit_v, *commit_st, *commit_meas, *commit_prog, *ms_due, *ms_out,
-	        *ind_commit;
+	/* Per commitment: its programme's slot (COMPLIANCE_NONE), the latest visible measurement
+	 * of its indicators (FACTS_NO_INDEX), the day it was last followed up (0 none), the day it
+	 * was first published (0: no version visible); per indicator: its commitment's slot. */
+	uint32_t *commit_prog, *ind_commit;
+	uint64_t *commit_meas;
 	facts_day *commit_day, *commit_first;
+	struct due_period due[3]; /* year, quarter, month */
 };
 
 /* A finding's words: what is wrong and what to do, in French, Arabic and English, and the
@@ -66,6 +80,12 @@ void compliance_idx_free(struct idx *x);
 void compliance_finding(struct eval *ev, enum compliance_rule rule, const char *code,
                         enum compliance_severity sev, const char *subject, const struct words *w,
                         struct idx *ix);
+/* Counts a finding without recording it (the overview). */
+static inline void
+compliance_count(struct eval *ev, enum compliance_severity sev)
+{
+	ev->r->count[sev]++;
+}
 /* A rule's result: applicable, checked, passed, pass fraction. */
 void compliance_set_rule(struct eval *ev, enum compliance_rule id, bool applicable,
                          unsigned checked, unsigned passed, double pass);
@@ -77,6 +97,8 @@ void compliance_entry_line(const struct eval *ev, char *out, const char *kind, j
 const char *compliance_enum_name(const ProtobufCEnumDescriptor *d, int v, const char *def);
 /* The latest visible completion of commitment slot c (0: none). */
 uint8_t compliance_completion(const struct eval *ev, uint32_t c);
+/* Commitment slot c has a visible version. */
+bool compliance_commit_visible(const struct eval *ev, uint32_t c);
 /* Programme slot p is visible and not closed. */
 bool compliance_programme_open(const struct eval *ev, uint32_t p);
 
@@ -92,7 +114,7 @@ void compliance_rule_timeliness(struct eval *ev);
 /* Evaluates member m as of day d into r (compliance_eval.c). full: findings with their texts
  * and entries; otherwise the counts only (the overview). 0 or -ENOMEM; r is filled either way
  * and freed by the caller with compliance_report_free. */
-int compliance_evaluate(const struct facts *f, const struct facts_member *m, facts_day d, bool full,
+int compliance_evaluate(struct facts *f, struct facts_member *m, facts_day d, bool full,
                         struct compliance_report *r);
 
 #endif

@@ -62,18 +62,25 @@ compliance_rule_liveness(struct eval *ev)
 	struct compliance_report *r = ev->r;
 	struct words w;
 	char day[11];
+	struct facts_seen seen;
 	const struct facts_seen *last = NULL;
 	struct idx ix = { 0 };
+	int rc = facts_seen_at(ev->f, m, ev->d, &seen);
 
-	for (size_t i = m->n_seen; i-- > 0;)
-		if (m->seen[i].day <= ev->d) {
-			last = &m->seen[i];
-			break;
-		}
+	if (rc == 0)
+		last = &seen;
+	else if (rc != MDB_NOTFOUND)
+		ev->rc = rc;
 	if (last) {
 		r->last_seen = last->day;
 		r->last_seen_time = last->time;
 		r->seen_size = last->size;
+	}
+	bool alive = m->held && last && ev->d - last->day <= ev->pol.liveness_days;
+	if (!ev->full && !alive) { /* the overview counts findings: no words */
+		compliance_count(ev, COMPLIANCE_MAJOR);
+		compliance_set_rule(ev, COMPLIANCE_LIVENESS, true, 1, 0, 0.0);
+		return;
 	}
 	if (!m->held) {
 		compliance_fmt(
@@ -152,7 +159,7 @@ compliance_rule_liveness(struct eval *ev)
 void
 compliance_rule_coverage(struct eval *ev)
 {
-	const struct facts_member *m = ev->m;
+	const struct facts_state *m = ev->st;
 	struct words w;
 	struct idx base = { 0 };
 	uint8_t covered = 0;
@@ -164,12 +171,11 @@ compliance_rule_coverage(struct eval *ev)
 			open = true;
 			if (!prog)
 				prog = compliance_str(ev, m->programmes[p].id);
-			compliance_idx_add(&base, m->progs[ev->prog_v[p]].index);
+			compliance_idx_add(&base, ev->at->progs[p].index);
 		}
 	if (!open) {
 		for (uint32_t p = 0; p < m->n_programmes; p++)
-			if (ev->prog_v[p] != NONE)
-				compliance_idx_add(&base, m->progs[ev->prog_v[p]].index);
+			compliance_idx_add(&base, ev->at->progs[p].index);
 		compliance_fmt(
 		        ev, w.fr,
 		        "Aucun programme ouvert (publié et non clôturé) : les cinq principes ne sont "
@@ -208,16 +214,21 @@ compliance_rule_coverage(struct eval *ev)
 		return;
 	}
 	for (uint32_t c = 0; c < m->n_commitments; c++) {
-		if (ev->commit_v[c] == NONE || !compliance_programme_open(ev, ev->commit_prog[c]) ||
+		if (!compliance_commit_visible(ev, c) ||
+		    !compliance_programme_open(ev, ev->commit_prog[c]) ||
 		    compliance_completion(ev, c) == REMACTO__V1__COMPLETION__COMPLETION_WITHDRAWN)
 			continue;
-		covered |= m->commits[ev->commit_v[c]].principles;
-		compliance_idx_add(&base, m->commits[ev->commit_v[c]].index);
+		covered |= ev->at->commits[c].principles;
+		compliance_idx_add(&base, ev->at->commits[c].v_index);
 	}
 	unsigned n = 0;
 	for (int p = 1; p <= 5; p++) {
 		if (covered & (1u << p)) {
 			n++;
+			continue;
+		}
+		if (!ev->full) {
+			compliance_count(ev, COMPLIANCE_MAJOR);
 			continue;
 		}
 		struct idx ix = { 0 };
@@ -259,20 +270,21 @@ compliance_rule_coverage(struct eval *ev)
 void
 compliance_rule_follow_up(struct eval *ev)
 {
-	const struct facts_member *m = ev->m;
+	const struct facts_state *m = ev->st;
 	struct words w;
 	char day[11], today[11];
 	unsigned active = 0, fresh = 0;
 
 	for (uint32_t c = 0; c < m->n_commitments; c++) {
-		if (ev->commit_v[c] == NONE)
+		if (!compliance_commit_visible(ev, c))
 			continue;
-		const struct facts_commit_v *v = &m->commits[ev->commit_v[c]];
+		const struct facts_commit_at *v = &ev->at->commits[c];
 		uint8_t comp = compliance_completion(ev, c);
 		uint32_t p = ev->commit_prog[c];
 		if (comp == REMACTO__V1__COMPLETION__COMPLETION_COMPLETE ||
 		    comp == REMACTO__V1__COMPLETION__COMPLETION_WITHDRAWN ||
-		    (p != NONE && ev->prog_v[p] != NONE && !compliance_programme_open(ev, p)) ||
+		    (p != NONE && ev->at->progs[p].index != FACTS_NO_INDEX &&
+		     !compliance_programme_open(ev, p)) ||
 		    (v->start && v->start > ev->d))
 			continue;
 		active++;
@@ -285,13 +297,15 @@ compliance_rule_follow_up(struct eval *ev)
 			fresh++;
 			continue;
 		}
+		if (!ev->full) { /* the overview counts findings: no words */
+			compliance_count(ev, COMPLIANCE_MINOR);
+			continue;
+		}
 		struct idx ix = { 0 };
 		const char *id = compliance_str(ev, m->commitments[c].id);
-		compliance_idx_add(&ix, v->index);
-		if (ev->commit_st[c] != NONE)
-			compliance_idx_add(&ix, m->statuses[ev->commit_st[c]].index);
-		if (ev->commit_meas[c] != NONE)
-			compliance_idx_add(&ix, m->meas[ev->commit_meas[c]].index);
+		compliance_idx_add(&ix, v->v_index);
+		compliance_idx_add(&ix, v->s_index);
+		compliance_idx_add(&ix, ev->commit_meas[c]);
 		facts_day_format(ref, day);
 		facts_day_format(ev->d, today);
 		if (last) {
@@ -356,35 +370,37 @@ compliance_rule_follow_up(struct eval *ev)
 void
 compliance_rule_milestones(struct eval *ev)
 {
-	const struct facts_member *m = ev->m;
+	const struct facts_state *m = ev->st;
 	struct words w;
 	char day[11], today[11], subject[2 * 210];
 	unsigned due = 0, ok = 0;
 
 	for (uint32_t s = 0; s < m->n_milestones; s++) {
 		const struct facts_milestone *ms = &m->milestones[s];
-		if (ev->ms_due[s] == NONE || ev->commit_v[ms->commit] == NONE ||
+		const struct facts_ms_at *dd = &ev->at->ms[s];
+		if (dd->d_index == FACTS_NO_INDEX || !compliance_commit_visible(ev, ms->commit) ||
 		    compliance_completion(ev, ms->commit) ==
 		            REMACTO__V1__COMPLETION__COMPLETION_WITHDRAWN)
 			continue;
-		const struct facts_due *dd = &m->dues[ev->ms_due[s]];
 		if (dd->due >= ev->d || ev->d - dd->due <= ev->pol.milestone_grace_days)
 			continue;
 		due++;
-		uint32_t o = ev->ms_out[s];
-		uint8_t st = o == NONE ? 0 : m->outcomes[o].status;
+		uint8_t st = dd->o_index == FACTS_NO_INDEX ? 0 : dd->status;
 		if (st == REMACTO__V1__MILESTONE_STATUS__MILESTONE_STATUS_MET ||
 		    st == REMACTO__V1__MILESTONE_STATUS__MILESTONE_STATUS_PARTIALLY_MET ||
 		    st == REMACTO__V1__MILESTONE_STATUS__MILESTONE_STATUS_NOT_MET) {
 			ok++;
 			continue;
 		}
+		if (!ev->full) {
+			compliance_count(ev, COMPLIANCE_MINOR);
+			continue;
+		}
 		struct idx ix = { 0 };
 		const char *cid = compliance_str(ev, m->commitments[ms->commit].id),
 		           *mid = compliance_str(ev, ms->id);
-		compliance_idx_add(&ix, dd->index);
-		if (o != NONE)
-			compliance_idx_add(&ix, m->outcomes[o].index);
+		compliance_idx_add(&ix, dd->d_index);
+		compliance_idx_add(&ix, dd->o_index);
 		facts_day_format(dd->due, day);
 		snprintf(subject, sizeof(subject), "%.200s/%.200s", cid, mid);
 		compliance_fmt(
@@ -429,46 +445,54 @@ compliance_rule_milestones(struct eval *ev)
 	                    due ? (double)ok / due : 1.0);
 }
 
-/* Latest visible total (no dimensions) of catalog code among the member's indicators: the
- * latest period (by its last day), then the latest entry. */
-static const struct facts_meas *
-latest_total(const struct eval *ev, facts_str code)
+/* The latest visible total (no dimensions) of catalog code among the member's indicators:
+ * the latest period (by its last day), then the latest entry. false when none. */
+static bool
+latest_total(const struct eval *ev, facts_str code, const struct facts_ind_at **out)
 {
-	const struct facts_member *m = ev->m;
-	const struct facts_meas *best = NULL;
-	facts_day best_end = 0;
+	const struct facts_state *m = ev->st;
+	const struct facts_ind_at *best = NULL;
 	for (size_t k = 0; code && k < m->n_indicators; k++) {
-		const struct facts_indicator *ind = &m->indicators[k];
-		if (ind->code != code)
+		const struct facts_ind_at *t = &ev->at->inds[k];
+		if (m->indicators[k].code != code || t->t_index == FACTS_NO_INDEX)
 			continue;
-		for (size_t j = 0; j < ind->n_meas; j++) {
-			const struct facts_meas *v = &m->meas[FACTS_POS(&ind->meas[j])];
-			facts_day first, last;
-			char g;
-			if (v->dims || !compliance_visible(ev, v->pub) ||
-			    !facts_period_parse(compliance_str(ev, v->period), &first, &last, &g))
-				continue;
-			if (!best || last > best_end ||
-			    (last == best_end && v->index > best->index))
-				best = v, best_end = last;
-		}
+		if (!best || t->t_last > best->t_last ||
+		    (t->t_last == best->t_last && t->t_index > best->t_index))
+			best = t;
 	}
-	return best;
+	*out = best;
+	return best != NULL;
+}
+
+/* The latest period of granularity g that ended on or before ref (one per granularity and
+ * evaluation: every catalog code of the member asks). */
+static const struct due_period *
+due_period(struct eval *ev, char g, facts_day ref)
+{
+	struct due_period *dp = &ev->due[g == FACTS_MONTH ? 2 : g == FACTS_QUARTER ? 1 : 0];
+	facts_day first;
+	char pg;
+	if (dp->g != g) {
+		dp->g = g;
+		facts_period_last(g, ref, dp->period);
+		dp->ok = facts_period_parse(dp->period, &first, &dp->last, &pg);
+		dp->pid = facts_string_find(ev->f, dp->period);
+	}
+	return dp;
 }
 
 void
 compliance_rule_indicators(struct eval *ev)
 {
-	const struct facts_member *m = ev->m;
+	const struct facts_state *m = ev->st;
 	const struct facts *f = ev->f;
 	struct words w;
-	char period[16];
 	unsigned expected = 0, reported = 0;
 	facts_day ref = ev->d > ev->pol.follow_up_days ? ev->d - ev->pol.follow_up_days : 0;
 
 	for (size_t k = 0; k < f->n_catalog && ref; k++) {
 		const struct facts_catalog *ce = &f->catalog[k];
-		const struct facts_meas *latest = NULL;
+		const struct facts_ind_at *latest = NULL;
 		facts_day adopted = 0;
 		facts_str ind_id = 0; /* the member's indicator with the code, to report on */
 		struct idx ix = { 0 };
@@ -484,43 +508,37 @@ compliance_rule_indicators(struct eval *ev)
 			if (!adopted || a < adopted)
 				adopted = a, ind_id = ind->id;
 			compliance_idx_add(&ix, ind->latest);
-			for (size_t j = ind->n_meas; j-- > 0;) {
-				const struct facts_meas *v = &m->meas[FACTS_POS(&ind->meas[j])];
-				if (!compliance_visible(ev, v->pub))
-					continue;
-				if (!latest || v->index > latest->index)
-					latest = v;
-				break;
-			}
+			const struct facts_ind_at *v = &ev->at->inds[i];
+			if (v->m_index != FACTS_NO_INDEX &&
+			    (!latest || v->m_index > latest->m_index))
+				latest = v;
 		}
 		if (!adopted) {
 			compliance_idx_free(&ix);
 			continue;
 		}
-		facts_day first, last;
-		char g = FACTS_YEAR;
-		if (latest &&
-		    !facts_period_parse(compliance_str(ev, latest->period), &first, &last, &g))
-			g = FACTS_YEAR;
-		facts_period_last(g, ref, period);
-		if (!facts_period_parse(period, &first, &last, &g) || last < adopted) {
+		char g = latest ? facts_period_granularity(ev->f, latest->m_period) : 0;
+		const struct due_period *dp = due_period(ev, g ? g : FACTS_YEAR, ref);
+		if (!dp->ok || dp->last < adopted) {
 			compliance_idx_free(&ix);
 			continue; /* nothing due yet */
 		}
 		expected++;
-		facts_str pid = facts_string_find(f, period);
+		const char *period = dp->period;
+		facts_str pid = dp->pid;
 		bool found = false;
 		for (size_t i = 0; pid && i < m->n_indicators && !found; i++) {
-			const struct facts_indicator *ind = &m->indicators[i];
-			for (size_t j = 0; ind->code == ce->code && j < ind->n_meas && !found;
-			     j++) {
-				found = ind->meas[j].period == pid &&
-				        compliance_visible(ev,
-				                           m->meas[FACTS_POS(&ind->meas[j])].pub);
-			}
+			uint32_t p;
+			if (m->indicators[i].code != ce->code ||
+			    (p = facts_period_slot(m, (uint32_t)i, pid)) == FACTS_NO_SLOT)
+				continue;
+			found = compliance_visible(ev, m->indicators[i].periods[p].first_pub);
 		}
-		if (found) {
-			reported++;
+		if (found || !ev->full) {
+			if (found)
+				reported++;
+			else
+				compliance_count(ev, COMPLIANCE_MINOR);
 			compliance_idx_free(&ix);
 			continue;
 		}
@@ -555,15 +573,46 @@ compliance_rule_indicators(struct eval *ev)
 	                    expected ? (double)reported / expected : 1.0);
 }
 
-/* Same value: numerically when both are numbers, else as text. */
-static bool
-same_value(const char *a, const char *b)
+/* A declared downgrade: a finding (info) for each visible amendment that pushes a date back or
+ * lowers a target (facts_amends callback). */
+struct declared {
+	struct eval *ev;
+	unsigned n;
+};
+
+static int
+declared_one(const struct facts_change *a, void *arg)
 {
-	char *ea, *eb;
-	double x = strtod(a, &ea), y = strtod(b, &eb);
-	if (*a && *b && !*ea && !*eb)
-		return x == y;
-	return strcmp(a, b) == 0;
+	struct declared *dc = arg;
+	struct eval *ev = dc->ev;
+	struct words w;
+	char subject[512];
+	if (!compliance_visible(ev, a->pub) || a->cls == FACTS_OTHER)
+		return 0;
+	dc->n++;
+	struct idx ix = { 0 };
+	compliance_idx_add(&ix, a->index);
+	snprintf(subject, sizeof(subject), "%.200s %.200s", compliance_str(ev, a->subject),
+	         compliance_str(ev, a->field));
+	compliance_fmt(ev, w.ar, "تعديل منشور (%s): %.200s في %.200s، %.64s ← %.64s.",
+	               a->cls == FACTS_TARGET_LOWER ? "خفض الهدف" : "تأجيل الأجل",
+	               compliance_str(ev, a->field), compliance_str(ev, a->subject),
+	               compliance_str(ev, a->old_value), compliance_str(ev, a->new_value));
+	compliance_fmt(ev, w.act_fr, "Aucune action requise : le changement est déclaré.%s", "");
+	compliance_fmt(ev, w.act_ar, "لا يلزم أي إجراء: التغيير مصرح به.%s", "");
+	compliance_fmt(ev, w.act_en, "No action needed: the change is declared.%s", "");
+	w.cmd[0] = '\0';
+	compliance_fmt(ev, w.fr, "Amendement publié (%s) : %.200s de %.200s, %.64s → %.64s.",
+	               a->cls == FACTS_TARGET_LOWER ? "cible abaissée" : "date repoussée",
+	               compliance_str(ev, a->field), compliance_str(ev, a->subject),
+	               compliance_str(ev, a->old_value), compliance_str(ev, a->new_value));
+	compliance_fmt(ev, w.en, "Published amendment (%s): %.200s of %.200s, %.64s → %.64s.",
+	               a->cls == FACTS_TARGET_LOWER ? "target lowered" : "date pushed back",
+	               compliance_str(ev, a->field), compliance_str(ev, a->subject),
+	               compliance_str(ev, a->old_value), compliance_str(ev, a->new_value));
+	compliance_finding(ev, COMPLIANCE_INTEGRITY, "integrity.declared-downgrade",
+	                   COMPLIANCE_INFO, subject, &w, &ix);
+	return ev->rc;
 }
 
 void
@@ -616,21 +665,17 @@ compliance_rule_integrity(struct eval *ev)
 		compliance_finding(ev, COMPLIANCE_INTEGRITY, "integrity.equivocation",
 		                   COMPLIANCE_CRITICAL, m->origin, &w, NULL);
 	}
-	for (size_t i = 0; i < m->n_changes; i++) {
-		const struct facts_change *c = &m->changes[i];
-		bool found = false;
-		if (!compliance_visible(ev, c->pub))
-			continue;
-		for (size_t j = 0; j < m->n_amends && !found; j++) {
-			const struct facts_change *a = &m->amends[j];
-			found = compliance_visible(ev, a->pub) && a->subject == c->subject &&
-			        a->field == c->field &&
-			        same_value(compliance_str(ev, a->new_value),
-			                   compliance_str(ev, c->new_value));
-		}
-		if (found)
+	for (size_t i = 0; i < ev->st->n_changes; i++) {
+		const struct facts_change *c = &ev->st->changes[i];
+		/* Hidden unless an amendment published by the day declares it. */
+		if (!compliance_visible(ev, c->pub) ||
+		    (c->match != FACTS_NEVER && compliance_visible(ev, c->match)))
 			continue;
 		hidden++;
+		if (!ev->full) {
+			compliance_count(ev, COMPLIANCE_MAJOR);
+			continue;
+		}
 		struct idx ix = { 0 };
 		bool indicator = c->subject_kind == REMACTO__V1__SUBJECT__SUBJECT_INDICATOR;
 		compliance_idx_add(&ix, c->prev);
@@ -683,36 +728,16 @@ compliance_rule_integrity(struct eval *ev)
 		compliance_finding(ev, COMPLIANCE_INTEGRITY, "integrity.hidden-change",
 		                   COMPLIANCE_MAJOR, subject, &w, &ix);
 	}
-	for (size_t j = 0; j < m->n_amends; j++) {
-		const struct facts_change *a = &m->amends[j];
-		if (!compliance_visible(ev, a->pub) || a->cls == FACTS_OTHER)
-			continue;
-		declared++;
-		struct idx ix = { 0 };
-		compliance_idx_add(&ix, a->index);
-		snprintf(subject, sizeof(subject), "%.200s %.200s", compliance_str(ev, a->subject),
-		         compliance_str(ev, a->field));
-		compliance_fmt(ev, w.ar, "تعديل منشور (%s): %.200s في %.200s، %.64s ← %.64s.",
-		               a->cls == FACTS_TARGET_LOWER ? "خفض الهدف" : "تأجيل الأجل",
-		               compliance_str(ev, a->field), compliance_str(ev, a->subject),
-		               compliance_str(ev, a->old_value), compliance_str(ev, a->new_value));
-		compliance_fmt(ev, w.act_fr, "Aucune action requise : le changement est déclaré.%s",
-		               "");
-		compliance_fmt(ev, w.act_ar, "لا يلزم أي إجراء: التغيير مصرح به.%s", "");
-		compliance_fmt(ev, w.act_en, "No action needed: the change is declared.%s", "");
-		w.cmd[0] = '\0';
-		compliance_fmt(ev, w.fr,
-		               "Amendement publié (%s) : %.200s de %.200s, %.64s → %.64s.",
-		               a->cls == FACTS_TARGET_LOWER ? "cible abaissée" : "date repoussée",
-		               compliance_str(ev, a->field), compliance_str(ev, a->subject),
-		               compliance_str(ev, a->old_value), compliance_str(ev, a->new_value));
-		compliance_fmt(ev, w.en,
-		               "Published amendment (%s): %.200s of %.200s, %.64s → %.64s.",
-		               a->cls == FACTS_TARGET_LOWER ? "target lowered" : "date pushed back",
-		               compliance_str(ev, a->field), compliance_str(ev, a->subject),
-		               compliance_str(ev, a->old_value), compliance_str(ev, a->new_value));
-		compliance_finding(ev, COMPLIANCE_INTEGRITY, "integrity.declared-downgrade",
-		                   COMPLIANCE_INFO, subject, &w, &ix);
+	if (ev->full) {
+		struct declared dc = { ev, 0 };
+		int rc = facts_amends(ev->f, ev->m, declared_one, &dc);
+		if (rc != 0 && ev->rc == 0)
+			ev->rc = rc;
+		declared = dc.n;
+	} else {
+		/* The overview counts them. */
+		declared = ev->at->declared;
+		ev->r->count[COMPLIANCE_INFO] += declared;
 	}
 	double p = m->forks ? 0.0 : 1.0 - COMPLIANCE_HIDDEN_PENALTY * hidden;
 	compliance_set_rule(ev, COMPLIANCE_INTEGRITY, true, hidden + declared, declared,
@@ -766,19 +791,23 @@ compliance_rule_timeliness(struct eval *ev)
 
 	for (size_t i = 0; i < sizeof(deadline_checks) / sizeof(deadline_checks[0]); i++) {
 		const struct deadline_check *dc = &deadline_checks[i];
-		const struct facts_meas *v = latest_total(ev, facts_string_find(ev->f, dc->code));
-		if (!v)
+		const struct facts_ind_at *v;
+		if (!latest_total(ev, facts_string_find(ev->f, dc->code), &v))
 			continue;
 		checked++;
-		if (dc->at_most ? v->value <= dc->limit : v->value >= dc->limit) {
+		if (dc->at_most ? v->t_value <= dc->limit : v->t_value >= dc->limit) {
 			passed++;
+			continue;
+		}
+		if (!ev->full) { /* the overview counts findings: no words */
+			compliance_count(ev, COMPLIANCE_MINOR);
 			continue;
 		}
 		struct idx ix = { 0 };
 		char num[40];
-		const char *p = compliance_str(ev, v->period);
-		csvimport_number(v->value, num, sizeof(num));
-		compliance_idx_add(&ix, v->index);
+		const char *p = compliance_str(ev, v->t_period);
+		csvimport_number(v->t_value, num, sizeof(num));
+		compliance_idx_add(&ix, v->t_index);
 		compliance_fmt(ev, w.fr, dc->fr, num, p, dc->limit);
 		compliance_fmt(ev, w.ar, dc->ar, num, p, dc->limit);
 		compliance_fmt(ev, w.en, dc->en, num, p, dc->limit);

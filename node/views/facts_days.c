@@ -157,3 +157,14 @@ facts_period_last(char g, facts_day day, char out[16])
 		break;
 	}
 }
+
+uint32_t
+facts_month_of(facts_day day)
+{
+	int y;
+	unsigned m, d;
+	if (day == 0)
+		return 0;
+	civil_from_days(day, &y, &m, &d);
+	return (uint32_t)y * 12 + (m - 1);
+}

@@ -1,8 +1,9 @@
 /*
  * facts_tables — the data structures the facts are kept in: strings interned once for the node
- * (ids, periods, codes: the views compare them as integers), open-addressing maps from
- * (kind, id) to a member's slots, arrays that grow by doubling, and the arena protobuf-c
- * decodes each entry into without a malloc per field. Part of the facts module.
+ * (ids, periods, codes: the views compare them as integers) or once for a member's stored
+ * record (facts_store.c), open-addressing maps from (kind, id) to a member's slots, arrays that
+ * grow by doubling, the arena protobuf-c decodes each entry into without a malloc per field,
+ * and the member's state (facts.h) made of them. Part of the facts module.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,16 +24,8 @@ struct facts_strings {
 	size_t n, cap;
 	uint32_t *table; /* open addressing: id, 0 = empty */
 	size_t tcap;
+	size_t bytes; /* of the strings */
 };
-
-static uint32_t
-fnv1a(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
-}
 
 void
 facts_strings_free(struct facts_strings *st)
@@ -68,19 +61,7 @@ facts_strings_new(void)
 	return st;
 }
 
-static facts_str
-strings_find(const struct facts_strings *st, const char *s, uint32_t h)
-{
-	size_t mask = st->tcap - 1;
-	for (size_t i = h & mask;; i = (i + 1) & mask) {
-		uint32_t id = st->table[i];
-		if (id == 0)
-			return 0;
-		if (st->hash[id] == h && strcmp(st->ptr[id], s) == 0)
-			return id;
-	}
-}
-
+/* A copy of s (len bytes) NUL-terminated in the chunks. */
 static char *
 strings_copy(struct facts_strings *st, const char *s, size_t len)
 {
@@ -98,30 +79,56 @@ strings_copy(struct facts_strings *st, const char *s, size_t len)
 			st->chunks[st->n_chunks] = st->chunks[st->n_chunks - 1];
 			st->chunks[st->n_chunks - 1] = p;
 			st->n_chunks++;
-			memcpy(p, s, len + 1);
+			memcpy(p, s, len);
+			p[len] = '\0';
 			return p;
 		}
 		st->chunks[st->n_chunks++] = p;
 		st->used = own ? STRING_CHUNK : 0;
 		if (own) {
-			memcpy(p, s, len + 1);
+			memcpy(p, s, len);
+			p[len] = '\0';
 			return p;
 		}
 	}
 	p = st->chunks[st->n_chunks - 1] + st->used;
-	memcpy(p, s, len + 1);
+	memcpy(p, s, len);
+	p[len] = '\0';
 	st->used += len + 1;
 	return p;
 }
 
-/* The id of s, interning it when new; 0 for NULL or "", FACTS_NO_SLOT when out of memory. */
-facts_str
-facts_intern(struct facts_strings *st, const char *s)
+static uint32_t
+fnv1a_len(const char *s, size_t n)
 {
-	if (!s || !*s)
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+static facts_str
+strings_find_len(const struct facts_strings *st, const char *s, size_t n, uint32_t h)
+{
+	size_t mask = st->tcap - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		uint32_t id = st->table[i];
+		if (id == 0)
+			return 0;
+		if (st->hash[id] == h && strncmp(st->ptr[id], s, n) == 0 && st->ptr[id][n] == '\0')
+			return id;
+	}
+}
+
+/* The id of s (n bytes, no NUL among them), interning it when new; 0 for "", FACTS_NO_SLOT
+ * when out of memory. */
+facts_str
+facts_intern_len(struct facts_strings *st, const char *s, size_t n)
+{
+	if (!s || n == 0)
 		return 0;
-	uint32_t h = fnv1a(s);
-	facts_str id = strings_find(st, s, h);
+	uint32_t h = fnv1a_len(s, n);
+	facts_str id = strings_find_len(st, s, n, h);
 	if (id)
 		return id;
 	if (st->n >= ID_MAX)
@@ -152,12 +159,13 @@ facts_intern(struct facts_strings *st, const char *s)
 		free(st->table);
 		st->table = nt, st->tcap = ntcap;
 	}
-	char *copy = strings_copy(st, s, strlen(s));
+	char *copy = strings_copy(st, s, n);
 	if (!copy)
 		return FACTS_NO_SLOT;
 	id = (facts_str)st->n++;
 	st->ptr[id] = copy;
 	st->hash[id] = h;
+	st->bytes += n + 1;
 	size_t j = h & (st->tcap - 1);
 	while (st->table[j])
 		j = (j + 1) & (st->tcap - 1);
@@ -165,16 +173,56 @@ facts_intern(struct facts_strings *st, const char *s)
 	return id;
 }
 
+facts_str
+facts_intern(struct facts_strings *st, const char *s)
+{
+	return s ? facts_intern_len(st, s, strlen(s)) : 0;
+}
+
+facts_str
+facts_strings_find(const struct facts_strings *st, const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	size_t n = strlen(s);
+	return strings_find_len(st, s, n, fnv1a_len(s, n));
+}
+
+const char *
+facts_strings_get(const struct facts_strings *st, facts_str id)
+{
+	return id < st->n ? st->ptr[id] : "";
+}
+
+size_t
+facts_strings_count(const struct facts_strings *st)
+{
+	return st->n;
+}
+
+size_t
+facts_strings_bytes(const struct facts_strings *st)
+{
+	return st->bytes + st->cap * (sizeof(*st->ptr) + sizeof(*st->hash)) +
+	       st->tcap * sizeof(*st->table);
+}
+
 const char *
 facts_string(const struct facts *f, facts_str id)
 {
-	return id < f->strings->n ? f->strings->ptr[id] : "";
+	return facts_strings_get(f->strings, id);
+}
+
+size_t
+facts_strings_memory(const struct facts *f)
+{
+	return facts_strings_bytes(f->strings);
 }
 
 facts_str
 facts_string_find(const struct facts *f, const char *s)
 {
-	return s && *s ? strings_find(f->strings, s, fnv1a(s)) : 0;
+	return facts_strings_find(f->strings, s);
 }
 
 /* ---- maps: 64-bit key → 32-bit slot ---- */
@@ -222,7 +270,7 @@ facts_map_put(struct facts_map **pm, uint64_t k, uint32_t v)
 		if (!(m = *pm = calloc(1, sizeof(*m))))
 			return -ENOMEM;
 	}
-	if ((m->n + 1) * 2 > m->cap) {
+	if ((m->n + 1) * 4 > m->cap * 3) { /* three quarters full at most */
 		size_t ncap = m->cap ? m->cap * 2 : 64;
 		uint64_t *nk = calloc(ncap, sizeof(*nk));
 		uint32_t *nv = malloc(ncap * sizeof(*nv));
@@ -252,27 +300,53 @@ facts_map_put(struct facts_map **pm, uint64_t k, uint32_t v)
 	return 0;
 }
 
+size_t
+facts_map_bytes(const struct facts_map *m)
+{
+	return m ? sizeof(*m) + m->cap * (sizeof(*m->keys) + sizeof(*m->vals)) : 0;
+}
+
 /* ---- the decoding arena ---- */
 
-
-void *
-facts_arena_alloc(void *data, size_t n)
+static void *
+arena_alloc(void *data, size_t n)
 {
 	struct facts_arena *a = data;
 	n = (n + 15) & ~(size_t)15;
-	if (n > ARENA_SIZE - a->used)
+	if (n > a->size - a->used)
 		return malloc(n); /* a huge entry: the rest goes to the heap, freed by protobuf-c */
 	void *p = a->buf + a->used;
 	a->used += n;
 	return p;
 }
 
-void
-facts_arena_free(void *data, void *p)
+static void
+arena_free(void *data, void *p)
 {
 	struct facts_arena *a = data;
-	if (p && ((uint8_t *)p < a->buf || (uint8_t *)p >= a->buf + ARENA_SIZE))
+	if (p && ((uint8_t *)p < a->buf || (uint8_t *)p >= a->buf + a->size))
 		free(p);
+}
+
+int
+facts_arena_init(struct facts_arena *a, size_t size)
+{
+	memset(a, 0, sizeof(*a));
+	if (!(a->buf = malloc(size)))
+		return -ENOMEM;
+	a->size = size;
+	a->pa = (ProtobufCAllocator){ arena_alloc, arena_free, a };
+	return 0;
+}
+
+void
+facts_arena_release(struct facts_arena *a)
+{
+	if (a) {
+		free(a->buf);
+		a->buf = NULL;
+		a->size = a->used = 0;
+	}
 }
 
 /* ---- growing arrays ---- */
@@ -294,4 +368,112 @@ facts_grow(void *pv, size_t *n, size_t *cap, size_t size)
 	memset(e, 0, size);
 	return e;
 }
-#define GROW(m, name) facts_grow(&(m)->name, &(m)->n_##name, &(m)->cap_##name, sizeof(*(m)->name))
+
+int
+facts_reserve(void *pv, size_t *cap, size_t n, size_t size)
+{
+	void *v;
+	if (n <= *cap)
+		return 0;
+	memcpy(&v, pv, sizeof(v));
+	void *nv = realloc(v, n * size);
+	if (!nv)
+		return -ENOMEM;
+	memcpy(pv, &nv, sizeof(nv));
+	*cap = n;
+	return 0;
+}
+
+/* ---- a member's state ---- */
+
+struct facts_state *
+facts_state_new(void)
+{
+	return calloc(1, sizeof(struct facts_state));
+}
+
+void
+facts_state_free(struct facts_state *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->n_indicators; i++) {
+		free(st->indicators[i].targets);
+		free(st->indicators[i].periods);
+	}
+	free(st->programmes);
+	free(st->commitments);
+	free(st->milestones);
+	free(st->indicators);
+	free(st->changes);
+	free(st->events);
+	free(st->amends);
+	free(st->strs);
+	facts_map_free(st->map);
+	free(st);
+}
+
+size_t
+facts_state_bytes(const struct facts_state *st)
+{
+	size_t n = sizeof(*st) + facts_map_bytes(st->map) +
+	           st->cap_programmes * sizeof(*st->programmes) +
+	           st->cap_commitments * sizeof(*st->commitments) +
+	           st->cap_milestones * sizeof(*st->milestones) +
+	           st->cap_indicators * sizeof(*st->indicators) +
+	           st->cap_changes * sizeof(*st->changes) + st->cap_events * sizeof(*st->events) +
+	           st->cap_amends * sizeof(*st->amends) + st->cap_strs * sizeof(*st->strs);
+	for (size_t i = 0; i < st->n_indicators; i++)
+		n += st->indicators[i].n_targets * sizeof(struct facts_target) +
+		     st->indicators[i].cap_periods * sizeof(struct facts_period);
+	return n;
+}
+
+int
+facts_state_index(struct facts_state *st)
+{
+	int rc = 0;
+	facts_map_free(st->map);
+	st->map = NULL;
+	for (size_t i = 0; i < st->n_programmes && rc == 0; i++)
+		rc = facts_map_put(&st->map, key1(K_PROG, st->programmes[i].id), (uint32_t)i);
+	for (size_t i = 0; i < st->n_commitments && rc == 0; i++)
+		rc = facts_map_put(&st->map, key1(K_COMMIT, st->commitments[i].id), (uint32_t)i);
+	for (size_t i = 0; i < st->n_milestones && rc == 0; i++)
+		rc = facts_map_put(&st->map,
+		                   key2(K_MS, st->milestones[i].commit, st->milestones[i].id),
+		                   (uint32_t)i);
+	for (size_t i = 0; i < st->n_indicators && rc == 0; i++) {
+		const struct facts_indicator *ind = &st->indicators[i];
+		rc = facts_map_put(&st->map, key1(K_IND, ind->id), (uint32_t)i);
+		for (size_t j = 0; j < ind->n_periods && rc == 0; j++)
+			rc = facts_map_put(&st->map,
+			                   key2(K_PERIOD, (uint32_t)i, ind->periods[j].period),
+			                   (uint32_t)j);
+	}
+	return rc;
+}
+
+uint32_t
+facts_period_slot(const struct facts_state *st, uint32_t i, facts_str p)
+{
+	return p ? facts_map_get(st->map, key2(K_PERIOD, i, p)) : FACTS_NO_SLOT;
+}
+
+uint32_t
+facts_programme_slot(const struct facts_state *st, facts_str id)
+{
+	return id ? facts_map_get(st->map, key1(K_PROG, id)) : FACTS_NO_SLOT;
+}
+
+uint32_t
+facts_commitment_slot(const struct facts_state *st, facts_str id)
+{
+	return id ? facts_map_get(st->map, key1(K_COMMIT, id)) : FACTS_NO_SLOT;
+}
+
+uint32_t
+facts_indicator_slot(const struct facts_state *st, facts_str id)
+{
+	return id ? facts_map_get(st->map, key1(K_IND, id)) : FACTS_NO_SLOT;
+}

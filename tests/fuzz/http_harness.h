@@ -46,8 +46,8 @@
 #include "daemon/live.h"
 #include "daemon/node.h"
 #include "daemon/witserve.h"
-#include "peers/ledger.h"
 #include "store/tlog.h"
+#include "views/facts_store.h"
 
 #define HARNESS_TOKEN "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define HARNESS_ORIGIN "remacto.ma/fuzz"
@@ -115,7 +115,7 @@ harness_init(void)
 	if (!mkdtemp(harness_dir))
 		harness_die("cannot make a folder in /tmp");
 	atexit(harness_cleanup);
-	if (ledger_open(&n->store, harness_dir, STORE_CREATE, 0, err, sizeof(err)) != 0)
+	if (facts_store_open(&n->store, harness_dir, STORE_CREATE, 0, err, sizeof(err)) != 0)
 		harness_die("cannot open a store in /tmp");
 	memset(seed, 7, sizeof(seed));
 	if (note_signer_from_seed(&n->signer, HARNESS_ORIGIN, NOTE_ALG_ED25519, seed) != 0 ||

@@ -3,7 +3,10 @@
  * test_benchmark.c): a store in a temporary folder, the network authority's key and registry
  * log, member keys from fixed seeds, entries written as JSON (checked by entry_from_json, as
  * a node would) and appended with tlog_append, witness cosignatures at chosen times with
- * witness_put, equivocation evidence with evidence_put. Header-only: each test is one binary.
+ * witness_put, equivocation evidence with evidence_put. The store is opened with the views'
+ * module (facts_store_open), as a node opens it; synth_refresh keeps its read transaction open
+ * until the next refresh (the views read the store through it). Header-only: each test is one
+ * binary.
  */
 #ifndef REMACTO_TEST_SYNTH_H
 #define REMACTO_TEST_SYNTH_H
@@ -25,6 +28,7 @@
 #include "store/store.h"
 #include "store/tlog.h"
 #include "views/facts.h"
+#include "views/facts_store.h"
 
 #define SYNTH_REG "remacto.ma/registry"
 #define SYNTH_MAX 16
@@ -33,6 +37,8 @@ struct synth {
 	char dir[64];
 	struct store s;
 	bool open;
+	MDB_txn *rtxn; /* the last refresh's */
+	bool bare;     /* opened without the views' module (as an older release would) */
 	struct note_signer auth;
 	char auth_vkey[NOTE_VKEY_MAX + 1];
 	struct note_signer key[SYNTH_MAX];
@@ -74,17 +80,22 @@ synth_rm(const char *dir)
 static inline void
 synth_store_open(struct synth *sy)
 {
-	int rc = ledger_open(&sy->s, sy->dir, STORE_CREATE, 0, synth_err, sizeof(synth_err));
+	int rc = sy->bare ? ledger_open(&sy->s, sy->dir, STORE_CREATE, 0, synth_err,
+	                                sizeof(synth_err))
+	                  : facts_store_open(&sy->s, sy->dir, STORE_CREATE, 0, synth_err,
+	                                     sizeof(synth_err));
 	if (rc != 0)
 		fail_msg("store_open: %d %s", rc, synth_err);
 	sy->open = true;
 }
 
-/* A store with the authority recorded and an empty registry log. */
+/* A store with the authority recorded and an empty registry log; bare: without the views'
+ * module. */
 static inline void
-synth_init(struct synth *sy)
+synth_init_store(struct synth *sy, bool bare)
 {
 	memset(sy, 0, sizeof(*sy));
+	sy->bare = bare;
 	snprintf(sy->dir, sizeof(sy->dir), "/tmp/remacto-synth-XXXXXX");
 	assert_non_null(mkdtemp(sy->dir));
 	synth_signer(&sy->auth, sy->auth_vkey, SYNTH_REG, 0x01);
@@ -95,8 +106,23 @@ synth_init(struct synth *sy)
 }
 
 static inline void
+synth_init(struct synth *sy)
+{
+	synth_init_store(sy, false);
+}
+
+static inline void
+synth_end_read(struct synth *sy)
+{
+	if (sy->rtxn)
+		mdb_txn_abort(sy->rtxn);
+	sy->rtxn = NULL;
+}
+
+static inline void
 synth_reopen(struct synth *sy)
 {
+	synth_end_read(sy);
 	store_close(&sy->s);
 	sy->open = false;
 	synth_store_open(sy);
@@ -105,6 +131,7 @@ synth_reopen(struct synth *sy)
 static inline void
 synth_free(struct synth *sy)
 {
+	synth_end_read(sy);
 	if (sy->open)
 		store_close(&sy->s);
 	note_signer_free(&sy->auth);
@@ -239,17 +266,27 @@ synth_evidence(struct synth *sy, const char *origin, const char *a, const char *
 	assert_int_equal(store_write(&sy->s, synth_evidence_txn, &e), 0);
 }
 
-/* Refreshes f from the store (all members). */
+/* Refreshes f from the store (all members), in a read transaction kept until the next. */
 static inline void
 synth_refresh(struct synth *sy, struct facts *f)
 {
-	MDB_txn *txn;
 	char err[512];
-	assert_int_equal(store_read_begin(&sy->s, &txn), 0);
-	int rc = facts_refresh(f, &sy->s, txn, NULL, err, sizeof(err));
-	mdb_txn_abort(txn);
+	synth_end_read(sy);
+	assert_int_equal(store_read_begin(&sy->s, &sy->rtxn), 0);
+	int rc = facts_refresh(f, &sy->s, sy->rtxn, NULL, err, sizeof(err));
 	if (rc != 0)
 		fail_msg("facts_refresh: %d %s", rc, err);
+}
+
+/* Folds every tail into the store (as a node's start folds what it lacks), so that the views
+ * read the store's snapshots and events, not a tail. */
+static inline void
+synth_flush(struct synth *sy)
+{
+	char err[512];
+	synth_end_read(sy);
+	if (facts_store_catch_up(&sy->s, NULL, NULL, err, sizeof(err)) != 0)
+		fail_msg("facts_store_catch_up: %s", err);
 }
 
 /* A JSON value as a string to compare (caller frees). */

@@ -452,18 +452,22 @@ test_identical_after_restart_and_rebuild(void **state)
 	free(first);
 }
 
-/* New entries fold in without starting over. */
+/* New entries fold in without starting over: the store folded the new entry when it was
+ * appended; the views read m3's state again, and only m3's, and fold nothing themselves. */
 static void
 test_incremental(void **state)
 {
 	struct benchmark_result r;
 	static const char *const more[] = { MEAS("2025-02-01", "TR", "2024", "95") };
 	(void)state;
-	uint64_t folded = f->folded;
+	run("TR-01", BENCHMARK_ALL, "2024", NULL, &r); /* every state in the cache */
+	benchmark_result_free(&r);
+	uint64_t folded = f->folded, loaded = f->loaded;
 	synth_log(&sy, 2, more, 1); /* m3 corrects 2024 to 95 */
 	synth_refresh(&sy, f);
-	assert_int_equal(f->folded, folded + 1);
+	assert_int_equal(f->folded, folded);
 	run("TR-01", BENCHMARK_ALL, "2024", NULL, &r);
+	assert_int_equal(f->loaded, loaded + 1);
 	row(group(&r, "all"), 0, "m3", 1, 90.0, 95, NULL);
 	benchmark_result_free(&r);
 }
