@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compliance.h"
 #include "core/err.h"
 #include "core/pbjson.h"
 #include "csvimport.h"
@@ -797,4 +798,68 @@ benchmark_result_json(const struct facts *f, const struct benchmark_result *r)
 		json_object_set_new(j, "series", ser ? ser : json_array());
 	}
 	return j;
+}
+
+/* The memo's key of q: every field, each after its length, so that no two questions share it. */
+static char *
+query_key(const struct benchmark_query *q)
+{
+	const char *v[4] = { q->code, q->period, q->member, benchmark_group_name(q->group) };
+	size_t n = 16;
+	for (size_t i = 0; i < 4; i++)
+		n += (v[i] ? strlen(v[i]) : 0) + 24;
+	for (size_t i = 0; i < q->n_custom; i++)
+		n += strlen(q->custom[i]) + 24;
+	char *k = malloc(n), *p = k;
+	if (!k)
+		return NULL;
+	p += sprintf(p, "benchmark");
+	for (size_t i = 0; i < 4; i++)
+		p += sprintf(p, " %zu:%s", v[i] ? strlen(v[i]) : 0, v[i] ? v[i] : "");
+	for (size_t i = 0; i < q->n_custom; i++)
+		p += sprintf(p, " %zu:%s", strlen(q->custom[i]), q->custom[i]);
+	return k;
+}
+
+int
+benchmark_text(struct facts *f, const struct benchmark_query *q, char **text, size_t *len,
+               const char **bad_field, char *err, size_t errcap)
+{
+	struct benchmark_result r;
+	const uint8_t *memo;
+	char *key = query_key(q);
+	int rc = -ENOMEM;
+
+	*bad_field = NULL;
+	*text = NULL;
+	if (!key) {
+		err_set(err, errcap, "out of memory");
+		return -ENOMEM;
+	}
+	if ((memo = facts_answer_get(f, key, len)) != NULL) {
+		if ((*text = malloc(*len + 1)) != NULL) {
+			memcpy(*text, memo, *len);
+			(*text)[*len] = '\0';
+			rc = 0;
+		}
+		goto done;
+	}
+	if ((rc = benchmark_run(f, q, &r, bad_field, err, errcap)) != 0)
+		goto done;
+	json_t *j = benchmark_result_json(f, &r);
+	benchmark_result_free(&r);
+	*text = j ? json_dumps(j, COMPLIANCE_JSON_FLAGS) : NULL;
+	json_decref(j);
+	if (!*text) {
+		rc = -ENOMEM;
+		goto done;
+	}
+	*len = strlen(*text);
+	facts_answer_put(f, key, (const uint8_t *)*text, *len);
+	rc = 0;
+done:
+	if (rc == -ENOMEM)
+		err_set(err, errcap, "out of memory");
+	free(key);
+	return rc;
 }

@@ -116,6 +116,12 @@ const char *benchmark_band(uint64_t population);
 
 json_t *benchmark_result_json(const struct facts *f, const struct benchmark_result *r);
 
+/* benchmark_run and its JSON text as the API sends it (COMPLIANCE_JSON_FLAGS; *text: the
+ * caller's, free it), memoised in f (facts_answer_get) while nothing the views read changes:
+ * a repeated question costs a copy. Errors as benchmark_run's. */
+int benchmark_text(struct facts *f, const struct benchmark_query *q, char **text, size_t *len,
+                   const char **bad_field, char *err, size_t errcap);
+
 /* Values are shown at their unit's precision, never with the float's 16 digits: 2 decimals
  * per 10,000 inhabitants, 0 for counts, 1 for percents, days and scores (statistics of
  * counts keep 1). Ranks and percentiles are computed on the exact values. */

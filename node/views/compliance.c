@@ -254,3 +254,35 @@ compliance_overview_free(struct compliance_overview *o)
 	o->rows = NULL, o->regions = o->kinds = NULL, o->trend = NULL;
 	o->n_rows = o->n_regions = o->n_kinds = o->n_trend = 0;
 }
+
+int
+compliance_overview_text(struct facts *f, facts_day as_of, unsigned months, char **text,
+                         size_t *len)
+{
+	struct compliance_overview o;
+	const uint8_t *memo;
+	char key[48];
+	int rc;
+
+	if (months > COMPLIANCE_MAX_MONTHS)
+		months = COMPLIANCE_MAX_MONTHS;
+	snprintf(key, sizeof(key), "overview %u %u", (unsigned)as_of, months);
+	if ((memo = facts_answer_get(f, key, len)) != NULL) {
+		if (!(*text = malloc(*len + 1)))
+			return -ENOMEM;
+		memcpy(*text, memo, *len);
+		(*text)[*len] = '\0';
+		return 0;
+	}
+	if ((rc = compliance_overview(f, as_of, months, &o)) != 0)
+		return rc;
+	json_t *j = compliance_overview_json(f, &o);
+	compliance_overview_free(&o);
+	*text = j ? json_dumps(j, COMPLIANCE_JSON_FLAGS) : NULL;
+	json_decref(j);
+	if (!*text)
+		return -ENOMEM;
+	*len = strlen(*text);
+	facts_answer_put(f, key, (const uint8_t *)*text, *len);
+	return 0;
+}

@@ -200,7 +200,16 @@ const char *compliance_status_name(enum compliance_status s);     /* "at_risk" *
 const char *compliance_severity_name(enum compliance_severity s); /* "major" */
 const char *compliance_kind_name(int kind);                       /* "commune", "unspecified" */
 
-/* The API's JSON forms (see api_compliance.c). */
+/* The API's JSON forms (see api_compliance.c), written with COMPLIANCE_JSON_FLAGS. */
+#define COMPLIANCE_JSON_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+
+/* The overview's JSON text as the API sends it (*text: the caller's, free it), memoised in f
+ * (facts_answer_get) while nothing the views read changes: a repeated question costs a copy,
+ * the first after a change an overview (its members' results memoised but the changed ones)
+ * and its JSON. 0 or compliance_overview's error, -ENOMEM. */
+int compliance_overview_text(struct facts *f, facts_day as_of, unsigned months, char **text,
+                             size_t *len);
+
 json_t *compliance_report_json(const struct facts *f, const struct compliance_report *r);
 json_t *compliance_overview_json(const struct facts *f, const struct compliance_overview *o);
 json_t *compliance_policy_json(const struct compliance_policy *p);

@@ -117,6 +117,7 @@ facts_free(struct facts *f)
 	free(f->arena);
 	facts_at_free(&f->at);
 	free(f->gran);
+	facts_answers_free(f->answers);
 	free(f);
 }
 
@@ -641,6 +642,12 @@ refresh_member(struct facts *f, struct facts_member *m, const Remacto__Store__Lo
 	}
 	if (m->held && (rc = refresh_evidence(f->s, f->txn, m, changed)) != 0)
 		return rc;
+	/* A cosignature may come alone, the log unchanged: what it says of witnessing changes. */
+	uint64_t sv = m->held ? facts_store_seen_version(f->txn, fx(f, FACTS_DB_SEEN), m->log) : 0;
+	if (sv != m->seen_version) {
+		m->seen_version = sv;
+		*changed = true;
+	}
 	if (*changed)
 		m->gen = ++f->clock;
 	return 0;
@@ -960,36 +967,42 @@ facts_refresh(struct facts *f, struct store *s, MDB_txn *txn, const char *origin
 		        "(facts_store_open)");
 		return -ENOTSUP;
 	}
-	/* The same LMDB snapshot of the same store as the last refresh: nothing moved. */
+	/* The same LMDB snapshot of the same store as the last refresh: nothing moved, but the
+	 * members a refresh of one member left unchecked. */
 	bool same = f->s == s && f->registry_gen != 0 && f->txn_id == mdb_txn_id(txn);
 	f->s = s;
 	f->txn = txn;
-	if (same)
+	if (same && (origin || f->all_checked))
 		return 0;
-	f->txn_id = mdb_txn_id(txn);
-	f->epoch++;
-	bool federated = registry_authority(s, txn, &auth);
-	if (federated) {
-		rc = store_log_get(s, txn, auth.name, &rec);
-		if (rc != 0 && rc != MDB_NOTFOUND) {
-			err_set(err, errcap, "cannot read the registry log %s: %s", auth.name,
-			        store_strerror(rc));
-			goto fail;
+	if (!same) {
+		f->txn_id = mdb_txn_id(txn);
+		f->epoch++;
+		f->all_checked = false;
+		bool federated = registry_authority(s, txn, &auth);
+		if (federated) {
+			rc = store_log_get(s, txn, auth.name, &rec);
+			if (rc != 0 && rc != MDB_NOTFOUND) {
+				err_set(err, errcap, "cannot read the registry log %s: %s",
+				        auth.name, store_strerror(rc));
+				goto fail;
+			}
+			if (rec)
+				rsize = rec->size, rlog = rec->id;
+			remacto__store__log_record__free_unpacked(rec, NULL);
+			rec = NULL;
 		}
-		if (rec)
-			rsize = rec->size, rlog = rec->id;
-		remacto__store__log_record__free_unpacked(rec, NULL);
-		rec = NULL;
-	}
-	if (federated != f->federated ||
-	    (federated && (strcmp(f->registry, auth.name) != 0 || rsize != f->registry_size)) ||
-	    f->registry_gen == 0) {
-		f->federated = federated;
-		snprintf(f->registry, sizeof(f->registry), "%s", federated ? auth.name : "");
-		if ((rc = reload_registry(f, s, txn, federated ? auth.name : NULL, rlog, err,
-		                          errcap)) != 0)
-			goto fail;
-		f->registry_size = rsize;
+		if (federated != f->federated ||
+		    (federated &&
+		     (strcmp(f->registry, auth.name) != 0 || rsize != f->registry_size)) ||
+		    f->registry_gen == 0) {
+			f->federated = federated;
+			snprintf(f->registry, sizeof(f->registry), "%s",
+			         federated ? auth.name : "");
+			if ((rc = reload_registry(f, s, txn, federated ? auth.name : NULL, rlog,
+			                          err, errcap)) != 0)
+				goto fail;
+			f->registry_size = rsize;
+		}
 	}
 
 	if (origin) {
@@ -1027,6 +1040,7 @@ facts_refresh(struct facts *f, struct store *s, MDB_txn *txn, const char *origin
 		f->txn_id = 0;
 		return facts_refresh(f, s, txn, NULL, err, errcap);
 	}
+	f->all_checked = true;
 	return 0;
 fail:
 	f->txn_id = 0; /* not up to date: the next refresh starts over */

@@ -71,6 +71,8 @@ typedef uint32_t facts_str;
 #define FACTS_NEVER UINT32_MAX /* a day that never comes: "no amendment matches" */
 #define FACTS_MEMO 64          /* memoised results per member (compliance.c) */
 #define FACTS_CACHE_BYTES ((size_t)64 << 20)
+#define FACTS_ANSWERS 8                       /* answers memoised (facts_answer_put) */
+#define FACTS_ANSWER_BYTES ((size_t)16 << 20) /* and their bytes in all */
 
 enum facts_class {
 	FACTS_OTHER = 0,
@@ -256,6 +258,7 @@ struct facts_member {
 	uint64_t stored; /* of which the store had folded when last read */
 	uint32_t forks;  /* equivocation records */
 	uint64_t fork_size_a, fork_size_b;
+	uint64_t seen_version; /* of the days it was witnessed (facts_store_seen_version) */
 
 	uint64_t gen; /* bumped by every change above */
 	struct facts_memo memo[FACTS_MEMO];
@@ -307,13 +310,15 @@ struct facts {
 	/* The store and the transaction of the last refresh, which the views read through. */
 	struct store *s;
 	MDB_txn *txn;
-	uint64_t txn_id; /* its LMDB snapshot: a refresh in the same one has nothing to do */
-	uint64_t epoch;  /* refreshes */
+	uint64_t txn_id;  /* its LMDB snapshot: a refresh in the same one has nothing to do */
+	uint64_t epoch;   /* refreshes */
+	bool all_checked; /* every member checked in this snapshot (not a refresh of one) */
 	size_t cache_bytes, cache_max;
 	uint64_t cache_clock;
 	struct facts_at at; /* the views' scratch for one evaluation (compliance_eval.c) */
 	uint8_t *gran;      /* string id → its granularity as a period, 0 unknown, 1 none */
 	size_t n_gran;
+	struct facts_answers *answers; /* facts_answer_get, facts_answer_put */
 };
 
 struct facts *facts_new(void);
@@ -331,6 +336,17 @@ int facts_refresh(struct facts *f, struct store *s, MDB_txn *txn, const char *or
  * one member leaves the others to be checked when used): its log, evidence and gen. 0 or an
  * MDB error. */
 int facts_member_check(struct facts *f, struct facts_member *m);
+
+/* Answers: the texts the views sent (the national overview's JSON, a benchmark's), memoised by
+ * the caller under a key that names the whole question, and served again while nothing the
+ * views read has changed (the clock has not moved since). At most FACTS_ANSWERS texts and
+ * FACTS_ANSWER_BYTES in all, least recently used out; a text longer than that is not kept.
+ * facts_answer_get after a facts_refresh of every member: the text (valid until the next facts_answer_put or
+ * facts_free) and its length, or NULL when none is valid. facts_answer_put copies text; without
+ * memory it keeps nothing (a memo). */
+const uint8_t *facts_answer_get(struct facts *f, const char *key, size_t *len);
+void facts_answer_put(struct facts *f, const char *key, const uint8_t *text, size_t len);
+void facts_answers_free(struct facts_answers *a);
 
 /* Bytes the interned strings hold (for benchmarks: the cache's are in cache_bytes). */
 size_t facts_strings_memory(const struct facts *f);

@@ -547,6 +547,29 @@ seal_hook(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint6
 
 /* ---- cosignatures ---- */
 
+uint64_t
+facts_store_seen_version(MDB_txn *txn, MDB_dbi seen, uint32_t log)
+{
+	uint8_t k[8];
+	MDB_val key = { 8, k }, v;
+	put_be32(k, log), put_be32(k + 4, UINT32_MAX);
+	if (mdb_get(txn, seen, &key, &v) != 0 || v.mv_size != 8)
+		return 0;
+	return get_be64(v.mv_data);
+}
+
+/* One more change to the days log was witnessed (fx:seen's count, after its days: readers
+ * look for the days before a date, the count's key sorts after them all). */
+static int
+seen_bump(struct store *s, MDB_txn *txn, uint32_t log)
+{
+	uint8_t k[8], val[8];
+	MDB_val key = { 8, k }, v = { 8, val };
+	put_be32(k, log), put_be32(k + 4, UINT32_MAX);
+	put_be64(val, facts_store_seen_version(txn, db(s, FACTS_DB_SEEN), log) + 1);
+	return mdb_put(txn, db(s, FACTS_DB_SEEN), &key, &v, 0);
+}
+
 static int
 seen_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *name, size_t nl,
          uint64_t timestamp)
@@ -570,7 +593,9 @@ seen_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char 
 	}
 	put_be64(val, t), put_be64(val + 8, sz);
 	v = (MDB_val){ 16, val };
-	return mdb_put(txn, db(s, FACTS_DB_SEEN), &key, &v, 0);
+	if ((rc = mdb_put(txn, db(s, FACTS_DB_SEEN), &key, &v, 0)) != 0)
+		return rc;
+	return seen_bump(s, txn, log);
 }
 
 static int

@@ -16,7 +16,9 @@
  *   fx:seen    log ‖ day ‖ witness name → the latest timestamp and largest size that witness
  *              cosigned that day (kept by the cosignature hook: the record of cosignatures as
  *              they arrived, of which the cosignatures' own database keeps only the latest per
- *              checkpoint and witness)
+ *              checkpoint and witness); and log ‖ FFFFFFFF (after its days) → how many
+ *              times they changed (u64 BE), so that a reader sees a cosignature that came
+ *              alone, the log unchanged (facts_store_seen_version)
  *
  * When: each time a batch of entries is sealed (tlog_batch_seal, tlog_batch_seal_verified: a
  * publication's commit, a verified step of replication, tlog_append), the seal hook folds every
@@ -52,6 +54,10 @@ enum facts_store_db {
 	FACTS_DB_AMEND,
 	FACTS_DB_SEEN,
 };
+
+/* How many times the days log was witnessed changed in fx:seen (0 none): a reader that saw
+ * another count reads them again. */
+uint64_t facts_store_seen_version(MDB_txn *txn, MDB_dbi seen, uint32_t log);
 
 /* The node's store: ledger_open's modules (peers/ledger.h) and the views' (same arguments,
  * same results). The daemon, the CLI, the benchmarks and the views' tests open it so. */

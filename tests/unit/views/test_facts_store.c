@@ -13,7 +13,8 @@
  *     folds every log itself (the reference: nothing stored is read);
  *   - that store, once caught up at start (facts_store_catch_up);
  *   - with a member record damaged (the reader folds that log itself, the catch-up folds it
- *     again), and with a cache too small to hold two members' states.
+ *     again), and with a cache too small to hold two members' states;
+ *   - by a reader that memoised its results, after a cosignature that came alone.
  * The answers: the national overview with a 12-month trend at six days (month ends and days
  * inside months, before and after the late entries), every member's report at the same days,
  * and benchmarks of every catalog code by group, for a period and by default, with a member's
@@ -556,7 +557,122 @@ test_small_cache(void **state)
 	assert_true(f->cache_bytes < 64 * 1024);
 	free(s);
 	facts_free(f);
+}
+
+/* The overview's and a benchmark's texts as the API sends them, from f. */
+static char *
+texts(struct synth *s, struct facts *f, facts_day d)
+{
+	struct benchmark_query q = { .code = "TR-01", .group = BENCHMARK_KIND, .member = "m0" };
+	char *o, *b, err[256];
+	const char *bad;
+	size_t ol, bl;
+	synth_refresh(s, f);
+	assert_int_equal(compliance_overview_text(f, d, 12, &o, &ol), 0);
+	assert_int_equal(benchmark_text(f, &q, &b, &bl, &bad, err, sizeof(err)), 0);
+	assert_int_equal(strlen(o), ol);
+	assert_int_equal(strlen(b), bl);
+	char *all = malloc(ol + bl + 2);
+	assert_non_null(all);
+	sprintf(all, "%s\n%s", o, b);
+	free(o);
+	free(b);
+	return all;
+}
+
+/* A cosignature that comes alone (the log unchanged) changes what the views say of witnessing:
+ * a reader that memoised its results and answers answers as a fresh reader does. Long after
+ * the logs' last entries no member is live (witnessed within the policy's 45 days); a witness
+ * cosigns m0's checkpoint five days before. */
+static void
+test_cosignature_alone(void **state)
+{
+	facts_day d = facts_day_parse("2026-01-15");
+	struct facts *f = facts_new(), *g = facts_new();
+	(void)state;
+	assert_non_null(f);
+	assert_non_null(g);
+	char *before = texts(&sy, f, d);
+	char *again = texts(&sy, f, d);
+	assert_string_equal(before, again); /* memoised */
+	synth_cosign(&sy, sy.origin[0], PER, "remacto.ma/witness-1", "2026-01-10");
+	char *after = texts(&sy, f, d);
+	char *fresh = texts(&sy, g, d);
+	assert_string_equal(after, fresh);
+	assert_string_not_equal(before, after);
+	free(fresh);
+	facts_free(g);
+
+	/* Another member cosigned, then a refresh of one member only (a member's report) in that
+	 * snapshot: the next full refresh still checks the others. */
+	char err[256];
+	synth_cosign(&sy, sy.origin[1], PER, "remacto.ma/witness-1", "2026-01-11");
+	synth_end_read(&sy);
+	assert_int_equal(store_read_begin(&sy.s, &sy.rtxn), 0);
+	assert_int_equal(facts_refresh(f, &sy.s, sy.rtxn, sy.origin[0], err, sizeof(err)), 0);
+	char *later = texts(&sy, f, d);
+	g = facts_new();
+	assert_non_null(g);
+	fresh = texts(&sy, g, d);
+	assert_string_equal(later, fresh);
+	assert_string_not_equal(after, later);
+	free(before);
+	free(again);
+	free(after);
+	free(later);
+	free(fresh);
+	facts_free(f);
+	facts_free(g);
 	synth_free(&sy);
+}
+
+/* The answer memo: served while the clock stands, never after it moved; bounded in count and
+ * bytes, least recently used out. */
+static void
+test_answer_memo(void **state)
+{
+	struct facts *f = facts_new();
+	char key[16];
+	size_t len;
+	(void)state;
+	assert_non_null(f);
+	facts_answer_put(f, "a", (const uint8_t *)"one", 3);
+	assert_null(facts_answer_get(f, "a", &len)); /* not refreshed: every member unchecked */
+	f->all_checked = true;                       /* as after a refresh of every member */
+	assert_null(facts_answer_get(f, "b", &len));
+	const uint8_t *t = facts_answer_get(f, "a", &len);
+	assert_non_null(t);
+	assert_int_equal(len, 3);
+	assert_memory_equal(t, "one", 3);
+	facts_answer_put(f, "a", (const uint8_t *)"two", 3); /* the same question again */
+	assert_memory_equal(facts_answer_get(f, "a", &len), "two", 3);
+	f->clock++; /* something changed */
+	assert_null(facts_answer_get(f, "a", &len));
+	for (int i = 0; i <= FACTS_ANSWERS; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		if (i == FACTS_ANSWERS) /* full: k0 used again, so k1 goes */
+			assert_non_null(facts_answer_get(f, "k0", &len));
+		facts_answer_put(f, key, (const uint8_t *)key, strlen(key));
+	}
+	assert_non_null(facts_answer_get(f, "k0", &len));
+	assert_null(facts_answer_get(f, "k1", &len));
+	for (int i = 2; i <= FACTS_ANSWERS; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		assert_non_null(facts_answer_get(f, key, &len));
+	}
+	/* Bytes: a text over the bound is not kept; two halves of it do not fit together. */
+	size_t half = FACTS_ANSWER_BYTES / 2 + 1;
+	uint8_t *big = calloc(1, FACTS_ANSWER_BYTES + 1);
+	assert_non_null(big);
+	facts_answer_put(f, "big", big, FACTS_ANSWER_BYTES + 1);
+	assert_null(facts_answer_get(f, "big", &len));
+	facts_answer_put(f, "h1", big, half);
+	facts_answer_put(f, "h2", big, half);
+	assert_null(facts_answer_get(f, "h1", &len));
+	assert_non_null(facts_answer_get(f, "h2", &len));
+	assert_int_equal(len, half);
+	free(big);
+	facts_free(f);
 }
 
 int
@@ -567,6 +683,8 @@ main(void)
 		cmocka_unit_test(test_restart_and_reindex),
 		cmocka_unit_test(test_damaged_record),
 		cmocka_unit_test(test_small_cache),
+		cmocka_unit_test(test_cosignature_alone),
+		cmocka_unit_test(test_answer_memo),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
