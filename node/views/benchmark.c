@@ -15,16 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compliance.h"
 #include "core/err.h"
-#include "core/pbjson.h"
-#include "csvimport.h"
-#include "regions.h"
 
 #define NONE UINT32_MAX
 
-static const char *
-kind_name(int kind)
+const char *
+benchmark_kind_name(int kind)
 {
 	static const char *const names[5] = { "unspecified", "region", "prefecture", "province",
 		                              "commune" };
@@ -240,7 +236,7 @@ group_key(enum benchmark_group g, const struct facts_member *m)
 {
 	switch (g) {
 	case BENCHMARK_KIND:
-		return kind_name(m->kind);
+		return benchmark_kind_name(m->kind);
 	case BENCHMARK_POPULATION:
 		return benchmark_band(m->population);
 	case BENCHMARK_REGION:
@@ -644,17 +640,7 @@ benchmark_result_free(struct benchmark_result *r)
 	r->member_group = NULL, r->position = NULL;
 }
 
-/* ---- JSON ---- */
-
-static json_t *
-jnum(double x)
-{
-	if (!isfinite(x))
-		return json_null();
-	if (fabs(x) <= 9007199254740992.0 && x == floor(x) && !(x == 0 && signbit(x)))
-		return json_integer((json_int_t)x);
-	return json_real(x);
-}
+/* ---- precision ---- */
 
 int
 benchmark_decimals(const struct facts *f, const struct facts_catalog *ce)
@@ -676,190 +662,4 @@ benchmark_round(double x, int decimals)
 		return x;
 	double r = round(x * k) / k;
 	return r == 0 ? 0 : r; /* no "-0" */
-}
-
-/* A value at its unit's precision (statistics keep one decimal even for counts). */
-static json_t *
-jround(double x, int decimals)
-{
-	return jnum(benchmark_round(x, decimals));
-}
-
-static json_t *
-stats_json(const struct benchmark_stats *s, int dec)
-{
-	dec = dec < 1 ? 1 : dec;
-	json_t *j = json_pack(
-	        "{s:i, s:i, s:i, s:o, s:o, s:b}", "members", (int)s->members, "reported",
-	        (int)s->reported, "missing", (int)(s->members - s->reported), "mean",
-	        s->reported ? jround(s->mean, dec) : json_null(), "median",
-	        s->reported ? jround(s->median, dec) : json_null(), "single", s->single);
-	const char *note = s->reported == 0 ? "no member of this group reported"
-	                   : s->single
-	                           ? "one member reported: the mean and median are its own value, "
-	                             "not a comparison"
-	                           : NULL;
-	json_object_set_new(j, "note", note ? json_string(note) : json_null());
-	return j;
-}
-
-static json_t *
-row_json(const struct benchmark_row *row, int dec)
-{
-	const struct facts_member *m = row->member;
-	json_t *j = json_pack("{s:o, s:o, s:o, s:s, s:o, s:I}", "member", pbjson_string(m->slug),
-	                      "origin", pbjson_string(m->origin), "name", pbjson_string(m->name_fr),
-	                      "kind", kind_name(m->kind), "region", pbjson_string(m->region),
-	                      "population",
-	                      (json_int_t)(m->population < INT64_MAX ? m->population : 0));
-	json_object_set_new(j, "regionName", regions_name_json(m->region));
-	json_object_set_new(j, "missing", json_boolean(row->missing));
-	json_object_set_new(j, "reason", row->missing ? json_string(row->reason) : json_null());
-	json_object_set_new(j, "value", row->missing ? json_null() : jround(row->value, dec));
-	json_object_set_new(j, "rawValue",
-	                    row->index != FACTS_NO_INDEX ? jnum(row->raw) : json_null());
-	json_object_set_new(j, "logIndex",
-	                    row->index != FACTS_NO_INDEX ? json_integer((json_int_t)row->index)
-	                                                 : json_null());
-	json_object_set_new(j, "rank", row->missing ? json_null() : json_integer(row->rank));
-	json_object_set_new(j, "percentile", row->missing ? json_null() : jnum(row->percentile));
-	return j;
-}
-
-json_t *
-benchmark_result_json(const struct facts *f, const struct benchmark_result *r)
-{
-	const struct facts_catalog *ce = r->catalog;
-	char principle[64];
-	int dec = benchmark_decimals(f, ce), sdec = dec < 1 ? 1 : dec;
-	json_t *j = json_object(), *groups = json_array();
-	if (!j || !groups) {
-		json_decref(j);
-		json_decref(groups);
-		return NULL;
-	}
-	json_object_set_new(j, "code", pbjson_string(facts_string(f, ce->code)));
-	json_object_set_new(
-	        j, "indicator",
-	        json_pack("{s:{s:o, s:o, s:o}, s:o, s:s, s:b, s:s, s:b, "
-	                  "s:I}",
-	                  "title", "fr", pbjson_string(ce->title_fr), "ar",
-	                  pbjson_string(ce->title_ar), "en", pbjson_string(ce->title_en), "unit",
-	                  pbjson_string(ce->unit), "principle",
-	                  csvimport_enum_short(&remacto__v1__principle__descriptor, ce->principle,
-	                                       principle, sizeof(principle)),
-	                  "higherIsBetter", ce->higher_is_better, "normalisation",
-	                  ce->per_10k ? "per_10000_inhabitants" : "none", "withdrawn",
-	                  ce->withdrawn, "registryIndex", (json_int_t)ce->index));
-	json_object_set_new(j, "period", r->period[0] ? json_string(r->period) : json_null());
-	json_object_set_new(j, "group", json_string(benchmark_group_name(r->group)));
-	for (size_t i = 0; i < r->n_groups; i++) {
-		const struct benchmark_groupres *g = &r->groups[i];
-		json_t *gj = stats_json(&g->stats, dec), *rows = json_array();
-		json_object_set_new(gj, "key", json_string(g->key));
-		for (size_t k = 0; rows && k < g->n_rows; k++)
-			json_array_append_new(rows, row_json(&g->rows[k], dec));
-		json_object_set_new(gj, "rows", rows ? rows : json_array());
-		json_array_append_new(groups, gj);
-	}
-	json_object_set_new(j, "groups", groups);
-	if (r->member) {
-		const struct benchmark_row *p = r->position;
-		const struct benchmark_stats *s = r->member_group ? &r->member_group->stats : NULL;
-		json_t *pos = json_pack("{s:o, s:o}", "member", pbjson_string(r->member->slug),
-		                        "group",
-		                        json_string(r->member_group ? r->member_group->key : ""));
-		json_object_set_new(pos, "value",
-		                    p && !p->missing ? jround(p->value, dec) : json_null());
-		json_object_set_new(pos, "missing", json_boolean(!p || p->missing));
-		json_object_set_new(pos, "rank",
-		                    p && !p->missing ? json_integer(p->rank) : json_null());
-		json_object_set_new(pos, "of", json_integer(s ? s->reported : 0));
-		json_object_set_new(pos, "percentile",
-		                    p && !p->missing ? jnum(p->percentile) : json_null());
-		json_object_set_new(pos, "groupMean",
-		                    s && s->reported ? jround(s->mean, sdec) : json_null());
-		json_object_set_new(pos, "groupMedian",
-		                    s && s->reported ? jround(s->median, sdec) : json_null());
-		json_object_set_new(pos, "vsMedian",
-		                    p && !p->missing && s && s->reported
-		                            ? jround(p->value - s->median, sdec)
-		                            : json_null());
-		json_object_set_new(j, "position", pos);
-		json_t *ser = json_array();
-		for (size_t i = 0; ser && i < r->n_series; i++) {
-			const struct benchmark_point *pt = &r->series[i];
-			json_t *o = json_pack("{s:s, s:o, s:o, s:I, s:o}", "period", pt->period,
-			                      "value", jround(pt->value, dec), "rawValue",
-			                      jnum(pt->raw), "logIndex", (json_int_t)pt->index,
-			                      "group", stats_json(&pt->group, dec));
-			json_array_append_new(ser, o);
-		}
-		json_object_set_new(j, "series", ser ? ser : json_array());
-	}
-	return j;
-}
-
-/* The memo's key of q: every field, each after its length, so that no two questions share it. */
-static char *
-query_key(const struct benchmark_query *q)
-{
-	const char *v[4] = { q->code, q->period, q->member, benchmark_group_name(q->group) };
-	size_t n = 16;
-	for (size_t i = 0; i < 4; i++)
-		n += (v[i] ? strlen(v[i]) : 0) + 24;
-	for (size_t i = 0; i < q->n_custom; i++)
-		n += strlen(q->custom[i]) + 24;
-	char *k = malloc(n), *p = k;
-	if (!k)
-		return NULL;
-	p += sprintf(p, "benchmark");
-	for (size_t i = 0; i < 4; i++)
-		p += sprintf(p, " %zu:%s", v[i] ? strlen(v[i]) : 0, v[i] ? v[i] : "");
-	for (size_t i = 0; i < q->n_custom; i++)
-		p += sprintf(p, " %zu:%s", strlen(q->custom[i]), q->custom[i]);
-	return k;
-}
-
-int
-benchmark_text(struct facts *f, const struct benchmark_query *q, char **text, size_t *len,
-               const char **bad_field, char *err, size_t errcap)
-{
-	struct benchmark_result r;
-	const uint8_t *memo;
-	char *key = query_key(q);
-	int rc = -ENOMEM;
-
-	*bad_field = NULL;
-	*text = NULL;
-	if (!key) {
-		err_set(err, errcap, "out of memory");
-		return -ENOMEM;
-	}
-	if ((memo = facts_answer_get(f, key, len)) != NULL) {
-		if ((*text = malloc(*len + 1)) != NULL) {
-			memcpy(*text, memo, *len);
-			(*text)[*len] = '\0';
-			rc = 0;
-		}
-		goto done;
-	}
-	if ((rc = benchmark_run(f, q, &r, bad_field, err, errcap)) != 0)
-		goto done;
-	json_t *j = benchmark_result_json(f, &r);
-	benchmark_result_free(&r);
-	*text = j ? json_dumps(j, COMPLIANCE_JSON_FLAGS) : NULL;
-	json_decref(j);
-	if (!*text) {
-		rc = -ENOMEM;
-		goto done;
-	}
-	*len = strlen(*text);
-	facts_answer_put(f, key, (const uint8_t *)*text, *len);
-	rc = 0;
-done:
-	if (rc == -ENOMEM)
-		err_set(err, errcap, "out of memory");
-	free(key);
-	return rc;
 }

@@ -111,10 +111,17 @@ void benchmark_result_free(struct benchmark_result *r);
 /* "kind" → BENCHMARK_KIND; false when unknown. */
 bool benchmark_group_parse(const char *s, enum benchmark_group *out);
 const char *benchmark_group_name(enum benchmark_group g);
+/* "commune", "unspecified": the kind as the benchmarks name it. */
+const char *benchmark_kind_name(int kind);
 /* The population band key of a population (0: "unknown"). */
 const char *benchmark_band(uint64_t population);
 
 json_t *benchmark_result_json(const struct facts *f, const struct benchmark_result *r);
+/* The same as json_dumps(benchmark_result_json(), COMPLIANCE_JSON_FLAGS), byte for byte,
+ * without a JSON tree per row: each member's registry part is written once per registry
+ * generation and kept with the member (facts_member.brow). The caller frees it; NULL without
+ * memory. */
+char *benchmark_result_dump(struct facts *f, const struct benchmark_result *r, size_t *len);
 
 /* benchmark_run and its JSON text as the API sends it (COMPLIANCE_JSON_FLAGS; *text: the
  * caller's, free it), memoised in f (facts_answer_get) while nothing the views read changes:

@@ -276,13 +276,10 @@ compliance_overview_text(struct facts *f, facts_day as_of, unsigned months, char
 	}
 	if ((rc = compliance_overview(f, as_of, months, &o)) != 0)
 		return rc;
-	json_t *j = compliance_overview_json(f, &o);
+	*text = compliance_overview_dump(f, &o, len);
 	compliance_overview_free(&o);
-	*text = j ? json_dumps(j, COMPLIANCE_JSON_FLAGS) : NULL;
-	json_decref(j);
 	if (!*text)
 		return -ENOMEM;
-	*len = strlen(*text);
 	facts_answer_put(f, key, (const uint8_t *)*text, *len);
 	return 0;
 }

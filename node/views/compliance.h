@@ -155,7 +155,7 @@ void compliance_report_free(struct compliance_report *r);
 
 /* One member's line of the overview. */
 struct compliance_row {
-	const struct facts_member *member;
+	struct facts_member *member; /* one of the facts' (its text row is kept with it) */
 	uint8_t status, score;
 	uint16_t count[4];
 };
@@ -212,6 +212,11 @@ int compliance_overview_text(struct facts *f, facts_day as_of, unsigned months, 
 
 json_t *compliance_report_json(const struct facts *f, const struct compliance_report *r);
 json_t *compliance_overview_json(const struct facts *f, const struct compliance_overview *o);
+/* The same as json_dumps(compliance_overview_json(), COMPLIANCE_JSON_FLAGS), byte for byte,
+ * without building a JSON tree per member: each member's registry part is written once per
+ * registry generation and kept with the member (facts_member.row). The caller frees it; NULL
+ * without memory. */
+char *compliance_overview_dump(struct facts *f, const struct compliance_overview *o, size_t *len);
 json_t *compliance_policy_json(const struct compliance_policy *p);
 
 #endif

@@ -2,11 +2,14 @@
  * compliance_json — the JSON of reports, the policy and the overview, as /api/v1/compliance
  * serves them (docs/API.md). Part of the compliance module (compliance.h is the contract).
  */
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "compliance.h"
+#include "core/buf.h"
 #include "core/pbjson.h"
 #include "regions.h"
 
@@ -157,14 +160,13 @@ tallies_json(const struct compliance_tally *t, size_t n, const char *name)
 	return a;
 }
 
-json_t *
-compliance_overview_json(const struct facts *f, const struct compliance_overview *o)
+/* Everything in the overview but its members' rows. */
+static json_t *
+overview_head_json(const struct compliance_overview *o)
 {
-	json_t *j = json_object(), *rows = json_array(), *trend = json_array();
-	(void)f;
-	if (!j || !rows || !trend) {
+	json_t *j = json_object(), *trend = json_array();
+	if (!j || !trend) {
 		json_decref(j);
-		json_decref(rows);
 		json_decref(trend);
 		return NULL;
 	}
@@ -187,6 +189,19 @@ compliance_overview_json(const struct facts *f, const struct compliance_overview
 		json_array_append_new(trend, pt);
 	}
 	json_object_set_new(j, "trend", trend);
+	return j;
+}
+
+json_t *
+compliance_overview_json(const struct facts *f, const struct compliance_overview *o)
+{
+	json_t *j = overview_head_json(o), *rows = json_array();
+	(void)f;
+	if (!j || !rows) {
+		json_decref(j);
+		json_decref(rows);
+		return NULL;
+	}
 	for (size_t i = 0; i < o->n_rows; i++) {
 		const struct compliance_row *r = &o->rows[i];
 		unsigned c[4] = { r->count[0], r->count[1], r->count[2], r->count[3] };
@@ -200,4 +215,74 @@ compliance_overview_json(const struct facts *f, const struct compliance_overview
 	}
 	json_object_set_new(j, "members", rows);
 	return j;
+}
+
+/* ---- the overview's text ---- */
+
+/* The registry's part of member m's row (member_json without hcp), as json_dumps writes it but
+ * for its closing brace: kept with the member until the registry changes. */
+static int
+row_head(const struct facts *f, struct facts_member *m)
+{
+	if (m->row && m->row_rgen == f->registry_gen)
+		return 0;
+	json_t *j = member_json(m);
+	if (!j)
+		return -ENOMEM;
+	json_object_del(j, "hcp");
+	char *s = json_dumps(j, COMPLIANCE_JSON_FLAGS);
+	json_decref(j);
+	if (!s)
+		return -ENOMEM;
+	free(m->row);
+	m->row = s;
+	m->row_len = strlen(s) - 1; /* without the closing brace */
+	m->row_rgen = f->registry_gen;
+	return 0;
+}
+
+char *
+compliance_overview_dump(struct facts *f, const struct compliance_overview *o, size_t *len)
+{
+	struct buf b = { 0 };
+	json_t *head = overview_head_json(o);
+	char *h = head ? json_dumps(head, COMPLIANCE_JSON_FLAGS) : NULL;
+	json_decref(head);
+	if (!h)
+		return NULL;
+	/* The head's members key comes last: its text, then the rows. */
+	buf_put(&b, h, strlen(h) - 1);
+	free(h);
+	buf_puts(&b, ",\"members\":[");
+	for (size_t i = 0; i < o->n_rows; i++) {
+		const struct compliance_row *r = &o->rows[i];
+		struct facts_member *m = r->member;
+		if (row_head(f, m) != 0) {
+			buf_fail(&b, -ENOMEM);
+			break;
+		}
+		if (i)
+			buf_putc(&b, ',');
+		buf_put(&b, m->row, m->row_len);
+		buf_printf(&b,
+		           ",\"status\":\"%s\",\"score\":%d,\"findings\":{\"critical\":%d,"
+		           "\"major\":%d,\"minor\":%d,\"info\":%d},\"suspended\":%s",
+		           compliance_status_name(r->status), (int)r->score,
+		           (int)r->count[COMPLIANCE_CRITICAL], (int)r->count[COMPLIANCE_MAJOR],
+		           (int)r->count[COMPLIANCE_MINOR], (int)r->count[COMPLIANCE_INFO],
+		           m->suspended ? "true" : "false");
+		if (m->suspended) {
+			buf_printf(&b, ",\"suspendedAtSize\":%lld", (long long)m->suspended_at);
+			if (m->suspension_index)
+				buf_printf(&b, ",\"suspensionIndex\":%lld",
+				           (long long)m->suspension_index);
+		}
+		buf_putc(&b, '}');
+	}
+	buf_puts(&b, "]}");
+	if (b.err) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b, len);
 }

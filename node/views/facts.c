@@ -55,6 +55,8 @@ member_free(struct facts *f, struct facts_member *m)
 	free(m->name_fr);
 	free(m->name_ar);
 	free(m->name_en);
+	free(m->row);
+	free(m->brow);
 	free(m);
 }
 

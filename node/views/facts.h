@@ -264,6 +264,15 @@ struct facts_member {
 	struct facts_memo memo[FACTS_MEMO];
 	unsigned memo_next;
 
+	/* Its row in the overview's text, the registry's part (compliance_json.c), as of
+	 * registry generation row_rgen. */
+	char *row;
+	size_t row_len;
+	uint64_t row_rgen;
+	char *brow; /* the same of its rows in benchmarks (benchmark_json.c) */
+	size_t brow_len;
+	uint64_t brow_rgen;
+
 	struct facts_state *st; /* the cache: NULL when not loaded */
 	size_t st_bytes;
 	uint64_t used;  /* the cache's clock when last used */

@@ -573,10 +573,11 @@ dump_len(json_t *j)
 static size_t
 overview_once(struct store *s, struct facts *f, facts_day asof, struct compliance_overview *o)
 {
+	size_t n = 0;
 	refresh(s, f, NULL);
 	if (compliance_overview(f, asof, 12, o) != 0)
 		exit(1);
-	size_t n = dump_len(compliance_overview_json(f, o));
+	free(compliance_overview_dump(f, o, &n));
 	compliance_overview_free(o);
 	return n;
 }
@@ -609,7 +610,8 @@ bench_once(struct store *s, struct facts *f, const char *code, enum benchmark_gr
 		fprintf(stderr, "bench_compliance: %s\n", err);
 		exit(1);
 	}
-	size_t n = dump_len(benchmark_result_json(f, &r));
+	size_t n = 0;
+	free(benchmark_result_dump(f, &r, &n));
 	benchmark_result_free(&r);
 	return n;
 }

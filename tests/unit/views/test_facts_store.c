@@ -21,6 +21,7 @@
  * series.
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -559,6 +560,103 @@ test_small_cache(void **state)
 	facts_free(f);
 }
 
+/* compliance_overview_dump writes what jansson writes of compliance_overview_json, byte for
+ * byte: as the registry says, then with names to escape and suspended members, the rows kept
+ * with the members written again once the registry changed. */
+static void
+test_overview_dump(void **state)
+{
+	struct facts *f = facts_new();
+	facts_day d = facts_day_parse("2025-06-30");
+	(void)state;
+	assert_non_null(f);
+	synth_refresh(&sy, f);
+	for (int round = 0; round < 2; round++) {
+		struct compliance_overview o;
+		size_t len = 0;
+		assert_int_equal(compliance_overview(f, d, 12, &o), 0);
+		char *mine = compliance_overview_dump(f, &o, &len);
+		json_t *j = compliance_overview_json(f, &o);
+		char *ref = json_dumps(j, COMPLIANCE_JSON_FLAGS);
+		json_decref(j);
+		compliance_overview_free(&o);
+		assert_non_null(mine);
+		assert_non_null(ref);
+		assert_int_equal(strlen(mine), len);
+		assert_string_equal(mine, ref);
+		if (round == 1)
+			assert_non_null(strstr(mine, "\"suspensionIndex\":17"));
+		free(mine);
+		free(ref);
+		struct facts_member *m = f->members[1], *n = f->members[2];
+		free(m->name_fr);
+		m->name_fr = strdup("Commune \"Nord\"\\\n\t\x01 \xc3\xa9/\xe2\x82\xac");
+		assert_non_null(m->name_fr);
+		m->suspended = true, m->suspended_at = 321, m->suspension_index = 17;
+		n->suspended = true, n->suspended_at = 5, n->suspension_index = 0;
+		f->registry_gen = ++f->clock;
+	}
+	facts_free(f);
+}
+
+/* benchmark_result_dump writes what jansson writes of benchmark_result_json, byte for byte:
+ * every code by every group, for a period and by default, with and without a reference member;
+ * then with values no ledger holds yet (tiny, huge, negative, not finite) in the rows. */
+static void
+test_benchmark_dump(void **state)
+{
+	static const double odd[] = {
+		1e-7, 123456789012345.67, -0.5, 2.5e-10,  1e20 + 0.5, -0.0,
+		NAN,  INFINITY,           0.1,  -123.456, 1e300,      9007199254740993.0,
+		3.0
+	};
+	static const enum benchmark_group groups[] = { BENCHMARK_ALL, BENCHMARK_KIND,
+		                                       BENCHMARK_POPULATION, BENCHMARK_REGION };
+	struct facts *f = facts_new();
+	size_t n = 0;
+	(void)state;
+	assert_non_null(f);
+	synth_refresh(&sy, f);
+	for (size_t c = 0; c < sizeof(codes) / sizeof(*codes); c++) {
+		for (size_t g = 0; g < 4; g++) {
+			for (int v = 0; v < 4; v++) {
+				struct benchmark_query q = {
+					.code = codes[c],
+					.group = groups[g],
+					.period = v == 1 ? "2024-10" : NULL,
+					.member = v >= 2 ? "m2" : NULL,
+				};
+				struct benchmark_result r;
+				const char *bad;
+				char err[256];
+				size_t len = 0;
+				assert_int_equal(benchmark_run(f, &q, &r, &bad, err, sizeof(err)),
+				                 0);
+				for (size_t k = 0; v == 3 && k < r.n_groups; k++)
+					for (size_t i = 0; i < r.groups[k].n_rows; i++) {
+						struct benchmark_row *row = &r.groups[k].rows[i];
+						row->value = odd[n % 13],
+						row->raw = odd[(n + 5) % 13];
+						row->percentile = odd[(n + 9) % 13], n++;
+					}
+				char *mine = benchmark_result_dump(f, &r, &len);
+				json_t *j = benchmark_result_json(f, &r);
+				char *ref = json_dumps(j, COMPLIANCE_JSON_FLAGS);
+				json_decref(j);
+				benchmark_result_free(&r);
+				assert_non_null(mine);
+				assert_non_null(ref);
+				assert_int_equal(strlen(mine), len);
+				assert_string_equal(mine, ref);
+				free(mine);
+				free(ref);
+			}
+		}
+	}
+	assert_true(n > 13);
+	facts_free(f);
+}
+
 /* The overview's and a benchmark's texts as the API sends them, from f. */
 static char *
 texts(struct synth *s, struct facts *f, facts_day d)
@@ -683,6 +781,8 @@ main(void)
 		cmocka_unit_test(test_restart_and_reindex),
 		cmocka_unit_test(test_damaged_record),
 		cmocka_unit_test(test_small_cache),
+		cmocka_unit_test(test_overview_dump),
+		cmocka_unit_test(test_benchmark_dump),
 		cmocka_unit_test(test_cosignature_alone),
 		cmocka_unit_test(test_answer_memo),
 	};
