@@ -771,21 +771,9 @@ replay_entry(uint64_t index, const uint8_t *data, size_t len, void *arg)
 static int
 clear_log(struct store *s, MDB_txn *txn, uint32_t log)
 {
-	uint8_t prefix[4];
-	put_be32(prefix, log);
 	for (size_t i = 0; i < INDEX_NDBS; i++) {
-		MDB_cursor *c;
-		MDB_val k = { 4, prefix }, v;
-		int rc = mdb_cursor_open(txn, index_db(s, i), &c);
+		int rc = store_del_log_records(txn, index_db(s, i), log);
 		if (rc != 0)
-			return rc;
-		for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-		     rc == 0 && k.mv_size >= 4 && memcmp(k.mv_data, prefix, 4) == 0;
-		     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
-			if ((rc = mdb_cursor_del(c, 0)) != 0)
-				break;
-		mdb_cursor_close(c);
-		if (rc != 0 && rc != MDB_NOTFOUND)
 			return rc;
 	}
 	return 0;

@@ -115,6 +115,28 @@ store_db(const struct store *s, const char *name, MDB_dbi *dbi)
 }
 
 int
+store_del_log_records(MDB_txn *txn, MDB_dbi dbi, uint32_t log)
+{
+	uint8_t prefix[4];
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, dbi, &c);
+	if (rc != 0)
+		return rc;
+	put_be32(prefix, log);
+	/* Sought again after each delete: the first key of the log, while there is one. */
+	for (;;) {
+		k = (MDB_val){ sizeof(prefix), prefix };
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc != 0 || k.mv_size < sizeof(prefix) || memcmp(k.mv_data, prefix, 4) != 0 ||
+		    (rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
 store_apply(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t index,
             const Remacto__V1__Entry *e, bool strict, char *err, size_t errcap)
 {

@@ -139,6 +139,9 @@ const MDB_dbi *store_dbs(const struct store *s, const struct store_module *m);
 /* The handle of the database called name, of whichever module has it: for readers that walk
  * another module's data (the views). MDB_NOTFOUND when no module of s has it. */
 int store_db(const struct store *s, const char *name, MDB_dbi *dbi);
+/* Deletes every record of database dbi whose key starts with the log id (big-endian u32), as
+ * the modules key what they fold from one log: for a module dropping one log's records. */
+int store_del_log_records(MDB_txn *txn, MDB_dbi dbi, uint32_t log);
 /* Runs every module's apply hook on entry `index` of a log, in order; stops at the first
  * failure and returns it. */
 int store_apply(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t index,

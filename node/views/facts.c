@@ -418,6 +418,20 @@ apply_visible(const struct facts_event *e, void *arg)
 	return 0;
 }
 
+/* Puts c on the last record before key (log, x) — keys are log (u32 BE) ‖ x (u32 BE) ‖ … —
+ * or on the database's last record when none follows; the caller checks the log. */
+static int
+seek_before(MDB_cursor *c, uint32_t log, uint32_t x, MDB_val *key, MDB_val *v)
+{
+	uint8_t k[8];
+	put_be32(k, log), put_be32(k + 4, x);
+	*key = (MDB_val){ sizeof(k), k };
+	int rc = mdb_cursor_get(c, key, v, MDB_SET_RANGE);
+	return rc == 0              ? mdb_cursor_get(c, key, v, MDB_PREV)
+	       : rc == MDB_NOTFOUND ? mdb_cursor_get(c, key, v, MDB_LAST)
+	                            : rc;
+}
+
 /* The store's part: the snapshot of d's month, or the month before and the month's events up
  * to d. */
 static int
@@ -432,12 +446,7 @@ at_stored(struct facts *f, const struct facts_member *m, const struct facts_stat
 	int rc = mdb_cursor_open(f->txn, fx(f, FACTS_DB_SNAP), &c);
 	if (rc != 0)
 		return rc;
-	put_be32(k, m->log), put_be32(k + 4, month + 1);
-	key = (MDB_val){ 8, k };
-	rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE);
-	rc = rc == 0              ? mdb_cursor_get(c, &key, &v, MDB_PREV)
-	     : rc == MDB_NOTFOUND ? mdb_cursor_get(c, &key, &v, MDB_LAST)
-	                          : rc;
+	rc = seek_before(c, m->log, month + 1, &key, &v);
 	if (rc != 0 || key.mv_size != 8 || get_be32(key.mv_data) != m->log) {
 		mdb_cursor_close(c);
 		return rc == 0 || rc == MDB_NOTFOUND ? 0 : rc; /* nothing published by then */
@@ -460,7 +469,7 @@ at_stored(struct facts *f, const struct facts_member *m, const struct facts_stat
 	c = NULL;
 	if (rc != 0 || (rc = mdb_cursor_open(f->txn, fx(f, FACTS_DB_DELTA), &c)) != 0)
 		goto done;
-	put_be32(k + 4, month), put_be32(k + 8, 0);
+	put_be32(k, m->log), put_be32(k + 4, month), put_be32(k + 8, 0);
 	key = (MDB_val){ 12, k };
 	struct apply_arg aa = { at, d };
 	for (rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE); rc == 0;
@@ -555,7 +564,6 @@ facts_period_granularity(struct facts *f, facts_str id)
 int
 facts_seen_at(struct facts *f, const struct facts_member *m, facts_day d, struct facts_seen *seen)
 {
-	uint8_t k[8];
 	MDB_cursor *c;
 	MDB_val key, v;
 	size_t ol = strlen(m->origin);
@@ -566,12 +574,7 @@ facts_seen_at(struct facts *f, const struct facts_member *m, facts_day d, struct
 		return MDB_NOTFOUND;
 	if ((rc = mdb_cursor_open(f->txn, fx(f, FACTS_DB_SEEN), &c)) != 0)
 		return rc;
-	put_be32(k, m->log), put_be32(k + 4, d + 1);
-	key = (MDB_val){ 8, k };
-	rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE);
-	rc = rc == 0              ? mdb_cursor_get(c, &key, &v, MDB_PREV)
-	     : rc == MDB_NOTFOUND ? mdb_cursor_get(c, &key, &v, MDB_LAST)
-	                          : rc;
+	rc = seek_before(c, m->log, d + 1, &key, &v);
 	/* Back from d: the latest day a witness other than the member cosigned, and everything
 	 * the others cosigned that day. */
 	for (; rc == 0; rc = mdb_cursor_get(c, &key, &v, MDB_PREV)) {

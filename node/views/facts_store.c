@@ -463,21 +463,8 @@ drop_log(struct store *s, MDB_txn *txn, uint32_t log)
 	static const enum facts_store_db dbs[] = { FACTS_DB_MEMBER, FACTS_DB_IP, FACTS_DB_SNAP,
 		                                   FACTS_DB_DELTA, FACTS_DB_AMEND };
 	for (size_t d = 0; d < sizeof(dbs) / sizeof(*dbs); d++) {
-		uint8_t k[4];
-		MDB_cursor *c;
-		MDB_val key = { key_log(k, log), k }, v;
-		int rc = mdb_cursor_open(txn, db(s, dbs[d]), &c);
+		int rc = store_del_log_records(txn, db(s, dbs[d]), log);
 		if (rc != 0)
-			return rc;
-		for (;;) {
-			key = (MDB_val){ key_log(k, log), k };
-			rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE);
-			if (rc != 0 || key.mv_size < 4 || get_be32(key.mv_data) != log ||
-			    (rc = mdb_cursor_del(c, 0)) != 0)
-				break;
-		}
-		mdb_cursor_close(c);
-		if (rc != 0 && rc != MDB_NOTFOUND)
 			return rc;
 	}
 	return 0;

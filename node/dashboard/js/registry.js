@@ -25,21 +25,24 @@ const TOP = 'network.quorum';
 
 // ---- protobuf, the few fields the registry's kinds use ----
 
+// The varint at buf[i]: [value as BigInt, the index after it]. Throws on malformed input.
+export function varintAt(buf, i) {
+	let x = 0n, shift = 0n;
+	for (;;) {
+		if (i >= buf.length || shift > 63n) throw new Error('varint');
+		const b = buf[i++];
+		x |= BigInt(b & 0x7f) << shift;
+		if (!(b & 0x80)) return [x, i];
+		shift += 7n;
+	}
+}
+
 // The fields of a message: Map field number → [values] (Uint8Array for length-delimited,
 // BigInt for varints). Throws on malformed input.
 function fields(buf) {
 	const out = new Map();
-	let i = 0;
-	const varint = () => {
-		let x = 0n, shift = 0n;
-		for (;;) {
-			if (i >= buf.length || shift > 63n) throw new Error('varint');
-			const b = buf[i++];
-			x |= BigInt(b & 0x7f) << shift;
-			if (!(b & 0x80)) return x;
-			shift += 7n;
-		}
-	};
+	let i = 0, x;
+	const varint = () => { [x, i] = varintAt(buf, i); return x; };
 	while (i < buf.length) {
 		const key = varint();
 		const no = Number(key >> 3n), wt = Number(key & 7n);

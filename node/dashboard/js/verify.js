@@ -25,7 +25,7 @@
 // fail, and the page says which step failed.
 
 import { getJSON, getText, seg } from './api.js';
-import { loadRegistry, keyFor, keysOf, policy, quorumMet } from './registry.js';
+import { loadRegistry, keyFor, keysOf, policy, quorumMet, varintAt } from './registry.js';
 
 const te = new TextEncoder();
 
@@ -225,17 +225,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 // Every length-delimited field of a protobuf message, as UTF-8 text and as base64 (for bytes
 // fields), recursing into what parses as a sub-message.
 export function protoStrings(buf, out = new Set(), depth = 0) {
-	let i = 0;
-	const varint = () => {
-		let x = 0n, shift = 0n;
-		for (;;) {
-			if (i >= buf.length || shift > 63n) throw new Error('varint');
-			const b = buf[i++];
-			x |= BigInt(b & 0x7f) << shift;
-			if (!(b & 0x80)) return x;
-			shift += 7n;
-		}
-	};
+	let i = 0, x;
+	const varint = () => { [x, i] = varintAt(buf, i); return x; };
 	const found = [];
 	while (i < buf.length) {
 		const key = varint();
