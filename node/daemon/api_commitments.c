@@ -230,6 +230,52 @@ event_date(const Remacto__V1__Entry *e)
 	}
 }
 
+/* One row of a commitment's history, to the CSV or to the JSON array. */
+struct history_out {
+	struct domain *x;
+	uint32_t log;
+	const char *slug, *id;
+	json_t *hist;
+	struct csv *csv;
+};
+
+static int
+history_item(const struct index_history *h, void *arg)
+{
+	struct history_out *o = arg;
+	Remacto__V1__Entry *e;
+	char kind[40];
+	int rc = domain_read_entry(o->x, o->log, h->index, &e);
+	if (rc != 0)
+		return rc;
+	entry_kind_name(e, kind, sizeof(kind));
+	if (o->x->csv) {
+		csv_field(o->csv, o->slug);
+		csv_field(o->csv, o->id);
+		csv_fieldf(o->csv, "%llu", (unsigned long long)h->index);
+		csv_field(o->csv, kind);
+		csv_field(o->csv, e->published);
+		csv_field(o->csv, event_date(e));
+		csv_end_row(o->csv);
+	} else {
+		json_t *item = json_object();
+		json_t *ej = pbjson_encode(&e->base);
+		if (!item || !ej) {
+			json_decref(item);
+			json_decref(ej);
+			domain_entry_free(e);
+			return -ENOMEM;
+		}
+		json_object_set_new(item, "index", domain_jindex(h->index));
+		json_object_set_new(item, "kind", json_string(kind));
+		json_object_set_new(item, "published", api_jstr(e->published));
+		json_object_set_new(item, "entry", ej);
+		json_array_append_new(o->hist, item);
+	}
+	domain_entry_free(e);
+	return 0;
+}
+
 void
 domain_get_commitment(struct domain *x, const char *rest)
 {
@@ -238,25 +284,15 @@ domain_get_commitment(struct domain *x, const char *rest)
 	Remacto__V1__Entry *e = NULL;
 	char slug[128];
 	const char *id, *origin;
-	uint8_t key[INDEX_MAX_KEY];
-	size_t kl, sl = strcspn(rest, "/");
 	uint32_t log;
 	json_t *j = NULL, *hist = NULL;
 	struct csv csv = { 0 };
-	MDB_cursor *c = NULL;
-	MDB_val k, v;
 	int rc;
 
 	if (!api_query_check(x->req, x->resp, allowed))
 		return;
-	if (sl == 0 || sl >= sizeof(slug) || rest[sl] != '/' || !rest[sl + 1]) {
-		api_error(x->resp, 404, NULL, "use /api/v1/commitments/<member>/<id>");
-		return;
-	}
-	memcpy(slug, rest, sl);
-	slug[sl] = '\0';
-	id = rest + sl + 1;
-	if (!domain_member_log(x, slug, &log, 404))
+	if (!domain_split_rest(x, rest, "commitments", slug, sizeof(slug), &id) ||
+	    !domain_member_log(x, slug, &log, 404))
 		return;
 	origin = store_log_list_origin(&x->logs, log);
 	rc = index_commitment_get(x->s, x->txn, log, id, &st);
@@ -290,53 +326,8 @@ domain_get_commitment(struct domain *x, const char *rest)
 	e = NULL;
 
 	/* The history: log‖id‖0‖index, in log order. */
-	kl = index_key(key, log, id, NULL);
-	key[kl++] = 0;
-	if ((rc = mdb_cursor_open(x->txn, index_db(x->s, INDEX_HISTORY), &c)) != 0)
-		goto done;
-	k.mv_data = key, k.mv_size = kl;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		struct index_history h;
-		char kind[40];
-		if (k.mv_size != kl + 8 || memcmp(k.mv_data, key, kl) != 0)
-			break;
-		if (!index_history_decode(&k, &v, &h)) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		if ((rc = domain_read_entry(x, log, h.index, &e)) != 0)
-			break;
-		entry_kind_name(e, kind, sizeof(kind));
-		if (x->csv) {
-			csv_field(&csv, slug);
-			csv_field(&csv, st.id);
-			csv_fieldf(&csv, "%llu", (unsigned long long)h.index);
-			csv_field(&csv, kind);
-			csv_field(&csv, e->published);
-			csv_field(&csv, event_date(e));
-			csv_end_row(&csv);
-		} else {
-			json_t *item = json_object();
-			json_t *ej = pbjson_encode(&e->base);
-			if (!item || !ej) {
-				json_decref(item);
-				json_decref(ej);
-				rc = -ENOMEM;
-				break;
-			}
-			json_object_set_new(item, "index", domain_jindex(h.index));
-			json_object_set_new(item, "kind", json_string(kind));
-			json_object_set_new(item, "published", api_jstr(e->published));
-			json_object_set_new(item, "entry", ej);
-			json_array_append_new(hist, item);
-		}
-		domain_entry_free(e);
-		e = NULL;
-	}
-	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
+	struct history_out ho = { x, log, slug, st.id, hist, &csv };
+	rc = domain_history_each(x, log, id, history_item, &ho);
 done:
 	domain_entry_free(e);
 	if (rc != 0) {

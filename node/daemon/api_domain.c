@@ -116,6 +116,72 @@ domain_store_error(struct domain *x, int rc, const char *what)
 		api_error(x->resp, 500, NULL, "%s: %s", what, store_strerror(rc));
 }
 
+bool
+domain_begin(struct domain *x)
+{
+	int rc;
+	if ((rc = store_read_begin(x->s, &x->txn)) != 0) {
+		api_error(x->resp, 503, NULL, "storage unavailable: %s", store_strerror(rc));
+		x->txn = NULL;
+		return false;
+	}
+	if ((rc = store_log_list(x->s, x->txn, &x->logs)) != 0) {
+		domain_store_error(x, rc, "cannot list the logs");
+		store_log_list_free(&x->logs);
+		mdb_txn_abort(x->txn);
+		x->txn = NULL;
+		return false;
+	}
+	return true;
+}
+
+int
+domain_history_each(struct domain *x, uint32_t log, const char *id,
+                    int (*fn)(const struct index_history *h, void *arg), void *arg)
+{
+	uint8_t key[INDEX_MAX_KEY];
+	size_t kl = index_key(key, log, id, NULL);
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+	if (!kl)
+		return MDB_NOTFOUND;
+	key[kl++] = 0;
+	if ((rc = mdb_cursor_open(x->txn, index_db(x->s, INDEX_HISTORY), &c)) != 0)
+		return rc;
+	k.mv_data = key, k.mv_size = kl;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct index_history h;
+		if (k.mv_size != kl + 8 || memcmp(k.mv_data, key, kl) != 0)
+			break;
+		if (!index_history_decode(&k, &v, &h)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if ((rc = fn(&h, arg)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	/* as every caller did: a callback's MDB_NOTFOUND ends the walk like the end does */
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+bool
+domain_split_rest(struct domain *x, const char *rest, const char *what, char *slug, size_t cap,
+                  const char **id)
+{
+	size_t sl = strcspn(rest, "/");
+	if (sl == 0 || sl >= cap || rest[sl] != '/' || !rest[sl + 1]) {
+		api_error(x->resp, 404, NULL, "use /api/v1/%s/<member>/<id>", what);
+		return false;
+	}
+	memcpy(slug, rest, sl);
+	slug[sl] = '\0';
+	*id = rest + sl + 1;
+	return true;
+}
+
 /* ---- query parameters ---- */
 
 bool
@@ -362,7 +428,6 @@ api_domain_route(const struct api_ctx *c, const struct api_req *req, struct api_
 	const char *rest = NULL;
 	bool csv = false;
 	enum route r = match_route(req->path, &csv, &rest);
-	int rc;
 
 	if (r == R_NONE)
 		return false;
@@ -371,14 +436,8 @@ api_domain_route(const struct api_ctx *c, const struct api_req *req, struct api_
 		return true;
 	}
 	x.csv = csv || req->want_csv;
-	if ((rc = store_read_begin(x.s, &x.txn)) != 0) {
-		api_error(resp, 503, NULL, "storage unavailable: %s", store_strerror(rc));
+	if (!domain_begin(&x))
 		return true;
-	}
-	if ((rc = store_log_list(x.s, x.txn, &x.logs)) != 0) {
-		domain_store_error(&x, rc, "cannot list the logs");
-		goto done;
-	}
 	switch (r) {
 	case R_COMMITMENTS:
 		domain_list_commitments(&x);
@@ -401,7 +460,6 @@ api_domain_route(const struct api_ctx *c, const struct api_req *req, struct api_
 	default:
 		break;
 	}
-done:
 	store_log_list_free(&x.logs);
 	mdb_txn_abort(x.txn);
 	return true;

@@ -45,6 +45,18 @@ int domain_read_entry(struct domain *x, uint32_t log, uint64_t index, Remacto__V
 void domain_entry_free(Remacto__V1__Entry *e);
 /* The 500 for a store or index error rc while doing what. */
 void domain_store_error(struct domain *x, int rc, const char *what);
+/* Opens the request's read transaction and lists the logs into x: false after answering 503
+ * (no transaction) or 500 (cannot list; nothing left open). */
+bool domain_begin(struct domain *x);
+/* Calls fn for each INDEX_HISTORY record of log‖id‖0, in log order: 0 at the end (or when fn
+ * answers MDB_NOTFOUND), MDB_NOTFOUND when id makes no key, MDB_CORRUPTED on a record that does
+ * not decode, else fn's non-zero. */
+int domain_history_each(struct domain *x, uint32_t log, const char *id,
+                        int (*fn)(const struct index_history *h, void *arg), void *arg);
+/* Splits rest "<member>/<id>" into slug (cap bytes) and id (inside rest): false after a 404
+ * "use /api/v1/<what>/<member>/<id>". */
+bool domain_split_rest(struct domain *x, const char *rest, const char *what, char *slug, size_t cap,
+                       const char **id);
 /* An enum filter (full name or short form): false after a 400 naming the parameter. */
 bool domain_parse_enum(struct domain *x, const char *name, const char *value,
                        const ProtobufCEnumDescriptor *d, bool allow_zero, int *out);
@@ -91,6 +103,10 @@ void domain_list_commitments(struct domain *x);
 void domain_get_commitment(struct domain *x, const char *rest); /* rest: "<member>/<id>" */
 void domain_list_indicators(struct domain *x);
 void domain_list_measurements(struct domain *x);
+/* Sets an indicator's member, origin, fields (ij: its canonical JSON), published, logIndex,
+ * firstIndex and versions on j, in that order (api_measures.c). */
+void domain_indicator_fields(json_t *j, const char *member, const char *origin, json_t *ij,
+                             const Remacto__V1__Entry *e, const struct index_indicator *ind);
 /* GET /api/v1/indicators/<member>/<id> (api_story.c); rest: "<member>/<id>" */
 void domain_get_indicator(struct domain *x, const char *rest);
 /* The dateHistory of a commitment (api_story.c): a new JSON array, 0 or an error. */

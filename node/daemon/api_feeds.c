@@ -82,66 +82,49 @@ pick(enum lang l, const Remacto__V1__Text *t)
 	return "";
 }
 
-static const char *
-completion(enum lang l, int c)
-{
-	switch (c) {
-	case 1:
-		return w(l, "non commencé", "لم يبدأ", "not started");
-	case 2:
-		return w(l, "limité", "محدود", "limited");
-	case 3:
-		return w(l, "substantiel", "جوهري", "substantial");
-	case 4:
-		return w(l, "achevé", "مكتمل", "complete");
-	case 5:
-		return w(l, "retiré", "مسحوب", "withdrawn");
-	default:
-		return w(l, "sans statut", "بدون حالة", "no status");
-	}
-}
+/* Words indexed by value, then by language (FR, AR, EN); a value out of the table says the
+ * table's default. */
+typedef const char *const words[3];
+
+static const words completions[] = {
+	{ "sans statut", "بدون حالة", "no status" }, /* the default */
+	{ "non commencé", "لم يبدأ", "not started" }, { "limité", "محدود", "limited" },
+	{ "substantiel", "جوهري", "substantial" },    { "achevé", "مكتمل", "complete" },
+	{ "retiré", "مسحوب", "withdrawn" },
+};
+
+static const words milestone_statuses[] = {
+	{ "prévu", "مبرمج", "scheduled" }, /* the default */
+	{ "prévu", "مبرمج", "scheduled" },
+	{ "atteint", "محقق", "met" },
+	{ "partiellement atteint", "محقق جزئيا", "partially met" },
+	{ "non atteint", "غير محقق", "not met" },
+};
+
+static const words stages[] = {
+	{ "étape non précisée", "مرحلة غير محددة", "stage not given" }, /* the default */
+	{ "co-création", "الإنتاج المشترك", "co-creation" },
+	{ "rédaction", "الصياغة", "drafting" },
+	{ "consultation publique", "الاستشارة العمومية", "public consultation" },
+	{ "adopté", "مصادق عليه", "adopted" },
+	{ "mise en œuvre", "التنفيذ", "implementation" },
+	{ "évaluation", "التقييم", "evaluation" },
+	{ "clos", "مختتم", "closed" },
+};
+
+static const words statuses[] = {
+	[COMPLIANCE_COMPLIANT] = { "conforme", "مطابق", "compliant" },
+	[COMPLIANCE_AT_RISK] = { "à risque", "في خطر", "at risk" },
+	[COMPLIANCE_NON_COMPLIANT] = { "non conforme", "غير مطابق", "non-compliant" }, /* default */
+};
 
 static const char *
-milestone_status(enum lang l, int s)
+word(enum lang l, const words *t, size_t n, int v, int dflt)
 {
-	switch (s) {
-	case 2:
-		return w(l, "atteint", "محقق", "met");
-	case 3:
-		return w(l, "partiellement atteint", "محقق جزئيا", "partially met");
-	case 4:
-		return w(l, "non atteint", "غير محقق", "not met");
-	default:
-		return w(l, "prévu", "مبرمج", "scheduled");
-	}
+	return t[v >= 0 && (size_t)v < n ? v : dflt][l];
 }
 
-static const char *
-stage(enum lang l, int s)
-{
-	static const char *const fr[] = {
-		"étape non précisée", "co-création", "rédaction", "consultation publique", "adopté",
-		"mise en œuvre",      "évaluation",  "clos"
-	};
-	static const char *const ar[] = { "مرحلة غير محددة", "الإنتاج المشترك",
-		                          "الصياغة",         "الاستشارة العمومية",
-		                          "مصادق عليه",      "التنفيذ",
-		                          "التقييم",         "مختتم" };
-	static const char *const en[] = { "stage not given",     "co-creation", "drafting",
-		                          "public consultation", "adopted",     "implementation",
-		                          "evaluation",          "closed" };
-	if (s < 0 || s > 7)
-		s = 0;
-	return w(l, fr[s], ar[s], en[s]);
-}
-
-static const char *
-status_word(enum lang l, int s)
-{
-	return s == COMPLIANCE_COMPLIANT ? w(l, "conforme", "مطابق", "compliant")
-	       : s == COMPLIANCE_AT_RISK ? w(l, "à risque", "في خطر", "at risk")
-	                                 : w(l, "non conforme", "غير مطابق", "non-compliant");
-}
+#define WORD(l, t, v, dflt) word(l, t, sizeof(t) / sizeof(t[0]), v, dflt)
 
 /* A field as a reader says it: "endDate" → "date de fin", "targets[2026]" → "cible 2026". */
 static void
@@ -353,35 +336,19 @@ about_events(struct feed *fd)
 	return rc == MDB_NOTFOUND || rc == 1 ? 0 : rc;
 }
 
+static int
+commitment_event(const struct index_history *h, void *arg)
+{
+	struct feed *fd = arg;
+	return add_ref(fd, fd->log, h->index, 0);
+}
+
 /* The commitment's own history (the domain index), newest last. */
 static int
 commitment_events(struct feed *fd)
 {
-	uint8_t key[INDEX_MAX_KEY];
-	size_t kl = index_key(key, fd->log, fd->commitment, NULL);
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc;
-	if (!kl)
-		return 0;
-	key[kl++] = 0;
-	if ((rc = mdb_cursor_open(fd->x->txn, index_db(fd->x->s, INDEX_HISTORY), &c)) != 0)
-		return rc;
-	k.mv_data = key, k.mv_size = kl;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		struct index_history h;
-		if (k.mv_size != kl + 8 || memcmp(k.mv_data, key, kl) != 0)
-			break;
-		if (!index_history_decode(&k, &v, &h)) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		if ((rc = add_ref(fd, fd->log, h.index, 0)) != 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	int rc = domain_history_each(fd->x, fd->log, fd->commitment, commitment_event, fd);
+	return rc == MDB_NOTFOUND ? 0 : rc; /* no key for the id: no history */
 }
 
 /* Compliance status changes of member m between day a (status sa) and day b (status sb):
@@ -506,13 +473,52 @@ struct out {
 	uint64_t index;
 };
 
+/* A version of a commitment or indicator (name: its title): new, changed, or changed without
+ * the amendment that would declare it. */
+static void
+version_event(struct feed *fd, const struct item *it, struct out *o, bool indicator, bool first,
+              const char *id, const char *name, const char *who, const char *slug)
+{
+	enum lang l = fd->lang;
+	char fw[256], from[64], to[64];
+	snprintf(o->link, sizeof(o->link), "/ui/#/%s/%s/%s", indicator ? "indicator" : "commitment",
+	         slug, id);
+	if (!first && hidden_change(fd, it->log, indicator, id, it->index, fw, sizeof(fw), from, to,
+	                            sizeof(from))) {
+		char fwl[256];
+		field_words(l, fw, fwl, sizeof(fwl));
+		snprintf(o->category, sizeof(o->category), "hidden-change");
+		snprintf(o->title, sizeof(o->title),
+		         w(l, "%s — changement non déclaré : %s de %s (%s → %s)",
+		           "%s — تغيير غير مصرح به: %s في %s (%s ← %s)",
+		           "%s — undeclared change: %s of %s (%s → %s)"),
+		         who, fwl, id, from, to);
+		return;
+	}
+	snprintf(o->category, sizeof(o->category), "%s", indicator ? "indicator" : "commitment");
+	if (indicator)
+		snprintf(o->title, sizeof(o->title),
+		         first ? w(l, "%s — nouvel indicateur %s : %s", "%s — مؤشر جديد %s: %s",
+		                   "%s — new indicator %s: %s")
+		               : w(l, "%s — indicateur %s modifié : %s", "%s — تعديل المؤشر %s: %s",
+		                   "%s — indicator %s changed: %s"),
+		         who, id, name);
+	else
+		snprintf(o->title, sizeof(o->title),
+		         first ? w(l, "%s — nouvel engagement %s : %s", "%s — التزام جديد %s: %s",
+		                   "%s — new commitment %s: %s")
+		               : w(l, "%s — engagement %s modifié : %s",
+		                   "%s — تعديل الالتزام %s: %s", "%s — commitment %s changed: %s"),
+		         who, id, name);
+}
+
 static void
 render_entry(struct feed *fd, const struct item *it, const Remacto__V1__Entry *e,
              const char *origin, struct out *o)
 {
 	enum lang l = fd->lang;
 	const char *slug = store_slug(origin);
-	char who[256], ct[512], fw[256], from[64], to[64];
+	char who[256], ct[512], fw[256];
 	member_name(fd, origin, who, sizeof(who));
 	snprintf(o->link, sizeof(o->link), "/ui/#/entry/%s/%llu", slug,
 	         (unsigned long long)it->index);
@@ -524,7 +530,7 @@ render_entry(struct feed *fd, const struct item *it, const Remacto__V1__Entry *e
 		snprintf(o->title, sizeof(o->title),
 		         w(l, "%s — programme « %s » : %s", "%s — برنامج «%s»: %s",
 		           "%s — programme “%s”: %s"),
-		         who, pick(l, p->title), stage(l, p->stage));
+		         who, pick(l, p->title), WORD(l, stages, p->stage, 0));
 		snprintf(o->summary, sizeof(o->summary), "%s", pick(l, p->summary));
 		snprintf(o->link, sizeof(o->link), "/ui/#/member/%s", slug);
 		break;
@@ -534,27 +540,7 @@ render_entry(struct feed *fd, const struct item *it, const Remacto__V1__Entry *e
 		struct index_commitment ic;
 		bool first = index_commitment_get(fd->x->s, fd->x->txn, it->log, c->id, &ic) == 0 &&
 		             ic.first == it->index;
-		snprintf(o->link, sizeof(o->link), "/ui/#/commitment/%s/%s", slug, c->id);
-		if (!first && hidden_change(fd, it->log, false, c->id, it->index, fw, sizeof(fw),
-		                            from, to, sizeof(from))) {
-			char fwl[256];
-			field_words(l, fw, fwl, sizeof(fwl));
-			snprintf(o->category, sizeof(o->category), "hidden-change");
-			snprintf(o->title, sizeof(o->title),
-			         w(l, "%s — changement non déclaré : %s de %s (%s → %s)",
-			           "%s — تغيير غير مصرح به: %s في %s (%s ← %s)",
-			           "%s — undeclared change: %s of %s (%s → %s)"),
-			         who, fwl, c->id, from, to);
-		} else {
-			snprintf(o->category, sizeof(o->category), "commitment");
-			snprintf(o->title, sizeof(o->title),
-			         first ? w(l, "%s — nouvel engagement %s : %s",
-			                   "%s — التزام جديد %s: %s", "%s — new commitment %s: %s")
-			               : w(l, "%s — engagement %s modifié : %s",
-			                   "%s — تعديل الالتزام %s: %s",
-			                   "%s — commitment %s changed: %s"),
-			         who, c->id, pick(l, c->title));
-		}
+		version_event(fd, it, o, false, first, c->id, pick(l, c->title), who, slug);
 		snprintf(o->summary, sizeof(o->summary), "%s", pick(l, c->description));
 		break;
 	}
@@ -564,28 +550,9 @@ render_entry(struct feed *fd, const struct item *it, const Remacto__V1__Entry *e
 		bool first = index_indicator_get(fd->x->s, fd->x->txn, it->log, ind->id, &ii) ==
 		                     0 &&
 		             ii.first == it->index;
-		snprintf(o->link, sizeof(o->link), "/ui/#/indicator/%s/%s", slug, ind->id);
-		if (!first && hidden_change(fd, it->log, true, ind->id, it->index, fw, sizeof(fw),
-		                            from, to, sizeof(from))) {
-			char fwl[256];
-			field_words(l, fw, fwl, sizeof(fwl));
-			snprintf(o->category, sizeof(o->category), "hidden-change");
-			snprintf(o->title, sizeof(o->title),
-			         w(l, "%s — changement non déclaré : %s de %s (%s → %s)",
-			           "%s — تغيير غير مصرح به: %s في %s (%s ← %s)",
-			           "%s — undeclared change: %s of %s (%s → %s)"),
-			         who, fwl, ind->id, from, to);
-		} else {
-			snprintf(o->category, sizeof(o->category), "indicator");
-			snprintf(o->title, sizeof(o->title),
-			         first ? w(l, "%s — nouvel indicateur %s : %s",
-			                   "%s — مؤشر جديد %s: %s", "%s — new indicator %s: %s")
-			               : w(l, "%s — indicateur %s modifié : %s",
-			                   "%s — تعديل المؤشر %s: %s",
-			                   "%s — indicator %s changed: %s"),
-			         who, ind->id,
-			         *pick(l, ind->title) ? pick(l, ind->title) : ind->catalog_code);
-		}
+		version_event(fd, it, o, true, first, ind->id,
+		              *pick(l, ind->title) ? pick(l, ind->title) : ind->catalog_code, who,
+		              slug);
 		break;
 	}
 	case REMACTO__V1__ENTRY__KIND_STATUS_UPDATE: {
@@ -595,7 +562,7 @@ render_entry(struct feed *fd, const struct item *it, const Remacto__V1__Entry *e
 		snprintf(o->title, sizeof(o->title),
 		         w(l, "%s — statut de « %s » : %s, %u %%", "%s — حالة «%s»: %s، %u%%",
 		           "%s — status of “%s”: %s, %u %%"),
-		         who, ct, completion(l, u->completion), u->progress_percent);
+		         who, ct, WORD(l, completions, u->completion, 0), u->progress_percent);
 		snprintf(o->summary, sizeof(o->summary), "%s", pick(l, u->note));
 		snprintf(o->link, sizeof(o->link), "/ui/#/commitment/%s/%s", slug,
 		         u->commitment_id);
@@ -608,7 +575,7 @@ render_entry(struct feed *fd, const struct item *it, const Remacto__V1__Entry *e
 		snprintf(o->title, sizeof(o->title),
 		         w(l, "%s — jalon %s de « %s » : %s", "%s — المرحلة %s من «%s»: %s",
 		           "%s — milestone %s of “%s”: %s"),
-		         who, u->milestone_id, ct, milestone_status(l, u->status));
+		         who, u->milestone_id, ct, WORD(l, milestone_statuses, u->status, 0));
 		snprintf(o->summary, sizeof(o->summary), "%s", pick(l, u->note));
 		snprintf(o->link, sizeof(o->link), "/ui/#/commitment/%s/%s", slug,
 		         u->commitment_id);
@@ -661,7 +628,7 @@ render_entry(struct feed *fd, const struct item *it, const Remacto__V1__Entry *e
 		           "%s — assessment of “%s” (%s) by %s%s: %s"),
 		         mname, *ct ? ct : a->commitment_id, a->commitment_id, who,
 		         observer ? w(l, ", observateur", "، ملاحظ", ", observer") : "",
-		         completion(l, a->completion));
+		         WORD(l, completions, a->completion, 0));
 		snprintf(o->summary, sizeof(o->summary), "%s", pick(l, a->comment));
 		snprintf(o->link, sizeof(o->link), "/ui/#/commitment/%s/%s", store_slug(member),
 		         a->commitment_id);
@@ -714,7 +681,8 @@ render_compliance(struct feed *fd, const struct item *it, struct out *o)
 	snprintf(o->title, sizeof(o->title),
 	         w(l, "%s — conformité : %s → %s", "%s — المطابقة: %s ← %s",
 	           "%s — compliance: %s → %s"),
-	         who, status_word(l, it->from), status_word(l, it->to));
+	         who, WORD(l, statuses, it->from, COMPLIANCE_NON_COMPLIANT),
+	         WORD(l, statuses, it->to, COMPLIANCE_NON_COMPLIANT));
 	snprintf(o->summary, sizeof(o->summary),
 	         w(l, "Selon les règles du réseau, au %s.", "حسب قواعد الشبكة، بتاريخ %s.",
 	           "By the network's rules, as of %s."),
@@ -840,14 +808,8 @@ api_feeds_route(const struct api_ctx *c, const struct api_req *req, struct api_r
 			id[il] = '\0';
 		}
 	}
-	if ((rc = store_read_begin(x.s, &x.txn)) != 0) {
-		api_error(resp, 503, NULL, "storage unavailable: %s", store_strerror(rc));
+	if (!domain_begin(&x))
 		return true;
-	}
-	if ((rc = store_log_list(x.s, x.txn, &x.logs)) != 0) {
-		domain_store_error(&x, rc, "cannot list the logs");
-		goto done;
-	}
 	snprintf(self, sizeof(self), "%s%s%s", path, lang[0] ? "?lang=" : "", lang);
 	if (national) {
 		snprintf(title, sizeof(title), "%s",

@@ -86,6 +86,21 @@ indicator_match(struct domain_scan *sc, const MDB_val *k, const MDB_val *v)
 	return !code[0] || !strcmp(ind.code, code) ? DOMAIN_TAKE : DOMAIN_SKIP;
 }
 
+void
+domain_indicator_fields(json_t *j, const char *member, const char *origin, json_t *ij,
+                        const Remacto__V1__Entry *e, const struct index_indicator *ind)
+{
+	const char *key;
+	json_t *val;
+	json_object_set_new(j, "member", api_jstr(member));
+	json_object_set_new(j, "origin", api_jstr(origin));
+	json_object_foreach(ij, key, val) json_object_set(j, key, val);
+	json_object_set_new(j, "published", api_jstr(e->published));
+	json_object_set_new(j, "logIndex", domain_jindex(ind->entry));
+	json_object_set_new(j, "firstIndex", domain_jindex(ind->first));
+	json_object_set_new(j, "versions", json_integer(ind->versions));
+}
+
 static int
 indicator_emit(struct domain_scan *sc, const MDB_val *k, const MDB_val *v)
 {
@@ -108,21 +123,13 @@ indicator_emit(struct domain_scan *sc, const MDB_val *k, const MDB_val *v)
 		indicator_csv(&sc->csv, store_slug(origin), e, ind.entry);
 	} else {
 		json_t *row = json_object(), *ij = pbjson_encode(&e->indicator->base);
-		const char *key;
-		json_t *val;
 		if (!row || !ij) {
 			json_decref(row);
 			json_decref(ij);
 			domain_entry_free(e);
 			return -ENOMEM;
 		}
-		json_object_set_new(row, "member", api_jstr(store_slug(origin)));
-		json_object_set_new(row, "origin", api_jstr(origin));
-		json_object_foreach(ij, key, val) json_object_set(row, key, val);
-		json_object_set_new(row, "published", api_jstr(e->published));
-		json_object_set_new(row, "logIndex", domain_jindex(ind.entry));
-		json_object_set_new(row, "firstIndex", domain_jindex(ind.first));
-		json_object_set_new(row, "versions", json_integer(ind.versions));
+		domain_indicator_fields(row, store_slug(origin), origin, ij, e, &ind);
 		json_decref(ij);
 		if (json_array_append_new(sc->rows, row) != 0)
 			rc = -ENOMEM;

@@ -178,6 +178,20 @@ row(struct story *st, const Remacto__V1__Entry *e, uint64_t index, const char *f
 		st->rc = -ENOMEM;
 }
 
+/* A field's first value: 0, or -ENOMEM also left in st->rc. */
+static int
+cur_add(struct story *st, const char *field, const char *value)
+{
+	struct cur *nc = grow(st->cur, &st->cap_cur, st->n_cur, sizeof(*nc));
+	if (!nc)
+		return st->rc = -ENOMEM;
+	st->cur = nc;
+	nc = &st->cur[st->n_cur++];
+	snprintf(nc->field, sizeof(nc->field), "%s", field);
+	snprintf(nc->value, sizeof(nc->value), "%s", value);
+	return 0;
+}
+
 /* A version sets field to value. */
 static void
 version_field(struct story *st, const Remacto__V1__Entry *e, uint64_t index, const char *field,
@@ -187,15 +201,8 @@ version_field(struct story *st, const Remacto__V1__Entry *e, uint64_t index, con
 	if (!value || !*value || st->rc)
 		return;
 	if (!c) {
-		struct cur *nc = grow(st->cur, &st->cap_cur, st->n_cur, sizeof(*nc));
-		if (!nc) {
-			st->rc = -ENOMEM;
+		if (cur_add(st, field, value) != 0)
 			return;
-		}
-		st->cur = nc;
-		c = &st->cur[st->n_cur++];
-		snprintf(c->field, sizeof(c->field), "%s", field);
-		snprintf(c->value, sizeof(c->value), "%s", value);
 		row(st, e, index, field, value, NULL, st->seen_version ? "added" : "initial", NULL,
 		    false, NULL);
 		return;
@@ -275,15 +282,7 @@ fold_amendment(struct story *st, const Remacto__V1__Entry *e, uint64_t index)
 	if (c) {
 		snprintf(c->value, sizeof(c->value), "%s", a->new_value);
 	} else {
-		struct cur *nc = grow(st->cur, &st->cap_cur, st->n_cur, sizeof(*nc));
-		if (!nc) {
-			st->rc = -ENOMEM;
-			return;
-		}
-		st->cur = nc;
-		c = &st->cur[st->n_cur++];
-		snprintf(c->field, sizeof(c->field), "%s", field);
-		snprintf(c->value, sizeof(c->value), "%s", a->new_value);
+		cur_add(st, field, a->new_value);
 	}
 }
 
@@ -321,6 +320,11 @@ story_free(struct story *st)
 struct refs {
 	uint64_t *v;
 	size_t n, cap;
+};
+
+struct date_refs {
+	uint32_t log;
+	struct refs *rs;
 };
 
 static int
@@ -379,51 +383,41 @@ tell(struct story *st, const struct refs *rs, bool history)
 	return rc ? rc : st->rc;
 }
 
+/* The story's rows after the walk that found refs ended with rc: tells them into *out (a new
+ * JSON array, NULL on error), frees the story and refs; 0 or an error. */
+static int
+story_rows(struct story *st, struct refs *rs, int rc, json_t **out)
+{
+	if (rc == 0)
+		rc = tell(st, rs, false);
+	*out = NULL;
+	if (rc == 0)
+		*out = st->rows, st->rows = NULL;
+	free(rs->v);
+	story_free(st);
+	return rc;
+}
+
+/* A commitment's versions and amendments, for its dateHistory. */
+static int
+date_ref(const struct index_history *h, void *arg)
+{
+	struct date_refs *d = arg;
+	if (h->kind != REMACTO__V1__ENTRY__KIND_COMMITMENT &&
+	    h->kind != REMACTO__V1__ENTRY__KIND_AMENDMENT)
+		return 0;
+	struct civic_ref r = { d->log, h->index, h->kind };
+	return add_ref(&r, d->rs);
+}
+
 int
 domain_date_history(struct domain *x, uint32_t log, const char *commitment, json_t **out)
 {
 	struct story st = { .x = x, .log = log, .subject = commitment, .rows = json_array() };
 	struct refs rs = { 0 };
-	uint8_t key[INDEX_MAX_KEY];
-	size_t kl = index_key(key, log, commitment, NULL);
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc;
-
-	*out = NULL;
-	if (!st.rows || !kl)
-		return st.rows ? MDB_NOTFOUND : -ENOMEM;
-	key[kl++] = 0;
-	if ((rc = mdb_cursor_open(x->txn, index_db(x->s, INDEX_HISTORY), &c)) != 0)
-		goto done;
-	k.mv_data = key, k.mv_size = kl;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		struct index_history h;
-		if (k.mv_size != kl + 8 || memcmp(k.mv_data, key, kl) != 0)
-			break;
-		if (!index_history_decode(&k, &v, &h)) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		if (h.kind != REMACTO__V1__ENTRY__KIND_COMMITMENT &&
-		    h.kind != REMACTO__V1__ENTRY__KIND_AMENDMENT)
-			continue;
-		struct civic_ref r = { log, h.index, h.kind };
-		if ((rc = add_ref(&r, &rs)) != 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-	if (rc == 0)
-		rc = tell(&st, &rs, false);
-	if (rc == 0)
-		*out = st.rows, st.rows = NULL;
-done:
-	free(rs.v);
-	story_free(&st);
-	return rc;
+	struct date_refs d = { log, &rs };
+	int rc = st.rows ? domain_history_each(x, log, commitment, date_ref, &d) : -ENOMEM;
+	return story_rows(&st, &rs, rc, out);
 }
 
 int
@@ -435,14 +429,7 @@ domain_target_history(struct domain *x, uint32_t log, const char *indicator, jso
 	struct refs rs = { 0 };
 	int rc = st.rows ? civic_indicator_each(x->s, x->txn, log, indicator, add_ref, &rs)
 	                 : -ENOMEM;
-	if (rc == 0)
-		rc = tell(&st, &rs, false);
-	*out = NULL;
-	if (rc == 0)
-		*out = st.rows, st.rows = NULL;
-	free(rs.v);
-	story_free(&st);
-	return rc;
+	return story_rows(&st, &rs, rc, out);
 }
 
 void
@@ -454,10 +441,8 @@ domain_get_indicator(struct domain *x, const char *rest)
 	struct refs rs = { 0 };
 	Remacto__V1__Entry *e = NULL;
 	char slug[128];
-	size_t sl = strcspn(rest, "/");
 	json_t *j = NULL, *ij = NULL;
-	const char *key, *id;
-	json_t *val;
+	const char *id;
 	int rc;
 
 	if (!api_query_check(x->req, x->resp, allowed))
@@ -468,14 +453,8 @@ domain_get_indicator(struct domain *x, const char *rest)
 		          "/api/v1/measurements.csv?indicator=");
 		return;
 	}
-	if (sl == 0 || sl >= sizeof(slug) || rest[sl] != '/' || !rest[sl + 1]) {
-		api_error(x->resp, 404, NULL, "use /api/v1/indicators/<member>/<id>");
-		return;
-	}
-	memcpy(slug, rest, sl);
-	slug[sl] = '\0';
-	id = rest + sl + 1;
-	if (!domain_member_log(x, slug, &st.log, 404))
+	if (!domain_split_rest(x, rest, "indicators", slug, sizeof(slug), &id) ||
+	    !domain_member_log(x, slug, &st.log, 404))
 		return;
 	const char *origin = store_log_list_origin(&x->logs, st.log);
 	rc = index_indicator_get(x->s, x->txn, st.log, id, &ind);
@@ -496,13 +475,7 @@ domain_get_indicator(struct domain *x, const char *rest)
 		rc = -ENOMEM;
 		goto fail;
 	}
-	json_object_set_new(j, "member", api_jstr(slug));
-	json_object_set_new(j, "origin", api_jstr(origin));
-	json_object_foreach(ij, key, val) json_object_set(j, key, val);
-	json_object_set_new(j, "published", api_jstr(e->published));
-	json_object_set_new(j, "logIndex", domain_jindex(ind.entry));
-	json_object_set_new(j, "firstIndex", domain_jindex(ind.first));
-	json_object_set_new(j, "versions", json_integer(ind.versions));
+	domain_indicator_fields(j, slug, origin, ij, e, &ind);
 	json_object_set_new(j, "entry", pbjson_encode(&e->base));
 	if ((rc = civic_indicator_each(x->s, x->txn, st.log, ind.id, add_ref, &rs)) != 0 ||
 	    (rc = tell(&st, &rs, true)) != 0)
