@@ -17,8 +17,9 @@
 
 static const char *const db_names[] = { "ev:records", NULL };
 
-const struct store_module evidence_module = { "the equivocation evidence", db_names, NULL, NULL,
-	                                      NULL };
+const struct store_module evidence_module = {
+	"the equivocation evidence", db_names, NULL, NULL, NULL, false
+};
 
 static MDB_dbi
 records(struct store *s)

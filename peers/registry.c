@@ -33,8 +33,9 @@ static int apply_hook(struct store *s, MDB_txn *txn, uint32_t log, const char *o
                       uint64_t index, const Remacto__V1__Entry *e, bool strict, char *err,
                       size_t errcap);
 
-const struct store_module registry_module = { "the registry view", db_names, apply_hook, NULL,
-	                                      NULL };
+const struct store_module registry_module = {
+	"the registry view", db_names, apply_hook, NULL, NULL, false
+};
 
 static MDB_dbi
 db(struct store *s, int which)

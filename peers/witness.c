@@ -14,7 +14,7 @@
 
 static const char *const db_names[] = { "wit:cosigs", "wit:latest", NULL };
 
-const struct store_module witness_module = { "the cosignatures", db_names, NULL, NULL, NULL };
+const struct store_module witness_module = { "the cosignatures", db_names, NULL, NULL, NULL, false };
 
 static MDB_dbi
 cosigs(struct store *s)

@@ -20,8 +20,9 @@ static const char *const civic_db_names[CIVIC_NDBS + 1] = {
 	"cv:about", "cv:ind", "cv:events", "cv:recent", NULL,
 };
 
-const struct store_module civic_module = { "the civic view (assessments, feeds)", civic_db_names,
-	                                   civic_apply, NULL, NULL };
+const struct store_module civic_module = {
+	"the civic view (assessments, feeds)", civic_db_names, civic_apply, NULL, NULL, false
+};
 
 #define ORIGIN_MAX 255
 

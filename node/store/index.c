@@ -21,8 +21,9 @@ static const char *const index_db_names[INDEX_NDBS + 1] = {
 	"ix:programmes",  NULL,
 };
 
-const struct store_module index_module = { "the domain index", index_db_names, index_apply, NULL,
-	                                   NULL };
+const struct store_module index_module = {
+	"the domain index", index_db_names, index_apply, NULL, NULL, true
+};
 
 #define VALUE_FORMAT 1
 
@@ -728,116 +729,8 @@ index_apply(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uin
 
 /* ---- rebuild ---- */
 
-struct replay {
-	struct store *s;
-	MDB_txn *txn;
-	const struct store_log_ref *log;
-	uint64_t size;
-	index_progress_fn progress;
-	void *arg;
-	char *err;
-	size_t errcap;
-};
-
-static int
-drop_txn(MDB_txn *txn, void *arg)
-{
-	struct store *s = arg;
-	for (size_t i = 0; i < INDEX_NDBS; i++) {
-		int rc = mdb_drop(txn, index_db(s, i), 0);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
-}
-
-static int
-replay_entry(uint64_t index, const uint8_t *data, size_t len, void *arg)
-{
-	struct replay *r = arg;
-	Remacto__V1__Entry *e = remacto__v1__entry__unpack(NULL, len, data);
-	int rc = 0;
-	if (e) {
-		rc = index_apply(r->s, r->txn, r->log->id, r->log->origin, index, e, false, r->err,
-		                 r->errcap);
-		remacto__v1__entry__free_unpacked(e, NULL);
-	}
-	if (rc == 0 && r->progress && (index + 1) % 65536 == 0)
-		r->progress(r->log->origin, index + 1, r->size, r->arg);
-	return rc;
-}
-
-/* Deletes every index record of one log (all its keys start with the log id). */
-static int
-clear_log(struct store *s, MDB_txn *txn, uint32_t log)
-{
-	for (size_t i = 0; i < INDEX_NDBS; i++) {
-		int rc = store_del_log_records(txn, index_db(s, i), log);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
-}
-
-static int
-replay_txn(MDB_txn *txn, void *arg)
-{
-	struct replay *r = arg;
-	Remacto__Store__LogRecord *rec;
-	int rc;
-
-	/* The size is read inside this transaction, and the log's records are cleared first, so
-	 * an append that slipped in since the drop is neither lost nor counted twice. */
-	r->txn = txn;
-	if ((rc = store_log_get(r->s, txn, r->log->origin, &rec)) != 0)
-		return rc == MDB_NOTFOUND ? 0 : rc;
-	r->size = rec->size;
-	remacto__store__log_record__free_unpacked(rec, NULL);
-	if ((rc = clear_log(r->s, txn, r->log->id)) != 0)
-		return rc;
-	return store_entry_each(r->s, txn, r->log->id, 0, r->size, replay_entry, r);
-}
-
 int
-index_rebuild(struct store *s, index_progress_fn progress, void *arg, char *err, size_t errcap)
+index_rebuild(struct store *s, store_progress_fn progress, void *arg, char *err, size_t errcap)
 {
-	struct store_log_list logs = { 0 };
-	MDB_txn *txn = NULL;
-	int rc;
-
-	err[0] = '\0';
-	if ((rc = store_write(s, drop_txn, s)) != 0) {
-		err_set(err, errcap, "cannot empty the index: %s%s", store_strerror(rc),
-		        store_io_hint(rc));
-		return rc;
-	}
-	if ((rc = store_read_begin(s, &txn)) != 0) {
-		err_set(err, errcap, "cannot read the logs: %s", store_strerror(rc));
-		return rc;
-	}
-	rc = store_log_list(s, txn, &logs);
-	mdb_txn_abort(txn);
-	if (rc != 0) {
-		err_set(err, errcap, "cannot list the logs: %s", store_strerror(rc));
-		goto done;
-	}
-	for (size_t i = 0; i < logs.n; i++) {
-		struct replay r = { s, NULL, &logs.v[i], 0, progress, arg, err, errcap };
-		if ((rc = store_write(s, replay_txn, &r)) != 0) {
-			if (rc == MDB_NOTFOUND)
-				err_set(err, errcap,
-				        "log %s: an entry is missing (the store is "
-				        "damaged: run `remacto log verify`)",
-				        logs.v[i].origin);
-			else
-				err_set(err, errcap, "cannot index log %s: %s%s", logs.v[i].origin,
-				        store_strerror(rc), store_io_hint(rc));
-			goto done;
-		}
-		if (progress)
-			progress(logs.v[i].origin, r.size, r.size, arg);
-	}
-done:
-	store_log_list_free(&logs);
-	return rc;
+	return store_rebuild(s, &index_module, progress, arg, err, errcap);
 }

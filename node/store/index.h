@@ -39,6 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rebuild.h"
 #include "store.h"
 
 /* The index as a store module: its databases (in the order of enum index_db) and index_apply as
@@ -73,8 +74,7 @@ int index_apply(struct store *s, MDB_txn *txn, uint32_t log, const char *origin,
                 const Remacto__V1__Entry *e, bool strict, char *err, size_t errcap);
 
 /* Empties the index and replays every log in one write transaction per log. */
-typedef void (*index_progress_fn)(const char *origin, uint64_t done, uint64_t total, void *arg);
-int index_rebuild(struct store *s, index_progress_fn progress, void *arg, char *err, size_t errcap);
+int index_rebuild(struct store *s, store_progress_fn progress, void *arg, char *err, size_t errcap);
 
 /* ---- reading (the API's side) ---- */
 

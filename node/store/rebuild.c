@@ -14,7 +14,7 @@ struct replay {
 	MDB_txn *txn;
 	const struct store_log_ref *log;
 	uint64_t size;
-	index_progress_fn progress;
+	store_progress_fn progress;
 	void *arg;
 	char *err;
 	size_t errcap;
@@ -61,11 +61,17 @@ replay_txn(MDB_txn *txn, void *arg)
 		return rc == MDB_NOTFOUND ? 0 : rc;
 	r->size = rec->size;
 	remacto__store__log_record__free_unpacked(rec, NULL);
+	if (r->m->by_log) {
+		const MDB_dbi *dbs = store_dbs(r->s, r->m);
+		for (size_t i = 0; r->m->dbs[i]; i++)
+			if ((rc = store_del_log_records(txn, dbs[i], r->log->id)) != 0)
+				return rc;
+	}
 	return store_entry_each(r->s, txn, r->log->id, 0, r->size, replay_entry, r);
 }
 
 int
-store_rebuild(struct store *s, const struct store_module *m, index_progress_fn progress, void *arg,
+store_rebuild(struct store *s, const struct store_module *m, store_progress_fn progress, void *arg,
               char *err, size_t errcap)
 {
 	struct store_log_list logs = { 0 };
@@ -99,7 +105,14 @@ store_rebuild(struct store *s, const struct store_module *m, index_progress_fn p
 	for (size_t i = 0; i < logs.n; i++) {
 		r.log = &logs.v[i];
 		if ((rc = store_write(s, replay_txn, &r)) != 0) {
-			if (!err[0])
+			if (err[0])
+				;
+			else if (rc == MDB_NOTFOUND)
+				err_set(err, errcap,
+				        "log %s: an entry is missing (the store is damaged: run `remacto "
+				        "log verify`)",
+				        logs.v[i].origin);
+			else
 				err_set(err, errcap, "%s: cannot fold log %s: %s%s", m->what,
 				        logs.v[i].origin, store_strerror(rc), store_io_hint(rc));
 			goto done;

@@ -12,11 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "index.h"
 #include "store.h"
 
+/* Told how far the fold of one log went (every 65,536 entries and at its end). */
+typedef void (*store_progress_fn)(const char *origin, uint64_t done, uint64_t total, void *arg);
+
 /* 0, or an MDB error / negative errno with err set (naming the log). progress may be NULL. */
-int store_rebuild(struct store *s, const struct store_module *m, index_progress_fn progress,
+int store_rebuild(struct store *s, const struct store_module *m, store_progress_fn progress,
                   void *arg, char *err, size_t errcap);
 
 #endif

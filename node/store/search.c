@@ -14,8 +14,9 @@
 
 static const char *const search_db_names[SEARCH_NDBS + 1] = { "sx:terms", "sx:docs", NULL };
 
-const struct store_module search_module = { "the search index", search_db_names, search_apply, NULL,
-	                                    NULL };
+const struct store_module search_module = {
+	"the search index", search_db_names, search_apply, NULL, NULL, false
+};
 
 #define DOC_MAX (4 + 1 + 2 * (INDEX_MAX_ID + 1))
 #define WORD_CAP (TEXTNORM_WORD_MAX + 1)

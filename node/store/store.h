@@ -103,6 +103,10 @@ struct store_module {
 	store_apply_fn apply;   /* NULL: the module folds no entries */
 	store_cosign_fn cosign; /* NULL: nor cosignatures */
 	store_seal_fn seal;     /* NULL: nothing to do when a batch is sealed */
+	/* Every key of its databases starts with the log id (u32 BE): a rebuild clears a log's
+	 * records in the transaction that folds it again (store_del_log_records), so an append
+	 * folded between the emptying and that transaction is not folded twice. */
+	bool by_log;
 };
 
 struct store {

@@ -32,8 +32,8 @@ static int seal_hook(struct store *s, MDB_txn *txn, uint32_t log, const char *or
 static int cosign_hook(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *name,
                        uint64_t timestamp);
 
-const struct store_module facts_store_module = { "the views' facts", db_names, NULL, cosign_hook,
-	                                         seal_hook };
+const struct store_module facts_store_module = { "the views' facts", db_names,  NULL,
+	                                         cosign_hook,        seal_hook, false };
 
 /* The marker that every cosignature stored is in fx:seen (a key no log id can take). */
 static const char cosigs_folded[] = "cosigs-folded";

@@ -105,9 +105,9 @@ cosign_c(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char 
 static const char *const a_dbs[] = { "a:one", "a:two", NULL };
 static const char *const b_dbs[] = { "b:only", NULL };
 static const char *const c_dbs[] = { "c:quiet", NULL };
-static const struct store_module mod_a = { "module a's data", a_dbs, hook_a, NULL, NULL };
-static const struct store_module mod_b = { "module b's data", b_dbs, hook_b, NULL, NULL };
-static const struct store_module mod_c = { "module c's data", c_dbs, NULL, cosign_c, seal_c };
+static const struct store_module mod_a = { "module a's data", a_dbs, hook_a, NULL, NULL, false };
+static const struct store_module mod_b = { "module b's data", b_dbs, hook_b, NULL, NULL, false };
+static const struct store_module mod_c = { "module c's data", c_dbs, NULL, cosign_c, seal_c, false };
 static const struct store_module *const mods[] = { &mod_a, &mod_b, &mod_c, NULL };
 
 struct fx {
@@ -248,7 +248,9 @@ test_readonly_missing_module(void **state)
 {
 	struct fx *f = *state;
 	static const char *const d_dbs[] = { "d:new", NULL };
-	static const struct store_module mod_d = { "module d's view", d_dbs, NULL, NULL, NULL };
+	static const struct store_module mod_d = {
+		"module d's view", d_dbs, NULL, NULL, NULL, false
+	};
 	const struct store_module *const more[] = { &mod_a, &mod_d, NULL };
 	struct store ro;
 	char err[512];
@@ -272,7 +274,7 @@ test_unregistered_module_is_a_bug(void **state)
 {
 	struct fx *f = *state;
 	static const char *const e_dbs[] = { "e:x", NULL };
-	static const struct store_module mod_e = { "module e", e_dbs, NULL, NULL, NULL };
+	static const struct store_module mod_e = { "module e", e_dbs, NULL, NULL, NULL, false };
 	int fds[2], status;
 	char out[512] = "";
 	ssize_t n;
