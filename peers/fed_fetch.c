@@ -198,8 +198,11 @@ apply_done(struct fed_write *w, int rc)
 		l->slug_taken = true;
 		fed_log_drop(l);
 	} else if (rc == -ESTALE) {
-		/* Its checkpoint is no longer one the registry allows: dropped, not fetched
-		 * again (fed_recheck drops the candidate). */
+		/* Its checkpoint is no longer one the registry allows (fed_recheck drops the
+		 * candidate), but the entries may well be the member's: asked again against the
+		 * next checkpoint the registry allows (the member's under its new key, the same
+		 * one once reinstated). Dropped for good, they were a hole nothing filled. */
+		fed_add_retry(l, c->start, c->start + c->n);
 	} else if (rc != 0) {
 		if (rc != -EAGAIN)
 			log_warn("fed: cannot store entries of %s: %s%s", l->origin,
@@ -559,6 +562,24 @@ choose_target(struct fed *f, struct fed_log *l, uint64_t held)
 	return best;
 }
 
+/* With nothing on its way (no request in flight, no chunk with the writer), the entries from
+ * what the log holds up to the first chunk waiting (or to want) are asked again: they were asked
+ * for a candidate that went since (a rotation or a suspension), or their answer was refused, and
+ * nothing else would ever ask for them again; the chunks after them would wait for good. */
+static void
+reclaim_gap(struct fed_log *l, uint64_t held)
+{
+	if (l->inflight || l->applying || l->want <= held)
+		return;
+	uint64_t end = l->chunks && l->chunks->start < l->want ? l->chunks->start : l->want;
+	if (end <= held)
+		return; /* the first chunk follows what is held: fed_apply_chunks takes it */
+	for (size_t i = 0; i < l->nretry; i++)
+		if (l->retry[i].start <= held && l->retry[i].end > held)
+			return;
+	fed_add_retry(l, held, end);
+}
+
 void
 fed_schedule(struct fed *f, struct fed_log *l, uint64_t held)
 {
@@ -569,6 +590,7 @@ fed_schedule(struct fed *f, struct fed_log *l, uint64_t held)
 		return;
 	if (l->want < held)
 		l->want = held;
+	reclaim_gap(l, held);
 	/* Chunks on their way to the store count in the window: memory, not requests, is what it
 	 * bounds. */
 	while (!l->forked && l->inflight + l->applying < LOG_WINDOW &&

@@ -220,6 +220,8 @@ void fed_judge(struct fed *f, MDB_txn *txn, const char *origin, const char *note
                uint64_t peer_registry_size, struct note *nt, struct fed_judged *j);
 /* The registry log's size, 0 when none. */
 uint64_t fed_registry_size(struct fed *f, MDB_txn *txn);
+/* The size a signed note names (its second line), 0 when malformed. */
+uint64_t fed_note_size(const char *note, size_t len);
 /* Rebuilds the verifiers and the shadowed slugs when the registry grew. */
 void fed_refresh_verifiers(struct fed *f, MDB_txn *txn);
 /* Whether the registry allows note (of origin) as the checkpoint a log serves now: signed by

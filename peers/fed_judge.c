@@ -90,6 +90,15 @@ fed_registry_size(struct fed *f, MDB_txn *txn)
 	return size;
 }
 
+uint64_t
+fed_note_size(const char *note, size_t len)
+{
+	struct checkpoint cp;
+	char why[64];
+	size_t tl = fed_note_text_len(note, len);
+	return tl && checkpoint_parse(note, tl, &cp, why, sizeof(why)) ? cp.size : 0;
+}
+
 void
 fed_refresh_verifiers(struct fed *f, MDB_txn *txn)
 {

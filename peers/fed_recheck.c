@@ -8,10 +8,13 @@
  * or none; a log that holds a newer allowed one than it serves serves that. The tree is never
  * touched: entries verified once stay, and the member's next checkpoint under its new key
  * extends them. What is served (HTTP, the vector, gossip) is the record's checkpoint, so all
- * three move together.
+ * three move together. A log that serves a newer checkpoint again (a reinstatement) gossips
+ * it: the peers that refused it meanwhile hear of it from nowhere else.
  *
- * Candidates the registry no longer allows are dropped; set-aside and pending checkpoints are
- * judged again. Service thread.
+ * Candidates the registry no longer allows are dropped as targets but kept as the log's
+ * set-aside checkpoint (a reinstatement takes the catch-up up again; fed_fetch.c asks again for
+ * the entries asked for them); set-aside and pending checkpoints are judged again. Service
+ * thread.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -173,17 +176,60 @@ recheck_held(struct fed *f)
 			        h->origin);
 		fed_write_served(f, h->origin, h->id, best, blen, bsize,
 		                 fed_is_own(f, h->origin) || !best ? NULL : vkey, h->note, h->len);
-		free(best);
-		free_held(h);
 		if (store_read_begin(f->ctx.store, &txn) != 0) {
+			free(best);
+			free_held(h);
 			free_held(list);
 			return;
 		}
+		/* A checkpoint newer than the one served (a reinstatement) is news to the peers:
+		 * those that refused it, or dropped it half-way through catching up, while the
+		 * member was suspended hear of it from nowhere else (the member may never publish
+		 * again), and would stay behind for good. A fall back is no news. */
+		if (best && bsize > fed_note_size(h->note, h->len))
+			fed_gossip_note(f, txn, h->origin, h->id, bsize, best, blen, NULL);
+		free(best);
+		free_held(h);
 	}
 	mdb_txn_abort(txn);
 }
 
 /* ---- candidates, set-aside and pending checkpoints ---- */
+
+/* A live peer that announced l at size or more, NULL when none. */
+static struct peer *
+live_holder(struct fed *f, const struct fed_log *l, uint64_t size)
+{
+	for (size_t i = 0; i < l->nholders; i++)
+		if (l->holders[i].size >= size && fed_find_peer(f, l->holders[i].p))
+			return l->holders[i].p;
+	return NULL;
+}
+
+/* A candidate the registry refuses now is kept as l's set-aside checkpoint (the biggest one
+ * wins), from a peer that holds it: judged again at the next change of the registry, as one
+ * refused on arrival is, so that a reinstatement takes the catching up up again. One signed by
+ * a key a rotation retired is judged retired then, and goes. */
+static void
+set_aside_cand(struct fed *f, struct fed_log *l, const struct cand *c)
+{
+	struct peer *p = live_holder(f, l, c->size);
+	struct pending *pd;
+
+	if (!p || (l->aside && fed_note_size((char *)l->aside->note, l->aside->len) >= c->size) ||
+	    !(pd = calloc(1, sizeof(*pd))))
+		return;
+	if (!(pd->note = malloc(c->len ? c->len : 1))) {
+		free(pd);
+		return;
+	}
+	snprintf(pd->origin, sizeof(pd->origin), "%s", l->origin);
+	memcpy(pd->note, c->note, c->len);
+	pd->len = c->len;
+	pd->p = p;
+	fed_pending_free(l->aside);
+	l->aside = pd;
+}
 
 static void
 recheck_candidates(struct fed *f)
@@ -203,6 +249,7 @@ recheck_candidates(struct fed *f)
 			log_info("fed: the registry no longer allows the checkpoint of %s of size "
 			         "%llu this node was catching up to: dropped",
 			         l->origin, (unsigned long long)c->size);
+			set_aside_cand(f, l, c);
 			if (l->target == c || l->target == &l->cands[l->ncands - 1])
 				l->target = NULL;
 			free(c->note);
