@@ -16,9 +16,9 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 
-# The faults `make test` runs: those the nodes on main survive. Enable the others as their fixes
-# land (docs/RELIABILITY.md says what each one waits for): suspend, rotate-late, rotate-forced.
-SHORT_FAULTS=kill-publish,kill-catchup,restore-up,restore-down,rotate-correct,partition,proxy-delay,proxy-drop,proxy-corrupt,proxy-truncate,proxy-reset,proxy-blackhole,disk-full,map-full,http-pipeline
+# The faults `make test` runs: those the nodes on main survive, every fault now. Leave one out
+# here while a fix waits for it (docs/RELIABILITY.md, "Faults that wait for a fix").
+SHORT_FAULTS=kill-publish,kill-catchup,restore-up,restore-down,rotate-correct,rotate-late,rotate-forced,suspend,partition,proxy-delay,proxy-drop,proxy-corrupt,proxy-truncate,proxy-reset,proxy-blackhole,disk-full,map-full,http-pipeline
 
 form=""
 for a; do
