@@ -136,6 +136,13 @@ rx_resume(struct session *s)
 	}
 }
 
+/* Looks at the answer's progress in HTTP_BLOCKED_POLL_MS (on_timer). */
+static void
+watch_output(struct session *s)
+{
+	lws_set_timer_usecs(s->wsi, (lws_usec_t)HTTP_BLOCKED_POLL_MS * LWS_US_PER_MS);
+}
+
 static void
 respond(struct session *s)
 {
@@ -148,6 +155,7 @@ respond(struct session *s)
 		s->resp.status = 304;
 	metrics_count_status(&s->n->metrics, s->resp.status);
 	lws_callback_on_writable(s->wsi);
+	watch_output(s);
 }
 
 static void
@@ -594,6 +602,7 @@ complete(struct session *s)
 		linger(s);
 		return -1;
 	}
+	lws_set_timer_usecs(s->wsi, LWS_SET_TIMER_USEC_CANCEL); /* the next request's own */
 	rx_resume(s);
 	mark_kept(s->n->http, lws_get_socket_fd(s->wsi), true);
 	return lws_http_transaction_completed(s->wsi) ? -1 : 0;
@@ -602,20 +611,17 @@ complete(struct session *s)
 /* A full socket (the client does not read): lws holds what the kernel did not take, and sends it
  * when the socket drains. Meanwhile lws 4.1 spins on any input it holds or that arrives, since
  * it reads none during an answer; and it services no write of a connection it is told to read
- * no more of. So while lws holds output, a timer looks every HTTP_BLOCKED_POLL_MS: socket full,
- * stop reading; socket writable again, read again (lws then sends). HTTP_SEND_TIMEOUT_S
- * without progress closes the connection. */
+ * no more of. The same holds while the answer waits for lws's writeable callback with nothing
+ * buffered in lws: a socket more than about two thirds full takes writes but does not report
+ * POLLOUT, so the callback waits for the client to read, with pipelined requests in lws's
+ * buffer. So from the moment an answer is ready until its last byte left lws, a timer looks
+ * every HTTP_BLOCKED_POLL_MS: socket not writable, stop reading; writable again, read again
+ * (lws then sends). HTTP_SEND_TIMEOUT_S without progress closes the connection. */
 static bool
 socket_writable(struct lws *wsi)
 {
 	struct pollfd p = { .fd = lws_get_socket_fd(wsi), .events = POLLOUT };
 	return p.fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & (POLLOUT | POLLERR | POLLHUP));
-}
-
-static void
-watch_output(struct session *s)
-{
-	lws_set_timer_usecs(s->wsi, (lws_usec_t)HTTP_BLOCKED_POLL_MS * LWS_US_PER_MS);
 }
 
 /* The per-connection timer: a stalled request body, or output lws holds. */
@@ -627,14 +633,8 @@ on_timer(struct session *s)
 		respond_error(s, 408, NULL, "request body not received in time");
 		return 0;
 	}
-	if (s->phase != PH_BODY_OUT && s->phase != PH_DONE)
-		return 0;
-	if (!lws_partial_buffered(s->wsi)) {
-		/* Sent: lws calls back for the rest of the answer. */
-		s->blocked_ms = 0;
-		rx_resume(s);
-		return 0;
-	}
+	if (s->phase != PH_HEADERS && s->phase != PH_BODY_OUT && s->phase != PH_DONE)
+		return 0; /* answered (or not yet): nothing to watch */
 	if (socket_writable(s->wsi)) {
 		s->blocked_ms = 0;
 		rx_resume(s);
