@@ -160,4 +160,15 @@ int facts_codec_amend_put(struct buf *b, const struct facts_change *a);
 int facts_codec_amend_get(const uint8_t *p, size_t n, uint64_t index, const struct facts_state *st,
                           struct facts_change *a);
 
+/* ---- members and the registry snapshot (facts.c, facts_registry.c) ---- */
+
+struct store;
+void facts_member_free(struct facts *f, struct facts_member *m);
+void facts_catalog_clear(struct facts *f);
+/* Reads the member list, the catalogue and the policy again from the registry log (log, named
+ * origin; NULL and 0 on a standalone node, whose members are its logs) in txn. On failure f is
+ * left as it was and err says what failed. */
+int facts_registry_reload(struct facts *f, struct store *s, MDB_txn *txn, const char *origin,
+                          uint32_t log, char *err, size_t errcap);
+
 #endif
