@@ -26,8 +26,8 @@
  *                         hashes and record in one transaction). Data that does not verify is
  *                         dropped and its sender penalised.
  * When O reaches n, the node stores n's note (the author's signature only; cosignatures are
- * kept apart, witness.h), cosigns it as a witness (tlog-cosignature, its own key, alg 0x04)
- * and gossips it. When the registry changes, every log serves the newest checkpoint it holds
+ * kept apart, witness.h), cosigns it (tlog-cosignature, its own key, alg 0x04) when it is one
+ * of O's witnesses (witset.h), and gossips it. When the registry changes, every log serves the newest checkpoint it holds
  * that the registry allows (fed_recheck.c): a rotation that reaches back never cuts nodes apart.
  * A member whose slug an earlier one took is not replicated.
  *

@@ -285,9 +285,13 @@ fed_on_checkpoint(struct fed *f, struct peer *p, const char *origin, const uint8
 	bool own = fed_is_own(f, origin);
 	MDB_txn *txn = NULL;
 	uint8_t root[32];
+	char *lean = NULL;
 
 	if (!nt || !h || store_read_begin(f->ctx.store, &txn) != 0)
 		goto done;
+	/* Cosignature lines held already verified are not checked again (fed_gossip.c). */
+	if ((lean = fed_drop_known_cosigs(f, txn, origin, note, len, &len)))
+		note = lean, data = (const uint8_t *)lean;
 	if (own && fp)
 		fp->own_mentioned = true;
 	fed_judge(f, txn, origin, note, len, fp ? fp->registry_size : 0, nt, &j);
@@ -428,6 +432,7 @@ holder:
 done:
 	if (txn)
 		mdb_txn_abort(txn);
+	free(lean);
 	free(h);
 	free(nt);
 }

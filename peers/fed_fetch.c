@@ -323,7 +323,7 @@ fed_apply_chunks(struct fed *f, struct fed_log *l)
 		j->l = l;
 		j->c = c;
 		snprintf(j->origin, sizeof(j->origin), "%s", l->origin);
-		j->witness = fed_is_own(f, l->origin) ? NULL : f->ctx.witness;
+		j->witness = fed_cosigns(f, l->origin) ? f->ctx.witness : NULL;
 		size_t bytes = sizeof(*j);
 		for (size_t i = 0; i < l->ncands && j->nat < MAX_CANDS; i++) {
 			const struct cand *k = &l->cands[i];

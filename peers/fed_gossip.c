@@ -13,6 +13,28 @@
 #include "registry.h"
 #include "witness.h"
 
+bool
+fed_cosigns(struct fed *f, const char *origin)
+{
+	MDB_txn *txn;
+	if (fed_is_own(f, origin))
+		return false;
+	/* Refreshed when the registry moved (a read transaction and a record; the members are
+	 * walked only when its size changed). Not computed yet (no registry, a store that cannot
+	 * be read): the node cosigns, as every node did before the sets. */
+	if (store_read_begin(f->ctx.store, &txn) == 0) {
+		witset_refresh(&f->witset, f->ctx.store, txn, fed_registry_size(f, txn));
+		mdb_txn_abort(txn);
+	}
+	const char *self = f->ctx.witness->v.name;
+	/* A member's node whose registry does not list it yet (a first catch-up: the registry's
+	 * own checkpoints arrive before the entry that admits the node) cannot tell which logs it
+	 * witnesses: it cosigns, as before the sets. A mirror (no log of its own) never does. */
+	if (f->ctx.own && !witset_knows(&f->witset, self))
+		return true;
+	return witset_cosigns(&f->witset, self, origin);
+}
+
 void
 fed_send_to(struct peer *p, Remacto__Peer__V1__PeerMessage *m)
 {
@@ -38,6 +60,25 @@ full_note(struct fed *f, MDB_txn *txn, const struct tlog_head *h, char *buf, siz
 {
 	return witness_note(f->ctx.store, txn, h->id, note_size(h->checkpoint, h->checkpoint_len),
 	                    h->checkpoint, h->checkpoint_len, buf, cap);
+}
+
+char *
+fed_drop_known_cosigs(struct fed *f, MDB_txn *txn, const char *origin, const char *note, size_t len,
+                      size_t *out_len)
+{
+	Remacto__Store__LogRecord *rec = NULL;
+	uint64_t size = note_size(note, len);
+	char *out = NULL;
+
+	if (len > NOTE_MAX_LEN || store_log_get(f->ctx.store, txn, origin, &rec) != 0 ||
+	    !(out = malloc(len ? len : 1)) ||
+	    witness_drop_known(f->ctx.store, txn, rec->id, size, note, len, out, len, out_len) <=
+	            0) {
+		free(out);
+		out = NULL;
+	}
+	remacto__store__log_record__free_unpacked(rec, NULL);
+	return out;
 }
 
 void

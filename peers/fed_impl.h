@@ -18,6 +18,7 @@
 #include "fed.h"
 #include "store/tlog.h"
 #include "witness.h"
+#include "witset.h"
 
 #define LOG_WINDOW 16 /* requests in flight per log, over all peers */
 #define MAX_HOLDERS 32
@@ -173,6 +174,8 @@ struct fed {
 	 * verifiers. The first admitted keeps the slug on every node. */
 	char (*shadowed)[NOTE_NAME_MAX + 1];
 	size_t nshadowed;
+	/* Which logs this node witnesses (fed_cosigns), as of the registry size it holds. */
+	struct witset witset;
 };
 
 /* Whether origin is the node's own log. */
@@ -300,6 +303,16 @@ void fed_apply_chunks(struct fed *f, struct fed_log *l);
 void fed_schedule(struct fed *f, struct fed_log *l, uint64_t held);
 
 /* fed_gossip.c */
+/* Whether this node adds its own cosignature to the checkpoints of origin's log it verifies:
+ * it is one of the log's witnesses (witset.h), as of the registry it holds; never its own log.
+ * Relaying the others' cosignatures does not depend on it. */
+bool fed_cosigns(struct fed *f, const char *origin);
+/* A copy of a received note of origin without the cosignature lines the node holds already
+ * for its checkpoint (witness_drop_known): judged instead of the note, so that each copy costs
+ * the signature checks of its new lines only. NULL when none was left out, or on any failure
+ * (the note is then judged whole). */
+char *fed_drop_known_cosigs(struct fed *f, MDB_txn *txn, const char *origin, const char *note,
+                            size_t len, size_t *out_len);
 void fed_send_to(struct peer *p, Remacto__Peer__V1__PeerMessage *m);
 /* note (of size, log id) with every cosignature held for that size, to every peer but
  * except. */

@@ -328,8 +328,9 @@ fed_write_keep(struct fed *f, struct peer *from, const struct tlog_head *h, uint
 	j->gossip = true;
 	if (vkey)
 		snprintf(j->vkey, sizeof(j->vkey), "%s", vkey);
-	/* A checkpoint of another log, newly served here, is witnessed; the node's own never. */
-	j->witness = adopt && !fed_is_own(f, h->origin) ? f->ctx.witness : NULL;
+	/* A checkpoint of another log, newly served here, is witnessed by the log's witnesses
+	 * (witset.h); the node's own never. */
+	j->witness = adopt && fed_cosigns(f, h->origin) ? f->ctx.witness : NULL;
 	j->w.from = from;
 	fed_write_submit(f, &j->w, sizeof(*j) + len + ncosigs * sizeof(*cosigs));
 }

@@ -169,6 +169,48 @@ witness_note(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const c
 	return (int)a.len;
 }
 
+int
+witness_drop_known(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *note,
+                   size_t len, char *out, size_t cap, size_t *out_len)
+{
+	uint8_t key[12 + NOTE_NAME_MAX];
+	const char *blank = memmem(note, len, "\n\n", 2), *end = note + len, *p, *name;
+	size_t kl = key_prefix(key, log, size), ol, nl;
+	int dropped = 0, rc;
+	uint8_t id[4];
+
+	if (!blank || cap < len)
+		return 0;
+	p = blank + 2;
+	ol = (size_t)(p - note);
+	memcpy(out, note, ol);
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = eol ? (size_t)(eol + 1 - p) : (size_t)(end - p);
+		bool known = false;
+		if (line_signer(p, ll, &name, &nl, id) && nl <= NOTE_NAME_MAX) {
+			MDB_val k = { kl + nl, key }, v;
+			memcpy(key + kl, name, nl);
+			rc = mdb_get(txn, cosigs(s), &k, &v);
+			if (rc != 0 && rc != MDB_NOTFOUND)
+				return rc;
+			const char *sp = rc == 0 ? memchr(v.mv_data, ' ', v.mv_size) : NULL;
+			known = sp &&
+			        v.mv_size - (size_t)(sp + 1 - (const char *)v.mv_data) == ll &&
+			        !memcmp(sp + 1, p, ll);
+		}
+		if (known) {
+			dropped++;
+		} else {
+			memcpy(out + ol, p, ll);
+			ol += ll;
+		}
+		p += ll;
+	}
+	*out_len = ol;
+	return dropped;
+}
+
 struct list_ctx {
 	json_t *arr;
 	uint64_t size;

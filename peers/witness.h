@@ -1,7 +1,7 @@
 /*
  * witness — cosignatures (C2SP tlog-cosignature v1.0.1) of the checkpoints a node holds: its
- * own, made when it verified a checkpoint consistent with everything it saw before of that log,
- * and other witnesses' that arrived on gossiped notes and verified. Served appended to the
+ * own, made when it verified a checkpoint consistent with everything it saw before of a log it
+ * is a witness of (witset.h), and other witnesses' that arrived on gossiped notes and verified. Served appended to the
  * checkpoint note (unknown signers are ignored by signed-note readers) and listed per log.
  *
  * Database "wit:cosigs": log id (u32 BE) ‖ size (u64 BE) ‖ witness name → "timestamp line",
@@ -40,6 +40,14 @@ int witness_put(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, cons
  * Returns the length or -1 when it does not fit. */
 int witness_note(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *note,
                  size_t note_len, char *out, size_t cap);
+/* The signature lines of note (len bytes) that are stored, byte for byte, as cosignatures of
+ * (log, size) are left out, into out (cap bytes, at least len): they verified when they were
+ * stored (witness_keep_cosigs keeps only lines that did), so a copy of a checkpoint that brings
+ * nothing new costs no signature check, and one that brings a new line costs that line's.
+ * Returns how many lines were left out, *out_len the length of out (valid when some were), or
+ * an MDB error. */
+int witness_drop_known(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *note,
+                       size_t len, char *out, size_t cap, size_t *out_len);
 /* [{"witness":name,"size":N,"time":"…Z"}] for a log, newest sizes first, at most limit. */
 json_t *witness_list(struct store *s, MDB_txn *txn, uint32_t log, size_t limit);
 /* Keeps the cosignature lines of note (opened with vs) whose signers verified and are

@@ -22,8 +22,9 @@
  * never a cosignature that rolls the first back.
  *
  * "The latest checkpoint the node cosigned" is the bigger of the one recorded here and the one
- * the node serves for that log: federation cosigns every checkpoint of another log it verified
- * (witness.h), so that one is cosigned too.
+ * the node serves for that log: federation verified the one it serves consistent with everything
+ * before it (and cosigned it when the node is one of the log's witnesses, witset.h), so a request
+ * must start from it.
  *
  * Database "wit:latest" (of witness.h's module): origin → size (u64 BE) ‖ root (32) ‖ the
  * cosigned checkpoint note with the node's cosignature line. The cosignature line is also

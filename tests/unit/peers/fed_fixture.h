@@ -266,6 +266,20 @@ admit(struct fx *f, struct store *s, const char *origin, const char *vkey, const
 	append_json(s, REG, &f->auth, js);
 }
 
+/* The node under test (its witness key, WITNESS) becomes a member of its own registry: only
+ * members cosign, and only the logs they are witnesses of (peers/witset.h); with few members
+ * (at most WITSET_MEMBERS besides a log's own), every member witnesses every log. */
+static inline void
+admit_node_witness(struct fx *f, const char *hcp)
+{
+	struct note_signer k;
+	char vk[NOTE_VKEY_MAX + 1];
+	signer(&k, vk, WITNESS, NOTE_ALG_ED25519, 0x21); /* f->w's key, as a log key */
+	assert_memory_equal(k.v.pub, f->w.v.pub, 32);
+	note_signer_free(&k);
+	admit(f, &f->local.s, WITNESS, vk, hcp);
+}
+
 /* A store with the authority recorded and A admitted in its registry log. */
 static inline void
 open_member_store(struct fx *f, struct store_dir *sd)

@@ -101,6 +101,68 @@ test_forged_signature_penalises(void **state)
 	free(rh);
 }
 
+/* A member outside the witness set of A's log (witset.h: 7 members besides A, 3 chosen) verifies
+ * and serves A's checkpoint, and passes it on, without a cosignature of its own: the set's
+ * members cosign, the others relay. */
+static void
+test_outside_witness_set_not_cosigned(void **state)
+{
+	struct fx *f = *state;
+	char vk[NOTE_VKEY_MAX + 1], name[64], hcp[24];
+	admit_node_witness(f, "001.02");
+	for (int i = 0; i < 6; i++) {
+		struct note_signer k;
+		snprintf(name, sizeof(name), "remacto.ma/commune-x%d", i);
+		snprintf(hcp, sizeof(hcp), "001.1%d", i);
+		signer(&k, vk, name, NOTE_ALG_ED25519, (uint8_t)(0x61 + 0x10 * i));
+		admit(f, &f->local.s, name, vk, hcp);
+		note_signer_free(&k);
+	}
+	/* The rule, as every node computes it: the node is not one of A's witnesses. */
+	MDB_txn *txn;
+	struct tlog_head *rg = head(&f->local.s, REG);
+	assert_int_equal(store_read_begin(&f->local.s, &txn), 0);
+	assert_int_equal(witset_refresh(&f->fed->witset, &f->local.s, txn, rg->size), 0);
+	mdb_txn_abort(txn);
+	free(rg);
+	assert_false(witset_cosigns(&f->fed->witset, WITNESS, ORIGIN_A));
+	assert_false(fed_cosigns(f->fed, ORIGIN_A));
+
+	connect_peer(f, &f->p, "p");
+	connect_peer(f, &f->q, "q");
+	const Remacto__Peer__V1__GetEntries *g = announce_remote(f, &f->p);
+	outbox_clear(&f->q);
+	for (int round = 0; g && round < 5; round++) {
+		Remacto__Peer__V1__GetEntries r = *g;
+		answer(f, &f->p, &r, r.count, false);
+		g = NULL;
+		for (size_t i = 0; i < f->p.nout; i++)
+			if (f->p.out[i]->kind_case ==
+			            REMACTO__PEER__V1__PEER_MESSAGE__KIND_GET_ENTRIES &&
+			    f->p.out[i]->get_entries->start > r.start)
+				g = f->p.out[i]->get_entries;
+		outbox_clear(&f->p);
+	}
+	assert_int_equal(f->p.penalties, 0);
+	struct tlog_head *h = head(&f->local.s, ORIGIN_A);
+	assert_int_equal(h->size, 5);
+	assert_int_equal(f->stored_calls, 1);
+	/* Served without a line of its own, and passed on so. */
+	char full[NOTE_MAX_LEN];
+	assert_int_equal(store_read_begin(&f->local.s, &txn), 0);
+	int fl = witness_note(&f->local.s, txn, h->id, 5, h->checkpoint, h->checkpoint_len, full,
+	                      sizeof(full) - 1);
+	mdb_txn_abort(txn);
+	assert_int_equal(fl, (int)h->checkpoint_len);
+	const Remacto__Peer__V1__PeerMessage *m = sent(
+	        &f->q, REMACTO__PEER__V1__PEER_MESSAGE__KIND_CHECKPOINT);
+	assert_non_null(m);
+	assert_string_equal(m->checkpoint->origin, ORIGIN_A);
+	assert_null(memmem(m->checkpoint->note.data, m->checkpoint->note.len, WITNESS " ",
+	                   strlen(WITNESS) + 1));
+	free(h);
+}
+
 /* The answer in two verified steps: 3 entries with a consistency proof from 3 to 5 (committed
  * without a note), then the last 2 (committed with the signed note, cosigned by the node's
  * witness key, announced to the daemon and gossiped to the other peer). */
@@ -108,6 +170,7 @@ static void
 test_consistent_answer_committed(void **state)
 {
 	struct fx *f = *state;
+	admit_node_witness(f, "001.02"); /* a member: one of A's witnesses (2 members) */
 	connect_peer(f, &f->p, "p");
 	connect_peer(f, &f->q, "q");
 	const Remacto__Peer__V1__GetEntries *g = announce_remote(f, &f->p);
@@ -565,6 +628,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_vector_good_checkpoint_fetches, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_forged_signature_penalises, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outside_witness_set_not_cosigned, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_consistent_answer_committed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_answer_not_penalised, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_entries_penalised, setup, teardown),

@@ -406,6 +406,7 @@ test_caught_up_note_without_cosignature_lines(void **state)
 {
 	struct fx *f = *state;
 	admit(f, &f->local.s, ORIGIN_W2, f->w2_vkey, "001.09");
+	admit_node_witness(f, "001.02"); /* a member: one of A's witnesses (3 members) */
 	char *na = note_copy(&f->remote.s, ORIGIN_A), with[NOTE_MAX_LEN], note[NOTE_MAX_LEN];
 	cosigned(na, &f->w2cosig, 1760000000, with, sizeof(with));
 	const char *o[] = { ORIGIN_A }, *n[] = { with };

@@ -224,6 +224,59 @@ test_more_witnesses_than_lines(void **state)
 	assert_true(nt.sigs[0].verified);
 }
 
+/* A copy of a checkpoint whose cosignature lines are held already, byte for byte, is judged
+ * without them (no signature check for what verified before): W1's stored line is left out, W2's
+ * new line and another line of W1 (another time) stay, the author's line always; what is left
+ * opens with its signatures verified. Nothing held: nothing left out. */
+static void
+test_known_lines_dropped(void **state)
+{
+	struct fx *f = *state;
+	char note[NOTE_MAX_LEN], out[NOTE_MAX_LEN], want[NOTE_MAX_LEN], err[256];
+	struct note_verifier vs[3] = { f->author.v, f->w1.v, f->w2.v };
+	struct note nt;
+	MDB_txn *txn;
+	size_t ol = 0;
+	int len, n;
+
+	len = snprintf(note, sizeof(note), "%.*s%s%s", (int)f->h.checkpoint_len, f->h.checkpoint,
+	               f->line1, f->line2);
+	assert_int_equal(store_read_begin(&f->s, &txn), 0);
+	assert_int_equal(witness_drop_known(&f->s, txn, f->h.id, f->h.size, note, (size_t)len, out,
+	                                    sizeof(out), &ol),
+	                 0);
+	mdb_txn_abort(txn);
+	put(f, W1, f->line1, (size_t)f->l1, 1000);
+	assert_int_equal(store_read_begin(&f->s, &txn), 0);
+	n = witness_drop_known(&f->s, txn, f->h.id, f->h.size, note, (size_t)len, out, sizeof(out),
+	                       &ol);
+	mdb_txn_abort(txn);
+	assert_int_equal(n, 1);
+	int wl = snprintf(want, sizeof(want), "%.*s%s", (int)f->h.checkpoint_len, f->h.checkpoint,
+	                  f->line2);
+	assert_int_equal(ol, (size_t)wl);
+	assert_memory_equal(out, want, ol);
+	if (!note_open(out, ol, vs, 3, &nt, err, sizeof(err)))
+		fail_msg("what is left does not open: %s", err);
+	assert_int_equal(nt.nsigs, 2);
+	/* W1's line of another time is not the one held: it stays, to be checked. */
+	len = snprintf(note, sizeof(note), "%.*s%s", (int)f->h.checkpoint_len, f->h.checkpoint,
+	               f->line1b);
+	assert_int_equal(store_read_begin(&f->s, &txn), 0);
+	n = witness_drop_known(&f->s, txn, f->h.id, f->h.size, note, (size_t)len, out, sizeof(out),
+	                       &ol);
+	mdb_txn_abort(txn);
+	assert_int_equal(n, 0);
+	/* Held for another size: not the same checkpoint, kept. */
+	len = snprintf(note, sizeof(note), "%.*s%s", (int)f->h.checkpoint_len, f->h.checkpoint,
+	               f->line1);
+	assert_int_equal(store_read_begin(&f->s, &txn), 0);
+	n = witness_drop_known(&f->s, txn, f->h.id, f->h.size + 1, note, (size_t)len, out,
+	                       sizeof(out), &ol);
+	mdb_txn_abort(txn);
+	assert_int_equal(n, 0);
+}
+
 int
 main(void)
 {
@@ -232,6 +285,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_line_already_in_note, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_line_same_signer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_more_witnesses_than_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_known_lines_dropped, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("witness", tests, NULL, NULL);
 }
