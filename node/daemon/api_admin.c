@@ -23,6 +23,19 @@
 #include "store/tlog.h"
 #include "views/csvimport.h"
 
+/* Whether the member's record lists key k, from any size. */
+static bool
+registry_gives(const Remacto__Store__MemberRecord *m, const struct note_verifier *k)
+{
+	struct note_verifier v;
+	char why[160];
+	for (size_t i = 0; i < m->n_keys; i++)
+		if (note_verifier_parse(m->keys[i]->verifier_key, &v, why, sizeof(why)) &&
+		    !memcmp(v.pub, k->pub, 32))
+			return true;
+	return false;
+}
+
 /* What the registry says of this node's own log: suspended (403 with the suspension, which
  * `remacto publish` turns into its own exit code), or its key rotated away from the one this node
  * signs with (its checkpoints would verify nowhere). 403, not 503: the authority's decision, not
@@ -49,6 +62,14 @@ registry_allows(const struct api_ctx *c, struct api_resp *resp)
 	} else if (sp->suspended) {
 		publish_refuse_suspended(resp, origin, sp);
 	} else if (registry_member(c->store, txn, origin, &m) == 0 && m->n_keys &&
+	           !registry_gives(m, c->own)) {
+		api_error(resp, 503, NULL,
+		          "this node signs with a key that the registry it holds does not give for "
+		          "%s: if the network authority rotated the key to it, the node takes that "
+		          "from its peers and publishing resumes then; if not, configure the key "
+		          "file the registry gives (%s) and restart the node",
+		          origin, m->keys[m->n_keys - 1]->verifier_key);
+	} else if (m && m->n_keys &&
 	           note_verifier_parse(m->keys[m->n_keys - 1]->verifier_key, &cur, why,
 	                               sizeof(why)) &&
 	           memcmp(cur.pub, c->own->pub, 32) != 0) {

@@ -48,6 +48,9 @@ struct node {
 	struct store store;
 	struct note_signer signer; /* own log's key; signer.pkey NULL on a mirror */
 	bool own_log;
+	/* The signer's key is not yet the own log's: the registry the node holds does not give it
+	 * (a data folder older than a rotation). Service thread (ownlog.h). */
+	bool key_pending, key_adopting;
 	/* The node's identity in the federation: its log key (name = origin) on a member node, a
 	 * key of its own named "mirror.<key id>" on a mirror. Proves the node in peer handshakes
 	 * and signs its cosignatures (as alg 0x04 under the same name). */

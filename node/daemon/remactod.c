@@ -23,6 +23,7 @@
 #include "http.h"
 #include "live.h"
 #include "node.h"
+#include "ownlog.h"
 #include "peers/fed.h"
 #include "peers/registry.h"
 #include "peers/transport.h"
@@ -149,164 +150,6 @@ load_identity(struct node *n)
 	return 0;
 }
 
-/* Whether the registry gives the own log the node's key at size, suspended or not: a suspension
- * decides whether the node may publish (fed, publish), not which key is the log's (a suspended
- * member's key is rotated before it is reinstated, the order a compromised key calls for). */
-static bool
-own_key_at(struct node *n, MDB_txn *txn, uint64_t size)
-{
-	Remacto__Store__MemberRecord *m = NULL;
-	const char *vkey = NULL;
-	struct note_verifier v;
-	char why[160];
-	bool mine = false;
-
-	if (registry_member(&n->store, txn, n->cfg.origin, &m) != 0)
-		return false;
-	for (size_t i = 0; i < m->n_keys; i++) /* in from_size order */
-		if (m->keys[i]->from_size <= size)
-			vkey = m->keys[i]->verifier_key;
-	if (vkey && note_verifier_parse(vkey, &v, why, sizeof(why)))
-		mine = !strcmp(v.name, n->cfg.origin) && !memcmp(v.pub, n->signer.v.pub, 32);
-	remacto__store__member_record__free_unpacked(m, NULL);
-	return mine;
-}
-
-/* Signs the own log's whole tree again with the node's key, at the size it holds. */
-struct resign_arg {
-	struct store *s;
-	const struct note_signer *signer;
-};
-
-static int
-resign_txn(MDB_txn *txn, void *arg)
-{
-	struct resign_arg *a = arg;
-	struct tlog_batch b;
-	int rc = tlog_batch_begin(&b, a->s, txn, a->signer->v.name);
-	if (rc == 0)
-		rc = tlog_batch_seal(&b, txn, a->signer, NULL);
-	tlog_batch_end(&b);
-	return rc;
-}
-
-/* After a rotation that reaches back (the registry gives the node's key at the size its log
- * already holds: a forced or late rotation), the log's checkpoint of that size is signed by a
- * retired key. Until the tree is signed again every node serves the last checkpoint below the
- * rotation, the entries from there on are under no checkpoint the registry allows, and anyone
- * who takes the member's key from the registry sees a checkpoint it does not verify. So it is
- * signed again now, at start, not at the next publication. 0 when nothing was to do or it was
- * done. */
-static int
-resign_after_rotation(struct node *n, const struct tlog_head *h)
-{
-	struct note *nt = NULL;
-	MDB_txn *txn;
-	char err[256];
-	bool due = false;
-
-	if (h->size == 0 || store_read_begin(&n->store, &txn) != 0)
-		return 0;
-	if (own_key_at(n, txn, h->size) && (nt = malloc(sizeof(*nt))))
-		due = !note_open(h->checkpoint, h->checkpoint_len, &n->signer.v, 1, nt, err,
-		                 sizeof(err));
-	mdb_txn_abort(txn);
-	free(nt);
-	if (!due)
-		return 0;
-	struct resign_arg a = { &n->store, &n->signer };
-	int rc = store_write(&n->store, resign_txn, &a);
-	if (rc != 0) {
-		log_err("log %s: cannot sign its %llu entries again with the rotated key: %s%s",
-		        n->cfg.origin, (unsigned long long)h->size, store_strerror(rc),
-		        store_io_hint(rc));
-		return -1;
-	}
-	log_info("log %s: its %llu entries signed again with the key the registry gives from a "
-	         "size it already held",
-	         n->cfg.origin, (unsigned long long)h->size);
-	return 0;
-}
-
-/* Loads (or on first start creates) the node's key and log. */
-static int
-open_own_log(struct node *n)
-{
-	char err[512];
-	MDB_txn *txn;
-	struct tlog_head *h;
-	int rc;
-
-	if (load_identity(n) != 0)
-		return -1;
-	if (!n->cfg.origin[0]) {
-		log_info("no origin configured: running as a read-only mirror named %s",
-		         n->identity.v.name);
-		return 0;
-	}
-	if (note_signer_from_pem(&n->signer, n->cfg.origin, NOTE_ALG_ED25519, n->cfg.key, err,
-	                         sizeof(err)) != 0) {
-		log_err("%s", err);
-		return -1;
-	}
-	if (!(h = malloc(sizeof(*h))))
-		return -1;
-	rc = store_read_begin(&n->store, &txn);
-	if (rc == 0) {
-		rc = tlog_head(&n->store, txn, n->cfg.origin, h);
-		mdb_txn_abort(txn);
-	}
-	if (rc == MDB_NOTFOUND) {
-		char path[PATH_MAX]; /* realpath writes up to PATH_MAX bytes */
-		if (!realpath(n->cfg.key, path) ||
-		    tlog_create(&n->store, &n->signer, path, err, sizeof(err)) != 0) {
-			log_err("cannot create log %s: %s", n->cfg.origin, err);
-			free(h);
-			return -1;
-		}
-		char vkey[NOTE_VKEY_MAX + 1];
-		note_verifier_format(&n->signer.v, vkey, sizeof(vkey));
-		log_info("created log %s; its verifier key, for the network registry: %s",
-		         n->cfg.origin, vkey);
-	} else if (rc != 0) {
-		log_err("cannot read log %s: %s", n->cfg.origin, store_strerror(rc));
-		free(h);
-		return -1;
-	} else {
-		char vkey[NOTE_VKEY_MAX + 1], path[PATH_MAX];
-		bool rotated = false;
-		note_verifier_format(&n->signer.v, vkey, sizeof(vkey));
-		if (strcmp(vkey, h->vkey) != 0 && store_read_begin(&n->store, &txn) == 0) {
-			/* A new key is the log's key once the registry rotated it, from the next
-			 * checkpoint on. */
-			rotated = own_key_at(n, txn, h->size + 1);
-			mdb_txn_abort(txn);
-			if (rotated && (!realpath(n->cfg.key, path) ||
-			                tlog_set_key(&n->store, n->cfg.origin, vkey, path) != 0))
-				rotated = false;
-			if (rotated)
-				log_info(
-				        "log %s: signing with the key the registry rotated in (%s)",
-				        n->cfg.origin, vkey);
-		}
-		if (strcmp(vkey, h->vkey) != 0 && !rotated) {
-			log_err("key %s is not the key of log %s (%s), nor a key the registry rotated "
-			        "in for its next checkpoint: configure the right key file",
-			        n->cfg.key, n->cfg.origin, h->vkey);
-			free(h);
-			return -1;
-		}
-		if (resign_after_rotation(n, h) != 0) {
-			free(h);
-			return -1;
-		}
-		log_info("log %s: %llu entries", n->cfg.origin, (unsigned long long)h->size);
-	}
-	free(h);
-	n->own_log = true;
-	return 0;
-}
-
 /* Publishes the seed file when the own log is still empty. */
 static int
 seed(struct node *n, const char *file)
@@ -385,6 +228,7 @@ static void
 fed_stored(void *arg, const char *origin, uint64_t size)
 {
 	live_checkpoint(arg, origin, size);
+	ownlog_registry_moved(arg);
 }
 
 /* The node as a tlog-witness of the network's logs and of the outside logs of [witness] log. */
@@ -584,7 +428,7 @@ main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
-	if (open_own_log(n) != 0 || load_token(n) != 0)
+	if (load_identity(n) != 0 || ownlog_open(n) != 0 || load_token(n) != 0)
 		goto out;
 	if (!(n->live = live_create(&n->cfg, err, sizeof(err)))) {
 		log_err("%s", err);

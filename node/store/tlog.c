@@ -678,21 +678,28 @@ struct setkey_arg {
 	const char *origin, *vkey, *key_file;
 };
 
+int
+tlog_set_key_txn(struct store *s, MDB_txn *txn, const char *origin, const char *vkey,
+                 const char *key_file)
+{
+	Remacto__Store__LogRecord *rec;
+	int rc = store_log_get(s, txn, origin, &rec);
+	if (rc != 0)
+		return rc;
+	char *ov = rec->verifier_key, *ok = rec->key_file;
+	rec->verifier_key = (char *)vkey;
+	rec->key_file = (char *)key_file;
+	rc = store_log_put(s, txn, rec);
+	rec->verifier_key = ov, rec->key_file = ok;
+	remacto__store__log_record__free_unpacked(rec, NULL);
+	return rc;
+}
+
 static int
 setkey_txn(MDB_txn *txn, void *arg)
 {
 	struct setkey_arg *a = arg;
-	Remacto__Store__LogRecord *rec;
-	int rc = store_log_get(a->s, txn, a->origin, &rec);
-	if (rc != 0)
-		return rc;
-	char *ov = rec->verifier_key, *ok = rec->key_file;
-	rec->verifier_key = (char *)a->vkey;
-	rec->key_file = (char *)a->key_file;
-	rc = store_log_put(a->s, txn, rec);
-	rec->verifier_key = ov, rec->key_file = ok;
-	remacto__store__log_record__free_unpacked(rec, NULL);
-	return rc;
+	return tlog_set_key_txn(a->s, txn, a->origin, a->vkey, a->key_file);
 }
 
 int

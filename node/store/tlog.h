@@ -55,6 +55,9 @@ int tlog_create(struct store *s, const struct note_signer *signer, const char *k
 /* After a key rotation the registry allows: the key (and its file) that signs the log's next
  * checkpoints. The caller checked the registry. */
 int tlog_set_key(struct store *s, const char *origin, const char *vkey, const char *key_file);
+/* The same inside the caller's write transaction. */
+int tlog_set_key_txn(struct store *s, MDB_txn *txn, const char *origin, const char *vkey,
+                     const char *key_file);
 
 /* Reads the head of a log. MDB_NOTFOUND when the node holds no such log. */
 int tlog_head(struct store *s, MDB_txn *txn, const char *origin, struct tlog_head *out);
