@@ -23,6 +23,7 @@ fed_chunk_free(struct chunk *c)
 	free(c->data);
 	free(c->len);
 	free(c->proof);
+	free(c->leaf);
 	free(c);
 }
 
@@ -115,22 +116,20 @@ apply_run(MDB_txn *txn, struct fed_write *w)
 		rc = -EAGAIN; /* a gap: a chunk before it did not go in */
 		goto fail;
 	}
-	for (size_t i = held - c->start; i < c->n; i++)
-		if ((rc = tlog_batch_add(&b, txn, c->data[i], c->len[i], false, err,
-		                         sizeof(err))) != 0)
-			goto fail;
+	/* The leaf hashes computed from these very bytes on arrival: not hashed again; the
+	 * proof check refuses the chunk (-EBADMSG) if they do not give the signed root. */
+	size_t from = held - c->start;
+	struct tlog_proof pr = { c->proof_size, { 0 }, (const uint8_t(*)[32])c->proof, c->nproof };
+	memcpy(pr.root, c->proof_root, 32);
+	if ((rc = tlog_batch_add_proved(
+	             &b, txn, (const uint8_t *const *)c->data + from, c->len + from,
+	             c->leaf && from >= c->leaf_from
+	                     ? (const uint8_t(*)[32])c->leaf + (from - c->leaf_from)
+	                     : NULL,
+	             c->n - from, &pr, err, sizeof(err))) != 0)
+		goto fail;
 	tlog_batch_root(&b, root);
 	uint64_t e = b.range.size;
-	bool verified;
-	if (e == c->proof_size)
-		verified = c->nproof == 0 && !memcmp(root, c->proof_root, 32);
-	else
-		verified = merkle_verify_consistency(e, c->proof_size, root, c->proof_root,
-		                                     (const uint8_t(*)[32])c->proof, c->nproof);
-	if (!verified) {
-		rc = -EBADMSG;
-		goto fail;
-	}
 	/* Reaching a signed checkpoint: it becomes the log's checkpoint, if the registry, as it
 	 * is in this very transaction, still allows it (a rotation or a suspension may have come
 	 * since it was judged). Entries proved only against a checkpoint it no longer allows are
@@ -256,16 +255,21 @@ fail:
  * checked again in its transaction; this is what lets the sender be penalised while it is
  * still connected, and keeps data that fails from ever reaching the store. */
 static bool
-chunk_verifies(struct merkle_range *r, const struct chunk *c)
+chunk_verifies(struct merkle_range *r, struct chunk *c)
 {
 	struct merkle_range *t = malloc(sizeof(*t));
-	uint8_t leaf[MERKLE_HASH_LEN], root[MERKLE_HASH_LEN];
+	uint8_t one[MERKLE_HASH_LEN], root[MERKLE_HASH_LEN];
 	bool ok = false;
 
 	if (!t)
 		return false;
 	*t = *r;
-	for (size_t i = t->size - c->start; i < c->n; i++) {
+	/* The leaf hashes are kept for the writer (without memory for them, it hashes again). */
+	free(c->leaf);
+	c->leaf_from = (size_t)(t->size - c->start);
+	c->leaf = malloc((c->n - c->leaf_from) * MERKLE_HASH_LEN + 1);
+	for (size_t i = c->leaf_from; i < c->n; i++) {
+		uint8_t *leaf = c->leaf ? c->leaf[i - c->leaf_from] : one;
 		merkle_leaf_hash(c->data[i], c->len[i], leaf);
 		if (merkle_range_append(t, leaf, NULL, NULL) != 0)
 			goto done;
@@ -346,6 +350,8 @@ fed_apply_chunks(struct fed *f, struct fed_log *l)
 		}
 		for (size_t i = 0; i < c->n; i++)
 			bytes += c->len[i];
+		if (c->leaf)
+			bytes += (c->n - c->leaf_from) * MERKLE_HASH_LEN;
 		j->w.from = c->from;
 		j->w.run = apply_run;
 		j->w.done = apply_done;

@@ -63,6 +63,10 @@ struct chunk {
 	char vkey[NOTE_VKEY_MAX + 1]; /* the key of the checkpoint it is proved against */
 	uint8_t (*proof)[32];
 	size_t nproof;
+	/* leaf[i - leaf_from]: the leaf hash of entry i >= leaf_from, computed from data when the chunk was
+	 * checked on arrival (chunk_verifies), for the writer's transaction; NULL: none. */
+	uint8_t (*leaf)[32];
+	size_t leaf_from;
 	struct peer *from;
 	struct chunk *next;
 };

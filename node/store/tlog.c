@@ -187,9 +187,11 @@ tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t l
 	return tlog_batch_add_entry(b, txn, data, len, NULL, strict, err, errcap);
 }
 
-int
-tlog_batch_add_entry(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len,
-                     const Remacto__V1__Entry *given, bool strict, char *err, size_t errcap)
+/* add_entry with the leaf hash when the caller has it (NULL: computed here). */
+static int
+add_one(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len,
+        const Remacto__V1__Entry *given, const uint8_t *given_leaf, bool strict, char *err,
+        size_t errcap)
 {
 	Remacto__V1__Entry *e = NULL;
 	uint8_t leaf[32];
@@ -216,9 +218,49 @@ tlog_batch_add_entry(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, si
 		err_set(err, errcap, "not a protobuf remacto.v1.Entry");
 		return -EINVAL;
 	}
-	(void)txn; /* the entry reaches the store when the batch seals */
+	/* the entry reaches the store when the batch seals */
+	if (given_leaf)
+		return tlog_stage_append(b, data, len, given_leaf);
 	merkle_leaf_hash(data, len, leaf);
 	return tlog_stage_append(b, data, len, leaf);
+}
+
+int
+tlog_batch_add_entry(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len,
+                     const Remacto__V1__Entry *given, bool strict, char *err, size_t errcap)
+{
+	return add_one(b, txn, data, len, given, NULL, strict, err, errcap);
+}
+
+int
+tlog_batch_add_proved(struct tlog_batch *b, MDB_txn *txn, const uint8_t *const *data,
+                      const size_t *len, const uint8_t (*leaves)[MERKLE_HASH_LEN], size_t n,
+                      const struct tlog_proof *p, char *err, size_t errcap)
+{
+	uint8_t root[MERKLE_HASH_LEN];
+	bool ok;
+	int rc;
+
+	if (b->spoiled)
+		return -EBADMSG;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = add_one(b, txn, data[i], len[i], NULL, leaves ? leaves[i] : NULL, false,
+		                  err, errcap)) != 0)
+			return rc;
+	merkle_range_root(&b->range, root);
+	if (b->range.size == p->size)
+		ok = p->n == 0 && !memcmp(root, p->root, MERKLE_HASH_LEN);
+	else
+		ok = merkle_verify_consistency(b->range.size, p->size, root, p->root, p->hashes,
+		                               p->n);
+	if (ok)
+		return 0;
+	b->spoiled = true;
+	err_set(err, errcap,
+	        "entries %llu to %llu do not reproduce the signed root of size %llu: not stored",
+	        (unsigned long long)(b->range.size - n), (unsigned long long)b->range.size,
+	        (unsigned long long)p->size);
+	return -EBADMSG;
 }
 
 int
@@ -231,6 +273,8 @@ tlog_batch_seal(struct tlog_batch *b, MDB_txn *txn, const struct note_signer *si
 	int rc, len;
 
 	char vkey[NOTE_VKEY_MAX + 1];
+	if (b->spoiled)
+		return -EBADMSG;
 	if (strcmp(rec->origin, signer->v.name) != 0 ||
 	    note_verifier_format(&signer->v, vkey, sizeof(vkey)) < 0 ||
 	    strcmp(vkey, rec->verifier_key) != 0)
@@ -275,6 +319,8 @@ tlog_batch_seal_verified(struct tlog_batch *b, MDB_txn *txn, const char *note, s
 	uint8_t root[32], bb[64 * MERKLE_HASH_LEN];
 	int rc;
 
+	if (b->spoiled)
+		return -EBADMSG;
 	merkle_range_root(&b->range, root);
 	if ((rc = tlog_stage_flush(b, txn)) != 0)
 		return rc;

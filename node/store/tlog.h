@@ -94,6 +94,7 @@ struct tlog_batch {
 	struct merkle_range range;
 	uint64_t first;
 	struct tlog_stage *stage; /* the entries and hashes held until seal (tlog_tree.c) */
+	bool spoiled;             /* an add_proved failed: never sealed (-EBADMSG) */
 };
 
 int tlog_batch_begin(struct tlog_batch *b, struct store *s, MDB_txn *txn, const char *origin);
@@ -114,6 +115,24 @@ void tlog_batch_end(struct tlog_batch *b);
  * the record keeps its previous, smaller checkpoint: a catch-up commits in verified steps. */
 int tlog_batch_seal_verified(struct tlog_batch *b, MDB_txn *txn, const char *note, size_t note_len,
                              const char *vkey, struct tlog_head *head);
+/* Replication: what a chunk of entries is proved against, a signed root of size leaves
+ * (size >= the batch's size after the chunk) and the consistency proof from the batch's tree
+ * after the chunk to it (n hashes; none when the sizes are equal). */
+struct tlog_proof {
+	uint64_t size;
+	uint8_t root[MERKLE_HASH_LEN];
+	const uint8_t (*hashes)[MERKLE_HASH_LEN];
+	size_t n;
+};
+/* Appends n entries (data[i], len[i]; folded leniently, as tlog_batch_add with strict false),
+ * then checks that the batch's tree is consistent with p: -EBADMSG when it is not, and the
+ * batch is then spoiled (both seals refuse it with -EBADMSG): the caller aborts the
+ * transaction that holds what the adds wrote. leaves: NULL, or the entries' leaf hashes as the
+ * caller computed them from exactly these bytes (merkle_leaf_hash of data[i]), to save hashing
+ * them twice. A wrong leaf cannot reach the tree: it changes the root, which p then refuses. */
+int tlog_batch_add_proved(struct tlog_batch *b, MDB_txn *txn, const uint8_t *const *data,
+                          const size_t *len, const uint8_t (*leaves)[MERKLE_HASH_LEN], size_t n,
+                          const struct tlog_proof *p, char *err, size_t errcap);
 /* The root of the batch's tree as it stands. */
 void tlog_batch_root(const struct tlog_batch *b, uint8_t root[32]);
 
