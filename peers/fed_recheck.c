@@ -37,6 +37,7 @@ struct held {
 	uint64_t size;
 	char *note;
 	size_t len;
+	char vkey[NOTE_VKEY_MAX + 1]; /* the key the served note was verified with when stored */
 	struct held *next;
 };
 
@@ -52,11 +53,46 @@ collect_held(const Remacto__Store__LogRecord *rec, void *arg)
 	snprintf(h->origin, sizeof(h->origin), "%s", rec->origin);
 	h->id = rec->id;
 	h->size = rec->size;
+	if (rec->verifier_key && strlen(rec->verifier_key) <= NOTE_VKEY_MAX)
+		snprintf(h->vkey, sizeof(h->vkey), "%s", rec->verifier_key);
 	memcpy(h->note, rec->checkpoint.data, rec->checkpoint.len);
 	h->len = rec->checkpoint.len;
 	h->next = *list;
 	*list = h;
 	return 0;
+}
+
+/* Whether the checkpoint h serves is still one the registry allows, judged without checking
+ * its signature again (an Ed25519 verification per log at every start): a replicated log's
+ * record keeps the note it serves with the key that verified it when it was stored
+ * (tlog_batch_seal_verified, fed_write.c's serve), and a signature that held then holds now.
+ * What may have changed since is the registry (a rotation or a suspension, applied while the
+ * node was down too): the key must still be the one it gives at the note's size, as
+ * fed_allowed_now requires. The note must carry a signature line of that very key (name and
+ * key ID). False means "not shown": the caller judges it fully. Never for the node's own log,
+ * whose record takes a rotated key before its next checkpoint. */
+static bool
+served_still_allowed(struct fed *f, MDB_txn *txn, const struct held *h)
+{
+	struct note_verifier v;
+	struct checkpoint cp;
+	struct note *nt;
+	char why[160];
+	size_t tl = fed_note_text_len(h->note, h->len);
+	bool ok = false;
+
+	if (!h->len || !h->vkey[0] || fed_is_own(f, h->origin) || !tl ||
+	    !note_verifier_parse(h->vkey, &v, why, sizeof(why)) ||
+	    !checkpoint_parse(h->note, tl, &cp, why, sizeof(why)) ||
+	    strcmp(cp.origin, h->origin) != 0 || !(nt = malloc(sizeof(*nt))))
+		return false;
+	/* Parsed only (no key given): well formed, and the key's line is there. */
+	if (!note_open(h->note, h->len, NULL, 0, nt, why, sizeof(why)) &&
+	    !strncmp(why, NOTE_ERR_NO_KNOWN_KEY, strlen(NOTE_ERR_NO_KNOWN_KEY)))
+		for (size_t i = 0; i < nt->nsigs && !ok; i++)
+			ok = nt->sigs[i].key_id == v.key_id && !strcmp(nt->sigs[i].name, v.name);
+	free(nt);
+	return ok && fed_key_allowed(f, txn, h->origin, cp.size, h->vkey);
 }
 
 /* What a log should serve now: the newest stored checkpoint of a size up to its tree's that
@@ -93,9 +129,11 @@ choose(struct fed *f, MDB_txn *txn, const struct held *h, char **best, size_t *b
 			same = true;
 			break;
 		}
-		if (!fed_allowed_now(f, txn, h->origin, v.mv_data, v.mv_size, &author))
+		bool served = v.mv_size == h->len && !memcmp(v.mv_data, h->note, h->len);
+		if (!(served && served_still_allowed(f, txn, h)) &&
+		    !fed_allowed_now(f, txn, h->origin, v.mv_data, v.mv_size, &author))
 			continue;
-		if (v.mv_size == h->len && !memcmp(v.mv_data, h->note, h->len)) {
+		if (served) {
 			same = true;
 			break;
 		}
