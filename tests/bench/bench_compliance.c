@@ -106,7 +106,7 @@ origin_of(uint32_t i, char *out, size_t cap)
 
 /* ---- entries ---- */
 
-struct buf {
+struct ebuf {
 	uint8_t *data;
 	size_t len, cap;
 	struct tlog_blob *v;
@@ -114,7 +114,7 @@ struct buf {
 };
 
 static void
-put(struct buf *b, Remacto__V1__Entry *e, const char *published)
+put(struct ebuf *b, Remacto__V1__Entry *e, const char *published)
 {
 	e->schema = 1;
 	e->published = (char *)published;
@@ -143,7 +143,7 @@ day_str(facts_day d, char out[11])
 /* The entries of member k's log from entry `from` to `to` (exclusive), as published on the
  * days the member's timeline gives (two years, up to 2025-06-28). */
 static void
-member_entries(uint32_t k, uint64_t from, uint64_t to, uint64_t per_member, struct buf *b)
+member_entries(uint32_t k, uint64_t from, uint64_t to, uint64_t per_member, struct ebuf *b)
 {
 	facts_day start = facts_day_parse("2023-07-01"), end = facts_day_parse("2025-06-28");
 	char id[32], id2[32], pub[32], date[11], period[16], text[64], field[48], oldv[16],
@@ -293,7 +293,7 @@ struct gen {
 	struct store *s;
 	uint32_t first, count; /* members [first, first + count) */
 	uint64_t per_member;
-	struct buf *b;
+	struct ebuf *b;
 };
 
 static int
@@ -453,7 +453,7 @@ generate(const char *dir, uint64_t total, uint32_t members)
 	struct store s;
 	struct note_signer auth;
 	char err[512], vkey[NOTE_VKEY_MAX + 1];
-	struct buf b = { 0 };
+	struct ebuf b = { 0 };
 	uint64_t per = total / members;
 	double t0 = now();
 
@@ -634,7 +634,7 @@ struct upkeep {
 	struct store *s;
 	uint32_t members;
 	uint64_t per;
-	struct buf *b;
+	struct ebuf *b;
 };
 
 static int
@@ -736,7 +736,7 @@ run(const char *dir, int rounds)
 
 	/* Upkeep: 100,000 entries through tlog_append, 1,000 a batch, to 100 members; then the
 	 * refresh that folds them; then the overview, which evaluates those 100 members again. */
-	struct buf b = { 0 };
+	struct ebuf b = { 0 };
 	b.cap = (size_t)1000 * 400 + 65536;
 	b.data = malloc(b.cap);
 	double append_s = 0, fold_s;
