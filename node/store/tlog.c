@@ -187,6 +187,36 @@ tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t l
 	return tlog_batch_add_entry(b, txn, data, len, NULL, strict, err, errcap);
 }
 
+/* Decoding an entry for the modules without a malloc per message and string: protobuf-c
+ * allocates from a buffer on add_one's stack, and from the heap only what does not fit (a
+ * large entry); free gives back only what came from the heap. */
+#define DECODE_ARENA 16384
+struct decode_arena {
+	ProtobufCAllocator pa;
+	size_t used;
+	_Alignas(16) uint8_t buf[DECODE_ARENA];
+};
+
+static void *
+arena_alloc(void *data, size_t n)
+{
+	struct decode_arena *a = data;
+	n = (n + 15) & ~(size_t)15;
+	if (n > DECODE_ARENA - a->used)
+		return malloc(n);
+	void *p = a->buf + a->used;
+	a->used += n;
+	return p;
+}
+
+static void
+arena_free(void *data, void *p)
+{
+	struct decode_arena *a = data;
+	if (p && ((uint8_t *)p < a->buf || (uint8_t *)p >= a->buf + DECODE_ARENA))
+		free(p);
+}
+
 /* add_entry with the leaf hash when the caller has it (NULL: computed here). */
 static int
 add_one(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len,
@@ -194,6 +224,7 @@ add_one(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len,
         size_t errcap)
 {
 	Remacto__V1__Entry *e = NULL;
+	struct decode_arena a;
 	uint8_t leaf[32];
 	int rc;
 
@@ -204,14 +235,18 @@ add_one(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len,
 	}
 	/* Entries that do not decode are still log leaves (a replicated log is what its member
 	 * signed); only what decodes can be indexed. */
-	if (!given)
-		given = e = remacto__v1__entry__unpack(NULL, len, data);
+	if (!given) {
+		a.pa = (ProtobufCAllocator){ arena_alloc, arena_free, &a };
+		a.used = 0;
+		given = e = remacto__v1__entry__unpack(&a.pa, len, data);
+	}
 	if (given) {
 		/* The modules' derived data (the domain index, the registry view) in the same
 		 * transaction as the entry. */
 		rc = store_apply(b->s, txn, b->rec->id, b->rec->origin, b->range.size, given,
 		                 strict, err, errcap);
-		remacto__v1__entry__free_unpacked(e, NULL);
+		if (e)
+			remacto__v1__entry__free_unpacked(e, &a.pa);
 		if (rc != 0)
 			return rc;
 	} else if (strict) {
