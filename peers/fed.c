@@ -112,6 +112,32 @@ fed_destroy(struct fed *f)
 	free(f);
 }
 
+/* A log's own node that connects first gets the biggest checkpoint of its log that this node is
+ * catching up to: the vector carries the checkpoint each log serves, which lags the tree while
+ * a node catches up in steps. A node restored from a backup counts this peer's statement once
+ * the vector is in (fed_may_publish), so it must know of the bigger tree before. */
+static void
+tell_author(struct fed *f, struct peer *p)
+{
+	Remacto__Peer__V1__PeerMessage m = REMACTO__PEER__V1__PEER_MESSAGE__INIT;
+	Remacto__Peer__V1__SignedCheckpoint sc = REMACTO__PEER__V1__SIGNED_CHECKPOINT__INIT;
+	const struct cand *best = NULL;
+	struct fed_log *l;
+
+	if (!peer_registered(p) || !(l = fed_find_log(f, peer_name(p), false)) || l->forked)
+		return;
+	for (size_t i = 0; i < l->ncands; i++)
+		if (!best || l->cands[i].size > best->size)
+			best = &l->cands[i];
+	if (!best)
+		return;
+	sc.origin = l->origin;
+	sc.note.data = (uint8_t *)best->note, sc.note.len = best->len;
+	m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_CHECKPOINT;
+	m.checkpoint = &sc;
+	fed_send_to(p, &m);
+}
+
 void
 fed_peer_ready(struct fed *f, struct peer *p)
 {
@@ -119,8 +145,10 @@ fed_peer_ready(struct fed *f, struct peer *p)
 	if (!fp)
 		return;
 	fp->p = p;
+	fp->since = time(NULL);
 	fp->next = f->peers;
 	f->peers = fp;
+	tell_author(f, p);
 	fed_send_vector(f, p);
 }
 
@@ -204,11 +232,8 @@ on_vector(struct fed *f, struct peer *p, const Remacto__Peer__V1__CheckpointVect
 			return; /* penalised and closed: what it said of the node's own log is void */
 	}
 	struct fed_peer *fp = fed_find_peer(f, p);
-	if (v->last && fp && f->ctx.own && !fp->own_mentioned && !f->own_statement) {
-		log_info("fed: %s holds nothing of this node's own log (its whole vector)",
-		         peer_name(p));
-		f->own_statement = true;
-	}
+	if (v->last && fp && f->ctx.own && !fp->own_mentioned)
+		fed_own_said(f, p, 0, false);
 	if (v->last && fp)
 		fp->own_mentioned = false; /* a later vector says it again */
 }
@@ -306,15 +331,19 @@ fed_tick(struct fed *f)
 					want = own->cands[i].size;
 			if (f->own_behind && h->size >= want) {
 				f->own_behind = false;
-				log_info(
-				        "fed: this node's own log is caught up (%llu entries); publishing "
-				        "resumes",
-				        (unsigned long long)h->size);
+				log_info("fed: this node's own log is caught up (%llu entries)%s",
+				         (unsigned long long)h->size,
+				         fed_may_publish(f) ? "; publishing resumes"
+				                            : " with what its peers said so far; "
+				                              "publishing waits for the others");
 			}
 		}
 		mdb_txn_abort(txn);
 	}
 	free(h);
+	/* The restore safeguard says once, in the node's log, when publishing may start. */
+	if (f->ctx.own && !f->own_allowed)
+		(void)fed_may_publish(f);
 	/* The registry changed (or the node just started): judge again what the node holds and
 	 * what waits (fed_recheck.c). */
 	if (store_read_begin(f->ctx.store, &txn) == 0) {
@@ -388,6 +417,108 @@ fed_tick(struct fed *f)
 	free(h);
 }
 
+void
+fed_own_said(struct fed *f, struct peer *p, uint64_t size, bool checkpoint)
+{
+	struct fed_peer *fp = fed_find_peer(f, p);
+	const char *name = peer_name(p);
+	size_t i;
+
+	if (!fp || fp->own_said)
+		return;
+	fp->own_said = true;
+	for (i = 0; i < f->nown_said && strcmp(f->own_said[i], name); i++)
+		;
+	if (i == f->nown_said && i < FED_OWN_SAID_MAX) {
+		snprintf(f->own_said[i], sizeof(f->own_said[i]), "%s", name);
+		f->nown_said++;
+	}
+	if (!f->own_first_said)
+		f->own_first_said = time(NULL);
+	if (f->own_allowed)
+		return;
+	if (checkpoint)
+		log_info(
+		        "fed: %s holds %llu entries of this node's own log (a verified checkpoint)",
+		        name, (unsigned long long)size);
+	else
+		log_info("fed: %s holds nothing of this node's own log (its whole vector)", name);
+}
+
+static bool
+said_by(const struct fed *f, const char *name)
+{
+	for (size_t i = 0; i < f->nown_said; i++)
+		if (!strcmp(f->own_said[i], name))
+			return true;
+	return false;
+}
+
+static int
+member_said(const Remacto__Store__MemberRecord *m, void *arg)
+{
+	struct fed *f = arg;
+	return fed_is_own(f, m->origin) || said_by(f, m->origin) ? 0 : 1;
+}
+
+/* Whether every node the registry knows of, the authority's and every member's, said what it
+ * holds of the node's own log: nobody else can come with more (but a mirror). */
+static bool
+everyone_said(struct fed *f)
+{
+	struct note_verifier auth;
+	MDB_txn *txn;
+	bool all;
+
+	if (store_read_begin(f->ctx.store, &txn) != 0)
+		return false;
+	all = registry_authority(f->ctx.store, txn, &auth) && said_by(f, auth.name) &&
+	      registry_each(f->ctx.store, txn, member_said, f) == 0;
+	mdb_txn_abort(txn);
+	return all;
+}
+
+/* Whether the peers said enough of what they hold of the node's own log for it to publish
+ * (once it holds as much, which own_behind tells). None that connected less than
+ * FED_RESTORE_WAIT_S ago and is a registered member's may still owe its statement (anonymous
+ * sessions are anyone's: they must not hold publishing back); then as many peers as [peer]
+ * lines said it, or FED_RESTORE_WAIT_S passed since the first statement. A node that found
+ * itself behind before it published (own_restored) waits that long unless every node the
+ * registry knows of said it: the peers that hold the most of its log may be others than those
+ * it dials, and come later. The first time it is enough, publishing is allowed for as long as
+ * the node runs. */
+static bool
+own_heard(struct fed *f, time_t now)
+{
+	size_t need = f->ctx.npeers ? f->ctx.npeers : 1;
+	const char *why = "as many as configured";
+	if (need > FED_OWN_SAID_MAX)
+		need = FED_OWN_SAID_MAX;
+	if (!f->nown_said)
+		return false;
+	for (const struct fed_peer *fp = f->peers; fp; fp = fp->next)
+		if (peer_registered(fp->p) && !fp->own_said && now - fp->since < FED_RESTORE_WAIT_S)
+			return false;
+	if (now - f->own_first_said >= FED_RESTORE_WAIT_S) {
+		why = "after waiting for the others";
+	} else if (f->own_restored) {
+		if (f->own_checked == f->nown_said)
+			return false;
+		f->own_checked = f->nown_said;
+		if (!everyone_said(f))
+			return false;
+		why = "every member's node and the authority's";
+	} else if (f->nown_said < need) {
+		return false;
+	}
+	f->own_allowed = true;
+	log_info("fed: %zu peer%s said what %s of this node's own log (%zu configured; %s), and "
+	         "it holds as much; publishing resumes",
+	         f->nown_said, f->nown_said == 1 ? "" : "s",
+	         f->nown_said == 1 ? "it holds" : "they hold", need, why);
+	return true;
+}
+
 bool
 fed_may_publish(struct fed *f)
 {
@@ -395,13 +526,13 @@ fed_may_publish(struct fed *f)
 		return true;
 	if (f->own_forked || f->own_behind)
 		return false;
-	/* With peers configured, a node publishes only after one of them said, verifiably, what
-	 * it holds of the node's own log: a checkpoint of it that verified, or a whole vector
-	 * without it. A node restarted from an empty folder or an old backup must never sign a
-	 * new history over its old one; a peer whose vector was refused half-way said nothing.
-	 * Without configured peers (a lone node, or one only dialled by others) it publishes at
-	 * once. */
-	return f->own_statement || !f->ctx.peers_configured;
+	/* With peers configured, a node publishes only after its peers said, verifiably, what
+	 * they hold of its own log, and it holds as much (own_heard): a node restarted from an
+	 * empty folder or an old backup must never sign a new history over its old one, and one
+	 * peer may hold less of it than another (it took a smaller checkpoint, or it is itself
+	 * catching up). A peer whose vector was refused half-way said nothing. Without configured
+	 * peers (a lone node, or one only dialled by others) it publishes at once. */
+	return !f->ctx.peers_configured || f->own_allowed || own_heard(f, time(NULL));
 }
 
 void

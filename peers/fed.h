@@ -32,11 +32,19 @@
  * A member whose slug an earlier one took is not replicated.
  *
  * Own log: the node never signs a checkpoint inconsistent with what the federation holds of its
- * log. It publishes only after a peer said, verifiably, what it holds of it (a checkpoint of it
- * that verified, or a whole vector without it); a bigger checkpoint of its own log from a peer
- * (a restored backup, a key used on two machines) stops publishing (fed_may_publish() false)
- * until the node has caught up from its peers; an inconsistent one stops it for good and is
- * logged as critical.
+ * log. With peers configured it publishes only after peers said, verifiably, what they hold of
+ * it (a checkpoint of it that verified, or a whole vector without it; a peer penalised
+ * meanwhile said nothing), and it holds as much: as many peers as [peer] lines, or
+ * FED_RESTORE_WAIT_S (60 s) after the first statement, whoever it reaches; a member's peer
+ * whose session started less than that ago must have said it. A node that learns it is behind
+ * before it published anything (a restored backup, a lost disk) always waits those 60 s: the
+ * peer that holds the most of its log may come after the first ones. A bigger checkpoint of
+ * its own log from a peer (a restored backup, a key used on two machines), at any time, stops
+ * publishing (fed_may_publish() false) until the node has caught up from its peers; an
+ * inconsistent one stops it for good and is logged as critical. A peer's vector carries the
+ * checkpoint each log serves, which lags its tree while it catches up in steps: a log's own
+ * node that connects is first sent the biggest checkpoint of its log the peer is catching up
+ * to.
  *
  * Threads and ownership: everything here runs in the service thread (the transport's). Fed
  * owns what it keeps in memory — targets, requests in flight, received chunks, checkpoints
@@ -92,8 +100,11 @@ struct fed_ctx {
 	 * a registry checkpoint past what the node holds is taken with the approvals of this
 	 * one or of the governance the registry's entries define. NULL: only the latter. */
 	const struct registry_gov *governance;
-	/* Peers are configured: publishing waits until one of them sent its vector. */
+	/* Peers are configured: the node's own log is published only after peers said what they
+	 * hold of it (fed_may_publish), npeers of them (the [peer] lines; 0 counts as 1) or those
+	 * it reaches within FED_RESTORE_WAIT_S. */
 	bool peers_configured;
+	unsigned npeers;
 	/* A checkpoint of origin at size was stored (service thread). May be NULL. */
 	void (*stored)(void *arg, const char *origin, uint64_t size);
 	void *stored_arg;

@@ -220,11 +220,7 @@ add_holder(struct fed_log *l, struct peer *p, uint64_t size)
 static void
 own_said(struct fed *f, struct peer *p, uint64_t size)
 {
-	if (!f->own_statement)
-		log_info(
-		        "fed: %s holds %llu entries of this node's own log (a verified checkpoint)",
-		        peer_name(p), (unsigned long long)size);
-	f->own_statement = true;
+	fed_own_said(f, p, size, true);
 }
 
 /* A checkpoint of a log the node holds, of a size it holds, in the same history: keep the
@@ -425,6 +421,10 @@ fed_on_checkpoint(struct fed *f, struct peer *p, const char *origin, const uint8
 holder:
 	if (own && !f->own_behind) {
 		f->own_behind = true;
+		/* Behind before its first publication: restored, or its disk lost; the peers heard
+		 * so far may not be the ones that hold the most (fed_may_publish). */
+		if (!f->own_allowed)
+			f->own_restored = true;
 		log_warn("fed: the federation holds %llu entries of this node's own log, it holds "
 		         "%llu: publishing waits until it has caught up",
 		         (unsigned long long)j.cp.size, (unsigned long long)m);

@@ -26,6 +26,11 @@
 #define VECTOR_FRAME_BYTES (1u << 20)
 #define ENTRIES_FRAME_BYTES (3u << 20)
 #define MAX_VERIFIERS 4096
+/* The restore safeguard (fed_may_publish): how long a statement the node counts on may take —
+ * from the first registered peer's statement, for the peers configured that did not connect,
+ * and from a session's start, for its vector — and how many peers' statements it keeps. */
+#define FED_RESTORE_WAIT_S 60
+#define FED_OWN_SAID_MAX 64
 
 struct fed_peer {
 	struct peer *p;
@@ -35,8 +40,10 @@ struct fed_peer {
 	 * checkpoints against. A signature this node cannot verify waits while its own registry
 	 * is smaller (the key may be in the part it lacks), and is a forgery once it is not. */
 	uint64_t registry_size;
-	/* Its vector named the node's own log (whatever became of that checkpoint). */
-	bool own_mentioned;
+	/* Its vector named the node's own log (whatever became of that checkpoint); it said,
+	 * verifiably, what it holds of that log in this session (fed_own_said). */
+	bool own_mentioned, own_said;
+	time_t since; /* ready since */
 	/* Requests to it that expired unanswered: as many late answers are dropped without a
 	 * penalty (a loaded peer is slow, not hostile); one more is entries nobody asked for. */
 	unsigned expired;
@@ -160,10 +167,20 @@ struct fed {
 	uint64_t next_id;
 	uint64_t own_gossiped;
 	bool own_behind, own_forked;
-	/* A peer said, verifiably, what it holds of the node's own log: a checkpoint of it that
-	 * verified under one of its keys, or a whole vector without it (the restore safeguard,
-	 * fed_may_publish). */
-	bool own_statement;
+	/* The restore safeguard (fed_may_publish): the peers, by name, that said
+	 * verifiably what they hold of the node's own log (a checkpoint of it that verified under
+	 * one of its keys, or a whole vector without it), when the first did (0: none yet), and
+	 * whether that was enough to publish (it stays so while the node runs; own_behind and
+	 * own_forked still stop publishing). */
+	char own_said[FED_OWN_SAID_MAX][NOTE_NAME_MAX + 1];
+	size_t nown_said;
+	time_t own_first_said;
+	bool own_allowed;
+	/* A peer held more of the node's own log than it did before it published anything: it
+	 * was restored, so it waits FED_RESTORE_WAIT_S for the other peers, unless the
+	 * authority's node and every member's said what they hold. */
+	bool own_restored;
+	size_t own_checked; /* nown_said when own_heard last looked at the registry's members */
 	/* The registry size the held checkpoints, candidates and set-aside checkpoints were last
 	 * judged against (fed_recheck); UINT64_MAX before the first tick. */
 	uint64_t checked_registry_size;
@@ -195,6 +212,9 @@ struct fed_log *fed_find_log(struct fed *f, const char *origin, bool create);
 /* The length of a note's text (up to and with the '\n' before the blank line), 0 if
  * malformed. */
 size_t fed_note_text_len(const char *note, size_t len);
+/* p said, verifiably, what it holds of the node's own log: size entries (a checkpoint that
+ * verified), or nothing (a whole vector without it, size 0). */
+void fed_own_said(struct fed *f, struct peer *p, uint64_t size, bool checkpoint);
 
 /* fed_judge.c: what a signed checkpoint is worth against the registry. */
 enum fed_verdict {

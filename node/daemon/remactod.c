@@ -297,6 +297,7 @@ start_federation(struct node *n, char *err, size_t errcap)
 		.own = n->own_log ? &n->signer : NULL,
 		.witness = &n->witness,
 		.peers_configured = n->cfg.npeers > 0,
+		.npeers = (unsigned)n->cfg.npeers,
 		.stored = fed_stored,
 		.stored_arg = n,
 	};

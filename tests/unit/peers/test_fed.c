@@ -620,6 +620,211 @@ test_entries_checked_on_arrival(void **state)
 	free(h);
 }
 
+/* ---- the restore safeguard: a node restored from a backup publishes nothing at an index the
+ * federation holds ---- */
+
+static char *
+note_of(struct store *s, const char *origin)
+{
+	struct tlog_head *h = head(s, origin);
+	char *n = strndup(h->checkpoint, h->checkpoint_len);
+	assert_non_null(n);
+	free(h);
+	return n;
+}
+
+/* A new fed on the local store as A's node, npeers peers configured (the [peer] lines). */
+static void
+fed_as_a(struct fx *f, unsigned npeers)
+{
+	fed_again(f, &f->a);
+	fed_destroy(f->fed);
+	struct fed_ctx ctx = {
+		.store = &f->local.s,
+		.own = &f->a,
+		.witness = &f->w,
+		.peers_configured = true,
+		.npeers = npeers,
+		.stored = on_stored,
+		.stored_arg = f,
+	};
+	assert_non_null(f->fed = fed_create(&ctx, err, sizeof(err)));
+	f->ops = fed_peer_ops(f->fed);
+}
+
+/* p's vector names A at the size of note; fed asks p for what it misses, which p gives. */
+static void
+vector_then_catch_up(struct fx *f, struct peer *p, const char *nr, const char *na)
+{
+	const char *o[] = { REG, ORIGIN_A }, *n[] = { nr, na };
+	outbox_clear(p);
+	send_vector(f, p, o, n, 2, true);
+	assert_int_equal(p->penalties, 0);
+	const Remacto__Peer__V1__GetEntries *g = requested(p, ORIGIN_A);
+	assert_non_null(g);
+	Remacto__Peer__V1__GetEntries rg = *g;
+	answer(f, p, &rg, (uint32_t)rg.count, false);
+	f->ops.tick(f->ops.arg);
+}
+
+/* The chaos finding (seed 75269364): A's node restored with 3 entries, two peers configured.
+ * p holds A at 5, q at 9. Once caught up to p's 5 the node must not publish before q said what
+ * it holds: entries 5 and on would be signed over q's. Having found itself behind, it also
+ * waits FED_RESTORE_WAIT_S for peers it does not dial (the clock wound back here). */
+static void
+test_restore_waits_for_every_peer(void **state)
+{
+	struct fx *f = *state;
+	build_log(f, &f->local.s, "x", 3);
+	char *n5 = note_of(&f->remote.s, ORIGIN_A);
+	build_log(f, &f->remote.s, "y", 4);
+	char *n9 = note_of(&f->remote.s, ORIGIN_A), *nr = note_of(&f->local.s, REG);
+
+	fed_as_a(f, 2);
+	connect_peer(f, &f->p, "p");
+	vector_then_catch_up(f, &f->p, nr, n5);
+	struct tlog_head *h = head(&f->local.s, ORIGIN_A);
+	assert_int_equal(h->size, 5);
+	free(h);
+	assert_false(fed_may_publish(f->fed)); /* q, configured, said nothing yet */
+
+	connect_peer(f, &f->q, "q");
+	assert_false(fed_may_publish(f->fed)); /* its vector is on its way */
+	vector_then_catch_up(f, &f->q, nr, n9);
+	h = head(&f->local.s, ORIGIN_A);
+	assert_int_equal(h->size, 9);
+	free(h);
+	assert_false(fed_may_publish(f->fed)); /* restored: others may come */
+	f->fed->own_first_said -= FED_RESTORE_WAIT_S;
+	f->ops.tick(f->ops.arg);
+	assert_true(fed_may_publish(f->fed));
+	free(n5);
+	free(n9);
+	free(nr);
+}
+
+/* An ordinary restart (the node holds all its peers hold of A): it publishes as soon as every
+ * configured peer said what it holds, without waiting. */
+static void
+test_restart_publishes_once_peers_said(void **state)
+{
+	struct fx *f = *state;
+	build_log(f, &f->local.s, "x", 5);
+	char *n5 = note_of(&f->remote.s, ORIGIN_A), *nr = note_of(&f->local.s, REG);
+	const char *o[] = { REG, ORIGIN_A }, *n[] = { nr, n5 }, *o1[] = { REG }, *n1[] = { nr };
+
+	fed_as_a(f, 2);
+	connect_peer(f, &f->p, "p");
+	send_vector(f, &f->p, o, n, 2, true);
+	assert_int_equal(f->p.penalties, 0);
+	assert_false(fed_may_publish(f->fed));
+	connect_peer(f, &f->q, "q");
+	send_vector(f, &f->q, o1, n1, 1, true); /* holds nothing of A */
+	assert_true(fed_may_publish(f->fed));
+	free(n5);
+	free(nr);
+}
+
+/* A restored node need not wait when every node the registry knows of, the authority's and
+ * every member's, said what it holds: nobody else holds its log (mirrors aside). */
+static void
+test_restore_everyone_said(void **state)
+{
+	struct fx *f = *state;
+	build_log(f, &f->local.s, "x", 3);
+	char *n5 = note_of(&f->remote.s, ORIGIN_A), *nr = note_of(&f->local.s, REG);
+
+	fed_as_a(f, 2);
+	connect_peer(f, &f->p, REG); /* the authority's node; A, the only member, is this node */
+	vector_then_catch_up(f, &f->p, nr, n5);
+	assert_true(fed_may_publish(f->fed));
+
+	/* B admitted: its node may hold more of A, and has not said. */
+	admit(f, &f->local.s, ORIGIN_B, f->b_vkey, "001.02");
+	build_log(f, &f->remote.s, "y", 2);
+	char *n7 = note_of(&f->remote.s, ORIGIN_A), *nr2 = note_of(&f->local.s, REG);
+	const char *o[] = { REG }, *n[] = { nr2 };
+	fed_as_a(f, 2);
+	connect_peer(f, &f->p, REG);
+	vector_then_catch_up(f, &f->p, nr2, n7);
+	assert_false(fed_may_publish(f->fed));
+	connect_peer(f, &f->q, ORIGIN_B);
+	send_vector(f, &f->q, o, n, 1, true); /* holds nothing of A */
+	assert_true(fed_may_publish(f->fed));
+	free(n5);
+	free(n7);
+	free(nr);
+	free(nr2);
+}
+
+/* One of two configured peers down: the node publishes once it caught up with every peer it
+ * reaches and FED_RESTORE_WAIT_S passed since the first statement, not before; a member's peer
+ * that connected and has not said what it holds holds it back, an anonymous one does not. */
+static void
+test_restore_bounded_wait(void **state)
+{
+	struct fx *f = *state;
+	build_log(f, &f->local.s, "x", 3);
+	char *n5 = note_of(&f->remote.s, ORIGIN_A), *nr = note_of(&f->local.s, REG);
+
+	fed_as_a(f, 2);
+	connect_peer(f, &f->p, "p");
+	vector_then_catch_up(f, &f->p, nr, n5);
+	assert_false(fed_may_publish(f->fed)); /* q, configured, not reached yet */
+	f->fed->own_first_said -= FED_RESTORE_WAIT_S - 1;
+	f->ops.tick(f->ops.arg);
+	assert_false(fed_may_publish(f->fed));
+	f->fed->own_first_said -= 2;
+	connect_peer(f, &f->q, "q"); /* a member's, its vector not here yet */
+	f->ops.tick(f->ops.arg);
+	assert_false(fed_may_publish(f->fed));
+	f->ops.closed(f->ops.arg, &f->q);
+	connect_peer(f, &f->q, "mirror-q"); /* anonymous, silent */
+	assert_true(fed_may_publish(f->fed));
+	f->ops.closed(f->ops.arg, &f->q);
+
+	/* Allowed once, allowed until something bigger shows up: then not until caught up. */
+	connect_peer(f, &f->q, "q");
+	assert_true(fed_may_publish(f->fed));
+	build_log(f, &f->remote.s, "y", 2);
+	char *n7 = note_of(&f->remote.s, ORIGIN_A);
+	vector_then_catch_up(f, &f->q, nr, n7);
+	assert_true(fed_may_publish(f->fed));
+	struct tlog_head *h = head(&f->local.s, ORIGIN_A);
+	assert_int_equal(h->size, 7);
+	free(h);
+	free(n7);
+	free(n5);
+	free(nr);
+}
+
+/* A peer catching up to a checkpoint of A bigger than the one it serves tells A's own node of it
+ * when that node connects, before its vector: a node restored from a backup learns of the tree
+ * the peer is taking, not only of the checkpoint it serves. Another peer gets no such message. */
+static void
+test_candidate_told_to_its_author(void **state)
+{
+	struct fx *f = *state;
+	connect_peer(f, &f->p, "p");
+	announce_remote(f, &f->p); /* A at 5: asked for, not answered */
+	connect_peer(f, &f->q, "q");
+	assert_true(f->q.nout > 0);
+	assert_int_equal(f->q.out[0]->kind_case, REMACTO__PEER__V1__PEER_MESSAGE__KIND_VECTOR);
+	assert_int_equal(count_kind(&f->q, REMACTO__PEER__V1__PEER_MESSAGE__KIND_CHECKPOINT), 0);
+
+	f->ops.closed(f->ops.arg, &f->q);
+	connect_peer(f, &f->q, ORIGIN_A);
+	assert_true(f->q.nout >= 2);
+	const Remacto__Peer__V1__PeerMessage *m = f->q.out[0];
+	assert_int_equal(m->kind_case, REMACTO__PEER__V1__PEER_MESSAGE__KIND_CHECKPOINT);
+	assert_string_equal(m->checkpoint->origin, ORIGIN_A);
+	struct tlog_head *rh = head(&f->remote.s, ORIGIN_A);
+	assert_int_equal(m->checkpoint->note.len, rh->checkpoint_len);
+	assert_memory_equal(m->checkpoint->note.data, rh->checkpoint, rh->checkpoint_len);
+	assert_int_equal(f->q.out[1]->kind_case, REMACTO__PEER__V1__PEER_MESSAGE__KIND_VECTOR);
+	free(rh);
+}
+
 int
 main(void)
 {
@@ -641,6 +846,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_writes_through_a_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_announced_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_entries_checked_on_arrival, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_waits_for_every_peer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_publishes_once_peers_said, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_restore_everyone_said, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_bounded_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_candidate_told_to_its_author, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

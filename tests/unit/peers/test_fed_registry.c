@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "fed_fixture.h"
+#include "peers/fed_impl.h" /* the restore safeguard's clock, to wind it back */
 
 #define ORIGIN_GOV "remacto.gov/commune-a" /* the slug of ORIGIN_A */
 
@@ -260,6 +261,10 @@ test_restore_statement_verified(void **state)
 	assert_non_null(g);
 	Remacto__Peer__V1__GetEntries rg = *g;
 	answer(f, &f->q, &rg, (uint32_t)rg.count, false);
+	tick(f);
+	/* Found behind before publishing: it waits for other peers (test_fed.c), here none. */
+	assert_false(fed_may_publish(f->fed));
+	f->fed->own_first_said -= FED_RESTORE_WAIT_S;
 	tick(f);
 	assert_true(fed_may_publish(f->fed));
 	free(nr);
