@@ -112,23 +112,36 @@ fed_destroy(struct fed *f)
 	free(f);
 }
 
-/* A log's own node that connects first gets the biggest checkpoint of its log that this node is
- * catching up to: the vector carries the checkpoint each log serves, which lags the tree while
- * a node catches up in steps. A node restored from a backup counts this peer's statement once
- * the vector is in (fed_may_publish), so it must know of the bigger tree before. */
+/* A log's own node that connects first gets the checkpoint of its log this node is catching up
+ * to, when it already holds entries past the checkpoint it serves: its vector carries that
+ * checkpoint, smaller than the tree. A node restored from a backup counts this peer's statement
+ * once the vector is in (fed_may_publish), so it must know of the bigger tree before. The
+ * smallest candidate that covers the tree: the entries it holds were verified against one of
+ * them; one it holds nothing of (a checkpoint nobody could serve, signed with a stolen key) is
+ * not passed on, or it would keep the member from publishing for as long as this node runs. */
 static void
 tell_author(struct fed *f, struct peer *p)
 {
 	Remacto__Peer__V1__PeerMessage m = REMACTO__PEER__V1__PEER_MESSAGE__INIT;
 	Remacto__Peer__V1__SignedCheckpoint sc = REMACTO__PEER__V1__SIGNED_CHECKPOINT__INIT;
 	const struct cand *best = NULL;
+	struct tlog_head *h;
 	struct fed_log *l;
+	MDB_txn *txn;
+	bool past = false;
 
-	if (!peer_registered(p) || !(l = fed_find_log(f, peer_name(p), false)) || l->forked)
+	if (!peer_registered(p) || !(l = fed_find_log(f, peer_name(p), false)) || l->forked ||
+	    !l->ncands || !(h = malloc(sizeof(*h))))
 		return;
-	for (size_t i = 0; i < l->ncands; i++)
-		if (!best || l->cands[i].size > best->size)
+	if (store_read_begin(f->ctx.store, &txn) == 0) {
+		past = tlog_head(f->ctx.store, txn, l->origin, h) == 0 &&
+		       h->size > fed_served_size(h);
+		mdb_txn_abort(txn);
+	}
+	for (size_t i = 0; past && i < l->ncands; i++)
+		if (l->cands[i].size >= h->size && (!best || l->cands[i].size < best->size))
 			best = &l->cands[i];
+	free(h);
 	if (!best)
 		return;
 	sc.origin = l->origin;

@@ -88,9 +88,8 @@ contradicts(struct fed *f, MDB_txn **txn, const struct tlog_head *h, const char 
 	free(ours);
 }
 
-/* The size of the checkpoint a log serves, 0 when none (or unreadable). */
-static uint64_t
-served_size(const struct tlog_head *h)
+uint64_t
+fed_served_size(const struct tlog_head *h)
 {
 	struct checkpoint cp;
 	char why[64];
@@ -233,7 +232,7 @@ same_history(struct fed *f, MDB_txn **txn, struct peer *p, const struct tlog_hea
 	size_t nc = 0, al = 0;
 	struct witness_cosig *cs = witness_cosigs(nt, &nc);
 	char *author = fed_author_note(nt, &j->author, &al), vkey[NOTE_VKEY_MAX + 1];
-	bool adopt = author && j->cp.size > served_size(h) &&
+	bool adopt = author && j->cp.size > fed_served_size(h) &&
 	             note_verifier_format(&j->author, vkey, sizeof(vkey)) > 0;
 
 	mdb_txn_abort(*txn), *txn = NULL;

@@ -267,6 +267,8 @@ bool fed_shadowed(const struct fed *f, const char *origin);
 char *fed_author_note(const struct note *nt, const struct note_verifier *author, size_t *out_len);
 
 /* fed_accept.c */
+/* The size of the checkpoint a log serves, 0 when none (or unreadable). */
+uint64_t fed_served_size(const struct tlog_head *h);
 /* A checkpoint of origin from p, alone or in a vector. */
 void fed_on_checkpoint(struct fed *f, struct peer *p, const char *origin, const uint8_t *data,
                        size_t len);

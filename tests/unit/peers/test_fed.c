@@ -798,21 +798,32 @@ test_restore_bounded_wait(void **state)
 	free(nr);
 }
 
-/* A peer catching up to a checkpoint of A bigger than the one it serves tells A's own node of it
- * when that node connects, before its vector: a node restored from a backup learns of the tree
- * the peer is taking, not only of the checkpoint it serves. Another peer gets no such message. */
+/* A peer catching up to a checkpoint of A bigger than the one it serves, with entries past that
+ * one, tells A's own node of it when that node connects, before its vector: a node restored
+ * from a backup learns of the tree the peer is taking, not only of the checkpoint it serves.
+ * Not before the peer holds any of those entries (a checkpoint nobody serves, signed with a
+ * stolen key, must not keep A from publishing), and not to another peer. */
 static void
 test_candidate_told_to_its_author(void **state)
 {
 	struct fx *f = *state;
 	connect_peer(f, &f->p, "p");
-	announce_remote(f, &f->p); /* A at 5: asked for, not answered */
+	const Remacto__Peer__V1__GetEntries *g = announce_remote(f, &f->p); /* A at 5 */
+	Remacto__Peer__V1__GetEntries first = *g;
+	connect_peer(f, &f->q, ORIGIN_A);
+	assert_int_equal(count_kind(&f->q, REMACTO__PEER__V1__PEER_MESSAGE__KIND_CHECKPOINT), 0);
+	f->ops.closed(f->ops.arg, &f->q);
+
+	answer(f, &f->p, &first, 3, false); /* 3 entries verified against 5, no checkpoint at 3 */
+	struct tlog_head *h = head(&f->local.s, ORIGIN_A);
+	assert_int_equal(h->size, 3);
+	free(h);
 	connect_peer(f, &f->q, "q");
 	assert_true(f->q.nout > 0);
 	assert_int_equal(f->q.out[0]->kind_case, REMACTO__PEER__V1__PEER_MESSAGE__KIND_VECTOR);
 	assert_int_equal(count_kind(&f->q, REMACTO__PEER__V1__PEER_MESSAGE__KIND_CHECKPOINT), 0);
-
 	f->ops.closed(f->ops.arg, &f->q);
+
 	connect_peer(f, &f->q, ORIGIN_A);
 	assert_true(f->q.nout >= 2);
 	const Remacto__Peer__V1__PeerMessage *m = f->q.out[0];
