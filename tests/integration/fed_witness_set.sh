@@ -14,7 +14,8 @@
 fed_start "$T/w" 6 ring || { notok "the federation of the authority and 6 members starts"; finish; }
 for m in $(members); do
 	one_entry "witset-$m" > "$T/e.json"
-	publish "$m" "$T/e.json" > /dev/null 2>> "$T/check.log" || notok "$m publishes"
+	# A node publishes once its peers said what they hold of its log (503 until then).
+	wait_for 30 publish "$m" "$T/e.json" > /dev/null 2>> "$T/check.log" || notok "$m publishes"
 done
 # shellcheck disable=SC2046
 check "the authority and 6 members converge (a ring)" wait_for 90 converged 7 $(nodes)
