@@ -779,9 +779,11 @@ test_restore_bounded_wait(void **state)
 	f->ops.tick(f->ops.arg);
 	assert_false(fed_may_publish(f->fed));
 	f->ops.closed(f->ops.arg, &f->q);
+	outbox_clear(&f->q);
 	connect_peer(f, &f->q, "mirror-q"); /* anonymous, silent */
 	assert_true(fed_may_publish(f->fed));
 	f->ops.closed(f->ops.arg, &f->q);
+	outbox_clear(&f->q);
 
 	/* Allowed once, allowed until something bigger shows up: then not until caught up. */
 	connect_peer(f, &f->q, "q");
@@ -813,6 +815,7 @@ test_candidate_told_to_its_author(void **state)
 	connect_peer(f, &f->q, ORIGIN_A);
 	assert_int_equal(count_kind(&f->q, REMACTO__PEER__V1__PEER_MESSAGE__KIND_CHECKPOINT), 0);
 	f->ops.closed(f->ops.arg, &f->q);
+	outbox_clear(&f->q);
 
 	answer(f, &f->p, &first, 3, false); /* 3 entries verified against 5, no checkpoint at 3 */
 	struct tlog_head *h = head(&f->local.s, ORIGIN_A);
@@ -823,6 +826,7 @@ test_candidate_told_to_its_author(void **state)
 	assert_int_equal(f->q.out[0]->kind_case, REMACTO__PEER__V1__PEER_MESSAGE__KIND_VECTOR);
 	assert_int_equal(count_kind(&f->q, REMACTO__PEER__V1__PEER_MESSAGE__KIND_CHECKPOINT), 0);
 	f->ops.closed(f->ops.arg, &f->q);
+	outbox_clear(&f->q);
 
 	connect_peer(f, &f->q, ORIGIN_A);
 	assert_true(f->q.nout >= 2);
