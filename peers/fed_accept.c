@@ -91,12 +91,7 @@ contradicts(struct fed *f, MDB_txn **txn, const struct tlog_head *h, const char 
 uint64_t
 fed_served_size(const struct tlog_head *h)
 {
-	struct checkpoint cp;
-	char why[64];
-	size_t tl = fed_note_text_len(h->checkpoint, h->checkpoint_len);
-	return h->checkpoint_len && tl && checkpoint_parse(h->checkpoint, tl, &cp, why, sizeof(why))
-	               ? cp.size
-	               : 0;
+	return h->checkpoint_len ? fed_note_size(h->checkpoint, h->checkpoint_len) : 0;
 }
 
 /* ---- pending and set-aside checkpoints ---- */

@@ -43,23 +43,14 @@ fed_send_to(struct peer *p, Remacto__Peer__V1__PeerMessage *m)
 		log_debug("fed: cannot queue a message to %s: %s", peer_name(p), strerror(-rc));
 }
 
-/* The size a note names (its second line), 0 when malformed. */
-static uint64_t
-note_size(const char *note, size_t len)
-{
-	struct checkpoint cp;
-	char why[64];
-	size_t tl = fed_note_text_len(note, len);
-	return tl && checkpoint_parse(note, tl, &cp, why, sizeof(why)) ? cp.size : 0;
-}
-
 /* The note a log serves with every cosignature held for its size (which may be below the
  * tree's: a catch-up in steps, a checkpoint the registry no longer allows), into buf. */
 static int
 full_note(struct fed *f, MDB_txn *txn, const struct tlog_head *h, char *buf, size_t cap)
 {
-	return witness_note(f->ctx.store, txn, h->id, note_size(h->checkpoint, h->checkpoint_len),
-	                    h->checkpoint, h->checkpoint_len, buf, cap);
+	return witness_note(f->ctx.store, txn, h->id,
+	                    fed_note_size(h->checkpoint, h->checkpoint_len), h->checkpoint,
+	                    h->checkpoint_len, buf, cap);
 }
 
 char *
@@ -67,7 +58,7 @@ fed_drop_known_cosigs(struct fed *f, MDB_txn *txn, const char *origin, const cha
                       size_t *out_len)
 {
 	Remacto__Store__LogRecord *rec = NULL;
-	uint64_t size = note_size(note, len);
+	uint64_t size = fed_note_size(note, len);
 	char *out = NULL;
 
 	if (len > NOTE_MAX_LEN || store_log_get(f->ctx.store, txn, origin, &rec) != 0 ||
@@ -110,7 +101,7 @@ fed_gossip_head(struct fed *f, MDB_txn *txn, const struct tlog_head *h, struct p
 {
 	if (h->checkpoint_len)
 		fed_gossip_note(f, txn, h->origin, h->id,
-		                note_size(h->checkpoint, h->checkpoint_len), h->checkpoint,
+		                fed_note_size(h->checkpoint, h->checkpoint_len), h->checkpoint,
 		                h->checkpoint_len, except);
 }
 
