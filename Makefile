@@ -132,9 +132,11 @@ SAN_MAKE = $(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 HARDEN= HARDEN_
 # The scenarios the ASan/UBSan pass leaves to the plain one: no hostile input, replication or
 # storage in them (packaging, docs, monitoring rules, the PDF drawing, nginx, the launcher), or
 # they cannot run under ASan at all (systemd_sandbox traces the daemon with strace, and
-# LeakSanitizer does not work under ptrace). docs/RELIABILITY.md has the time this saves.
+# LeakSanitizer does not work under ptrace), or they measure behaviour under volume over fixed
+# spans of time and repeat code paths other sanitized scenarios take (fed_frozen, fed_flood;
+# fed_converge also runs under TSan). docs/RELIABILITY.md has the time this saves.
 SAN_INTEGRATION_EXCEPT = systemd_sandbox systemd_notify man_pages openapi prometheus_rules \
-    nginx_cache monitoring deploy_run report_pdf
+    nginx_cache monitoring deploy_run report_pdf fed_frozen fed_flood fed_converge
 
 # Lint, unit tests and integration scenarios, each also with the daemon and CLI built with
 # ASan/UBSan (the scenarios but SAN_INTEGRATION_EXCEPT), then the short chaos schedules, then
