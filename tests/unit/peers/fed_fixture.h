@@ -695,4 +695,22 @@ count_kind(const struct peer *p, Remacto__Peer__V1__PeerMessage__KindCase k)
 	return n;
 }
 
+/* A copy of the checkpoint origin's log serves in s (free it). */
+static inline char *
+note_copy(struct store *s, const char *origin)
+{
+	struct tlog_head *h = head(s, origin);
+	char *n = strndup(h->checkpoint, h->checkpoint_len);
+	assert_non_null(n);
+	free(h);
+	return n;
+}
+
+/* One tick of the node under test's fed (its timer). */
+static inline void
+tick(struct fx *f)
+{
+	f->ops.tick(f->ops.arg);
+}
+
 #endif

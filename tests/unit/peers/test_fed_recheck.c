@@ -14,22 +14,6 @@
 
 #include "fed_fixture.h"
 
-static char *
-note_copy(struct store *s, const char *origin)
-{
-	struct tlog_head *h = head(s, origin);
-	char *n = strndup(h->checkpoint, h->checkpoint_len);
-	assert_non_null(n);
-	free(h);
-	return n;
-}
-
-static void
-tick(struct fx *f)
-{
-	f->ops.tick(f->ops.arg);
-}
-
 static uint64_t
 held(struct fx *f)
 {

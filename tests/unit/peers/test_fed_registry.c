@@ -20,22 +20,6 @@
 
 #define ORIGIN_GOV "remacto.gov/commune-a" /* the slug of ORIGIN_A */
 
-static char *
-note_copy(struct store *s, const char *origin)
-{
-	struct tlog_head *h = head(s, origin);
-	char *n = strndup(h->checkpoint, h->checkpoint_len);
-	assert_non_null(n);
-	free(h);
-	return n;
-}
-
-static void
-tick(struct fx *f)
-{
-	f->ops.tick(f->ops.arg);
-}
-
 /* A's log of the remote grown by n entries under a2, after a rotation from `from` in the
  * remote's registry. */
 static void

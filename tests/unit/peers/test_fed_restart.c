@@ -15,12 +15,6 @@
 
 #include "fed_fixture.h"
 
-static void
-tick(struct fx *f)
-{
-	f->ops.tick(f->ops.arg);
-}
-
 /* The local node holds A at 5 (checkpoints 1 to 5 under A's first key) and has judged it. */
 static void
 held_at_5(struct fx *f)
