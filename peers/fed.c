@@ -112,45 +112,6 @@ fed_destroy(struct fed *f)
 	free(f);
 }
 
-/* A log's own node that connects first gets the checkpoint of its log this node is catching up
- * to, when it already holds entries past the checkpoint it serves: its vector carries that
- * checkpoint, smaller than the tree. A node restored from a backup counts this peer's statement
- * once the vector is in (fed_may_publish), so it must know of the bigger tree before. The
- * smallest candidate that covers the tree: the entries it holds were verified against one of
- * them; one it holds nothing of (a checkpoint nobody could serve, signed with a stolen key) is
- * not passed on, or it would keep the member from publishing for as long as this node runs. */
-static void
-tell_author(struct fed *f, struct peer *p)
-{
-	Remacto__Peer__V1__PeerMessage m = REMACTO__PEER__V1__PEER_MESSAGE__INIT;
-	Remacto__Peer__V1__SignedCheckpoint sc = REMACTO__PEER__V1__SIGNED_CHECKPOINT__INIT;
-	const struct cand *best = NULL;
-	struct tlog_head *h;
-	struct fed_log *l;
-	MDB_txn *txn;
-	bool past = false;
-
-	if (!peer_registered(p) || !(l = fed_find_log(f, peer_name(p), false)) || l->forked ||
-	    !l->ncands || !(h = malloc(sizeof(*h))))
-		return;
-	if (store_read_begin(f->ctx.store, &txn) == 0) {
-		past = tlog_head(f->ctx.store, txn, l->origin, h) == 0 &&
-		       h->size > fed_served_size(h);
-		mdb_txn_abort(txn);
-	}
-	for (size_t i = 0; past && i < l->ncands; i++)
-		if (l->cands[i].size >= h->size && (!best || l->cands[i].size < best->size))
-			best = &l->cands[i];
-	free(h);
-	if (!best)
-		return;
-	sc.origin = l->origin;
-	sc.note.data = (uint8_t *)best->note, sc.note.len = best->len;
-	m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_CHECKPOINT;
-	m.checkpoint = &sc;
-	fed_send_to(p, &m);
-}
-
 void
 fed_peer_ready(struct fed *f, struct peer *p)
 {
@@ -161,7 +122,6 @@ fed_peer_ready(struct fed *f, struct peer *p)
 	fp->since = time(NULL);
 	fp->next = f->peers;
 	f->peers = fp;
-	tell_author(f, p);
 	fed_send_vector(f, p);
 }
 
@@ -546,6 +506,13 @@ fed_may_publish(struct fed *f)
 	 * catching up). A peer whose vector was refused half-way said nothing. Without configured
 	 * peers (a lone node, or one only dialled by others) it publishes at once. */
 	return !f->ctx.peers_configured || f->own_allowed || own_heard(f, time(NULL));
+}
+
+void
+fed_own_signed_again(struct fed *f)
+{
+	if (f)
+		f->own_gossiped = UINT64_MAX;
 }
 
 void

@@ -42,9 +42,12 @@
  * its own log from a peer (a restored backup, a key used on two machines), at any time, stops
  * publishing (fed_may_publish() false) until the node has caught up from its peers; an
  * inconsistent one stops it for good and is logged as critical. A peer's vector carries the
- * checkpoint each log serves, which lags its tree while it catches up in steps: a log's own
- * node that connects is first sent the biggest checkpoint of its log the peer is catching up
- * to.
+ * checkpoint each log serves, which lags its tree while it catches up in steps or when the
+ * registry no longer allows the bigger ones: the vector sent to a log's own node also carries,
+ * right after the registry's, the checkpoint the peer's tree of that log reaches (fed_gossip.c).
+ * A node that has not published since it started takes it even when a rotation retired its key
+ * (its own entries, signed before the rotation reached it, lost since), and ownlog.c signs them
+ * again with the current key.
  *
  * Threads and ownership: everything here runs in the service thread (the transport's). Fed
  * owns what it keeps in memory — targets, requests in flight, received chunks, checkpoints
@@ -137,6 +140,10 @@ void fed_tick(struct fed *f);
 /* False while the federation holds a newer or conflicting view of the node's own log. Service
  * thread (the admin routes ask before publishing). */
 bool fed_may_publish(struct fed *f);
+
+/* The node's own log was signed again at the size it holds (a key the registry rotated in,
+ * ownlog.c): its new checkpoint is gossiped at the next tick. Service thread; f may be NULL. */
+void fed_own_signed_again(struct fed *f);
 
 /* For /metrics, read only, service thread: fn(arg, origin, size) for each log of which a peer
  * announced a signed checkpoint (signature verified) bigger than what the node holds, with the

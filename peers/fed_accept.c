@@ -263,6 +263,34 @@ retired(struct fed *f, MDB_txn **txn, struct peer *p, const struct fed_judged *j
 		own_said(f, p, j->cp.size);
 }
 
+/* A checkpoint of the node's own log signed by a key the registry retired at a smaller size,
+ * bigger than the tree the node holds, before the node published anything since it started:
+ * the node signed those entries itself before the rotation reached it (a rotation done late,
+ * while it went on publishing), peers took them, and the node lost them since (a backup
+ * restored). They were acknowledged: the node takes them back, as it would a valid checkpoint,
+ * and signs them again with its current key (ownlog.c) before it publishes anything over them.
+ * Only its own log, where only it can vouch for them with its new key; never after it
+ * published (a key stolen and retired must not extend a log its node keeps). */
+static bool
+take_retired(struct fed *f, MDB_txn *txn, struct peer *p, const struct fed_judged *j,
+             struct tlog_head *h)
+{
+	if (f->own_allowed || f->own_forked ||
+	    (tlog_head(f->ctx.store, txn, j->cp.origin, h) == 0 && j->cp.size <= h->size))
+		return false;
+	if (!f->said_retired_own) {
+		f->said_retired_own = true;
+		log_warn("fed: %s holds %llu entries of this node's own log under a checkpoint "
+		         "signed by the key the registry retired from size %llu: this node signed "
+		         "them before the rotation reached it and lost them since (a backup "
+		         "restored); it takes them back and signs them again with its current key "
+		         "before it publishes",
+		         peer_name(p), (unsigned long long)j->cp.size,
+		         (unsigned long long)j->retired_from);
+	}
+	return true;
+}
+
 void
 fed_on_checkpoint(struct fed *f, struct peer *p, const char *origin, const uint8_t *data,
                   size_t len)
@@ -294,6 +322,8 @@ fed_on_checkpoint(struct fed *f, struct peer *p, const char *origin, const uint8
 		add_pending(f, p, origin, data, len);
 		goto done;
 	case FED_RETIRED:
+		if (own && take_retired(f, txn, p, &j, h))
+			break; /* as a valid checkpoint: the bigger tree is fetched */
 		retired(f, &txn, p, &j, note, len, h);
 		goto done;
 	case FED_SUSPENDED:

@@ -134,7 +134,8 @@ apply_run(MDB_txn *txn, struct fed_write *w)
 	 * is in this very transaction, still allows it (a rotation or a suspension may have come
 	 * since it was judged). Entries proved only against a checkpoint it no longer allows are
 	 * not kept: the candidate goes at the next recheck. */
-	if (!fed_key_allowed(w->f, txn, j->origin, c->proof_size, c->vkey)) {
+	bool own = fed_is_own(w->f, j->origin);
+	if (!own && !fed_key_allowed(w->f, txn, j->origin, c->proof_size, c->vkey)) {
 		rc = -ESTALE;
 		goto fail;
 	}
@@ -143,8 +144,15 @@ apply_run(MDB_txn *txn, struct fed_write *w)
 		if (j->at[i].size == e && !memcmp(root, j->at[i].root, 32))
 			at = &j->at[i];
 	j->with_note = at != NULL;
+	/* The node's own log taken back (a restored backup) is its own history whatever the
+	 * registry says of the key that signed it (a retired one: fed_accept.c's take_retired),
+	 * and its record keeps the key the node signs its next checkpoints with (ownlog.c signs
+	 * the tree again when the note is another key's). */
 	rc = tlog_batch_seal_verified(&b, txn, at ? at->note : NULL, at ? at->len : 0,
-	                              at ? at->vkey : NULL, &j->head);
+	                              !at   ? NULL
+	                              : own ? b.rec->verifier_key
+	                                    : at->vkey,
+	                              &j->head);
 	if (rc == 0 && at && j->witness) {
 		/* Witness it: consistent with everything this node saw of the log. */
 		char line[WITNESS_LINE_MAX];

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/be.h"
 #include "core/log.h"
 #include "fed_impl.h"
 #include "registry.h"
@@ -134,12 +135,42 @@ flush_vector(struct vector_ctx *v, bool last)
 	v->bytes = 0;
 }
 
+/* Adds origin's note (malloc'd; owned from here on, freed if it cannot go) to the vector, and
+ * sends a frame when it is big enough. */
+static void
+vector_push(struct vector_ctx *v, const char *origin, char *note, size_t len)
+{
+	Remacto__Peer__V1__SignedCheckpoint *sc;
+
+	if (v->n == v->cap) {
+		size_t ncap = v->cap ? v->cap * 2 : 64;
+		void *ni = realloc(v->items, ncap * sizeof(*v->items));
+		if (!ni)
+			goto fail;
+		v->items = ni, v->cap = ncap;
+	}
+	if (!(sc = malloc(sizeof(*sc))))
+		goto fail;
+	remacto__peer__v1__signed_checkpoint__init(sc);
+	if (!(sc->origin = strdup(origin))) {
+		free(sc);
+		goto fail;
+	}
+	sc->note.data = (uint8_t *)note, sc->note.len = len;
+	v->items[v->n++] = sc;
+	v->bytes += len + strlen(origin) + 8;
+	if (v->bytes > VECTOR_FRAME_BYTES)
+		flush_vector(v, false);
+	return;
+fail:
+	free(note);
+}
+
 static int
 vector_item(const Remacto__Store__LogRecord *rec, void *arg)
 {
 	struct vector_ctx *v = arg;
 	struct tlog_head *h = malloc(sizeof(*h));
-	Remacto__Peer__V1__SignedCheckpoint *sc = NULL;
 	char *buf = malloc(NOTE_MAX_LEN);
 	int len;
 
@@ -151,27 +182,59 @@ vector_item(const Remacto__Store__LogRecord *rec, void *arg)
 		goto done;
 	if ((len = full_note(v->f, v->txn, h, buf, NOTE_MAX_LEN)) < 0)
 		goto done;
-	if (v->n == v->cap) {
-		size_t ncap = v->cap ? v->cap * 2 : 64;
-		void *ni = realloc(v->items, ncap * sizeof(*v->items));
-		if (!ni)
-			goto done;
-		v->items = ni, v->cap = ncap;
-	}
-	if (!(sc = malloc(sizeof(*sc))))
-		goto done;
-	remacto__peer__v1__signed_checkpoint__init(sc);
-	sc->origin = strdup(rec->origin);
-	sc->note.data = (uint8_t *)buf, sc->note.len = (size_t)len;
+	vector_push(v, rec->origin, buf, (size_t)len);
 	buf = NULL;
-	v->items[v->n++] = sc;
-	v->bytes += sc->note.len + strlen(rec->origin) + 8;
-	if (v->bytes > VECTOR_FRAME_BYTES)
-		flush_vector(v, false);
 done:
 	free(buf);
 	free(h);
 	return 0;
+}
+
+/* A log's own node gets, in the vector right after the registry's checkpoint (judged against
+ * the registry the vector brings, and before the last frame: a node restored from a backup
+ * counts this peer's statement once the vector is in, fed_may_publish), the checkpoint of its
+ * log this node holds entries up to, when that is past the checkpoint it serves:
+ * - catching up in steps, the smallest candidate that covers the tree: the entries it holds
+ *   were verified against one of them; one it holds nothing of (a checkpoint nobody could
+ *   serve, signed with a stolen key) is not passed on, or it would keep the member from
+ *   publishing for as long as this node runs;
+ * - with the tree whole, the note stored at its size: it serves less because the registry no
+ *   longer allows it (its key retired by a rotation that came late); the member's node,
+ *   restored from a backup, takes those entries back (fed_accept.c's take_retired). */
+static void
+author_item(struct vector_ctx *v)
+{
+	const struct cand *best = NULL;
+	struct tlog_head *h = malloc(sizeof(*h));
+	struct fed_log *l = fed_find_log(v->f, peer_name(v->p), false);
+	const void *note = NULL;
+	char *copy;
+	size_t len = 0;
+
+	if (!h || !peer_registered(v->p) || (l && l->forked) ||
+	    tlog_head(v->f->ctx.store, v->txn, peer_name(v->p), h) != 0 ||
+	    h->size <= fed_served_size(h))
+		goto done;
+	for (size_t i = 0; l && i < l->ncands; i++)
+		if (l->cands[i].size >= h->size && (!best || l->cands[i].size < best->size))
+			best = &l->cands[i];
+	if (best) {
+		note = best->note, len = best->len;
+	} else {
+		uint8_t key[12];
+		MDB_val k = { sizeof(key), key }, d;
+		put_be32(key, h->id);
+		put_be64(key + 4, h->size);
+		if (mdb_get(v->txn, v->f->ctx.store->checkpoints, &k, &d) != 0)
+			goto done;
+		note = d.mv_data, len = d.mv_size;
+	}
+	if (len && (copy = malloc(len))) {
+		memcpy(copy, note, len);
+		vector_push(v, h->origin, copy, len);
+	}
+done:
+	free(h);
 }
 
 void
@@ -190,6 +253,7 @@ fed_send_vector(struct fed *f, struct peer *p)
 		v.skip = auth.name;
 	}
 	remacto__store__log_record__free_unpacked(reg, NULL);
+	author_item(&v);
 	store_log_each(f->ctx.store, v.txn, vector_item, &v);
 	mdb_txn_abort(v.txn);
 	/* Always a last frame, even empty: it tells the peer we said all we hold. */

@@ -180,6 +180,8 @@ struct fed {
 	 * was restored, so it waits FED_RESTORE_WAIT_S for the other peers, unless the
 	 * authority's node and every member's said what they hold. */
 	bool own_restored;
+	/* Said once: entries of the own log under a retired key taken back (fed_accept.c). */
+	bool said_retired_own;
 	size_t own_checked; /* nown_said when own_heard last looked at the registry's members */
 	/* The registry size the held checkpoints, candidates and set-aside checkpoints were last
 	 * judged against (fed_recheck); UINT64_MAX before the first tick. */

@@ -280,7 +280,10 @@ recheck_candidates(struct fed *f)
 	for (struct fed_log *l = f->logs; l; l = l->next)
 		for (size_t i = 0; i < l->ncands;) {
 			struct cand *c = &l->cands[i];
-			if (fed_allowed_now(f, txn, l->origin, c->note, c->len, &author)) {
+			/* The node's own log, before it published: its own history, taken back
+			 * whatever key signed it (fed_accept.c's take_retired). */
+			if ((fed_is_own(f, l->origin) && !f->own_allowed) ||
+			    fed_allowed_now(f, txn, l->origin, c->note, c->len, &author)) {
 				i++;
 				continue;
 			}

@@ -13,6 +13,7 @@
 
 #include "core/log.h"
 #include "core/note.h"
+#include "peers/fed.h"
 #include "peers/registry.h"
 #include "store/tlog.h"
 #include "store/writer.h"
@@ -190,7 +191,7 @@ ownlog_open(struct node *n)
 			/* A data folder older than the rotation (a restored backup): its registry
 			 * does not know the key yet. Starting lets the node take the registry and
 			 * its own log from its peers; nothing is signed with the key until the
-			 * registry gives it (ownlog_registry_moved), and publishing answers 503
+			 * registry gives it (ownlog_checkpoint_stored), and publishing answers 503
 			 * meanwhile (api_admin.c). */
 			n->key_pending = true;
 			log_warn("key %s is not a key its registry gives yet for log %s (which "
@@ -219,19 +220,26 @@ adopt_done(void *arg, int rc)
 		        "at the next change)",
 		        n->cfg.origin, store_strerror(rc), store_io_hint(rc));
 	} else if (!a->pending) {
-		n->key_pending = false;
 		adopt_said(n, a);
-		log_info("log %s: the registry gives this node's key from size %llu; publishing "
-		         "resumes once the node holds what the federation holds of its log",
-		         n->cfg.origin, (unsigned long long)a->size + 1);
+		if (n->key_pending)
+			log_info("log %s: the registry gives this node's key from size %llu; "
+			         "publishing resumes once the node holds what the federation holds "
+			         "of its log",
+			         n->cfg.origin, (unsigned long long)a->size + 1);
+		n->key_pending = false;
+		if (a->resigned)
+			fed_own_signed_again(n->fed);
 	}
 	free(a);
 }
 
 void
-ownlog_registry_moved(struct node *n)
+ownlog_checkpoint_stored(struct node *n, const char *origin)
 {
-	if (!n->key_pending || n->key_adopting)
+	/* The own log taken back from peers may come with a note of a retired key
+	 * (fed_accept.c): signed again at once (adopt_txn does nothing when it needs nothing). */
+	bool own = n->own_log && !strcmp(origin, n->cfg.origin);
+	if (n->key_adopting || (!n->key_pending && !own))
 		return;
 	struct adopt *a = calloc(1, sizeof(*a));
 	if (!a)

@@ -228,7 +228,7 @@ static void
 fed_stored(void *arg, const char *origin, uint64_t size)
 {
 	live_checkpoint(arg, origin, size);
-	ownlog_registry_moved(arg);
+	ownlog_checkpoint_stored(arg, origin);
 }
 
 /* The node as a tlog-witness of the network's logs and of the outside logs of [witness] log. */
