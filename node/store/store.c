@@ -138,26 +138,43 @@ store_del_log_records(MDB_txn *txn, MDB_dbi dbi, uint32_t log)
 
 int
 store_apply(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t index,
-            const Remacto__V1__Entry *e, bool strict, char *err, size_t errcap)
+            const Remacto__V1__Entry *e, bool strict, void **batch, char *err, size_t errcap)
+{
+	int rc;
+	for (size_t m = 0; m < s->nmods; m++)
+		if (s->mods[m]->apply && (rc = s->mods[m]->apply(s, txn, log, origin, index, e,
+		                                                 strict, err, errcap)) != 0)
+			return rc;
+	/* After every apply: a batch_apply sees only entries the append keeps. */
+	for (size_t m = 0; batch && m < s->nmods; m++)
+		if (s->mods[m]->batch && s->mods[m]->batch->apply &&
+		    (rc = s->mods[m]->batch->apply(s, txn, log, index, e, &batch[m])) != 0)
+			return rc;
+	return 0;
+}
+
+int
+store_sealed(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t size,
+             void *const *batch)
 {
 	for (size_t m = 0; m < s->nmods; m++) {
 		int rc;
-		if (s->mods[m]->apply && (rc = s->mods[m]->apply(s, txn, log, origin, index, e,
-		                                                 strict, err, errcap)) != 0)
+		const struct store_batch_hooks *h = s->mods[m]->batch;
+		if (h && h->seal &&
+		    (rc = h->seal(s, txn, log, origin, size, batch ? batch[m] : NULL)) != 0)
 			return rc;
 	}
 	return 0;
 }
 
-int
-store_sealed(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t size)
+void
+store_batch_free(struct store *s, void **batch)
 {
 	for (size_t m = 0; m < s->nmods; m++) {
-		int rc;
-		if (s->mods[m]->seal && (rc = s->mods[m]->seal(s, txn, log, origin, size)) != 0)
-			return rc;
+		if (batch[m] && s->mods[m]->batch && s->mods[m]->batch->free)
+			s->mods[m]->batch->free(batch[m]);
+		batch[m] = NULL;
 	}
-	return 0;
 }
 
 int

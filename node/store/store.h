@@ -76,7 +76,9 @@ struct store;
  * each appended entry into them, in a struct store_module. store_open opens (or creates) the
  * databases of every module it is given; tlog_batch_add calls each module's apply hook, in the
  * order given, for every entry it appends, inside the append's write transaction, so derived
- * data never disagrees with the log. The modules are static and outlive every store. */
+ * data never disagrees with the log; a module that folds a whole batch (the views) takes the
+ * entries there too and writes when the batch seals (struct store_batch_hooks). The modules are
+ * static and outlive every store. */
 #define STORE_MAX_MODULES 8
 #define STORE_MODULE_DBS 8
 
@@ -93,16 +95,36 @@ typedef int (*store_cosign_fn)(struct store *s, MDB_txn *txn, uint32_t log, uint
                                const char *name, uint64_t timestamp);
 
 /* A batch of entries of log (log, origin) was sealed: the log now holds `size` entries, in
- * txn (tlog_batch_seal, tlog_batch_seal_verified). For modules that fold a batch at once. */
+ * txn (tlog_batch_seal, tlog_batch_seal_verified). For modules that fold a batch at once.
+ * batch: what the module's batch->apply made of the batch's entries (NULL: none). */
 typedef int (*store_seal_fn)(struct store *s, MDB_txn *txn, uint32_t log, const char *origin,
-                             uint64_t size);
+                             uint64_t size, void *batch);
+
+/* For a module that folds a batch at once, so that it does not read the sealed entries back
+ * and decode them again: entry `index` of the batch, as the append decoded it (after every
+ * module's apply took it), into *batch, the module's own state for this batch (NULL at the
+ * batch's first call), which the seal hook then gets and batch->free frees when the batch ends
+ * (tlog_batch_end), sealed or not. The batch's own caller may roll back entries it added (a
+ * refused publication, in a nested transaction that is aborted): the index then goes back,
+ * and the module must not keep what it folded past it. Entries that do not decode are not
+ * given. A failure fails the append. */
+typedef int (*store_batch_apply_fn)(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index,
+                                    const Remacto__V1__Entry *e, void **batch);
+typedef void (*store_batch_free_fn)(void *batch);
+
+struct store_batch_hooks {
+	store_seal_fn seal;         /* NULL: nothing to do when a batch is sealed */
+	store_batch_apply_fn apply; /* NULL: the seal hook reads the batch from the store */
+	store_batch_free_fn free;
+};
 
 struct store_module {
 	const char *what;       /* in errors: "the domain index" */
 	const char *const *dbs; /* its databases' names, NULL-terminated, at most STORE_MODULE_DBS */
 	store_apply_fn apply;   /* NULL: the module folds no entries */
 	store_cosign_fn cosign; /* NULL: nor cosignatures */
-	store_seal_fn seal;     /* NULL: nothing to do when a batch is sealed */
+	/* NULL: nothing to do when a batch is sealed */
+	const struct store_batch_hooks *batch;
 	/* Every key of its databases starts with the log id (u32 BE): a rebuild clears a log's
 	 * records in the transaction that folds it again (store_del_log_records), so an append
 	 * folded between the emptying and that transaction is not folded twice. */
@@ -146,14 +168,18 @@ int store_db(const struct store *s, const char *name, MDB_dbi *dbi);
 /* Deletes every record of database dbi whose key starts with the log id (big-endian u32), as
  * the modules key what they fold from one log: for a module dropping one log's records. */
 int store_del_log_records(MDB_txn *txn, MDB_dbi dbi, uint32_t log);
-/* Runs every module's apply hook on entry `index` of a log, in order; stops at the first
- * failure and returns it. */
+/* Runs every module's apply hook on entry `index` of a log, in order, then every batch->apply
+ * hook with the module's slot in batch (STORE_MAX_MODULES of them, NULL at first; batch may
+ * be NULL: none is called); stops at the first failure and returns it. */
 int store_apply(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t index,
-                const Remacto__V1__Entry *e, bool strict, char *err, size_t errcap);
+                const Remacto__V1__Entry *e, bool strict, void **batch, char *err, size_t errcap);
 
-/* Runs every module's seal hook on a sealed batch, in order; stops at the first failure and
- * returns it. */
-int store_sealed(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t size);
+/* Runs every module's seal hook on a sealed batch, in order, each with its slot of batch (may
+ * be NULL); stops at the first failure and returns it. */
+int store_sealed(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t size,
+                 void *const *batch);
+/* Frees what the batch->apply hooks kept in batch, and empties it. */
+void store_batch_free(struct store *s, void **batch);
 /* Runs every module's cosign hook on a cosignature being stored, in order; stops at the first
  * failure and returns it. */
 int store_cosigned(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *name,

@@ -244,7 +244,7 @@ add_one(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len,
 		/* The modules' derived data (the domain index, the registry view) in the same
 		 * transaction as the entry. */
 		rc = store_apply(b->s, txn, b->rec->id, b->rec->origin, b->range.size, given,
-		                 strict, err, errcap);
+		                 strict, b->mods, err, errcap);
 		if (e)
 			remacto__v1__entry__free_unpacked(e, &a.pa);
 		if (rc != 0)
@@ -335,7 +335,7 @@ tlog_batch_seal(struct tlog_batch *b, MDB_txn *txn, const struct note_signer *si
 		head_from_record(rec, head);
 	rec->root = old_root, rec->checkpoint = old_note, rec->border = old_border;
 	/* The modules that fold a whole batch (the views), in the same transaction. */
-	return rc ? rc : store_sealed(b->s, txn, rec->id, rec->origin, b->range.size);
+	return rc ? rc : store_sealed(b->s, txn, rec->id, rec->origin, b->range.size, b->mods);
 }
 
 void
@@ -374,7 +374,7 @@ tlog_batch_seal_verified(struct tlog_batch *b, MDB_txn *txn, const char *note, s
 		head_from_record(rec, head);
 	rec->root = old_root, rec->checkpoint = old_note, rec->verifier_key = old_vkey;
 	rec->border = old_border;
-	return rc ? rc : store_sealed(b->s, txn, rec->id, rec->origin, b->range.size);
+	return rc ? rc : store_sealed(b->s, txn, rec->id, rec->origin, b->range.size, b->mods);
 }
 
 int
@@ -414,6 +414,8 @@ tlog_batch_end(struct tlog_batch *b)
 	if (b) {
 		tlog_stage_free(b->stage);
 		b->stage = NULL;
+		if (b->s)
+			store_batch_free(b->s, b->mods);
 	}
 }
 

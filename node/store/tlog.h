@@ -93,8 +93,9 @@ struct tlog_batch {
 	Remacto__Store__LogRecord *rec;
 	struct merkle_range range;
 	uint64_t first;
-	struct tlog_stage *stage; /* the entries and hashes held until seal (tlog_tree.c) */
-	bool spoiled;             /* an add_proved failed: never sealed (-EBADMSG) */
+	struct tlog_stage *stage;      /* the entries and hashes held until seal (tlog_tree.c) */
+	bool spoiled;                  /* an add_proved failed: never sealed (-EBADMSG) */
+	void *mods[STORE_MAX_MODULES]; /* the modules' batch->apply states (store_apply) */
 };
 
 int tlog_batch_begin(struct tlog_batch *b, struct store *s, MDB_txn *txn, const char *origin);

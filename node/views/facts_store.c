@@ -27,13 +27,18 @@
 static const char *const db_names[] = { "fx:member", "fx:ip",   "fx:snap", "fx:delta",
 	                                "fx:amend",  "fx:seen", NULL };
 
-static int seal_hook(struct store *s, MDB_txn *txn, uint32_t log, const char *origin,
-                     uint64_t size);
+static int seal_hook(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t size,
+                     void *batch);
 static int cosign_hook(struct store *s, MDB_txn *txn, uint32_t log, uint64_t size, const char *name,
                        uint64_t timestamp);
+static int batch_apply(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index,
+                       const Remacto__V1__Entry *e, void **batch);
+static void batch_free(void *batch);
 
-const struct store_module facts_store_module = { "the views' facts", db_names,  NULL,
-	                                         cosign_hook,        seal_hook, false };
+static const struct store_batch_hooks batch_hooks = { seal_hook, batch_apply, batch_free };
+
+const struct store_module facts_store_module = { "the views' facts", db_names,     NULL,
+	                                         cosign_hook,        &batch_hooks, false };
 
 /* The marker that every cosignature stored is in fx:seen (a key no log id can take). */
 static const char cosigs_folded[] = "cosigs-folded";
@@ -512,11 +517,100 @@ fold_log(struct store *s, MDB_txn *txn, uint32_t log, uint64_t end, uint64_t *fo
 	}
 }
 
+/* ---- a batch folded as it is added ----
+ * The append decodes each entry for the modules (store_apply); folding it then saves reading
+ * the sealed batch back and decoding it again. The seal writes what was folded when it covers
+ * exactly what the log lacks, [the member's stored count, the sealed size); in every other case
+ * (a fold that lags behind the log, an entry added again after its caller rolled back, no
+ * memory) the batch's fold is dropped and the seal folds from the store as before. */
+struct bfold {
+	struct wfold w;
+	struct facts_fold x;
+	uint64_t from, next; /* folded: entries [from, next) of the log */
+	bool off;            /* dropped: the seal folds from the store */
+};
+
+static void
+bfold_drop(struct bfold *b)
+{
+	if (!b->off)
+		wfold_free(&b->w);
+	b->off = true;
+}
+
+static void
+batch_free(void *batch)
+{
+	struct bfold *b = batch;
+	bfold_drop(b);
+	free(b);
+}
+
 static int
-seal_hook(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t size)
+batch_apply(struct store *s, MDB_txn *txn, uint32_t log, uint64_t index,
+            const Remacto__V1__Entry *e, void **batch)
+{
+	struct bfold *b = *batch;
+	int rc;
+
+	if (!b) {
+		if (!(b = *batch = calloc(1, sizeof(*b))))
+			return 0; /* the seal folds from the store */
+		b->w = (struct wfold){ .s = s, .txn = txn, .log = log };
+		b->from = b->next = index;
+		if ((rc = wfold_load(&b->w)) != 0 || b->w.st->stored != index) {
+			bfold_drop(b);
+			return fatal(rc) ? rc : 0;
+		}
+		b->x = (struct facts_fold){ .strings = b->w.strs,
+			                    .st = b->w.st,
+			                    .stored_match = stored_match,
+			                    .touch_periods = touch_periods,
+			                    .arg = &b->w };
+	}
+	if (b->off)
+		return 0;
+	/* Rolled back (index < next): what was folded past index is not the log's. The cap
+	 * keeps the fold's memory that of FACTS_FOLD_MAX entries. */
+	if (index < b->next || index - b->from >= FACTS_FOLD_MAX) {
+		bfold_drop(b);
+		return 0;
+	}
+	/* Entries between next and index did not decode: they fold into nothing. */
+	b->w.txn = txn;
+	b->x.rc = 0;
+	if ((rc = facts_fold_decoded(&b->x, index, e)) != 0) {
+		bfold_drop(b);
+		return fatal(rc) ? rc : 0;
+	}
+	b->next = index + 1;
+	return 0;
+}
+
+/* The batch's fold, when it covers [stored, size): written; *done set. */
+static int
+bfold_seal(struct bfold *b, MDB_txn *txn, uint64_t size, bool *done)
+{
+	*done = false;
+	if (!b || b->off || b->next > size)
+		return 0;
+	b->w.txn = txn;
+	b->w.st->stored = b->w.st->size = size;
+	int rc = wfold_write(&b->w);
+	bfold_drop(b);
+	*done = true;
+	return rc;
+}
+
+static int
+seal_hook(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t size,
+          void *batch)
 {
 	uint64_t folded = 0;
-	int rc = 0;
+	bool done;
+	int rc = bfold_seal(batch, txn, size, &done);
+	if (done)
+		goto out;
 	/* Everything the batch appended (a log the module never saw: FACTS_FOLD_MAX at a time). */
 	do {
 		uint64_t before = folded;
@@ -524,6 +618,7 @@ seal_hook(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint6
 		if (rc == 0 && folded <= before && folded < size)
 			break; /* no progress: cannot happen */
 	} while (rc == 0 && folded < size);
+out:
 	if (rc == 0 || fatal(rc))
 		return rc;
 	/* The entries stay; the fold waits for the next batch (and readers fold the tail). */

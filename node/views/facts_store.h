@@ -23,7 +23,10 @@
  * When: each time a batch of entries is sealed (tlog_batch_seal, tlog_batch_seal_verified: a
  * publication's commit, a verified step of replication, tlog_append), the seal hook folds every
  * entry of the log not folded yet and writes the result, in the same transaction: after every
- * commit the store's fold covers its logs. The fold never refuses an entry: the log is the
+ * commit the store's fold covers its logs. The batch's entries are folded as the append decodes
+ * them (the store's batch hooks), not read back and decoded again; when that fold does not
+ * cover exactly what the log lacks (a fold behind the log, entries the batch's caller rolled
+ * back and added again), the seal folds from the stored entries instead. The fold never refuses an entry: the log is the
  * truth and the views are derived. An MDB error fails the commit as any write would
  * (MDB_MAP_FULL included); out of memory leaves the fold where it was, for the next batch (and
  * readers fold what it lacks, the tail, themselves); a member record that does not parse
@@ -31,8 +34,10 @@
  * written without the module (an older release, a tool) is caught up at start
  * (facts_store_catch_up), FACTS_FOLD_MAX entries a transaction.
  *
- * Ownership and threads: the module keeps no state of its own between calls; everything is in
- * the transaction it is given, so a nested transaction that is aborted takes the fold with it.
+ * Ownership and threads: the module keeps no state of its own between calls but the fold of
+ * the batch being added, which the batch owns (tlog_batch_end frees it) and which is written
+ * only when the batch seals, in the transaction it is given: a nested transaction that is
+ * aborted takes the fold with it. The writer's thread, as the batch.
  */
 #ifndef REMACTO_FACTS_STORE_H
 #define REMACTO_FACTS_STORE_H

@@ -79,9 +79,9 @@ hook_b(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t
 
 /* Module c folds batches and cosignatures: the store tells it the log's size once sealed. */
 static int
-seal_c(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t size)
+seal_c(struct store *s, MDB_txn *txn, uint32_t log, const char *origin, uint64_t size, void *batch)
 {
-	(void)s, (void)txn;
+	(void)s, (void)txn, (void)batch;
 	assert_int_equal(log, 1);
 	assert_string_equal(origin, ORIGIN);
 	snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%sc:seal:%llu",
@@ -107,7 +107,9 @@ static const char *const b_dbs[] = { "b:only", NULL };
 static const char *const c_dbs[] = { "c:quiet", NULL };
 static const struct store_module mod_a = { "module a's data", a_dbs, hook_a, NULL, NULL, false };
 static const struct store_module mod_b = { "module b's data", b_dbs, hook_b, NULL, NULL, false };
-static const struct store_module mod_c = { "module c's data", c_dbs, NULL, cosign_c, seal_c, false };
+static const struct store_batch_hooks seal_only_c = { seal_c, NULL, NULL };
+static const struct store_module mod_c = { "module c's data", c_dbs,        NULL,
+	                                   cosign_c,          &seal_only_c, false };
 static const struct store_module *const mods[] = { &mod_a, &mod_b, &mod_c, NULL };
 
 struct fx {
