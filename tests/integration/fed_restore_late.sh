@@ -17,12 +17,6 @@ fed_start "$T/r" 2 mesh --seed || { notok "the federation starts and publishes";
 check "2 members and the authority converge" wait_for 60 converged 3 $(nodes)
 O1=$(origin_of m1) S1=$(slug_of m1)
 everyone_holds() { for n in $(nodes); do holds "$n" "$O1" "$1" || return 1; done; }
-ADM1="http://127.0.0.1:$(awk '$1 == "m1" { print $4 }' "$F/nodes")"
-pub1() {
-	curl -s -o "$T/p.out" -w '%{http_code}' -H "Authorization: Bearer $(cat "$F/m1/data/admin.token")" \
-		-H 'Content-Type: application/json' --data-binary "@$1" "$ADM1/api/v1/entries" > "$T/p.code"
-	[ "$(cat "$T/p.code")" = 200 ]
-}
 # entry_on NAME INDEX: the exact bytes (base64) of entry INDEX of m1's log on the node.
 entry_on() { get "$1" "/api/v1/logs/$S1/entries?start=$2&limit=1" | $PY -c 'import json, sys; print(json.load(sys.stdin)["entries"][0]["raw"])'; }
 
@@ -32,7 +26,7 @@ fed_start_node m1 || notok "m1 restarts after its backup"
 B=$(size_on m1 "$O1")
 for i in 1 2 3; do
 	one_entry "old-key-$i" > "$T/b.json"
-	check "m1 publishes entry $((B + i - 1)) with its old key" wait_for 30 pub1 "$T/b.json"
+	check "m1 publishes entry $((B + i - 1)) with its old key" wait_for 30 admin_post m1 "$T/b.json"
 done
 check "every node holds $((B + 3)) entries of m1's log" wait_for 30 everyone_holds $((B + 3))
 
@@ -58,9 +52,9 @@ sed -i "s|^key = .*|key = $F/m1/new.key|" "$F/m1/node.conf"
 check "m1 starts from the backup with the new key" fed_start_node m1
 check "m1 replicates the rotation from its peers" wait_for 30 reg_on m1
 one_entry "after-restore" > "$T/r.json"
-check "m1 publishes again, with the new key" wait_for 120 pub1 "$T/r.json"
+check "m1 publishes again, with the new key" wait_for 120 admin_post m1 "$T/r.json"
 check_eq "at index $((B + 3)), after the entries its peers held under the retired key" $((B + 3)) \
-	"$($PY -c 'import json, sys; print(json.load(open(sys.argv[1]))["indexes"][0])' "$T/p.out")"
+	"$(posted_index)"
 for i in 1 2; do
 	check_eq "entry $((B + i)) on m1 is the one acknowledged before the loss" \
 		"$(cat "$T/held-$i.json")" "$(entry_on m1 $((B + i)))"
@@ -86,7 +80,7 @@ check "no node holds unresolved evidence (no fork)" forks
 S=$((B + 4))
 for i in 1 2 3; do
 	one_entry "second-key-$i" > "$T/c.json"
-	check "m1 publishes entry $((S + i - 1)) with its second key" wait_for 30 pub1 "$T/c.json"
+	check "m1 publishes entry $((S + i - 1)) with its second key" wait_for 30 admin_post m1 "$T/c.json"
 done
 check "every node holds $((S + 3)) entries of m1's log" wait_for 30 everyone_holds $((S + 3))
 N2=$((S + 1))
@@ -104,9 +98,9 @@ cp -a "$T/m1-backup" "$F/m1/data"
 sed -i "s|^key = .*|key = $F/m1/third.key|" "$F/m1/node.conf"
 check "m1 starts from the same backup with the third key" fed_start_node m1
 one_entry "after-second-restore" > "$T/r2.json"
-check "m1 publishes again, with the third key" wait_for 120 pub1 "$T/r2.json"
+check "m1 publishes again, with the third key" wait_for 120 admin_post m1 "$T/r2.json"
 check_eq "at index $((S + 3))" $((S + 3)) \
-	"$($PY -c 'import json, sys; print(json.load(open(sys.argv[1]))["indexes"][0])' "$T/p.out")"
+	"$(posted_index)"
 check "m1 says it took back what its peers held under the retired key" \
 	grep -q "signed by the key the registry retired" "$F/m1/remactod.log"
 for i in 1 2; do
@@ -134,9 +128,9 @@ else
 	notok "m1 ignores a checkpoint of the retired key: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
 fi
 one_entry "after-stolen" > "$T/r3.json"
-check "m1 goes on publishing" pub1 "$T/r3.json"
+check "m1 goes on publishing" admin_post m1 "$T/r3.json"
 check_eq "at index $((S + 4)), its own history" $((S + 4)) \
-	"$($PY -c 'import json, sys; print(json.load(open(sys.argv[1]))["indexes"][0])' "$T/p.out")"
+	"$(posted_index)"
 check_fails "and never waited for the retired key's entries" \
 	sh -c "tail -n +$((L + 1)) '$F/m1/remactod.log' | grep -q 'publishing waits until it has caught up'"
 fed_dump 12

@@ -15,13 +15,6 @@ fed_start "$T/r" 2 mesh --seed || { notok "the federation starts and publishes";
 check "2 members and the authority converge" wait_for 60 converged 3 $(nodes)
 O1=$(origin_of m1) S1=$(slug_of m1)
 everyone_holds() { for n in $(nodes); do holds "$n" "$O1" "$1" || return 1; done; }
-ADM1="http://127.0.0.1:$(awk '$1 == "m1" { print $4 }' "$F/nodes")"
-# pub1 FILE: POST FILE to m1's admin API; the answer in $T/p.out, the status in $T/p.code.
-pub1() {
-	curl -s -o "$T/p.out" -w '%{http_code}' -H "Authorization: Bearer $(cat "$F/m1/data/admin.token")" \
-		-H 'Content-Type: application/json' --data-binary "@$1" "$ADM1/api/v1/entries" > "$T/p.code"
-	[ "$(cat "$T/p.code")" = 200 ]
-}
 
 # The backup, then two more entries under the old key.
 fed_stop_node m1
@@ -30,7 +23,7 @@ fed_start_node m1 || notok "m1 restarts after its backup"
 B=$(size_on m1 "$O1")
 for i in 1 2; do
 	one_entry "before-rotation-$i" > "$T/b.json"
-	check "m1 publishes entry $((B + i - 1)) with its old key" wait_for 30 pub1 "$T/b.json"
+	check "m1 publishes entry $((B + i - 1)) with its old key" wait_for 30 admin_post m1 "$T/b.json"
 done
 check "every node holds it" wait_for 30 everyone_holds $((B + 2))
 
@@ -48,7 +41,7 @@ sed -i "s|^key = .*|key = $F/m1/new.key|" "$F/m1/node.conf"
 check "m1 restarts with its new key" fed_start_node m1
 for i in 1 2; do
 	one_entry "after-rotation-$i" > "$T/a.json"
-	check "m1 publishes entry $((B + 2 + i - 1)) with its new key" wait_for 30 pub1 "$T/a.json"
+	check "m1 publishes entry $((B + 2 + i - 1)) with its new key" wait_for 30 admin_post m1 "$T/a.json"
 done
 S=$((B + 4))
 check "every node holds $S entries of m1's log" wait_for 30 everyone_holds "$S"
@@ -69,22 +62,16 @@ check "m1 says why it does not sign yet" \
 	grep -q "not a key its registry gives yet" "$F/m1/remactod.log"
 check "m1 replicates the rotation from its peers" wait_for 30 reg_on m1
 one_entry "after-restore" > "$T/r.json"
-check "m1 publishes again, with the new key" wait_for 30 pub1 "$T/r.json"
+check "m1 publishes again, with the new key" wait_for 30 admin_post m1 "$T/r.json"
 check "m1 says when it adopted the key" grep -q "the registry gives this node's key" "$F/m1/remactod.log"
 check_eq "at index $S, the next one the federation holds" "$S" \
-	"$($PY -c 'import json, sys; print(json.load(open(sys.argv[1]))["indexes"][0])' "$T/p.out")"
+	"$(posted_index)"
 check "m1's entry $S reaches every node" wait_for 30 everyone_holds $((S + 1))
 get m2 "/logs/$S1/checkpoint" > "$T/m2.cp"
 check_eq "m2 serves m1's checkpoint of size $((S + 1)), signed by the new key (Go's note)" \
 	"$O1 $((S + 1))" "$(goverify checkpoint "$NEWVK" "$T/m2.cp" 2>&1 | cut -d' ' -f1,2)"
 # shellcheck disable=SC2046
 check "the federation converges" wait_for 30 converged 3 $(nodes)
-no_evidence() {
-	for n in $(nodes); do
-		c=$(get "$n" /api/v1/evidence | $PY -c 'import json, sys; print(len(json.load(sys.stdin)["evidence"]))')
-		[ "$c" = 0 ] || return 1
-	done
-}
 check "no node holds evidence against m1" no_evidence
 
 # A key the registry never gives: the node starts, never signs, and says what to do.
@@ -94,7 +81,7 @@ sed -i "s|^key = .*|key = $F/m1/stray.key|" "$F/m1/node.conf"
 check "m1 starts with a key the registry never gave" fed_start_node m1
 check "m1 takes the registry from its peers" wait_for 30 reg_on m1
 one_entry "stray" > "$T/s.json"
-pub1 "$T/s.json"
+admin_post m1 "$T/s.json"
 check_eq "publishing is refused with 503" 503 "$(cat "$T/p.code")"
 check "and the answer says which key to configure" grep -q "configure" "$T/p.out"
 check_eq "nothing was published" $((S + 1)) "$(size_on m2 "$O1")"

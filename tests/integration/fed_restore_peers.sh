@@ -76,12 +76,6 @@ fi
 everyone_holds() { for n in $(nodes); do holds "$n" "$O1" "$1" || return 1; done; }
 check "m1's entry $S reaches every node" wait_for 30 everyone_holds $((S + 1))
 check_eq "the authority's node still holds m1's entries $B..$((S - 1)) as they were" "$H" "$(held)"
-no_evidence() {
-	for n in $(nodes); do
-		c=$(get "$n" /api/v1/evidence | $PY -c 'import json, sys; print(len(json.load(sys.stdin)["evidence"]))')
-		[ "$c" = 0 ] || return 1
-	done
-}
 check "no node holds evidence against m1" no_evidence
 fed_dump 12
 "$FEDSH" stop "$F" > /dev/null 2>&1

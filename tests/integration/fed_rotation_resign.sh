@@ -86,12 +86,6 @@ check "m1 publishes with its new key" wait_for 30 publish m1 "$T/n1.json"
 check "m2 publishes with its new key" wait_for 30 publish m2 "$T/n2.json"
 check "m1's entry $S reaches every node" wait_for 30 everyone_holds "$O1" $((S + 1))
 check "m2's entry $S2N reaches every node" wait_for 30 everyone_holds "$O2" $((S2N + 1))
-no_evidence() {
-	for n in $(nodes); do
-		c=$(get "$n" /api/v1/evidence | $PY -c 'import json, sys; print(len(json.load(sys.stdin)["evidence"]))')
-		[ "$c" = 0 ] || return 1
-	done
-}
 check "no node holds evidence against anyone" no_evidence
 fed_dump 12
 "$FEDSH" stop "$F" > /dev/null 2>&1
