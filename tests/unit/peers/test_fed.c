@@ -623,16 +623,6 @@ test_entries_checked_on_arrival(void **state)
 /* ---- the restore safeguard: a node restored from a backup publishes nothing at an index the
  * federation holds ---- */
 
-static char *
-note_of(struct store *s, const char *origin)
-{
-	struct tlog_head *h = head(s, origin);
-	char *n = strndup(h->checkpoint, h->checkpoint_len);
-	assert_non_null(n);
-	free(h);
-	return n;
-}
-
 /* A new fed on the local store as A's node, npeers peers configured (the [peer] lines). */
 static void
 fed_as_a(struct fx *f, unsigned npeers)
@@ -676,9 +666,9 @@ test_restore_waits_for_every_peer(void **state)
 {
 	struct fx *f = *state;
 	build_log(f, &f->local.s, "x", 3);
-	char *n5 = note_of(&f->remote.s, ORIGIN_A);
+	char *n5 = note_copy(&f->remote.s, ORIGIN_A);
 	build_log(f, &f->remote.s, "y", 4);
-	char *n9 = note_of(&f->remote.s, ORIGIN_A), *nr = note_of(&f->local.s, REG);
+	char *n9 = note_copy(&f->remote.s, ORIGIN_A), *nr = note_copy(&f->local.s, REG);
 
 	fed_as_a(f, 2);
 	connect_peer(f, &f->p, "p");
@@ -710,7 +700,7 @@ test_restart_publishes_once_peers_said(void **state)
 {
 	struct fx *f = *state;
 	build_log(f, &f->local.s, "x", 5);
-	char *n5 = note_of(&f->remote.s, ORIGIN_A), *nr = note_of(&f->local.s, REG);
+	char *n5 = note_copy(&f->remote.s, ORIGIN_A), *nr = note_copy(&f->local.s, REG);
 	const char *o[] = { REG, ORIGIN_A }, *n[] = { nr, n5 }, *o1[] = { REG }, *n1[] = { nr };
 
 	fed_as_a(f, 2);
@@ -732,7 +722,7 @@ test_restore_everyone_said(void **state)
 {
 	struct fx *f = *state;
 	build_log(f, &f->local.s, "x", 3);
-	char *n5 = note_of(&f->remote.s, ORIGIN_A), *nr = note_of(&f->local.s, REG);
+	char *n5 = note_copy(&f->remote.s, ORIGIN_A), *nr = note_copy(&f->local.s, REG);
 
 	fed_as_a(f, 2);
 	connect_peer(f, &f->p, REG); /* the authority's node; A, the only member, is this node */
@@ -742,7 +732,7 @@ test_restore_everyone_said(void **state)
 	/* B admitted: its node may hold more of A, and has not said. */
 	admit(f, &f->local.s, ORIGIN_B, f->b_vkey, "001.02");
 	build_log(f, &f->remote.s, "y", 2);
-	char *n7 = note_of(&f->remote.s, ORIGIN_A), *nr2 = note_of(&f->local.s, REG);
+	char *n7 = note_copy(&f->remote.s, ORIGIN_A), *nr2 = note_copy(&f->local.s, REG);
 	const char *o[] = { REG }, *n[] = { nr2 };
 	fed_as_a(f, 2);
 	connect_peer(f, &f->p, REG);
@@ -765,7 +755,7 @@ test_restore_bounded_wait(void **state)
 {
 	struct fx *f = *state;
 	build_log(f, &f->local.s, "x", 3);
-	char *n5 = note_of(&f->remote.s, ORIGIN_A), *nr = note_of(&f->local.s, REG);
+	char *n5 = note_copy(&f->remote.s, ORIGIN_A), *nr = note_copy(&f->local.s, REG);
 
 	fed_as_a(f, 2);
 	connect_peer(f, &f->p, "p");
@@ -789,7 +779,7 @@ test_restore_bounded_wait(void **state)
 	connect_peer(f, &f->q, "q");
 	assert_true(fed_may_publish(f->fed));
 	build_log(f, &f->remote.s, "y", 2);
-	char *n7 = note_of(&f->remote.s, ORIGIN_A);
+	char *n7 = note_copy(&f->remote.s, ORIGIN_A);
 	vector_then_catch_up(f, &f->q, nr, n7);
 	assert_true(fed_may_publish(f->fed));
 	struct tlog_head *h = head(&f->local.s, ORIGIN_A);
