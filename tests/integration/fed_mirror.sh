@@ -41,7 +41,7 @@ ca_file = $F/tls/ca.pem
 url = wss://127.0.0.1:$(port_of m2)/peer
 CONF
 check "remactod -n accepts a mirror configuration" "$BUILD/remactod" -n --config "$T/mirror.conf"
-start_node "$T/mirror.conf" "$MP" || { notok "the mirror starts"; finish; }
+start_node "$T/mirror.conf" "$MP" || { notok "the mirror starts"; fed_dump 40; finish; }
 ok "the mirror starts"
 mview() {
 	curl -sf "http://127.0.0.1:$MP/api/v1/logs" | $PY -c '
@@ -51,6 +51,7 @@ for l in sorted(json.load(sys.stdin)["logs"], key=lambda l: l["origin"]):
 }
 same_as_m1() { [ "$(mview)" = "$(view m1)" ]; }
 check "the mirror holds every log, at the members' sizes and roots" wait_for 60 same_as_m1
+[ "$FAILS" -eq 0 ] || node_hung "$MP"
 check_fails "m2 answered every request of the mirror (no request timed out)" \
 	grep -q "did not answer a request" "$T/remactod.log"
 check_fails "m2 dropped none of the mirror's requests" \
@@ -70,6 +71,8 @@ mholds() { [ "$(mview | awk -v o="$O1" '$1 == o { print $2 }')" = "$S1" ]; }
 check "the new entry reaches the mirror through m2" wait_for 30 mholds
 TOKEN=$(cat "$T/mirror/admin.token")
 check_eq "the mirror refuses to publish (403)" 403 "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data-binary @"$T/one.json" "http://127.0.0.1:$MA/api/v1/entries")"
+[ "$FAILS" -eq 0 ] || node_hung "$MP"
 check "SIGTERM stops the mirror cleanly" stop_node
 check "the mirror's copy of m1 verifies offline" "$REMACTO" log verify --data "$T/mirror" --origin "$O1"
+fed_dump 40
 finish

@@ -6,7 +6,25 @@ REMACTO="$BUILD/remacto"
 TESTS=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/remacto-test.XXXXXX")
 FAILS=0
-cleanup() { [ -n "${KEEP:-}" ] || rm -rf "$T"; }
+# fd 3: the scenario's own stderr, for diagnostics written from inside check (which sends the
+# command's output to $T/check.log, removed at exit).
+exec 3>&2
+# ubsan_reports: UBSan's reports from a build with ASan too (GCC 12) ignore log_path and go to
+# the process's stderr, which scenarios send to a log under T (a node's remactod.log,
+# check.log): each log holding one is copied to UBSAN_OPTIONS' log_path (tests/run-integration.sh
+# sets it) before T goes, so that the runner counts it as it counts ASan's.
+ubsan_reports() {
+	lp=$(printf '%s\n' "${UBSAN_OPTIONS:-}" | tr ':' '\n' | sed -n 's/^log_path=//p' | tail -n 1)
+	[ -n "$lp" ] && [ -d "$(dirname "$lp")" ] || return 0
+	find "$T" -name '*.log' -type f -exec grep -lI 'runtime error:' {} + 2>/dev/null |
+		while read -r f; do
+			grep -A 40 'runtime error:' "$f" > "$lp.$(basename "$0" .sh)$(echo "${f#"$T"}" | tr / .)"
+		done
+}
+cleanup() {
+	ubsan_reports
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
 trap cleanup EXIT
 
 ok() { echo "ok - $*"; }
@@ -69,13 +87,54 @@ start_node() {
 	return 1
 }
 
-# stop_node: SIGTERM and wait for the exit status.
+# running PID: the process exists and has not exited (a zombie not yet waited for has).
+running() {
+	_st=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) && [ -n "$_st" ] && [ "$_st" != Z ]
+}
+
+# stacks PID: every thread's stack of a running process, with gdb when it is installed.
+stacks() {
+	if command -v gdb > /dev/null; then
+		gdb -p "$1" -batch -ex 'thread apply all bt' 2>&1
+	else
+		echo "(no gdb installed: no stacks)"
+	fi
+}
+
+# node_hung PORT: when the node start_node started runs but gives no HTTP answer on PORT within
+# 5 s, says so on fd 3 with its stacks (taken before its watchdog aborts it). Diagnostics only.
+node_hung() {
+	[ -n "${NODE_PID:-}" ] && running "$NODE_PID" || return 0
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$1/healthz")" = 000 ] ||
+		return 0
+	{
+		echo "# remactod (pid $NODE_PID) runs but does not answer HTTP on port $1: its stacks"
+		stacks "$NODE_PID" | sed 's/^/#   /'
+	} >&3
+}
+
+# stop_node: SIGTERM and wait for the exit status, at most STOP_WAIT_S seconds (20). A node still
+# running then is said to (on fd 3, the scenario's stderr, even from inside check), its threads'
+# stacks dumped, and it is killed with SIGKILL, so that nothing outlives the test: fails then.
 stop_node() {
 	[ -n "${NODE_PID:-}" ] || return 0
-	kill -TERM "$NODE_PID" 2>/dev/null
-	wait "$NODE_PID"
-	rc=$?
+	_pid=$NODE_PID
 	NODE_PID=
-	return $rc
+	kill -TERM "$_pid" 2>/dev/null
+	_i=0
+	while running "$_pid" && [ $_i -lt $((${STOP_WAIT_S:-20} * 10)) ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	if running "$_pid"; then
+		{
+			echo "# remactod (pid $_pid) still runs ${STOP_WAIT_S:-20} s after SIGTERM: its stacks, then SIGKILL"
+			stacks "$_pid" | sed 's/^/#   /'
+		} >&3
+		kill -KILL "$_pid" 2>/dev/null
+		wait "$_pid"
+		return 1
+	fi
+	wait "$_pid"
 }
 trap 'stop_node >/dev/null 2>&1; cleanup' EXIT
