@@ -99,7 +99,8 @@ list_one(const Remacto__Store__LogRecord *rec, void *arg)
 	h->size = rec->size;
 	if (rec->root.len == 32)
 		memcpy(h->root, rec->root.data, 32);
-	if (rec->checkpoint.len < sizeof(h->checkpoint)) {
+	/* None yet (a replica part-way through its catch-up): data is NULL, not to be copied. */
+	if (rec->checkpoint.len > 0 && rec->checkpoint.len < sizeof(h->checkpoint)) {
 		memcpy(h->checkpoint, rec->checkpoint.data, rec->checkpoint.len);
 		h->checkpoint_len = rec->checkpoint.len;
 	}
