@@ -55,7 +55,9 @@ collect_held(const Remacto__Store__LogRecord *rec, void *arg)
 	h->size = rec->size;
 	if (rec->verifier_key && strlen(rec->verifier_key) <= NOTE_VKEY_MAX)
 		snprintf(h->vkey, sizeof(h->vkey), "%s", rec->verifier_key);
-	memcpy(h->note, rec->checkpoint.data, rec->checkpoint.len);
+	/* None yet (a log part-way through its catch-up): data is NULL, not to be copied. */
+	if (rec->checkpoint.len)
+		memcpy(h->note, rec->checkpoint.data, rec->checkpoint.len);
 	h->len = rec->checkpoint.len;
 	h->next = *list;
 	*list = h;

@@ -3,8 +3,9 @@
  * (issue 9, the chaos runner's suspend, rotate-late and rotate-forced faults), on
  * fed_fixture.h: entries asked for a checkpoint the registry then refuses are asked again for
  * the next one it allows (the member's under its new key, the same one once reinstated), a
- * catch-up a suspension stopped starts again at the reinstatement, and a node that serves a
- * newer checkpoint again at a reinstatement tells its peers.
+ * catch-up a suspension stopped starts again at the reinstatement, a node that serves a
+ * newer checkpoint again at a reinstatement tells its peers, and a log part-way through its
+ * catch-up, with no checkpoint yet, is judged again like the others.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -145,6 +146,57 @@ test_reinstatement_tells_peers(void **state)
 	assert_true(told);
 }
 
+/* B's log part-way through its catch-up: two entries committed in a verified step, no
+ * checkpoint of that size yet (tlog_batch_seal_verified without a note). */
+static int
+replica_b_txn(MDB_txn *txn, void *arg)
+{
+	struct fx *f = arg;
+	struct tlog_batch b;
+	struct tlog_head h;
+	int rc;
+	if ((rc = tlog_create_replica(&f->local.s, txn, ORIGIN_B, f->b_vkey)) != 0 ||
+	    (rc = tlog_batch_begin(&b, &f->local.s, txn, ORIGIN_B)) != 0)
+		return rc;
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		char js[256];
+		uint8_t *data;
+		size_t len;
+		snprintf(js, sizeof(js),
+		         "{\"schema\":1,\"published\":\"2024-06-0%dT09:00:00Z\",\"programme\":"
+		         "{\"id\":\"P%d\",\"title\":{\"fr\":\"Programme\"}}}",
+		         i + 1, i);
+		if ((rc = entry_from_json_text(js, strlen(js), &data, &len, NULL, NULL, err,
+		                               sizeof(err))) != 0)
+			break;
+		rc = tlog_batch_add(&b, txn, data, len, false, err, sizeof(err));
+		free(data);
+	}
+	if (rc == 0)
+		rc = tlog_batch_seal_verified(&b, txn, NULL, 0, NULL, &h);
+	tlog_batch_end(&b);
+	return rc;
+}
+
+/* The registry changes while a log is part-way through its catch-up (a mirror pulling every
+ * log at once): every log's served checkpoint is judged again, that one's too, which has none
+ * to copy (UBSan aborted the node: memcpy from NULL); it keeps its entries and serves none. */
+static void
+test_recheck_log_without_checkpoint(void **state)
+{
+	struct fx *f = *state;
+	build_log(f, &f->local.s, "x", 5);
+	assert_int_equal(store_write(&f->local.s, replica_b_txn, f), 0);
+	tick(f);
+	rotate_a(f, &f->local.s, 6);
+	tick(f);
+	struct tlog_head *h = head(&f->local.s, ORIGIN_B);
+	assert_int_equal(h->size, 2);
+	assert_int_equal(h->checkpoint_len, 0);
+	free(h);
+	assert_int_equal(served(&f->local.s, ORIGIN_A), 5);
+}
+
 int
 main(void)
 {
@@ -154,6 +206,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		        test_suspension_during_catch_up_resumes_at_reinstatement, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reinstatement_tells_peers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recheck_log_without_checkpoint, setup,
+		                                teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
