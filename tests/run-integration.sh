@@ -9,7 +9,9 @@
 # all, or one that exits non-zero without saying why all count as failures.
 # With a sanitizer build (BUILD made with -fsanitize=address,undefined), every report
 # AddressSanitizer, LeakSanitizer or UBSan writes, from a node or the CLI, in any scenario, is a
-# failure too: reports go to BUILD/tests/sanitizer/ (log_path), one file per process.
+# failure too: reports go to BUILD/tests/sanitizer/ (log_path), one file per process. UBSan's,
+# in a build with ASan too, ignore log_path and go to the process's stderr: lib.sh's cleanup
+# copies each scenario log under its T holding one there.
 # tests/lsan.supp lists the third-party leaks that are not the project's. ASan keeps 4 MiB of
 # freed memory in quarantine instead of 256: enough to catch a use after a recent free, small
 # enough that the scenarios' memory caps (RSS bounds) measure the node rather than ASan.
