@@ -182,7 +182,7 @@ browser: $(BINS)
 TSAN_SCENARIOS ?= daemon_api dashboard_live fed_converge fed_equivocation tlog_witness storage_full
 TSAN_UNITS ?= $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 TSAN_SHORT = daemon_api fed_converge
-TSAN_SHORT_UNITS = store/test_writer store/test_map daemon/test_publish
+TSAN_SHORT_UNITS = store/test_writer store/test_map daemon/test_publish cli/test_ingest
 TSAN_FLAGS = BUILD=build/tsan OPT=-O1 HARDEN= HARDEN_LD= \
 	CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread"
 tsan: test-deps

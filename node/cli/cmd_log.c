@@ -18,15 +18,13 @@
 #include "core/err.h"
 #include "core/pbjson.h"
 #include "core/proof.h"
+#include "ingest.h"
 #include "store/civic.h"
 #include "store/index.h"
 #include "store/rebuild.h"
 #include "store/search.h"
 #include "store/tlog.h"
 #include "views/facts_store.h"
-
-#define LINE_MAX_LEN (1 << 20)            /* one input line: JSON or base64 of one entry */
-#define INPUT_MAX_LEN ((size_t)256 << 20) /* one append's whole input */
 
 static const char log_usage[] =
         "usage: remacto log <action> --data DIR [options]\n"
@@ -141,127 +139,11 @@ done:
 	return rc;
 }
 
-/* Reads stdin into entries: one per non-empty line, with each entry decoded. On any bad line,
- * nothing is kept. */
-struct batch {
-	struct tlog_blob *v;
-	Remacto__V1__Entry **e;
-	size_t n, cap, bytes;
-};
-
-static void
-batch_free(struct batch *b)
-{
-	for (size_t i = 0; i < b->n; i++) {
-		free((void *)b->v[i].data);
-		remacto__v1__entry__free_unpacked(b->e[i], NULL);
-	}
-	free(b->v);
-	free(b->e);
-}
-
-/* One line into an entry's bytes and the entry decoded (handed to tlog_append with them, so the
- * append does not unpack what was just packed). JSON lines are read straight into the entry
- * (entry_from_json_text), with the errors the jansson tree would give. */
-static int
-parse_line(char *line, size_t len, bool raw, struct tlog_blob *out, Remacto__V1__Entry **decoded,
-           char *err, size_t errcap)
-{
-	Remacto__V1__Entry *e = NULL;
-	uint8_t *data = NULL;
-	size_t dlen = 0;
-
-	if (raw) {
-		size_t cap = B64_DECODED_MAX(len);
-		if (cap == 0 || !(data = malloc(cap)))
-			return err_set(err, errcap, "empty entry"), -EINVAL;
-		if (!b64_decode(line, len, data, cap, &dlen)) {
-			err_set(err, errcap, "not strict base64");
-			free(data);
-			return -EINVAL;
-		}
-		if (!(e = entry_decode(data, dlen, err, errcap))) {
-			free(data);
-			return -EINVAL;
-		}
-	} else {
-		json_error_t jerr;
-		int rc = entry_from_json_text(line, len, &data, &dlen, &e, &jerr, err, errcap);
-		if (rc != 0 && jerr.text[0])
-			err_set(err, errcap, "invalid JSON at column %d: %s", jerr.column,
-			        jerr.text);
-		if (rc != 0)
-			return rc;
-	}
-	*out = (struct tlog_blob){ data, dlen };
-	*decoded = e;
-	return 0;
-}
-
-static int
-read_batch(FILE *in, bool raw, struct batch *b)
-{
-	char *line = NULL, err[512];
-	size_t cap = 0;
-	ssize_t len;
-	uint64_t lineno = 0;
-	int rc = EXIT_OK;
-
-	while ((len = getline(&line, &cap, in)) >= 0) {
-		lineno++;
-		if (len > LINE_MAX_LEN) {
-			rc = cli_err(EXIT_INVALID,
-			             "line %llu: longer than %d bytes; nothing appended",
-			             (unsigned long long)lineno, LINE_MAX_LEN);
-			break;
-		}
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (len == 0)
-			continue;
-		if (b->n == TLOG_MAX_BATCH || b->bytes + (size_t)len > INPUT_MAX_LEN) {
-			rc = cli_err(EXIT_INVALID,
-			             "line %llu: a batch holds at most %d entries and %zu "
-			             "MiB; split the input; nothing appended",
-			             (unsigned long long)lineno, TLOG_MAX_BATCH,
-			             INPUT_MAX_LEN >> 20);
-			break;
-		}
-		if (b->n == b->cap) {
-			size_t ncap = b->cap ? b->cap * 2 : 256;
-			struct tlog_blob *nv = realloc(b->v, ncap * sizeof(*nv));
-			Remacto__V1__Entry **ne = nv ? realloc(b->e, ncap * sizeof(*ne)) : NULL;
-			if (nv)
-				b->v = nv;
-			if (ne)
-				b->e = ne;
-			if (!nv || !ne) {
-				rc = cli_err(EXIT_FAIL, "out of memory reading line %llu",
-				             (unsigned long long)lineno);
-				break;
-			}
-			b->cap = ncap;
-		}
-		if (parse_line(line, (size_t)len, raw, &b->v[b->n], &b->e[b->n], err,
-		               sizeof(err)) != 0) {
-			rc = cli_err(EXIT_INVALID, "line %llu: %s; nothing appended",
-			             (unsigned long long)lineno, err);
-			break;
-		}
-		b->n++;
-		b->bytes += (size_t)len;
-	}
-	if (rc == EXIT_OK && ferror(in))
-		rc = cli_err(EXIT_FAIL, "cannot read input: %s", strerror(errno));
-	free(line);
-	return rc;
-}
-
 static int
 log_append(const struct opts *o)
 {
 	struct store s;
-	struct batch b = { 0 };
+	struct ingest *in = NULL;
 	struct note_signer signer = { 0 };
 	struct tlog_head *h = calloc(1, sizeof(*h));
 	char err[512];
@@ -286,21 +168,24 @@ log_append(const struct opts *o)
 		rc = cli_err(EXIT_FAIL, "%s", err);
 		goto done;
 	}
-	if ((rc = read_batch(stdin, o->raw, &b)) != EXIT_OK)
+	if ((rc = ingest_start(stdin, o->raw, &in)) != EXIT_OK)
 		goto done;
-	if (b.n == 0) {
+	if (ingest_count(in) == 0) {
 		rc = cli_err(EXIT_INVALID, "no entries on standard input; nothing appended");
 		goto done;
 	}
-	if (tlog_append_decoded(&s, o->origin, &signer, b.v, (const Remacto__V1__Entry *const *)b.e,
-	                        b.n, &first, h, err, sizeof(err)) != 0) {
-		rc = cli_err(EXIT_FAIL, "%s", err);
+	/* The entries are appended as they are decoded; a bad line stops the append, and is what
+	 * the publisher is told, before anything the store refused. */
+	if (tlog_append_each(&s, o->origin, &signer, ingest_count(in), ingest_next, in, &first, h,
+	                     err, sizeof(err)) != 0) {
+		if ((rc = ingest_refused(in)) == EXIT_OK)
+			rc = cli_err(EXIT_FAIL, "%s", err);
 		goto done;
 	}
 	printf("%llu\n", (unsigned long long)h->size);
 	rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 done:
-	batch_free(&b);
+	ingest_free(in);
 	note_signer_free(&signer);
 	store_close(&s);
 done_mem:

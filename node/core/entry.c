@@ -125,26 +125,38 @@ elt_size(ProtobufCType t)
 	}
 }
 
-/* Where a value sits: the path of its message, its field, its index in a repeated field (-1 for
- * a singular one). The path is written out only for an error or for a submessage's fields, not
- * for every value checked (formatting it was a tenth of a JSON publication's time). */
+/* Where a value sits: where its message sits (NULL for the entry itself), its field, its index
+ * in a repeated field (-1 for a singular one). The path is written out only for an error, not
+ * for every value or submessage checked (formatting it was a tenth of a JSON publication's
+ * time). */
 struct where {
-	const char *parent;
+	const struct where *up;
 	const ProtobufCFieldDescriptor *f;
 	long index;
 };
 
-static void
+/* Writes the path of w ("commitment.milestones[2].dueDate"; "" for NULL) into out, truncated to
+ * cap; returns its length (as snprintf does). */
+static size_t
 where_path(const struct where *w, char *out, size_t cap)
 {
 	char jname[64];
+	size_t n;
+	int k;
 
+	if (!w) {
+		out[0] = '\0';
+		return 0;
+	}
+	n = where_path(w->up, out, cap);
+	if (n >= cap - 1)
+		return n;
 	pbjson_field_name(w->f, jname, sizeof(jname));
 	if (w->index >= 0)
-		snprintf(out, cap, "%s%s%s[%ld]", w->parent, *w->parent ? "." : "", jname,
-		         w->index);
+		k = snprintf(out + n, cap - n, "%s%s[%ld]", n ? "." : "", jname, w->index);
 	else
-		snprintf(out, cap, "%s%s%s", w->parent, *w->parent ? "." : "", jname);
+		k = snprintf(out + n, cap - n, "%s%s", n ? "." : "", jname);
+	return k < 0 ? n : n + (size_t)k;
 }
 
 static bool
@@ -158,18 +170,19 @@ fail_at(char *err, size_t errcap, const struct where *w, const char *why)
 
 static bool check_value(const struct where *w, const void *v, char *err, size_t errcap, int depth);
 
-/* The generic walk: every field of every (sub)message by its descriptor. */
+/* The generic walk: every field of every (sub)message by its descriptor. at: where m sits. */
 static bool
-check_message(const ProtobufCMessage *m, const char *path, char *err, size_t errcap, int depth)
+check_message(const ProtobufCMessage *m, const struct where *at, char *err, size_t errcap,
+              int depth)
 {
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 
 	if (depth > 8)
-		return fail(err, errcap, path, "nested too deeply");
+		return fail_at(err, errcap, at, "nested too deeply");
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		const char *base = (const char *)m + f->offset;
-		struct where w = { path, f, -1 };
+		struct where w = { at, f, -1 };
 		size_t count = 1;
 
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
@@ -231,12 +244,10 @@ check_value(const struct where *w, const void *v, char *err, size_t errcap, int 
 		return true;
 	case PROTOBUF_C_TYPE_MESSAGE: {
 		const ProtobufCMessage *m = *(const ProtobufCMessage *const *)v;
-		char sub[PATH_MAX_LEN];
 
 		if (!m)
 			return true;
-		where_path(w, sub, sizeof(sub));
-		return check_message(m, sub, err, errcap, depth + 1);
+		return check_message(m, w, err, errcap, depth + 1);
 	}
 	default:
 		return true;
@@ -586,7 +597,7 @@ entry_validate(const Remacto__V1__Entry *e, char *err, size_t errcap)
 	if (e->schema > 1)
 		return fail(err, errcap, "schema",
 		            "written for a newer schema than this node's (1)");
-	return check_message(&e->base, "", err, errcap, 0) && check_kind(e, err, errcap);
+	return check_message(&e->base, NULL, err, errcap, 0) && check_kind(e, err, errcap);
 }
 
 Remacto__V1__Entry *

@@ -423,9 +423,9 @@ struct append_arg {
 	struct store *s;
 	const char *origin;
 	const struct note_signer *signer;
-	const struct tlog_blob *entries;
-	const Remacto__V1__Entry *const *decoded;
 	size_t n;
+	tlog_next_fn next;
+	void *next_arg;
 	uint64_t first;
 	struct tlog_head *head;
 	char *err;
@@ -462,8 +462,14 @@ append_txn(MDB_txn *txn, void *arg)
 	a->first = b.first;
 	for (size_t i = 0; i < a->n; i++) {
 		char why[256] = "";
-		rc = tlog_batch_add_entry(&b, txn, a->entries[i].data, a->entries[i].len,
-		                          a->decoded ? a->decoded[i] : NULL, true, why,
+		struct tlog_blob entry;
+		const Remacto__V1__Entry *decoded = NULL;
+
+		if ((rc = a->next(a->next_arg, i, &entry, &decoded)) != 0) {
+			snprintf(a->err, a->errcap, "entry %zu of the batch was not given", i + 1);
+			goto fail;
+		}
+		rc = tlog_batch_add_entry(&b, txn, entry.data, entry.len, decoded, true, why,
 		                          sizeof(why));
 		if (rc == -EINVAL)
 			snprintf(a->err, a->errcap, "entry %zu of the batch: %s; nothing appended",
@@ -477,20 +483,30 @@ fail:
 	return rc;
 }
 
+/* tlog_append's entries, from its array. */
+static int
+next_in_array(void *arg, size_t i, struct tlog_blob *entry, const Remacto__V1__Entry **decoded)
+{
+	*entry = ((const struct tlog_blob *)arg)[i];
+	*decoded = NULL;
+	return 0;
+}
+
 int
 tlog_append(struct store *s, const char *origin, const struct note_signer *signer,
             const struct tlog_blob *entries, size_t n, uint64_t *first, struct tlog_head *head,
             char *err, size_t errcap)
 {
-	return tlog_append_decoded(s, origin, signer, entries, NULL, n, first, head, err, errcap);
+	return tlog_append_each(s, origin, signer, n, next_in_array, (void *)entries, first, head,
+	                        err, errcap);
 }
 
 int
-tlog_append_decoded(struct store *s, const char *origin, const struct note_signer *signer,
-                    const struct tlog_blob *entries, const Remacto__V1__Entry *const *decoded,
-                    size_t n, uint64_t *first, struct tlog_head *head, char *err, size_t errcap)
+tlog_append_each(struct store *s, const char *origin, const struct note_signer *signer, size_t n,
+                 tlog_next_fn next, void *arg, uint64_t *first, struct tlog_head *head, char *err,
+                 size_t errcap)
 {
-	struct append_arg a = { s, origin, signer, entries, decoded, n, 0, head, err, errcap };
+	struct append_arg a = { s, origin, signer, n, next, arg, 0, head, err, errcap };
 	int rc;
 
 	err[0] = '\0';

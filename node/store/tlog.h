@@ -70,14 +70,18 @@ int tlog_head(struct store *s, MDB_txn *txn, const char *origin, struct tlog_hea
 int tlog_append(struct store *s, const char *origin, const struct note_signer *signer,
                 const struct tlog_blob *entries, size_t n, uint64_t *first, struct tlog_head *head,
                 char *err, size_t errcap);
-/* The same with the entries decoded as well, when the caller has them (decoded[i] exactly what
- * unpacking entries[i] gives, as entry_from_json_text and entry_decode hand it out; the caller
- * keeps them), so that the append does not unpack them again. decoded may be NULL, and so may
- * any decoded[i]. */
-int tlog_append_decoded(struct store *s, const char *origin, const struct note_signer *signer,
-                        const struct tlog_blob *entries, const Remacto__V1__Entry *const *decoded,
-                        size_t n, uint64_t *first, struct tlog_head *head, char *err,
-                        size_t errcap);
+/* The same with the entries handed over one at a time, in order, as the append takes them, so
+ * that a caller may still be decoding later ones (`remacto log append`): next(arg, i, &entry,
+ * &decoded) gives entry i's bytes and, when the caller has it, the entry decoded (exactly what
+ * unpacking the bytes gives, as entry_from_json_text and entry_decode hand it out; NULL: it is
+ * unpacked here). Both stay the caller's and must stay valid until the call returns; next may be
+ * asked for the same i again. next returns 0, or an error that ends the append with nothing
+ * stored (err then names no entry: the caller knows why). */
+typedef int (*tlog_next_fn)(void *arg, size_t i, struct tlog_blob *entry,
+                            const Remacto__V1__Entry **decoded);
+int tlog_append_each(struct store *s, const char *origin, const struct note_signer *signer,
+                     size_t n, tlog_next_fn next, void *arg, uint64_t *first,
+                     struct tlog_head *head, char *err, size_t errcap);
 
 /* The same, in steps, for callers that append inside their own write transaction (the daemon's
  * group commit, replication): begin loads the log's record and tree border; add takes one entry
