@@ -58,13 +58,15 @@ struct ingest {
 	struct tlog_blob *v;
 	Remacto__V1__Entry **e;
 	/* Under mu: the runs, those not taken yet ([front, back)), the smallest bad index known,
-	 * cancel. Workers take runs from the front; the caller takes the run it needs when it is
+	 * how far the append and the freeing have come, cancel. Workers take runs from the front; the caller takes the run it needs when it is
 	 * still at the front, and, while a worker decodes that run, one from the back when that is
 	 * worth it (worth_helping), so that the two do not compete for the same runs. */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct run *runs;
 	size_t nruns, front, back, stop;
+	size_t consumed, freed; /* runs before consumed: the append is done with their entries;
+	                         * before freed: a worker freed those entries already */
 	bool cancel;
 	double decode_ns;     /* time spent decoding, by all threads, */
 	size_t decoded_lines; /* over these lines */
@@ -166,14 +168,40 @@ take_run(struct ingest *g, bool from_back)
 	return true;
 }
 
+/* Frees entries [lo, hi) (NULL where none was decoded). */
+static void
+free_entries(struct ingest *g, size_t lo, size_t hi)
+{
+	for (size_t i = lo; i < hi; i++) {
+		free((void *)g->v[i].data);
+		if (g->e[i])
+			remacto__v1__entry__free_unpacked(g->e[i], NULL);
+		g->v[i].data = NULL;
+		g->e[i] = NULL;
+	}
+}
+
+/* A worker decodes runs while any is left, then frees the entries the append is done with, so
+ * that the caller, which appends them, does not spend its time on that after the commit. It
+ * ends when every run is freed, or at cancel. */
 static void *
 worker(void *arg)
 {
 	struct ingest *g = arg;
 
 	pthread_mutex_lock(&g->mu);
-	while (take_run(g, false))
-		;
+	while (!g->cancel && g->freed < g->nruns) {
+		if (take_run(g, false))
+			continue;
+		if (g->freed < g->consumed) {
+			struct run *r = &g->runs[g->freed++];
+			pthread_mutex_unlock(&g->mu);
+			free_entries(g, r->lo, r->hi);
+			pthread_mutex_lock(&g->mu);
+			continue;
+		}
+		pthread_cond_wait(&g->cv, &g->mu);
+	}
 	pthread_mutex_unlock(&g->mu);
 	return NULL;
 }
@@ -361,6 +389,13 @@ ingest_next(void *arg, size_t i, struct tlog_blob *entry, const Remacto__V1__Ent
 	size_t k = i / INGEST_CHUNK;
 	struct run *r = &g->runs[k];
 
+	if (i % INGEST_CHUNK == 0 && k > 0 && g->nthreads > 0) {
+		/* The append asks in order: it is done with run k - 1, which a worker may free. */
+		pthread_mutex_lock(&g->mu);
+		g->consumed = k;
+		pthread_cond_broadcast(&g->cv);
+		pthread_mutex_unlock(&g->mu);
+	}
 	if (!atomic_load_explicit(&r->done, memory_order_acquire)) {
 		/* The caller asks in order, so every run before k is done and no bad line before r is
 		 * known (r->lo <= stop): r is at the front, or being decoded by a worker. */
@@ -400,6 +435,8 @@ ingest_refused(struct ingest *g)
 	pthread_mutex_lock(&g->mu);
 	while (take_run(g, false))
 		;
+	g->cancel = true; /* nothing more is decoded or appended: the workers may end */
+	pthread_cond_broadcast(&g->cv);
 	pthread_mutex_unlock(&g->mu);
 	join_workers(g);
 	for (size_t k = 0; k < g->nruns && atomic_load(&g->runs[k].done); k++) {
@@ -418,13 +455,11 @@ ingest_free(struct ingest *g)
 		return;
 	pthread_mutex_lock(&g->mu);
 	g->cancel = true;
+	pthread_cond_broadcast(&g->cv);
 	pthread_mutex_unlock(&g->mu);
 	join_workers(g);
-	for (size_t i = 0; g->v && i < g->n; i++) {
-		free((void *)g->v[i].data);
-		if (g->e[i])
-			remacto__v1__entry__free_unpacked(g->e[i], NULL);
-	}
+	if (g->v)
+		free_entries(g, 0, g->n);
 	for (size_t k = 0; g->runs && k < g->nruns; k++)
 		free(g->runs[k].why);
 	free(g->runs);

@@ -142,15 +142,6 @@ test_entries_in_order(void **state)
 		assert_string_equal(e->status_update->commitment_id, id);
 		free(want);
 	}
-	/* Asked again (a store that retries its transaction), an entry is the same. */
-	{
-		struct tlog_blob a, b;
-		const Remacto__V1__Entry *ea, *eb;
-		assert_int_equal(ingest_next(g, 77, &a, &ea), 0);
-		assert_int_equal(ingest_next(g, 77, &b, &eb), 0);
-		assert_ptr_equal(a.data, b.data);
-		assert_ptr_equal(ea, eb);
-	}
 	ingest_free(g);
 	fclose(f);
 }
