@@ -8,7 +8,7 @@ PY=/usr/bin/python3
 O=remacto.ma/rabat-prefecture
 DEMO="$TESTS/../config/demo/rabat-prefecture.jsonl"
 "$REMACTO" keygen --origin "$O" --out "$T/k" > /dev/null
-for d in one many; do
+for d in one many piped; do
 	"$REMACTO" log init --data "$T/$d" --origin "$O" --key "$T/k" > /dev/null
 	"$REMACTO" log append --data "$T/$d" --origin "$O" < "$DEMO" > /dev/null
 done
@@ -48,6 +48,10 @@ for p in "$T"/part.*; do "$REMACTO" log append --data "$T/many" --origin "$O" < 
 check "the log is the one 12 appends of 1,000 lines make: the same signed checkpoint" \
 	cmp "$T/cp.one" "$T/cp.many"
 check "and every entry verifies" "$REMACTO" log verify --data "$T/one" --origin "$O"
+# Through a pipe the input's size is not known beforehand: the text grows as it is read.
+cat "$T/good" | "$REMACTO" log append --data "$T/piped" --origin "$O" > /dev/null
+"$REMACTO" log checkpoint --data "$T/piped" --origin "$O" > "$T/cp.piped"
+check "the same lines through a pipe give the same signed checkpoint" cmp "$T/cp.one" "$T/cp.piped"
 # Entry 19 + 6,999 is the 7,000th line of entries, line 7,002 of the input (two empty before).
 "$REMACTO" log entry --data "$T/one" --origin "$O" --index $((19 + 6999)) > "$T/e7000"
 check "entry 19 + 6,999 is input line 7,002" $PY -c '
