@@ -77,7 +77,8 @@ int tlog_append(struct store *s, const char *origin, const struct note_signer *s
  * unpacked here). next is asked for each i once, in order. Both stay the caller's; the append is
  * done with entry i once it asks for i + 1, or returns (it copies the bytes, and the store's
  * modules keep nothing of a decoded entry past their apply). next returns 0, or an error that
- * ends the append with nothing stored (err then names no entry: the caller knows why). */
+ * ends the append with nothing stored (err then says which entry was not given; the caller
+ * knows why). */
 typedef int (*tlog_next_fn)(void *arg, size_t i, struct tlog_blob *entry,
                             const Remacto__V1__Entry **decoded);
 int tlog_append_each(struct store *s, const char *origin, const struct note_signer *signer,
