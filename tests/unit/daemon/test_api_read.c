@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "daemon/metrics.h"
+#include "replica_part.h"
 #include "routes.h"
 #include "synth.h"
 
@@ -151,34 +152,6 @@ test_logs_and_entries(void **state)
 	json_decref(j);
 }
 
-/* A mirror's replica part-way through a catch-up: entries committed in a verified step, no
- * checkpoint of that size yet (tlog_batch_seal_verified without a note). */
-struct replica {
-	struct store *s;
-	const char *origin, *vkey;
-	uint8_t *data[2];
-	size_t len[2];
-};
-
-static int
-replica_txn(MDB_txn *txn, void *arg)
-{
-	struct replica *r = arg;
-	struct tlog_batch b;
-	struct tlog_head h;
-	int rc;
-	if ((rc = tlog_create_replica(r->s, txn, r->origin, r->vkey)) != 0 ||
-	    (rc = tlog_batch_begin(&b, r->s, txn, r->origin)) != 0)
-		return rc;
-	for (size_t i = 0; i < 2 && rc == 0; i++)
-		rc = tlog_batch_add(&b, txn, r->data[i], r->len[i], false, synth_err,
-		                    sizeof(synth_err));
-	if (rc == 0)
-		rc = tlog_batch_seal_verified(&b, txn, NULL, 0, NULL, &h);
-	tlog_batch_end(&b);
-	return rc;
-}
-
 /* Such a log is listed, at its size, with no checkpoint: the listing of a mirror polled while
  * it catches up (tests/integration/fed_mirror.sh: under UBSan, copying the absent checkpoint
  * from NULL aborted the mirror). */
@@ -188,19 +161,16 @@ test_logs_replica_without_checkpoint(void **state)
 	struct fx *f = *state;
 	struct note_signer k;
 	char vkey[NOTE_VKEY_MAX + 1];
-	struct replica r = { &f->sy.s, "remacto.ma/commune-b", vkey, { NULL }, { 0 } };
-	synth_signer(&k, vkey, r.origin, 0x70);
-	for (size_t i = 0; i < 2; i++)
-		assert_int_equal(entry_from_json_text(a_entries[i], strlen(a_entries[i]),
-		                                      &r.data[i], &r.len[i], NULL, NULL, synth_err,
-		                                      sizeof(synth_err)),
-		                 0);
-	assert_int_equal(store_write(&f->sy.s, replica_txn, &r), 0);
+	const char *origin = "remacto.ma/commune-b";
+	synth_signer(&k, vkey, origin, 0x70);
+	assert_int_equal(replica_part_write(&f->sy.s, origin, vkey, a_entries, 2, synth_err,
+	                                    sizeof(synth_err)),
+	                 0);
 	json_t *j = get_json(&f->mirror, "/api/v1/logs", NULL, 200), *b = NULL, *l;
 	size_t i;
-	json_array_foreach(
-	        json_object_get(j, "logs"), i,
-	        l) if (!strcmp(json_string_value(json_object_get(l, "origin")), r.origin)) b = l;
+	json_array_foreach(json_object_get(j, "logs"), i,
+	                   l) if (!strcmp(json_string_value(json_object_get(l, "origin")), origin))
+	        b = l;
 	assert_non_null(b);
 	assert_int_equal(json_integer_value(json_object_get(b, "size")), 2);
 	assert_string_equal(json_string_value(json_object_get(b, "checkpoint")), "");
@@ -211,8 +181,6 @@ test_logs_replica_without_checkpoint(void **state)
 	assert_non_null(memmem(resp.body, resp.len, "remacto.ma/commune-b,commune-b,2,",
 	                       strlen("remacto.ma/commune-b,commune-b,2,")));
 	api_resp_free(&resp);
-	for (size_t n = 0; n < 2; n++)
-		free(r.data[n]);
 	note_signer_free(&k);
 }
 
