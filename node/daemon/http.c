@@ -37,7 +37,7 @@
 #include "store/writer.h"
 #include "watchdog.h"
 
-#define CHUNK 16384
+#define CHUNK 16384      /* one write of a body, and lws's send size (http_protocol) */
 #define HEADERS_MAX 2048 /* our response headers, CSP included */
 
 /* PH_DONE: the last byte is written but lws still holds some of it (a full socket). */
@@ -592,22 +592,6 @@ write_headers(struct session *s)
 	return lws_finalize_write_http_header(s->wsi, start, &p, end) ? -1 : 0;
 }
 
-/* After the last byte: keep the connection for the next request, or close it. */
-static int
-complete(struct session *s)
-{
-	bool close_it = s->close_after;
-	session_reset(s);
-	if (close_it) {
-		linger(s);
-		return -1;
-	}
-	lws_set_timer_usecs(s->wsi, LWS_SET_TIMER_USEC_CANCEL); /* the next request's own */
-	rx_resume(s);
-	mark_kept(s->n->http, lws_get_socket_fd(s->wsi), true);
-	return lws_http_transaction_completed(s->wsi) ? -1 : 0;
-}
-
 /* A full socket (the client does not read): lws holds what the kernel did not take, and sends it
  * when the socket drains. Meanwhile lws 4.1 spins on any input it holds or that arrives, since
  * it reads none during an answer; and it services no write of a connection it is told to read
@@ -624,7 +608,7 @@ socket_writable(struct lws *wsi)
 	return p.fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & (POLLOUT | POLLERR | POLLHUP));
 }
 
-/* The per-connection timer: a stalled request body, or output lws holds. */
+/* The per-connection timer: a stalled request body, or output lws or the kernel holds. */
 static int
 on_timer(struct session *s)
 {
@@ -638,6 +622,9 @@ on_timer(struct session *s)
 	if (socket_writable(s->wsi)) {
 		s->blocked_ms = 0;
 		rx_resume(s);
+		/* All written, lws holds nothing: complete() waited for this (see there). */
+		if (s->phase == PH_DONE && !lws_partial_buffered(s->wsi))
+			lws_callback_on_writable(s->wsi);
 	} else {
 		rx_pause(s);
 		s->blocked_ms += HTTP_BLOCKED_POLL_MS;
@@ -650,6 +637,36 @@ on_timer(struct session *s)
 	}
 	watch_output(s);
 	return 0;
+}
+
+/* After the last byte: keep the connection for the next request, or close it.
+ *
+ * Kept, lws 4.1 reads the next request only once the socket reports POLLOUT
+ * (LRS_DEFERRING_ACTION) and reads nothing until then, yet it polls for input if it may read:
+ * what the client pipelined, waiting in the kernel, would make every poll return at once until
+ * the client reads (a spin as long as lws's keep-alive timeout). The last write of an answer can
+ * leave the socket more than two thirds full without a partial write (likelier with 16 KiB
+ * sends than with 4 KiB ones), and then it reports no POLLOUT. So the transaction ends only on
+ * a writable socket; until then the answer stays PH_DONE, reading paused, watched by on_timer
+ * (which calls back here once the socket drains, or closes after HTTP_SEND_TIMEOUT_S). */
+static int
+complete(struct session *s)
+{
+	if (s->close_after) {
+		session_reset(s);
+		linger(s);
+		return -1;
+	}
+	if (!socket_writable(s->wsi)) {
+		rx_pause(s);
+		watch_output(s);
+		return 0;
+	}
+	session_reset(s);
+	lws_set_timer_usecs(s->wsi, LWS_SET_TIMER_USEC_CANCEL); /* the next request's own */
+	rx_resume(s);
+	mark_kept(s->n->http, lws_get_socket_fd(s->wsi), true);
+	return lws_http_transaction_completed(s->wsi) ? -1 : 0;
 }
 
 static int
@@ -774,8 +791,12 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 	}
 }
 
+/* tx_packet_size: without it lws 4.1 cuts every send to its 4 KiB service buffer, so a body
+ * leaves in 4 KiB TLS records, each a partial write lws holds and finishes on the next POLLOUT.
+ * At CHUNK (one full TLS record) a 63 KB entry bundle costs about a third less CPU on both ends
+ * (docs/BENCHMARKS.md). */
 static const struct lws_protocols http_protocol = {
-	"http", callback_http, sizeof(struct session), 0, 0, NULL, 0,
+	"http", callback_http, sizeof(struct session), 0, 0, NULL, CHUNK,
 };
 
 /* The public listener also speaks the peer protocol (transport.h); the admin one only HTTP. */

@@ -39,9 +39,10 @@
  * waits in the kernel's socket buffer, and TCP pushes back.
  *
  * Why it is built so: libwebsockets 4.1 (Debian 12) reads a body that follows pipelined input
- * wrongly and then loops forever (issue 9, the one-packet freeze), spins on input it holds
- * while an answer waits for a full socket, and services no write of a connection it is told
- * to stop reading. http.c works around all three; see there.
+ * wrongly and then loops forever (issue 9, the one-packet freeze), spins on input it holds or
+ * that arrives while an answer, or the next request of a kept connection, waits for a full
+ * socket, and services no write of a connection it is told to stop reading. http.c works
+ * around all three; see there.
  */
 #ifndef REMACTO_HTTP_H
 #define REMACTO_HTTP_H
