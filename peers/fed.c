@@ -88,7 +88,7 @@ fed_destroy(struct fed *f)
 	while (f->reqs) {
 		struct fed_req *r = f->reqs;
 		f->reqs = r->next;
-		free(r);
+		fed_req_free(r);
 	}
 	while (f->logs) {
 		struct fed_log *l = f->logs;
@@ -145,7 +145,7 @@ fed_peer_closed(struct fed *f, struct peer *p)
 		fed_add_retry(r->log, r->start, r->start + r->count);
 		if (r->log->inflight)
 			r->log->inflight--;
-		free(r);
+		fed_req_free(r);
 	}
 	for (struct fed_log *l = f->logs; l; l = l->next) {
 		for (size_t i = 0; i < l->nholders; i++)
@@ -336,8 +336,10 @@ fed_tick(struct fed *f)
 		log_info("fed: %s did not answer a request for %s in %d s", peer_name(r->p),
 		         r->log->origin, FED_REQUEST_TIMEOUT_S);
 		fed_add_retry(r->log, r->start, r->start + r->count);
+		/* A bulk request the session answered waits for its bundles only: no late answer
+		 * is to come. */
 		struct fed_peer *fp = fed_find_peer(f, r->p);
-		if (fp && fp->expired < UINT_MAX)
+		if (fp && fp->expired < UINT_MAX && !fed_bulk_waiting(r))
 			fp->expired++;
 		fed_request_done(f, r);
 	}

@@ -11,6 +11,7 @@
 
 #include "core/entry.h"
 #include "core/log.h"
+#include "core/tile.h"
 #include "fed_impl.h"
 #include "witness.h"
 
@@ -25,6 +26,15 @@ fed_chunk_free(struct chunk *c)
 	free(c->proof);
 	free(c->leaf);
 	free(c);
+}
+
+void
+fed_req_free(struct fed_req *r)
+{
+	if (!r)
+		return;
+	fed_bulk_free(r->bulk);
+	free(r);
 }
 
 void
@@ -323,7 +333,10 @@ fed_apply_chunks(struct fed *f, struct fed_log *l)
 		if (!chunk_verifies(l->border, c)) {
 			free(j);
 			l->chunks = c->next;
-			if (c->from)
+			if (c->from && c->bulk)
+				peer_get_refused(c->from, "entry bundles that do not reproduce the "
+				                          "signed root");
+			else if (c->from)
 				peer_penalise(c->from,
 				              "entries that do not reproduce the signed root");
 			fed_add_retry(l, c->start, c->start + c->n);
@@ -390,14 +403,58 @@ fed_request_done(struct fed *f, struct fed_req *r)
 		fp->inflight--;
 	if (r->log->inflight)
 		r->log->inflight--;
-	free(r);
+	fed_req_free(r);
+}
+
+void
+fed_chunk_take(struct fed_log *l, struct peer *p, const struct fed_req *r, uint64_t start, size_t n,
+               const uint8_t *const *data, const size_t *len, const uint8_t (*proof)[32],
+               size_t nproof, bool bulk)
+{
+	struct chunk *c;
+
+	if (l->forked || !(c = calloc(1, sizeof(*c))))
+		return;
+	c->start = start;
+	c->n = n;
+	/* One allocation for the entries' bytes, not one per entry: a catch-up copies a million
+	 * entries through here. The sum is bounded by the frame or body caps. */
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += len[i];
+	c->data = calloc(n, sizeof(*c->data));
+	c->len = calloc(n, sizeof(*c->len));
+	c->blob = malloc(total ? total : 1);
+	c->proof = malloc((nproof ? nproof : 1) * 32);
+	if (!c->data || !c->len || !c->blob || !c->proof) {
+		fed_chunk_free(c);
+		return;
+	}
+	for (size_t i = 0, off = 0; i < n; off += len[i], i++) {
+		c->data[i] = c->blob + off;
+		memcpy(c->data[i], data[i], len[i]);
+		c->len[i] = len[i];
+	}
+	if (nproof)
+		memcpy(c->proof, proof, nproof * 32);
+	c->nproof = nproof;
+	c->proof_size = r->proof_size;
+	memcpy(c->proof_root, r->proof_root, 32);
+	memcpy(c->vkey, r->vkey, sizeof(c->vkey));
+	c->from = p;
+	c->bulk = bulk;
+	/* Keep chunks in start order. */
+	struct chunk **pp = &l->chunks;
+	while (*pp && (*pp)->start < c->start)
+		pp = &(*pp)->next;
+	c->next = *pp;
+	*pp = c;
 }
 
 void
 fed_on_entries(struct fed *f, struct peer *p, const Remacto__Peer__V1__Entries *e)
 {
 	struct fed_req *r = take_request(f, p, e->request_id);
-	struct chunk *c;
 
 	if (!r) {
 		struct fed_peer *fp = fed_find_peer(f, p);
@@ -409,8 +466,11 @@ fed_on_entries(struct fed *f, struct peer *p, const Remacto__Peer__V1__Entries *
 		return;
 	}
 	struct fed_log *l = r->log;
-	if (strcmp(e->origin, l->origin) || e->start != r->start || e->n_entries == 0 ||
-	    e->n_entries > r->count || e->n_proof > MERKLE_MAX_PROOF) {
+	/* A bulk request asked the session for the range's last entry only. */
+	uint64_t asked = r->bulk ? r->start + r->count - 1 : r->start;
+	uint32_t count = r->bulk ? 1 : r->count;
+	if (strcmp(e->origin, l->origin) || e->start != asked || e->n_entries == 0 ||
+	    e->n_entries > count || e->n_proof > MERKLE_MAX_PROOF) {
 		fed_add_retry(l, r->start, r->start + r->count);
 		fed_request_done(f, r);
 		peer_penalise(p, "an answer that does not match its request");
@@ -430,44 +490,26 @@ fed_on_entries(struct fed *f, struct peer *p, const Remacto__Peer__V1__Entries *
 			peer_penalise(p, "a proof hash that is not 32 bytes");
 			return;
 		}
+	if (r->bulk) {
+		fed_bulk_answered(f, r, e);
+		return;
+	}
 	if (e->n_entries < r->count)
 		fed_add_retry(l, r->start + e->n_entries, r->start + r->count);
-	if (l->forked || !(c = calloc(1, sizeof(*c))))
-		goto out;
-	c->start = e->start;
-	c->n = e->n_entries;
-	/* One allocation for the entries' bytes, not one per entry: a catch-up copies a million
-	 * entries through here. The sum is bounded by the frame cap (PEER_MAX_FRAME). */
-	size_t total = 0;
-	for (size_t i = 0; i < c->n; i++)
-		total += e->entries[i].len;
-	c->data = calloc(c->n, sizeof(*c->data));
-	c->len = calloc(c->n, sizeof(*c->len));
-	c->blob = malloc(total);
-	c->proof = malloc((e->n_proof ? e->n_proof : 1) * 32);
-	if (!c->data || !c->len || !c->blob || !c->proof) {
-		fed_chunk_free(c);
-		goto out;
+	const uint8_t *data[FED_BATCH];
+	size_t len[FED_BATCH];
+	uint8_t(*proof)[32] = malloc((e->n_proof ? e->n_proof : 1) * 32);
+	for (size_t i = 0; i < e->n_entries; i++) {
+		data[i] = e->entries[i].data;
+		len[i] = e->entries[i].len;
 	}
-	for (size_t i = 0, off = 0; i < c->n; off += e->entries[i].len, i++) {
-		c->data[i] = c->blob + off;
-		memcpy(c->data[i], e->entries[i].data, e->entries[i].len);
-		c->len[i] = e->entries[i].len;
+	if (proof) {
+		for (size_t i = 0; i < e->n_proof; i++)
+			memcpy(proof[i], e->proof[i].data, 32);
+		fed_chunk_take(l, p, r, e->start, e->n_entries, data, len,
+		               (const uint8_t(*)[32])proof, e->n_proof, false);
+		free(proof);
 	}
-	for (size_t i = 0; i < e->n_proof; i++)
-		memcpy(c->proof[i], e->proof[i].data, 32);
-	c->nproof = e->n_proof;
-	c->proof_size = r->proof_size;
-	memcpy(c->proof_root, r->proof_root, 32);
-	memcpy(c->vkey, r->vkey, sizeof(c->vkey));
-	c->from = p;
-	/* Keep chunks in start order. */
-	struct chunk **pp = &l->chunks;
-	while (*pp && (*pp)->start < c->start)
-		pp = &(*pp)->next;
-	c->next = *pp;
-	*pp = c;
-out:
 	fed_request_done(f, r);
 	fed_apply_chunks(f, l);
 }
@@ -518,10 +560,11 @@ request(struct fed *f, struct fed_log *l, const struct cand *t, uint64_t start, 
 	f->reqs = r;
 	fp->inflight++;
 	l->inflight++;
+	bool bulk = end - start >= FED_BULK_MIN && fed_bulk_start(f, r);
 	g.request_id = r->id;
 	g.origin = l->origin;
-	g.start = start;
-	g.count = r->count;
+	g.start = bulk ? end - 1 : start;
+	g.count = bulk ? 1 : r->count;
 	g.proof_size = r->proof_size;
 	m.kind_case = REMACTO__PEER__V1__PEER_MESSAGE__KIND_GET_ENTRIES;
 	m.get_entries = &g;
@@ -594,6 +637,15 @@ reclaim_gap(struct fed_log *l, uint64_t held)
 	fed_add_retry(l, held, end);
 }
 
+/* The end of a request from start: at most FED_BATCH entries, ending on an entry bundle's
+ * boundary (so that the bundles fetched over HTTP are whole ones), and at most limit. */
+static uint64_t
+batch_end(uint64_t start, uint64_t limit)
+{
+	uint64_t end = start - start % TILE_WIDTH + FED_BATCH;
+	return end < limit ? end : limit;
+}
+
 void
 fed_schedule(struct fed *f, struct fed_log *l, uint64_t held)
 {
@@ -620,13 +672,11 @@ fed_schedule(struct fed *f, struct fed_log *l, uint64_t held)
 			if (r.end <= held)
 				continue;
 			start = r.start < held ? held : r.start;
-			end = r.end > t->size ? t->size : r.end;
-			if (end - start > FED_BATCH)
-				end = start + FED_BATCH;
+			end = batch_end(start, r.end > t->size ? t->size : r.end);
 			fed_add_retry(l, end, r.end);
 		} else if (l->want < t->size) {
 			start = l->want;
-			end = t->size - start > FED_BATCH ? start + FED_BATCH : t->size;
+			end = batch_end(start, t->size);
 			l->want = end;
 		} else {
 			break;

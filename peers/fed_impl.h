@@ -24,6 +24,9 @@
 #define MAX_HOLDERS 32
 #define MAX_RETRY 64
 #define VECTOR_FRAME_BYTES (1u << 20)
+/* Ranges at least this long come as entry bundles over HTTP from peers that take GETs
+ * (fed_bulk.c); shorter ones, the live tail, over the session. */
+#define FED_BULK_MIN 64
 #define ENTRIES_FRAME_BYTES (3u << 20)
 #define MAX_VERIFIERS 4096
 /* The restore safeguard (fed_may_publish): how long a statement the node counts on may take —
@@ -75,6 +78,9 @@ struct chunk {
 	uint8_t (*leaf)[32];
 	size_t leaf_from;
 	struct peer *from;
+	/* Its entries came over HTTP (fed_bulk.c): if they do not verify, the peer's GETs go off
+	 * (peer_get_refused) and the range is asked again over the session, without a penalty. */
+	bool bulk;
 	struct chunk *next;
 };
 
@@ -137,6 +143,9 @@ struct fed_req {
 	uint8_t proof_root[32];
 	char vkey[NOTE_VKEY_MAX + 1];
 	time_t sent;
+	/* NULL: the session's answer brings the entries. Else they come as entry bundles over
+	 * HTTP, and the answer only the range's last entry with the proof (fed_bulk.c). */
+	struct fed_bulk *bulk;
 	struct fed_req *next;
 };
 
@@ -318,6 +327,14 @@ void fed_write_served(struct fed *f, const char *origin, uint32_t id, const char
 
 /* fed_fetch.c */
 void fed_chunk_free(struct chunk *c);
+/* Frees a request that is off f->reqs (its bulk part too). */
+void fed_req_free(struct fed_req *r);
+/* Entries [start, start + n) of r's log from p, proved against r's checkpoint by proof: copied
+ * into a chunk kept in start order until fed_apply_chunks hands it to the store. bulk: they
+ * came over HTTP (struct chunk). */
+void fed_chunk_take(struct fed_log *l, struct peer *p, const struct fed_req *r, uint64_t start,
+                    size_t n, const uint8_t *const *data, const size_t *len,
+                    const uint8_t (*proof)[32], size_t nproof, bool bulk);
 /* Forgets what l was fetching: received chunks and candidate checkpoints. */
 void fed_log_drop(struct fed_log *l);
 /* Entries [start, end) of l are to be asked again. */
@@ -329,6 +346,18 @@ void fed_on_entries(struct fed *f, struct peer *p, const Remacto__Peer__V1__Entr
 void fed_apply_chunks(struct fed *f, struct fed_log *l);
 /* Asks peers for what l misses up to its best target, within the windows. */
 void fed_schedule(struct fed *f, struct fed_log *l, uint64_t held);
+
+/* fed_bulk.c: catch-up ranges as entry bundles over HTTP (transport.h, peer_get). */
+/* Starts r (a range of at least FED_BULK_MIN entries, not sent yet) as GETs of the bundles
+ * that hold it from r->p. False when r->p takes no GETs: r is then asked over the session as
+ * it is. True: the session is to be asked only for the range's last entry. */
+bool fed_bulk_start(struct fed *f, struct fed_req *r);
+/* The session's answer to bulk request r (taken off f->reqs, e checked against the request):
+ * the range's last entry and the proof. The request goes on until its bundles are in. */
+void fed_bulk_answered(struct fed *f, struct fed_req *r, const Remacto__Peer__V1__Entries *e);
+void fed_bulk_free(struct fed_bulk *b);
+/* Whether the session answered bulk request r, which waits for its bundles only. */
+bool fed_bulk_waiting(const struct fed_req *r);
 
 /* fed_gossip.c */
 /* Whether this node adds its own cosignature to the checkpoints of origin's log it verifies:

@@ -87,8 +87,8 @@ dial(struct peer *p, const struct config_peer_url *u, const char *address)
 	p->wsi = wsi;
 }
 
-static bool
-is_numeric(const char *host)
+bool
+slot_is_numeric(const char *host)
 {
 	uint8_t a[16];
 	return inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1;
@@ -119,7 +119,7 @@ connect_out(struct peer *p)
 	p->ready_at = 0;
 	if (p->attempts++ > 0)
 		p->reconnects++;
-	if (is_numeric(u.host)) {
+	if (slot_is_numeric(u.host)) {
 		dial(p, &u, u.host);
 	} else if (p->resolved[0] && tp_mono_ms() < p->resolved_until) {
 		dial(p, &u, p->resolved);

@@ -31,7 +31,8 @@ const struct lws_protocols transport_protocol = {
 	PEER_PROTOCOL, callback_peer, sizeof(struct pss), WRITE_CHUNK, 0, NULL, 0,
 };
 
-static const struct lws_protocols *client_protocols[] = { &transport_protocol, NULL };
+static const struct lws_protocols *client_protocols[] = { &transport_protocol, &peerget_protocol,
+	                                                  NULL };
 
 const lws_retry_bo_t transport_idle_policy = {
 	.secs_since_valid_ping = 30,
@@ -234,6 +235,7 @@ tick_cb(lws_sorted_usec_list_t *sul)
 	if (t->stopping)
 		return;
 	slots_resolved(t);
+	peerget_tick(t);
 	t->ctx.ops.tick(t->ctx.ops.arg);
 	lws_sul_schedule(t->ctx.lws, 0, &t->tick, tick_cb, (lws_usec_t)TICK_MS * 1000);
 }
@@ -369,6 +371,7 @@ transport_stop(struct transport *t)
 	lws_sul_cancel(&t->tick);
 	lws_sul_cancel(&t->scan);
 	lws_sul_cancel(&t->live);
+	peerget_stop(t);
 	while (t->peers) {
 		struct peer *p = t->peers;
 		t->peers = p->next;

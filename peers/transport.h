@@ -170,6 +170,36 @@ const char *peer_name(const struct peer *p);
 /* Bytes waiting in the peer's send queue. */
 size_t peer_queued(const struct peer *p);
 
+/* ---- entry bundles over HTTP (peerget.c) ----
+ * A peer serves the C2SP tiles of every log it holds on the listener its URL names: the same
+ * scheme (https for wss), host and port, below the URL's path without its last element
+ * ("/peer" → "/"). peer_get fetches one such resource from a peer the node dialled, over one
+ * keep-alive HTTP/1.1 connection per peer beside the session (lws's HTTP client hands the
+ * body over in blocks, where Debian's lws 4.1 WebSocket client parses a message a byte at a
+ * time). The requests to a peer queue on that connection, one answer at a time. What a GET
+ * brings is not vouched for by the handshake (a cache may stand in between): the user checks
+ * it against signed checkpoints, and a GET that fails costs the peer nothing but its GETs. */
+#define PEER_GET_MAX_BODY (256u * (2u + 65535u)) /* an entry bundle of the largest entries */
+#define PEER_GET_BUDGET (64u << 20)              /* bodies held at once, node-wide */
+#define PEER_GET_TIMEOUT_S 30                    /* from the request to the body's end */
+#define PEER_GET_OFF_S 300 /* no GET to a peer after one failed or was refused */
+
+/* Called once for each peer_get that returned 0, in the service thread: rc 0 and the body,
+ * which the callee owns (free()); or rc < 0 and NULL: -EIO (the connection), -ENOENT (a
+ * status other than 200), -EMSGSIZE (over the cap, or not the Content-Length), -ENOBUFS (the
+ * node-wide budget), -ETIMEDOUT. Never called once transport_stop began. */
+typedef void (*peer_get_fn)(void *arg, uint64_t tag, int rc, uint8_t *body, size_t len);
+/* Whether p takes GETs now: a ready session the node dialled, whose URL path ends in "/peer",
+ * none of its GETs failed or refused within PEER_GET_OFF_S. */
+bool peer_may_get(const struct peer *p);
+/* GETs path (relative to the peer's base: "logs/<slug>/tile/entries/000") for a body of at
+ * most cap bytes (at most PEER_GET_MAX_BODY); tag is handed back to fn. 0; or -EPERM
+ * (!peer_may_get), -ENAMETOOLONG, -ENOMEM, -EIO, and fn is never called. */
+int peer_get(struct peer *p, const char *path, size_t cap, uint64_t tag, peer_get_fn fn, void *arg);
+/* The user found a GET's body unusable (malformed, or not what the signed checkpoint says):
+ * counted, logged, and no GET to p for PEER_GET_OFF_S. */
+void peer_get_refused(struct peer *p, const char *why);
+
 /* Every peer's state for /api/v1/peers and `remacto peers`: [{url, origin, address, state,
  * direction, connectedSince, lastError, violations, reconnects, backoffMs, framesIn, framesOut,
  * bytesIn, bytesOut, queued, linkErrors, anonymous}]: outbound slots (url = where to) and inbound sessions (url =

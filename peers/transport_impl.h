@@ -10,6 +10,8 @@
  *                       and not reading a session whose queue is over its share;
  *   slots.c             outbound slots: one per peer URL, dialling, backoff, host names
  *                       (resolver.h), the peers the registry announces;
+ *   peerget.c           GETs of entry bundles from the public listener of a peer it dialled
+ *                       (peer_get), beside the session;
  *   transport_report.c  /api/v1/peers and /metrics.
  *
  * Two kinds of struct peer share one list:
@@ -142,7 +144,12 @@ struct peer {
 	char last_error[ERR_MAX];
 	bool error_set; /* last_error was set during this session */
 	uint64_t violations, link_errors, reconnects, frames_in, frames_out, bytes_in, bytes_out;
+	/* outbound: no peer_get to it before this (monotonic ms), after a GET that failed or
+	 * brought something unusable */
+	int64_t get_off_until;
 };
+
+struct pget;
 
 struct transport {
 	struct transport_ctx ctx;
@@ -158,6 +165,11 @@ struct transport {
 	char listen_url[CONFIG_PEER_URL_MAX];
 	bool stopping;
 	int64_t started_ms, last_ready_ms; /* monotonic: transport_start, last session's end */
+	/* peerget.c: GETs not answered yet, the body bytes they hold (within PEER_GET_BUDGET),
+	 * and how GETs ended (ok, failed, refused by the user). */
+	struct pget *gets;
+	size_t get_bytes;
+	uint64_t gets_ok, gets_failed, gets_refused;
 };
 
 static inline int64_t
@@ -219,6 +231,8 @@ struct peer *session_find_ready(const struct transport *t, const uint8_t pub[32]
 void session_free(struct peer *p);
 
 /* slots.c */
+/* Whether host is an IPv4 or IPv6 address (not a name). */
+bool slot_is_numeric(const char *host);
 struct peer *slot_find(struct transport *t, const char *url);
 struct peer *slot_add(struct transport *t, const char *url);
 /* Retry after ms (state backoff). */
@@ -229,5 +243,12 @@ void slot_attempt_failed(struct peer *p, const char *why);
 void slots_resolved(struct transport *t);
 /* Brings the announced slots in line with the registry. */
 void slots_scan_announced(struct transport *t);
+
+/* peerget.c */
+extern const struct lws_protocols peerget_protocol;
+/* Ends the GETs past their deadline (a body too slow). */
+void peerget_tick(struct transport *t);
+/* Forgets every GET without calling its user (transport_stop). */
+void peerget_stop(struct transport *t);
 
 #endif

@@ -158,6 +158,16 @@ transport_metrics(const struct transport *t, struct buf *o)
 		           "remacto_peer_budget_bytes{budget=\"send\",class=\"%s\"} %zu\n"
 		           "remacto_peer_budget_bytes{budget=\"receive\",class=\"%s\"} %zu\n",
 		           classes[c], t->sendq.class_used[c], classes[c], t->rx.class_used[c]);
+	buf_printf(o,
+	           "# HELP remacto_peer_gets_total GETs of entry bundles from peers' listeners, "
+	           "by how they ended: ok, failed (connection, status, size, time-out) or refused "
+	           "(a body that was malformed or did not verify).\n"
+	           "# TYPE remacto_peer_gets_total counter\n"
+	           "remacto_peer_gets_total{result=\"ok\"} %llu\n"
+	           "remacto_peer_gets_total{result=\"failed\"} %llu\n"
+	           "remacto_peer_gets_total{result=\"refused\"} %llu\n",
+	           (unsigned long long)t->gets_ok, (unsigned long long)t->gets_failed,
+	           (unsigned long long)t->gets_refused);
 	buf_printf(o, "# HELP remacto_peer_up 1 while the session with the peer is ready.\n"
 	              "# TYPE remacto_peer_up gauge\n");
 	for (struct peer *p = t->peers; p; p = p->next) {

@@ -508,6 +508,8 @@ if [ -z "$ONLY" ] || [ "$ONLY" = catchup ]; then
 		{ tail -5 "$W/fresh.log" >&2; exit 1; }
 	ours=$(cat "$W/catchup.out")
 	echo "$ours"
+	# How the entries came: GETs of entry bundles (peer_get) or the session alone.
+	curl -sf --max-time 5 --cacert "$W/tls/ca.pem" "https://127.0.0.1:$3/metrics" | grep '^remacto_peer_gets_total' || true
 	stop_all
 	if [ ! -d "$here/anchor/node_modules/hypercore" ]; then
 		(cd "$here/anchor" && npm ci --no-audit --no-fund --loglevel=error > /dev/null)

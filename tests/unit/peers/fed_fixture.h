@@ -5,7 +5,9 @@
  * peer_penalise / peer_name / peer_queued are defined here, so the linker takes them from the
  * test instead of the real transport: every message fed sends is kept in the fake peer's
  * outbox, and a penalty closes the fake session synchronously, as transport.h promises.
- * peer_answer, peer_may_answer (the fake peer's max_answers) and peer_registered too.
+ * peer_answer, peer_may_answer (the fake peer's max_answers) and peer_registered too; and
+ * peer_may_get / peer_get / peer_get_refused: a peer with gets set takes GETs, which wait in
+ * its get list until the test answers them (fake_get_answer).
  *
  * The network: an authority, a member A admitted in the registry of the node under test, and
  * A's log built in a second store (the "remote" node) with A's key.
@@ -47,6 +49,16 @@
 
 /* ---- the fake transport ---- */
 
+#define MAX_GETS 16
+
+struct fake_get {
+	char path[256];
+	size_t cap;
+	uint64_t tag;
+	peer_get_fn fn;
+	void *arg;
+};
+
 struct peer {
 	char name[32];
 	struct peer_ops ops;
@@ -55,7 +67,59 @@ struct peer {
 	char why[256];
 	Remacto__Peer__V1__PeerMessage *out[MAX_OUT];
 	size_t nout;
+	bool gets;        /* it takes GETs (peer_may_get) */
+	unsigned refused; /* peer_get_refused calls; each also turns its GETs off */
+	char refused_why[256];
+	struct fake_get get[MAX_GETS]; /* asked, not answered yet */
+	size_t nget;
 };
+
+bool
+peer_may_get(const struct peer *p)
+{
+	return p->ready && p->gets;
+}
+
+int
+peer_get(struct peer *p, const char *path, size_t cap, uint64_t tag, peer_get_fn fn, void *arg)
+{
+	if (!peer_may_get(p))
+		return -EPERM;
+	if (p->nget == MAX_GETS)
+		return -ENOBUFS;
+	struct fake_get *g = &p->get[p->nget++];
+	snprintf(g->path, sizeof(g->path), "%s", path);
+	g->cap = cap;
+	g->tag = tag;
+	g->fn = fn;
+	g->arg = arg;
+	return 0;
+}
+
+void
+peer_get_refused(struct peer *p, const char *why)
+{
+	p->refused++;
+	p->gets = false;
+	snprintf(p->refused_why, sizeof(p->refused_why), "%s", why);
+}
+
+/* Ends p's GET i (taken off the list first, as the transport calls once): rc 0 with body (a
+ * copy is handed over), or rc < 0. */
+static inline void
+fake_get_answer(struct peer *p, size_t i, int rc, const uint8_t *body, size_t len)
+{
+	struct fake_get g = p->get[i];
+	uint8_t *copy = NULL;
+	memmove(&p->get[i], &p->get[i + 1], (p->nget - i - 1) * sizeof(p->get[0]));
+	p->nget--;
+	if (rc == 0) {
+		assert_true(len <= g.cap);
+		assert_non_null(copy = malloc(len ? len : 1));
+		memcpy(copy, body, len);
+	}
+	g.fn(g.arg, g.tag, rc, copy, len);
+}
 
 int
 peer_send(struct peer *p, const Remacto__Peer__V1__PeerMessage *m)
