@@ -24,7 +24,12 @@
  *                         flight per peer; each answer carries a consistency proof to n, checked
  *                         against the signed root before the entries are committed (entries,
  *                         hashes and record in one transaction). Data that does not verify is
- *                         dropped and its sender penalised.
+ *                         dropped and its sender penalised. A range of FED_BULK_MIN entries or
+ *                         more from a peer the node dialled comes as the C2SP entry bundles
+ *                         from that peer's listener (transport.h, peer_get), the session
+ *                         bringing only the range's last entry with the proof (fed_bulk.c);
+ *                         bundles that fail or do not verify turn the peer's GETs off, without
+ *                         a penalty, and the range comes over the session.
  * When O reaches n, the node stores n's note (the author's signature only; cosignatures are
  * kept apart, witness.h), cosigns it (tlog-cosignature, its own key, alg 0x04) when it is one
  * of O's witnesses (witset.h), and gossips it. When the registry changes, every log serves the newest checkpoint it holds
@@ -60,6 +65,7 @@
  * Files: fed.c (entry points, the peer list, the tick), fed_judge.c (what a checkpoint is worth
  * against the registry), fed_accept.c (what it leads to, equivocation), fed_recheck.c (what a
  * changed registry changes), fed_fetch.c (requests, catch-up, committing verified entries),
+ * fed_bulk.c (catch-up ranges as entry bundles over HTTP),
  * fed_gossip.c (vectors, gossip, serving entries to peers), fed_write.c (evidence,
  * cosignatures, the served checkpoint); fed_impl.h is what they share.
  */
