@@ -22,6 +22,7 @@
 /* Requests of one slot handed to lws at once: lws queues them on the connection (each one
  * holds a wsi and a header table), and sends one after the other; the rest wait here. */
 #define GET_DEPTH 2
+#define GET_KEEP_WARM_S 2
 
 struct pget {
 	struct transport *t;
@@ -34,6 +35,7 @@ struct pget {
 	size_t len, cap, alloc; /* received, allowed, allocated (charged to t->get_bytes) */
 	size_t expect;          /* the Content-Length, when the answer gave one */
 	bool has_expect;
+	bool answered; /* the answer's head came */
 	bool started;    /* handed to lws (else waiting its turn in t->gets) */
 	bool connecting; /* inside lws_client_connect_via_info: a failure is returned, not called */
 	int early_rc;
@@ -92,14 +94,21 @@ finish(struct pget *g, int rc, const char *why)
 	g->wsi = NULL;
 	t->get_bytes -= g->alloc;
 	g->alloc = 0;
+	p = slot_by_id(t, g->slot);
 	if (rc == 0) {
 		t->gets_ok++;
+		if (p)
+			p->get_lost = 0;
 	} else {
 		t->gets_failed++;
 		free(g->body);
 		g->body = NULL;
 		g->len = 0;
-		if ((p = slot_by_id(t, g->slot)))
+		/* A connection lost before the answer's head may be one the peer closed as lws
+		 * queued the request on it (both sides drop an idle one after a few seconds): once
+		 * in a row is not held against the peer. */
+		bool lost = rc == -EIO && !g->answered;
+		if (p && (!lost || ++p->get_lost >= 2))
 			get_off(p, "a GET from its listener failed", why);
 	}
 	if (g->connecting) {
@@ -161,6 +170,7 @@ callback_get(struct lws *wsi, enum lws_callback_reasons reason, void *user, void
 	case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP: {
 		if (!g)
 			return -1;
+		g->answered = true;
 		unsigned status = lws_http_client_http_response(wsi);
 		if (status != 200) {
 			snprintf(why, sizeof(why), "HTTP status %u", status);
@@ -257,6 +267,9 @@ start(struct pget *g)
 	ci.protocol = peerget_protocol.name;
 	ci.local_protocol_name = peerget_protocol.name;
 	ci.opaque_user_data = g;
+	/* Idle for less than a server keeps an idle connection (5 s for lws's): a request is
+	 * rarely queued on a connection the server is closing. */
+	ci.keep_warm_secs = GET_KEEP_WARM_S;
 	ci.ssl_connection = LCCSCF_PIPELINE | LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
 	if (g->u.tls) {
 		ci.ssl_connection |= LCCSCF_USE_SSL;

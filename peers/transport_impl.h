@@ -147,6 +147,7 @@ struct peer {
 	/* outbound: no peer_get to it before this (monotonic ms), after a GET that failed or
 	 * brought something unusable */
 	int64_t get_off_until;
+	unsigned get_lost; /* GETs in a row whose connection went before their answer */
 };
 
 struct pget;
