@@ -194,6 +194,7 @@ tlog_batch_add(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t l
 struct decode_arena {
 	ProtobufCAllocator pa;
 	size_t used;
+	bool spilled; /* something did not fit: free_unpacked must find it */
 	_Alignas(16) uint8_t buf[DECODE_ARENA];
 };
 
@@ -202,8 +203,10 @@ arena_alloc(void *data, size_t n)
 {
 	struct decode_arena *a = data;
 	n = (n + 15) & ~(size_t)15;
-	if (n > DECODE_ARENA - a->used)
+	if (n > DECODE_ARENA - a->used) {
+		a->spilled = true;
 		return malloc(n);
+	}
 	void *p = a->buf + a->used;
 	a->used += n;
 	return p;
@@ -238,6 +241,7 @@ add_one(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len,
 	if (!given) {
 		a.pa = (ProtobufCAllocator){ arena_alloc, arena_free, &a };
 		a.used = 0;
+		a.spilled = false;
 		given = e = remacto__v1__entry__unpack(&a.pa, len, data);
 	}
 	if (given) {
@@ -245,7 +249,9 @@ add_one(struct tlog_batch *b, MDB_txn *txn, const uint8_t *data, size_t len,
 		 * transaction as the entry. */
 		rc = store_apply(b->s, txn, b->rec->id, b->rec->origin, b->range.size, given,
 		                 strict, b->mods, err, errcap);
-		if (e)
+		/* Walking the message to free nothing but arena memory was 3 % of a catch-up's
+		 * CPU: only what spilled over to the heap needs it. */
+		if (e && a.spilled)
 			remacto__v1__entry__free_unpacked(e, &a.pa);
 		if (rc != 0)
 			return rc;
