@@ -4,6 +4,11 @@
  * connection lws already has to that address), a deadline per request, a cap on each body and
  * a budget for all of them. See transport.h (peer_get) for the contract.
  *
+ * Each GET takes one of PEER_GET_LANES connections to its peer: lws 4.1 queues requests on one
+ * connection per address within a vhost and sends each when the answer before it is in, so the
+ * lanes are vhosts of their own (peerget_start), and a peer serves that many bundles a round
+ * trip over a WAN.
+ *
  * A struct pget lives from peer_get to the one call of its user's function; its connection
  * finds it through the wsi's opaque user data, cleared when it ends, so that what lws calls
  * after (the close of a connection that failed) finds nothing. Service thread only.
@@ -28,6 +33,7 @@ struct pget {
 	struct transport *t;
 	uint64_t slot; /* the outbound slot's id: its GETs go off when one fails */
 	uint64_t tag;
+	unsigned lane; /* its connection to the peer: t->get_lanes[lane] */
 	peer_get_fn fn;
 	void *arg;
 	struct lws *wsi;
@@ -35,7 +41,7 @@ struct pget {
 	size_t len, cap, alloc; /* received, allowed, allocated (charged to t->get_bytes) */
 	size_t expect;          /* the Content-Length, when the answer gave one */
 	bool has_expect;
-	bool answered; /* the answer's head came */
+	bool answered;   /* the answer's head came */
 	bool started;    /* handed to lws (else waiting its turn in t->gets) */
 	bool connecting; /* inside lws_client_connect_via_info: a failure is returned, not called */
 	int early_rc;
@@ -75,7 +81,7 @@ get_off(struct peer *p, const char *what, const char *why)
 	p->get_off_until = now + (int64_t)PEER_GET_OFF_S * 1000;
 }
 
-static void start_next(struct transport *t, uint64_t slot);
+static void start_next(struct transport *t, uint64_t slot, unsigned lane);
 
 /* g ends with rc: its user learns it (unless the connection is still being started). */
 static void
@@ -116,7 +122,7 @@ finish(struct pget *g, int rc, const char *why)
 		return;
 	}
 	if (g->started)
-		start_next(t, g->slot);
+		start_next(t, g->slot, g->lane);
 	peer_get_fn fn = g->fn;
 	void *arg = g->arg;
 	uint64_t tag = g->tag;
@@ -253,7 +259,7 @@ start(struct pget *g)
 
 	memset(&ci, 0, sizeof(ci));
 	ci.context = t->ctx.lws;
-	ci.vhost = t->vhost;
+	ci.vhost = t->get_lanes[g->lane];
 	/* lws 4.1 queues a request on a connection it has open (or idling after its last
 	 * answer) only when its Host is the address that connection was made to: a Host of
 	 * "name:port" would make a connection, and a TLS handshake, per bundle. */
@@ -300,25 +306,25 @@ start(struct pget *g)
 	return 0;
 }
 
-/* GETs of slot handed to lws. */
+/* GETs of slot on lane handed to lws (started), or all of them. */
 static unsigned
-busy(const struct transport *t, uint64_t slot)
+count(const struct transport *t, uint64_t slot, unsigned lane, bool started)
 {
 	unsigned n = 0;
 	for (const struct pget *g = t->gets; g; g = g->next)
-		n += g->slot == slot && g->started;
+		n += g->slot == slot && g->lane == lane && (g->started || !started);
 	return n;
 }
 
-/* Starts the oldest waiting GETs of slot while fewer than GET_DEPTH are with lws. */
+/* Starts the oldest waiting GETs of slot on lane while fewer than GET_DEPTH are with lws. */
 static void
-start_next(struct transport *t, uint64_t slot)
+start_next(struct transport *t, uint64_t slot, unsigned lane)
 {
-	while (busy(t, slot) < GET_DEPTH) {
+	while (count(t, slot, lane, true) < GET_DEPTH) {
 		struct pget *oldest = NULL;
 		/* t->gets is newest first: the last waiting one is the oldest. */
 		for (struct pget *g = t->gets; g; g = g->next)
-			if (g->slot == slot && !g->started)
+			if (g->slot == slot && g->lane == lane && !g->started)
 				oldest = g;
 		if (!oldest)
 			return;
@@ -369,7 +375,11 @@ peer_get(struct peer *p, const char *path, size_t cap, uint64_t tag, peer_get_fn
 	g->insecure = t->ctx.tls_insecure;
 	g->cap = cap < PEER_GET_MAX_BODY ? cap : PEER_GET_MAX_BODY;
 	g->deadline = tp_mono_ms() + (int64_t)PEER_GET_TIMEOUT_S * 1000;
-	bool now = busy(t, g->slot) < GET_DEPTH;
+	/* The lane with the fewest GETs of this peer. */
+	for (unsigned l = 1; l < PEER_GET_LANES; l++)
+		if (count(t, g->slot, l, false) < count(t, g->slot, g->lane, false))
+			g->lane = l;
+	bool now = count(t, g->slot, g->lane, true) < GET_DEPTH;
 	g->next = t->gets;
 	t->gets = g;
 	if (now && (rc = start(g)) != 0)
@@ -383,6 +393,25 @@ peer_get_refused(struct peer *p, const char *why)
 	p->t->gets_refused++;
 	if (p->dir == DIR_OUT)
 		get_off(p, "entries from its listener refused", why);
+}
+
+int
+peerget_start(struct transport *t, const struct lws_context_creation_info *like)
+{
+	static const struct lws_protocols *protocols[] = { &peerget_protocol, NULL };
+	/* lws keeps the name's pointer. */
+	static const char *const names[] = { "peer-gets-0", "peer-gets-1", "peer-gets-2",
+		                             "peer-gets-3" };
+	_Static_assert(sizeof(names) / sizeof(names[0]) == PEER_GET_LANES, "a name a lane");
+	struct lws_context_creation_info info = *like;
+
+	info.pprotocols = protocols;
+	for (unsigned l = 0; l < PEER_GET_LANES; l++) {
+		info.vhost_name = names[l];
+		if (!(t->get_lanes[l] = lws_create_vhost(t->ctx.lws, &info)))
+			return -1;
+	}
+	return 0;
 }
 
 void

@@ -31,8 +31,7 @@ const struct lws_protocols transport_protocol = {
 	PEER_PROTOCOL, callback_peer, sizeof(struct pss), WRITE_CHUNK, 0, NULL, 0,
 };
 
-static const struct lws_protocols *client_protocols[] = { &transport_protocol, &peerget_protocol,
-	                                                  NULL };
+static const struct lws_protocols *client_protocols[] = { &transport_protocol, NULL };
 
 const lws_retry_bo_t transport_idle_policy = {
 	.secs_since_valid_ping = 30,
@@ -335,6 +334,13 @@ transport_start(const struct transport_ctx *ctx, char *err, size_t errcap)
 		err_set(err, errcap,
 		        "transport: cannot create the client side of the peer "
 		        "protocol (TLS set-up failed?)");
+		free(t);
+		return NULL;
+	}
+	if (peerget_start(t, &info) != 0) {
+		err_set(err, errcap,
+		        "transport: cannot create the client side of entry-bundle GETs "
+		        "(TLS set-up failed?)");
 		free(t);
 		return NULL;
 	}

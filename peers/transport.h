@@ -173,16 +173,17 @@ size_t peer_queued(const struct peer *p);
 /* ---- entry bundles over HTTP (peerget.c) ----
  * A peer serves the C2SP tiles of every log it holds on the listener its URL names: the same
  * scheme (https for wss), host and port, below the URL's path without its last element
- * ("/peer" → "/"). peer_get fetches one such resource from a peer the node dialled, over one
- * keep-alive HTTP/1.1 connection per peer beside the session (lws's HTTP client hands the
+ * ("/peer" → "/"). peer_get fetches one such resource from a peer the node dialled, over
+ * PEER_GET_LANES keep-alive HTTP/1.1 connections per peer beside the session (lws's HTTP client hands the
  * body over in blocks, where Debian's lws 4.1 WebSocket client parses a message a byte at a
- * time). The requests to a peer queue on that connection, one answer at a time. What a GET
+ * time). The requests on one connection take turns, one answer at a time. What a GET
  * brings is not vouched for by the handshake (a cache may stand in between): the user checks
  * it against signed checkpoints, and a GET that fails costs the peer nothing but its GETs. */
 #define PEER_GET_MAX_BODY (256u * (2u + 65535u)) /* an entry bundle of the largest entries */
 #define PEER_GET_BUDGET (64u << 20)              /* bodies held at once, node-wide */
 #define PEER_GET_TIMEOUT_S 30                    /* from the request to the body's end */
 #define PEER_GET_OFF_S 300 /* no GET to a peer after one failed or was refused */
+#define PEER_GET_LANES 4   /* connections to one peer for its GETs */
 
 /* Called once for each peer_get that returned 0, in the service thread: rc 0 and the body,
  * which the callee owns (free()); or rc < 0 and NULL: -EIO (the connection), -ENOENT (a

@@ -169,6 +169,7 @@ struct transport {
 	/* peerget.c: GETs not answered yet, the body bytes they hold (within PEER_GET_BUDGET),
 	 * and how GETs ended (ok, failed, refused by the user). */
 	struct pget *gets;
+	struct lws_vhost *get_lanes[PEER_GET_LANES]; /* a connection per peer on each */
 	size_t get_bytes;
 	uint64_t gets_ok, gets_failed, gets_refused;
 };
@@ -247,6 +248,8 @@ void slots_scan_announced(struct transport *t);
 
 /* peerget.c */
 extern const struct lws_protocols peerget_protocol;
+/* Creates the GETs' lanes, client vhosts set up like like. 0, or -1. */
+int peerget_start(struct transport *t, const struct lws_context_creation_info *like);
 /* Ends the GETs past their deadline (a body too slow). */
 void peerget_tick(struct transport *t);
 /* Forgets every GET without calling its user (transport_stop). */
