@@ -1,13 +1,13 @@
 /*
  * peerget — GETs of a peer's public resources (entry bundles) beside its session, with lws's
- * HTTP client: one keep-alive connection per peer (LCCSCF_PIPELINE queues the requests on the
- * connection lws already has to that address), a deadline per request, a cap on each body and
- * a budget for all of them. See transport.h (peer_get) for the contract.
+ * HTTP client: keep-alive connections to the peer, a deadline per request, a cap on each body
+ * and a budget for all of them. See transport.h (peer_get) for the contract.
  *
- * Each GET takes one of PEER_GET_LANES connections to its peer: lws 4.1 queues requests on one
- * connection per address within a vhost and sends each when the answer before it is in, so the
- * lanes are vhosts of their own (peerget_start), and a peer serves that many bundles a round
- * trip over a WAN.
+ * Each GET takes one of PEER_GET_LANES connections to its peer. LCCSCF_PIPELINE has lws 4.1
+ * queue a request on the connection it already has to that address within the vhost, and send
+ * it once the answer before it is in; so the lanes are vhosts of their own (peerget_start), and
+ * a peer serves that many bundles a round trip over a WAN. GET_DEPTH requests of a lane are
+ * with lws at once, the others wait in t->gets.
  *
  * A struct pget lives from peer_get to the one call of its user's function; its connection
  * finds it through the wsi's opaque user data, cleared when it ends, so that what lws calls
@@ -24,8 +24,8 @@
 
 #define GET_READ_CHUNK (16u << 10)
 #define GET_PATH_MAX (CONFIG_PEER_URL_MAX + 256)
-/* Requests of one slot handed to lws at once: lws queues them on the connection (each one
- * holds a wsi and a header table), and sends one after the other; the rest wait here. */
+/* Requests of one slot and lane handed to lws at once (each holds a wsi and a header table:
+ * with a whole window at once, lws_client_connect_via_info fails). */
 #define GET_DEPTH 2
 #define GET_KEEP_WARM_S 2
 
