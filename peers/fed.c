@@ -333,8 +333,12 @@ fed_tick(struct fed *f)
 			continue;
 		}
 		*pp = r->next;
-		log_info("fed: %s did not answer a request for %s in %d s", peer_name(r->p),
-		         r->log->origin, FED_REQUEST_TIMEOUT_S);
+		if (fed_bulk_waiting(r))
+			log_info("fed: %s's listener did not give the entry bundles of %s in %d s",
+			         peer_name(r->p), r->log->origin, FED_REQUEST_TIMEOUT_S);
+		else
+			log_info("fed: %s did not answer a request for %s in %d s", peer_name(r->p),
+			         r->log->origin, FED_REQUEST_TIMEOUT_S);
 		fed_add_retry(r->log, r->start, r->start + r->count);
 		/* A bulk request the session answered waits for its bundles only: no late answer
 		 * is to come. */

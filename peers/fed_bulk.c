@@ -158,7 +158,8 @@ bulk_got(void *arg, uint64_t tag, int rc, uint8_t *body, size_t len)
 		b->failed = true;
 	b->part[k] = body;
 	b->part_len[k] = len;
-	if (b->answered && b->nin == b->nparts) {
+	/* A GET that failed: the range goes over the session now, not when the others end. */
+	if (b->answered && (b->nin == b->nparts || b->failed)) {
 		unlink_req(f, r);
 		bulk_complete(f, r);
 	}
@@ -220,7 +221,7 @@ fed_bulk_answered(struct fed *f, struct fed_req *r, const Remacto__Peer__V1__Ent
 			memcpy(b->proof[i], e->proof[i].data, 32);
 		b->nproof = e->n_proof;
 	}
-	if (b->nin == b->nparts) {
+	if (b->nin == b->nparts || b->failed) {
 		bulk_complete(f, r);
 		return;
 	}

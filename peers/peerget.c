@@ -83,6 +83,15 @@ get_off(struct peer *p, const char *what, const char *why)
 
 static void start_next(struct transport *t, uint64_t slot, unsigned lane);
 
+/* Whether g's peer takes no GETs for now (or its slot went): g, still waiting for its lane,
+ * ends at once, and its user asks the session instead. */
+static bool
+off(struct transport *t, const struct pget *g, int64_t now)
+{
+	struct peer *p = slot_by_id(t, g->slot);
+	return !p || p->get_off_until > now;
+}
+
 /* g ends with rc: its user learns it (unless the connection is still being started). */
 static void
 finish(struct pget *g, int rc, const char *why)
@@ -429,6 +438,22 @@ peerget_tick(struct transport *t)
 		if (g->wsi)
 			lws_set_timeout(g->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 		finish(g, -ETIMEDOUT, "no whole body within the time allowed");
+	}
+	/* GETs waiting for their lane at a peer whose GETs went off (not from finish or
+	 * peer_get_refused: the users' functions run from here or from lws's callbacks only). */
+	for (;;) {
+		struct pget **pp = &t->gets;
+		while (*pp && ((*pp)->started || !off(t, *pp, now)))
+			pp = &(*pp)->next;
+		if (!(g = *pp))
+			return;
+		*pp = g->next;
+		t->gets_failed++;
+		peer_get_fn fn = g->fn;
+		void *arg = g->arg;
+		uint64_t tag = g->tag;
+		free(g);
+		fn(arg, tag, -ECANCELED, NULL, 0);
 	}
 }
 

@@ -188,7 +188,9 @@ size_t peer_queued(const struct peer *p);
 /* Called once for each peer_get that returned 0, in the service thread: rc 0 and the body,
  * which the callee owns (free()); or rc < 0 and NULL: -EIO (the connection), -ENOENT (a
  * status other than 200), -EMSGSIZE (over the cap, or not the Content-Length), -ENOBUFS (the
- * node-wide budget), -ETIMEDOUT. Never called once transport_stop began. */
+ * node-wide budget), -ETIMEDOUT, -ECANCELED (not sent: the peer's GETs went off meanwhile).
+ * Called from lws's callbacks or the transport's tick, never from within a peerget function;
+ * never once transport_stop began. */
 typedef void (*peer_get_fn)(void *arg, uint64_t tag, int rc, uint8_t *body, size_t len);
 /* Whether p takes GETs now: a ready session the node dialled, whose URL path ends in "/peer",
  * none of its GETs failed or refused within PEER_GET_OFF_S. */

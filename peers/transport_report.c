@@ -159,9 +159,10 @@ transport_metrics(const struct transport *t, struct buf *o)
 		           "remacto_peer_budget_bytes{budget=\"receive\",class=\"%s\"} %zu\n",
 		           classes[c], t->sendq.class_used[c], classes[c], t->rx.class_used[c]);
 	buf_printf(o,
-	           "# HELP remacto_peer_gets_total GETs of entry bundles from peers' listeners, "
-	           "by how they ended: ok, failed (connection, status, size, time-out) or refused "
-	           "(a body that was malformed or did not verify).\n"
+	           "# HELP remacto_peer_gets_total GETs of entry bundles from peers' listeners: ok "
+	           "(a whole body came), failed (no whole body: connection, status, size, "
+	           "time-out, or ended unsent once the peer's GETs went off); refused counts the "
+	           "ranges whose bodies came but were malformed or did not verify.\n"
 	           "# TYPE remacto_peer_gets_total counter\n"
 	           "remacto_peer_gets_total{result=\"ok\"} %llu\n"
 	           "remacto_peer_gets_total{result=\"failed\"} %llu\n"

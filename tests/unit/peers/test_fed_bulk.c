@@ -266,6 +266,33 @@ test_failed_get_falls_back(void **state)
 	assert_int_equal(f->p.penalties, 0);
 }
 
+/* One GET failing is enough: the range goes over the session without waiting for the other
+ * bundles (a peer trickling one body would hold it back for the GETs' whole deadline), and
+ * what they bring after is dropped. */
+static void
+test_one_failed_get_ends_the_wait(void **state)
+{
+	struct fx *f = *state;
+	connect_peer(f, &f->p, "p");
+	f->p.gets = true;
+	announce_remote(f, &f->p);
+	Remacto__Peer__V1__GetEntries g = request_of(&f->p);
+	outbox_clear(&f->p);
+	answer(f, &f->p, &g, 1, false);
+	assert_int_equal(f->p.nget, 3);
+	f->p.gets = false;
+	fake_get_answer(&f->p, 1, -ETIMEDOUT, NULL, 0);
+	tick(f);
+	Remacto__Peer__V1__GetEntries again = request_of(&f->p);
+	assert_int_equal(again.start, 0);
+	assert_true(again.count > 1);
+	serve_gets(f, &f->p, FAITHFUL, 0); /* the two left, late */
+	assert_int_equal(held(f), 0);
+	catch_up_over_session(f, &f->p);
+	assert_same_as_remote(f);
+	assert_int_equal(f->p.penalties, 0);
+}
+
 /* The session's answer to a bulk request is still held to the protocol: an answer that does
  * not match (the whole range instead of its last entry) is a violation. */
 static void
@@ -333,6 +360,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_long_bundle_refused, setup_big, teardown),
 		cmocka_unit_test_setup_teardown(test_last_entry_disagrees, setup_big, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_get_falls_back, setup_big, teardown),
+		cmocka_unit_test_setup_teardown(test_one_failed_get_ends_the_wait, setup_big,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_session_answer_checked, setup_big, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_gone_with_gets, setup_big, teardown),
 		cmocka_unit_test_setup_teardown(test_short_range_over_session, setup, teardown),
