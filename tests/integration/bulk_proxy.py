@@ -23,8 +23,9 @@ Modes, for bundle GETs the node answers 200 (any other answer is passed on as it
   slow      the body at one byte per second (at most --slow-max seconds, then closed)
   status    404 Not Found
   garbage   random bytes of the body's length
-Each bundle GET is printed on stdout, one line: "bundle N MODE PATH STATUS" (N counts them), so
-that the test can tell the node really used HTTP. Every wait has a bound; the proxy exits when
+Each bundle GET is printed on stdout, one line: "bundle N MODE PATH STATUS conn C" (N counts
+them, C numbers the client connections), so that the test can tell the node really used HTTP,
+and on how many connections. Every wait has a bound; the proxy exits when
 killed, when its parent goes, or after --lifetime seconds.
 """
 import argparse
@@ -42,6 +43,7 @@ OVERSIZE = 20 * 1024 * 1024
 BUNDLE = re.compile(rb"^/logs/[^/?]+/tile/entries/(x\d{3}/)*\d{3}(\.p/\d{1,3})?$")
 
 count = 0
+conns = 0
 
 
 def log(line):
@@ -149,6 +151,9 @@ class Proxy:
         )
 
     async def client(self, reader, writer):
+        global conns
+        conns += 1
+        cid = conns
         up = None
         try:
             while True:
@@ -173,7 +178,7 @@ class Proxy:
                     return
                 if up is None:
                     up = await self.upstream()
-                if not await self.bundle(parts[1], head, fields, up, writer):
+                if not await self.bundle(cid, parts[1], head, fields, up, writer):
                     return
                 if fields.get(b"connection", b"").lower() == b"close":
                     return
@@ -189,7 +194,7 @@ class Proxy:
                     except Exception:
                         pass
 
-    async def bundle(self, path, head, fields, up, writer):
+    async def bundle(self, cid, path, head, fields, up, writer):
         """Answers one bundle GET after the mode; False when the connection is to be closed."""
         global count
         # The node's answer is asked for in identity encoding, so that the body is the bundle.
@@ -208,7 +213,7 @@ class Proxy:
         body = await read_body(up[0], rfields)
         count += 1
         mode = self.args.mode if status == 200 else "passed-on"
-        log("bundle %d %s %s %d" % (count, mode, path.decode(), status))
+        log("bundle %d %s %s %d conn %d" % (count, mode, path.decode(), status, cid))
         ctype = rfields.get(b"content-type", b"application/octet-stream")
 
         def head_for(code, reason, length):

@@ -171,6 +171,9 @@ for mode in $MODES; do
 	check "$mode: the fresh node GETs bundles through the proxy" [ "$n" -gt 0 ]
 	case $mode in
 	faithful)
+		# One keep-alive connection per peer: the curl one above was the proxy's first.
+		c=$(awk '$1 == "bundle" && $7 != 1 { print $7 }' "$T/proxy.faithful.log" | sort -u | wc -l)
+		check_eq "faithful: the fresh node's bundle GETs share one keep-alive connection" 1 "$c"
 		check "faithful: gets ok > 0 ($ok_)" gt0 "$ok_"
 		check_eq "faithful: no get failed or refused" "0 0" "$failed $refused"
 		;;
