@@ -159,6 +159,13 @@ same_bundles() {
 		done
 	done < "$T/slugs"
 }
+# no_small_gets SLUGS: there are such logs, and the faithful proxy saw no bundle GET of theirs.
+no_small_gets() {
+	[ -n "$1" ] || return 1
+	for s in $1; do
+		! grep -q "^bundle [0-9]* [a-z-]* /logs/$s/" "$T/proxy.faithful.log" || return 1
+	done
+}
 # gt0 VALUE: a metric present and above zero.
 gt0() { [ "$1" != absent ] && [ "$1" -gt 0 ]; }
 for mode in $MODES; do
@@ -174,6 +181,9 @@ for mode in $MODES; do
 		# One keep-alive connection per peer: the curl one above was the proxy's first.
 		c=$(awk '$1 == "bundle" && $7 != 1 { print $7 }' "$T/proxy.faithful.log" | sort -u | wc -l)
 		check_eq "faithful: the fresh node's bundle GETs share one keep-alive connection" 1 "$c"
+		# Logs under 64 entries (the registry's) come over the session only.
+		small=$(awk '$3 < 64 { print $2 }' "$T/slugs" | tr '\n' ' ')
+		check "faithful: no bundle GET for the logs under 64 entries (${small% })" no_small_gets "$small"
 		check "faithful: gets ok > 0 ($ok_)" gt0 "$ok_"
 		check_eq "faithful: no get failed or refused" "0 0" "$failed $refused"
 		;;
