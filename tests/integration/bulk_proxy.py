@@ -250,12 +250,26 @@ class Proxy:
         elif mode == "slow":
             writer.write(head_for(200, b"OK", len(body)))
             await writer.drain()
-            for i in range(min(len(body), self.args.slow_max)):
-                if writer.is_closing():
-                    return False
-                writer.write(body[i : i + 1])
-                await asyncio.wait_for(writer.drain(), UPSTREAM_S)
-                await asyncio.sleep(1)
+            t0 = asyncio.get_running_loop().time()
+            sent = 0
+            try:
+                while sent < min(len(body), self.args.slow_max) and not writer.is_closing():
+                    writer.write(body[sent : sent + 1])
+                    await asyncio.wait_for(writer.drain(), UPSTREAM_S)
+                    sent += 1
+                    await asyncio.sleep(1)
+            finally:
+                # When the client gave up, and after how much: the test's report says it.
+                log(
+                    "slow %d: %s after %d of %d bytes, %.1f s"
+                    % (
+                        count,
+                        "the client closed" if writer.is_closing() else "gave up",
+                        sent,
+                        len(body),
+                        asyncio.get_running_loop().time() - t0,
+                    )
+                )
             return False
         await asyncio.wait_for(writer.drain(), UPSTREAM_S)
         return True

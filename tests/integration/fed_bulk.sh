@@ -196,6 +196,30 @@ for mode in $MODES; do
 	esac
 	check_eq "$mode: the session to the proxy was not penalised (violations)" 0 "$(violations "$mode")"
 done
+# The slow proxy's trickle: the fresh node closes it once the body is not finished in 30 s.
+sed -n 's/^slow /# the slow proxy: bundle /p' "$T/proxy.slow.log"
+dropped_in_time() {
+	awk '$1 == "slow" { n++; if ($3 != "the" || $(NF - 1) > 32) bad = 1 } END { exit !(n > 0 && !bad) }' \
+		"$T/proxy.slow.log"
+}
+check "slow: the fresh node dropped every trickling body within the 30 s deadline" dropped_in_time
+
+# m1 grows by 300 entries (a range of 64 or more, from inside a bundle): every fresh node
+# follows. A hostile proxy's fault turned the node's GETs to it off for 300 s: it sees no more
+# bundle GETs, and the entries come over the session.
+for mode in $MODES; do grep -c '^bundle ' "$T/proxy.$mode.log" > "$T/$mode.gets1"; done
+entries "$T/m1b.jsonl" M1B 300
+check "m1 publishes 300 more entries" publish m1 "$T/m1b.jsonl"
+check "m2 holds them" wait_for 30 holds m2 "$O1" $((W1 + 300))
+wait_for 30 stable
+SRC=$(view m1)
+for mode in $MODES; do
+	check "$mode: the fresh node reaches m1's new size and root" wait_for 30 caught_up "$mode"
+	n=$(($(grep -c '^bundle ' "$T/proxy.$mode.log") - $(cat "$T/$mode.gets1")))
+	echo "# $mode: the proxy saw $n bundle GETs for the 300 new entries"
+	[ "$mode" = faithful ] || check_eq "$mode: GETs through the proxy stay off (no new bundle GET)" 0 "$n"
+done
+check_eq "faithful: violations stay 0" 0 "$(violations faithful)"
 
 # The proxies themselves (after the counts above): each hostile one does to a bundle what its
 # mode says, so that the fresh nodes above were shown the fault.
