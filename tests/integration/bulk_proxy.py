@@ -7,7 +7,7 @@ proxy presents a certificate the node trusts (a node certificate of the test CA,
 IP:127.0.0.1) and talks to the real node over TLS, verifying it against the same CA.
 
     bulk_proxy.py --upstream PORT --cert CRT --key KEY --ca CA.pem --mode MODE --port-file F
-                  [--source 127.0.0.X] [--lifetime S] [--slow-max S]
+                  [--source 127.0.0.X] [--swap A,B] [--lifetime S] [--slow-max S]
 
 Per client connection, each request head is read (keep-alive: several requests in turn):
   - a GET of an entry bundle is fetched from the node (on one upstream keep-alive connection per
@@ -23,6 +23,9 @@ Modes, for bundle GETs the node answers 200 (any other answer is passed on as it
   slow      the body at one byte per second (at most --slow-max seconds, then closed)
   status    404 Not Found
   garbage   random bytes of the body's length
+  otherlog  the bundle at the same index of another log (--swap A,B: slug A's asked for get
+            slug B's, and B's A's), well formed and made of real entries, as a cache or a slug
+            served for another log would; the node's own answer when the other has none
 Each bundle GET is printed on stdout, one line: "bundle N MODE PATH STATUS conn C" (N counts
 them, C numbers the client connections), so that the test can tell the node really used HTTP,
 and on how many connections. Every wait has a bound; the proxy exits when
@@ -131,6 +134,8 @@ def corrupt(body):
 class Proxy:
     def __init__(self, args):
         self.args = args
+        pair = [x.encode() for x in args.swap.split(",") if x]
+        self.swap = {pair[0]: pair[1], pair[1]: pair[0]} if len(pair) == 2 else {}
         self.server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.server_ctx.load_cert_chain(args.cert, args.key)
         self.server_ctx.set_alpn_protocols(["http/1.1"])
@@ -177,7 +182,7 @@ class Proxy:
                     await asyncio.gather(pipe(reader, up[1]), pipe(up[0], writer))
                     return
                 if up is None:
-                    up = await self.upstream()
+                    up = list(await self.upstream())
                 if not await self.bundle(cid, parts[1], head, fields, up, writer):
                     return
                 if fields.get(b"connection", b"").lower() == b"close":
@@ -194,6 +199,27 @@ class Proxy:
                     except Exception:
                         pass
 
+    async def fetch(self, lines, up):
+        """The node's answer to the request whose head is lines: status line, fields, body.
+        up is [reader, writer] of the upstream connection: remade once when the node closed
+        it while idle (it drops an idle keep-alive connection after a few seconds)."""
+        for attempt in (1, 2):
+            rhead = None
+            try:
+                up[1].write(b"\r\n".join(lines))
+                await up[1].drain()
+                rhead = await read_head(up[0], UPSTREAM_S)
+            except (ConnectionError, ssl.SSLError):
+                pass
+            if rhead is not None:
+                break
+            if attempt == 2:
+                raise ValueError("the node closed the connection before answering")
+            up[1].close()
+            up[:] = await self.upstream()
+        status_line, rfields = headers_of(rhead)
+        return status_line, rfields, await read_body(up[0], rfields)
+
     async def bundle(self, cid, path, head, fields, up, writer):
         """Answers one bundle GET after the mode; False when the connection is to be closed."""
         global count
@@ -203,14 +229,18 @@ class Proxy:
             for ln in head.split(b"\r\n")
             if not ln.lower().startswith(b"accept-encoding:")
         ]
-        up[1].write(b"\r\n".join(lines))
-        await up[1].drain()
-        rhead = await read_head(up[0], UPSTREAM_S)
-        if rhead is None:
-            raise ValueError("the node closed the connection before answering")
-        status_line, rfields = headers_of(rhead)
+        status_line, rfields, body = await self.fetch(lines, up)
         status = int(status_line.split(b" ")[1])
-        body = await read_body(up[0], rfields)
+        if self.args.mode == "otherlog" and status == 200:
+            m = re.match(rb"^/logs/([^/]+)/", path)
+            other = self.swap.get(m.group(1)) if m else None
+            if other:
+                opath = b"/logs/" + other + path[m.end() - 1 :]
+                olines = [lines[0].replace(path, opath, 1)] + lines[1:]
+                o = await self.fetch(olines, up)
+                if o[0].split(b" ")[1] == b"200":
+                    status_line, rfields, body = o
+                    log("otherlog: %s answered with %s" % (path.decode(), opath.decode()))
         count += 1
         mode = self.args.mode if status == 200 else "passed-on"
         log("bundle %d %s %s %d conn %d" % (count, mode, path.decode(), status, cid))
@@ -224,7 +254,7 @@ class Proxy:
 
         if mode == "passed-on":
             writer.write(head_for(status, status_line.split(b" ", 2)[2], len(body)) + body)
-        elif mode == "faithful":
+        elif mode in ("faithful", "otherlog"):
             writer.write(head_for(200, b"OK", len(body)) + body)
         elif mode == "corrupt":
             writer.write(head_for(200, b"OK", len(body)) + corrupt(body))
@@ -293,8 +323,9 @@ async def main():
     ap.add_argument(
         "--mode",
         required=True,
-        choices=["faithful", "corrupt", "short", "oversize", "slow", "status", "garbage"],
+        choices=["faithful", "corrupt", "short", "oversize", "slow", "status", "garbage", "otherlog"],
     )
+    ap.add_argument("--swap", default="", help="otherlog: two slugs, A,B")
     ap.add_argument("--port-file", required=True, help="written with the port, once listening")
     ap.add_argument(
         "--source",
