@@ -141,6 +141,9 @@ violations() {
 import json, sys
 print(sum(p.get("violations", 0) for p in json.load(sys.stdin)["peers"]))'
 }
+evidence() {
+	fget "$1" /api/v1/evidence | $PY -c 'import json, sys; print(len(json.load(sys.stdin)["evidence"]))'
+}
 # slugs: "origin slug size" of every log m1 holds, one a line.
 get m1 /api/v1/logs | $PY -c '
 import json, sys
@@ -202,6 +205,7 @@ for mode in $MODES; do
 		;;
 	esac
 	check_eq "$mode: the session to the proxy was not penalised (violations)" 0 "$(violations "$mode")"
+	check_eq "$mode: the fresh node holds no equivocation evidence" 0 "$(evidence "$mode")"
 done
 # The slow proxy's trickle: the fresh node closes it once the body is not finished in 30 s.
 sed -n 's/^slow /# the slow proxy: bundle /p' "$T/proxy.slow.log"
