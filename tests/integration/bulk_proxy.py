@@ -242,8 +242,9 @@ class Proxy:
                     status_line, rfields, body = o
                     log("otherlog: %s answered with %s" % (path.decode(), opath.decode()))
         count += 1
+        nb = count
         mode = self.args.mode if status == 200 else "passed-on"
-        log("bundle %d %s %s %d conn %d" % (count, mode, path.decode(), status, cid))
+        log("bundle %d %s %s %d conn %d" % (nb, mode, path.decode(), status, cid))
         ctype = rfields.get(b"content-type", b"application/octet-stream")
 
         def head_for(code, reason, length):
@@ -293,7 +294,7 @@ class Proxy:
                 log(
                     "slow %d: %s after %d of %d bytes, %.1f s"
                     % (
-                        count,
+                        nb,
                         "the client closed" if writer.is_closing() else "gave up",
                         sent,
                         len(body),

@@ -171,8 +171,8 @@ no_small_gets() {
 		! grep -q "^bundle [0-9]* [a-z-]* /logs/$s/" "$T/proxy.faithful.log" || return 1
 	done
 }
-# shared CONNECTIONS GETS: at least one connection, and at least two GETs on each on average.
-shared() { [ "$1" -ge 1 ] && [ $((2 * $1)) -le "$2" ]; }
+# shared CONNECTIONS GETS: at least one connection, and fewer than GETs (not one per bundle).
+shared() { [ "$1" -ge 1 ] && [ "$1" -lt "$2" ]; }
 # gt0 VALUE: a metric present and above zero.
 gt0() { [ "$1" != absent ] && [ "$1" -gt 0 ]; }
 for mode in $MODES; do
@@ -185,8 +185,9 @@ for mode in $MODES; do
 	check "$mode: the fresh node GETs bundles through the proxy" [ "$n" -gt 0 ]
 	case $mode in
 	faithful)
-		# Keep-alive: the GETs share connections (one per peer at a time; lws drops one idle
-		# for 2 s, so a pause in a loaded run may take a second). Curl's was the first.
+		# Keep-alive: the GETs share connections (a few lanes per peer, each kept alive; lws
+		# drops one idle for 2 s, so a pause in a loaded run may take another). Curl's was the
+		# proxy's first connection.
 		c=$(awk '$1 == "bundle" && $7 != 1 { print $7 }' "$T/proxy.faithful.log" | sort -u | wc -l)
 		echo "# faithful: $n bundle GETs on $c connection(s)"
 		check "faithful: the fresh node's bundle GETs share keep-alive connections ($n on $c)" \
