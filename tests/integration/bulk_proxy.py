@@ -23,6 +23,8 @@ Modes, for bundle GETs the node answers 200 (any other answer is passed on as it
   slow      the body at one byte per second (at most --slow-max seconds, then closed)
   status    404 Not Found
   garbage   random bytes of the body's length
+  overlong  the node's answer, then 4 KiB of junk on the connection as if the body went on past
+            its Content-Length (what follows is read as the next answer's head, if any)
   otherlog  the bundle at the same index of another log (--swap A,B: slug A's asked for get
             slug B's, and B's A's), well formed and made of real entries, as a cache or a slug
             served for another log would; the node's own answer when the other has none
@@ -259,6 +261,9 @@ class Proxy:
             writer.write(head_for(200, b"OK", len(body)) + body)
         elif mode == "corrupt":
             writer.write(head_for(200, b"OK", len(body)) + corrupt(body))
+        elif mode == "overlong":
+            junk = b"\x00junk after the body " * 200
+            writer.write(head_for(200, b"OK", len(body)) + body + junk[:4096])
         elif mode == "garbage":
             writer.write(head_for(200, b"OK", len(body)) + os.urandom(len(body)))
         elif mode == "status":
@@ -324,7 +329,17 @@ async def main():
     ap.add_argument(
         "--mode",
         required=True,
-        choices=["faithful", "corrupt", "short", "oversize", "slow", "status", "garbage", "otherlog"],
+        choices=[
+            "faithful",
+            "corrupt",
+            "short",
+            "oversize",
+            "slow",
+            "status",
+            "garbage",
+            "otherlog",
+            "overlong",
+        ],
     )
     ap.add_argument("--swap", default="", help="otherlog: two slugs, A,B")
     ap.add_argument("--port-file", required=True, help="written with the port, once listening")
