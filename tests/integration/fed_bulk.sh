@@ -223,10 +223,11 @@ for mode in $MODES; do
 	check_eq "$mode: the session to the proxy was not penalised (violations)" 0 "$(violations "$mode")"
 	check_eq "$mode: the fresh node holds no equivocation evidence" 0 "$(evidence "$mode")"
 done
-# The slow proxy's trickle: the fresh node closes it once the body is not finished in 30 s.
+# The slow proxy's trickle: the fresh node closes it once the body is not finished in 30 s
+# (40 s allows for a loaded machine; a node without the deadline would hold it for 120 s).
 sed -n 's/^slow /# the slow proxy: bundle /p' "$T/proxy.slow.log"
 dropped_in_time() {
-	awk '$1 == "slow" { n++; if ($3 != "the" || $(NF - 1) > 32) bad = 1 } END { exit !(n > 0 && !bad) }' \
+	awk '$1 == "slow" { n++; if ($3 != "the" || $(NF - 1) > 40) bad = 1 } END { exit !(n > 0 && !bad) }' \
 		"$T/proxy.slow.log"
 }
 check "slow: the fresh node dropped every trickling body within the 30 s deadline" dropped_in_time
