@@ -293,6 +293,55 @@ test_cap_after_bad_line(void **state)
 	free(huge);
 }
 
+/* The cap counts a line with its end, as before: INGEST_LINE_MAX bytes and a newline are
+ * refused by the cap; INGEST_LINE_MAX - 1 and a newline, or INGEST_LINE_MAX at the end of the
+ * input without one, are read whole and refused by their content (not JSON) instead. */
+static void
+test_line_cap_boundary(void **state)
+{
+	(void)state;
+	static const struct {
+		size_t len;
+		const char *end, *want;
+	} cases[] = {
+		{ INGEST_LINE_MAX, "\n", "longer than" },
+		{ INGEST_LINE_MAX - 1, "\n", "invalid JSON" },
+		{ INGEST_LINE_MAX - 1, "\r\n", "longer than" },
+		{ INGEST_LINE_MAX - 2, "\r\n", "invalid JSON" },
+		{ INGEST_LINE_MAX, "", "invalid JSON" },
+		{ INGEST_LINE_MAX + 1, "", "longer than" },
+	};
+	char *big = malloc(INGEST_LINE_MAX + 1), good[512], want[64];
+
+	assert_non_null(big);
+	memset(big, 'x', INGEST_LINE_MAX + 1);
+	line_json(good, sizeof(good), 1);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		FILE *f = tmpfile();
+		struct ingest *g = (struct ingest *)1;
+		int rc;
+
+		assert_non_null(f);
+		fprintf(f, "%s\n", good);
+		assert_int_equal(fwrite(big, 1, cases[c].len, f), cases[c].len);
+		fputs(cases[c].end, f);
+		rewind(f);
+		stderr_capture();
+		rc = ingest_start(f, false, &g);
+		if (rc == EXIT_OK) /* read: its content is what is refused */
+			rc = ingest_count(g) == 2 ? ingest_refused(g) : -1;
+		stderr_release();
+		assert_int_equal(rc, EXIT_INVALID);
+		assert_true(strstr(cases[c].want, "longer") ? g == NULL : g != NULL);
+		ingest_free(g);
+		snprintf(want, sizeof(want), "remacto: line 2: %s", cases[c].want);
+		if (strncmp(err_text, want, strlen(want)) != 0)
+			fail_msg("case %zu: expected \"%s...\", got \"%s\"", c, want, err_text);
+		fclose(f);
+	}
+	free(big);
+}
+
 /* Freed while workers are still decoding: they stop, nothing leaks (ASan), nothing races
  * (TSan). */
 static void
@@ -340,6 +389,7 @@ main(void)
 		cmocka_unit_test(test_bad_line_after_early_stop),
 		cmocka_unit_test(test_no_bad_line),
 		cmocka_unit_test(test_cap_after_bad_line),
+		cmocka_unit_test(test_line_cap_boundary),
 		cmocka_unit_test(test_free_midway),
 		cmocka_unit_test(test_empty),
 	};
