@@ -4,14 +4,17 @@
  * base64 of its protobuf bytes (entry_decode). Each entry comes out twice: its bytes, as the log
  * stores them, and decoded, so that the append does not unpack them again.
  *
- * The input is read whole first, checked against the caps as it comes: a line of at most
- * INGEST_LINE_MAX bytes, at most TLOG_MAX_BATCH entries and INGEST_INPUT_MAX bytes in all. Lines
- * are independent of each other, so they are then decoded and checked in runs of INGEST_CHUNK on
- * worker threads (one per CPU this process may run on but one, at most INGEST_MAX_THREADS, none
- * below INGEST_THREADED lines), while the caller appends the entries already decoded
- * (tlog_append_each with ingest_next): on two CPUs, decoding and storing overlap. The caller
- * decodes the run it needs when no worker has taken it yet, and, while it waits for a worker's,
- * one from the end of the input, but only when the workers are the slower side.
+ * The input is read whole first, in blocks of INGEST_READ_BLOCK, checked against the caps as it
+ * comes: a line of at most INGEST_LINE_MAX bytes (its newline counted), at most TLOG_MAX_BATCH
+ * entries and INGEST_INPUT_MAX bytes in all. A longer line is refused as soon as it passes the
+ * cap, with no more than INGEST_LINE_MAX + INGEST_READ_BLOCK bytes of it read: the rest of it,
+ * and of the input, is left unread. Lines are independent of each other, so they are then
+ * decoded and checked in runs of INGEST_CHUNK on worker threads (one per CPU this process may
+ * run on but one, at most INGEST_MAX_THREADS, none below INGEST_THREADED lines), while the
+ * caller appends the entries already decoded (tlog_append_each with ingest_next): on two CPUs,
+ * decoding and storing overlap. The caller decodes the run it needs when no worker has taken it
+ * yet, and, while it waits for a worker's, one from the end of the input, but only when the
+ * workers are the slower side.
  *
  * The outcome does not depend on the threads: the entries keep the input's order, and a refused
  * input is reported by its first bad line, with the message a line-by-line reading gives
@@ -33,6 +36,7 @@
 
 #define INGEST_LINE_MAX (1 << 20)            /* one input line: JSON or base64 of one entry */
 #define INGEST_INPUT_MAX ((size_t)256 << 20) /* one append's whole input */
+#define INGEST_READ_BLOCK ((size_t)1 << 20)  /* one read of the input */
 #define INGEST_CHUNK 1024                    /* lines a worker decodes at a time */
 #define INGEST_THREADED 4096                 /* fewer lines: decoded by the caller alone */
 #define INGEST_MAX_THREADS 8

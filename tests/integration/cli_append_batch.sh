@@ -77,4 +77,38 @@ lines "$T/bad" 3000 "$unknown" 11000 '{"schema":1,"statusUpdate":{'
 refused "a malformed line after it is what the publisher is told" 3 "line 11000: invalid JSON"
 lines "$T/bad" 9000 '{"schema":1,"colour":"red"}' 4000 '{"schema":1,"statusUpdate":{"commitmentId":"X","date":"2025-02-30"}}'
 refused "of two bad lines far apart, the first is named" 3 "line 4000: statusUpdate.date"
+
+# A line of 300 MiB, with no end in sight, through a pipe: refused by the line cap as soon as it
+# passes it, without reading the rest (the writer finds the pipe closed long before the end of
+# the line) nor holding it in memory (peak RSS far below the line), and nothing stored.
+head -n 1 "$T/good" > "$T/first"
+$PY - "$REMACTO" "$T/one" "$O" "$T/first" > "$T/long.out" 2> "$T/long.err" <<'PY'
+import os, subprocess, sys
+remacto, data, origin, first = sys.argv[1:5]
+p = subprocess.Popen([remacto, "log", "append", "--data", data, "--origin", origin],
+                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, bufsize=0)
+block, sent = b"a" * (1 << 20), 0
+try:
+    p.stdin.write(open(first, "rb").read())
+    for _ in range(300):
+        sent += p.stdin.write(block)
+    p.stdin.write(b"\n")
+except BrokenPipeError:
+    pass
+try:
+    p.stdin.close()
+except BrokenPipeError:
+    pass
+_, status, usage = os.wait4(p.pid, 0)
+print(os.waitstatus_to_exitcode(status), sent, usage.ru_maxrss)
+PY
+read -r rc sent rss < "$T/long.out"
+"$REMACTO" log checkpoint --data "$T/one" --origin "$O" > "$T/cp.now"
+check_eq "a 300 MiB line is refused (exit 3)" 3 "$rc"
+check "with the line cap's message, naming line 2" \
+	grep -q "line 2: longer than 1048576 bytes; nothing appended" "$T/long.err"
+check "having taken a few MiB of it, not the line ($sent bytes written before the pipe closed)" \
+	test "$sent" -lt $((16 << 20))
+check "with a peak RSS of $rss KiB, far below the line (under 64 MiB)" test "$rss" -lt 65536
+check "and nothing stored: the checkpoint is unchanged" cmp "$T/cp.one" "$T/cp.now"
 finish

@@ -293,6 +293,97 @@ test_cap_after_bad_line(void **state)
 	free(huge);
 }
 
+/* A source of unknown size, as a pipe is (no fstat size): prefix, then fill bytes up to total
+ * bytes in all, with no newline among them; served counts the bytes the reader took. */
+struct source {
+	const char *prefix;
+	size_t plen, total, served;
+	char fill;
+};
+
+static ssize_t
+source_read(void *cookie, char *buf, size_t size)
+{
+	struct source *s = cookie;
+	size_t n = s->total - s->served < size ? s->total - s->served : size;
+
+	for (size_t k = 0; k < n; k++) {
+		size_t at = s->served + k;
+		buf[k] = at < s->plen ? s->prefix[at] : s->fill;
+	}
+	s->served += n;
+	return (ssize_t)n;
+}
+
+/* A line far over INGEST_LINE_MAX with no end in sight, from a stream: refused with the cap's
+ * message and its line number, the reader having taken no more of it than the cap and one
+ * block (not the whole line, which would be read into memory first). */
+static void
+test_long_line_stream_not_read_whole(void **state)
+{
+	(void)state;
+	char good[512], prefix[600], what[64];
+	struct source src = { .prefix = prefix, .total = (size_t)64 << 20, .fill = 'a' };
+	cookie_io_functions_t io = { .read = source_read };
+	struct ingest *g = (struct ingest *)1;
+	FILE *f;
+
+	line_json(good, sizeof(good), 1);
+	snprintf(prefix, sizeof(prefix), "%s\n\r\n", good); /* line 3 is the long one */
+	src.plen = strlen(prefix);
+	f = fopencookie(&src, "r", io);
+	assert_non_null(f);
+	stderr_capture();
+	assert_int_equal(ingest_start(f, false, &g), EXIT_INVALID);
+	stderr_release();
+	assert_null(g);
+	snprintf(what, sizeof(what), "remacto: line 3: longer than %d bytes; nothing appended",
+	         INGEST_LINE_MAX);
+	if (strncmp(err_text, what, strlen(what)) != 0)
+		fail_msg("expected \"%s\", got \"%s\"", what, err_text);
+	if (src.served > src.plen + INGEST_LINE_MAX + INGEST_READ_BLOCK)
+		fail_msg("read %zu bytes of a %zu-byte input to refuse its line 3", src.served,
+		         src.total);
+	fclose(f);
+}
+
+/* The same from a file (its size known, the text's room taken at once): line 2 of 16 MiB is
+ * refused having read no more of it than the cap and one block; the file offset says how much
+ * was read. */
+static void
+test_long_line_file_not_read_whole(void **state)
+{
+	(void)state;
+	FILE *f = tmpfile();
+	char good[512], what[64], *chunk = malloc(INGEST_READ_BLOCK);
+	struct ingest *g = (struct ingest *)1;
+	off_t at;
+
+	assert_non_null(f);
+	assert_non_null(chunk);
+	memset(chunk, 'x', INGEST_READ_BLOCK);
+	line_json(good, sizeof(good), 1);
+	fprintf(f, "%s\n", good);
+	for (int k = 0; k < 16; k++)
+		assert_int_equal(fwrite(chunk, 1, INGEST_READ_BLOCK, f), INGEST_READ_BLOCK);
+	fprintf(f, "\n%s\n", good);
+	fflush(f);
+	rewind(f);
+	stderr_capture();
+	assert_int_equal(ingest_start(f, false, &g), EXIT_INVALID);
+	stderr_release();
+	assert_null(g);
+	snprintf(what, sizeof(what), "remacto: line 2: longer than %d bytes; nothing appended",
+	         INGEST_LINE_MAX);
+	if (strncmp(err_text, what, strlen(what)) != 0)
+		fail_msg("expected \"%s\", got \"%s\"", what, err_text);
+	at = lseek(fileno(f), 0, SEEK_CUR);
+	if (at < 0 || (size_t)at > strlen(good) + 1 + INGEST_LINE_MAX + INGEST_READ_BLOCK)
+		fail_msg("read %lld bytes of the file to refuse its line 2", (long long)at);
+	fclose(f);
+	free(chunk);
+}
+
 /* The cap counts a line with its end, as before: INGEST_LINE_MAX bytes and a newline are
  * refused by the cap; INGEST_LINE_MAX - 1 and a newline, or INGEST_LINE_MAX at the end of the
  * input without one, are read whole and refused by their content (not JSON) instead. */
@@ -389,6 +480,8 @@ main(void)
 		cmocka_unit_test(test_bad_line_after_early_stop),
 		cmocka_unit_test(test_no_bad_line),
 		cmocka_unit_test(test_cap_after_bad_line),
+		cmocka_unit_test(test_long_line_stream_not_read_whole),
+		cmocka_unit_test(test_long_line_file_not_read_whole),
 		cmocka_unit_test(test_line_cap_boundary),
 		cmocka_unit_test(test_free_midway),
 		cmocka_unit_test(test_empty),
