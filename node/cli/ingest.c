@@ -71,10 +71,12 @@ struct ingest {
 	double decode_ns;     /* time spent decoding, by all threads, */
 	size_t decoded_lines; /* over these lines */
 	/* The caller's thread only: the workers; when the workers started, and how long the caller
-	 * has spent in ingest_next's waits and decoding since (the rest is the append's own). */
+	 * has spent in ingest_next's waits and decoding since (the rest is the append's own); the
+	 * first entry ingest_next refused (SIZE_MAX: none yet). */
 	pthread_t threads[INGEST_MAX_THREADS];
 	size_t nthreads;
 	double t_start, inside_ns;
+	size_t refused;
 };
 
 static double
@@ -354,6 +356,7 @@ ingest_start(FILE *in, bool raw, struct ingest **out)
 		return cli_err(EXIT_FAIL, "out of memory");
 	g->raw = raw;
 	g->stop = SIZE_MAX;
+	g->refused = SIZE_MAX;
 	pthread_mutex_init(&g->mu, NULL);
 	pthread_cond_init(&g->cv, NULL);
 	rc = read_lines(g, in, cut, sizeof(cut));
@@ -424,6 +427,10 @@ ingest_next(void *arg, size_t i, struct tlog_blob *entry, const Remacto__V1__Ent
 	size_t k = i / INGEST_CHUNK;
 	struct run *r = &g->runs[k];
 
+	/* Past an entry refused, everything is: a run after the bad line may have been decoded by
+	 * a worker before the bad line was found, and its entries are good on their own. */
+	if (i >= g->refused)
+		return -EINVAL;
 	if (i % INGEST_CHUNK == 0 && k > 0 && g->nthreads > 0) {
 		/* The append asks in order: it is done with run k - 1, which a worker may free. */
 		pthread_mutex_lock(&g->mu);
@@ -446,13 +453,16 @@ ingest_next(void *arg, size_t i, struct tlog_blob *entry, const Remacto__V1__Ent
 		pthread_mutex_unlock(&g->mu);
 		g->inside_ns += now_ns() - t0;
 		if (!atomic_load_explicit(&r->done, memory_order_acquire))
-			return -EINVAL;
+			goto refused;
 	}
 	if (r->bad <= i)
-		return -EINVAL;
+		goto refused;
 	*entry = g->v[i];
 	*decoded = g->e[i];
 	return 0;
+refused:
+	g->refused = i;
+	return -EINVAL;
 }
 
 /* Waits for the workers to end (they end when no run is left to take). */
