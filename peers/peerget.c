@@ -92,6 +92,19 @@ off(struct transport *t, const struct pget *g, int64_t now)
 	return !p || p->get_off_until > now;
 }
 
+/* g, off t->gets, goes: its user gets rc and its body (NULL when rc < 0). */
+static void
+hand_back(struct pget *g, int rc)
+{
+	peer_get_fn fn = g->fn;
+	void *arg = g->arg;
+	uint64_t tag = g->tag;
+	uint8_t *body = g->body;
+	size_t len = g->len;
+	free(g);
+	fn(arg, tag, rc, body, len);
+}
+
 /* g ends with rc: its user learns it (unless the connection is still being started). */
 static void
 finish(struct pget *g, int rc, const char *why)
@@ -132,13 +145,7 @@ finish(struct pget *g, int rc, const char *why)
 	}
 	if (g->started)
 		start_next(t, g->slot, g->lane);
-	peer_get_fn fn = g->fn;
-	void *arg = g->arg;
-	uint64_t tag = g->tag;
-	uint8_t *body = g->body;
-	size_t blen = g->len;
-	free(g);
-	fn(arg, tag, rc, body, blen);
+	hand_back(g, rc);
 }
 
 /* Room for n bytes of body, within the cap and the node-wide budget. */
@@ -338,13 +345,8 @@ start_next(struct transport *t, uint64_t slot, unsigned lane)
 		if (!oldest)
 			return;
 		int rc = start(oldest);
-		if (rc != 0) {
-			peer_get_fn fn = oldest->fn;
-			void *arg = oldest->arg;
-			uint64_t tag = oldest->tag;
-			free(oldest);
-			fn(arg, tag, rc, NULL, 0);
-		}
+		if (rc != 0)
+			hand_back(oldest, rc);
 	}
 }
 
@@ -365,16 +367,16 @@ peer_get(struct peer *p, const char *path, size_t cap, uint64_t tag, peer_get_fn
 	}
 	snprintf(g->address, sizeof(g->address), "%s",
 	         slot_is_numeric(g->u.host) ? g->u.host : p->resolved);
+	if (!g->address[0]) {
+		free(g);
+		return -EPERM; /* its host name is not resolved (yet) */
+	}
 	/* The URL's path without its last element, "peer". */
 	size_t base = strlen(g->u.path) - 4;
-	int rc = !g->address[0] ? -EPERM
-	         : snprintf(g->path, sizeof(g->path), "%.*s%s", (int)base, g->u.path, path) >=
-	                         (int)sizeof(g->path)
-	                 ? -ENAMETOOLONG
-	                 : 0;
-	if (rc != 0) {
+	if (snprintf(g->path, sizeof(g->path), "%.*s%s", (int)base, g->u.path, path) >=
+	    (int)sizeof(g->path)) {
 		free(g);
-		return rc;
+		return -ENAMETOOLONG;
 	}
 	g->t = t;
 	g->slot = p->id;
@@ -391,7 +393,8 @@ peer_get(struct peer *p, const char *path, size_t cap, uint64_t tag, peer_get_fn
 	bool now = count(t, g->slot, g->lane, true) < GET_DEPTH;
 	g->next = t->gets;
 	t->gets = g;
-	if (now && (rc = start(g)) != 0)
+	int rc = now ? start(g) : 0;
+	if (rc != 0)
 		free(g);
 	return rc;
 }
@@ -449,11 +452,7 @@ peerget_tick(struct transport *t)
 			return;
 		*pp = g->next;
 		t->gets_failed++;
-		peer_get_fn fn = g->fn;
-		void *arg = g->arg;
-		uint64_t tag = g->tag;
-		free(g);
-		fn(arg, tag, -ECANCELED, NULL, 0);
+		hand_back(g, -ECANCELED);
 	}
 }
 

@@ -109,6 +109,19 @@ request_of(struct peer *p)
 	return g;
 }
 
+/* p connects, takes GETs, and announces the remote's checkpoint of A: fed's request over the
+ * session, copied, p's outbox cleared. */
+static Remacto__Peer__V1__GetEntries
+bulk_asked(struct fx *f)
+{
+	connect_peer(f, &f->p, "p");
+	f->p.gets = true;
+	announce_remote(f, &f->p);
+	Remacto__Peer__V1__GetEntries g = request_of(&f->p);
+	outbox_clear(&f->p);
+	return g;
+}
+
 /* Answers over the session, 16 entries at a time, every request p sent, then ticks, until the
  * node holds A whole (bounded). */
 static void
@@ -137,13 +150,10 @@ static void
 test_bundles_then_answer(void **state)
 {
 	struct fx *f = *state;
-	connect_peer(f, &f->p, "p");
-	f->p.gets = true;
-	const Remacto__Peer__V1__GetEntries *g0 = announce_remote(f, &f->p);
-	assert_int_equal(g0->start, REMOTE_SIZE - 1);
-	assert_int_equal(g0->count, 1);
-	assert_int_equal(g0->proof_size, REMOTE_SIZE);
-	Remacto__Peer__V1__GetEntries g = request_of(&f->p);
+	Remacto__Peer__V1__GetEntries g = bulk_asked(f);
+	assert_int_equal(g.start, REMOTE_SIZE - 1);
+	assert_int_equal(g.count, 1);
+	assert_int_equal(g.proof_size, REMOTE_SIZE);
 	assert_int_equal(f->p.nget, 3);
 	assert_string_equal(f->p.get[0].path, "logs/commune-a/tile/entries/000");
 	assert_string_equal(f->p.get[1].path, "logs/commune-a/tile/entries/001");
@@ -162,11 +172,7 @@ static void
 test_answer_then_bundles(void **state)
 {
 	struct fx *f = *state;
-	connect_peer(f, &f->p, "p");
-	f->p.gets = true;
-	announce_remote(f, &f->p);
-	Remacto__Peer__V1__GetEntries g = request_of(&f->p);
-	outbox_clear(&f->p);
+	Remacto__Peer__V1__GetEntries g = bulk_asked(f);
 	answer(f, &f->p, &g, 1, false);
 	assert_int_equal(held(f), 0);
 	/* The node waits for the bundles past its request time-out: no late answer is to come
@@ -181,11 +187,7 @@ test_answer_then_bundles(void **state)
 static void
 spoiled_bundle(struct fx *f, enum spoil how, const char *why)
 {
-	connect_peer(f, &f->p, "p");
-	f->p.gets = true;
-	announce_remote(f, &f->p);
-	Remacto__Peer__V1__GetEntries g = request_of(&f->p);
-	outbox_clear(&f->p);
+	Remacto__Peer__V1__GetEntries g = bulk_asked(f);
 	answer(f, &f->p, &g, 1, false);
 	serve_gets(f, &f->p, how, 0);
 	assert_int_equal(held(f), 0);
@@ -228,11 +230,7 @@ static void
 test_last_entry_disagrees(void **state)
 {
 	struct fx *f = *state;
-	connect_peer(f, &f->p, "p");
-	f->p.gets = true;
-	announce_remote(f, &f->p);
-	Remacto__Peer__V1__GetEntries g = request_of(&f->p);
-	outbox_clear(&f->p);
+	Remacto__Peer__V1__GetEntries g = bulk_asked(f);
 	answer(f, &f->p, &g, 1, true);
 	serve_gets(f, &f->p, FAITHFUL, 0);
 	assert_int_equal(held(f), 0);
@@ -249,11 +247,7 @@ static void
 test_failed_get_falls_back(void **state)
 {
 	struct fx *f = *state;
-	connect_peer(f, &f->p, "p");
-	f->p.gets = true;
-	announce_remote(f, &f->p);
-	Remacto__Peer__V1__GetEntries g = request_of(&f->p);
-	outbox_clear(&f->p);
+	Remacto__Peer__V1__GetEntries g = bulk_asked(f);
 	f->p.gets = false; /* what the transport does when one fails */
 	serve_gets(f, &f->p, FAITHFUL, -EIO);
 	assert_int_equal(held(f), 0);
@@ -273,11 +267,7 @@ static void
 test_one_failed_get_ends_the_wait(void **state)
 {
 	struct fx *f = *state;
-	connect_peer(f, &f->p, "p");
-	f->p.gets = true;
-	announce_remote(f, &f->p);
-	Remacto__Peer__V1__GetEntries g = request_of(&f->p);
-	outbox_clear(&f->p);
+	Remacto__Peer__V1__GetEntries g = bulk_asked(f);
 	answer(f, &f->p, &g, 1, false);
 	assert_int_equal(f->p.nget, 3);
 	f->p.gets = false;
@@ -299,12 +289,8 @@ static void
 test_session_answer_checked(void **state)
 {
 	struct fx *f = *state;
-	connect_peer(f, &f->p, "p");
-	f->p.gets = true;
-	announce_remote(f, &f->p);
-	Remacto__Peer__V1__GetEntries g = request_of(&f->p);
+	Remacto__Peer__V1__GetEntries g = bulk_asked(f);
 	g.start = 0;
-	outbox_clear(&f->p);
 	answer(f, &f->p, &g, 16, false);
 	assert_int_equal(f->p.penalties, 1);
 	assert_false(f->p.ready);
